@@ -1,0 +1,153 @@
+//! Stable error codes. The server answers every refused request with
+//! `{"error": {"code": <code>, "message": <text>}}`; the browser module maps the same codes.
+
+use serde::{Deserialize, Serialize};
+
+/// Stable, machine-readable reason for a refused request. The string form never changes once
+/// released; new codes may be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The body is not valid JSON/form data, or a field has the wrong type.
+    MalformedRequest,
+    /// A required field is missing.
+    MissingField,
+    /// A field has a value out of its allowed range.
+    InvalidField,
+    /// No `apikey`/`key` was given.
+    MissingApiKey,
+    /// The API key names no app on this server.
+    InvalidApiKey,
+    /// The app requires a policy and signature and none was given.
+    SecurityRequired,
+    /// The signature does not match the policy.
+    InvalidSignature,
+    /// The policy cannot be decoded or has an invalid field.
+    InvalidPolicy,
+    /// The policy's `expiry` has passed.
+    PolicyExpired,
+    /// The policy does not allow this call, size, path, container or handle.
+    PolicyDenied,
+    /// The upload id is unknown, or belongs to another app, or has completed.
+    UnknownUpload,
+    /// The upload session expired.
+    UploadExpired,
+    /// A part or chunk's bytes do not match the `md5` declared for them.
+    Md5Mismatch,
+    /// A body was larger or smaller than declared.
+    SizeMismatch,
+    /// A part number, offset or size is out of range.
+    PartOutOfRange,
+    /// A part named at complete was never uploaded, or its ETag differs.
+    PartMissing,
+    /// The parts do not add up to the declared file size.
+    IncompleteUpload,
+    /// The part upload URL is invalid, expired or was tampered with.
+    InvalidUploadUrl,
+    /// Upload tags break the tag rules.
+    InvalidTags,
+    /// A filename or storage path is unsafe (traversal, control characters, too long).
+    InvalidPath,
+    /// The file is larger than the server accepts.
+    PayloadTooLarge,
+    /// No file has this handle.
+    FileNotFound,
+    /// The requested byte range cannot be served.
+    RangeNotSatisfiable,
+    /// The URL to fetch is not allowed (scheme, private address, ...).
+    UrlNotAllowed,
+    /// The URL to fetch could not be fetched.
+    UrlFetchFailed,
+    /// The storage location is not supported by this server.
+    UnsupportedLocation,
+    /// Unsupported media type for this endpoint.
+    UnsupportedMediaType,
+    /// The route exists but not with this method.
+    MethodNotAllowed,
+    /// No such endpoint.
+    NotFound,
+    /// The request took too long.
+    Timeout,
+    /// Something failed inside the server; details are in its log.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The stable string form, as sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            MalformedRequest => "malformed_request",
+            MissingField => "missing_field",
+            InvalidField => "invalid_field",
+            MissingApiKey => "missing_api_key",
+            InvalidApiKey => "invalid_api_key",
+            SecurityRequired => "security_required",
+            InvalidSignature => "invalid_signature",
+            InvalidPolicy => "invalid_policy",
+            PolicyExpired => "policy_expired",
+            PolicyDenied => "policy_denied",
+            UnknownUpload => "unknown_upload",
+            UploadExpired => "upload_expired",
+            Md5Mismatch => "md5_mismatch",
+            SizeMismatch => "size_mismatch",
+            PartOutOfRange => "part_out_of_range",
+            PartMissing => "part_missing",
+            IncompleteUpload => "incomplete_upload",
+            InvalidUploadUrl => "invalid_upload_url",
+            InvalidTags => "invalid_tags",
+            InvalidPath => "invalid_path",
+            PayloadTooLarge => "payload_too_large",
+            FileNotFound => "file_not_found",
+            RangeNotSatisfiable => "range_not_satisfiable",
+            UrlNotAllowed => "url_not_allowed",
+            UrlFetchFailed => "url_fetch_failed",
+            UnsupportedLocation => "unsupported_location",
+            UnsupportedMediaType => "unsupported_media_type",
+            MethodNotAllowed => "method_not_allowed",
+            NotFound => "not_found",
+            Timeout => "timeout",
+            Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The JSON body of every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error itself.
+    pub error: ErrorDetail,
+}
+
+/// Code and human message of an error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable code.
+    pub code: ErrorCode,
+    /// Human-readable explanation naming the problem.
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_str_matches_serde() {
+        for code in [
+            ErrorCode::Md5Mismatch,
+            ErrorCode::InvalidTags,
+            ErrorCode::UnknownUpload,
+        ] {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+}

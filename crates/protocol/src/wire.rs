@@ -1,0 +1,269 @@
+//! Request and response bodies of the upload API (protocol.md §2–§4, §6).
+//!
+//! Requests are lenient: numbers may arrive as strings, flags as `"true"`, `upload_id` as a
+//! number, and every field is optional at this level so the server can name exactly what is
+//! missing. Responses are what filestack-js and filestack-python read.
+
+use crate::lenient;
+use crate::tags::UploadTags;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The `store` object of start/upload/commit/complete: where the file goes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoreParams {
+    /// Storage location (`s3`, `S3`, `local`, ...); case-insensitive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Storage path (a key, or a folder when it ends with `/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Storage container (bucket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// Storage region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// `public` or `private`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<String>,
+    /// filestack-js's `disableStorageKey: false` pass-through; no effect here.
+    #[serde(
+        default,
+        rename = "disableStorageKey",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub disable_storage_key: Option<serde_json::Value>,
+}
+
+/// Policy and signature fields that may accompany any call.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Security {
+    /// Base64 policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// Hex HMAC-SHA256 of the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+/// The fields that identify an upload session after start.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRef {
+    /// App key.
+    #[serde(default)]
+    pub apikey: Option<String>,
+    /// Opaque upload URI from start.
+    #[serde(default)]
+    pub uri: Option<String>,
+    /// Region from start.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Upload id from start.
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    pub upload_id: Option<String>,
+}
+
+/// `POST /multipart/start`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StartRequest {
+    /// App key.
+    #[serde(default)]
+    pub apikey: Option<String>,
+    /// File name.
+    #[serde(default)]
+    pub filename: Option<String>,
+    /// MIME type.
+    #[serde(default)]
+    pub mimetype: Option<String>,
+    /// Whole file size in bytes.
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    pub size: Option<u64>,
+    /// Where to store the file.
+    #[serde(default)]
+    pub store: Option<StoreParams>,
+    /// Ask for intelligent ingestion.
+    #[serde(default, deserialize_with = "lenient::flag")]
+    pub fii: bool,
+    /// Policy and signature.
+    #[serde(flatten)]
+    pub security: Security,
+}
+
+/// Answer to `POST /multipart/start`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartResponse {
+    /// Opaque upload URI.
+    pub uri: String,
+    /// Region.
+    pub region: String,
+    /// Upload id.
+    pub upload_id: String,
+    /// Host (and port) for every later call; scheme-less when the server serves TLS.
+    pub location_url: String,
+    /// `"intelligent_ingestion"` when `fii` was asked for and granted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_type: Option<String>,
+}
+
+/// `POST /multipart/upload`: ask where to PUT one part, or one chunk of a part.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UploadRequest {
+    /// Session fields.
+    #[serde(flatten)]
+    pub session: SessionRef,
+    /// 1-based part number.
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    pub part: Option<u64>,
+    /// Length of the bytes to PUT.
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    pub size: Option<u64>,
+    /// Base64 of the MD5 digest of those bytes.
+    #[serde(default)]
+    pub md5: Option<String>,
+    /// Chunk of an intelligent-ingestion part.
+    #[serde(default, deserialize_with = "lenient::flag")]
+    pub fii: bool,
+    /// Byte offset of the chunk within its part (intelligent ingestion).
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    pub offset: Option<u64>,
+    /// Storage target (ignored after start).
+    #[serde(default)]
+    pub store: Option<StoreParams>,
+    /// Policy and signature (optional here).
+    #[serde(flatten)]
+    pub security: Security,
+}
+
+/// Answer to `POST /multipart/upload`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadResponse {
+    /// Absolute URL to PUT the bytes to.
+    pub url: String,
+    /// Headers to send with the PUT, exactly.
+    pub headers: BTreeMap<String, String>,
+}
+
+/// `POST /multipart/commit`: all chunks of one intelligent part are sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CommitRequest {
+    /// Session fields.
+    #[serde(flatten)]
+    pub session: SessionRef,
+    /// 1-based part number.
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    pub part: Option<u64>,
+    /// The whole file's size (not the part's; both clients send it so).
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    pub size: Option<u64>,
+    /// Policy and signature (optional here).
+    #[serde(flatten)]
+    pub security: Security,
+}
+
+/// One part named at complete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartRef {
+    /// 1-based part number.
+    #[serde(deserialize_with = "part_number")]
+    pub part_number: u64,
+    /// ETag as received from the part PUT (quotes included or not).
+    pub etag: String,
+}
+
+fn part_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    lenient::u64_opt(d)?.ok_or_else(|| serde::de::Error::custom("part_number is required"))
+}
+
+/// `POST /multipart/complete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompleteRequest {
+    /// Session fields.
+    #[serde(flatten)]
+    pub session: SessionRef,
+    /// File name.
+    #[serde(default)]
+    pub filename: Option<String>,
+    /// MIME type.
+    #[serde(default)]
+    pub mimetype: Option<String>,
+    /// Whole file size.
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    pub size: Option<u64>,
+    /// Storage target (as at start).
+    #[serde(default)]
+    pub store: Option<StoreParams>,
+    /// Regular parts with their ETags; absent for pure intelligent uploads.
+    #[serde(default)]
+    pub parts: Option<Vec<PartRef>>,
+    /// Upload tags.
+    #[serde(default)]
+    pub upload_tags: Option<UploadTags>,
+    /// Intelligent ingestion (some or all parts committed chunk-wise).
+    #[serde(default, deserialize_with = "lenient::flag")]
+    pub fii: bool,
+    /// Alt text.
+    #[serde(default)]
+    pub alt: Option<String>,
+    /// Policy and signature.
+    #[serde(flatten)]
+    pub security: Security,
+}
+
+/// A stored file, as complete, store and `/process` answer it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileResponse {
+    /// The file's handle.
+    pub handle: String,
+    /// Where to download it.
+    pub url: String,
+    /// File name.
+    pub filename: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// MIME type.
+    pub mimetype: String,
+    /// Same as `mimetype` (the File API's name for it).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `Stored` once the bytes are durable.
+    pub status: String,
+    /// Storage key.
+    pub key: String,
+    /// Storage container.
+    pub container: String,
+    /// Upload tags, echoed.
+    pub upload_tags: UploadTags,
+    /// Workflow jobs started (none on this server).
+    pub workflows: Vec<serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lenient_numbers_and_flags() {
+        let r: UploadRequest = serde_json::from_str(
+            r#"{"apikey":"k","uri":"/u","region":"r","upload_id":123,"part":"2","size":5.0,"fii":"true","offset":0}"#,
+        )
+        .unwrap();
+        assert_eq!(r.session.upload_id.as_deref(), Some("123"));
+        assert_eq!(
+            (r.part, r.size, r.fii, r.offset),
+            (Some(2), Some(5), true, Some(0))
+        );
+        assert!(serde_json::from_str::<UploadRequest>(r#"{"part":-1}"#).is_err());
+        assert!(serde_json::from_str::<UploadRequest>(r#"{"size":"ten"}"#).is_err());
+    }
+
+    #[test]
+    fn complete_with_parts_and_tags() {
+        let r: CompleteRequest = serde_json::from_str(
+            r#"{"upload_id":"u","size":3,"parts":[{"part_number":1,"etag":"\"abc\""}],"upload_tags":{"a":"b"},"fii":true,"upload_type":null}"#,
+        )
+        .unwrap();
+        assert_eq!(r.parts.unwrap()[0].etag, "\"abc\"");
+        assert_eq!(r.upload_tags.unwrap().get("a"), Some("b"));
+    }
+}
