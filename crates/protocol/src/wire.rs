@@ -27,6 +27,9 @@ pub struct StoreParams {
     /// `public` or `private`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<String>,
+    /// File name to store under (the `/process` store task carries it here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
     /// filestack-js's `disableStorageKey: false` pass-through; no effect here.
     #[serde(
         default,

@@ -1,0 +1,319 @@
+//! Server settings: command line, environment (`SKIFF_*`) and an optional TOML file, in that
+//! order of precedence, over built-in defaults.
+
+use clap::Parser;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// One app: an API key, and optionally a secret (then calls need a policy and signature) and
+/// a webhook receiver.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    /// API key.
+    pub key: String,
+    /// App secret for policies.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// Where `fp.upload` webhooks go.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// Key that signs webhooks (`FS-Signature`).
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
+}
+
+/// How webhook deliveries are retried.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookRetry {
+    /// Delay before the first retry, ms.
+    pub base_ms: u64,
+    /// Longest delay between retries, ms.
+    pub max_ms: u64,
+    /// Give up on an event this long after it was queued, ms.
+    pub give_up_after_ms: u64,
+    /// Timeout of one delivery attempt, ms.
+    pub timeout_ms: u64,
+}
+
+impl Default for WebhookRetry {
+    fn default() -> Self {
+        Self { base_ms: 5_000, max_ms: 10 * 60_000, give_up_after_ms: 3 * 24 * 3_600_000, timeout_ms: 15_000 }
+    }
+}
+
+/// Everything the server needs to run.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Data folder (files, staging, database, key).
+    pub data: PathBuf,
+    /// Public base URL of this server (file URLs, part URLs, `location_url`); derived from
+    /// `listen` when absent.
+    pub public_url: Option<String>,
+    /// TLS certificate chain (PEM).
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// Apps.
+    pub apps: Vec<AppConfig>,
+    /// Let `/process` and store-from-URL fetch loopback, private and link-local addresses.
+    pub allow_private_urls: bool,
+    /// Largest file accepted, bytes.
+    pub max_file_size: u64,
+    /// How long an upload session lives, seconds.
+    pub session_ttl_secs: u64,
+    /// Container name reported when a client names none.
+    pub default_container: String,
+    /// Timeout for API calls (not part bodies), seconds.
+    pub request_timeout_secs: u64,
+    /// A part or store body may stall this long between bytes, seconds.
+    pub body_idle_timeout_secs: u64,
+    /// Webhook retry policy.
+    pub webhook_retry: WebhookRetry,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data: PathBuf::from("data"),
+            public_url: None,
+            tls_cert: None,
+            tls_key: None,
+            apps: Vec::new(),
+            allow_private_urls: false,
+            max_file_size: 50 * 1024 * 1024 * 1024,
+            session_ttl_secs: 24 * 3600,
+            default_container: "skiff".into(),
+            request_timeout_secs: 60,
+            body_idle_timeout_secs: 120,
+            webhook_retry: WebhookRetry::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Whether TLS is on.
+    pub fn tls(&self) -> bool {
+        self.tls_cert.is_some()
+    }
+
+    /// The public base URL, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => {
+                let scheme = if self.tls() { "https" } else { "http" };
+                format!("{scheme}://{}", self.listen)
+            }
+        }
+    }
+
+    /// `location_url` for start responses: scheme-less for https (filestack-python prepends
+    /// `https://`; filestack-js does too), the full URL for plain http.
+    pub fn location_url(&self) -> String {
+        let url = self.public_url();
+        match url.strip_prefix("https://") {
+            Some(rest) => rest.to_owned(),
+            None => url,
+        }
+    }
+}
+
+/// `skiff-server`: a self-hostable upload API that speaks Filestack's wire protocol.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Args {
+    /// TOML configuration file (command line and environment override it).
+    #[arg(long, env = "SKIFF_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "SKIFF_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Data folder [default: ./data].
+    #[arg(long, env = "SKIFF_DATA")]
+    pub data: Option<PathBuf>,
+    /// Public base URL, e.g. https://uploads.example.com.
+    #[arg(long, env = "SKIFF_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// TLS certificate chain (PEM); serves https.
+    #[arg(long, env = "SKIFF_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, env = "SKIFF_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// An app as KEY or KEY:SECRET (repeat for several; env: comma-separated).
+    #[arg(long = "app", env = "SKIFF_APPS", value_delimiter = ',')]
+    pub apps: Vec<String>,
+    /// Webhook URL for the apps given with --app.
+    #[arg(long, env = "SKIFF_WEBHOOK_URL")]
+    pub webhook: Option<String>,
+    /// Webhook signing secret for the apps given with --app.
+    #[arg(long, env = "SKIFF_WEBHOOK_SECRET", requires = "webhook")]
+    pub webhook_secret: Option<String>,
+    /// Allow fetching loopback/private/link-local URLs in /process and store-from-URL.
+    #[arg(long, env = "SKIFF_ALLOW_PRIVATE_URLS")]
+    pub allow_private_urls: bool,
+    /// Largest file accepted, bytes.
+    #[arg(long, env = "SKIFF_MAX_FILE_SIZE")]
+    pub max_file_size: Option<u64>,
+    /// Upload session lifetime, seconds.
+    #[arg(long, env = "SKIFF_SESSION_TTL")]
+    pub session_ttl: Option<u64>,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "SKIFF_LOG_JSON")]
+    pub log_json: bool,
+}
+
+/// A configuration problem, reported before the server starts.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid.
+    #[error("config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A setting is invalid.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Args {
+    /// Merges file, environment and command line into one [`Config`].
+    pub fn into_config(self) -> Result<Config, ConfigError> {
+        let mut cfg = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+                toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?
+            }
+            None => Config::default(),
+        };
+        if let Some(v) = self.listen {
+            cfg.listen = v;
+        }
+        if let Some(v) = self.data {
+            cfg.data = v;
+        }
+        if let Some(v) = self.public_url {
+            cfg.public_url = Some(v);
+        }
+        if let (Some(c), Some(k)) = (self.tls_cert, self.tls_key) {
+            cfg.tls_cert = Some(c);
+            cfg.tls_key = Some(k);
+        }
+        for spec in self.apps.iter().filter(|s| !s.trim().is_empty()) {
+            let (key, secret) = match spec.split_once(':') {
+                Some((k, s)) => (k.trim(), Some(s.to_owned())),
+                None => (spec.trim(), None),
+            };
+            cfg.apps.retain(|a| a.key != key);
+            cfg.apps.push(AppConfig {
+                key: key.to_owned(),
+                secret,
+                webhook_url: self.webhook.clone(),
+                webhook_secret: self.webhook_secret.clone(),
+            });
+        }
+        cfg.allow_private_urls |= self.allow_private_urls;
+        if let Some(v) = self.max_file_size {
+            cfg.max_file_size = v;
+        }
+        if let Some(v) = self.session_ttl {
+            cfg.session_ttl_secs = v;
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+}
+
+impl Config {
+    /// Checks settings that would otherwise fail later or silently.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.apps.is_empty() {
+            return Err(ConfigError::Invalid("no app is configured: pass --app KEY[:SECRET] or add [[apps]] to the config file".into()));
+        }
+        for app in &self.apps {
+            if app.key.is_empty() || !app.key.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(ConfigError::Invalid(format!("app key {:?} must be non-empty printable ASCII", app.key)));
+            }
+            if let Some(url) = &app.webhook_url {
+                let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+                if !ok {
+                    return Err(ConfigError::Invalid(format!("webhook URL {url:?} of app {} is not an http(s) URL", app.key)));
+                }
+            }
+        }
+        if let Some(u) = &self.public_url {
+            let ok = url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+            if !ok {
+                return Err(ConfigError::Invalid(format!("public URL {u:?} is not an http(s) URL")));
+            }
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err(ConfigError::Invalid("TLS needs both a certificate and a key".into()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_over_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("skiff.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\nmax_file_size = 10\n[[apps]]\nkey = \"filekey\"\nsecret = \"s\"\n[webhook_retry]\nbase_ms = 1\n",
+        )
+        .unwrap();
+        let args = Args::parse_from(["skiff-server", "--config", file.to_str().unwrap(), "--app", "k2:sec", "--webhook", "http://h/x", "--max-file-size", "20"]);
+        let cfg = args.into_config().unwrap();
+        assert_eq!(cfg.listen.port(), 9000);
+        assert_eq!(cfg.max_file_size, 20);
+        assert_eq!(cfg.webhook_retry.base_ms, 1);
+        assert_eq!(cfg.apps.len(), 2);
+        assert_eq!(cfg.apps[1].secret.as_deref(), Some("sec"));
+        assert_eq!(cfg.apps[1].webhook_url.as_deref(), Some("http://h/x"));
+    }
+
+    #[test]
+    fn errors_are_named() {
+        let err = Args::parse_from(["skiff-server"]).into_config().unwrap_err().to_string();
+        assert!(err.contains("no app is configured"), "{err}");
+        let err = Args::parse_from(["skiff-server", "--app", "k", "--public-url", "ftp://x"]).into_config().unwrap_err();
+        assert!(err.to_string().contains("ftp://x"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "lissen = 1").unwrap();
+        let err = Args::parse_from(["skiff-server", "--config", file.to_str().unwrap()]).into_config().unwrap_err();
+        assert!(err.to_string().contains("lissen"), "{err}");
+    }
+
+    #[test]
+    fn location_url_drops_https_only() {
+        let mut cfg = Config { public_url: Some("https://up.example:8443/".into()), ..Config::default() };
+        assert_eq!(cfg.location_url(), "up.example:8443");
+        cfg.public_url = Some("http://127.0.0.1:8080".into());
+        assert_eq!(cfg.location_url(), "http://127.0.0.1:8080");
+    }
+}

@@ -1,0 +1,110 @@
+//! The one error type at the HTTP edge. Every refusal is `{"error": {"code", "message"}}` with a
+//! precise 4xx for bad input and a generic 500 for internal faults (details go to the log only).
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use skiff_protocol::error::{ErrorBody, ErrorDetail};
+use skiff_protocol::{ErrorCode, PolicyError, TagError};
+
+/// An error answer: status, stable code and a message naming the problem.
+#[derive(Debug, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable code.
+    pub code: ErrorCode,
+    /// Human message (never internals).
+    pub message: String,
+}
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// A refusal with an explicit status.
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into() }
+    }
+
+    /// 400 with `code`.
+    pub fn bad(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 400 `missing_field`.
+    pub fn missing(field: &str) -> Self {
+        Self::bad(ErrorCode::MissingField, format!("the field `{field}` is required"))
+    }
+
+    /// 400 `invalid_field`.
+    pub fn invalid(field: &str, why: impl std::fmt::Display) -> Self {
+        Self::bad(ErrorCode::InvalidField, format!("the field `{field}` {why}"))
+    }
+
+    /// 404 `file_not_found`.
+    pub fn no_file(handle: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::FileNotFound, format!("no file has the handle {handle:?}"))
+    }
+
+    /// 500 `internal`; the cause is logged here, never sent.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "the server failed to handle the request; see its log")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message } };
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+impl From<TagError> for ApiError {
+    fn from(e: TagError) -> Self {
+        Self::bad(ErrorCode::InvalidTags, e.to_string())
+    }
+}
+
+impl From<PolicyError> for ApiError {
+    fn from(e: PolicyError) -> Self {
+        let code = match e {
+            PolicyError::BadSignature => ErrorCode::InvalidSignature,
+            PolicyError::Malformed { .. } => ErrorCode::InvalidPolicy,
+            PolicyError::Expired { .. } => ErrorCode::PolicyExpired,
+            _ => ErrorCode::PolicyDenied,
+        };
+        Self::new(StatusCode::FORBIDDEN, code, e.to_string())
+    }
+}
+
+impl From<crate::storage::StorageError> for ApiError {
+    fn from(e: crate::storage::StorageError) -> Self {
+        use crate::storage::StorageError as S;
+        match e {
+            S::Md5Mismatch { expected, actual } => Self::bad(
+                ErrorCode::Md5Mismatch,
+                format!("the bytes received have MD5 {actual} but the request declared {expected}; nothing was stored"),
+            ),
+            S::SizeMismatch { expected, actual } => Self::bad(
+                ErrorCode::SizeMismatch,
+                format!("{actual} bytes were received but {expected} were declared; nothing was stored"),
+            ),
+            S::TooLarge { limit } => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                format!("the body is larger than the {limit} bytes allowed; nothing was stored"),
+            ),
+            S::NotFound { .. } => Self::new(StatusCode::NOT_FOUND, ErrorCode::FileNotFound, "the file's bytes are gone"),
+            S::Body { cause } => Self::bad(ErrorCode::MalformedRequest, format!("reading the request body failed: {cause}")),
+            S::Io { .. } => Self::internal(e),
+        }
+    }
+}
+
+impl From<crate::state::StateError> for ApiError {
+    fn from(e: crate::state::StateError) -> Self {
+        Self::internal(e)
+    }
+}

@@ -1,0 +1,105 @@
+//! The HTTP surface: one router, thin handlers (parse → session rules → storage/state → answer).
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::state::{FileRecord, NewWebhook};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Method, StatusCode, header};
+use axum::routing::{get, post, put};
+use skiff_protocol::ErrorCode;
+use skiff_protocol::wire::FileResponse;
+use std::time::Duration;
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+
+mod files;
+mod multipart;
+mod part;
+mod store;
+
+/// The whole API as a router over `state`.
+pub fn app(state: AppState) -> Router {
+    let cfg = state.config();
+    let api_timeout = Duration::from_secs(cfg.request_timeout_secs);
+    let idle = Duration::from_secs(cfg.body_idle_timeout_secs);
+    // Calls with small bodies get an overall timeout; bodies that carry file bytes (part PUTs,
+    // store) only an idle timeout, since a big part on a slow link may take long.
+    let api = Router::new()
+        .route("/multipart/start", post(multipart::start))
+        .route("/multipart/upload", post(multipart::upload))
+        .route("/multipart/commit", post(multipart::commit))
+        .route("/multipart/complete", post(multipart::complete))
+        .route("/process", post(store::process))
+        .route("/prefetch", post(store::prefetch))
+        .route("/api/file/{handle}/metadata", get(files::metadata))
+        .route("/{handle}/metadata", get(files::metadata))
+        .route("/api/file/{handle}", get(files::download).head(files::download).delete(files::delete))
+        .route("/{handle}", get(files::download).head(files::download))
+        .route("/", get(files::index))
+        .route("/health", get(|| async { "ok" }))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, api_timeout));
+    let bytes = Router::new()
+        .route("/multipart/part/{upload_id}", put(part::put_part))
+        .route("/api/store/{location}", post(store::store))
+        .layer(DefaultBodyLimit::disable());
+    api.merge(bytes)
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such endpoint") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, "this endpoint does not take that method")
+        })
+        .layer(RequestBodyTimeoutLayer::new(idle))
+        .layer(cors())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// CORS for browsers (protocol.md §1.4): any origin, the Filestack headers, and `ETag`
+/// readable (filestack-js fails a part without it).
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers([
+            header::ETAG,
+            header::CONTENT_LENGTH,
+            header::CONTENT_RANGE,
+            header::ACCEPT_RANGES,
+            HeaderName::from_static("content-disposition"),
+        ])
+        .max_age(Duration::from_secs(86_400))
+}
+
+/// Where a file is downloaded from.
+pub(crate) fn file_url(state: &AppState, handle: &str) -> String {
+    format!("{}/{handle}", state.config().public_url())
+}
+
+/// The JSON answer for a stored file.
+pub(crate) fn file_response(state: &AppState, f: &FileRecord) -> FileResponse {
+    FileResponse {
+        handle: f.handle.clone(),
+        url: file_url(state, &f.handle),
+        filename: f.filename.clone(),
+        size: f.size,
+        mimetype: f.mimetype.clone(),
+        kind: f.mimetype.clone(),
+        status: "Stored".into(),
+        key: f.key.clone(),
+        container: f.container.clone(),
+        upload_tags: f.upload_tags.clone(),
+        workflows: Vec::new(),
+    }
+}
+
+/// The `fp.upload` webhooks of a new file, one per receiver of its app.
+pub(crate) fn upload_webhooks(state: &AppState, f: &FileRecord, client: &str) -> Vec<NewWebhook> {
+    let Some(app) = state.app(&f.app) else { return Vec::new() };
+    let Some(url) = app.webhook_url.clone() else { return Vec::new() };
+    let event = crate::webhook::upload_event(&file_response(state, f), client, state.now_ms());
+    vec![NewWebhook { app: f.app.clone(), url, secret: app.webhook_secret.clone(), event }]
+}
+
+#[cfg(test)]
+mod tests;

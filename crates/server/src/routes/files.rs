@@ -1,0 +1,311 @@
+//! The file API: metadata, delivery (with ranges and ETags) and delete (protocol.md §2.2, §6).
+
+use crate::AppState;
+use crate::auth;
+use crate::error::{ApiError, ApiResult};
+use crate::state::FileRecord;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use futures_util::TryStreamExt;
+use serde_json::{Map, Value, json};
+use skiff_protocol::policy::{Access, Call};
+use skiff_protocol::wire::Security;
+use skiff_protocol::ErrorCode;
+use std::collections::HashMap;
+
+/// Looks up a file by handle; anything that is not a handle is simply not found.
+async fn find(state: &AppState, handle: &str) -> ApiResult<FileRecord> {
+    if !crate::ids::is_handle(handle) {
+        return Err(ApiError::no_file(handle));
+    }
+    state.state().file(handle).await?.ok_or_else(|| ApiError::no_file(handle))
+}
+
+fn security(q: &HashMap<String, String>) -> Security {
+    Security { policy: q.get("policy").cloned(), signature: q.get("signature").cloned() }
+}
+
+/// Applies the file's app security for `call` on this handle.
+fn guard(state: &AppState, file: &FileRecord, q: &HashMap<String, String>, headers: &HeaderMap, call: Call) -> ApiResult<()> {
+    let Some(app) = state.app(&file.app) else { return Ok(()) };
+    auth::authorize(state, app, &security(q), Some(headers), &Access { call: Some(call), handle: Some(&file.handle), ..Access::default() })
+}
+
+const DEFAULT_FIELDS: &[&str] = &["size", "mimetype", "filename", "uploaded", "writeable", "location", "path", "container", "key", "upload_tags"];
+const HASHES: &[&str] = &["md5", "sha1", "sha224", "sha256", "sha384", "sha512"];
+
+pub(super) async fn metadata(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let file = find(&state, &handle).await?;
+    guard(&state, &file, &q, &headers, Call::Stat)?;
+    let truthy = |v: &str| matches!(v, "true" | "1" | "");
+    let mut asked: Vec<&str> = q
+        .iter()
+        .filter(|(k, v)| !matches!(k.as_str(), "policy" | "signature" | "key") && truthy(v))
+        .map(|(k, _)| match k.as_str() {
+            "sourceUrl" => "source_url",
+            "uploadTags" => "upload_tags",
+            other => other,
+        })
+        .collect();
+    if asked.is_empty() {
+        asked = DEFAULT_FIELDS.to_vec();
+    }
+    asked.sort_unstable();
+    asked.dedup();
+    if asked.contains(&"exif") {
+        guard(&state, &file, &q, &headers, Call::Exif)?;
+    }
+    let mut out = Map::new();
+    let wants_dims = asked.iter().any(|f| *f == "width" || *f == "height");
+    let dims = if wants_dims { image_size(&state, &file).await } else { None };
+    let wanted_hashes: Vec<&str> = asked.iter().copied().filter(|f| HASHES.contains(f)).collect();
+    let hashes = if wanted_hashes.is_empty() { HashMap::new() } else { hash_file(&state, &file, &wanted_hashes).await? };
+    for field in asked {
+        let value = match field {
+            "size" => json!(file.size),
+            "mimetype" => json!(file.mimetype),
+            "filename" => json!(file.filename),
+            "uploaded" => json!(file.uploaded_at),
+            "writeable" => json!(false),
+            "location" => json!(file.location),
+            "path" => json!(file.path.clone().unwrap_or_else(|| file.key.clone())),
+            "key" => json!(file.key),
+            "container" => json!(file.container),
+            "upload_tags" => serde_json::to_value(&file.upload_tags).unwrap_or(Value::Null),
+            "width" => json!(dims.map(|d| d.0)),
+            "height" => json!(dims.map(|d| d.1)),
+            "cloud" => json!(false),
+            "source_url" => json!(file.source_url),
+            "alt" => json!(file.alt),
+            "exif" => Value::Null,
+            h if HASHES.contains(&h) => json!(hashes.get(h)),
+            other => {
+                return Err(ApiError::invalid(other, "is not a metadata field (see the docs for the list)"));
+            }
+        };
+        out.insert(field.to_owned(), value);
+    }
+    out.insert("handle".into(), json!(file.handle));
+    Ok(Json(Value::Object(out)))
+}
+
+/// Width and height of an image file, read from its first bytes.
+async fn image_size(state: &AppState, file: &FileRecord) -> Option<(usize, usize)> {
+    let head_len = file.size.min(256 * 1024);
+    let chunks: Vec<bytes::Bytes> = state.storage().get(&file.handle, Some(0..head_len)).await.ok()?.try_collect().await.ok()?;
+    let head = chunks.concat();
+    imagesize::blob_size(&head).ok().map(|s| (s.width, s.height))
+}
+
+/// Hex digests of the whole file, in one pass.
+async fn hash_file(state: &AppState, file: &FileRecord, which: &[&str]) -> ApiResult<HashMap<&'static str, String>> {
+    use sha2::Digest;
+    let mut md5 = which.contains(&"md5").then(md5::Md5::new);
+    let mut sha1 = which.contains(&"sha1").then(sha1::Sha1::new);
+    let mut s224 = which.contains(&"sha224").then(sha2::Sha224::new);
+    let mut s256 = which.contains(&"sha256").then(sha2::Sha256::new);
+    let mut s384 = which.contains(&"sha384").then(sha2::Sha384::new);
+    let mut s512 = which.contains(&"sha512").then(sha2::Sha512::new);
+    let mut stream = state.storage().get(&file.handle, None).await?;
+    while let Some(chunk) = stream.try_next().await.map_err(ApiError::internal)? {
+        md5.as_mut().map(|h| h.update(&chunk));
+        sha1.as_mut().map(|h| h.update(&chunk));
+        s224.as_mut().map(|h| h.update(&chunk));
+        s256.as_mut().map(|h| h.update(&chunk));
+        s384.as_mut().map(|h| h.update(&chunk));
+        s512.as_mut().map(|h| h.update(&chunk));
+    }
+    let mut out = HashMap::new();
+    if let Some(h) = md5 {
+        out.insert("md5", hex::encode(h.finalize()));
+    }
+    if let Some(h) = sha1 {
+        out.insert("sha1", hex::encode(h.finalize()));
+    }
+    if let Some(h) = s224 {
+        out.insert("sha224", hex::encode(h.finalize()));
+    }
+    if let Some(h) = s256 {
+        out.insert("sha256", hex::encode(h.finalize()));
+    }
+    if let Some(h) = s384 {
+        out.insert("sha384", hex::encode(h.finalize()));
+    }
+    if let Some(h) = s512 {
+        out.insert("sha512", hex::encode(h.finalize()));
+    }
+    Ok(out)
+}
+
+/// A parsed `Range` header against a file of `size` bytes.
+#[derive(Debug, PartialEq, Eq)]
+enum RangeReq {
+    Whole,
+    Part(u64, u64),
+    Unsatisfiable,
+}
+
+fn parse_range(value: Option<&str>, size: u64) -> RangeReq {
+    let Some(spec) = value.and_then(|v| v.trim().strip_prefix("bytes=")) else { return RangeReq::Whole };
+    if spec.contains(',') {
+        return RangeReq::Whole; // several ranges: answer with the whole file, as RFC 9110 allows
+    }
+    let Some((a, b)) = spec.split_once('-') else { return RangeReq::Whole };
+    let (a, b) = (a.trim(), b.trim());
+    let range = match (a.is_empty(), b.is_empty()) {
+        (true, false) => match b.parse::<u64>() {
+            Ok(0) | Err(_) => return RangeReq::Unsatisfiable,
+            Ok(n) => (size.saturating_sub(n), size),
+        },
+        (false, _) => {
+            let Ok(start) = a.parse::<u64>() else { return RangeReq::Whole };
+            let end = if b.is_empty() { size } else {
+                match b.parse::<u64>() {
+                    Ok(e) if e >= start => (e + 1).min(size),
+                    _ => return RangeReq::Whole,
+                }
+            };
+            (start, end)
+        }
+        (true, true) => return RangeReq::Whole,
+    };
+    if range.0 >= size || range.0 >= range.1 {
+        RangeReq::Unsatisfiable
+    } else {
+        RangeReq::Part(range.0, range.1)
+    }
+}
+
+/// `Content-Disposition` with a plain ASCII fallback and the UTF-8 name.
+fn disposition(kind: &str, filename: &str) -> HeaderValue {
+    let ascii: String = filename.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    let encoded = percent_encoding::utf8_percent_encode(filename, percent_encoding::NON_ALPHANUMERIC);
+    HeaderValue::from_str(&format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+pub(super) async fn download(
+    State(state): State<AppState>,
+    method: Method,
+    Path(handle): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let file = find(&state, &handle).await?;
+    guard(&state, &file, &q, &headers, Call::Read)?;
+    let etag = format!("\"skiff-{}\"", file.handle);
+    let mut h = HeaderMap::new();
+    h.insert(header::ETAG, HeaderValue::from_str(&etag).map_err(ApiError::internal)?);
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&file.mimetype).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // Uploaded HTML or SVG must not run as this origin's script.
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
+    let dl = q.get("dl").is_some_and(|v| v == "true" || v == "1");
+    h.insert(header::CONTENT_DISPOSITION, disposition(if dl { "attachment" } else { "inline" }, &file.filename));
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if not_modified {
+        return Ok((StatusCode::NOT_MODIFIED, h).into_response());
+    }
+    // If-Range with another validator means the client's partial copy is stale: send it all.
+    let if_range_ok = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()).is_none_or(|v| v.trim() == etag);
+    let range_header = if if_range_ok { headers.get(header::RANGE).and_then(|v| v.to_str().ok()) } else { None };
+    let (status, range) = match parse_range(range_header, file.size) {
+        RangeReq::Whole => (StatusCode::OK, 0..file.size),
+        RangeReq::Part(a, b) => {
+            let cr = format!("bytes {a}-{}/{}", b - 1, file.size);
+            h.insert(header::CONTENT_RANGE, HeaderValue::from_str(&cr).map_err(ApiError::internal)?);
+            (StatusCode::PARTIAL_CONTENT, a..b)
+        }
+        RangeReq::Unsatisfiable => {
+            h.insert(header::CONTENT_RANGE, HeaderValue::from_str(&format!("bytes */{}", file.size)).map_err(ApiError::internal)?);
+            let err = ApiError::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                ErrorCode::RangeNotSatisfiable,
+                format!("the range {:?} lies outside the file's {} bytes", range_header.unwrap_or(""), file.size),
+            );
+            return Ok((h, err).into_response());
+        }
+    };
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(range.end - range.start));
+    if method == Method::HEAD {
+        return Ok((status, h).into_response());
+    }
+    let stream = state.storage().get(&file.handle, Some(range)).await?;
+    Ok((status, h, Body::from_stream(stream)).into_response())
+}
+
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let app = auth::app(&state, q.get("key").map(String::as_str))?;
+    let file = find(&state, &handle).await?;
+    if file.app != app.key {
+        return Err(ApiError::no_file(&handle));
+    }
+    auth::authorize(&state, app, &security(&q), Some(&headers), &Access { call: Some(Call::Remove), handle: Some(&handle), ..Access::default() })?;
+    // The record goes first: a crash in between leaves unreferenced bytes (collected at the
+    // next start), never a record whose bytes are gone.
+    state.state().delete_file(&handle).await?;
+    let skip_storage = q.get("skip_storage").is_some_and(|v| v == "true");
+    if !skip_storage {
+        state.storage().delete(&handle).await?;
+    }
+    tracing::info!(%handle, "file deleted");
+    Ok(Json(json!({ "handle": handle, "status": "deleted" })))
+}
+
+pub(super) async fn index(State(state): State<AppState>) -> Html<String> {
+    let url = state.config().public_url();
+    Html(format!(
+        "<!doctype html><meta charset=utf-8><title>Skiff upload server</title>\
+         <h1>Skiff upload server</h1><p>This server speaks Filestack's upload protocol at <code>{url}</code>.</p>\
+         <p>Point filestack-js at it with <code>client.session.urls.uploadApiUrl = '{url}'</code>; see the README for the rest.</p>"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        let cases = [
+            (None, RangeReq::Whole),
+            (Some("bytes=0-9"), RangeReq::Part(0, 10)),
+            (Some("bytes=5-"), RangeReq::Part(5, 100)),
+            (Some("bytes=-10"), RangeReq::Part(90, 100)),
+            (Some("bytes=-1000"), RangeReq::Part(0, 100)),
+            (Some("bytes=90-200"), RangeReq::Part(90, 100)),
+            (Some("bytes=100-"), RangeReq::Unsatisfiable),
+            (Some("bytes=-0"), RangeReq::Unsatisfiable),
+            (Some("bytes=5-2"), RangeReq::Whole),
+            (Some("bytes=0-1,5-6"), RangeReq::Whole),
+            (Some("items=0-1"), RangeReq::Whole),
+        ];
+        for (h, want) in cases {
+            assert_eq!(parse_range(h, 100), want, "{h:?}");
+        }
+    }
+
+    #[test]
+    fn content_disposition_is_safe() {
+        let v = disposition("inline", "naïve \"x\".txt");
+        assert_eq!(v.to_str().unwrap(), "inline; filename=\"na_ve _x_.txt\"; filename*=UTF-8''na%C3%AFve%20%22x%22%2Etxt");
+    }
+}

@@ -1,0 +1,216 @@
+//! `POST /multipart/start|upload|commit|complete` (protocol.md §3, §4).
+
+use super::{file_response, upload_webhooks};
+use crate::AppState;
+use crate::auth;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Payload;
+use crate::session;
+use crate::state::{FileRecord, Session, StateError};
+use crate::token;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use skiff_protocol::policy::{Access, Call};
+use skiff_protocol::wire::{CommitRequest, CompleteRequest, FileResponse, StartRequest, StartResponse, UploadRequest, UploadResponse};
+use skiff_protocol::ErrorCode;
+use std::collections::BTreeMap;
+
+/// How long a part URL stays valid.
+const PART_URL_TTL_MS: i64 = 3_600_000;
+
+const UPLOAD_CALLS: &[Call] = &[Call::Pick];
+
+pub(super) async fn start(State(state): State<AppState>, headers: HeaderMap, Payload(req): Payload<StartRequest>) -> ApiResult<Json<StartResponse>> {
+    let app = auth::app(&state, req.apikey.as_deref())?;
+    let size = req.size.ok_or_else(|| ApiError::missing("size"))?;
+    let max = state.config().max_file_size;
+    if size > max {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            format!("the file is {size} bytes; this server accepts at most {max}"),
+        ));
+    }
+    let filename = session::filename(req.filename.as_deref())?;
+    let mimetype = session::mimetype(req.mimetype.as_deref())?;
+    let target = session::store_target(req.store.as_ref(), &state.config().default_container)?;
+    auth::authorize(
+        &state,
+        app,
+        &req.security,
+        Some(&headers),
+        &Access {
+            call: Some(Call::Store),
+            alternatives: UPLOAD_CALLS,
+            size: Some(size),
+            path: target.path.as_deref(),
+            container: Some(&target.container),
+            ..Access::default()
+        },
+    )?;
+    let now = state.now_ms();
+    let id = crate::ids::random_id(32);
+    let session = Session {
+        id: id.clone(),
+        app: app.key.clone(),
+        filename,
+        mimetype,
+        size,
+        target,
+        fii: req.fii,
+        created_at: now,
+        expires_at: now + state.config().session_ttl_secs as i64 * 1000,
+        completed: None,
+    };
+    state.state().insert_session(&session).await?;
+    tracing::info!(upload = %id, size, fii = req.fii, "upload started");
+    Ok(Json(StartResponse {
+        uri: format!("/skiff/{id}"),
+        region: "skiff".into(),
+        upload_id: id,
+        location_url: state.config().location_url(),
+        upload_type: req.fii.then(|| "intelligent_ingestion".to_owned()),
+    }))
+}
+
+pub(super) async fn upload(State(state): State<AppState>, Payload(req): Payload<UploadRequest>) -> ApiResult<Json<UploadResponse>> {
+    // No policy here: filestack-python never sends one on upload/commit; the session was
+    // authorized at start and the app key must still match it.
+    let app = auth::app(&state, req.session.apikey.as_deref())?;
+    let id = session::upload_id(&req.session)?;
+    let now = state.now_ms();
+    let found = state.state().session(id).await?;
+    let sess = session::live_session(found, id, &app.key, now)?;
+    if sess.completed.is_some() {
+        return Err(ApiError::bad(ErrorCode::UnknownUpload, format!("upload {id:?} is already complete")));
+    }
+    let slot = session::slot(&sess, req.part, req.size, req.offset, req.fii, req.md5.as_deref())?;
+    let q = token::sign(state.url_key(), id, &slot, now + PART_URL_TTL_MS);
+    let query = serde_urlencoded::to_string(&q).map_err(ApiError::internal)?;
+    Ok(Json(UploadResponse {
+        url: format!("{}/multipart/part/{id}?{query}", state.config().public_url()),
+        headers: BTreeMap::new(),
+    }))
+}
+
+pub(super) async fn commit(State(state): State<AppState>, Payload(req): Payload<CommitRequest>) -> ApiResult<Json<serde_json::Value>> {
+    let app = auth::app(&state, req.session.apikey.as_deref())?;
+    let id = session::upload_id(&req.session)?;
+    let found = state.state().session(id).await?;
+    let sess = session::live_session(found, id, &app.key, state.now_ms())?;
+    if sess.completed.is_some() {
+        return Err(ApiError::bad(ErrorCode::UnknownUpload, format!("upload {id:?} is already complete")));
+    }
+    let part = session::part_number(req.part)?;
+    if let Some(size) = req.size.filter(|s| *s != sess.size) {
+        return Err(ApiError::bad(
+            ErrorCode::SizeMismatch,
+            format!("commit says the file is {size} bytes but the upload started with {}", sess.size),
+        ));
+    }
+    let chunks = state.state().chunks(id, part).await?;
+    let record = session::plan_commit(part, &chunks)?;
+    state.state().put_part(id, &record).await?;
+    tracing::debug!(upload = %id, part, size = record.size, chunks = record.pieces.len(), "part committed");
+    Ok(Json(serde_json::json!({})))
+}
+
+pub(super) async fn complete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Payload(req): Payload<CompleteRequest>,
+) -> ApiResult<Json<FileResponse>> {
+    let app = auth::app(&state, req.session.apikey.as_deref())?;
+    let id = session::upload_id(&req.session)?.to_owned();
+    let now = state.now_ms();
+    let found = state.state().session(&id).await?;
+    let sess = session::live_session(found, &id, &app.key, now)?;
+    auth::authorize(
+        &state,
+        app,
+        &req.security,
+        Some(&headers),
+        &Access {
+            call: Some(Call::Store),
+            alternatives: UPLOAD_CALLS,
+            size: Some(sess.size),
+            path: sess.target.path.as_deref(),
+            container: Some(&sess.target.container),
+            ..Access::default()
+        },
+    )?;
+    // A repeated complete (its first answer was lost) gets the same file.
+    if let Some(handle) = &sess.completed {
+        let file = state.state().file(handle).await?.ok_or_else(|| ApiError::no_file(handle))?;
+        return Ok(Json(file_response(&state, &file)));
+    }
+    if let Some(size) = req.size.filter(|s| *s != sess.size) {
+        return Err(ApiError::bad(
+            ErrorCode::SizeMismatch,
+            format!("complete says the file is {size} bytes but the upload started with {}", sess.size),
+        ));
+    }
+    let tags = req.upload_tags.clone().unwrap_or_default();
+    tags.validate()?;
+    let filename = match req.filename.as_deref() {
+        Some(f) if !f.trim().is_empty() => session::filename(Some(f))?,
+        _ => sess.filename.clone(),
+    };
+    let mimetype = match req.mimetype.as_deref() {
+        Some(m) if !m.trim().is_empty() => session::mimetype(Some(m))?,
+        _ => sess.mimetype.clone(),
+    };
+    let alt = req.alt.clone().filter(|a| !a.is_empty());
+    if alt.as_ref().is_some_and(|a| a.chars().count() > 125) {
+        return Err(ApiError::invalid("alt", "must be at most 125 characters"));
+    }
+    let recorded = state.state().parts(&id).await?;
+    let pieces = session::plan_complete(&sess, &recorded, req.parts.as_deref(), req.fii)?;
+    let handle = crate::ids::handle();
+    state.storage().assemble(&id, &handle, &pieces).await?;
+    let file = FileRecord {
+        handle: handle.clone(),
+        app: app.key.clone(),
+        key: session::storage_key(&sess.target, &filename, &crate::ids::random_id(20)),
+        filename,
+        mimetype,
+        size: sess.size,
+        path: sess.target.path.clone(),
+        container: sess.target.container.clone(),
+        location: state.storage().location().to_owned(),
+        uploaded_at: now,
+        upload_tags: tags,
+        md5: None,
+        source_url: None,
+        alt,
+    };
+    let hooks = upload_webhooks(&state, &file, "Computer");
+    match state.state().complete(&id, &file, &hooks, now).await {
+        Ok(()) => {}
+        Err(StateError::SessionGone(_)) => {
+            // Another complete of the same upload won the race: answer with its file.
+            let _ = state.storage().delete(&handle).await;
+            let sess = state.state().session(&id).await?;
+            let other = match sess.and_then(|s| s.completed) {
+                Some(h) => state.state().file(&h).await?,
+                None => None,
+            };
+            return other
+                .map(|f| Json(file_response(&state, &f)))
+                .ok_or_else(|| ApiError::bad(ErrorCode::UnknownUpload, format!("upload {id:?} is no longer in progress")));
+        }
+        Err(e) => {
+            let _ = state.storage().delete(&handle).await;
+            return Err(e.into());
+        }
+    }
+    if !hooks.is_empty() {
+        state.wake_webhooks();
+    }
+    if let Err(e) = state.storage().discard_upload(&id).await {
+        tracing::warn!(upload = %id, error = %e, "could not remove staged parts; the expiry sweep will");
+    }
+    tracing::info!(upload = %id, %handle, size = file.size, "upload complete");
+    Ok(Json(file_response(&state, &file)))
+}

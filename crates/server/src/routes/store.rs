@@ -1,0 +1,327 @@
+//! Single-request stores: the File API's `POST /api/store/{location}` (multipart `fileUpload`,
+//! raw body, or `url=`), the Processing API's `POST /process` store task (what `storeURL` uses),
+//! and `POST /prefetch`.
+
+use super::part::body_stream;
+use super::{file_response, upload_webhooks};
+use crate::AppState;
+use crate::auth;
+use crate::config::AppConfig;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::MAX_API_BODY;
+use crate::fetch::FetchError;
+use crate::session;
+use crate::state::{FileRecord, StoreTarget};
+use crate::storage::{ByteStream, Expect};
+use axum::Json;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use futures_util::TryStreamExt;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use skiff_protocol::policy::{Access, Call};
+use skiff_protocol::wire::{FileResponse, Security, StoreParams};
+use skiff_protocol::{ErrorCode, UploadTags};
+use std::collections::HashMap;
+
+/// What a store needs besides the bytes.
+struct NewFile<'a> {
+    app: &'a AppConfig,
+    target: StoreTarget,
+    filename: Option<String>,
+    mimetype: Option<String>,
+    tags: UploadTags,
+    source_url: Option<String>,
+    client: &'static str,
+}
+
+/// Streams `body` into a new object and records the file with its webhooks.
+async fn store_bytes(state: &AppState, nf: NewFile<'_>, body: ByteStream, sec: &Security, headers: &HeaderMap) -> ApiResult<FileResponse> {
+    let filename = session::filename(nf.filename.as_deref())?;
+    let mime = match nf.mimetype.as_deref().filter(|m| !m.is_empty() && *m != "application/octet-stream") {
+        Some(m) => session::mimetype(Some(m))?,
+        None => mime_guess::from_path(&filename).first_or_octet_stream().essence_str().to_owned(),
+    };
+    let handle = crate::ids::handle();
+    let limit = state.config().max_file_size;
+    let written = state.storage().put(&handle, body, Expect::AtMost(limit)).await?;
+    // The size is known only now: check it against the policy, and drop the bytes if refused.
+    let access = Access {
+        call: Some(Call::Store),
+        alternatives: &[Call::Pick],
+        size: Some(written.size),
+        path: nf.target.path.as_deref(),
+        container: Some(&nf.target.container),
+        url: nf.source_url.as_deref(),
+        ..Access::default()
+    };
+    if let Err(e) = auth::authorize(state, nf.app, sec, Some(headers), &access) {
+        let _ = state.storage().delete(&handle).await;
+        return Err(e);
+    }
+    let now = state.now_ms();
+    let file = FileRecord {
+        handle: handle.clone(),
+        app: nf.app.key.clone(),
+        key: session::storage_key(&nf.target, &filename, &crate::ids::random_id(20)),
+        filename,
+        mimetype: mime,
+        size: written.size,
+        path: nf.target.path.clone(),
+        container: nf.target.container.clone(),
+        location: state.storage().location().to_owned(),
+        uploaded_at: now,
+        upload_tags: nf.tags,
+        md5: Some(hex::encode(written.md5)),
+        source_url: nf.source_url,
+        alt: None,
+    };
+    let hooks = upload_webhooks(state, &file, nf.client);
+    if let Err(e) = state.state().insert_file(&file, &hooks, now).await {
+        let _ = state.storage().delete(&handle).await;
+        return Err(e.into());
+    }
+    if !hooks.is_empty() {
+        state.wake_webhooks();
+    }
+    tracing::info!(%handle, size = file.size, "file stored");
+    Ok(file_response(state, &file))
+}
+
+fn fetch_error(e: FetchError) -> ApiError {
+    match e {
+        FetchError::NotAllowed(m) => ApiError::bad(ErrorCode::UrlNotAllowed, m),
+        FetchError::Failed(m) => ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::UrlFetchFailed, m),
+    }
+}
+
+fn tags_from_query(q: &HashMap<String, String>) -> ApiResult<UploadTags> {
+    let Some(raw) = q.get("upload_tags") else { return Ok(UploadTags::new()) };
+    let tags: UploadTags = serde_json::from_str(raw)
+        .map_err(|e| ApiError::bad(ErrorCode::InvalidTags, format!("upload_tags must be a JSON object of strings: {e}")))?;
+    tags.validate()?;
+    Ok(tags)
+}
+
+/// Decodes a base64 body (`base64decode=true`), which must fit in memory.
+async fn base64_body(body: ByteStream, limit: u64) -> ApiResult<ByteStream> {
+    use base64::Engine as _;
+    let cap = limit.saturating_mul(4) / 3 + 4;
+    let mut buf = Vec::new();
+    let mut body = body;
+    while let Some(chunk) = body.try_next().await.map_err(|e| ApiError::bad(ErrorCode::MalformedRequest, e.to_string()))? {
+        if buf.len() as u64 + chunk.len() as u64 > cap {
+            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, "the base64 body is too large"));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    let text: Vec<u8> = buf.into_iter().filter(|b| !b.is_ascii_whitespace()).collect();
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(&text)
+        .map_err(|e| ApiError::bad(ErrorCode::MalformedRequest, format!("base64decode=true but the body is not base64: {e}")))?;
+    Ok(Box::pin(futures_util::stream::once(async move { Ok(bytes::Bytes::from(decoded)) })))
+}
+
+pub(super) async fn store(
+    State(state): State<AppState>,
+    Path(location): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    req: Request,
+) -> ApiResult<Json<Value>> {
+    let app = auth::app(&state, q.get("key").map(String::as_str))?;
+    let params = StoreParams {
+        location: Some(location),
+        path: q.get("path").cloned(),
+        container: q.get("container").cloned(),
+        region: q.get("region").cloned(),
+        access: q.get("access").cloned(),
+        filename: None,
+        disable_storage_key: None,
+    };
+    let target = session::store_target(Some(&params), &state.config().default_container)?;
+    let sec = Security { policy: q.get("policy").cloned(), signature: q.get("signature").cloned() };
+    // Refuse early what the policy refuses whatever the size.
+    auth::authorize(
+        &state,
+        app,
+        &sec,
+        Some(&headers),
+        &Access { call: Some(Call::Store), alternatives: &[Call::Pick], path: target.path.as_deref(), container: Some(&target.container), ..Access::default() },
+    )?;
+    let tags = tags_from_query(&q)?;
+    let b64 = q.get("base64decode").is_some_and(|v| v == "true");
+    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let mut nf = NewFile {
+        app,
+        target,
+        filename: q.get("filename").cloned(),
+        mimetype: q.get("mimetype").cloned(),
+        tags,
+        source_url: None,
+        client: "Computer",
+    };
+    let body: ByteStream = if ctype.starts_with("multipart/form-data") {
+        let boundary = multer::parse_boundary(&ctype)
+            .map_err(|e| ApiError::bad(ErrorCode::MalformedRequest, format!("the form body has no valid boundary: {e}")))?;
+        let mut form = multer::Multipart::new(req.into_body().into_data_stream(), boundary);
+        let field = loop {
+            let field = form
+                .next_field()
+                .await
+                .map_err(|e| ApiError::bad(ErrorCode::MalformedRequest, format!("the form body cannot be read: {e}")))?
+                .ok_or_else(|| ApiError::missing("fileUpload"))?;
+            if field.name() == Some("fileUpload") {
+                break field;
+            }
+        };
+        nf.filename = nf.filename.or_else(|| field.file_name().map(str::to_owned));
+        nf.mimetype = nf.mimetype.or_else(|| field.content_type().map(|m| m.essence_str().to_owned()));
+        // The field streams straight to storage, so `fileUpload` should be the form's last field.
+        Box::pin(field.map_err(std::io::Error::other))
+    } else if ctype.starts_with("application/x-www-form-urlencoded") {
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_API_BODY)
+            .await
+            .map_err(|_| ApiError::bad(ErrorCode::PayloadTooLarge, "the form body is too large"))?;
+        let url = url::form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == "url")
+            .map(|(_, v)| v.into_owned())
+            .ok_or_else(|| ApiError::missing("url"))?;
+        let fetched = state.fetcher().fetch(&url, &[]).await.map_err(fetch_error)?;
+        nf.filename = nf.filename.or(fetched.filename);
+        nf.mimetype = nf.mimetype.or(fetched.mimetype);
+        nf.source_url = Some(url);
+        nf.client = "URL";
+        fetched.body
+    } else {
+        if nf.mimetype.is_none() && !ctype.is_empty() {
+            nf.mimetype = Some(ctype.split(';').next().unwrap_or("").trim().to_owned());
+        }
+        body_stream(req.into_body())
+    };
+    let resp = store_any(&state, nf, body, b64, &sec, &headers).await?;
+    Ok(Json(store_json(resp)))
+}
+
+async fn store_any(state: &AppState, nf: NewFile<'_>, body: ByteStream, b64: bool, sec: &Security, headers: &HeaderMap) -> ApiResult<FileResponse> {
+    let body = if b64 { base64_body(body, state.config().max_file_size).await? } else { body };
+    store_bytes(state, nf, body, sec, headers).await
+}
+
+/// The File API's answer (`type` rather than `mimetype`, plus the handle clients derive).
+fn store_json(r: FileResponse) -> Value {
+    serde_json::to_value(&r).unwrap_or(Value::Null)
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ProcessRequest {
+    #[serde(default)]
+    apikey: Option<String>,
+    #[serde(default)]
+    sources: Vec<Value>,
+    #[serde(default)]
+    tasks: Vec<Task>,
+    #[serde(default)]
+    upload_tags: Option<UploadTags>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct Task {
+    name: String,
+    #[serde(default)]
+    params: Value,
+}
+
+pub(super) async fn process(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    crate::extract::Payload(req): crate::extract::Payload<ProcessRequest>,
+) -> ApiResult<Json<Value>> {
+    let app = auth::app(&state, req.apikey.as_deref())?;
+    let mut sec = Security::default();
+    let mut store: Option<StoreParams> = None;
+    for task in &req.tasks {
+        match task.name.as_str() {
+            "security" => {
+                sec = serde_json::from_value(task.params.clone())
+                    .map_err(|e| ApiError::invalid("tasks[security].params", format!("must hold policy and signature ({e})")))?;
+            }
+            "store" => {
+                // A store task carrying only `workflows` is filestack-js's workflow trigger.
+                if task.params.get("workflows").is_some() && store.is_some() {
+                    continue;
+                }
+                let p: StoreParams = serde_json::from_value(task.params.clone()).unwrap_or_default();
+                store = Some(p);
+            }
+            other => {
+                return Err(ApiError::bad(
+                    ErrorCode::InvalidField,
+                    format!("the {other:?} task is not supported by this server; only store and security are"),
+                ));
+            }
+        }
+    }
+    let Some(store_params) = store else {
+        return Err(ApiError::bad(ErrorCode::MissingField, "a `store` task is required"));
+    };
+    let (url, fetch_headers) = match req.sources.as_slice() {
+        [Value::String(u)] => (u.clone(), Vec::new()),
+        [Value::Object(o)] => {
+            let url = o.get("source").and_then(Value::as_str).ok_or_else(|| ApiError::missing("sources[0].source"))?;
+            let hs = o
+                .get("headers")
+                .and_then(Value::as_object)
+                .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned()))).collect())
+                .unwrap_or_default();
+            (url.to_owned(), hs)
+        }
+        [] => return Err(ApiError::missing("sources")),
+        _ => return Err(ApiError::invalid("sources", "must hold exactly one URL on this server")),
+    };
+    let tags = req.upload_tags.unwrap_or_default();
+    tags.validate()?;
+    let target = session::store_target(Some(&store_params), &state.config().default_container)?;
+    auth::authorize(
+        &state,
+        app,
+        &sec,
+        Some(&headers),
+        &Access {
+            call: Some(Call::Store),
+            alternatives: &[Call::Pick],
+            url: Some(&url),
+            path: target.path.as_deref(),
+            container: Some(&target.container),
+            ..Access::default()
+        },
+    )?;
+    let fetched = state.fetcher().fetch(&url, &fetch_headers).await.map_err(fetch_error)?;
+    let filename = store_params.filename.clone().or(fetched.filename);
+    let nf = NewFile { app, target, filename, mimetype: fetched.mimetype, tags, source_url: Some(url), client: "URL" };
+    let resp = store_bytes(&state, nf, fetched.body, &sec, &headers).await?;
+    Ok(Json(store_json(resp)))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct PrefetchRequest {
+    #[serde(default)]
+    apikey: Option<String>,
+}
+
+/// A minimal, honest prefetch: this server blocks nobody, supports intelligent ingestion,
+/// and has no transformations UI or enhancement features.
+pub(super) async fn prefetch(State(state): State<AppState>, crate::extract::Payload(req): crate::extract::Payload<PrefetchRequest>) -> ApiResult<Json<Value>> {
+    auth::app(&state, req.apikey.as_deref())?;
+    Ok(Json(json!({
+        "blocked": false,
+        "settings": { "inapp_browser": false },
+        "permissions": {
+            "intelligent_ingestion": true,
+            "whitelabel": true,
+            "transforms_ui": false,
+            "enhance": false,
+            "advanced_enhance": false
+        }
+    })))
+}

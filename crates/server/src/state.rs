@@ -1,0 +1,206 @@
+//! Upload sessions, files and the webhook outbox: the narrow [`StateStore`] port, with SQLite
+//! (the embedded default) and in-memory implementations. Both pass [`conformance`].
+//!
+//! Times are unix milliseconds, always passed in by the caller (the store never reads a clock).
+
+use crate::storage::Piece;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use skiff_protocol::UploadTags;
+
+mod memory;
+mod sqlite;
+pub mod conformance;
+
+pub use memory::MemoryState;
+pub use sqlite::SqliteState;
+
+/// Errors of a state backend (always internal faults: bad input is refused before it gets here).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(String),
+    /// A stored record could not be read back.
+    #[error("corrupt record {what}: {cause}")]
+    Corrupt {
+        /// Which record.
+        what: String,
+        /// Why.
+        cause: String,
+    },
+    /// The session was completed or removed meanwhile.
+    #[error("upload session {0} is gone")]
+    SessionGone(String),
+}
+
+/// Where and how a file is to be stored, as asked at start.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreTarget {
+    /// Location name as given (lower-cased), e.g. `s3`.
+    pub location: String,
+    /// Requested storage path (key or folder ending in `/`).
+    pub path: Option<String>,
+    /// Container (bucket).
+    pub container: String,
+    /// Region, if given.
+    pub region: Option<String>,
+    /// `public` / `private`, if given.
+    pub access: Option<String>,
+}
+
+/// One multipart upload in progress (or completed, kept until it expires so that a repeated
+/// complete answers the same file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// Upload id.
+    pub id: String,
+    /// App key.
+    pub app: String,
+    /// File name at start.
+    pub filename: String,
+    /// MIME type at start.
+    pub mimetype: String,
+    /// Declared file size.
+    pub size: u64,
+    /// Storage target.
+    pub target: StoreTarget,
+    /// Intelligent ingestion granted.
+    pub fii: bool,
+    /// Created, unix ms.
+    pub created_at: i64,
+    /// Expires, unix ms.
+    pub expires_at: i64,
+    /// Handle of the file once completed.
+    pub completed: Option<String>,
+}
+
+/// One part ready for assembly: a regular part (with its ETag) or a committed intelligent part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartRecord {
+    /// 1-based part number.
+    pub part: u32,
+    /// Part length.
+    pub size: u64,
+    /// Hex MD5 of a regular part; `None` for a committed intelligent part.
+    pub etag: Option<String>,
+    /// The staged pieces, in order.
+    pub pieces: Vec<Piece>,
+}
+
+/// One received chunk of an intelligent part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkRecord {
+    /// 1-based part number.
+    pub part: u32,
+    /// Offset within the part.
+    pub offset: u64,
+    /// Length.
+    pub size: u64,
+    /// Staged piece id.
+    pub piece: String,
+}
+
+/// A stored file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// Handle.
+    pub handle: String,
+    /// App key.
+    pub app: String,
+    /// File name.
+    pub filename: String,
+    /// MIME type.
+    pub mimetype: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Storage key (logical).
+    pub key: String,
+    /// Storage path as requested.
+    pub path: Option<String>,
+    /// Container.
+    pub container: String,
+    /// Location name.
+    pub location: String,
+    /// Stored, unix ms.
+    pub uploaded_at: i64,
+    /// Upload tags.
+    pub upload_tags: UploadTags,
+    /// Hex MD5 of the whole file when known.
+    pub md5: Option<String>,
+    /// The URL it was fetched from (store from URL).
+    pub source_url: Option<String>,
+    /// Alt text.
+    pub alt: Option<String>,
+}
+
+/// A webhook to deliver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewWebhook {
+    /// App key.
+    pub app: String,
+    /// Receiver.
+    pub url: String,
+    /// Signing secret.
+    pub secret: Option<String>,
+    /// `action`, `timestamp` and `text` of the event; `id` is added at delivery.
+    pub event: serde_json::Value,
+}
+
+/// A webhook in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookJob {
+    /// Outbox id (also the event's `id`).
+    pub id: i64,
+    /// The webhook.
+    pub hook: NewWebhook,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// Due, unix ms.
+    pub next_at: i64,
+    /// Enqueued, unix ms.
+    pub created_at: i64,
+}
+
+/// The state port. Every method is atomic; `complete` and `insert_file` commit the file and its
+/// webhooks together, so an acknowledged upload always has its webhook queued.
+#[async_trait]
+pub trait StateStore: Send + Sync + std::fmt::Debug {
+    /// Records a new session.
+    async fn insert_session(&self, session: &Session) -> Result<(), StateError>;
+    /// The session with this id.
+    async fn session(&self, id: &str) -> Result<Option<Session>, StateError>;
+    /// Records a part, replacing an earlier record of the same number.
+    async fn put_part(&self, upload: &str, part: &PartRecord) -> Result<(), StateError>;
+    /// The parts of an upload, by number.
+    async fn parts(&self, upload: &str) -> Result<Vec<PartRecord>, StateError>;
+    /// Records a chunk, replacing an earlier one at the same part and offset.
+    async fn put_chunk(&self, upload: &str, chunk: &ChunkRecord) -> Result<(), StateError>;
+    /// The chunks of one part, by offset.
+    async fn chunks(&self, upload: &str, part: u32) -> Result<Vec<ChunkRecord>, StateError>;
+    /// Marks the session completed as `file`, drops its part and chunk records, stores the file
+    /// and queues `webhooks`, all at once. Fails with [`StateError::SessionGone`] when the
+    /// session is missing or already completed.
+    async fn complete(&self, upload: &str, file: &FileRecord, webhooks: &[NewWebhook], now: i64) -> Result<(), StateError>;
+    /// Stores a file (not from a session) and queues `webhooks`, at once.
+    async fn insert_file(&self, file: &FileRecord, webhooks: &[NewWebhook], now: i64) -> Result<(), StateError>;
+    /// The file with this handle.
+    async fn file(&self, handle: &str) -> Result<Option<FileRecord>, StateError>;
+    /// Every file's handle (for garbage collection).
+    async fn handles(&self) -> Result<Vec<String>, StateError>;
+    /// Removes a file record; whether there was one.
+    async fn delete_file(&self, handle: &str) -> Result<bool, StateError>;
+    /// Sessions that expired at `now` (at most `limit`).
+    async fn expired_sessions(&self, now: i64, limit: usize) -> Result<Vec<String>, StateError>;
+    /// Removes a session with its parts and chunks.
+    async fn delete_session(&self, id: &str) -> Result<(), StateError>;
+    /// Webhooks due at `now`, oldest first (at most `limit`).
+    async fn due_webhooks(&self, now: i64, limit: usize) -> Result<Vec<WebhookJob>, StateError>;
+    /// The earliest time a pending webhook is due.
+    async fn next_webhook_at(&self) -> Result<Option<i64>, StateError>;
+    /// A webhook was delivered: it leaves the outbox.
+    async fn webhook_delivered(&self, id: i64) -> Result<(), StateError>;
+    /// A delivery failed: try again at `next_at`, or give up when `next_at` is `None`.
+    async fn webhook_failed(&self, id: i64, attempts: u32, next_at: Option<i64>, error: &str) -> Result<(), StateError>;
+}

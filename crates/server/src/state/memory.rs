@@ -1,0 +1,167 @@
+//! In-memory [`StateStore`] for tests.
+
+use super::{ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, WebhookJob};
+use async_trait::async_trait;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+#[derive(Debug, Default)]
+struct Inner {
+    sessions: HashMap<String, Session>,
+    parts: BTreeMap<(String, u32), PartRecord>,
+    chunks: BTreeMap<(String, u32, u64), ChunkRecord>,
+    files: HashMap<String, FileRecord>,
+    webhooks: BTreeMap<i64, (WebhookJob, bool)>,
+    next_id: i64,
+}
+
+impl Inner {
+    fn queue(&mut self, webhooks: &[NewWebhook], now: i64) {
+        for hook in webhooks {
+            self.next_id += 1;
+            let job = WebhookJob { id: self.next_id, hook: hook.clone(), attempts: 0, next_at: now, created_at: now };
+            self.webhooks.insert(self.next_id, (job, true));
+        }
+    }
+
+    fn drop_upload(&mut self, upload: &str) {
+        self.parts.retain(|(u, _), _| u != upload);
+        self.chunks.retain(|(u, _, _), _| u != upload);
+    }
+}
+
+/// Keeps all state in memory.
+#[derive(Debug, Default)]
+pub struct MemoryState {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryState {
+    /// Empty state.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait]
+impl StateStore for MemoryState {
+    async fn insert_session(&self, s: &Session) -> Result<(), StateError> {
+        let mut inner = self.lock();
+        if inner.sessions.contains_key(&s.id) {
+            return Err(StateError::Db(format!("session {} exists", s.id)));
+        }
+        inner.sessions.insert(s.id.clone(), s.clone());
+        Ok(())
+    }
+
+    async fn session(&self, id: &str) -> Result<Option<Session>, StateError> {
+        Ok(self.lock().sessions.get(id).cloned())
+    }
+
+    async fn put_part(&self, upload: &str, part: &PartRecord) -> Result<(), StateError> {
+        self.lock().parts.insert((upload.to_owned(), part.part), part.clone());
+        Ok(())
+    }
+
+    async fn parts(&self, upload: &str) -> Result<Vec<PartRecord>, StateError> {
+        Ok(self.lock().parts.iter().filter(|((u, _), _)| u == upload).map(|(_, p)| p.clone()).collect())
+    }
+
+    async fn put_chunk(&self, upload: &str, ch: &ChunkRecord) -> Result<(), StateError> {
+        self.lock().chunks.insert((upload.to_owned(), ch.part, ch.offset), ch.clone());
+        Ok(())
+    }
+
+    async fn chunks(&self, upload: &str, part: u32) -> Result<Vec<ChunkRecord>, StateError> {
+        Ok(self
+            .lock()
+            .chunks
+            .iter()
+            .filter(|((u, p, _), _)| u == upload && *p == part)
+            .map(|(_, c)| c.clone())
+            .collect())
+    }
+
+    async fn complete(&self, upload: &str, file: &FileRecord, webhooks: &[NewWebhook], now: i64) -> Result<(), StateError> {
+        let mut inner = self.lock();
+        match inner.sessions.get_mut(upload) {
+            Some(s) if s.completed.is_none() => s.completed = Some(file.handle.clone()),
+            _ => return Err(StateError::SessionGone(upload.to_owned())),
+        }
+        inner.drop_upload(upload);
+        inner.files.insert(file.handle.clone(), file.clone());
+        inner.queue(webhooks, now);
+        Ok(())
+    }
+
+    async fn insert_file(&self, file: &FileRecord, webhooks: &[NewWebhook], now: i64) -> Result<(), StateError> {
+        let mut inner = self.lock();
+        inner.files.insert(file.handle.clone(), file.clone());
+        inner.queue(webhooks, now);
+        Ok(())
+    }
+
+    async fn file(&self, handle: &str) -> Result<Option<FileRecord>, StateError> {
+        Ok(self.lock().files.get(handle).cloned())
+    }
+
+    async fn handles(&self) -> Result<Vec<String>, StateError> {
+        Ok(self.lock().files.keys().cloned().collect())
+    }
+
+    async fn delete_file(&self, handle: &str) -> Result<bool, StateError> {
+        Ok(self.lock().files.remove(handle).is_some())
+    }
+
+    async fn expired_sessions(&self, now: i64, limit: usize) -> Result<Vec<String>, StateError> {
+        Ok(self.lock().sessions.values().filter(|s| s.expires_at <= now).take(limit).map(|s| s.id.clone()).collect())
+    }
+
+    async fn delete_session(&self, id: &str) -> Result<(), StateError> {
+        let mut inner = self.lock();
+        inner.sessions.remove(id);
+        inner.drop_upload(id);
+        Ok(())
+    }
+
+    async fn due_webhooks(&self, now: i64, limit: usize) -> Result<Vec<WebhookJob>, StateError> {
+        let inner = self.lock();
+        let mut due: Vec<WebhookJob> =
+            inner.webhooks.values().filter(|(j, pending)| *pending && j.next_at <= now).map(|(j, _)| j.clone()).collect();
+        due.sort_by_key(|j| (j.next_at, j.id));
+        due.truncate(limit);
+        Ok(due)
+    }
+
+    async fn next_webhook_at(&self) -> Result<Option<i64>, StateError> {
+        Ok(self.lock().webhooks.values().filter(|(_, pending)| *pending).map(|(j, _)| j.next_at).min())
+    }
+
+    async fn webhook_delivered(&self, id: i64) -> Result<(), StateError> {
+        self.lock().webhooks.remove(&id);
+        Ok(())
+    }
+
+    async fn webhook_failed(&self, id: i64, attempts: u32, next_at: Option<i64>, _error: &str) -> Result<(), StateError> {
+        if let Some((job, pending)) = self.lock().webhooks.get_mut(&id) {
+            job.attempts = attempts;
+            match next_at {
+                Some(at) => job.next_at = at,
+                None => *pending = false,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn conformance() {
+        super::super::conformance::run(&super::MemoryState::new()).await;
+    }
+}

@@ -1,0 +1,342 @@
+//! SQLite state: one file in the data folder, WAL journal with `synchronous=FULL` so that every
+//! acknowledged write survives a crash or power loss.
+
+use super::{ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, WebhookJob};
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// SQLite-backed [`StateStore`].
+#[derive(Debug, Clone)]
+pub struct SqliteState {
+    conn: Arc<Mutex<Connection>>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    record TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    completed TEXT
+);
+CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions (expires_at);
+CREATE TABLE IF NOT EXISTS parts (
+    upload TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (upload, part)
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    upload TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    offset INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    piece TEXT NOT NULL,
+    PRIMARY KEY (upload, part, offset)
+);
+CREATE TABLE IF NOT EXISTS files (
+    handle TEXT PRIMARY KEY,
+    record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhooks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    hook TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS webhooks_due ON webhooks (state, next_at);
+";
+
+fn db(e: rusqlite::Error) -> StateError {
+    StateError::Db(e.to_string())
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("records serialize")
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, StateError> {
+    serde_json::from_str(s).map_err(|e| StateError::Corrupt { what: what.to_owned(), cause: e.to_string() })
+}
+
+impl SqliteState {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, StateError> {
+        let conn = Connection::open(path).map_err(db)?;
+        Self::init(conn)
+    }
+
+    /// A private in-memory database (tests).
+    pub fn in_memory() -> Result<Self, StateError> {
+        Self::init(Connection::open_in_memory().map_err(db)?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, StateError> {
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db)?;
+        conn.execute_batch(SCHEMA).map_err(db)?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `f` with the connection on a blocking thread.
+    async fn with<T, F>(&self, f: F) -> Result<T, StateError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StateError> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StateError::Db(format!("database task failed: {e}")))?
+    }
+}
+
+fn insert_webhooks(tx: &rusqlite::Transaction<'_>, webhooks: &[NewWebhook], now: i64) -> Result<(), StateError> {
+    for hook in webhooks {
+        tx.execute(
+            "INSERT INTO webhooks (hook, next_at, created_at) VALUES (?1, ?2, ?2)",
+            params![to_json(hook), now],
+        )
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl StateStore for SqliteState {
+    async fn insert_session(&self, s: &Session) -> Result<(), StateError> {
+        let (id, record, expires) = (s.id.clone(), to_json(s), s.expires_at);
+        self.with(move |c| {
+            c.execute("INSERT INTO sessions (id, record, expires_at) VALUES (?1, ?2, ?3)", params![id, record, expires])
+                .map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session(&self, id: &str) -> Result<Option<Session>, StateError> {
+        let id = id.to_owned();
+        self.with(move |c| {
+            let row: Option<(String, Option<String>)> = c
+                .query_row("SELECT record, completed FROM sessions WHERE id = ?1", [&id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(db)?;
+            row.map(|(record, completed)| {
+                let mut s: Session = from_json("session", &record)?;
+                s.completed = completed;
+                Ok(s)
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn put_part(&self, upload: &str, part: &PartRecord) -> Result<(), StateError> {
+        let (upload, n, record) = (upload.to_owned(), part.part, to_json(part));
+        self.with(move |c| {
+            c.execute("INSERT OR REPLACE INTO parts (upload, part, record) VALUES (?1, ?2, ?3)", params![upload, n, record])
+                .map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn parts(&self, upload: &str) -> Result<Vec<PartRecord>, StateError> {
+        let upload = upload.to_owned();
+        self.with(move |c| {
+            let mut st = c.prepare_cached("SELECT record FROM parts WHERE upload = ?1 ORDER BY part").map_err(db)?;
+            let rows = st.query_map([&upload], |r| r.get::<_, String>(0)).map_err(db)?;
+            rows.map(|r| from_json("part", &r.map_err(db)?)).collect()
+        })
+        .await
+    }
+
+    async fn put_chunk(&self, upload: &str, ch: &ChunkRecord) -> Result<(), StateError> {
+        let (upload, ch) = (upload.to_owned(), ch.clone());
+        self.with(move |c| {
+            c.execute(
+                "INSERT OR REPLACE INTO chunks (upload, part, offset, size, piece) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![upload, ch.part, ch.offset as i64, ch.size as i64, ch.piece],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn chunks(&self, upload: &str, part: u32) -> Result<Vec<ChunkRecord>, StateError> {
+        let upload = upload.to_owned();
+        self.with(move |c| {
+            let mut st = c
+                .prepare_cached("SELECT offset, size, piece FROM chunks WHERE upload = ?1 AND part = ?2 ORDER BY offset")
+                .map_err(db)?;
+            let rows = st
+                .query_map(params![upload, part], |r| {
+                    Ok(ChunkRecord { part, offset: r.get::<_, i64>(0)? as u64, size: r.get::<_, i64>(1)? as u64, piece: r.get(2)? })
+                })
+                .map_err(db)?;
+            rows.map(|r| r.map_err(db)).collect()
+        })
+        .await
+    }
+
+    async fn complete(&self, upload: &str, file: &FileRecord, webhooks: &[NewWebhook], now: i64) -> Result<(), StateError> {
+        let (upload, handle, record, webhooks) = (upload.to_owned(), file.handle.clone(), to_json(file), webhooks.to_vec());
+        self.with(move |c| {
+            let tx = c.transaction().map_err(db)?;
+            let n = tx
+                .execute("UPDATE sessions SET completed = ?2 WHERE id = ?1 AND completed IS NULL", params![upload, handle])
+                .map_err(db)?;
+            if n == 0 {
+                return Err(StateError::SessionGone(upload));
+            }
+            tx.execute("DELETE FROM parts WHERE upload = ?1", [&upload]).map_err(db)?;
+            tx.execute("DELETE FROM chunks WHERE upload = ?1", [&upload]).map_err(db)?;
+            tx.execute("INSERT INTO files (handle, record) VALUES (?1, ?2)", params![handle, record]).map_err(db)?;
+            insert_webhooks(&tx, &webhooks, now)?;
+            tx.commit().map_err(db)
+        })
+        .await
+    }
+
+    async fn insert_file(&self, file: &FileRecord, webhooks: &[NewWebhook], now: i64) -> Result<(), StateError> {
+        let (handle, record, webhooks) = (file.handle.clone(), to_json(file), webhooks.to_vec());
+        self.with(move |c| {
+            let tx = c.transaction().map_err(db)?;
+            tx.execute("INSERT INTO files (handle, record) VALUES (?1, ?2)", params![handle, record]).map_err(db)?;
+            insert_webhooks(&tx, &webhooks, now)?;
+            tx.commit().map_err(db)
+        })
+        .await
+    }
+
+    async fn file(&self, handle: &str) -> Result<Option<FileRecord>, StateError> {
+        let handle = handle.to_owned();
+        self.with(move |c| {
+            let record: Option<String> = c
+                .query_row("SELECT record FROM files WHERE handle = ?1", [&handle], |r| r.get(0))
+                .optional()
+                .map_err(db)?;
+            record.map(|r| from_json("file", &r)).transpose()
+        })
+        .await
+    }
+
+    async fn handles(&self) -> Result<Vec<String>, StateError> {
+        self.with(|c| {
+            let mut st = c.prepare("SELECT handle FROM files").map_err(db)?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
+            rows.map(|r| r.map_err(db)).collect()
+        })
+        .await
+    }
+
+    async fn delete_file(&self, handle: &str) -> Result<bool, StateError> {
+        let handle = handle.to_owned();
+        self.with(move |c| Ok(c.execute("DELETE FROM files WHERE handle = ?1", [&handle]).map_err(db)? > 0)).await
+    }
+
+    async fn expired_sessions(&self, now: i64, limit: usize) -> Result<Vec<String>, StateError> {
+        self.with(move |c| {
+            let mut st = c.prepare_cached("SELECT id FROM sessions WHERE expires_at <= ?1 LIMIT ?2").map_err(db)?;
+            let rows = st.query_map(params![now, limit as i64], |r| r.get::<_, String>(0)).map_err(db)?;
+            rows.map(|r| r.map_err(db)).collect()
+        })
+        .await
+    }
+
+    async fn delete_session(&self, id: &str) -> Result<(), StateError> {
+        let id = id.to_owned();
+        self.with(move |c| {
+            let tx = c.transaction().map_err(db)?;
+            tx.execute("DELETE FROM parts WHERE upload = ?1", [&id]).map_err(db)?;
+            tx.execute("DELETE FROM chunks WHERE upload = ?1", [&id]).map_err(db)?;
+            tx.execute("DELETE FROM sessions WHERE id = ?1", [&id]).map_err(db)?;
+            tx.commit().map_err(db)
+        })
+        .await
+    }
+
+    async fn due_webhooks(&self, now: i64, limit: usize) -> Result<Vec<WebhookJob>, StateError> {
+        self.with(move |c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT id, hook, attempts, next_at, created_at FROM webhooks
+                     WHERE state = 'pending' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
+                )
+                .map_err(db)?;
+            let rows = st
+                .query_map(params![now, limit as i64], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?))
+                })
+                .map_err(db)?;
+            rows.map(|r| {
+                let (id, hook, attempts, next_at, created_at) = r.map_err(db)?;
+                Ok(WebhookJob { id, hook: from_json("webhook", &hook)?, attempts, next_at, created_at })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn next_webhook_at(&self) -> Result<Option<i64>, StateError> {
+        self.with(|c| {
+            c.query_row("SELECT MIN(next_at) FROM webhooks WHERE state = 'pending'", [], |r| r.get(0)).map_err(db)
+        })
+        .await
+    }
+
+    async fn webhook_delivered(&self, id: i64) -> Result<(), StateError> {
+        self.with(move |c| {
+            c.execute("DELETE FROM webhooks WHERE id = ?1", [id]).map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn webhook_failed(&self, id: i64, attempts: u32, next_at: Option<i64>, error: &str) -> Result<(), StateError> {
+        let error = error.to_owned();
+        self.with(move |c| {
+            match next_at {
+                Some(at) => c.execute(
+                    "UPDATE webhooks SET attempts = ?2, next_at = ?3, last_error = ?4 WHERE id = ?1",
+                    params![id, attempts, at, error],
+                ),
+                None => c.execute(
+                    "UPDATE webhooks SET attempts = ?2, state = 'failed', last_error = ?3 WHERE id = ?1",
+                    params![id, attempts, error],
+                ),
+            }
+            .map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn conformance() {
+        super::super::conformance::run(&super::SqliteState::in_memory().unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn survives_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let s = super::SqliteState::open(&path).unwrap();
+        super::super::conformance::seed(&s).await;
+        drop(s);
+        let s = super::SqliteState::open(&path).unwrap();
+        super::super::conformance::check_seeded(&s).await;
+    }
+}

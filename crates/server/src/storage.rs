@@ -1,0 +1,199 @@
+//! Where file bytes live: the narrow [`Storage`] port, with a local-filesystem backend (the
+//! embedded default) and an in-memory one for tests. Both pass [`conformance`].
+//!
+//! An upload's bytes arrive as *staged pieces* (a regular part, or one chunk of an intelligent
+//! part); complete *assembles* the pieces, in order, into an object. Backends may assemble without
+//! copying (the filesystem backend hard-links the pieces and serves them in sequence).
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::Stream;
+use std::ops::Range;
+use std::pin::Pin;
+
+mod fs;
+mod memory;
+pub mod conformance;
+
+pub use fs::FsStorage;
+pub use memory::MemoryStorage;
+
+/// A stream of body bytes.
+pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
+
+/// Errors of a storage backend.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// The bytes' MD5 differs from the one declared.
+    #[error("MD5 mismatch: expected {expected}, got {actual}")]
+    Md5Mismatch {
+        /// Declared, base64.
+        expected: String,
+        /// Received, base64.
+        actual: String,
+    },
+    /// More or fewer bytes than declared.
+    #[error("size mismatch: expected {expected}, got {actual}")]
+    SizeMismatch {
+        /// Declared.
+        expected: u64,
+        /// Received (may stop counting once past `expected`).
+        actual: u64,
+    },
+    /// A body with no declared size went past the limit.
+    #[error("body larger than {limit} bytes")]
+    TooLarge {
+        /// The limit.
+        limit: u64,
+    },
+    /// No such object or piece.
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked for.
+        what: String,
+    },
+    /// The client's body failed (connection cut, timeout).
+    #[error("request body: {cause}")]
+    Body {
+        /// Why.
+        cause: String,
+    },
+    /// The backend failed.
+    #[error("storage I/O on {path}: {source}")]
+    Io {
+        /// What was being accessed.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// What a body must be to be kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Exactly this many bytes, with this MD5 when given.
+    Exact {
+        /// Length.
+        size: u64,
+        /// MD5 digest.
+        md5: Option<[u8; 16]>,
+    },
+    /// Any length up to this limit.
+    AtMost(u64),
+}
+
+/// A staged piece or a stored object: how long it is and its MD5.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Backend-chosen id of the piece (unique per write; empty for objects).
+    pub id: String,
+    /// Length in bytes.
+    pub size: u64,
+    /// MD5 digest of the bytes.
+    pub md5: [u8; 16],
+}
+
+/// One piece of an object being assembled.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Piece {
+    /// The staged piece's id.
+    pub id: String,
+    /// Its length.
+    pub size: u64,
+}
+
+/// The storage port.
+///
+/// Contract: every write is atomic and durable before it returns `Ok` (a crash never leaves a
+/// half-written piece or object visible, and an acknowledged one survives); a failed write leaves
+/// nothing behind. Pieces are scoped by upload id; ids are unique, so re-sending a part never
+/// overwrites bytes another record still points at.
+#[async_trait]
+pub trait Storage: Send + Sync + std::fmt::Debug {
+    /// A short name for metadata (`location`), e.g. `local`.
+    fn location(&self) -> &'static str;
+
+    /// Stores one piece of `upload`, checking it against `expect`.
+    async fn stage(&self, upload: &str, body: ByteStream, expect: Expect) -> Result<Written, StorageError>;
+
+    /// Drops one staged piece (no error if it is already gone).
+    async fn discard(&self, upload: &str, id: &str) -> Result<(), StorageError>;
+
+    /// Drops every piece staged for `upload` (no error if there are none).
+    async fn discard_upload(&self, upload: &str) -> Result<(), StorageError>;
+
+    /// Makes object `name` out of `pieces`, in order. The pieces stay staged until
+    /// [`Storage::discard_upload`]; assembling again replaces the object.
+    async fn assemble(&self, upload: &str, name: &str, pieces: &[Piece]) -> Result<u64, StorageError>;
+
+    /// Stores a whole object from one body.
+    async fn put(&self, name: &str, body: ByteStream, expect: Expect) -> Result<Written, StorageError>;
+
+    /// Reads `range` of an object (the whole object when `None`); the range must lie inside it.
+    async fn get(&self, name: &str, range: Option<Range<u64>>) -> Result<ByteStream, StorageError>;
+
+    /// Deletes an object (no error if it is already gone).
+    async fn delete(&self, name: &str) -> Result<(), StorageError>;
+
+    /// Names of the objects stored (for garbage collection of unreferenced ones).
+    async fn list(&self) -> Result<Vec<String>, StorageError>;
+}
+
+/// Checks bytes against an [`Expect`] as they stream past: feed every chunk to
+/// [`Checker::update`], then call [`Checker::finish`].
+#[derive(Debug)]
+pub(crate) struct Checker {
+    expect: Expect,
+    seen: u64,
+    md5: md5::Md5,
+}
+
+impl Checker {
+    pub(crate) fn new(expect: Expect) -> Self {
+        use md5::Digest;
+        Self { expect, seen: 0, md5: md5::Md5::new() }
+    }
+
+    /// Accounts for `chunk`; fails as soon as the body is longer than allowed.
+    pub(crate) fn update(&mut self, chunk: &[u8]) -> Result<(), StorageError> {
+        use md5::Digest;
+        self.seen += chunk.len() as u64;
+        match self.expect {
+            Expect::Exact { size, .. } if self.seen > size => {
+                return Err(StorageError::SizeMismatch { expected: size, actual: self.seen });
+            }
+            Expect::AtMost(limit) if self.seen > limit => return Err(StorageError::TooLarge { limit }),
+            _ => {}
+        }
+        self.md5.update(chunk);
+        Ok(())
+    }
+
+    /// The final verdict: size and MD5.
+    pub(crate) fn finish(self) -> Result<(u64, [u8; 16]), StorageError> {
+        use base64::Engine as _;
+        use md5::Digest;
+        let digest: [u8; 16] = self.md5.finalize().into();
+        if let Expect::Exact { size, md5 } = self.expect {
+            if self.seen != size {
+                return Err(StorageError::SizeMismatch { expected: size, actual: self.seen });
+            }
+            if let Some(want) = md5.filter(|want| *want != digest) {
+                let b64 = base64::engine::general_purpose::STANDARD;
+                return Err(StorageError::Md5Mismatch { expected: b64.encode(want), actual: b64.encode(digest) });
+            }
+        }
+        Ok((self.seen, digest))
+    }
+}
+
+/// A random id for a piece: unique, safe as a file name.
+pub(crate) fn piece_id() -> String {
+    crate::ids::random_id(16)
+}
+
+/// Folds a body's transport error into a [`StorageError::Body`].
+pub(crate) fn body_error(e: std::io::Error) -> StorageError {
+    StorageError::Body { cause: e.to_string() }
+}

@@ -1,0 +1,326 @@
+//! Local-filesystem storage, the embedded default.
+//!
+//! Layout under the root folder:
+//! - `staging/<upload>/<piece>`: staged pieces, fsynced before they are acknowledged;
+//! - `objects/<name>/`: one object, a `manifest.json` listing the sizes of its segments
+//!   `00000`, `00001`, … which are hard links to the staged pieces, so assembling an upload
+//!   costs no copy of its bytes;
+//! - `objects/.tmp-*`: objects being built; a crash leaves only these, never a half object.
+
+use super::{ByteStream, Checker, Expect, Piece, Storage, StorageError, Written, body_error, piece_id};
+use async_trait::async_trait;
+use futures_util::{StreamExt, TryStreamExt, stream};
+use std::io::{Seek, SeekFrom, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use tokio::io::AsyncReadExt;
+use tokio_util::io::ReaderStream;
+
+/// Filesystem-backed [`Storage`].
+#[derive(Debug, Clone)]
+pub struct FsStorage {
+    root: PathBuf,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Manifest {
+    segments: Vec<u64>,
+}
+
+const MANIFEST: &str = "manifest.json";
+const WRITE_BUFFER: usize = 1 << 20;
+const READ_BUFFER: usize = 256 << 10;
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StorageError + '_ {
+    move |source| StorageError::Io { path: path.display().to_string(), source }
+}
+
+/// Names reach the filesystem only when they are plain letters, digits, `-` and `_`.
+fn checked(name: &str) -> Result<&str, StorageError> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && !name.starts_with('.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(name)
+    } else {
+        Err(StorageError::Io {
+            path: name.to_owned(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "unsafe storage name"),
+        })
+    }
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StorageError> {
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
+}
+
+impl FsStorage {
+    /// Storage rooted at `root` (created if missing).
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self, StorageError> {
+        let root = root.into();
+        for sub in ["staging", "objects"] {
+            let dir = root.join(sub);
+            std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        }
+        // Objects half-built before a crash are never referenced: remove them.
+        let objects = root.join("objects");
+        if let Ok(entries) = std::fs::read_dir(&objects) {
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with(".tmp-") {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        Ok(Self { root })
+    }
+
+    fn staging(&self, upload: &str) -> Result<PathBuf, StorageError> {
+        Ok(self.root.join("staging").join(checked(upload)?))
+    }
+
+    fn object(&self, name: &str) -> Result<PathBuf, StorageError> {
+        Ok(self.root.join("objects").join(checked(name)?))
+    }
+
+    fn tmp_object(&self) -> PathBuf {
+        self.root.join("objects").join(format!(".tmp-{}", piece_id()))
+    }
+
+    /// Writes `body` to a new file at `path` on a blocking thread (hashing there too), fsyncs it,
+    /// and removes it again on any failure.
+    async fn write_file(path: PathBuf, mut body: ByteStream, expect: Expect) -> Result<(u64, [u8; 16]), StorageError> {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(16);
+        let writer_path = path.clone();
+        let writer = tokio::task::spawn_blocking(move || -> Result<(u64, [u8; 16]), StorageError> {
+            let file = std::fs::File::create(&writer_path).map_err(io(&writer_path))?;
+            let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+            let mut checker = Checker::new(expect);
+            while let Some(chunk) = rx.blocking_recv() {
+                checker.update(&chunk)?;
+                out.write_all(&chunk).map_err(io(&writer_path))?;
+            }
+            let verdict = checker.finish()?;
+            let file = out.into_inner().map_err(|e| io(&writer_path)(e.into_error()))?;
+            file.sync_all().map_err(io(&writer_path))?;
+            Ok(verdict)
+        });
+        let mut body_failed = None;
+        while let Some(chunk) = body.next().await {
+            match chunk {
+                Ok(chunk) => {
+                    if tx.send(chunk).await.is_err() {
+                        break; // the writer refused the bytes; its error says why
+                    }
+                }
+                Err(e) => {
+                    body_failed = Some(body_error(e));
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        let written = writer.await.map_err(|e| StorageError::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::other(e),
+        });
+        let result = match (body_failed, written) {
+            (Some(e), _) => Err(e),
+            (None, Ok(r)) => r,
+            (None, Err(e)) => Err(e),
+        };
+        if result.is_err() {
+            let _ = tokio::fs::remove_file(&path).await;
+        }
+        result
+    }
+
+    /// Moves a fully built object folder into place, replacing any older version.
+    fn publish(tmp: &Path, dest: &Path, manifest: &Manifest) -> Result<(), StorageError> {
+        let mpath = tmp.join(MANIFEST);
+        let mut f = std::fs::File::create(&mpath).map_err(io(&mpath))?;
+        f.write_all(&serde_json::to_vec(manifest).expect("manifest serializes")).map_err(io(&mpath))?;
+        f.sync_all().map_err(io(&mpath))?;
+        sync_dir(tmp)?;
+        if dest.exists() {
+            std::fs::remove_dir_all(dest).map_err(io(dest))?;
+        }
+        std::fs::rename(tmp, dest).map_err(io(dest))?;
+        sync_dir(dest.parent().expect("objects folder"))
+    }
+}
+
+#[async_trait]
+impl Storage for FsStorage {
+    fn location(&self) -> &'static str {
+        "local"
+    }
+
+    async fn stage(&self, upload: &str, body: ByteStream, expect: Expect) -> Result<Written, StorageError> {
+        let dir = self.staging(upload)?;
+        tokio::fs::create_dir_all(&dir).await.map_err(io(&dir))?;
+        let id = piece_id();
+        let (size, md5) = Self::write_file(dir.join(&id), body, expect).await?;
+        tokio::task::spawn_blocking(move || sync_dir(&dir)).await.map_err(|e| StorageError::Io {
+            path: "staging".into(),
+            source: std::io::Error::other(e),
+        })??;
+        Ok(Written { id, size, md5 })
+    }
+
+    async fn discard(&self, upload: &str, id: &str) -> Result<(), StorageError> {
+        let path = self.staging(upload)?.join(checked(id)?);
+        match tokio::fs::remove_file(&path).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(&path)(e)),
+            _ => Ok(()),
+        }
+    }
+
+    async fn discard_upload(&self, upload: &str) -> Result<(), StorageError> {
+        let dir = self.staging(upload)?;
+        match tokio::fs::remove_dir_all(&dir).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(&dir)(e)),
+            _ => Ok(()),
+        }
+    }
+
+    async fn assemble(&self, upload: &str, name: &str, pieces: &[Piece]) -> Result<u64, StorageError> {
+        let staging = self.staging(upload)?;
+        let dest = self.object(name)?;
+        let tmp = self.tmp_object();
+        let pieces = pieces.to_vec();
+        for p in &pieces {
+            checked(&p.id)?;
+        }
+        tokio::task::spawn_blocking(move || -> Result<u64, StorageError> {
+            let build = || -> Result<u64, StorageError> {
+                std::fs::create_dir(&tmp).map_err(io(&tmp))?;
+                let mut total = 0;
+                for (i, p) in pieces.iter().enumerate() {
+                    let src = staging.join(&p.id);
+                    let len = std::fs::metadata(&src).map_err(io(&src))?.len();
+                    if len != p.size {
+                        return Err(StorageError::SizeMismatch { expected: p.size, actual: len });
+                    }
+                    std::fs::hard_link(&src, tmp.join(format!("{i:05}"))).map_err(io(&src))?;
+                    total += len;
+                }
+                Self::publish(&tmp, &dest, &Manifest { segments: pieces.iter().map(|p| p.size).collect() })?;
+                Ok(total)
+            };
+            let result = build();
+            if result.is_err() {
+                let _ = std::fs::remove_dir_all(&tmp);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StorageError::Io { path: "objects".into(), source: std::io::Error::other(e) })?
+    }
+
+    async fn put(&self, name: &str, body: ByteStream, expect: Expect) -> Result<Written, StorageError> {
+        let dest = self.object(name)?;
+        let tmp = self.tmp_object();
+        tokio::fs::create_dir(&tmp).await.map_err(io(&tmp))?;
+        let result = async {
+            let (size, md5) = Self::write_file(tmp.join("00000"), body, expect).await?;
+            let (t, d) = (tmp.clone(), dest.clone());
+            tokio::task::spawn_blocking(move || Self::publish(&t, &d, &Manifest { segments: vec![size] }))
+                .await
+                .map_err(|e| StorageError::Io { path: "objects".into(), source: std::io::Error::other(e) })??;
+            Ok(Written { id: String::new(), size, md5 })
+        }
+        .await;
+        if result.is_err() {
+            let _ = tokio::fs::remove_dir_all(&tmp).await;
+        }
+        result
+    }
+
+    async fn get(&self, name: &str, range: Option<Range<u64>>) -> Result<ByteStream, StorageError> {
+        let dir = self.object(name)?;
+        let mpath = dir.join(MANIFEST);
+        let manifest: Manifest = match tokio::fs::read(&mpath).await {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| io(&mpath)(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StorageError::NotFound { what: format!("object {name}") });
+            }
+            Err(e) => return Err(io(&mpath)(e)),
+        };
+        let total: u64 = manifest.segments.iter().sum();
+        let range = range.unwrap_or(0..total);
+        // (segment file, offset within it, length to read)
+        let mut reads = Vec::new();
+        let mut start = 0;
+        for (i, len) in manifest.segments.iter().enumerate() {
+            let end = start + len;
+            let from = range.start.max(start);
+            let to = range.end.min(end);
+            if from < to {
+                reads.push((dir.join(format!("{i:05}")), from - start, to - from));
+            }
+            start = end;
+        }
+        let stream = stream::iter(reads)
+            .then(|(path, offset, len)| async move {
+                let file = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+                    let mut f = std::fs::File::open(&path)?;
+                    f.seek(SeekFrom::Start(offset))?;
+                    Ok(f)
+                })
+                .await
+                .map_err(std::io::Error::other)??;
+                Ok::<_, std::io::Error>(ReaderStream::with_capacity(tokio::fs::File::from_std(file).take(len), READ_BUFFER))
+            })
+            .try_flatten();
+        Ok(Box::pin(stream))
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), StorageError> {
+        let dir = self.object(name)?;
+        match tokio::fs::remove_dir_all(&dir).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(&dir)(e)),
+            _ => Ok(()),
+        }
+    }
+
+    async fn list(&self) -> Result<Vec<String>, StorageError> {
+        let dir = self.root.join("objects");
+        let mut names = Vec::new();
+        let mut entries = tokio::fs::read_dir(&dir).await.map_err(io(&dir))?;
+        while let Some(e) = entries.next_entry().await.map_err(io(&dir))? {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !name.starts_with('.') {
+                names.push(name);
+            }
+        }
+        Ok(names)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn conformance() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = FsStorage::open(dir.path()).unwrap();
+        super::super::conformance::run(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn failed_writes_leave_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = FsStorage::open(dir.path()).unwrap();
+        let body = super::super::conformance::body(b"hello");
+        let err = storage.stage("u1", body, Expect::Exact { size: 4, md5: None }).await.unwrap_err();
+        assert!(matches!(err, StorageError::SizeMismatch { .. }));
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("staging/u1")).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+        let body = super::super::conformance::body(b"hello");
+        storage.put("obj", body, Expect::AtMost(3)).await.unwrap_err();
+        assert_eq!(std::fs::read_dir(dir.path().join("objects")).unwrap().count(), 0);
+    }
+}
