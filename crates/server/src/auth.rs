@@ -4,36 +4,69 @@ use crate::AppState;
 use crate::config::AppConfig;
 use crate::error::{ApiError, ApiResult};
 use axum::http::{HeaderMap, StatusCode};
+use skiff_protocol::ErrorCode;
 use skiff_protocol::policy::{self, Access};
 use skiff_protocol::wire::Security;
-use skiff_protocol::ErrorCode;
 
 /// The app with key `key`, or a 400/403 naming the problem.
 pub fn app<'a>(state: &'a AppState, key: Option<&str>) -> ApiResult<&'a AppConfig> {
-    let key = key.map(str::trim).filter(|k| !k.is_empty()).ok_or_else(|| {
-        ApiError::bad(ErrorCode::MissingApiKey, "an API key is required (`apikey` in the body or `key` in the query)")
-    })?;
-    state
-        .app(key)
-        .ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, ErrorCode::InvalidApiKey, format!("no app has the API key {key:?}")))
+    let key = key
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| {
+            ApiError::bad(
+                ErrorCode::MissingApiKey,
+                "an API key is required (`apikey` in the body or `key` in the query)",
+            )
+        })?;
+    state.app(key).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::InvalidApiKey,
+            format!("no app has the API key {key:?}"),
+        )
+    })
 }
 
 /// Whether the request carries HTTP basic auth `app:<secret>` (the File API's alternative).
 fn basic_auth_ok(headers: Option<&HeaderMap>, secret: &str) -> bool {
     use base64::Engine as _;
-    let Some(value) = headers.and_then(|h| h.get(axum::http::header::AUTHORIZATION)).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = headers
+        .and_then(|h| h.get(axum::http::header::AUTHORIZATION))
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
-    let Some(encoded) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) else { return false };
-    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else { return false };
+    let Some(encoded) = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))
+    else {
+        return false;
+    };
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
+        return false;
+    };
     let expected = format!("app:{secret}");
-    decoded.len() == expected.len() && decoded.iter().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    decoded.len() == expected.len()
+        && decoded
+            .iter()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 /// Enforces the app's security on a call: apps without a secret allow everything; apps with
 /// one need a valid, unexpired policy that allows `access`, or basic auth with the secret.
-pub fn authorize(state: &AppState, app: &AppConfig, security: &Security, headers: Option<&HeaderMap>, access: &Access<'_>) -> ApiResult<()> {
-    let Some(secret) = app.secret.as_deref() else { return Ok(()) };
+pub fn authorize(
+    state: &AppState,
+    app: &AppConfig,
+    security: &Security,
+    headers: Option<&HeaderMap>,
+    access: &Access<'_>,
+) -> ApiResult<()> {
+    let Some(secret) = app.secret.as_deref() else {
+        return Ok(());
+    };
     if basic_auth_ok(headers, secret) {
         return Ok(());
     }

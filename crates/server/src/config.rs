@@ -40,7 +40,12 @@ pub struct WebhookRetry {
 
 impl Default for WebhookRetry {
     fn default() -> Self {
-        Self { base_ms: 5_000, max_ms: 10 * 60_000, give_up_after_ms: 3 * 24 * 3_600_000, timeout_ms: 15_000 }
+        Self {
+            base_ms: 5_000,
+            max_ms: 10 * 60_000,
+            give_up_after_ms: 3 * 24 * 3_600_000,
+            timeout_ms: 15_000,
+        }
     }
 }
 
@@ -200,8 +205,14 @@ impl Args {
     pub fn into_config(self) -> Result<Config, ConfigError> {
         let mut cfg = match &self.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-                toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?
             }
             None => Config::default(),
         };
@@ -247,27 +258,40 @@ impl Config {
     /// Checks settings that would otherwise fail later or silently.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.apps.is_empty() {
-            return Err(ConfigError::Invalid("no app is configured: pass --app KEY[:SECRET] or add [[apps]] to the config file".into()));
+            return Err(ConfigError::Invalid(
+                "no app is configured: pass --app KEY[:SECRET] or add [[apps]] to the config file"
+                    .into(),
+            ));
         }
         for app in &self.apps {
             if app.key.is_empty() || !app.key.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(ConfigError::Invalid(format!("app key {:?} must be non-empty printable ASCII", app.key)));
+                return Err(ConfigError::Invalid(format!(
+                    "app key {:?} must be non-empty printable ASCII",
+                    app.key
+                )));
             }
             if let Some(url) = &app.webhook_url {
                 let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
                 if !ok {
-                    return Err(ConfigError::Invalid(format!("webhook URL {url:?} of app {} is not an http(s) URL", app.key)));
+                    return Err(ConfigError::Invalid(format!(
+                        "webhook URL {url:?} of app {} is not an http(s) URL",
+                        app.key
+                    )));
                 }
             }
         }
         if let Some(u) = &self.public_url {
             let ok = url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
             if !ok {
-                return Err(ConfigError::Invalid(format!("public URL {u:?} is not an http(s) URL")));
+                return Err(ConfigError::Invalid(format!(
+                    "public URL {u:?} is not an http(s) URL"
+                )));
             }
         }
         if self.tls_cert.is_some() != self.tls_key.is_some() {
-            return Err(ConfigError::Invalid("TLS needs both a certificate and a key".into()));
+            return Err(ConfigError::Invalid(
+                "TLS needs both a certificate and a key".into(),
+            ));
         }
         Ok(())
     }
@@ -286,7 +310,17 @@ mod tests {
             "listen = \"0.0.0.0:9000\"\nmax_file_size = 10\n[[apps]]\nkey = \"filekey\"\nsecret = \"s\"\n[webhook_retry]\nbase_ms = 1\n",
         )
         .unwrap();
-        let args = Args::parse_from(["skiff-server", "--config", file.to_str().unwrap(), "--app", "k2:sec", "--webhook", "http://h/x", "--max-file-size", "20"]);
+        let args = Args::parse_from([
+            "skiff-server",
+            "--config",
+            file.to_str().unwrap(),
+            "--app",
+            "k2:sec",
+            "--webhook",
+            "http://h/x",
+            "--max-file-size",
+            "20",
+        ]);
         let cfg = args.into_config().unwrap();
         assert_eq!(cfg.listen.port(), 9000);
         assert_eq!(cfg.max_file_size, 20);
@@ -298,20 +332,30 @@ mod tests {
 
     #[test]
     fn errors_are_named() {
-        let err = Args::parse_from(["skiff-server"]).into_config().unwrap_err().to_string();
+        let err = Args::parse_from(["skiff-server"])
+            .into_config()
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no app is configured"), "{err}");
-        let err = Args::parse_from(["skiff-server", "--app", "k", "--public-url", "ftp://x"]).into_config().unwrap_err();
+        let err = Args::parse_from(["skiff-server", "--app", "k", "--public-url", "ftp://x"])
+            .into_config()
+            .unwrap_err();
         assert!(err.to_string().contains("ftp://x"));
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bad.toml");
         std::fs::write(&file, "lissen = 1").unwrap();
-        let err = Args::parse_from(["skiff-server", "--config", file.to_str().unwrap()]).into_config().unwrap_err();
+        let err = Args::parse_from(["skiff-server", "--config", file.to_str().unwrap()])
+            .into_config()
+            .unwrap_err();
         assert!(err.to_string().contains("lissen"), "{err}");
     }
 
     #[test]
     fn location_url_drops_https_only() {
-        let mut cfg = Config { public_url: Some("https://up.example:8443/".into()), ..Config::default() };
+        let mut cfg = Config {
+            public_url: Some("https://up.example:8443/".into()),
+            ..Config::default()
+        };
         assert_eq!(cfg.location_url(), "up.example:8443");
         cfg.public_url = Some("http://127.0.0.1:8080".into());
         assert_eq!(cfg.location_url(), "http://127.0.0.1:8080");

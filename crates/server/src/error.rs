@@ -24,7 +24,11 @@ pub type ApiResult<T> = Result<T, ApiError>;
 impl ApiError {
     /// A refusal with an explicit status.
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     /// 400 with `code`.
@@ -34,29 +38,48 @@ impl ApiError {
 
     /// 400 `missing_field`.
     pub fn missing(field: &str) -> Self {
-        Self::bad(ErrorCode::MissingField, format!("the field `{field}` is required"))
+        Self::bad(
+            ErrorCode::MissingField,
+            format!("the field `{field}` is required"),
+        )
     }
 
     /// 400 `invalid_field`.
     pub fn invalid(field: &str, why: impl std::fmt::Display) -> Self {
-        Self::bad(ErrorCode::InvalidField, format!("the field `{field}` {why}"))
+        Self::bad(
+            ErrorCode::InvalidField,
+            format!("the field `{field}` {why}"),
+        )
     }
 
     /// 404 `file_not_found`.
     pub fn no_file(handle: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, ErrorCode::FileNotFound, format!("no file has the handle {handle:?}"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::FileNotFound,
+            format!("no file has the handle {handle:?}"),
+        )
     }
 
     /// 500 `internal`; the cause is logged here, never sent.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "the server failed to handle the request; see its log")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "the server failed to handle the request; see its log",
+        )
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+            },
+        };
         (self.status, axum::Json(body)).into_response()
     }
 }
@@ -85,19 +108,30 @@ impl From<crate::storage::StorageError> for ApiError {
         match e {
             S::Md5Mismatch { expected, actual } => Self::bad(
                 ErrorCode::Md5Mismatch,
-                format!("the bytes received have MD5 {actual} but the request declared {expected}; nothing was stored"),
+                format!(
+                    "the bytes received have MD5 {actual} but the request declared {expected}; nothing was stored"
+                ),
             ),
             S::SizeMismatch { expected, actual } => Self::bad(
                 ErrorCode::SizeMismatch,
-                format!("{actual} bytes were received but {expected} were declared; nothing was stored"),
+                format!(
+                    "{actual} bytes were received but {expected} were declared; nothing was stored"
+                ),
             ),
             S::TooLarge { limit } => Self::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 ErrorCode::PayloadTooLarge,
                 format!("the body is larger than the {limit} bytes allowed; nothing was stored"),
             ),
-            S::NotFound { .. } => Self::new(StatusCode::NOT_FOUND, ErrorCode::FileNotFound, "the file's bytes are gone"),
-            S::Body { cause } => Self::bad(ErrorCode::MalformedRequest, format!("reading the request body failed: {cause}")),
+            S::NotFound { .. } => Self::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::FileNotFound,
+                "the file's bytes are gone",
+            ),
+            S::Body { cause } => Self::bad(
+                ErrorCode::MalformedRequest,
+                format!("reading the request body failed: {cause}"),
+            ),
             S::Io { .. } => Self::internal(e),
         }
     }

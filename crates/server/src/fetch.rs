@@ -64,8 +64,10 @@ impl Resolve for PublicOnly {
     fn resolve(&self, name: Name) -> Resolving {
         Box::pin(async move {
             let host = name.as_str().to_owned();
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let public: Vec<SocketAddr> = addrs.into_iter().filter(|a| !is_internal(a.ip())).collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<SocketAddr> =
+                addrs.into_iter().filter(|a| !is_internal(a.ip())).collect();
             if public.is_empty() {
                 return Err(format!("{host} resolves only to internal addresses").into());
             }
@@ -90,7 +92,11 @@ pub struct Fetched {
 
 impl std::fmt::Debug for Fetched {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Fetched").field("url", &self.url).field("mimetype", &self.mimetype).field("length", &self.length).finish_non_exhaustive()
+        f.debug_struct("Fetched")
+            .field("url", &self.url)
+            .field("mimetype", &self.mimetype)
+            .field("length", &self.length)
+            .finish_non_exhaustive()
     }
 }
 
@@ -103,28 +109,43 @@ pub struct Fetcher {
 
 fn host_allowed(url: &url::Url, allow_private: bool) -> Result<(), String> {
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("only http and https URLs can be fetched, not {}:", url.scheme()));
+        return Err(format!(
+            "only http and https URLs can be fetched, not {}:",
+            url.scheme()
+        ));
     }
     let ip = match url.host() {
         Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
         Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
-        Some(url::Host::Domain(d)) if !allow_private && (d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost")) => {
-            return Err(format!("{d} is a loopback host; this server does not fetch internal addresses"));
+        Some(url::Host::Domain(d))
+            if !allow_private
+                && (d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost")) =>
+        {
+            return Err(format!(
+                "{d} is a loopback host; this server does not fetch internal addresses"
+            ));
         }
         Some(url::Host::Domain(_)) => None,
         None => return Err("the URL has no host".into()),
     };
     match ip {
-        Some(ip) if !allow_private && is_internal(ip) => {
-            Err(format!("{ip} is a loopback, private or link-local address; this server does not fetch internal addresses"))
-        }
+        Some(ip) if !allow_private && is_internal(ip) => Err(format!(
+            "{ip} is a loopback, private or link-local address; this server does not fetch internal addresses"
+        )),
         _ => Ok(()),
     }
+}
+
+/// Makes ring the process's TLS crypto provider unless one is already set (outgoing https for
+/// fetches and webhooks; incoming TLS uses the same).
+pub fn ensure_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 impl Fetcher {
     /// A fetcher; `allow_private` lets it reach internal addresses.
     pub fn new(allow_private: bool) -> Self {
+        ensure_crypto_provider();
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= 5 {
                 return attempt.error("too many redirects");
@@ -143,12 +164,20 @@ impl Fetcher {
             builder = builder.dns_resolver(Arc::new(PublicOnly)).no_proxy();
         }
         let client = builder.build().expect("the HTTP client builds");
-        Self { client, allow_private }
+        Self {
+            client,
+            allow_private,
+        }
     }
 
     /// Fetches `url` with optional extra request headers.
-    pub async fn fetch(&self, url: &str, headers: &[(String, String)]) -> Result<Fetched, FetchError> {
-        let parsed = url::Url::parse(url).map_err(|e| FetchError::NotAllowed(format!("{url:?} is not a valid URL ({e})")))?;
+    pub async fn fetch(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+    ) -> Result<Fetched, FetchError> {
+        let parsed = url::Url::parse(url)
+            .map_err(|e| FetchError::NotAllowed(format!("{url:?} is not a valid URL ({e})")))?;
         host_allowed(&parsed, self.allow_private).map_err(FetchError::NotAllowed)?;
         let mut req = self.client.get(parsed.clone());
         for (k, v) in headers {
@@ -163,7 +192,10 @@ impl Fetcher {
             }
         })?;
         if !resp.status().is_success() {
-            return Err(FetchError::Failed(format!("fetching {url} answered HTTP {}", resp.status())));
+            return Err(FetchError::Failed(format!(
+                "fetching {url} answered HTTP {}",
+                resp.status()
+            )));
         }
         let mimetype = resp
             .headers()
@@ -175,18 +207,32 @@ impl Fetcher {
             .headers()
             .get(reqwest::header::CONTENT_DISPOSITION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').find_map(|p| p.trim().strip_prefix("filename=")).map(|f| f.trim_matches('"').to_owned()))
+            .and_then(|v| {
+                v.split(';')
+                    .find_map(|p| p.trim().strip_prefix("filename="))
+                    .map(|f| f.trim_matches('"').to_owned())
+            })
             .or_else(|| {
                 resp.url()
                     .path_segments()
                     .and_then(|mut s| s.next_back())
                     .filter(|s| !s.is_empty())
-                    .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+                    .map(|s| {
+                        percent_encoding::percent_decode_str(s)
+                            .decode_utf8_lossy()
+                            .into_owned()
+                    })
             });
         let length = resp.content_length();
         let final_url = resp.url().to_string();
         let body = Box::pin(resp.bytes_stream().map_err(std::io::Error::other));
-        Ok(Fetched { body, mimetype, filename, length, url: final_url })
+        Ok(Fetched {
+            body,
+            mimetype,
+            filename,
+            length,
+            url: final_url,
+        })
     }
 }
 
@@ -207,7 +253,19 @@ mod tests {
 
     #[test]
     fn internal_addresses() {
-        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "100.64.0.1", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1"] {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+        ] {
             assert!(is_internal(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["8.8.8.8", "1.1.1.1", "2606:4700::1111"] {

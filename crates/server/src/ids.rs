@@ -5,7 +5,11 @@ use rand::distr::Alphanumeric;
 
 /// `len` random ASCII letters and digits.
 pub(crate) fn random_id(len: usize) -> String {
-    rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 /// A new file handle: 20 letters and digits, like Filestack's.

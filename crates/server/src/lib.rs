@@ -80,8 +80,18 @@ pub enum OpenError {
 
 impl AppState {
     /// State over explicit backends (tests, embedding).
-    pub fn new(config: Config, storage: Arc<dyn Storage>, state: Arc<dyn StateStore>, clock: Arc<dyn Clock>, url_key: Vec<u8>) -> Self {
-        let apps = config.apps.iter().map(|a| (a.key.clone(), a.clone())).collect();
+    pub fn new(
+        config: Config,
+        storage: Arc<dyn Storage>,
+        state: Arc<dyn StateStore>,
+        clock: Arc<dyn Clock>,
+        url_key: Vec<u8>,
+    ) -> Self {
+        let apps = config
+            .apps
+            .iter()
+            .map(|a| (a.key.clone(), a.clone()))
+            .collect();
         let fetcher = fetch::Fetcher::new(config.allow_private_urls);
         Self {
             inner: Arc::new(Inner {
@@ -100,12 +110,20 @@ impl AppState {
     /// The embedded default: files under `<data>/files`, state in `<data>/skiff.db`, the part-URL
     /// key in `<data>/url.key` (created on first run).
     pub fn open(config: Config) -> Result<Self, OpenError> {
-        std::fs::create_dir_all(&config.data)
-            .map_err(|source| OpenError::Key { path: config.data.display().to_string(), source })?;
+        std::fs::create_dir_all(&config.data).map_err(|source| OpenError::Key {
+            path: config.data.display().to_string(),
+            source,
+        })?;
         let storage = storage::FsStorage::open(config.data.join("files"))?;
         let state = state::SqliteState::open(&config.data.join("skiff.db"))?;
         let key = load_or_create_key(&config.data.join("url.key"))?;
-        Ok(Self::new(config, Arc::new(storage), Arc::new(state), Arc::new(clock::SystemClock), key))
+        Ok(Self::new(
+            config,
+            Arc::new(storage),
+            Arc::new(state),
+            Arc::new(clock::SystemClock),
+            key,
+        ))
     }
 
     /// Settings.
@@ -154,7 +172,10 @@ impl AppState {
 /// Reads the part-URL signing key, creating it on first run (a short or damaged key is
 /// replaced: that only invalidates part URLs handed out before).
 fn load_or_create_key(path: &std::path::Path) -> Result<Vec<u8>, OpenError> {
-    let err = |source| OpenError::Key { path: path.display().to_string(), source };
+    let err = |source| OpenError::Key {
+        path: path.display().to_string(),
+        source,
+    };
     match std::fs::read(path) {
         Ok(key) if key.len() >= 32 => return Ok(key),
         Ok(_) => {}
@@ -164,7 +185,9 @@ fn load_or_create_key(path: &std::path::Path) -> Result<Vec<u8>, OpenError> {
     let key: Vec<u8> = ids::random_id(64).into_bytes();
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, &key).map_err(err)?;
-    std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(err)?;
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(err)?;
     std::fs::rename(&tmp, path).map_err(err)?;
     Ok(key)
 }

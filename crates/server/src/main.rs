@@ -13,9 +13,13 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
     if args.log_json {
-        tracing_subscriber::fmt().json().with_env_filter(filter).init();
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init();
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
@@ -29,7 +33,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    skiff_server::fetch::ensure_crypto_provider();
     let config = args.into_config()?;
     let state = AppState::open(config.clone())?;
     let orphans = tasks::collect_orphans(&state).await;
@@ -39,31 +43,55 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let router = app(state);
 
     let url = config.public_url();
-    println!("skiff-server listening on {} (public URL {url})", config.listen);
+    println!(
+        "skiff-server listening on {} (public URL {url})",
+        config.listen
+    );
     println!("  data folder: {}", config.data.display());
     for a in &config.apps {
-        let security = if a.secret.is_some() { "policy + signature required" } else { "open" };
-        let hook = a.webhook_url.as_deref().map(|u| format!(", webhooks to {u}")).unwrap_or_default();
+        let security = if a.secret.is_some() {
+            "policy + signature required"
+        } else {
+            "open"
+        };
+        let hook = a
+            .webhook_url
+            .as_deref()
+            .map(|u| format!(", webhooks to {u}"))
+            .unwrap_or_default();
         println!("  app {:?}: {security}{hook}", a.key);
     }
-    println!("  filestack-js: client.session.urls.uploadApiUrl = '{url}' (see README for the other URLs)");
+    println!(
+        "  filestack-js: client.session.urls.uploadApiUrl = '{url}' (see README for the other URLs)"
+    );
 
     if let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) {
         let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
             .await
-            .map_err(|e| format!("cannot load TLS certificate {} / key {}: {e}", cert.display(), key.display()))?;
+            .map_err(|e| {
+                format!(
+                    "cannot load TLS certificate {} / key {}: {e}",
+                    cert.display(),
+                    key.display()
+                )
+            })?;
         let handle = axum_server::Handle::new();
         let h = handle.clone();
         tokio::spawn(async move {
             shutdown_signal().await;
             h.graceful_shutdown(Some(Duration::from_secs(30)));
         });
-        axum_server::bind_rustls(config.listen, tls).handle(handle).serve(router.into_make_service()).await?;
+        axum_server::bind_rustls(config.listen, tls)
+            .handle(handle)
+            .serve(router.into_make_service())
+            .await?;
     } else {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-        axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
     }
     for task in background {
         task.abort();
@@ -78,7 +106,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

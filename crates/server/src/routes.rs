@@ -34,19 +34,37 @@ pub fn app(state: AppState) -> Router {
         .route("/prefetch", post(store::prefetch))
         .route("/api/file/{handle}/metadata", get(files::metadata))
         .route("/{handle}/metadata", get(files::metadata))
-        .route("/api/file/{handle}", get(files::download).head(files::download).delete(files::delete))
+        .route(
+            "/api/file/{handle}",
+            get(files::download)
+                .head(files::download)
+                .delete(files::delete),
+        )
         .route("/{handle}", get(files::download).head(files::download))
         .route("/", get(files::index))
         .route("/health", get(|| async { "ok" }))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, api_timeout));
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            api_timeout,
+        ));
     let bytes = Router::new()
         .route("/multipart/part/{upload_id}", put(part::put_part))
         .route("/api/store/{location}", post(store::store))
         .layer(DefaultBodyLimit::disable());
     api.merge(bytes)
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such endpoint") })
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotFound,
+                "no such endpoint",
+            )
+        })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, "this endpoint does not take that method")
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                ErrorCode::MethodNotAllowed,
+                "this endpoint does not take that method",
+            )
         })
         .layer(RequestBodyTimeoutLayer::new(idle))
         .layer(cors())
@@ -59,7 +77,14 @@ pub fn app(state: AppState) -> Router {
 fn cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())
-        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
         .allow_headers(AllowHeaders::mirror_request())
         .expose_headers([
             header::ETAG,
@@ -95,10 +120,19 @@ pub(crate) fn file_response(state: &AppState, f: &FileRecord) -> FileResponse {
 
 /// The `fp.upload` webhooks of a new file, one per receiver of its app.
 pub(crate) fn upload_webhooks(state: &AppState, f: &FileRecord, client: &str) -> Vec<NewWebhook> {
-    let Some(app) = state.app(&f.app) else { return Vec::new() };
-    let Some(url) = app.webhook_url.clone() else { return Vec::new() };
+    let Some(app) = state.app(&f.app) else {
+        return Vec::new();
+    };
+    let Some(url) = app.webhook_url.clone() else {
+        return Vec::new();
+    };
     let event = crate::webhook::upload_event(&file_response(state, f), client, state.now_ms());
-    vec![NewWebhook { app: f.app.clone(), url, secret: app.webhook_secret.clone(), event }]
+    vec![NewWebhook {
+        app: f.app.clone(),
+        url,
+        secret: app.webhook_secret.clone(),
+        event,
+    }]
 }
 
 #[cfg(test)]

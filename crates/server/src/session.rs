@@ -5,9 +5,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::{ChunkRecord, PartRecord, Session, StoreTarget};
 use crate::storage::Piece;
 use axum::http::StatusCode;
-use skiff_protocol::limits::{MAX_FILENAME_BYTES, MAX_PARTS, MAX_PART_SIZE};
-use skiff_protocol::wire::{PartRef, SessionRef, StoreParams};
 use skiff_protocol::ErrorCode;
+use skiff_protocol::limits::{MAX_FILENAME_BYTES, MAX_PART_SIZE, MAX_PARTS};
+use skiff_protocol::wire::{PartRef, SessionRef, StoreParams};
 
 /// Locations that map to this server's storage. Others (gcs, azure, dropbox, …) are refused
 /// rather than silently stored somewhere else.
@@ -23,7 +23,12 @@ pub fn filename(name: Option<&str>) -> ApiResult<String> {
     if name.is_empty() {
         return Ok(UNNAMED.to_owned());
     }
-    let bad = |why: &str| ApiError::bad(ErrorCode::InvalidPath, format!("the filename {name:?} {why}"));
+    let bad = |why: &str| {
+        ApiError::bad(
+            ErrorCode::InvalidPath,
+            format!("the filename {name:?} {why}"),
+        )
+    };
     if name.len() > MAX_FILENAME_BYTES {
         return Err(bad(&format!("is longer than {MAX_FILENAME_BYTES} bytes")));
     }
@@ -46,10 +51,15 @@ pub fn mimetype(mime: Option<&str>) -> ApiResult<String> {
         return Ok("application/octet-stream".to_owned());
     }
     let valid = mime.len() <= 255
-        && mime.split_once('/').is_some_and(|(t, s)| !t.is_empty() && !s.is_empty())
+        && mime
+            .split_once('/')
+            .is_some_and(|(t, s)| !t.is_empty() && !s.is_empty())
         && mime.chars().all(|c| c.is_ascii_graphic() || c == ' ');
     if !valid {
-        return Err(ApiError::invalid("mimetype", format!("{mime:?} is not a MIME type like `image/png`")));
+        return Err(ApiError::invalid(
+            "mimetype",
+            format!("{mime:?} is not a MIME type like `image/png`"),
+        ));
     }
     Ok(mime.to_owned())
 }
@@ -57,7 +67,12 @@ pub fn mimetype(mime: Option<&str>) -> ApiResult<String> {
 /// Checks a storage path: relative segments only (a leading `/` is dropped), no `..` or `.`
 /// segments, no backslashes or control characters, at most 1024 bytes.
 pub fn storage_path(path: &str) -> ApiResult<String> {
-    let bad = |why: &str| ApiError::bad(ErrorCode::InvalidPath, format!("the storage path {path:?} {why}"));
+    let bad = |why: &str| {
+        ApiError::bad(
+            ErrorCode::InvalidPath,
+            format!("the storage path {path:?} {why}"),
+        )
+    };
     if path.len() > 1024 {
         return Err(bad("is longer than 1024 bytes"));
     }
@@ -79,35 +94,71 @@ pub fn storage_path(path: &str) -> ApiResult<String> {
 }
 
 /// Reads the `store` object of start into a target, with `default_container` when none is given.
-pub fn store_target(store: Option<&StoreParams>, default_container: &str) -> ApiResult<StoreTarget> {
+pub fn store_target(
+    store: Option<&StoreParams>,
+    default_container: &str,
+) -> ApiResult<StoreTarget> {
     let store = store.cloned().unwrap_or_default();
-    let location = store.location.as_deref().unwrap_or("s3").trim().to_ascii_lowercase();
+    let location = store
+        .location
+        .as_deref()
+        .unwrap_or("s3")
+        .trim()
+        .to_ascii_lowercase();
     if !LOCATIONS.contains(&location.as_str()) {
         return Err(ApiError::bad(
             ErrorCode::UnsupportedLocation,
-            format!("storage location {location:?} is not available on this server; use \"s3\" (this server's storage)"),
+            format!(
+                "storage location {location:?} is not available on this server; use \"s3\" (this server's storage)"
+            ),
         ));
     }
-    let container = match store.container.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+    let container = match store
+        .container
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
         None => default_container.to_owned(),
         Some(c) => {
-            let ok = c.len() <= 63 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) && !c.contains("..");
+            let ok = c.len() <= 63
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                && !c.contains("..");
             if !ok {
                 return Err(ApiError::bad(
                     ErrorCode::InvalidPath,
-                    format!("the container {c:?} may only hold letters, digits, `-`, `_` and `.` (at most 63)"),
+                    format!(
+                        "the container {c:?} may only hold letters, digits, `-`, `_` and `.` (at most 63)"
+                    ),
                 ));
             }
             c.to_owned()
         }
     };
-    let path = store.path.as_deref().filter(|p| !p.is_empty()).map(storage_path).transpose()?;
+    let path = store
+        .path
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(storage_path)
+        .transpose()?;
     let access = match store.access.as_deref() {
         None | Some("") => None,
         Some(a @ ("public" | "private")) => Some(a.to_owned()),
-        Some(other) => return Err(ApiError::invalid("store.access", format!("must be \"public\" or \"private\", not {other:?}"))),
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "store.access",
+                format!("must be \"public\" or \"private\", not {other:?}"),
+            ));
+        }
     };
-    Ok(StoreTarget { location, path, container, region: store.region.filter(|r| !r.is_empty()), access })
+    Ok(StoreTarget {
+        location,
+        path,
+        container,
+        region: store.region.filter(|r| !r.is_empty()),
+        access,
+    })
 }
 
 /// The storage key of a new file: the requested path when it names a file, else
@@ -121,18 +172,34 @@ pub fn storage_key(target: &StoreTarget, filename: &str, unique: &str) -> String
 }
 
 /// Finds the live session a request names, for app `app`, at `now` (unix ms).
-pub fn live_session(found: Option<Session>, upload_id: &str, app: &str, now: i64) -> ApiResult<Session> {
-    let unknown = || ApiError::bad(ErrorCode::UnknownUpload, format!("no upload with id {upload_id:?} is in progress for this app"));
+pub fn live_session(
+    found: Option<Session>,
+    upload_id: &str,
+    app: &str,
+    now: i64,
+) -> ApiResult<Session> {
+    let unknown = || {
+        ApiError::bad(
+            ErrorCode::UnknownUpload,
+            format!("no upload with id {upload_id:?} is in progress for this app"),
+        )
+    };
     let session = found.filter(|s| s.app == app).ok_or_else(unknown)?;
     if session.expires_at <= now {
-        return Err(ApiError::bad(ErrorCode::UploadExpired, format!("upload {upload_id:?} expired; start a new one")));
+        return Err(ApiError::bad(
+            ErrorCode::UploadExpired,
+            format!("upload {upload_id:?} expired; start a new one"),
+        ));
     }
     Ok(session)
 }
 
 /// The upload id a request names.
 pub fn upload_id(r: &SessionRef) -> ApiResult<&str> {
-    r.upload_id.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| ApiError::missing("upload_id"))
+    r.upload_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::missing("upload_id"))
 }
 
 /// A validated request to PUT one part or chunk.
@@ -152,7 +219,10 @@ pub struct Slot {
 pub fn part_number(part: Option<u64>) -> ApiResult<u32> {
     let part = part.ok_or_else(|| ApiError::missing("part"))?;
     if part == 0 || part > u64::from(MAX_PARTS) {
-        return Err(ApiError::bad(ErrorCode::PartOutOfRange, format!("part {part} is out of range 1..={MAX_PARTS}")));
+        return Err(ApiError::bad(
+            ErrorCode::PartOutOfRange,
+            format!("part {part} is out of range 1..={MAX_PARTS}"),
+        ));
     }
     Ok(part as u32)
 }
@@ -160,17 +230,28 @@ pub fn part_number(part: Option<u64>) -> ApiResult<u32> {
 /// Decodes a base64 MD5 digest.
 pub fn md5_digest(md5: Option<&str>) -> ApiResult<Option<[u8; 16]>> {
     use base64::Engine as _;
-    let Some(text) = md5.map(str::trim).filter(|m| !m.is_empty()) else { return Ok(None) };
+    let Some(text) = md5.map(str::trim).filter(|m| !m.is_empty()) else {
+        return Ok(None);
+    };
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text)
         .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(text))
         .map_err(|_| ApiError::invalid("md5", "must be the base64 of a 16-byte MD5 digest"))?;
-    let digest: [u8; 16] = bytes.try_into().map_err(|_| ApiError::invalid("md5", "must be the base64 of a 16-byte MD5 digest"))?;
+    let digest: [u8; 16] = bytes
+        .try_into()
+        .map_err(|_| ApiError::invalid("md5", "must be the base64 of a 16-byte MD5 digest"))?;
     Ok(Some(digest))
 }
 
 /// Checks a part/chunk request against its session.
-pub fn slot(session: &Session, part: Option<u64>, size: Option<u64>, offset: Option<u64>, fii: bool, md5: Option<&str>) -> ApiResult<Slot> {
+pub fn slot(
+    session: &Session,
+    part: Option<u64>,
+    size: Option<u64>,
+    offset: Option<u64>,
+    fii: bool,
+    md5: Option<&str>,
+) -> ApiResult<Slot> {
     let part = part_number(part)?;
     let size = size.ok_or_else(|| ApiError::missing("size"))?;
     let range = |msg: String| ApiError::bad(ErrorCode::PartOutOfRange, msg);
@@ -178,15 +259,25 @@ pub fn slot(session: &Session, part: Option<u64>, size: Option<u64>, offset: Opt
         return Err(range("a part or chunk must hold at least 1 byte".into()));
     }
     if size > MAX_PART_SIZE.min(session.size) {
-        return Err(range(format!("size {size} is larger than the file ({}) or the part limit ({MAX_PART_SIZE})", session.size)));
+        return Err(range(format!(
+            "size {size} is larger than the file ({}) or the part limit ({MAX_PART_SIZE})",
+            session.size
+        )));
     }
     let offset = if fii { Some(offset.unwrap_or(0)) } else { None };
     if let Some(off) = offset {
         if off + size > MAX_PART_SIZE.min(session.size) {
-            return Err(range(format!("a chunk at offset {off} of {size} bytes runs past the end of its part")));
+            return Err(range(format!(
+                "a chunk at offset {off} of {size} bytes runs past the end of its part"
+            )));
         }
     }
-    Ok(Slot { part, size, offset, md5: md5_digest(md5)? })
+    Ok(Slot {
+        part,
+        size,
+        offset,
+        md5: md5_digest(md5)?,
+    })
 }
 
 /// Plans the commit of an intelligent part from its chunks: they must run back to back from
@@ -194,32 +285,54 @@ pub fn slot(session: &Session, part: Option<u64>, size: Option<u64>, offset: Opt
 /// later, smaller re-send are skipped). Returns the part's size and pieces.
 pub fn plan_commit(part: u32, chunks: &[ChunkRecord]) -> ApiResult<PartRecord> {
     if chunks.is_empty() {
-        return Err(ApiError::bad(ErrorCode::PartMissing, format!("no chunks were received for part {part}")));
+        return Err(ApiError::bad(
+            ErrorCode::PartMissing,
+            format!("no chunks were received for part {part}"),
+        ));
     }
     let mut pos = 0;
     let mut pieces = Vec::new();
     for ch in chunks {
         if ch.offset == pos {
-            pieces.push(Piece { id: ch.piece.clone(), size: ch.size });
+            pieces.push(Piece {
+                id: ch.piece.clone(),
+                size: ch.size,
+            });
             pos += ch.size;
         } else if ch.offset > pos {
             return Err(ApiError::bad(
                 ErrorCode::IncompleteUpload,
-                format!("part {part} has a gap: bytes {pos}..{} were never received", ch.offset),
+                format!(
+                    "part {part} has a gap: bytes {pos}..{} were never received",
+                    ch.offset
+                ),
             ));
         }
     }
-    Ok(PartRecord { part, size: pos, etag: None, pieces })
+    Ok(PartRecord {
+        part,
+        size: pos,
+        etag: None,
+        pieces,
+    })
 }
 
 fn bare_etag(etag: &str) -> String {
-    etag.trim().trim_start_matches("W/").trim_matches('"').to_ascii_lowercase()
+    etag.trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .to_ascii_lowercase()
 }
 
 /// Plans the assembly of a file at complete. `listed` are the parts named with ETags; with
 /// intelligent ingestion (`fii`) every committed part counts too, so the mixed case works.
 /// Parts must be numbered 1..=N without gaps and add up to the session's size.
-pub fn plan_complete(session: &Session, recorded: &[PartRecord], listed: Option<&[PartRef]>, fii: bool) -> ApiResult<Vec<Piece>> {
+pub fn plan_complete(
+    session: &Session,
+    recorded: &[PartRecord],
+    listed: Option<&[PartRef]>,
+    fii: bool,
+) -> ApiResult<Vec<Piece>> {
     let mut chosen: Vec<&PartRecord> = Vec::new();
     let listed = listed.unwrap_or_default();
     for r in listed {
@@ -233,17 +346,29 @@ pub fn plan_complete(session: &Session, recorded: &[PartRecord], listed: Option<
             Some(_) => {
                 return Err(ApiError::bad(
                     ErrorCode::PartMissing,
-                    format!("part {} has ETag {:?} on the server, not {:?}", r.part_number, found.and_then(|p| p.etag.clone()).unwrap_or_default(), r.etag),
+                    format!(
+                        "part {} has ETag {:?} on the server, not {:?}",
+                        r.part_number,
+                        found.and_then(|p| p.etag.clone()).unwrap_or_default(),
+                        r.etag
+                    ),
                 ));
             }
             None => {
-                return Err(ApiError::bad(ErrorCode::PartMissing, format!("part {} was never uploaded", r.part_number)));
+                return Err(ApiError::bad(
+                    ErrorCode::PartMissing,
+                    format!("part {} was never uploaded", r.part_number),
+                ));
             }
         }
     }
     for p in recorded {
         let committed = p.etag.is_none();
-        let take = if listed.is_empty() { fii || session.fii || !committed } else { committed && (fii || session.fii) };
+        let take = if listed.is_empty() {
+            fii || session.fii || !committed
+        } else {
+            committed && (fii || session.fii)
+        };
         if take && !chosen.iter().any(|c| c.part == p.part) {
             chosen.push(p);
         }
@@ -251,7 +376,10 @@ pub fn plan_complete(session: &Session, recorded: &[PartRecord], listed: Option<
     chosen.sort_by_key(|p| p.part);
     for (i, p) in chosen.iter().enumerate() {
         if p.part as usize != i + 1 {
-            return Err(ApiError::bad(ErrorCode::IncompleteUpload, format!("part {} was never uploaded (or committed)", i + 1)));
+            return Err(ApiError::bad(
+                ErrorCode::IncompleteUpload,
+                format!("part {} was never uploaded (or committed)", i + 1),
+            ));
         }
     }
     let total: u64 = chosen.iter().map(|p| p.size).sum();
@@ -260,10 +388,17 @@ pub fn plan_complete(session: &Session, recorded: &[PartRecord], listed: Option<
         return Err(ApiError::new(
             status,
             ErrorCode::IncompleteUpload,
-            format!("the {} parts received hold {total} bytes but the file is {} bytes", chosen.len(), session.size),
+            format!(
+                "the {} parts received hold {total} bytes but the file is {} bytes",
+                chosen.len(),
+                session.size
+            ),
         ));
     }
-    Ok(chosen.into_iter().flat_map(|p| p.pieces.iter().cloned()).collect())
+    Ok(chosen
+        .into_iter()
+        .flat_map(|p| p.pieces.iter().cloned())
+        .collect())
 }
 
 #[cfg(test)]

@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use skiff_protocol::UploadTags;
 
+pub mod conformance;
 mod memory;
 mod sqlite;
-pub mod conformance;
 
 pub use memory::MemoryState;
 pub use sqlite::SqliteState;
@@ -182,9 +182,20 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     /// Marks the session completed as `file`, drops its part and chunk records, stores the file
     /// and queues `webhooks`, all at once. Fails with [`StateError::SessionGone`] when the
     /// session is missing or already completed.
-    async fn complete(&self, upload: &str, file: &FileRecord, webhooks: &[NewWebhook], now: i64) -> Result<(), StateError>;
+    async fn complete(
+        &self,
+        upload: &str,
+        file: &FileRecord,
+        webhooks: &[NewWebhook],
+        now: i64,
+    ) -> Result<(), StateError>;
     /// Stores a file (not from a session) and queues `webhooks`, at once.
-    async fn insert_file(&self, file: &FileRecord, webhooks: &[NewWebhook], now: i64) -> Result<(), StateError>;
+    async fn insert_file(
+        &self,
+        file: &FileRecord,
+        webhooks: &[NewWebhook],
+        now: i64,
+    ) -> Result<(), StateError>;
     /// The file with this handle.
     async fn file(&self, handle: &str) -> Result<Option<FileRecord>, StateError>;
     /// Every file's handle (for garbage collection).
@@ -202,5 +213,11 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     /// A webhook was delivered: it leaves the outbox.
     async fn webhook_delivered(&self, id: i64) -> Result<(), StateError>;
     /// A delivery failed: try again at `next_at`, or give up when `next_at` is `None`.
-    async fn webhook_failed(&self, id: i64, attempts: u32, next_at: Option<i64>, error: &str) -> Result<(), StateError>;
+    async fn webhook_failed(
+        &self,
+        id: i64,
+        attempts: u32,
+        next_at: Option<i64>,
+        error: &str,
+    ) -> Result<(), StateError>;
 }

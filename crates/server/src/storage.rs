@@ -11,9 +11,9 @@ use futures_util::Stream;
 use std::ops::Range;
 use std::pin::Pin;
 
+pub mod conformance;
 mod fs;
 mod memory;
-pub mod conformance;
 
 pub use fs::FsStorage;
 pub use memory::MemoryStorage;
@@ -115,7 +115,12 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     fn location(&self) -> &'static str;
 
     /// Stores one piece of `upload`, checking it against `expect`.
-    async fn stage(&self, upload: &str, body: ByteStream, expect: Expect) -> Result<Written, StorageError>;
+    async fn stage(
+        &self,
+        upload: &str,
+        body: ByteStream,
+        expect: Expect,
+    ) -> Result<Written, StorageError>;
 
     /// Drops one staged piece (no error if it is already gone).
     async fn discard(&self, upload: &str, id: &str) -> Result<(), StorageError>;
@@ -125,10 +130,20 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
 
     /// Makes object `name` out of `pieces`, in order. The pieces stay staged until
     /// [`Storage::discard_upload`]; assembling again replaces the object.
-    async fn assemble(&self, upload: &str, name: &str, pieces: &[Piece]) -> Result<u64, StorageError>;
+    async fn assemble(
+        &self,
+        upload: &str,
+        name: &str,
+        pieces: &[Piece],
+    ) -> Result<u64, StorageError>;
 
     /// Stores a whole object from one body.
-    async fn put(&self, name: &str, body: ByteStream, expect: Expect) -> Result<Written, StorageError>;
+    async fn put(
+        &self,
+        name: &str,
+        body: ByteStream,
+        expect: Expect,
+    ) -> Result<Written, StorageError>;
 
     /// Reads `range` of an object (the whole object when `None`); the range must lie inside it.
     async fn get(&self, name: &str, range: Option<Range<u64>>) -> Result<ByteStream, StorageError>;
@@ -152,7 +167,11 @@ pub(crate) struct Checker {
 impl Checker {
     pub(crate) fn new(expect: Expect) -> Self {
         use md5::Digest;
-        Self { expect, seen: 0, md5: md5::Md5::new() }
+        Self {
+            expect,
+            seen: 0,
+            md5: md5::Md5::new(),
+        }
     }
 
     /// Accounts for `chunk`; fails as soon as the body is longer than allowed.
@@ -161,9 +180,14 @@ impl Checker {
         self.seen += chunk.len() as u64;
         match self.expect {
             Expect::Exact { size, .. } if self.seen > size => {
-                return Err(StorageError::SizeMismatch { expected: size, actual: self.seen });
+                return Err(StorageError::SizeMismatch {
+                    expected: size,
+                    actual: self.seen,
+                });
             }
-            Expect::AtMost(limit) if self.seen > limit => return Err(StorageError::TooLarge { limit }),
+            Expect::AtMost(limit) if self.seen > limit => {
+                return Err(StorageError::TooLarge { limit });
+            }
             _ => {}
         }
         self.md5.update(chunk);
@@ -177,11 +201,17 @@ impl Checker {
         let digest: [u8; 16] = self.md5.finalize().into();
         if let Expect::Exact { size, md5 } = self.expect {
             if self.seen != size {
-                return Err(StorageError::SizeMismatch { expected: size, actual: self.seen });
+                return Err(StorageError::SizeMismatch {
+                    expected: size,
+                    actual: self.seen,
+                });
             }
             if let Some(want) = md5.filter(|want| *want != digest) {
                 let b64 = base64::engine::general_purpose::STANDARD;
-                return Err(StorageError::Md5Mismatch { expected: b64.encode(want), actual: b64.encode(digest) });
+                return Err(StorageError::Md5Mismatch {
+                    expected: b64.encode(want),
+                    actual: b64.encode(digest),
+                });
             }
         }
         Ok((self.seen, digest))
@@ -195,5 +225,7 @@ pub(crate) fn piece_id() -> String {
 
 /// Folds a body's transport error into a [`StorageError::Body`].
 pub(crate) fn body_error(e: std::io::Error) -> StorageError {
-    StorageError::Body { cause: e.to_string() }
+    StorageError::Body {
+        cause: e.to_string(),
+    }
 }

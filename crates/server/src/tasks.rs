@@ -35,7 +35,8 @@ pub async fn sweep_expired(state: &AppState) -> usize {
 
 /// Deletes stored objects that no file record names; run before serving.
 pub async fn collect_orphans(state: &AppState) -> usize {
-    let (Ok(objects), Ok(handles)) = (state.storage().list().await, state.state().handles().await) else {
+    let (Ok(objects), Ok(handles)) = (state.storage().list().await, state.state().handles().await)
+    else {
         tracing::warn!("cannot list objects or files; skipping orphan collection");
         return 0;
     };

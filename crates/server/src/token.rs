@@ -30,7 +30,14 @@ pub(crate) struct PartQuery {
 
 fn mac(key: &[u8], upload: &str, q: &PartQuery) -> Hmac<Sha256> {
     let mut m = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
-    let msg = format!("{upload}\n{}\n{}\n{:?}\n{}\n{}", q.part, q.size, q.offset, q.md5.as_deref().unwrap_or(""), q.exp);
+    let msg = format!(
+        "{upload}\n{}\n{}\n{:?}\n{}\n{}",
+        q.part,
+        q.size,
+        q.offset,
+        q.md5.as_deref().unwrap_or(""),
+        q.exp
+    );
     m.update(msg.as_bytes());
     m
 }
@@ -50,17 +57,37 @@ pub(crate) fn sign(key: &[u8], upload: &str, slot: &Slot, exp: i64) -> PartQuery
 }
 
 /// Checks a query's signature and expiry at `now`; returns the slot it grants.
-pub(crate) fn verify(key: &[u8], upload: &str, q: &PartQuery, now: i64) -> Result<Slot, &'static str> {
-    let sig = URL_SAFE_NO_PAD.decode(&q.sig).map_err(|_| "the signature is malformed")?;
-    mac(key, upload, q).verify_slice(&sig).map_err(|_| "the URL was not issued by this server or was altered")?;
+pub(crate) fn verify(
+    key: &[u8],
+    upload: &str,
+    q: &PartQuery,
+    now: i64,
+) -> Result<Slot, &'static str> {
+    let sig = URL_SAFE_NO_PAD
+        .decode(&q.sig)
+        .map_err(|_| "the signature is malformed")?;
+    mac(key, upload, q)
+        .verify_slice(&sig)
+        .map_err(|_| "the URL was not issued by this server or was altered")?;
     if q.exp <= now {
         return Err("the URL expired; ask /multipart/upload for a new one");
     }
     let md5 = match &q.md5 {
         None => None,
-        Some(m) => Some(URL_SAFE_NO_PAD.decode(m).ok().and_then(|b| b.try_into().ok()).ok_or("the md5 is malformed")?),
+        Some(m) => Some(
+            URL_SAFE_NO_PAD
+                .decode(m)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or("the md5 is malformed")?,
+        ),
     };
-    Ok(Slot { part: q.part, size: q.size, offset: q.offset, md5 })
+    Ok(Slot {
+        part: q.part,
+        size: q.size,
+        offset: q.offset,
+        md5,
+    })
 }
 
 #[cfg(test)]
@@ -69,13 +96,21 @@ mod tests {
 
     #[test]
     fn round_trip_and_tamper() {
-        let slot = Slot { part: 3, size: 10, offset: Some(4), md5: Some([7; 16]) };
+        let slot = Slot {
+            part: 3,
+            size: 10,
+            offset: Some(4),
+            md5: Some([7; 16]),
+        };
         let q = sign(b"key", "up", &slot, 100);
         assert_eq!(verify(b"key", "up", &q, 99), Ok(slot));
         assert!(verify(b"key", "up", &q, 100).is_err());
         assert!(verify(b"key", "other", &q, 1).is_err());
         assert!(verify(b"other", "up", &q, 1).is_err());
-        let bigger = PartQuery { size: 11, ..q.clone() };
+        let bigger = PartQuery {
+            size: 11,
+            ..q.clone()
+        };
         assert!(verify(b"key", "up", &bigger, 1).is_err());
         let moved = PartQuery { offset: None, ..q };
         assert!(verify(b"key", "up", &moved, 1).is_err());

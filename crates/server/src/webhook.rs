@@ -48,7 +48,8 @@ pub fn body(job: &WebhookJob) -> String {
 
 /// `FS-Signature`: hex HMAC-SHA256 of `"<timestamp>.<body>"` keyed with the webhook secret.
 pub fn signature(secret: &str, timestamp: &str, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(timestamp.as_bytes());
     mac.update(b".");
     mac.update(body.as_bytes());
@@ -58,8 +59,17 @@ pub fn signature(secret: &str, timestamp: &str, body: &str) -> String {
 /// When to try again after `attempts` failures of an event queued at `created_at`, or `None`
 /// to give up. Exponential from `base_ms`, capped at `max_ms`, with `jitter` (0..1) spreading
 /// the delay by up to a fifth so receivers that come back are not hit by every event at once.
-pub fn next_attempt(retry: &WebhookRetry, attempts: u32, created_at: i64, now: i64, jitter: f64) -> Option<i64> {
-    let exp = retry.base_ms.saturating_mul(1u64.checked_shl(attempts.saturating_sub(1).min(40)).unwrap_or(u64::MAX));
+pub fn next_attempt(
+    retry: &WebhookRetry,
+    attempts: u32,
+    created_at: i64,
+    now: i64,
+    jitter: f64,
+) -> Option<i64> {
+    let exp = retry.base_ms.saturating_mul(
+        1u64.checked_shl(attempts.saturating_sub(1).min(40))
+            .unwrap_or(u64::MAX),
+    );
     let delay = exp.min(retry.max_ms);
     let delay = delay - (delay as f64 * 0.2 * jitter.clamp(0.0, 1.0)) as u64;
     let at = now.saturating_add(delay as i64);
@@ -76,19 +86,27 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> usize {
             return 0;
         }
     };
-    let results = futures_util::future::join_all(jobs.iter().map(|job| attempt(state, client, job))).await;
+    let results =
+        futures_util::future::join_all(jobs.iter().map(|job| attempt(state, client, job))).await;
     results.into_iter().filter(|ok| *ok).count()
 }
 
 async fn attempt(state: &AppState, client: &reqwest::Client, job: &WebhookJob) -> bool {
     let body = body(job);
     let ts = (state.now_ms() / 1000).to_string();
-    let mut req = client.post(&job.hook.url).header("content-type", "application/json").header("FS-Timestamp", &ts);
+    let mut req = client
+        .post(&job.hook.url)
+        .header("content-type", "application/json")
+        .header("FS-Timestamp", &ts);
     if let Some(secret) = &job.hook.secret {
         req = req.header("FS-Signature", signature(secret, &ts, &body));
     }
     let outcome = match req.body(body).send().await {
-        Ok(resp) if matches!(resp.status().as_u16(), 200 | 201 | 204) || resp.status().is_success() => Ok(()),
+        Ok(resp)
+            if matches!(resp.status().as_u16(), 200 | 201 | 204) || resp.status().is_success() =>
+        {
+            Ok(())
+        }
         Ok(resp) => Err(format!("HTTP {}", resp.status())),
         Err(e) => Err(e.to_string()),
     };
@@ -103,12 +121,26 @@ async fn attempt(state: &AppState, client: &reqwest::Client, job: &WebhookJob) -
         Err(error) => {
             let attempts = job.attempts + 1;
             let jitter: f64 = rand::rng().random();
-            let next = next_attempt(&state.config().webhook_retry, attempts, job.created_at, state.now_ms(), jitter);
+            let next = next_attempt(
+                &state.config().webhook_retry,
+                attempts,
+                job.created_at,
+                state.now_ms(),
+                jitter,
+            );
             match next {
-                Some(at) => tracing::warn!(id = job.id, url = %job.hook.url, attempts, %error, retry_in_ms = at - state.now_ms(), "webhook failed; will retry"),
-                None => tracing::error!(id = job.id, url = %job.hook.url, attempts, %error, "webhook failed; giving up"),
+                Some(at) => {
+                    tracing::warn!(id = job.id, url = %job.hook.url, attempts, %error, retry_in_ms = at - state.now_ms(), "webhook failed; will retry")
+                }
+                None => {
+                    tracing::error!(id = job.id, url = %job.hook.url, attempts, %error, "webhook failed; giving up")
+                }
             }
-            if let Err(e) = state.state().webhook_failed(job.id, attempts, next, &error).await {
+            if let Err(e) = state
+                .state()
+                .webhook_failed(job.id, attempts, next, &error)
+                .await
+            {
                 tracing::error!(id = job.id, error = %e, "cannot reschedule webhook");
             }
             false
@@ -119,8 +151,11 @@ async fn attempt(state: &AppState, client: &reqwest::Client, job: &WebhookJob) -
 /// Runs the delivery loop until the task is dropped: delivers what is due, then sleeps until
 /// the next event is due, a new event is queued, or a second passes.
 pub async fn run(state: AppState) {
+    crate::fetch::ensure_crypto_provider();
     let client = reqwest::Client::builder()
-        .timeout(Duration::from_millis(state.config().webhook_retry.timeout_ms))
+        .timeout(Duration::from_millis(
+            state.config().webhook_retry.timeout_ms,
+        ))
         .user_agent(concat!("skiff-server/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("the HTTP client builds");
@@ -146,8 +181,15 @@ mod tests {
 
     #[test]
     fn backoff_grows_caps_and_gives_up() {
-        let r = WebhookRetry { base_ms: 1000, max_ms: 8000, give_up_after_ms: 60_000, timeout_ms: 1 };
-        let delays: Vec<i64> = (1..=6).map(|n| next_attempt(&r, n, 0, 0, 0.0).unwrap()).collect();
+        let r = WebhookRetry {
+            base_ms: 1000,
+            max_ms: 8000,
+            give_up_after_ms: 60_000,
+            timeout_ms: 1,
+        };
+        let delays: Vec<i64> = (1..=6)
+            .map(|n| next_attempt(&r, n, 0, 0, 0.0).unwrap())
+            .collect();
         assert_eq!(delays, [1000, 2000, 4000, 8000, 8000, 8000]);
         assert_eq!(next_attempt(&r, 3, 0, 0, 1.0), Some(3200));
         assert_eq!(next_attempt(&r, 1, 0, 59_500, 0.0), None);

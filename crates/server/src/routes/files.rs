@@ -11,9 +11,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use futures_util::TryStreamExt;
 use serde_json::{Map, Value, json};
+use skiff_protocol::ErrorCode;
 use skiff_protocol::policy::{Access, Call};
 use skiff_protocol::wire::Security;
-use skiff_protocol::ErrorCode;
 use std::collections::HashMap;
 
 /// Looks up a file by handle; anything that is not a handle is simply not found.
@@ -21,20 +21,56 @@ async fn find(state: &AppState, handle: &str) -> ApiResult<FileRecord> {
     if !crate::ids::is_handle(handle) {
         return Err(ApiError::no_file(handle));
     }
-    state.state().file(handle).await?.ok_or_else(|| ApiError::no_file(handle))
+    state
+        .state()
+        .file(handle)
+        .await?
+        .ok_or_else(|| ApiError::no_file(handle))
 }
 
 fn security(q: &HashMap<String, String>) -> Security {
-    Security { policy: q.get("policy").cloned(), signature: q.get("signature").cloned() }
+    Security {
+        policy: q.get("policy").cloned(),
+        signature: q.get("signature").cloned(),
+    }
 }
 
 /// Applies the file's app security for `call` on this handle.
-fn guard(state: &AppState, file: &FileRecord, q: &HashMap<String, String>, headers: &HeaderMap, call: Call) -> ApiResult<()> {
-    let Some(app) = state.app(&file.app) else { return Ok(()) };
-    auth::authorize(state, app, &security(q), Some(headers), &Access { call: Some(call), handle: Some(&file.handle), ..Access::default() })
+fn guard(
+    state: &AppState,
+    file: &FileRecord,
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    call: Call,
+) -> ApiResult<()> {
+    let Some(app) = state.app(&file.app) else {
+        return Ok(());
+    };
+    auth::authorize(
+        state,
+        app,
+        &security(q),
+        Some(headers),
+        &Access {
+            call: Some(call),
+            handle: Some(&file.handle),
+            ..Access::default()
+        },
+    )
 }
 
-const DEFAULT_FIELDS: &[&str] = &["size", "mimetype", "filename", "uploaded", "writeable", "location", "path", "container", "key", "upload_tags"];
+const DEFAULT_FIELDS: &[&str] = &[
+    "size",
+    "mimetype",
+    "filename",
+    "uploaded",
+    "writeable",
+    "location",
+    "path",
+    "container",
+    "key",
+    "upload_tags",
+];
 const HASHES: &[&str] = &["md5", "sha1", "sha224", "sha256", "sha384", "sha512"];
 
 pub(super) async fn metadata(
@@ -65,9 +101,21 @@ pub(super) async fn metadata(
     }
     let mut out = Map::new();
     let wants_dims = asked.iter().any(|f| *f == "width" || *f == "height");
-    let dims = if wants_dims { image_size(&state, &file).await } else { None };
-    let wanted_hashes: Vec<&str> = asked.iter().copied().filter(|f| HASHES.contains(f)).collect();
-    let hashes = if wanted_hashes.is_empty() { HashMap::new() } else { hash_file(&state, &file, &wanted_hashes).await? };
+    let dims = if wants_dims {
+        image_size(&state, &file).await
+    } else {
+        None
+    };
+    let wanted_hashes: Vec<&str> = asked
+        .iter()
+        .copied()
+        .filter(|f| HASHES.contains(f))
+        .collect();
+    let hashes = if wanted_hashes.is_empty() {
+        HashMap::new()
+    } else {
+        hash_file(&state, &file, &wanted_hashes).await?
+    };
     for field in asked {
         let value = match field {
             "size" => json!(file.size),
@@ -88,7 +136,10 @@ pub(super) async fn metadata(
             "exif" => Value::Null,
             h if HASHES.contains(&h) => json!(hashes.get(h)),
             other => {
-                return Err(ApiError::invalid(other, "is not a metadata field (see the docs for the list)"));
+                return Err(ApiError::invalid(
+                    other,
+                    "is not a metadata field (see the docs for the list)",
+                ));
             }
         };
         out.insert(field.to_owned(), value);
@@ -100,13 +151,26 @@ pub(super) async fn metadata(
 /// Width and height of an image file, read from its first bytes.
 async fn image_size(state: &AppState, file: &FileRecord) -> Option<(usize, usize)> {
     let head_len = file.size.min(256 * 1024);
-    let chunks: Vec<bytes::Bytes> = state.storage().get(&file.handle, Some(0..head_len)).await.ok()?.try_collect().await.ok()?;
+    let chunks: Vec<bytes::Bytes> = state
+        .storage()
+        .get(&file.handle, Some(0..head_len))
+        .await
+        .ok()?
+        .try_collect()
+        .await
+        .ok()?;
     let head = chunks.concat();
-    imagesize::blob_size(&head).ok().map(|s| (s.width, s.height))
+    imagesize::blob_size(&head)
+        .ok()
+        .map(|s| (s.width, s.height))
 }
 
 /// Hex digests of the whole file, in one pass.
-async fn hash_file(state: &AppState, file: &FileRecord, which: &[&str]) -> ApiResult<HashMap<&'static str, String>> {
+async fn hash_file(
+    state: &AppState,
+    file: &FileRecord,
+    which: &[&str],
+) -> ApiResult<HashMap<&'static str, String>> {
     use sha2::Digest;
     let mut md5 = which.contains(&"md5").then(md5::Md5::new);
     let mut sha1 = which.contains(&"sha1").then(sha1::Sha1::new);
@@ -154,11 +218,15 @@ enum RangeReq {
 }
 
 fn parse_range(value: Option<&str>, size: u64) -> RangeReq {
-    let Some(spec) = value.and_then(|v| v.trim().strip_prefix("bytes=")) else { return RangeReq::Whole };
+    let Some(spec) = value.and_then(|v| v.trim().strip_prefix("bytes=")) else {
+        return RangeReq::Whole;
+    };
     if spec.contains(',') {
         return RangeReq::Whole; // several ranges: answer with the whole file, as RFC 9110 allows
     }
-    let Some((a, b)) = spec.split_once('-') else { return RangeReq::Whole };
+    let Some((a, b)) = spec.split_once('-') else {
+        return RangeReq::Whole;
+    };
     let (a, b) = (a.trim(), b.trim());
     let range = match (a.is_empty(), b.is_empty()) {
         (true, false) => match b.parse::<u64>() {
@@ -166,8 +234,12 @@ fn parse_range(value: Option<&str>, size: u64) -> RangeReq {
             Ok(n) => (size.saturating_sub(n), size),
         },
         (false, _) => {
-            let Ok(start) = a.parse::<u64>() else { return RangeReq::Whole };
-            let end = if b.is_empty() { size } else {
+            let Ok(start) = a.parse::<u64>() else {
+                return RangeReq::Whole;
+            };
+            let end = if b.is_empty() {
+                size
+            } else {
                 match b.parse::<u64>() {
                     Ok(e) if e >= start => (e + 1).min(size),
                     _ => return RangeReq::Whole,
@@ -186,10 +258,22 @@ fn parse_range(value: Option<&str>, size: u64) -> RangeReq {
 
 /// `Content-Disposition` with a plain ASCII fallback and the UTF-8 name.
 fn disposition(kind: &str, filename: &str) -> HeaderValue {
-    let ascii: String = filename.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
-    let encoded = percent_encoding::utf8_percent_encode(filename, percent_encoding::NON_ALPHANUMERIC);
-    HeaderValue::from_str(&format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
-        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded =
+        percent_encoding::utf8_percent_encode(filename, percent_encoding::NON_ALPHANUMERIC);
+    HeaderValue::from_str(&format!(
+        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
 pub(super) async fn download(
@@ -203,15 +287,34 @@ pub(super) async fn download(
     guard(&state, &file, &q, &headers, Call::Read)?;
     let etag = format!("\"skiff-{}\"", file.handle);
     let mut h = HeaderMap::new();
-    h.insert(header::ETAG, HeaderValue::from_str(&etag).map_err(ApiError::internal)?);
+    h.insert(
+        header::ETAG,
+        HeaderValue::from_str(&etag).map_err(ApiError::internal)?,
+    );
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&file.mimetype).unwrap_or(HeaderValue::from_static("application/octet-stream")));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&file.mimetype)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     // Uploaded HTML or SVG must not run as this origin's script.
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
     let dl = q.get("dl").is_some_and(|v| v == "true" || v == "1");
-    h.insert(header::CONTENT_DISPOSITION, disposition(if dl { "attachment" } else { "inline" }, &file.filename));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        disposition(if dl { "attachment" } else { "inline" }, &file.filename),
+    );
     let not_modified = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -220,26 +323,47 @@ pub(super) async fn download(
         return Ok((StatusCode::NOT_MODIFIED, h).into_response());
     }
     // If-Range with another validator means the client's partial copy is stale: send it all.
-    let if_range_ok = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()).is_none_or(|v| v.trim() == etag);
-    let range_header = if if_range_ok { headers.get(header::RANGE).and_then(|v| v.to_str().ok()) } else { None };
+    let if_range_ok = headers
+        .get(header::IF_RANGE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.trim() == etag);
+    let range_header = if if_range_ok {
+        headers.get(header::RANGE).and_then(|v| v.to_str().ok())
+    } else {
+        None
+    };
     let (status, range) = match parse_range(range_header, file.size) {
         RangeReq::Whole => (StatusCode::OK, 0..file.size),
         RangeReq::Part(a, b) => {
             let cr = format!("bytes {a}-{}/{}", b - 1, file.size);
-            h.insert(header::CONTENT_RANGE, HeaderValue::from_str(&cr).map_err(ApiError::internal)?);
+            h.insert(
+                header::CONTENT_RANGE,
+                HeaderValue::from_str(&cr).map_err(ApiError::internal)?,
+            );
             (StatusCode::PARTIAL_CONTENT, a..b)
         }
         RangeReq::Unsatisfiable => {
-            h.insert(header::CONTENT_RANGE, HeaderValue::from_str(&format!("bytes */{}", file.size)).map_err(ApiError::internal)?);
+            h.insert(
+                header::CONTENT_RANGE,
+                HeaderValue::from_str(&format!("bytes */{}", file.size))
+                    .map_err(ApiError::internal)?,
+            );
             let err = ApiError::new(
                 StatusCode::RANGE_NOT_SATISFIABLE,
                 ErrorCode::RangeNotSatisfiable,
-                format!("the range {:?} lies outside the file's {} bytes", range_header.unwrap_or(""), file.size),
+                format!(
+                    "the range {:?} lies outside the file's {} bytes",
+                    range_header.unwrap_or(""),
+                    file.size
+                ),
             );
             return Ok((h, err).into_response());
         }
     };
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(range.end - range.start));
+    h.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(range.end - range.start),
+    );
     if method == Method::HEAD {
         return Ok((status, h).into_response());
     }
@@ -258,7 +382,17 @@ pub(super) async fn delete(
     if file.app != app.key {
         return Err(ApiError::no_file(&handle));
     }
-    auth::authorize(&state, app, &security(&q), Some(&headers), &Access { call: Some(Call::Remove), handle: Some(&handle), ..Access::default() })?;
+    auth::authorize(
+        &state,
+        app,
+        &security(&q),
+        Some(&headers),
+        &Access {
+            call: Some(Call::Remove),
+            handle: Some(&handle),
+            ..Access::default()
+        },
+    )?;
     // The record goes first: a crash in between leaves unreferenced bytes (collected at the
     // next start), never a record whose bytes are gone.
     state.state().delete_file(&handle).await?;
@@ -306,6 +440,9 @@ mod tests {
     #[test]
     fn content_disposition_is_safe() {
         let v = disposition("inline", "naïve \"x\".txt");
-        assert_eq!(v.to_str().unwrap(), "inline; filename=\"na_ve _x_.txt\"; filename*=UTF-8''na%C3%AFve%20%22x%22%2Etxt");
+        assert_eq!(
+            v.to_str().unwrap(),
+            "inline; filename=\"na_ve _x_.txt\"; filename*=UTF-8''na%C3%AFve%20%22x%22%2Etxt"
+        );
     }
 }

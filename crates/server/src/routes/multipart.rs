@@ -11,9 +11,12 @@ use crate::token;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use skiff_protocol::policy::{Access, Call};
-use skiff_protocol::wire::{CommitRequest, CompleteRequest, FileResponse, StartRequest, StartResponse, UploadRequest, UploadResponse};
 use skiff_protocol::ErrorCode;
+use skiff_protocol::policy::{Access, Call};
+use skiff_protocol::wire::{
+    CommitRequest, CompleteRequest, FileResponse, StartRequest, StartResponse, UploadRequest,
+    UploadResponse,
+};
 use std::collections::BTreeMap;
 
 /// How long a part URL stays valid.
@@ -21,7 +24,11 @@ const PART_URL_TTL_MS: i64 = 3_600_000;
 
 const UPLOAD_CALLS: &[Call] = &[Call::Pick];
 
-pub(super) async fn start(State(state): State<AppState>, headers: HeaderMap, Payload(req): Payload<StartRequest>) -> ApiResult<Json<StartResponse>> {
+pub(super) async fn start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Payload(req): Payload<StartRequest>,
+) -> ApiResult<Json<StartResponse>> {
     let app = auth::app(&state, req.apikey.as_deref())?;
     let size = req.size.ok_or_else(|| ApiError::missing("size"))?;
     let max = state.config().max_file_size;
@@ -74,7 +81,10 @@ pub(super) async fn start(State(state): State<AppState>, headers: HeaderMap, Pay
     }))
 }
 
-pub(super) async fn upload(State(state): State<AppState>, Payload(req): Payload<UploadRequest>) -> ApiResult<Json<UploadResponse>> {
+pub(super) async fn upload(
+    State(state): State<AppState>,
+    Payload(req): Payload<UploadRequest>,
+) -> ApiResult<Json<UploadResponse>> {
     // No policy here: filestack-python never sends one on upload/commit; the session was
     // authorized at start and the app key must still match it.
     let app = auth::app(&state, req.session.apikey.as_deref())?;
@@ -83,30 +93,52 @@ pub(super) async fn upload(State(state): State<AppState>, Payload(req): Payload<
     let found = state.state().session(id).await?;
     let sess = session::live_session(found, id, &app.key, now)?;
     if sess.completed.is_some() {
-        return Err(ApiError::bad(ErrorCode::UnknownUpload, format!("upload {id:?} is already complete")));
+        return Err(ApiError::bad(
+            ErrorCode::UnknownUpload,
+            format!("upload {id:?} is already complete"),
+        ));
     }
-    let slot = session::slot(&sess, req.part, req.size, req.offset, req.fii, req.md5.as_deref())?;
+    let slot = session::slot(
+        &sess,
+        req.part,
+        req.size,
+        req.offset,
+        req.fii,
+        req.md5.as_deref(),
+    )?;
     let q = token::sign(state.url_key(), id, &slot, now + PART_URL_TTL_MS);
     let query = serde_urlencoded::to_string(&q).map_err(ApiError::internal)?;
     Ok(Json(UploadResponse {
-        url: format!("{}/multipart/part/{id}?{query}", state.config().public_url()),
+        url: format!(
+            "{}/multipart/part/{id}?{query}",
+            state.config().public_url()
+        ),
         headers: BTreeMap::new(),
     }))
 }
 
-pub(super) async fn commit(State(state): State<AppState>, Payload(req): Payload<CommitRequest>) -> ApiResult<Json<serde_json::Value>> {
+pub(super) async fn commit(
+    State(state): State<AppState>,
+    Payload(req): Payload<CommitRequest>,
+) -> ApiResult<Json<serde_json::Value>> {
     let app = auth::app(&state, req.session.apikey.as_deref())?;
     let id = session::upload_id(&req.session)?;
     let found = state.state().session(id).await?;
     let sess = session::live_session(found, id, &app.key, state.now_ms())?;
     if sess.completed.is_some() {
-        return Err(ApiError::bad(ErrorCode::UnknownUpload, format!("upload {id:?} is already complete")));
+        return Err(ApiError::bad(
+            ErrorCode::UnknownUpload,
+            format!("upload {id:?} is already complete"),
+        ));
     }
     let part = session::part_number(req.part)?;
     if let Some(size) = req.size.filter(|s| *s != sess.size) {
         return Err(ApiError::bad(
             ErrorCode::SizeMismatch,
-            format!("commit says the file is {size} bytes but the upload started with {}", sess.size),
+            format!(
+                "commit says the file is {size} bytes but the upload started with {}",
+                sess.size
+            ),
         ));
     }
     let chunks = state.state().chunks(id, part).await?;
@@ -142,13 +174,20 @@ pub(super) async fn complete(
     )?;
     // A repeated complete (its first answer was lost) gets the same file.
     if let Some(handle) = &sess.completed {
-        let file = state.state().file(handle).await?.ok_or_else(|| ApiError::no_file(handle))?;
+        let file = state
+            .state()
+            .file(handle)
+            .await?
+            .ok_or_else(|| ApiError::no_file(handle))?;
         return Ok(Json(file_response(&state, &file)));
     }
     if let Some(size) = req.size.filter(|s| *s != sess.size) {
         return Err(ApiError::bad(
             ErrorCode::SizeMismatch,
-            format!("complete says the file is {size} bytes but the upload started with {}", sess.size),
+            format!(
+                "complete says the file is {size} bytes but the upload started with {}",
+                sess.size
+            ),
         ));
     }
     let tags = req.upload_tags.clone().unwrap_or_default();
@@ -198,7 +237,12 @@ pub(super) async fn complete(
             };
             return other
                 .map(|f| Json(file_response(&state, &f)))
-                .ok_or_else(|| ApiError::bad(ErrorCode::UnknownUpload, format!("upload {id:?} is no longer in progress")));
+                .ok_or_else(|| {
+                    ApiError::bad(
+                        ErrorCode::UnknownUpload,
+                        format!("upload {id:?} is no longer in progress"),
+                    )
+                });
         }
         Err(e) => {
             let _ = state.storage().delete(&handle).await;

@@ -27,13 +27,25 @@ pub(super) async fn put_part(
     body: Body,
 ) -> ApiResult<Response> {
     let now = state.now_ms();
-    let slot = token::verify(state.url_key(), &upload_id, &q, now)
-        .map_err(|why| ApiError::new(StatusCode::FORBIDDEN, ErrorCode::InvalidUploadUrl, format!("this part URL is not valid: {why}")))?;
-    if let Some(len) = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()) {
+    let slot = token::verify(state.url_key(), &upload_id, &q, now).map_err(|why| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::InvalidUploadUrl,
+            format!("this part URL is not valid: {why}"),
+        )
+    })?;
+    if let Some(len) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+    {
         if len != slot.size {
             return Err(ApiError::bad(
                 ErrorCode::SizeMismatch,
-                format!("the body is {len} bytes but this part URL is for {} bytes", slot.size),
+                format!(
+                    "the body is {len} bytes but this part URL is for {} bytes",
+                    slot.size
+                ),
             ));
         }
     }
@@ -41,16 +53,31 @@ pub(super) async fn put_part(
     let app = found.as_ref().map(|s| s.app.clone()).unwrap_or_default();
     let sess = session::live_session(found, &upload_id, &app, now)?;
     if sess.completed.is_some() {
-        return Err(ApiError::bad(ErrorCode::UnknownUpload, format!("upload {upload_id:?} is already complete")));
+        return Err(ApiError::bad(
+            ErrorCode::UnknownUpload,
+            format!("upload {upload_id:?} is already complete"),
+        ));
     }
     let written = state
         .storage()
-        .stage(&upload_id, body_stream(body), Expect::Exact { size: slot.size, md5: slot.md5 })
+        .stage(
+            &upload_id,
+            body_stream(body),
+            Expect::Exact {
+                size: slot.size,
+                md5: slot.md5,
+            },
+        )
         .await?;
     let etag = hex::encode(written.md5);
     match slot.offset {
         Some(offset) => {
-            let chunk = ChunkRecord { part: slot.part, offset, size: written.size, piece: written.id };
+            let chunk = ChunkRecord {
+                part: slot.part,
+                offset,
+                size: written.size,
+                piece: written.id,
+            };
             state.state().put_chunk(&upload_id, &chunk).await?;
         }
         None => {
@@ -58,7 +85,10 @@ pub(super) async fn put_part(
                 part: slot.part,
                 size: written.size,
                 etag: Some(etag.clone()),
-                pieces: vec![Piece { id: written.id, size: written.size }],
+                pieces: vec![Piece {
+                    id: written.id,
+                    size: written.size,
+                }],
             };
             state.state().put_part(&upload_id, &part).await?;
         }

@@ -36,15 +36,31 @@ struct NewFile<'a> {
 }
 
 /// Streams `body` into a new object and records the file with its webhooks.
-async fn store_bytes(state: &AppState, nf: NewFile<'_>, body: ByteStream, sec: &Security, headers: &HeaderMap) -> ApiResult<FileResponse> {
+async fn store_bytes(
+    state: &AppState,
+    nf: NewFile<'_>,
+    body: ByteStream,
+    sec: &Security,
+    headers: &HeaderMap,
+) -> ApiResult<FileResponse> {
     let filename = session::filename(nf.filename.as_deref())?;
-    let mime = match nf.mimetype.as_deref().filter(|m| !m.is_empty() && *m != "application/octet-stream") {
+    let mime = match nf
+        .mimetype
+        .as_deref()
+        .filter(|m| !m.is_empty() && *m != "application/octet-stream")
+    {
         Some(m) => session::mimetype(Some(m))?,
-        None => mime_guess::from_path(&filename).first_or_octet_stream().essence_str().to_owned(),
+        None => mime_guess::from_path(&filename)
+            .first_or_octet_stream()
+            .essence_str()
+            .to_owned(),
     };
     let handle = crate::ids::handle();
     let limit = state.config().max_file_size;
-    let written = state.storage().put(&handle, body, Expect::AtMost(limit)).await?;
+    let written = state
+        .storage()
+        .put(&handle, body, Expect::AtMost(limit))
+        .await?;
     // The size is known only now: check it against the policy, and drop the bytes if refused.
     let access = Access {
         call: Some(Call::Store),
@@ -91,14 +107,22 @@ async fn store_bytes(state: &AppState, nf: NewFile<'_>, body: ByteStream, sec: &
 fn fetch_error(e: FetchError) -> ApiError {
     match e {
         FetchError::NotAllowed(m) => ApiError::bad(ErrorCode::UrlNotAllowed, m),
-        FetchError::Failed(m) => ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::UrlFetchFailed, m),
+        FetchError::Failed(m) => {
+            ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::UrlFetchFailed, m)
+        }
     }
 }
 
 fn tags_from_query(q: &HashMap<String, String>) -> ApiResult<UploadTags> {
-    let Some(raw) = q.get("upload_tags") else { return Ok(UploadTags::new()) };
-    let tags: UploadTags = serde_json::from_str(raw)
-        .map_err(|e| ApiError::bad(ErrorCode::InvalidTags, format!("upload_tags must be a JSON object of strings: {e}")))?;
+    let Some(raw) = q.get("upload_tags") else {
+        return Ok(UploadTags::new());
+    };
+    let tags: UploadTags = serde_json::from_str(raw).map_err(|e| {
+        ApiError::bad(
+            ErrorCode::InvalidTags,
+            format!("upload_tags must be a JSON object of strings: {e}"),
+        )
+    })?;
     tags.validate()?;
     Ok(tags)
 }
@@ -109,17 +133,35 @@ async fn base64_body(body: ByteStream, limit: u64) -> ApiResult<ByteStream> {
     let cap = limit.saturating_mul(4) / 3 + 4;
     let mut buf = Vec::new();
     let mut body = body;
-    while let Some(chunk) = body.try_next().await.map_err(|e| ApiError::bad(ErrorCode::MalformedRequest, e.to_string()))? {
+    while let Some(chunk) = body
+        .try_next()
+        .await
+        .map_err(|e| ApiError::bad(ErrorCode::MalformedRequest, e.to_string()))?
+    {
         if buf.len() as u64 + chunk.len() as u64 > cap {
-            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, "the base64 body is too large"));
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                "the base64 body is too large",
+            ));
         }
         buf.extend_from_slice(&chunk);
     }
-    let text: Vec<u8> = buf.into_iter().filter(|b| !b.is_ascii_whitespace()).collect();
+    let text: Vec<u8> = buf
+        .into_iter()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(&text)
-        .map_err(|e| ApiError::bad(ErrorCode::MalformedRequest, format!("base64decode=true but the body is not base64: {e}")))?;
-    Ok(Box::pin(futures_util::stream::once(async move { Ok(bytes::Bytes::from(decoded)) })))
+        .map_err(|e| {
+            ApiError::bad(
+                ErrorCode::MalformedRequest,
+                format!("base64decode=true but the body is not base64: {e}"),
+            )
+        })?;
+    Ok(Box::pin(futures_util::stream::once(async move {
+        Ok(bytes::Bytes::from(decoded))
+    })))
 }
 
 pub(super) async fn store(
@@ -140,18 +182,31 @@ pub(super) async fn store(
         disable_storage_key: None,
     };
     let target = session::store_target(Some(&params), &state.config().default_container)?;
-    let sec = Security { policy: q.get("policy").cloned(), signature: q.get("signature").cloned() };
+    let sec = Security {
+        policy: q.get("policy").cloned(),
+        signature: q.get("signature").cloned(),
+    };
     // Refuse early what the policy refuses whatever the size.
     auth::authorize(
         &state,
         app,
         &sec,
         Some(&headers),
-        &Access { call: Some(Call::Store), alternatives: &[Call::Pick], path: target.path.as_deref(), container: Some(&target.container), ..Access::default() },
+        &Access {
+            call: Some(Call::Store),
+            alternatives: &[Call::Pick],
+            path: target.path.as_deref(),
+            container: Some(&target.container),
+            ..Access::default()
+        },
     )?;
     let tags = tags_from_query(&q)?;
     let b64 = q.get("base64decode").is_some_and(|v| v == "true");
-    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let mut nf = NewFile {
         app,
         target,
@@ -162,21 +217,37 @@ pub(super) async fn store(
         client: "Computer",
     };
     let body: ByteStream = if ctype.starts_with("multipart/form-data") {
-        let boundary = multer::parse_boundary(&ctype)
-            .map_err(|e| ApiError::bad(ErrorCode::MalformedRequest, format!("the form body has no valid boundary: {e}")))?;
+        // The boundary is case-sensitive: take it from the header as sent.
+        let raw_ctype = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let boundary = multer::parse_boundary(raw_ctype).map_err(|e| {
+            ApiError::bad(
+                ErrorCode::MalformedRequest,
+                format!("the form body has no valid boundary: {e}"),
+            )
+        })?;
         let mut form = multer::Multipart::new(req.into_body().into_data_stream(), boundary);
         let field = loop {
             let field = form
                 .next_field()
                 .await
-                .map_err(|e| ApiError::bad(ErrorCode::MalformedRequest, format!("the form body cannot be read: {e}")))?
+                .map_err(|e| {
+                    ApiError::bad(
+                        ErrorCode::MalformedRequest,
+                        format!("the form body cannot be read: {e}"),
+                    )
+                })?
                 .ok_or_else(|| ApiError::missing("fileUpload"))?;
             if field.name() == Some("fileUpload") {
                 break field;
             }
         };
         nf.filename = nf.filename.or_else(|| field.file_name().map(str::to_owned));
-        nf.mimetype = nf.mimetype.or_else(|| field.content_type().map(|m| m.essence_str().to_owned()));
+        nf.mimetype = nf
+            .mimetype
+            .or_else(|| field.content_type().map(|m| m.essence_str().to_owned()));
         // The field streams straight to storage, so `fileUpload` should be the form's last field.
         Box::pin(field.map_err(std::io::Error::other))
     } else if ctype.starts_with("application/x-www-form-urlencoded") {
@@ -187,7 +258,11 @@ pub(super) async fn store(
             .find(|(k, _)| k == "url")
             .map(|(_, v)| v.into_owned())
             .ok_or_else(|| ApiError::missing("url"))?;
-        let fetched = state.fetcher().fetch(&url, &[]).await.map_err(fetch_error)?;
+        let fetched = state
+            .fetcher()
+            .fetch(&url, &[])
+            .await
+            .map_err(fetch_error)?;
         nf.filename = nf.filename.or(fetched.filename);
         nf.mimetype = nf.mimetype.or(fetched.mimetype);
         nf.source_url = Some(url);
@@ -203,8 +278,19 @@ pub(super) async fn store(
     Ok(Json(store_json(resp)))
 }
 
-async fn store_any(state: &AppState, nf: NewFile<'_>, body: ByteStream, b64: bool, sec: &Security, headers: &HeaderMap) -> ApiResult<FileResponse> {
-    let body = if b64 { base64_body(body, state.config().max_file_size).await? } else { body };
+async fn store_any(
+    state: &AppState,
+    nf: NewFile<'_>,
+    body: ByteStream,
+    b64: bool,
+    sec: &Security,
+    headers: &HeaderMap,
+) -> ApiResult<FileResponse> {
+    let body = if b64 {
+        base64_body(body, state.config().max_file_size).await?
+    } else {
+        body
+    };
     store_bytes(state, nf, body, sec, headers).await
 }
 
@@ -243,41 +329,63 @@ pub(super) async fn process(
     for task in &req.tasks {
         match task.name.as_str() {
             "security" => {
-                sec = serde_json::from_value(task.params.clone())
-                    .map_err(|e| ApiError::invalid("tasks[security].params", format!("must hold policy and signature ({e})")))?;
+                sec = serde_json::from_value(task.params.clone()).map_err(|e| {
+                    ApiError::invalid(
+                        "tasks[security].params",
+                        format!("must hold policy and signature ({e})"),
+                    )
+                })?;
             }
             "store" => {
                 // A store task carrying only `workflows` is filestack-js's workflow trigger.
                 if task.params.get("workflows").is_some() && store.is_some() {
                     continue;
                 }
-                let p: StoreParams = serde_json::from_value(task.params.clone()).unwrap_or_default();
+                let p: StoreParams =
+                    serde_json::from_value(task.params.clone()).unwrap_or_default();
                 store = Some(p);
             }
             other => {
                 return Err(ApiError::bad(
                     ErrorCode::InvalidField,
-                    format!("the {other:?} task is not supported by this server; only store and security are"),
+                    format!(
+                        "the {other:?} task is not supported by this server; only store and security are"
+                    ),
                 ));
             }
         }
     }
     let Some(store_params) = store else {
-        return Err(ApiError::bad(ErrorCode::MissingField, "a `store` task is required"));
+        return Err(ApiError::bad(
+            ErrorCode::MissingField,
+            "a `store` task is required",
+        ));
     };
     let (url, fetch_headers) = match req.sources.as_slice() {
         [Value::String(u)] => (u.clone(), Vec::new()),
         [Value::Object(o)] => {
-            let url = o.get("source").and_then(Value::as_str).ok_or_else(|| ApiError::missing("sources[0].source"))?;
+            let url = o
+                .get("source")
+                .and_then(Value::as_str)
+                .ok_or_else(|| ApiError::missing("sources[0].source"))?;
             let hs = o
                 .get("headers")
                 .and_then(Value::as_object)
-                .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned()))).collect())
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                        .collect()
+                })
                 .unwrap_or_default();
             (url.to_owned(), hs)
         }
         [] => return Err(ApiError::missing("sources")),
-        _ => return Err(ApiError::invalid("sources", "must hold exactly one URL on this server")),
+        _ => {
+            return Err(ApiError::invalid(
+                "sources",
+                "must hold exactly one URL on this server",
+            ));
+        }
     };
     let tags = req.upload_tags.unwrap_or_default();
     tags.validate()?;
@@ -296,9 +404,21 @@ pub(super) async fn process(
             ..Access::default()
         },
     )?;
-    let fetched = state.fetcher().fetch(&url, &fetch_headers).await.map_err(fetch_error)?;
+    let fetched = state
+        .fetcher()
+        .fetch(&url, &fetch_headers)
+        .await
+        .map_err(fetch_error)?;
     let filename = store_params.filename.clone().or(fetched.filename);
-    let nf = NewFile { app, target, filename, mimetype: fetched.mimetype, tags, source_url: Some(url), client: "URL" };
+    let nf = NewFile {
+        app,
+        target,
+        filename,
+        mimetype: fetched.mimetype,
+        tags,
+        source_url: Some(url),
+        client: "URL",
+    };
     let resp = store_bytes(&state, nf, fetched.body, &sec, &headers).await?;
     Ok(Json(store_json(resp)))
 }
@@ -311,7 +431,10 @@ pub(super) struct PrefetchRequest {
 
 /// A minimal, honest prefetch: this server blocks nobody, supports intelligent ingestion,
 /// and has no transformations UI or enhancement features.
-pub(super) async fn prefetch(State(state): State<AppState>, crate::extract::Payload(req): crate::extract::Payload<PrefetchRequest>) -> ApiResult<Json<Value>> {
+pub(super) async fn prefetch(
+    State(state): State<AppState>,
+    crate::extract::Payload(req): crate::extract::Payload<PrefetchRequest>,
+) -> ApiResult<Json<Value>> {
     auth::app(&state, req.apikey.as_deref())?;
     Ok(Json(json!({
         "blocked": false,

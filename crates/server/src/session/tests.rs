@@ -16,7 +16,15 @@ fn session(size: u64, fii: bool) -> Session {
 }
 
 fn regular(part: u32, size: u64, etag: &str) -> PartRecord {
-    PartRecord { part, size, etag: Some(etag.into()), pieces: vec![Piece { id: format!("r{part}"), size }] }
+    PartRecord {
+        part,
+        size,
+        etag: Some(etag.into()),
+        pieces: vec![Piece {
+            id: format!("r{part}"),
+            size,
+        }],
+    }
 }
 
 fn committed(part: u32, sizes: &[u64]) -> PartRecord {
@@ -24,12 +32,24 @@ fn committed(part: u32, sizes: &[u64]) -> PartRecord {
         part,
         size: sizes.iter().sum(),
         etag: None,
-        pieces: sizes.iter().enumerate().map(|(i, s)| Piece { id: format!("c{part}.{i}"), size: *s }).collect(),
+        pieces: sizes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Piece {
+                id: format!("c{part}.{i}"),
+                size: *s,
+            })
+            .collect(),
     }
 }
 
 fn refs(list: &[(u64, &str)]) -> Vec<PartRef> {
-    list.iter().map(|(n, e)| PartRef { part_number: *n, etag: (*e).into() }).collect()
+    list.iter()
+        .map(|(n, e)| PartRef {
+            part_number: *n,
+            etag: (*e).into(),
+        })
+        .collect()
 }
 
 fn ids(pieces: &[Piece]) -> Vec<&str> {
@@ -42,7 +62,11 @@ fn filenames() {
     assert_eq!(filename(None).unwrap(), UNNAMED);
     assert_eq!(filename(Some("  ")).unwrap(), UNNAMED);
     for bad in ["../x", "a/b", "a\\b", "..", "a\u{0}b", &"x".repeat(256)] {
-        assert_eq!(filename(Some(bad)).unwrap_err().code, ErrorCode::InvalidPath, "{bad:?}");
+        assert_eq!(
+            filename(Some(bad)).unwrap_err().code,
+            ErrorCode::InvalidPath,
+            "{bad:?}"
+        );
     }
 }
 
@@ -51,15 +75,39 @@ fn paths_and_targets() {
     assert_eq!(storage_path("/up/a.txt").unwrap(), "up/a.txt");
     assert_eq!(storage_path("up/").unwrap(), "up/");
     for bad in ["up/../../etc", "./a", "a//b", "a\\b", "a\nb"] {
-        assert_eq!(storage_path(bad).unwrap_err().code, ErrorCode::InvalidPath, "{bad:?}");
+        assert_eq!(
+            storage_path(bad).unwrap_err().code,
+            ErrorCode::InvalidPath,
+            "{bad:?}"
+        );
     }
     let t = store_target(None, "skiff").unwrap();
     assert_eq!((t.location.as_str(), t.container.as_str()), ("s3", "skiff"));
     let p = |json: &str| serde_json::from_str::<StoreParams>(json).unwrap();
-    assert_eq!(store_target(Some(&p(r#"{"location":"S3","container":"b-1"}"#)), "x").unwrap().container, "b-1");
-    assert_eq!(store_target(Some(&p(r#"{"location":"azure"}"#)), "x").unwrap_err().code, ErrorCode::UnsupportedLocation);
-    assert_eq!(store_target(Some(&p(r#"{"container":"../x"}"#)), "x").unwrap_err().code, ErrorCode::InvalidPath);
-    assert_eq!(store_target(Some(&p(r#"{"access":"world"}"#)), "x").unwrap_err().code, ErrorCode::InvalidField);
+    assert_eq!(
+        store_target(Some(&p(r#"{"location":"S3","container":"b-1"}"#)), "x")
+            .unwrap()
+            .container,
+        "b-1"
+    );
+    assert_eq!(
+        store_target(Some(&p(r#"{"location":"azure"}"#)), "x")
+            .unwrap_err()
+            .code,
+        ErrorCode::UnsupportedLocation
+    );
+    assert_eq!(
+        store_target(Some(&p(r#"{"container":"../x"}"#)), "x")
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidPath
+    );
+    assert_eq!(
+        store_target(Some(&p(r#"{"access":"world"}"#)), "x")
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidField
+    );
     let folder = store_target(Some(&p(r#"{"path":"/docs/"}"#)), "x").unwrap();
     assert_eq!(storage_key(&folder, "a.txt", "U"), "docs/U_a.txt");
     let exact = store_target(Some(&p(r#"{"path":"docs/b.txt"}"#)), "x").unwrap();
@@ -71,70 +119,201 @@ fn paths_and_targets() {
 fn sessions() {
     let s = session(10, false);
     assert!(live_session(Some(s.clone()), "u", "k", 99).is_ok());
-    assert_eq!(live_session(Some(s.clone()), "u", "other", 99).unwrap_err().code, ErrorCode::UnknownUpload);
-    assert_eq!(live_session(None, "u", "k", 99).unwrap_err().code, ErrorCode::UnknownUpload);
-    assert_eq!(live_session(Some(s), "u", "k", 100).unwrap_err().code, ErrorCode::UploadExpired);
+    assert_eq!(
+        live_session(Some(s.clone()), "u", "other", 99)
+            .unwrap_err()
+            .code,
+        ErrorCode::UnknownUpload
+    );
+    assert_eq!(
+        live_session(None, "u", "k", 99).unwrap_err().code,
+        ErrorCode::UnknownUpload
+    );
+    assert_eq!(
+        live_session(Some(s), "u", "k", 100).unwrap_err().code,
+        ErrorCode::UploadExpired
+    );
 }
 
 #[test]
 fn slots() {
     let s = session(100, true);
     let md5 = "1B2M2Y8AsgTpgAmY7PhCfg=="; // MD5 of ""
-    assert_eq!(slot(&s, Some(1), Some(10), None, false, Some(md5)).unwrap().md5.unwrap()[0], 0xd4);
-    assert_eq!(slot(&s, Some(2), Some(10), None, true, None).unwrap().offset, Some(0));
-    let cases: &[(Option<u64>, Option<u64>, Option<u64>, bool, Option<&str>, ErrorCode)] = &[
+    assert_eq!(
+        slot(&s, Some(1), Some(10), None, false, Some(md5))
+            .unwrap()
+            .md5
+            .unwrap()[0],
+        0xd4
+    );
+    assert_eq!(
+        slot(&s, Some(2), Some(10), None, true, None)
+            .unwrap()
+            .offset,
+        Some(0)
+    );
+    let cases: &[(
+        Option<u64>,
+        Option<u64>,
+        Option<u64>,
+        bool,
+        Option<&str>,
+        ErrorCode,
+    )] = &[
         (None, Some(1), None, false, None, ErrorCode::MissingField),
-        (Some(0), Some(1), None, false, None, ErrorCode::PartOutOfRange),
-        (Some(10_001), Some(1), None, false, None, ErrorCode::PartOutOfRange),
+        (
+            Some(0),
+            Some(1),
+            None,
+            false,
+            None,
+            ErrorCode::PartOutOfRange,
+        ),
+        (
+            Some(10_001),
+            Some(1),
+            None,
+            false,
+            None,
+            ErrorCode::PartOutOfRange,
+        ),
         (Some(1), None, None, false, None, ErrorCode::MissingField),
-        (Some(1), Some(0), None, false, None, ErrorCode::PartOutOfRange),
-        (Some(1), Some(101), None, false, None, ErrorCode::PartOutOfRange),
-        (Some(1), Some(10), Some(95), true, None, ErrorCode::PartOutOfRange),
-        (Some(1), Some(10), None, false, Some("abc"), ErrorCode::InvalidField),
-        (Some(1), Some(10), None, false, Some("YWJj"), ErrorCode::InvalidField),
+        (
+            Some(1),
+            Some(0),
+            None,
+            false,
+            None,
+            ErrorCode::PartOutOfRange,
+        ),
+        (
+            Some(1),
+            Some(101),
+            None,
+            false,
+            None,
+            ErrorCode::PartOutOfRange,
+        ),
+        (
+            Some(1),
+            Some(10),
+            Some(95),
+            true,
+            None,
+            ErrorCode::PartOutOfRange,
+        ),
+        (
+            Some(1),
+            Some(10),
+            None,
+            false,
+            Some("abc"),
+            ErrorCode::InvalidField,
+        ),
+        (
+            Some(1),
+            Some(10),
+            None,
+            false,
+            Some("YWJj"),
+            ErrorCode::InvalidField,
+        ),
     ];
     for (part, size, offset, fii, md5, code) in cases {
-        assert_eq!(slot(&s, *part, *size, *offset, *fii, *md5).unwrap_err().code, *code, "{part:?} {size:?} {offset:?}");
+        assert_eq!(
+            slot(&s, *part, *size, *offset, *fii, *md5)
+                .unwrap_err()
+                .code,
+            *code,
+            "{part:?} {size:?} {offset:?}"
+        );
     }
 }
 
 #[test]
 fn commits() {
-    let ch = |offset, size, piece: &str| ChunkRecord { part: 1, offset, size, piece: piece.into() };
+    let ch = |offset, size, piece: &str| ChunkRecord {
+        part: 1,
+        offset,
+        size,
+        piece: piece.into(),
+    };
     // Shrunk re-sends: 0..4 replaced the first 8-byte try at 0; then 4..6, 6..8.
     let p = plan_commit(1, &[ch(0, 4, "a"), ch(4, 2, "b"), ch(6, 2, "c")]).unwrap();
     assert_eq!((p.size, ids(&p.pieces)), (8, vec!["a", "b", "c"]));
     // A chunk overlapped by a smaller re-send is skipped.
     let p = plan_commit(1, &[ch(0, 4, "a"), ch(2, 4, "x"), ch(4, 4, "b")]).unwrap();
     assert_eq!(ids(&p.pieces), vec!["a", "b"]);
-    assert_eq!(plan_commit(1, &[ch(0, 4, "a"), ch(5, 1, "b")]).unwrap_err().code, ErrorCode::IncompleteUpload);
-    assert_eq!(plan_commit(1, &[ch(3, 4, "a")]).unwrap_err().code, ErrorCode::IncompleteUpload);
-    assert_eq!(plan_commit(1, &[]).unwrap_err().code, ErrorCode::PartMissing);
+    assert_eq!(
+        plan_commit(1, &[ch(0, 4, "a"), ch(5, 1, "b")])
+            .unwrap_err()
+            .code,
+        ErrorCode::IncompleteUpload
+    );
+    assert_eq!(
+        plan_commit(1, &[ch(3, 4, "a")]).unwrap_err().code,
+        ErrorCode::IncompleteUpload
+    );
+    assert_eq!(
+        plan_commit(1, &[]).unwrap_err().code,
+        ErrorCode::PartMissing
+    );
 }
 
 #[test]
 fn completes() {
     let s = session(12, false);
-    let parts = [regular(1, 5, "aa"), regular(2, 5, "bb"), regular(3, 2, "cc")];
+    let parts = [
+        regular(1, 5, "aa"),
+        regular(2, 5, "bb"),
+        regular(3, 2, "cc"),
+    ];
     let all = refs(&[(3, "\"CC\""), (1, "\"aa\""), (2, "bb")]);
-    assert_eq!(ids(&plan_complete(&s, &parts, Some(&all), false).unwrap()), vec!["r1", "r2", "r3"]);
+    assert_eq!(
+        ids(&plan_complete(&s, &parts, Some(&all), false).unwrap()),
+        vec!["r1", "r2", "r3"]
+    );
     // Without a list, every recorded regular part is used.
     assert_eq!(plan_complete(&s, &parts, None, false).unwrap().len(), 3);
-    let code = |list: &[(u64, &str)]| plan_complete(&s, &parts, Some(&refs(list)), false).unwrap_err().code;
-    assert_eq!(code(&[(1, "aa"), (2, "xx"), (3, "cc")]), ErrorCode::PartMissing);
-    assert_eq!(code(&[(1, "aa"), (2, "bb"), (4, "cc")]), ErrorCode::PartMissing);
+    let code = |list: &[(u64, &str)]| {
+        plan_complete(&s, &parts, Some(&refs(list)), false)
+            .unwrap_err()
+            .code
+    };
+    assert_eq!(
+        code(&[(1, "aa"), (2, "xx"), (3, "cc")]),
+        ErrorCode::PartMissing
+    );
+    assert_eq!(
+        code(&[(1, "aa"), (2, "bb"), (4, "cc")]),
+        ErrorCode::PartMissing
+    );
     assert_eq!(code(&[(1, "aa"), (3, "cc")]), ErrorCode::IncompleteUpload);
     assert_eq!(code(&[(1, "aa"), (2, "bb")]), ErrorCode::IncompleteUpload);
 
     // Intelligent: committed parts without a list; mixed with a partial list.
     let f = session(12, true);
-    let fii = [committed(1, &[3, 2]), committed(2, &[5]), committed(3, &[1, 1])];
-    assert_eq!(ids(&plan_complete(&f, &fii, None, true).unwrap()), vec!["c1.0", "c1.1", "c2.0", "c3.0", "c3.1"]);
+    let fii = [
+        committed(1, &[3, 2]),
+        committed(2, &[5]),
+        committed(3, &[1, 1]),
+    ];
+    assert_eq!(
+        ids(&plan_complete(&f, &fii, None, true).unwrap()),
+        vec!["c1.0", "c1.1", "c2.0", "c3.0", "c3.1"]
+    );
     let mixed = [regular(1, 5, "aa"), committed(2, &[5]), committed(3, &[2])];
     let pieces = plan_complete(&f, &mixed, Some(&refs(&[(1, "aa")])), true).unwrap();
     assert_eq!(ids(&pieces), vec!["r1", "c2.0", "c3.0"]);
-    assert_eq!(plan_complete(&f, &fii[..2], None, true).unwrap_err().code, ErrorCode::IncompleteUpload);
+    assert_eq!(
+        plan_complete(&f, &fii[..2], None, true).unwrap_err().code,
+        ErrorCode::IncompleteUpload
+    );
 
     // An empty file has no parts.
-    assert!(plan_complete(&session(0, false), &[], None, false).unwrap().is_empty());
+    assert!(
+        plan_complete(&session(0, false), &[], None, false)
+            .unwrap()
+            .is_empty()
+    );
 }

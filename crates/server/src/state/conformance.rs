@@ -2,7 +2,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use super::{ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, StoreTarget};
+use super::{
+    ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, StoreTarget,
+};
 use crate::storage::Piece;
 use skiff_protocol::UploadTags;
 
@@ -13,7 +15,11 @@ fn session(id: &str, expires_at: i64) -> Session {
         filename: "a.bin".into(),
         mimetype: "application/octet-stream".into(),
         size: 10,
-        target: StoreTarget { location: "s3".into(), container: "c".into(), ..StoreTarget::default() },
+        target: StoreTarget {
+            location: "s3".into(),
+            container: "c".into(),
+            ..StoreTarget::default()
+        },
         fii: true,
         created_at: 0,
         expires_at,
@@ -41,15 +47,38 @@ fn file(handle: &str) -> FileRecord {
 }
 
 fn hook(n: u32) -> NewWebhook {
-    NewWebhook { app: "app".into(), url: format!("http://hook/{n}"), secret: None, event: serde_json::json!({ "n": n }) }
+    NewWebhook {
+        app: "app".into(),
+        url: format!("http://hook/{n}"),
+        secret: None,
+        event: serde_json::json!({ "n": n }),
+    }
 }
 
 /// Writes a session with a part and a chunk, and a file (used to check persistence).
 pub async fn seed(s: &dyn StateStore) {
     s.insert_session(&session("s1", 100)).await.unwrap();
-    let part = PartRecord { part: 1, size: 4, etag: Some("e1".into()), pieces: vec![Piece { id: "p1".into(), size: 4 }] };
+    let part = PartRecord {
+        part: 1,
+        size: 4,
+        etag: Some("e1".into()),
+        pieces: vec![Piece {
+            id: "p1".into(),
+            size: 4,
+        }],
+    };
     s.put_part("s1", &part).await.unwrap();
-    s.put_chunk("s1", &ChunkRecord { part: 2, offset: 0, size: 6, piece: "c1".into() }).await.unwrap();
+    s.put_chunk(
+        "s1",
+        &ChunkRecord {
+            part: 2,
+            offset: 0,
+            size: 6,
+            piece: "c1".into(),
+        },
+    )
+    .await
+    .unwrap();
     s.insert_file(&file("h0"), &[hook(0)], 1).await.unwrap();
 }
 
@@ -69,24 +98,72 @@ pub async fn run(s: &dyn StateStore) {
     assert_eq!(s.session("nope").await.unwrap(), None);
 
     // Parts replace by number and list in order; chunks replace by offset.
-    let p = |n: u32, etag: &str| PartRecord { part: n, size: 1, etag: Some(etag.into()), pieces: vec![] };
+    let p = |n: u32, etag: &str| PartRecord {
+        part: n,
+        size: 1,
+        etag: Some(etag.into()),
+        pieces: vec![],
+    };
     s.put_part("s1", &p(3, "x")).await.unwrap();
     s.put_part("s1", &p(1, "e1b")).await.unwrap();
     let parts = s.parts("s1").await.unwrap();
-    assert_eq!(parts.iter().map(|p| (p.part, p.etag.clone().unwrap())).collect::<Vec<_>>(), [(1, "e1b".into()), (3, "x".into())]);
-    s.put_chunk("s1", &ChunkRecord { part: 2, offset: 6, size: 2, piece: "c2".into() }).await.unwrap();
-    s.put_chunk("s1", &ChunkRecord { part: 2, offset: 0, size: 3, piece: "c3".into() }).await.unwrap();
+    assert_eq!(
+        parts
+            .iter()
+            .map(|p| (p.part, p.etag.clone().unwrap()))
+            .collect::<Vec<_>>(),
+        [(1, "e1b".into()), (3, "x".into())]
+    );
+    s.put_chunk(
+        "s1",
+        &ChunkRecord {
+            part: 2,
+            offset: 6,
+            size: 2,
+            piece: "c2".into(),
+        },
+    )
+    .await
+    .unwrap();
+    s.put_chunk(
+        "s1",
+        &ChunkRecord {
+            part: 2,
+            offset: 0,
+            size: 3,
+            piece: "c3".into(),
+        },
+    )
+    .await
+    .unwrap();
     let chunks = s.chunks("s1", 2).await.unwrap();
-    assert_eq!(chunks.iter().map(|c| (c.offset, c.piece.as_str())).collect::<Vec<_>>(), [(0, "c3"), (6, "c2")]);
+    assert_eq!(
+        chunks
+            .iter()
+            .map(|c| (c.offset, c.piece.as_str()))
+            .collect::<Vec<_>>(),
+        [(0, "c3"), (6, "c2")]
+    );
     assert!(s.chunks("s1", 9).await.unwrap().is_empty());
 
     // Complete is once only, and takes parts and chunks with it.
-    s.complete("s1", &file("h1"), &[hook(1), hook(2)], 10).await.unwrap();
-    assert_eq!(s.session("s1").await.unwrap().unwrap().completed.as_deref(), Some("h1"));
+    s.complete("s1", &file("h1"), &[hook(1), hook(2)], 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.session("s1").await.unwrap().unwrap().completed.as_deref(),
+        Some("h1")
+    );
     assert!(s.parts("s1").await.unwrap().is_empty());
     assert!(s.chunks("s1", 2).await.unwrap().is_empty());
-    assert!(matches!(s.complete("s1", &file("h2"), &[], 10).await, Err(StateError::SessionGone(_))));
-    assert!(matches!(s.complete("zz", &file("h2"), &[], 10).await, Err(StateError::SessionGone(_))));
+    assert!(matches!(
+        s.complete("s1", &file("h2"), &[], 10).await,
+        Err(StateError::SessionGone(_))
+    ));
+    assert!(matches!(
+        s.complete("zz", &file("h2"), &[], 10).await,
+        Err(StateError::SessionGone(_))
+    ));
     assert_eq!(s.file("h2").await.unwrap(), None);
     let mut handles = s.handles().await.unwrap();
     handles.sort();
@@ -105,10 +182,17 @@ pub async fn run(s: &dyn StateStore) {
 
     // The outbox: due in order, retried later, dropped on give-up, removed on delivery.
     let due = s.due_webhooks(10, 10).await.unwrap();
-    assert_eq!(due.iter().map(|j| j.hook.url.as_str()).collect::<Vec<_>>(), ["http://hook/0", "http://hook/1", "http://hook/2"]);
+    assert_eq!(
+        due.iter().map(|j| j.hook.url.as_str()).collect::<Vec<_>>(),
+        ["http://hook/0", "http://hook/1", "http://hook/2"]
+    );
     assert_eq!(due[1].hook.event, serde_json::json!({ "n": 1 }));
-    s.webhook_failed(due[0].id, 1, Some(50), "refused").await.unwrap();
-    s.webhook_failed(due[1].id, 7, None, "gave up").await.unwrap();
+    s.webhook_failed(due[0].id, 1, Some(50), "refused")
+        .await
+        .unwrap();
+    s.webhook_failed(due[1].id, 7, None, "gave up")
+        .await
+        .unwrap();
     s.webhook_delivered(due[2].id).await.unwrap();
     assert!(s.due_webhooks(49, 10).await.unwrap().is_empty());
     assert_eq!(s.next_webhook_at().await.unwrap(), Some(50));

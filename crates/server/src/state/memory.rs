@@ -1,6 +1,8 @@
 //! In-memory [`StateStore`] for tests.
 
-use super::{ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, WebhookJob};
+use super::{
+    ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, WebhookJob,
+};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -19,7 +21,13 @@ impl Inner {
     fn queue(&mut self, webhooks: &[NewWebhook], now: i64) {
         for hook in webhooks {
             self.next_id += 1;
-            let job = WebhookJob { id: self.next_id, hook: hook.clone(), attempts: 0, next_at: now, created_at: now };
+            let job = WebhookJob {
+                id: self.next_id,
+                hook: hook.clone(),
+                attempts: 0,
+                next_at: now,
+                created_at: now,
+            };
             self.webhooks.insert(self.next_id, (job, true));
         }
     }
@@ -63,16 +71,26 @@ impl StateStore for MemoryState {
     }
 
     async fn put_part(&self, upload: &str, part: &PartRecord) -> Result<(), StateError> {
-        self.lock().parts.insert((upload.to_owned(), part.part), part.clone());
+        self.lock()
+            .parts
+            .insert((upload.to_owned(), part.part), part.clone());
         Ok(())
     }
 
     async fn parts(&self, upload: &str) -> Result<Vec<PartRecord>, StateError> {
-        Ok(self.lock().parts.iter().filter(|((u, _), _)| u == upload).map(|(_, p)| p.clone()).collect())
+        Ok(self
+            .lock()
+            .parts
+            .iter()
+            .filter(|((u, _), _)| u == upload)
+            .map(|(_, p)| p.clone())
+            .collect())
     }
 
     async fn put_chunk(&self, upload: &str, ch: &ChunkRecord) -> Result<(), StateError> {
-        self.lock().chunks.insert((upload.to_owned(), ch.part, ch.offset), ch.clone());
+        self.lock()
+            .chunks
+            .insert((upload.to_owned(), ch.part, ch.offset), ch.clone());
         Ok(())
     }
 
@@ -86,7 +104,13 @@ impl StateStore for MemoryState {
             .collect())
     }
 
-    async fn complete(&self, upload: &str, file: &FileRecord, webhooks: &[NewWebhook], now: i64) -> Result<(), StateError> {
+    async fn complete(
+        &self,
+        upload: &str,
+        file: &FileRecord,
+        webhooks: &[NewWebhook],
+        now: i64,
+    ) -> Result<(), StateError> {
         let mut inner = self.lock();
         match inner.sessions.get_mut(upload) {
             Some(s) if s.completed.is_none() => s.completed = Some(file.handle.clone()),
@@ -98,7 +122,12 @@ impl StateStore for MemoryState {
         Ok(())
     }
 
-    async fn insert_file(&self, file: &FileRecord, webhooks: &[NewWebhook], now: i64) -> Result<(), StateError> {
+    async fn insert_file(
+        &self,
+        file: &FileRecord,
+        webhooks: &[NewWebhook],
+        now: i64,
+    ) -> Result<(), StateError> {
         let mut inner = self.lock();
         inner.files.insert(file.handle.clone(), file.clone());
         inner.queue(webhooks, now);
@@ -118,7 +147,14 @@ impl StateStore for MemoryState {
     }
 
     async fn expired_sessions(&self, now: i64, limit: usize) -> Result<Vec<String>, StateError> {
-        Ok(self.lock().sessions.values().filter(|s| s.expires_at <= now).take(limit).map(|s| s.id.clone()).collect())
+        Ok(self
+            .lock()
+            .sessions
+            .values()
+            .filter(|s| s.expires_at <= now)
+            .take(limit)
+            .map(|s| s.id.clone())
+            .collect())
     }
 
     async fn delete_session(&self, id: &str) -> Result<(), StateError> {
@@ -130,15 +166,25 @@ impl StateStore for MemoryState {
 
     async fn due_webhooks(&self, now: i64, limit: usize) -> Result<Vec<WebhookJob>, StateError> {
         let inner = self.lock();
-        let mut due: Vec<WebhookJob> =
-            inner.webhooks.values().filter(|(j, pending)| *pending && j.next_at <= now).map(|(j, _)| j.clone()).collect();
+        let mut due: Vec<WebhookJob> = inner
+            .webhooks
+            .values()
+            .filter(|(j, pending)| *pending && j.next_at <= now)
+            .map(|(j, _)| j.clone())
+            .collect();
         due.sort_by_key(|j| (j.next_at, j.id));
         due.truncate(limit);
         Ok(due)
     }
 
     async fn next_webhook_at(&self) -> Result<Option<i64>, StateError> {
-        Ok(self.lock().webhooks.values().filter(|(_, pending)| *pending).map(|(j, _)| j.next_at).min())
+        Ok(self
+            .lock()
+            .webhooks
+            .values()
+            .filter(|(_, pending)| *pending)
+            .map(|(j, _)| j.next_at)
+            .min())
     }
 
     async fn webhook_delivered(&self, id: i64) -> Result<(), StateError> {
@@ -146,7 +192,13 @@ impl StateStore for MemoryState {
         Ok(())
     }
 
-    async fn webhook_failed(&self, id: i64, attempts: u32, next_at: Option<i64>, _error: &str) -> Result<(), StateError> {
+    async fn webhook_failed(
+        &self,
+        id: i64,
+        attempts: u32,
+        next_at: Option<i64>,
+        _error: &str,
+    ) -> Result<(), StateError> {
         if let Some((job, pending)) = self.lock().webhooks.get_mut(&id) {
             job.attempts = attempts;
             match next_at {

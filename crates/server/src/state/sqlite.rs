@@ -1,7 +1,9 @@
 //! SQLite state: one file in the data folder, WAL journal with `synchronous=FULL` so that every
 //! acknowledged write survives a crash or power loss.
 
-use super::{ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, WebhookJob};
+use super::{
+    ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, WebhookJob,
+};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -60,7 +62,10 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
 }
 
 fn from_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, StateError> {
-    serde_json::from_str(s).map_err(|e| StateError::Corrupt { what: what.to_owned(), cause: e.to_string() })
+    serde_json::from_str(s).map_err(|e| StateError::Corrupt {
+        what: what.to_owned(),
+        cause: e.to_string(),
+    })
 }
 
 impl SqliteState {
@@ -76,11 +81,16 @@ impl SqliteState {
     }
 
     fn init(conn: Connection) -> Result<Self, StateError> {
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(db)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
     }
 
     /// Runs `f` with the connection on a blocking thread.
@@ -99,7 +109,11 @@ impl SqliteState {
     }
 }
 
-fn insert_webhooks(tx: &rusqlite::Transaction<'_>, webhooks: &[NewWebhook], now: i64) -> Result<(), StateError> {
+fn insert_webhooks(
+    tx: &rusqlite::Transaction<'_>,
+    webhooks: &[NewWebhook],
+    now: i64,
+) -> Result<(), StateError> {
     for hook in webhooks {
         tx.execute(
             "INSERT INTO webhooks (hook, next_at, created_at) VALUES (?1, ?2, ?2)",
@@ -115,8 +129,11 @@ impl StateStore for SqliteState {
     async fn insert_session(&self, s: &Session) -> Result<(), StateError> {
         let (id, record, expires) = (s.id.clone(), to_json(s), s.expires_at);
         self.with(move |c| {
-            c.execute("INSERT INTO sessions (id, record, expires_at) VALUES (?1, ?2, ?3)", params![id, record, expires])
-                .map_err(db)?;
+            c.execute(
+                "INSERT INTO sessions (id, record, expires_at) VALUES (?1, ?2, ?3)",
+                params![id, record, expires],
+            )
+            .map_err(db)?;
             Ok(())
         })
         .await
@@ -126,7 +143,11 @@ impl StateStore for SqliteState {
         let id = id.to_owned();
         self.with(move |c| {
             let row: Option<(String, Option<String>)> = c
-                .query_row("SELECT record, completed FROM sessions WHERE id = ?1", [&id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row(
+                    "SELECT record, completed FROM sessions WHERE id = ?1",
+                    [&id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()
                 .map_err(db)?;
             row.map(|(record, completed)| {
@@ -142,8 +163,11 @@ impl StateStore for SqliteState {
     async fn put_part(&self, upload: &str, part: &PartRecord) -> Result<(), StateError> {
         let (upload, n, record) = (upload.to_owned(), part.part, to_json(part));
         self.with(move |c| {
-            c.execute("INSERT OR REPLACE INTO parts (upload, part, record) VALUES (?1, ?2, ?3)", params![upload, n, record])
-                .map_err(db)?;
+            c.execute(
+                "INSERT OR REPLACE INTO parts (upload, part, record) VALUES (?1, ?2, ?3)",
+                params![upload, n, record],
+            )
+            .map_err(db)?;
             Ok(())
         })
         .await
@@ -152,8 +176,12 @@ impl StateStore for SqliteState {
     async fn parts(&self, upload: &str) -> Result<Vec<PartRecord>, StateError> {
         let upload = upload.to_owned();
         self.with(move |c| {
-            let mut st = c.prepare_cached("SELECT record FROM parts WHERE upload = ?1 ORDER BY part").map_err(db)?;
-            let rows = st.query_map([&upload], |r| r.get::<_, String>(0)).map_err(db)?;
+            let mut st = c
+                .prepare_cached("SELECT record FROM parts WHERE upload = ?1 ORDER BY part")
+                .map_err(db)?;
+            let rows = st
+                .query_map([&upload], |r| r.get::<_, String>(0))
+                .map_err(db)?;
             rows.map(|r| from_json("part", &r.map_err(db)?)).collect()
         })
         .await
@@ -188,30 +216,59 @@ impl StateStore for SqliteState {
         .await
     }
 
-    async fn complete(&self, upload: &str, file: &FileRecord, webhooks: &[NewWebhook], now: i64) -> Result<(), StateError> {
-        let (upload, handle, record, webhooks) = (upload.to_owned(), file.handle.clone(), to_json(file), webhooks.to_vec());
+    async fn complete(
+        &self,
+        upload: &str,
+        file: &FileRecord,
+        webhooks: &[NewWebhook],
+        now: i64,
+    ) -> Result<(), StateError> {
+        let (upload, handle, record, webhooks) = (
+            upload.to_owned(),
+            file.handle.clone(),
+            to_json(file),
+            webhooks.to_vec(),
+        );
         self.with(move |c| {
             let tx = c.transaction().map_err(db)?;
             let n = tx
-                .execute("UPDATE sessions SET completed = ?2 WHERE id = ?1 AND completed IS NULL", params![upload, handle])
+                .execute(
+                    "UPDATE sessions SET completed = ?2 WHERE id = ?1 AND completed IS NULL",
+                    params![upload, handle],
+                )
                 .map_err(db)?;
             if n == 0 {
                 return Err(StateError::SessionGone(upload));
             }
-            tx.execute("DELETE FROM parts WHERE upload = ?1", [&upload]).map_err(db)?;
-            tx.execute("DELETE FROM chunks WHERE upload = ?1", [&upload]).map_err(db)?;
-            tx.execute("INSERT INTO files (handle, record) VALUES (?1, ?2)", params![handle, record]).map_err(db)?;
+            tx.execute("DELETE FROM parts WHERE upload = ?1", [&upload])
+                .map_err(db)?;
+            tx.execute("DELETE FROM chunks WHERE upload = ?1", [&upload])
+                .map_err(db)?;
+            tx.execute(
+                "INSERT INTO files (handle, record) VALUES (?1, ?2)",
+                params![handle, record],
+            )
+            .map_err(db)?;
             insert_webhooks(&tx, &webhooks, now)?;
             tx.commit().map_err(db)
         })
         .await
     }
 
-    async fn insert_file(&self, file: &FileRecord, webhooks: &[NewWebhook], now: i64) -> Result<(), StateError> {
+    async fn insert_file(
+        &self,
+        file: &FileRecord,
+        webhooks: &[NewWebhook],
+        now: i64,
+    ) -> Result<(), StateError> {
         let (handle, record, webhooks) = (file.handle.clone(), to_json(file), webhooks.to_vec());
         self.with(move |c| {
             let tx = c.transaction().map_err(db)?;
-            tx.execute("INSERT INTO files (handle, record) VALUES (?1, ?2)", params![handle, record]).map_err(db)?;
+            tx.execute(
+                "INSERT INTO files (handle, record) VALUES (?1, ?2)",
+                params![handle, record],
+            )
+            .map_err(db)?;
             insert_webhooks(&tx, &webhooks, now)?;
             tx.commit().map_err(db)
         })
@@ -222,7 +279,11 @@ impl StateStore for SqliteState {
         let handle = handle.to_owned();
         self.with(move |c| {
             let record: Option<String> = c
-                .query_row("SELECT record FROM files WHERE handle = ?1", [&handle], |r| r.get(0))
+                .query_row(
+                    "SELECT record FROM files WHERE handle = ?1",
+                    [&handle],
+                    |r| r.get(0),
+                )
                 .optional()
                 .map_err(db)?;
             record.map(|r| from_json("file", &r)).transpose()
@@ -241,13 +302,22 @@ impl StateStore for SqliteState {
 
     async fn delete_file(&self, handle: &str) -> Result<bool, StateError> {
         let handle = handle.to_owned();
-        self.with(move |c| Ok(c.execute("DELETE FROM files WHERE handle = ?1", [&handle]).map_err(db)? > 0)).await
+        self.with(move |c| {
+            Ok(c.execute("DELETE FROM files WHERE handle = ?1", [&handle])
+                .map_err(db)?
+                > 0)
+        })
+        .await
     }
 
     async fn expired_sessions(&self, now: i64, limit: usize) -> Result<Vec<String>, StateError> {
         self.with(move |c| {
-            let mut st = c.prepare_cached("SELECT id FROM sessions WHERE expires_at <= ?1 LIMIT ?2").map_err(db)?;
-            let rows = st.query_map(params![now, limit as i64], |r| r.get::<_, String>(0)).map_err(db)?;
+            let mut st = c
+                .prepare_cached("SELECT id FROM sessions WHERE expires_at <= ?1 LIMIT ?2")
+                .map_err(db)?;
+            let rows = st
+                .query_map(params![now, limit as i64], |r| r.get::<_, String>(0))
+                .map_err(db)?;
             rows.map(|r| r.map_err(db)).collect()
         })
         .await
@@ -257,9 +327,12 @@ impl StateStore for SqliteState {
         let id = id.to_owned();
         self.with(move |c| {
             let tx = c.transaction().map_err(db)?;
-            tx.execute("DELETE FROM parts WHERE upload = ?1", [&id]).map_err(db)?;
-            tx.execute("DELETE FROM chunks WHERE upload = ?1", [&id]).map_err(db)?;
-            tx.execute("DELETE FROM sessions WHERE id = ?1", [&id]).map_err(db)?;
+            tx.execute("DELETE FROM parts WHERE upload = ?1", [&id])
+                .map_err(db)?;
+            tx.execute("DELETE FROM chunks WHERE upload = ?1", [&id])
+                .map_err(db)?;
+            tx.execute("DELETE FROM sessions WHERE id = ?1", [&id])
+                .map_err(db)?;
             tx.commit().map_err(db)
         })
         .await
@@ -275,12 +348,24 @@ impl StateStore for SqliteState {
                 .map_err(db)?;
             let rows = st
                 .query_map(params![now, limit as i64], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?))
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, u32>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, i64>(4)?,
+                    ))
                 })
                 .map_err(db)?;
             rows.map(|r| {
                 let (id, hook, attempts, next_at, created_at) = r.map_err(db)?;
-                Ok(WebhookJob { id, hook: from_json("webhook", &hook)?, attempts, next_at, created_at })
+                Ok(WebhookJob {
+                    id,
+                    hook: from_json("webhook", &hook)?,
+                    attempts,
+                    next_at,
+                    created_at,
+                })
             })
             .collect()
         })
@@ -289,20 +374,32 @@ impl StateStore for SqliteState {
 
     async fn next_webhook_at(&self) -> Result<Option<i64>, StateError> {
         self.with(|c| {
-            c.query_row("SELECT MIN(next_at) FROM webhooks WHERE state = 'pending'", [], |r| r.get(0)).map_err(db)
+            c.query_row(
+                "SELECT MIN(next_at) FROM webhooks WHERE state = 'pending'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(db)
         })
         .await
     }
 
     async fn webhook_delivered(&self, id: i64) -> Result<(), StateError> {
         self.with(move |c| {
-            c.execute("DELETE FROM webhooks WHERE id = ?1", [id]).map_err(db)?;
+            c.execute("DELETE FROM webhooks WHERE id = ?1", [id])
+                .map_err(db)?;
             Ok(())
         })
         .await
     }
 
-    async fn webhook_failed(&self, id: i64, attempts: u32, next_at: Option<i64>, error: &str) -> Result<(), StateError> {
+    async fn webhook_failed(
+        &self,
+        id: i64,
+        attempts: u32,
+        next_at: Option<i64>,
+        error: &str,
+    ) -> Result<(), StateError> {
         let error = error.to_owned();
         self.with(move |c| {
             match next_at {

@@ -9,13 +9,21 @@ use md5::Digest;
 
 /// A body that arrives in small chunks, as from the network.
 pub fn body(data: &[u8]) -> ByteStream {
-    let chunks: Vec<Result<Bytes, std::io::Error>> =
-        data.chunks(7).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+    let chunks: Vec<Result<Bytes, std::io::Error>> = data
+        .chunks(7)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
     Box::pin(futures_util::stream::iter(chunks))
 }
 
 async fn read(storage: &dyn Storage, name: &str, range: Option<std::ops::Range<u64>>) -> Vec<u8> {
-    let chunks: Vec<Bytes> = storage.get(name, range).await.unwrap().try_collect().await.unwrap();
+    let chunks: Vec<Bytes> = storage
+        .get(name, range)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
     chunks.concat()
 }
 
@@ -26,19 +34,73 @@ fn md5(data: &[u8]) -> [u8; 16] {
 /// Runs every check against `storage`.
 pub async fn run(storage: &dyn Storage) {
     // Staging checks size and MD5 and keeps nothing it refused.
-    let a = storage.stage("up1", body(b"hello "), Expect::Exact { size: 6, md5: Some(md5(b"hello ")) }).await.unwrap();
+    let a = storage
+        .stage(
+            "up1",
+            body(b"hello "),
+            Expect::Exact {
+                size: 6,
+                md5: Some(md5(b"hello ")),
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!((a.size, a.md5), (6, md5(b"hello ")));
-    let err = storage.stage("up1", body(b"world"), Expect::Exact { size: 5, md5: Some(md5(b"World")) }).await;
-    assert!(matches!(err, Err(StorageError::Md5Mismatch { .. })), "{err:?}");
-    let err = storage.stage("up1", body(b"world"), Expect::Exact { size: 6, md5: None }).await;
-    assert!(matches!(err, Err(StorageError::SizeMismatch { expected: 6, actual: 5 })), "{err:?}");
-    let err = storage.stage("up1", body(b"world!!"), Expect::Exact { size: 6, md5: None }).await;
-    assert!(matches!(err, Err(StorageError::SizeMismatch { expected: 6, .. })), "{err:?}");
-    let b = storage.stage("up1", body(b"world"), Expect::Exact { size: 5, md5: None }).await.unwrap();
+    let err = storage
+        .stage(
+            "up1",
+            body(b"world"),
+            Expect::Exact {
+                size: 5,
+                md5: Some(md5(b"World")),
+            },
+        )
+        .await;
+    assert!(
+        matches!(err, Err(StorageError::Md5Mismatch { .. })),
+        "{err:?}"
+    );
+    let err = storage
+        .stage("up1", body(b"world"), Expect::Exact { size: 6, md5: None })
+        .await;
+    assert!(
+        matches!(
+            err,
+            Err(StorageError::SizeMismatch {
+                expected: 6,
+                actual: 5
+            })
+        ),
+        "{err:?}"
+    );
+    let err = storage
+        .stage(
+            "up1",
+            body(b"world!!"),
+            Expect::Exact { size: 6, md5: None },
+        )
+        .await;
+    assert!(
+        matches!(err, Err(StorageError::SizeMismatch { expected: 6, .. })),
+        "{err:?}"
+    );
+    let b = storage
+        .stage("up1", body(b"world"), Expect::Exact { size: 5, md5: None })
+        .await
+        .unwrap();
     assert_ne!(a.id, b.id);
 
     // Assembly concatenates in the order given; ranges read across pieces.
-    let pieces = [Piece { id: a.id.clone(), size: 6 }, Piece { id: b.id.clone(), size: 5 }];
+    let pieces = [
+        Piece {
+            id: a.id.clone(),
+            size: 6,
+        },
+        Piece {
+            id: b.id.clone(),
+            size: 5,
+        },
+    ];
     assert_eq!(storage.assemble("up1", "obj1", &pieces).await.unwrap(), 11);
     assert_eq!(read(storage, "obj1", None).await, b"hello world");
     assert_eq!(read(storage, "obj1", Some(4..8)).await, b"o wo");
@@ -53,29 +115,61 @@ pub async fn run(storage: &dyn Storage) {
     assert!(err.is_err());
 
     // A piece with a wrong declared size is refused at assembly.
-    let c = storage.stage("up2", body(b"abc"), Expect::AtMost(10)).await.unwrap();
-    let err = storage.assemble("up2", "obj3", &[Piece { id: c.id.clone(), size: 4 }]).await;
+    let c = storage
+        .stage("up2", body(b"abc"), Expect::AtMost(10))
+        .await
+        .unwrap();
+    let err = storage
+        .assemble(
+            "up2",
+            "obj3",
+            &[Piece {
+                id: c.id.clone(),
+                size: 4,
+            }],
+        )
+        .await;
     assert!(err.is_err());
     storage.discard("up2", &c.id).await.unwrap();
     storage.discard("up2", &c.id).await.unwrap();
 
     // Whole objects.
-    let w = storage.put("obj4", body(b"0123456789"), Expect::AtMost(10)).await.unwrap();
+    let w = storage
+        .put("obj4", body(b"0123456789"), Expect::AtMost(10))
+        .await
+        .unwrap();
     assert_eq!((w.size, w.md5), (10, md5(b"0123456789")));
-    assert!(matches!(storage.put("obj5", body(b"0123456789"), Expect::AtMost(9)).await, Err(StorageError::TooLarge { limit: 9 })));
-    assert!(matches!(storage.get("obj5", None).await, Err(StorageError::NotFound { .. })));
+    assert!(matches!(
+        storage
+            .put("obj5", body(b"0123456789"), Expect::AtMost(9))
+            .await,
+        Err(StorageError::TooLarge { limit: 9 })
+    ));
+    assert!(matches!(
+        storage.get("obj5", None).await,
+        Err(StorageError::NotFound { .. })
+    ));
     let mut names = storage.list().await.unwrap();
     names.sort();
     assert_eq!(names, ["obj1", "obj4"]);
     // Replacing, then deleting (twice is fine).
-    storage.put("obj4", body(b"new"), Expect::AtMost(10)).await.unwrap();
+    storage
+        .put("obj4", body(b"new"), Expect::AtMost(10))
+        .await
+        .unwrap();
     assert_eq!(read(storage, "obj4", None).await, b"new");
     storage.delete("obj4").await.unwrap();
     storage.delete("obj4").await.unwrap();
-    assert!(matches!(storage.get("obj4", None).await, Err(StorageError::NotFound { .. })));
+    assert!(matches!(
+        storage.get("obj4", None).await,
+        Err(StorageError::NotFound { .. })
+    ));
 
     // An empty body is a valid object.
-    storage.put("obj6", body(b""), Expect::AtMost(10)).await.unwrap();
+    storage
+        .put("obj6", body(b""), Expect::AtMost(10))
+        .await
+        .unwrap();
     assert_eq!(read(storage, "obj6", None).await, b"");
     storage.delete("obj1").await.unwrap();
     storage.delete("obj6").await.unwrap();

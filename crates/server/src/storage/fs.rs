@@ -7,7 +7,9 @@
 //!   costs no copy of its bytes;
 //! - `objects/.tmp-*`: objects being built; a crash leaves only these, never a half object.
 
-use super::{ByteStream, Checker, Expect, Piece, Storage, StorageError, Written, body_error, piece_id};
+use super::{
+    ByteStream, Checker, Expect, Piece, Storage, StorageError, Written, body_error, piece_id,
+};
 use async_trait::async_trait;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use std::io::{Seek, SeekFrom, Write};
@@ -32,7 +34,10 @@ const WRITE_BUFFER: usize = 1 << 20;
 const READ_BUFFER: usize = 256 << 10;
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StorageError + '_ {
-    move |source| StorageError::Io { path: path.display().to_string(), source }
+    move |source| StorageError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// Names reach the filesystem only when they are plain letters, digits, `-` and `_`.
@@ -40,7 +45,9 @@ fn checked(name: &str) -> Result<&str, StorageError> {
     let ok = !name.is_empty()
         && name.len() <= 128
         && !name.starts_with('.')
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if ok {
         Ok(name)
     } else {
@@ -52,7 +59,9 @@ fn checked(name: &str) -> Result<&str, StorageError> {
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StorageError> {
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(dir))
 }
 
 impl FsStorage {
@@ -84,27 +93,36 @@ impl FsStorage {
     }
 
     fn tmp_object(&self) -> PathBuf {
-        self.root.join("objects").join(format!(".tmp-{}", piece_id()))
+        self.root
+            .join("objects")
+            .join(format!(".tmp-{}", piece_id()))
     }
 
     /// Writes `body` to a new file at `path` on a blocking thread (hashing there too), fsyncs it,
     /// and removes it again on any failure.
-    async fn write_file(path: PathBuf, mut body: ByteStream, expect: Expect) -> Result<(u64, [u8; 16]), StorageError> {
+    async fn write_file(
+        path: PathBuf,
+        mut body: ByteStream,
+        expect: Expect,
+    ) -> Result<(u64, [u8; 16]), StorageError> {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(16);
         let writer_path = path.clone();
-        let writer = tokio::task::spawn_blocking(move || -> Result<(u64, [u8; 16]), StorageError> {
-            let file = std::fs::File::create(&writer_path).map_err(io(&writer_path))?;
-            let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, file);
-            let mut checker = Checker::new(expect);
-            while let Some(chunk) = rx.blocking_recv() {
-                checker.update(&chunk)?;
-                out.write_all(&chunk).map_err(io(&writer_path))?;
-            }
-            let verdict = checker.finish()?;
-            let file = out.into_inner().map_err(|e| io(&writer_path)(e.into_error()))?;
-            file.sync_all().map_err(io(&writer_path))?;
-            Ok(verdict)
-        });
+        let writer =
+            tokio::task::spawn_blocking(move || -> Result<(u64, [u8; 16]), StorageError> {
+                let file = std::fs::File::create(&writer_path).map_err(io(&writer_path))?;
+                let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+                let mut checker = Checker::new(expect);
+                while let Some(chunk) = rx.blocking_recv() {
+                    checker.update(&chunk)?;
+                    out.write_all(&chunk).map_err(io(&writer_path))?;
+                }
+                let verdict = checker.finish()?;
+                let file = out
+                    .into_inner()
+                    .map_err(|e| io(&writer_path)(e.into_error()))?;
+                file.sync_all().map_err(io(&writer_path))?;
+                Ok(verdict)
+            });
         let mut body_failed = None;
         while let Some(chunk) = body.next().await {
             match chunk {
@@ -139,7 +157,8 @@ impl FsStorage {
     fn publish(tmp: &Path, dest: &Path, manifest: &Manifest) -> Result<(), StorageError> {
         let mpath = tmp.join(MANIFEST);
         let mut f = std::fs::File::create(&mpath).map_err(io(&mpath))?;
-        f.write_all(&serde_json::to_vec(manifest).expect("manifest serializes")).map_err(io(&mpath))?;
+        f.write_all(&serde_json::to_vec(manifest).expect("manifest serializes"))
+            .map_err(io(&mpath))?;
         f.sync_all().map_err(io(&mpath))?;
         sync_dir(tmp)?;
         if dest.exists() {
@@ -156,15 +175,22 @@ impl Storage for FsStorage {
         "local"
     }
 
-    async fn stage(&self, upload: &str, body: ByteStream, expect: Expect) -> Result<Written, StorageError> {
+    async fn stage(
+        &self,
+        upload: &str,
+        body: ByteStream,
+        expect: Expect,
+    ) -> Result<Written, StorageError> {
         let dir = self.staging(upload)?;
         tokio::fs::create_dir_all(&dir).await.map_err(io(&dir))?;
         let id = piece_id();
         let (size, md5) = Self::write_file(dir.join(&id), body, expect).await?;
-        tokio::task::spawn_blocking(move || sync_dir(&dir)).await.map_err(|e| StorageError::Io {
-            path: "staging".into(),
-            source: std::io::Error::other(e),
-        })??;
+        tokio::task::spawn_blocking(move || sync_dir(&dir))
+            .await
+            .map_err(|e| StorageError::Io {
+                path: "staging".into(),
+                source: std::io::Error::other(e),
+            })??;
         Ok(Written { id, size, md5 })
     }
 
@@ -184,7 +210,12 @@ impl Storage for FsStorage {
         }
     }
 
-    async fn assemble(&self, upload: &str, name: &str, pieces: &[Piece]) -> Result<u64, StorageError> {
+    async fn assemble(
+        &self,
+        upload: &str,
+        name: &str,
+        pieces: &[Piece],
+    ) -> Result<u64, StorageError> {
         let staging = self.staging(upload)?;
         let dest = self.object(name)?;
         let tmp = self.tmp_object();
@@ -200,12 +231,21 @@ impl Storage for FsStorage {
                     let src = staging.join(&p.id);
                     let len = std::fs::metadata(&src).map_err(io(&src))?.len();
                     if len != p.size {
-                        return Err(StorageError::SizeMismatch { expected: p.size, actual: len });
+                        return Err(StorageError::SizeMismatch {
+                            expected: p.size,
+                            actual: len,
+                        });
                     }
                     std::fs::hard_link(&src, tmp.join(format!("{i:05}"))).map_err(io(&src))?;
                     total += len;
                 }
-                Self::publish(&tmp, &dest, &Manifest { segments: pieces.iter().map(|p| p.size).collect() })?;
+                Self::publish(
+                    &tmp,
+                    &dest,
+                    &Manifest {
+                        segments: pieces.iter().map(|p| p.size).collect(),
+                    },
+                )?;
                 Ok(total)
             };
             let result = build();
@@ -215,20 +255,43 @@ impl Storage for FsStorage {
             result
         })
         .await
-        .map_err(|e| StorageError::Io { path: "objects".into(), source: std::io::Error::other(e) })?
+        .map_err(|e| StorageError::Io {
+            path: "objects".into(),
+            source: std::io::Error::other(e),
+        })?
     }
 
-    async fn put(&self, name: &str, body: ByteStream, expect: Expect) -> Result<Written, StorageError> {
+    async fn put(
+        &self,
+        name: &str,
+        body: ByteStream,
+        expect: Expect,
+    ) -> Result<Written, StorageError> {
         let dest = self.object(name)?;
         let tmp = self.tmp_object();
         tokio::fs::create_dir(&tmp).await.map_err(io(&tmp))?;
         let result = async {
             let (size, md5) = Self::write_file(tmp.join("00000"), body, expect).await?;
             let (t, d) = (tmp.clone(), dest.clone());
-            tokio::task::spawn_blocking(move || Self::publish(&t, &d, &Manifest { segments: vec![size] }))
-                .await
-                .map_err(|e| StorageError::Io { path: "objects".into(), source: std::io::Error::other(e) })??;
-            Ok(Written { id: String::new(), size, md5 })
+            tokio::task::spawn_blocking(move || {
+                Self::publish(
+                    &t,
+                    &d,
+                    &Manifest {
+                        segments: vec![size],
+                    },
+                )
+            })
+            .await
+            .map_err(|e| StorageError::Io {
+                path: "objects".into(),
+                source: std::io::Error::other(e),
+            })??;
+            Ok(Written {
+                id: String::new(),
+                size,
+                md5,
+            })
         }
         .await;
         if result.is_err() {
@@ -244,7 +307,9 @@ impl Storage for FsStorage {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|e| io(&mpath)(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StorageError::NotFound { what: format!("object {name}") });
+                return Err(StorageError::NotFound {
+                    what: format!("object {name}"),
+                });
             }
             Err(e) => return Err(io(&mpath)(e)),
         };
@@ -264,14 +329,18 @@ impl Storage for FsStorage {
         }
         let stream = stream::iter(reads)
             .then(|(path, offset, len)| async move {
-                let file = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-                    let mut f = std::fs::File::open(&path)?;
-                    f.seek(SeekFrom::Start(offset))?;
-                    Ok(f)
-                })
-                .await
-                .map_err(std::io::Error::other)??;
-                Ok::<_, std::io::Error>(ReaderStream::with_capacity(tokio::fs::File::from_std(file).take(len), READ_BUFFER))
+                let file =
+                    tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+                        let mut f = std::fs::File::open(&path)?;
+                        f.seek(SeekFrom::Start(offset))?;
+                        Ok(f)
+                    })
+                    .await
+                    .map_err(std::io::Error::other)??;
+                Ok::<_, std::io::Error>(ReaderStream::with_capacity(
+                    tokio::fs::File::from_std(file).take(len),
+                    READ_BUFFER,
+                ))
             })
             .try_flatten();
         Ok(Box::pin(stream))
@@ -315,12 +384,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let storage = FsStorage::open(dir.path()).unwrap();
         let body = super::super::conformance::body(b"hello");
-        let err = storage.stage("u1", body, Expect::Exact { size: 4, md5: None }).await.unwrap_err();
+        let err = storage
+            .stage("u1", body, Expect::Exact { size: 4, md5: None })
+            .await
+            .unwrap_err();
         assert!(matches!(err, StorageError::SizeMismatch { .. }));
-        let left: Vec<_> = std::fs::read_dir(dir.path().join("staging/u1")).unwrap().collect();
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("staging/u1"))
+            .unwrap()
+            .collect();
         assert!(left.is_empty(), "{left:?}");
         let body = super::super::conformance::body(b"hello");
-        storage.put("obj", body, Expect::AtMost(3)).await.unwrap_err();
-        assert_eq!(std::fs::read_dir(dir.path().join("objects")).unwrap().count(), 0);
+        storage
+            .put("obj", body, Expect::AtMost(3))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("objects"))
+                .unwrap()
+                .count(),
+            0
+        );
     }
 }

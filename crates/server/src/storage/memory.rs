@@ -1,6 +1,8 @@
 //! In-memory [`Storage`] for tests.
 
-use super::{ByteStream, Checker, Expect, Piece, Storage, StorageError, Written, body_error, piece_id};
+use super::{
+    ByteStream, Checker, Expect, Piece, Storage, StorageError, Written, body_error, piece_id,
+};
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -21,7 +23,10 @@ impl MemoryStorage {
         Self::default()
     }
 
-    async fn collect(mut body: ByteStream, expect: Expect) -> Result<(Bytes, u64, [u8; 16]), StorageError> {
+    async fn collect(
+        mut body: ByteStream,
+        expect: Expect,
+    ) -> Result<(Bytes, u64, [u8; 16]), StorageError> {
         let mut checker = Checker::new(expect);
         let mut buf = Vec::new();
         while let Some(chunk) = body.next().await {
@@ -40,15 +45,26 @@ impl Storage for MemoryStorage {
         "memory"
     }
 
-    async fn stage(&self, upload: &str, body: ByteStream, expect: Expect) -> Result<Written, StorageError> {
+    async fn stage(
+        &self,
+        upload: &str,
+        body: ByteStream,
+        expect: Expect,
+    ) -> Result<Written, StorageError> {
         let (bytes, size, md5) = Self::collect(body, expect).await?;
         let id = piece_id();
-        self.staged.lock().unwrap().insert((upload.to_owned(), id.clone()), bytes);
+        self.staged
+            .lock()
+            .unwrap()
+            .insert((upload.to_owned(), id.clone()), bytes);
         Ok(Written { id, size, md5 })
     }
 
     async fn discard(&self, upload: &str, id: &str) -> Result<(), StorageError> {
-        self.staged.lock().unwrap().remove(&(upload.to_owned(), id.to_owned()));
+        self.staged
+            .lock()
+            .unwrap()
+            .remove(&(upload.to_owned(), id.to_owned()));
         Ok(())
     }
 
@@ -57,27 +73,49 @@ impl Storage for MemoryStorage {
         Ok(())
     }
 
-    async fn assemble(&self, upload: &str, name: &str, pieces: &[Piece]) -> Result<u64, StorageError> {
+    async fn assemble(
+        &self,
+        upload: &str,
+        name: &str,
+        pieces: &[Piece],
+    ) -> Result<u64, StorageError> {
         let staged = self.staged.lock().unwrap();
         let mut out = Vec::new();
         for p in pieces {
             let bytes = staged
                 .get(&(upload.to_owned(), p.id.clone()))
-                .ok_or_else(|| StorageError::NotFound { what: format!("piece {}", p.id) })?;
+                .ok_or_else(|| StorageError::NotFound {
+                    what: format!("piece {}", p.id),
+                })?;
             if bytes.len() as u64 != p.size {
-                return Err(StorageError::SizeMismatch { expected: p.size, actual: bytes.len() as u64 });
+                return Err(StorageError::SizeMismatch {
+                    expected: p.size,
+                    actual: bytes.len() as u64,
+                });
             }
             out.extend_from_slice(bytes);
         }
         let len = out.len() as u64;
-        self.objects.lock().unwrap().insert(name.to_owned(), Bytes::from(out));
+        self.objects
+            .lock()
+            .unwrap()
+            .insert(name.to_owned(), Bytes::from(out));
         Ok(len)
     }
 
-    async fn put(&self, name: &str, body: ByteStream, expect: Expect) -> Result<Written, StorageError> {
+    async fn put(
+        &self,
+        name: &str,
+        body: ByteStream,
+        expect: Expect,
+    ) -> Result<Written, StorageError> {
         let (bytes, size, md5) = Self::collect(body, expect).await?;
         self.objects.lock().unwrap().insert(name.to_owned(), bytes);
-        Ok(Written { id: String::new(), size, md5 })
+        Ok(Written {
+            id: String::new(),
+            size,
+            md5,
+        })
     }
 
     async fn get(&self, name: &str, range: Option<Range<u64>>) -> Result<ByteStream, StorageError> {
@@ -87,10 +125,14 @@ impl Storage for MemoryStorage {
             .unwrap()
             .get(name)
             .cloned()
-            .ok_or_else(|| StorageError::NotFound { what: format!("object {name}") })?;
+            .ok_or_else(|| StorageError::NotFound {
+                what: format!("object {name}"),
+            })?;
         let range = range.unwrap_or(0..bytes.len() as u64);
         let slice = bytes.slice(range.start as usize..range.end as usize);
-        Ok(Box::pin(futures_util::stream::once(async move { Ok(slice) })))
+        Ok(Box::pin(futures_util::stream::once(
+            async move { Ok(slice) },
+        )))
     }
 
     async fn delete(&self, name: &str) -> Result<(), StorageError> {

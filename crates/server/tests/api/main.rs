@@ -1,0 +1,10 @@
+//! Handler tests through `app(...)` with in-memory backends: every endpoint, every class of
+#![allow(unreachable_pub)] // a test binary: `pub` only shares helpers between its modules
+//! bad input. Run: `cargo test -p skiff-server --test api`.
+
+mod bad_input;
+mod files;
+mod harness;
+mod multipart;
+mod security;
+mod store;

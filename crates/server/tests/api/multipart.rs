@@ -1,0 +1,319 @@
+//! The regular and intelligent flows, as filestack-js and filestack-python drive them.
+
+use crate::harness::*;
+use axum::http::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn regular_parts_in_any_order_and_concurrently() {
+    let h = Harness::new();
+    let data = random_bytes(2_500_000, 1);
+    let start = h.start(OPEN, data.len(), json!({})).await;
+    assert_eq!(start["location_url"], "http://skiff.test");
+    assert!(
+        start.get("upload_type").is_none(),
+        "regular start must not claim FII: {start}"
+    );
+    for key in ["file", "parts"] {
+        assert!(start.get(key).is_none(), "start must not return {key}");
+    }
+    let chunks: Vec<&[u8]> = data.chunks(1_000_000).collect();
+    // Parts 3, 1, 2 sent at once.
+    let (e3, e1, e2) = tokio::join!(
+        h.send(OPEN, &start, 3, chunks[2], None),
+        h.send(OPEN, &start, 1, chunks[0], None),
+        h.send(OPEN, &start, 2, chunks[1], None),
+    );
+    assert!(
+        e1.starts_with('"') && e1.ends_with('"'),
+        "ETag must be quoted: {e1}"
+    );
+    let tags = json!({ "project": "apollo", "owner": "ünïcødé" });
+    let parts = json!([{ "part_number": 2, "etag": e2 }, { "part_number": 1, "etag": e1 }, { "part_number": 3, "etag": e3 }]);
+    let r = h
+        .complete(
+            OPEN,
+            &start,
+            data.len(),
+            json!({ "parts": parts, "upload_tags": tags }),
+        )
+        .await;
+    r.ok();
+    let done = r.json();
+    for field in [
+        "handle",
+        "url",
+        "filename",
+        "size",
+        "mimetype",
+        "status",
+        "key",
+        "container",
+        "upload_tags",
+    ] {
+        assert!(done.get(field).is_some(), "complete lacks {field}: {done}");
+    }
+    assert_eq!(done["status"], "Stored");
+    assert_eq!(done["size"], data.len());
+    assert_eq!(done["upload_tags"], tags);
+    assert_eq!(done["container"], "skiff");
+    assert!(done["key"].as_str().unwrap().ends_with("_file.bin"));
+    let handle = done["handle"].as_str().unwrap();
+    assert_eq!(done["url"], format!("http://skiff.test/{handle}"));
+    assert_eq!(h.download(handle).await, data);
+
+    // Tags are kept in the metadata and queued in the signed webhook.
+    let meta = h.get(&format!("/api/file/{handle}/metadata")).await;
+    assert_eq!(meta.ok().json()["upload_tags"], tags);
+    let hooks = h.state.state().due_webhooks(NOW_MS, 10).await.unwrap();
+    assert_eq!(hooks.len(), 1);
+    let body: serde_json::Value =
+        serde_json::from_str(&skiff_server::webhook::body(&hooks[0])).unwrap();
+    assert_eq!(body["action"], "fp.upload");
+    assert_eq!(body["id"], hooks[0].id);
+    assert_eq!(body["text"]["upload_tags"], tags);
+    assert_eq!(body["text"]["size"], data.len());
+    assert_eq!(body["text"]["url"], done["url"]);
+    assert_eq!(hooks[0].hook.secret.as_deref(), Some("whsec"));
+}
+
+#[tokio::test]
+async fn repeated_complete_answers_the_same_file() {
+    let h = Harness::new();
+    let data = random_bytes(1000, 2);
+    let start = h.start(OPEN, data.len(), json!({})).await;
+    let etag = h.send(OPEN, &start, 1, &data, None).await;
+    let parts = json!([{ "part_number": 1, "etag": etag }]);
+    let first = h
+        .complete(OPEN, &start, data.len(), json!({ "parts": parts }))
+        .await;
+    let again = h
+        .complete(OPEN, &start, data.len(), json!({ "parts": parts }))
+        .await;
+    assert_eq!(first.ok().json()["handle"], again.ok().json()["handle"]);
+    // But no more parts are taken.
+    h.upload_call(OPEN, &start, 2, b"x", None)
+        .await
+        .refused(400, "unknown_upload");
+}
+
+#[tokio::test]
+async fn a_resent_part_replaces_the_earlier_one() {
+    let h = Harness::new();
+    let start = h.start(OPEN, 6, json!({})).await;
+    let _old = h.send(OPEN, &start, 1, b"AAA", None).await;
+    let e1 = h.send(OPEN, &start, 1, b"abc", None).await;
+    let e2 = h.send(OPEN, &start, 2, b"def", None).await;
+    let r = h.complete(OPEN, &start, 6, json!({ "parts": [{ "part_number": 1, "etag": e1 }, { "part_number": 2, "etag": e2 }] })).await;
+    assert_eq!(
+        h.download(r.ok().json()["handle"].as_str().unwrap()).await,
+        b"abcdef"
+    );
+}
+
+#[tokio::test]
+async fn empty_file() {
+    let h = Harness::new();
+    let start = h.start(OPEN, 0, json!({})).await;
+    let r = h.complete(OPEN, &start, 0, json!({})).await;
+    let done = r.ok().json();
+    assert_eq!(done["size"], 0);
+    assert!(
+        h.download(done["handle"].as_str().unwrap())
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn intelligent_chunks_shrink_commit_and_complete_without_parts() {
+    let h = Harness::new();
+    let data = random_bytes(300_000, 3);
+    let start = h.start(OPEN, data.len(), json!({ "fii": true })).await;
+    assert_eq!(start["upload_type"], "intelligent_ingestion");
+    // Part 1 = bytes 0..200_000, sent as a 200 000-byte chunk the server stored but the client
+    // never heard back from, then re-sent shrunk: 100 000 at 0, 50 000 at 100 000, 50 000 at 150 000.
+    let p1 = &data[..200_000];
+    h.send(OPEN, &start, 1, p1, Some(0)).await;
+    h.send(OPEN, &start, 1, &p1[..100_000], Some(0)).await;
+    h.send(OPEN, &start, 1, &p1[100_000..150_000], Some(100_000))
+        .await;
+    // The same chunk twice is idempotent.
+    h.send(OPEN, &start, 1, &p1[150_000..], Some(150_000)).await;
+    h.send(OPEN, &start, 1, &p1[150_000..], Some(150_000)).await;
+    // Part 2 arrives before part 1 is committed, in one chunk; committed first.
+    h.send(OPEN, &start, 2, &data[200_000..], Some(0)).await;
+    h.commit(OPEN, &start, 2, data.len()).await.ok();
+    h.commit(OPEN, &start, 1, data.len()).await.ok();
+    let r = h
+        .complete(
+            OPEN,
+            &start,
+            data.len(),
+            json!({ "fii": true, "upload_tags": { "a": "b" } }),
+        )
+        .await;
+    let done = r.ok().json();
+    assert_eq!(done["upload_tags"], json!({ "a": "b" }));
+    assert_eq!(h.download(done["handle"].as_str().unwrap()).await, data);
+}
+
+#[tokio::test]
+async fn intelligent_gaps_and_uncommitted_parts_are_refused() {
+    let h = Harness::new();
+    let data = random_bytes(1000, 4);
+    let start = h.start(OPEN, data.len(), json!({ "fii": true })).await;
+    h.send(OPEN, &start, 1, &data[..300], Some(0)).await;
+    h.send(OPEN, &start, 1, &data[400..600], Some(400)).await;
+    h.commit(OPEN, &start, 1, data.len())
+        .await
+        .refused(400, "incomplete_upload");
+    h.commit(OPEN, &start, 2, data.len())
+        .await
+        .refused(400, "part_missing");
+    h.commit(OPEN, &start, 1, 999)
+        .await
+        .refused(400, "size_mismatch");
+    h.send(OPEN, &start, 1, &data[300..400], Some(300)).await;
+    h.commit(OPEN, &start, 1, data.len()).await.ok();
+    // Part 2 was sent but never committed.
+    h.send(OPEN, &start, 2, &data[600..], Some(0)).await;
+    h.complete(OPEN, &start, data.len(), json!({ "fii": true }))
+        .await
+        .refused(400, "incomplete_upload");
+    h.commit(OPEN, &start, 2, data.len()).await.ok();
+    let done = h
+        .complete(OPEN, &start, data.len(), json!({ "fii": true }))
+        .await;
+    assert_eq!(
+        h.download(done.ok().json()["handle"].as_str().unwrap())
+            .await,
+        data
+    );
+}
+
+#[tokio::test]
+async fn fallback_mixes_regular_and_intelligent_parts() {
+    let h = Harness::new();
+    let data = random_bytes(3000, 5);
+    let start = h.start(OPEN, data.len(), json!({ "fii": true })).await;
+    let e1 = h.send(OPEN, &start, 1, &data[..1000], None).await;
+    h.send(OPEN, &start, 2, &data[1000..1500], Some(0)).await;
+    h.send(OPEN, &start, 2, &data[1500..2000], Some(500)).await;
+    h.send(OPEN, &start, 3, &data[2000..], Some(0)).await;
+    h.commit(OPEN, &start, 2, data.len()).await.ok();
+    h.commit(OPEN, &start, 3, data.len()).await.ok();
+    let r = h
+        .complete(
+            OPEN,
+            &start,
+            data.len(),
+            json!({ "fii": true, "parts": [{ "part_number": 1, "etag": e1 }] }),
+        )
+        .await;
+    assert_eq!(
+        h.download(r.ok().json()["handle"].as_str().unwrap()).await,
+        data
+    );
+}
+
+#[tokio::test]
+async fn form_encoded_clients() {
+    // Java/PHP send multipart/form-data with flat fields (protocol.md §3.7).
+    let h = Harness::new();
+    let data = b"form-encoded upload".to_vec();
+    let form = |fields: &[(&str, String)]| {
+        let mut body = String::new();
+        for (k, v) in fields {
+            body.push_str(&format!(
+                "--XX\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+            ));
+        }
+        body.push_str("--XX--\r\n");
+        body
+    };
+    let ct = [("content-type", "multipart/form-data; boundary=XX")];
+    let start = h
+        .request(
+            Method::POST,
+            "/multipart/start",
+            &ct,
+            form(&[
+                ("apikey", OPEN.into()),
+                ("filename", "f.txt".into()),
+                ("mimetype", "text/plain".into()),
+                ("size", data.len().to_string()),
+                ("store_location", "s3".into()),
+                ("multipart", "true".into()),
+            ]),
+        )
+        .await;
+    let start = start.ok().json();
+    assert_eq!(start["upload_type"], "intelligent_ingestion");
+    let id = start["upload_id"].as_str().unwrap().to_owned();
+    let up = h
+        .request(
+            Method::POST,
+            "/multipart/upload",
+            &ct,
+            form(&[
+                ("apikey", OPEN.into()),
+                ("upload_id", id.clone()),
+                ("part", "1".into()),
+                ("size", data.len().to_string()),
+                ("md5", md5_b64(&data)),
+                ("multipart", "true".into()),
+                ("offset", "0".into()),
+            ]),
+        )
+        .await;
+    let url = up.ok().json()["url"].as_str().unwrap().to_owned();
+    h.request(Method::PUT, &url, &[], data.clone()).await.ok();
+    let urlenc = [("content-type", "application/x-www-form-urlencoded")];
+    h.request(
+        Method::POST,
+        "/multipart/commit",
+        &urlenc,
+        format!("apikey={OPEN}&upload_id={id}&part=1&size={}", data.len()),
+    )
+    .await
+    .ok();
+    let done = h
+        .request(
+            Method::POST,
+            "/multipart/complete",
+            &ct,
+            form(&[
+                ("apikey", OPEN.into()),
+                ("upload_id", id),
+                ("size", data.len().to_string()),
+                ("filename", "f.txt".into()),
+                ("mimetype", "text/plain".into()),
+                ("multipart", "true".into()),
+            ]),
+        )
+        .await;
+    let done = done.ok().json();
+    assert_eq!(done["filename"], "f.txt");
+    assert_eq!(h.download(done["handle"].as_str().unwrap()).await, data);
+}
+
+#[tokio::test]
+async fn python_style_complete_echoes_start_fields() {
+    // filestack-python copies every start field (minus location_url) into complete, and sends
+    // no policy on upload/commit.
+    let h = Harness::new();
+    let data = random_bytes(10, 6);
+    let start = h
+        .start(OPEN, data.len(), json!({ "store": { "location": "S3" } }))
+        .await;
+    let etag = h.send(OPEN, &start, 1, &data, None).await;
+    let mut extra = start.clone();
+    extra.as_object_mut().unwrap().remove("location_url");
+    merge(
+        &mut extra,
+        json!({ "upload_type": null, "parts": [{ "part_number": 1, "etag": etag }], "upload_tags": { "k": "v" } }),
+    );
+    let r = h.complete(OPEN, &start, data.len(), extra).await;
+    assert_eq!(r.ok().json()["upload_tags"], json!({ "k": "v" }));
+}
