@@ -41,6 +41,11 @@ pub fn app(state: AppState) -> Router {
                 .delete(files::delete),
         )
         .route("/{handle}", get(files::download).head(files::download))
+        .route(
+            "/{handle}/{file}",
+            get(files::download_signed).head(files::download_signed),
+        )
+        .route("/{handle}/{file}/metadata", get(files::metadata_signed))
         .route("/", get(files::index))
         .route("/health", get(|| async { "ok" }))
         .layer(TimeoutLayer::with_status_code(

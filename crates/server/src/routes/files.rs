@@ -35,28 +35,56 @@ fn security(q: &HashMap<String, String>) -> Security {
     }
 }
 
+/// Reads a CDN-style security path segment, `security=p:<policy>,s:<signature>` (or the long
+/// names `policy:` and `signature:`), as filestack-python's signed URLs carry it.
+fn path_security(segment: &str) -> Option<Security> {
+    let rest = segment.strip_prefix("security=")?;
+    let mut sec = Security::default();
+    for item in rest.split(',') {
+        if let Some(p) = item
+            .strip_prefix("p:")
+            .or_else(|| item.strip_prefix("policy:"))
+        {
+            sec.policy = Some(p.to_owned());
+        } else if let Some(s) = item
+            .strip_prefix("s:")
+            .or_else(|| item.strip_prefix("signature:"))
+        {
+            sec.signature = Some(s.to_owned());
+        }
+    }
+    Some(sec)
+}
+
+/// `/{security=…}/{handle}/…`: the handle, and the security from the first segment.
+fn signed(first: &str, handle: String) -> ApiResult<(String, Security)> {
+    let sec = path_security(first).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "no such endpoint",
+        )
+    })?;
+    Ok((handle, sec))
+}
+
 /// Applies the file's app security for `call` on this handle.
 fn guard(
     state: &AppState,
     file: &FileRecord,
-    q: &HashMap<String, String>,
+    sec: &Security,
     headers: &HeaderMap,
     call: Call,
 ) -> ApiResult<()> {
     let Some(app) = state.app(&file.app) else {
         return Ok(());
     };
-    auth::authorize(
-        state,
-        app,
-        &security(q),
-        Some(headers),
-        &Access {
-            call: Some(call),
-            handle: Some(&file.handle),
-            ..Access::default()
-        },
-    )
+    let access = Access {
+        call: Some(call),
+        handle: Some(&file.handle),
+        ..Access::default()
+    };
+    auth::authorize(state, app, sec, Some(headers), &access)
 }
 
 const DEFAULT_FIELDS: &[&str] = &[
@@ -79,8 +107,30 @@ pub(super) async fn metadata(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
-    let file = find(&state, &handle).await?;
-    guard(&state, &file, &q, &headers, Call::Stat)?;
+    let sec = security(&q);
+    metadata_of(&state, &handle, &q, &sec, &headers).await
+}
+
+pub(super) async fn metadata_signed(
+    State(state): State<AppState>,
+    Path((first, handle)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let (handle, sec) = signed(&first, handle)?;
+    metadata_of(&state, &handle, &q, &sec, &headers).await
+}
+
+async fn metadata_of(
+    state: &AppState,
+    handle: &str,
+    q: &HashMap<String, String>,
+    sec: &Security,
+    headers: &HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let state = state.clone();
+    let file = find(&state, handle).await?;
+    guard(&state, &file, sec, headers, Call::Stat)?;
     let truthy = |v: &str| matches!(v, "true" | "1" | "");
     let mut asked: Vec<&str> = q
         .iter()
@@ -97,7 +147,7 @@ pub(super) async fn metadata(
     asked.sort_unstable();
     asked.dedup();
     if asked.contains(&"exif") {
-        guard(&state, &file, &q, &headers, Call::Exif)?;
+        guard(&state, &file, sec, headers, Call::Exif)?;
     }
     let mut out = Map::new();
     let wants_dims = asked.iter().any(|f| *f == "width" || *f == "height");
@@ -283,8 +333,31 @@ pub(super) async fn download(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let file = find(&state, &handle).await?;
-    guard(&state, &file, &q, &headers, Call::Read)?;
+    let sec = security(&q);
+    deliver(&state, method, &handle, &q, &sec, &headers).await
+}
+
+pub(super) async fn download_signed(
+    State(state): State<AppState>,
+    method: Method,
+    Path((first, handle)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let (handle, sec) = signed(&first, handle)?;
+    deliver(&state, method, &handle, &q, &sec, &headers).await
+}
+
+async fn deliver(
+    state: &AppState,
+    method: Method,
+    handle: &str,
+    q: &HashMap<String, String>,
+    sec: &Security,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let file = find(state, handle).await?;
+    guard(state, &file, sec, headers, Call::Read)?;
     let etag = format!("\"skiff-{}\"", file.handle);
     let mut h = HeaderMap::new();
     h.insert(

@@ -30,7 +30,7 @@ struct Manifest {
 }
 
 const MANIFEST: &str = "manifest.json";
-const WRITE_BUFFER: usize = 1 << 20;
+const WRITE_BUFFER: usize = 512 << 10;
 const READ_BUFFER: usize = 256 << 10;
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StorageError + '_ {
@@ -105,7 +105,9 @@ impl FsStorage {
         mut body: ByteStream,
         expect: Expect,
     ) -> Result<(u64, [u8; 16]), StorageError> {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(16);
+        // A short queue: each part in flight holds at most a few network chunks plus the write
+        // buffer, so memory stays flat however many parts arrive at once.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(4);
         let writer_path = path.clone();
         let writer =
             tokio::task::spawn_blocking(move || -> Result<(u64, [u8; 16]), StorageError> {
