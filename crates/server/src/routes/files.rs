@@ -221,42 +221,32 @@ async fn hash_file(
     file: &FileRecord,
     which: &[&str],
 ) -> ApiResult<HashMap<&'static str, String>> {
-    use sha2::Digest;
-    let mut md5 = which.contains(&"md5").then(md5::Md5::new);
-    let mut sha1 = which.contains(&"sha1").then(sha1::Sha1::new);
-    let mut s224 = which.contains(&"sha224").then(sha2::Sha224::new);
-    let mut s256 = which.contains(&"sha256").then(sha2::Sha256::new);
-    let mut s384 = which.contains(&"sha384").then(sha2::Sha384::new);
-    let mut s512 = which.contains(&"sha512").then(sha2::Sha512::new);
+    use digest::DynDigest;
+    let mut hashers: Vec<(&'static str, Box<dyn DynDigest + Send>)> = Vec::new();
+    for name in HASHES {
+        if !which.contains(name) {
+            continue;
+        }
+        let h: Box<dyn DynDigest + Send> = match *name {
+            "md5" => Box::new(md5::Md5::default()),
+            "sha1" => Box::new(sha1::Sha1::default()),
+            "sha224" => Box::new(sha2::Sha224::default()),
+            "sha256" => Box::new(sha2::Sha256::default()),
+            "sha384" => Box::new(sha2::Sha384::default()),
+            _ => Box::new(sha2::Sha512::default()),
+        };
+        hashers.push((name, h));
+    }
     let mut stream = state.storage().get(&file.handle, None).await?;
     while let Some(chunk) = stream.try_next().await.map_err(ApiError::internal)? {
-        md5.as_mut().map(|h| h.update(&chunk));
-        sha1.as_mut().map(|h| h.update(&chunk));
-        s224.as_mut().map(|h| h.update(&chunk));
-        s256.as_mut().map(|h| h.update(&chunk));
-        s384.as_mut().map(|h| h.update(&chunk));
-        s512.as_mut().map(|h| h.update(&chunk));
+        for (_, h) in &mut hashers {
+            h.update(&chunk);
+        }
     }
-    let mut out = HashMap::new();
-    if let Some(h) = md5 {
-        out.insert("md5", hex::encode(h.finalize()));
-    }
-    if let Some(h) = sha1 {
-        out.insert("sha1", hex::encode(h.finalize()));
-    }
-    if let Some(h) = s224 {
-        out.insert("sha224", hex::encode(h.finalize()));
-    }
-    if let Some(h) = s256 {
-        out.insert("sha256", hex::encode(h.finalize()));
-    }
-    if let Some(h) = s384 {
-        out.insert("sha384", hex::encode(h.finalize()));
-    }
-    if let Some(h) = s512 {
-        out.insert("sha512", hex::encode(h.finalize()));
-    }
-    Ok(out)
+    Ok(hashers
+        .into_iter()
+        .map(|(name, h)| (name, hex::encode(h.finalize())))
+        .collect())
 }
 
 /// A parsed `Range` header against a file of `size` bytes.

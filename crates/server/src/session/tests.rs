@@ -152,14 +152,15 @@ fn slots() {
             .offset,
         Some(0)
     );
-    let cases: &[(
+    type Case<'a> = (
         Option<u64>,
         Option<u64>,
         Option<u64>,
         bool,
-        Option<&str>,
+        Option<&'a str>,
         ErrorCode,
-    )] = &[
+    );
+    let cases: &[Case<'_>] = &[
         (None, Some(1), None, false, None, ErrorCode::MissingField),
         (
             Some(0),

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds everything for release: the server binary (target/release/skiff-server).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+cargo build --release --locked -p skiff-server
+echo "built target/release/skiff-server"

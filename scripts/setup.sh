@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what building and testing need on a fresh machine, skipping whatever is present.
+#
+#   scripts/setup.sh          # what `npm start` needs: a Rust toolchain
+#   scripts/setup.sh test     # plus npm packages, Chromium, OpenSSL and Python's venv module
+#
+# Needs root (or sudo) only for Debian packages that are missing.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    log "need root to run: $*"; return 1
+  fi
+}
+
+apt_updated=0
+apt_install() {
+  command -v apt-get >/dev/null || { log "missing $*; install it with your package manager"; return 1; }
+  if [ "$apt_updated" = 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+command -v cargo >/dev/null || { log "cargo not found: install Rust with rustup first"; exit 1; }
+
+[ "${1:-}" = test ] || exit 0
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+if [ -z "${CHROMIUM_BIN:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  log "installing Chromium"
+  apt_install chromium
+fi
+command -v openssl >/dev/null || { log "installing OpenSSL"; apt_install openssl; }
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  log "installing Python's venv module"
+  apt_install python3-venv
+fi

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `npm test`: installs what the tests need, then runs every suite — formatting and lints, the
+# Rust tests (unit, handler and real-binary), filestack-python over TLS, and filestack-js in
+# headless Chromium. Every suite runs even when an earlier one fails; the exit status is 1 if any
+# failed. The last line counts suites.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/setup.sh test || { echo "setup failed"; exit 1; }
+
+passed=0
+failed=0
+failures=()
+suite() {
+  local name=$1
+  shift
+  printf '\n==> %s\n' "$name"
+  local t0=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1))
+    printf '<== %s: ok (%ss)\n' "$name" $((SECONDS - t0))
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    printf '<== %s: FAILED (%ss)\n' "$name" $((SECONDS - t0))
+  fi
+}
+
+suite "rustfmt" cargo fmt --all --check
+suite "clippy" cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
+suite "cargo test" cargo test --locked --workspace
+# The peers and the browser run against the release binary, like users do.
+suite "release build" cargo build --locked --release --quiet -p skiff-server
+export SKIFF_SERVER_BIN="$PWD/target/release/skiff-server"
+suite "filestack-python 4.0.0 peer (TLS)" bash tests/peers/python/run.sh -q
+suite "filestack-js 4.3.8 in Chromium" node --test tests/e2e/
+
+echo
+if [ "$failed" -gt 0 ]; then
+  printf 'failed suites: %s\n' "${failures[*]}"
+fi
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
