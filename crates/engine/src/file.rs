@@ -1,0 +1,218 @@
+//! One file's upload as an explicit state machine (P2): every transition happens in
+//! `crate::engine`'s handlers, one `match` per input.
+
+use crate::plan::PartPlan;
+use crate::types::{FileResult, FileSpec, Millis, RequestId, UploadError};
+use crate::wire::Session;
+
+/// A single call that may be retried (start, complete).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Call {
+    /// In flight.
+    pub(crate) req: Option<RequestId>,
+    /// Failures so far.
+    pub(crate) attempts: u32,
+    /// Not before this time (backoff, or the 202 poll interval).
+    pub(crate) not_before: Millis,
+    /// 202 answers to complete so far.
+    pub(crate) polls: u32,
+}
+
+/// How this file's parts travel now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// One PUT per part; complete lists ETags.
+    Regular,
+    /// Chunks + commit per part.
+    Intelligent,
+    /// Regular parts, `fii` on start and complete, ready to switch on the first failed PUT.
+    Fallback,
+}
+
+/// Where one part is.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum PartState {
+    /// Next: ask where to PUT the chunk at `offset` (or commit, when `offset` is the part's
+    /// length in the intelligent flow), not before `not_before`.
+    Ready { offset: u64, not_before: Millis },
+    /// `/multipart/upload` in flight for `len` bytes at `offset`.
+    Asking {
+        req: RequestId,
+        offset: u64,
+        len: u64,
+    },
+    /// The PUT in flight.
+    Putting {
+        req: RequestId,
+        offset: u64,
+        len: u64,
+        started: Millis,
+    },
+    /// `/multipart/commit` in flight.
+    Committing { req: RequestId },
+    /// Done; regular parts keep their ETag for complete.
+    Done { etag: Option<String> },
+}
+
+/// One part, its state and its failures since its last progress.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Part {
+    pub(crate) plan: PartPlan,
+    pub(crate) state: PartState,
+    pub(crate) attempts: u32,
+    /// Intelligent parts: how this part travels (a fallback part switches mid-way).
+    pub(crate) chunked: bool,
+    /// Bytes of the in-flight PUT the driver reported as sent.
+    pub(crate) in_flight_sent: u64,
+}
+
+impl Part {
+    pub(crate) fn len(&self) -> u64 {
+        self.plan.end - self.plan.start
+    }
+
+    pub(crate) fn busy(&self) -> bool {
+        matches!(
+            self.state,
+            PartState::Asking { .. } | PartState::Putting { .. } | PartState::Committing { .. }
+        )
+    }
+
+    /// Bytes of this part the server has (plus what is in flight).
+    pub(crate) fn sent(&self) -> u64 {
+        match &self.state {
+            PartState::Done { .. } | PartState::Committing { .. } => self.len(),
+            PartState::Ready { offset, .. } | PartState::Asking { offset, .. } => *offset,
+            PartState::Putting { offset, .. } => offset + self.in_flight_sent,
+        }
+    }
+
+    pub(crate) fn request(&self) -> Option<RequestId> {
+        match &self.state {
+            PartState::Asking { req, .. }
+            | PartState::Putting { req, .. }
+            | PartState::Committing { req } => Some(*req),
+            _ => None,
+        }
+    }
+
+    /// Drops what is in flight, keeping confirmed progress (pause, timeout, failure).
+    pub(crate) fn reset(&mut self, not_before: Millis) {
+        let offset = match &self.state {
+            PartState::Done { .. } => return,
+            PartState::Committing { .. } => self.len(),
+            PartState::Ready { offset, .. }
+            | PartState::Asking { offset, .. }
+            | PartState::Putting { offset, .. } => *offset,
+        };
+        self.in_flight_sent = 0;
+        self.state = PartState::Ready { offset, not_before };
+    }
+}
+
+/// The parts of a started upload.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Transfer {
+    pub(crate) session: Session,
+    pub(crate) flow: Flow,
+    pub(crate) parts: Vec<Part>,
+}
+
+impl Transfer {
+    pub(crate) fn sent(&self) -> u64 {
+        self.parts.iter().map(Part::sent).sum()
+    }
+
+    pub(crate) fn all_done(&self) -> bool {
+        self.parts
+            .iter()
+            .all(|p| matches!(p.state, PartState::Done { .. }))
+    }
+
+    /// Whether complete carries `fii`.
+    pub(crate) fn fii(&self) -> bool {
+        self.flow != Flow::Regular
+    }
+
+    pub(crate) fn etags(&self) -> Vec<(u32, String)> {
+        self.parts
+            .iter()
+            .filter_map(|p| match &p.state {
+                PartState::Done { etag: Some(e) } => Some((p.plan.number, e.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Where a file's upload is.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum FileState {
+    /// Waiting for a file slot.
+    Queued,
+    /// `/multipart/start`.
+    Starting(Call),
+    /// Parts on their way.
+    Uploading(Transfer),
+    /// `/multipart/complete`.
+    Completing(Transfer, Call),
+    /// Stored.
+    Done(FileResult),
+    /// Failed for good.
+    Failed(UploadError),
+    /// Cancelled by the user.
+    Cancelled,
+    /// Paused by the user; nothing in flight. Resuming returns to the inner state.
+    Paused(Box<FileState>),
+}
+
+impl FileState {
+    /// Holds a file slot (counts against file concurrency).
+    pub(crate) fn active(&self) -> bool {
+        matches!(
+            self,
+            Self::Starting(_) | Self::Uploading(_) | Self::Completing(..)
+        )
+    }
+
+    pub(crate) fn finished(&self) -> bool {
+        matches!(self, Self::Done(_) | Self::Failed(_) | Self::Cancelled)
+    }
+
+    /// Every request in flight for this file.
+    pub(crate) fn requests(&self) -> Vec<RequestId> {
+        match self {
+            Self::Starting(c) => c.req.into_iter().collect(),
+            Self::Uploading(t) => t.parts.iter().filter_map(Part::request).collect(),
+            Self::Completing(_, c) => c.req.into_iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A file and its upload.
+#[derive(Debug, Clone)]
+pub(crate) struct FileUpload {
+    pub(crate) spec: FileSpec,
+    pub(crate) state: FileState,
+    /// Highest byte count reported, so progress never goes back.
+    pub(crate) reported: u64,
+}
+
+impl FileUpload {
+    /// Bytes sent, as the state knows it.
+    pub(crate) fn sent(&self) -> u64 {
+        fn of(state: &FileState, size: u64) -> u64 {
+            match state {
+                FileState::Queued
+                | FileState::Starting(_)
+                | FileState::Cancelled
+                | FileState::Failed(_) => 0,
+                FileState::Uploading(t) => t.sent(),
+                FileState::Completing(..) | FileState::Done(_) => size,
+                FileState::Paused(inner) => of(inner, size),
+            }
+        }
+        of(&self.state, self.spec.size)
+    }
+}

@@ -1,0 +1,383 @@
+//! What each outcome does to a file: one `match` over (request kind, verdict) per call.
+
+use crate::engine::{Ctx, Engine, Inflight, flow_after_start};
+use crate::file::{Call, FileState, Flow, Part, PartState, Transfer};
+use crate::plan::plan_parts;
+use crate::types::{Body, Event, FileId, Millis, Outcome, RequestId, RequestKind, UploadError};
+use crate::wire;
+use skiff_protocol::limits::INTELLIGENT_PART_SIZE;
+
+/// Most 202 answers to complete before giving up (about five minutes at the default poll).
+const MAX_COMPLETE_POLLS: u32 = 300;
+
+/// An outcome, judged.
+enum Verdict {
+    /// 2xx.
+    Ok {
+        status: u16,
+        body: String,
+        etag: Option<String>,
+    },
+    /// Worth another try: network, timeout, 5xx, 408, 429.
+    Retry { reason: String, status: Option<u16> },
+    /// Not worth another try: any other 4xx (and 3xx).
+    Fatal(UploadError),
+}
+
+fn judge(kind: RequestKind, outcome: Option<Outcome>, timeout_ms: Millis) -> Verdict {
+    match outcome {
+        None => Verdict::Retry {
+            reason: format!("no answer within {timeout_ms} ms"),
+            status: None,
+        },
+        Some(Outcome::Network(why)) => Verdict::Retry {
+            reason: format!("network error: {why}"),
+            status: None,
+        },
+        Some(Outcome::Response { status, body, etag }) => match status {
+            200..=299 => Verdict::Ok { status, body, etag },
+            408 | 429 | 500..=599 => Verdict::Retry {
+                reason: wire::http_error(kind, status, &body).message,
+                status: Some(status),
+            },
+            _ => Verdict::Fatal(wire::http_error(kind, status, &body)),
+        },
+    }
+}
+
+impl Engine {
+    /// Applies the outcome of request `id` (`None`: it timed out).
+    pub(crate) fn on_outcome(
+        &mut self,
+        id: RequestId,
+        inflight: Inflight,
+        outcome: Option<Outcome>,
+    ) {
+        let file = inflight.file;
+        let verdict = judge(inflight.kind, outcome, self.ctx.options.timeout_ms);
+        let result = match inflight.kind {
+            RequestKind::Start => self.on_start(file, verdict),
+            RequestKind::Upload { .. } => self.on_part(file, id, inflight.kind, verdict),
+            RequestKind::Put { .. } => self.on_part(file, id, inflight.kind, verdict),
+            RequestKind::Commit { .. } => self.on_part(file, id, inflight.kind, verdict),
+            RequestKind::Complete => self.on_complete(file, verdict),
+        };
+        if let Err(error) = result {
+            self.fail(file, error);
+        }
+        if self.ctx.switched {
+            // The switch applies to every fallback file, paused ones included.
+            for f in self.files.values_mut() {
+                let state = match &mut f.state {
+                    FileState::Paused(inner) => inner.as_mut(),
+                    other => other,
+                };
+                if let FileState::Uploading(t) = state {
+                    if t.flow == Flow::Fallback {
+                        switch_to_chunks(t);
+                    }
+                }
+            }
+        }
+        self.progress(file);
+    }
+
+    /// The file fails for good; everything it has in flight is aborted.
+    fn fail(&mut self, file: FileId, error: UploadError) {
+        let Some(f) = self.files.get_mut(&file) else {
+            return;
+        };
+        for id in f.state.requests() {
+            self.ctx.abort(id);
+        }
+        f.state = FileState::Failed(error.clone());
+        self.ctx.event(Event::FileFailed { file, error });
+    }
+
+    fn on_start(&mut self, file: FileId, verdict: Verdict) -> Result<(), UploadError> {
+        let Self { files, ctx, .. } = self;
+        let Some(f) = files.get_mut(&file) else {
+            return Ok(());
+        };
+        let FileState::Starting(call) = &mut f.state else {
+            return Ok(());
+        };
+        match verdict {
+            Verdict::Ok { body, .. } => {
+                let session = wire::parse_start(&body)
+                    .map_err(|why| wire::other_error(RequestKind::Start, None, &why))?;
+                let flow = flow_after_start(ctx.options.mode, session.intelligent, ctx.switched);
+                let part_size = if flow == Flow::Regular {
+                    ctx.options.part_size
+                } else {
+                    INTELLIGENT_PART_SIZE
+                };
+                let chunked = flow == Flow::Intelligent;
+                let parts = plan_parts(f.spec.size, part_size)
+                    .into_iter()
+                    .map(|plan| Part {
+                        plan,
+                        state: PartState::Ready {
+                            offset: 0,
+                            not_before: 0,
+                        },
+                        attempts: 0,
+                        chunked,
+                        in_flight_sent: 0,
+                    })
+                    .collect();
+                ctx.event(Event::Started {
+                    file,
+                    upload_id: session.upload_id_text(),
+                    intelligent: flow != Flow::Regular,
+                });
+                f.state = FileState::Uploading(Transfer {
+                    session,
+                    flow,
+                    parts,
+                });
+                Ok(())
+            }
+            Verdict::Retry { reason, status } => {
+                retry_call(ctx, file, call, RequestKind::Start, &reason, status)
+            }
+            Verdict::Fatal(e) => Err(e),
+        }
+    }
+
+    fn on_complete(&mut self, file: FileId, verdict: Verdict) -> Result<(), UploadError> {
+        let Self { files, ctx, .. } = self;
+        let Some(f) = files.get_mut(&file) else {
+            return Ok(());
+        };
+        let FileState::Completing(_, call) = &mut f.state else {
+            return Ok(());
+        };
+        match verdict {
+            Verdict::Ok { status: 202, .. } => {
+                // Parts not merged yet: ask again shortly (bounded, unlike filestack-js).
+                call.req = None;
+                call.polls += 1;
+                if call.polls > MAX_COMPLETE_POLLS {
+                    return Err(wire::other_error(
+                        RequestKind::Complete,
+                        Some(202),
+                        "the server kept answering 202 (not ready)",
+                    ));
+                }
+                call.not_before = ctx.now + ctx.options.complete_poll_ms;
+                Ok(())
+            }
+            Verdict::Ok { body, .. } => {
+                let result = wire::parse_complete(&body, &f.spec)
+                    .map_err(|why| wire::other_error(RequestKind::Complete, None, &why))?;
+                f.state = FileState::Done(result.clone());
+                ctx.event(Event::FileDone { file, result });
+                Ok(())
+            }
+            Verdict::Retry { reason, status } => {
+                retry_call(ctx, file, call, RequestKind::Complete, &reason, status)
+            }
+            Verdict::Fatal(e) => Err(e),
+        }
+    }
+
+    fn on_part(
+        &mut self,
+        file: FileId,
+        id: RequestId,
+        kind: RequestKind,
+        verdict: Verdict,
+    ) -> Result<(), UploadError> {
+        let Self { files, ctx, .. } = self;
+        let Some(f) = files.get_mut(&file) else {
+            return Ok(());
+        };
+        let FileState::Uploading(t) = &mut f.state else {
+            return Ok(());
+        };
+        let Some(p) = t.parts.iter_mut().find(|p| p.request() == Some(id)) else {
+            return Ok(());
+        };
+        let number = p.plan.number;
+        match (p.state.clone(), verdict) {
+            (PartState::Asking { offset, len, .. }, Verdict::Ok { body, .. }) => {
+                let (url, headers) =
+                    wire::parse_upload(&body).map_err(|why| wire::other_error(kind, None, &why))?;
+                let start = p.plan.start + offset;
+                let put = RequestKind::Put {
+                    part: number,
+                    offset,
+                };
+                let req = ctx.send(
+                    file,
+                    put,
+                    "PUT",
+                    url,
+                    headers,
+                    Body::Slice {
+                        start,
+                        end: start + len,
+                    },
+                );
+                p.state = PartState::Putting {
+                    req,
+                    offset,
+                    len,
+                    started: ctx.now,
+                };
+                Ok(())
+            }
+            (
+                PartState::Putting {
+                    offset,
+                    len,
+                    started,
+                    ..
+                },
+                Verdict::Ok { etag, .. },
+            ) => {
+                p.attempts = 0;
+                p.in_flight_sent = 0;
+                if p.chunked {
+                    ctx.chunks.succeeded(len, ctx.now.saturating_sub(started));
+                    p.state = PartState::Ready {
+                        offset: offset + len,
+                        not_before: 0,
+                    };
+                    return Ok(());
+                }
+                let etag = etag.filter(|e| !e.is_empty()).ok_or_else(|| {
+                    wire::other_error(
+                        kind,
+                        None,
+                        "the PUT succeeded but its ETag header could not be read; the server must send ETag and expose it to browsers (Access-Control-Expose-Headers: ETag)",
+                    )
+                })?;
+                p.state = PartState::Done { etag: Some(etag) };
+                ctx.event(Event::PartDone { file, part: number });
+                Ok(())
+            }
+            (PartState::Committing { .. }, Verdict::Ok { .. }) => {
+                p.attempts = 0;
+                p.state = PartState::Done { etag: None };
+                ctx.event(Event::PartDone { file, part: number });
+                Ok(())
+            }
+            (PartState::Putting { len, .. }, Verdict::Retry { reason, status }) if p.chunked => {
+                // The adaptive part: the same offset again, at half the size.
+                if !ctx.chunks.failed(len) {
+                    return Err(wire::other_error(
+                        kind,
+                        status,
+                        &format!(
+                            "{reason}; the chunk was already at the smallest size ({len} bytes), so the connection is too poor to upload"
+                        ),
+                    ));
+                }
+                retry_part(ctx, file, p, kind, &reason, status, Some(ctx.chunks.size()))
+            }
+            (PartState::Putting { len, .. }, Verdict::Retry { reason, .. })
+                if t.flow == Flow::Fallback =>
+            {
+                // Fallback: the first failed regular PUT moves every fallback file to chunks.
+                ctx.switched = true;
+                ctx.chunks.failed(len);
+                p.reset(ctx.now);
+                p.state = PartState::Ready {
+                    offset: 0,
+                    not_before: ctx.now,
+                };
+                ctx.event(Event::SwitchedToIntelligent { file });
+                ctx.event(Event::Retrying {
+                    file,
+                    request: kind,
+                    attempt: 1,
+                    delay_ms: 0,
+                    reason,
+                    chunk_size: Some(ctx.chunks.size()),
+                });
+                switch_to_chunks(t);
+                Ok(())
+            }
+            (_, Verdict::Retry { reason, status }) => {
+                let chunk = p.chunked.then(|| ctx.chunks.size());
+                retry_part(ctx, file, p, kind, &reason, status, chunk)
+            }
+            (_, Verdict::Fatal(e)) => Err(e),
+            (_, Verdict::Ok { .. }) => Ok(()),
+        }
+    }
+}
+
+/// After a fallback switch: every part not yet done or in flight travels as chunks.
+fn switch_to_chunks(t: &mut Transfer) {
+    t.flow = Flow::Intelligent;
+    for p in &mut t.parts {
+        if !matches!(p.state, PartState::Done { .. }) && !p.busy() {
+            p.chunked = true;
+        }
+    }
+}
+
+/// Another try of a part's step after a backoff, or the end of the file when tries run out.
+fn retry_part(
+    ctx: &mut Ctx,
+    file: FileId,
+    p: &mut Part,
+    kind: RequestKind,
+    reason: &str,
+    status: Option<u16>,
+    chunk_size: Option<u64>,
+) -> Result<(), UploadError> {
+    p.attempts += 1;
+    if p.attempts > ctx.options.retry {
+        return Err(wire::other_error(
+            kind,
+            status,
+            &format!("{reason} (gave up after {} tries)", p.attempts),
+        ));
+    }
+    let delay = ctx.backoff.delay(p.attempts);
+    p.reset(ctx.now + delay);
+    ctx.event(Event::Retrying {
+        file,
+        request: kind,
+        attempt: p.attempts,
+        delay_ms: delay,
+        reason: reason.to_owned(),
+        chunk_size,
+    });
+    Ok(())
+}
+
+/// Another try of start or complete after a backoff, or the end of the file.
+fn retry_call(
+    ctx: &mut Ctx,
+    file: FileId,
+    call: &mut Call,
+    kind: RequestKind,
+    reason: &str,
+    status: Option<u16>,
+) -> Result<(), UploadError> {
+    call.req = None;
+    call.attempts += 1;
+    if call.attempts > ctx.options.retry {
+        return Err(wire::other_error(
+            kind,
+            status,
+            &format!("{reason} (gave up after {} tries)", call.attempts),
+        ));
+    }
+    let delay = ctx.backoff.delay(call.attempts);
+    call.not_before = ctx.now + delay;
+    ctx.event(Event::Retrying {
+        file,
+        request: kind,
+        attempt: call.attempts,
+        delay_ms: delay,
+        reason: reason.to_owned(),
+        chunk_size: None,
+    });
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! The sans-IO heart of every Skiff upload: it plans parts and chunks, adapts the chunk size to
+//! the network, retries with backoff, bounds concurrency, and reports progress, without ever
+//! touching a network, a clock, a file or the DOM.
+//!
+//! A driver feeds it inputs and performs its outputs:
+//! - inputs: [`Engine::add_file`], [`Engine::handle`] (the outcome of a request it asked for),
+//!   [`Engine::sent`] (upload progress of a request), [`Engine::tick`] (time passes),
+//!   [`Engine::pause`], [`Engine::resume`], [`Engine::cancel`];
+//! - outputs: [`Engine::poll`] yields requests to send (JSON calls, or PUTs of a byte range of
+//!   a file), requests to abort, and events; [`Engine::deadline`] says when to call `tick` next.
+//!
+//! Time is milliseconds on any monotonic clock the driver chooses; randomness (backoff jitter)
+//! comes from the seed given to [`Engine::new`].
+//!
+//! ```
+//! use skiff_engine::{Engine, FileSpec, Options, Output, Outcome};
+//!
+//! let mut engine = Engine::new(Options::default(), 7);
+//! let file = engine.add_file(FileSpec::new("https://up.example", "key", "a.txt", "text/plain", 5), 0);
+//! let Some(Output::Send(req)) = engine.poll() else { panic!() };
+//! assert!(req.url.ends_with("/multipart/start"));
+//! # let _ = file;
+//! ```
+
+mod backoff;
+mod chunk;
+mod engine;
+mod file;
+mod handle;
+mod options;
+mod plan;
+mod progress;
+mod types;
+mod wire;
+
+pub use backoff::Backoff;
+pub use chunk::ChunkController;
+pub use engine::Engine;
+pub use options::{Mode, OptionError, Options};
+pub use plan::{PartPlan, plan_parts};
+pub use types::{
+    Body, Event, FileId, FileResult, FileSpec, Millis, Outcome, Output, ProgressInfo, Request,
+    RequestId, RequestKind, UploadError,
+};

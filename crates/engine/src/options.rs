@@ -1,0 +1,204 @@
+//! Upload options (protocol.md §8.4), with filestack-js's defaults and ranges.
+
+use crate::types::Millis;
+use skiff_protocol::limits::{
+    DEFAULT_PART_SIZE, INTELLIGENT_PART_SIZE, MIN_CHUNK_SIZE, MIN_PART_SIZE,
+};
+
+/// How parts travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Regular multipart: one PUT per part.
+    #[default]
+    Regular,
+    /// Intelligent ingestion: 8 MiB parts sent as adaptive chunks, then committed.
+    Intelligent,
+    /// Regular first; the first failed part PUT switches every file to intelligent ingestion.
+    Fallback,
+}
+
+/// A refused option, named.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid upload option `{option}`: {reason}")]
+pub struct OptionError {
+    /// The option's name as apps spell it.
+    pub option: &'static str,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Everything that tunes an upload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// Regular part size (≥ 5 MiB; grows for files of more than 10 000 parts).
+    pub part_size: u64,
+    /// Parts in flight at once, across all files (1–20).
+    pub concurrency: usize,
+    /// Files in flight at once.
+    pub file_concurrency: usize,
+    /// Regular, intelligent or fallback.
+    pub mode: Mode,
+    /// First chunk size of intelligent parts (≥ 32 KiB).
+    pub intelligent_chunk_size: u64,
+    /// Smallest chunk; a chunk failing at this size fails the file.
+    pub min_chunk_size: u64,
+    /// A chunk should take about this long; faster ones grow the chunk, slower ones shrink it.
+    pub chunk_target_ms: Millis,
+    /// Retries of one request before the file fails (0–20).
+    pub retry: u32,
+    /// Backoff base: the n-th retry waits `retry_factor^n` seconds (with jitter)…
+    pub retry_factor: f64,
+    /// …but never longer than this.
+    pub retry_max_ms: Millis,
+    /// Timeout of one request.
+    pub timeout_ms: Millis,
+    /// How often complete is re-sent while the server answers 202.
+    pub complete_poll_ms: Millis,
+    /// Do not send MD5s.
+    pub disable_integrity_check: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            part_size: DEFAULT_PART_SIZE,
+            concurrency: 3,
+            file_concurrency: 4,
+            mode: Mode::Regular,
+            intelligent_chunk_size: INTELLIGENT_PART_SIZE,
+            min_chunk_size: MIN_CHUNK_SIZE,
+            chunk_target_ms: 8_000,
+            retry: 10,
+            retry_factor: 2.0,
+            retry_max_ms: 15_000,
+            timeout_ms: 120_000,
+            complete_poll_ms: 1_000,
+            disable_integrity_check: false,
+        }
+    }
+}
+
+fn err(option: &'static str, reason: impl Into<String>) -> OptionError {
+    OptionError {
+        option,
+        reason: reason.into(),
+    }
+}
+
+impl Options {
+    /// Checks ranges the way filestack-js's schema does, naming the first bad option.
+    pub fn validate(&self) -> Result<(), OptionError> {
+        if self.part_size < MIN_PART_SIZE {
+            return Err(err(
+                "partSize",
+                format!(
+                    "must be at least {MIN_PART_SIZE} bytes (5 MiB), got {}",
+                    self.part_size
+                ),
+            ));
+        }
+        if !(1..=20).contains(&self.concurrency) {
+            return Err(err(
+                "concurrency",
+                format!("must be 1 to 20, got {}", self.concurrency),
+            ));
+        }
+        if !(1..=20).contains(&self.file_concurrency) {
+            return Err(err(
+                "concurrency",
+                format!(
+                    "files at once must be 1 to 20, got {}",
+                    self.file_concurrency
+                ),
+            ));
+        }
+        if self.intelligent_chunk_size < self.min_chunk_size.max(MIN_CHUNK_SIZE) {
+            return Err(err(
+                "intelligentChunkSize",
+                format!("must be at least {MIN_CHUNK_SIZE} bytes (32 KiB)"),
+            ));
+        }
+        if self.retry > 20 {
+            return Err(err("retry", format!("must be 0 to 20, got {}", self.retry)));
+        }
+        if !(self.retry_factor >= 1.0 && self.retry_factor.is_finite()) {
+            return Err(err("retryFactor", "must be a number ≥ 1"));
+        }
+        if !(1..=3_600_000).contains(&self.timeout_ms) {
+            return Err(err(
+                "timeout",
+                format!("must be 1 to 3600000 ms, got {}", self.timeout_ms),
+            ));
+        }
+        if self.chunk_target_ms == 0 {
+            return Err(err("chunkTargetTime", "must be positive"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_bad_options_are_named() {
+        assert_eq!(Options::default().validate(), Ok(()));
+        let bad = [
+            (
+                Options {
+                    part_size: 1024,
+                    ..Options::default()
+                },
+                "partSize",
+            ),
+            (
+                Options {
+                    concurrency: 0,
+                    ..Options::default()
+                },
+                "concurrency",
+            ),
+            (
+                Options {
+                    concurrency: 21,
+                    ..Options::default()
+                },
+                "concurrency",
+            ),
+            (
+                Options {
+                    intelligent_chunk_size: 1000,
+                    ..Options::default()
+                },
+                "intelligentChunkSize",
+            ),
+            (
+                Options {
+                    retry: 21,
+                    ..Options::default()
+                },
+                "retry",
+            ),
+            (
+                Options {
+                    retry_factor: 0.5,
+                    ..Options::default()
+                },
+                "retryFactor",
+            ),
+            (
+                Options {
+                    timeout_ms: 0,
+                    ..Options::default()
+                },
+                "timeout",
+            ),
+        ];
+        for (opts, name) in bad {
+            let e = opts.validate().unwrap_err();
+            assert_eq!(e.option, name);
+            assert!(e.to_string().contains(name));
+        }
+    }
+}

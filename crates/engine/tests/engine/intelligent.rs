@@ -1,0 +1,220 @@
+//! Intelligent ingestion and fallback: chunks, commits, shrinking, growing back.
+
+use crate::sim::*;
+use serde_json::json;
+use skiff_engine::{Body, Event, Mode, Options, RequestKind};
+
+fn opts() -> Options {
+    Options {
+        mode: Mode::Intelligent,
+        ..Options::default()
+    }
+}
+
+#[test]
+fn chunks_then_commit_then_complete_without_parts() {
+    let mut sim = Sim::new(opts());
+    let f = sim.add(20 * MIB + 3);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert_eq!(sim.body_of(RequestKind::Start)["fii"], json!(true));
+    let commits = sim
+        .kinds()
+        .iter()
+        .filter(|k| matches!(k, RequestKind::Commit { .. }))
+        .count();
+    assert_eq!(commits, 3, "8 + 8 + 4 MiB parts");
+    let complete = sim.body_of(RequestKind::Complete);
+    assert_eq!(complete["fii"], json!(true));
+    assert!(complete.get("parts").is_none());
+    let upload = sim.body_of(RequestKind::Upload { part: 3, offset: 0 });
+    assert_eq!(
+        (upload["fii"].clone(), upload["offset"].clone()),
+        (json!(true), json!(0))
+    );
+    assert!(matches!(
+        sim.events[0],
+        Event::Started {
+            intelligent: true,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_failing_chunk_is_resent_from_the_same_offset_at_half_size() {
+    let mut sim = Sim::new(Options {
+        concurrency: 1,
+        ..opts()
+    });
+    let mut failures = 0;
+    sim.script(move |req, _| match (req.kind, &req.body) {
+        (RequestKind::Put { .. }, Body::Slice { start, end })
+            if end - start > 2 * MIB && failures < 5 =>
+        {
+            failures += 1;
+            Action::Network
+        }
+        _ => Action::Serve,
+    });
+    let f = sim.add(8 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    let lens = sim.put_lengths();
+    assert_eq!(
+        &lens[..3],
+        &[8 * MIB, 4 * MIB, 2 * MIB],
+        "halved after each failure: {lens:?}"
+    );
+    // The offsets of the re-sends start where the failed chunk started.
+    let offsets: Vec<u64> = sim
+        .sent
+        .iter()
+        .filter_map(|r| match r.kind {
+            RequestKind::Put { offset, .. } => Some(offset),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(&offsets[..3], &[0, 0, 0]);
+    let sizes: Vec<Option<u64>> = sim
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Retrying { chunk_size, .. } => Some(*chunk_size),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(&sizes[..2], &[Some(4 * MIB), Some(2 * MIB)]);
+    // After fast 2 MiB chunks the size grew again, met the bad link, and shrank back.
+    assert!(sizes[2..].iter().all(|s| *s == Some(2 * MIB)), "{sizes:?}");
+}
+
+#[test]
+fn shrinks_to_the_minimum_then_fails_clearly() {
+    let mut sim = Sim::new(Options {
+        retry: 20,
+        ..opts()
+    });
+    sim.script(|req, _| {
+        if matches!(req.kind, RequestKind::Put { .. }) {
+            Action::Status(502, "bad gateway")
+        } else {
+            Action::Serve
+        }
+    });
+    sim.add(MIB);
+    sim.run(3_600_000);
+    let lens = sim.put_lengths();
+    assert_eq!(
+        lens,
+        [MIB, 512 * KIB, 256 * KIB, 128 * KIB, 64 * KIB, 32 * KIB]
+    );
+    let f = sim.failures();
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].contains("smallest size (32768 bytes)") && f[0].contains("HTTP 502"),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn shrinks_on_a_bad_link_then_grows_back_when_it_heals() {
+    // A link that cuts every connection carrying more than 256 KiB for the first 60 s.
+    let mut sim = Sim::new(Options {
+        concurrency: 1,
+        chunk_target_ms: 8_000,
+        ..opts()
+    });
+    sim.bytes_per_ms = 1_000; // 1 MB/s: an 8 MiB chunk takes ~8.4 s, over the target
+    sim.script(|req, sim| match (req.kind, &req.body) {
+        (RequestKind::Put { .. }, Body::Slice { start, end })
+            if sim.now < 60_000 && end - start > 256 * KIB =>
+        {
+            Action::Network
+        }
+        _ => Action::Serve,
+    });
+    let f = sim.add(40 * MIB);
+    sim.run(3_600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    let lens = sim.put_lengths();
+    let smallest = *lens.iter().min().unwrap();
+    assert_eq!(smallest, 256 * KIB, "{lens:?}");
+    let last_quarter = &lens[lens.len() * 3 / 4..];
+    assert!(
+        last_quarter.iter().any(|l| *l >= 2 * MIB),
+        "chunks grew back after the link healed: {lens:?}"
+    );
+    assert!(lens.iter().all(|l| *l <= 8 * MIB));
+}
+
+#[test]
+fn fallback_switches_to_chunks_on_the_first_failed_put() {
+    let mut sim = Sim::new(Options {
+        mode: Mode::Fallback,
+        concurrency: 1,
+        ..Options::default()
+    });
+    let mut failed = false;
+    sim.script(move |req, _| match req.kind {
+        RequestKind::Put { part: 2, offset: 0 } if !failed => {
+            failed = true;
+            Action::Network
+        }
+        _ => Action::Serve,
+    });
+    let f = sim.add(20 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert!(
+        sim.events
+            .iter()
+            .any(|e| matches!(e, Event::SwitchedToIntelligent { .. }))
+    );
+    let complete = sim.body_of(RequestKind::Complete);
+    assert_eq!(complete["fii"], json!(true));
+    let listed: Vec<u64> = complete["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["part_number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        listed,
+        [1],
+        "part 1 went the regular way; 2 and 3 were committed"
+    );
+    assert!(sim.kinds().contains(&RequestKind::Commit { part: 2 }));
+    assert!(sim.kinds().contains(&RequestKind::Commit { part: 3 }));
+}
+
+#[test]
+fn fallback_without_server_support_stays_regular() {
+    let mut sim = Sim::new(Options {
+        mode: Mode::Fallback,
+        ..Options::default()
+    });
+    sim.confirm_fii = false;
+    let mut failed = false;
+    sim.script(move |req, _| match req.kind {
+        RequestKind::Put { part: 1, .. } if !failed => {
+            failed = true;
+            Action::Network
+        }
+        _ => Action::Serve,
+    });
+    let f = sim.add(13 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert!(
+        !sim.events
+            .iter()
+            .any(|e| matches!(e, Event::SwitchedToIntelligent { .. }))
+    );
+    assert!(sim.body_of(RequestKind::Complete).get("fii").is_none());
+    assert_eq!(
+        sim.put_lengths().iter().filter(|l| **l == 6 * MIB).count(),
+        3,
+        "6 MiB regular parts, one re-sent"
+    );
+}

@@ -1,0 +1,8 @@
+//! Scenario tests of the engine against a scripted fake server on a virtual clock.
+//! Run: `cargo test -p skiff-engine`.
+#![allow(unreachable_pub)] // a test binary: `pub` only shares helpers between its modules
+
+mod control;
+mod intelligent;
+mod regular;
+mod sim;

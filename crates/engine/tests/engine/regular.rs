@@ -1,0 +1,264 @@
+//! Regular multipart: happy paths, every failure class, out-of-order answers, 202.
+
+use crate::sim::*;
+use serde_json::json;
+use skiff_engine::{Event, Options, RequestKind};
+
+fn opts() -> Options {
+    Options {
+        part_size: 5 * MIB,
+        ..Options::default()
+    }
+}
+
+#[test]
+fn happy_path_in_parts_with_tags_and_monotonic_progress() {
+    let mut sim = Sim::new(opts());
+    let f = sim.add(11 * MIB + 5);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    let kinds = sim.kinds();
+    assert_eq!(kinds[0], RequestKind::Start);
+    assert_eq!(*kinds.last().unwrap(), RequestKind::Complete);
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| matches!(k, RequestKind::Put { .. }))
+            .count(),
+        3
+    );
+    assert_eq!(sim.put_lengths().iter().sum::<u64>(), 11 * MIB + 5);
+    let start = sim.body_of(RequestKind::Start);
+    assert!(start.get("fii").is_none());
+    let complete = sim.body_of(RequestKind::Complete);
+    assert_eq!(complete["upload_tags"], json!({ "t": "v" }));
+    assert_eq!(complete["parts"].as_array().unwrap().len(), 3);
+    assert!(complete.get("fii").is_none());
+    let progress = sim.progress_of(f);
+    assert!(
+        progress.windows(2).all(|w| w[0] <= w[1]),
+        "progress went back: {progress:?}"
+    );
+    assert_eq!(*progress.last().unwrap(), 11 * MIB + 5);
+    let done = sim.events.iter().find_map(|e| match e {
+        Event::FileDone { result, .. } => Some(result.clone()),
+        _ => None,
+    });
+    assert_eq!(done.unwrap().upload_tags.get("t"), Some("v"));
+}
+
+#[test]
+fn an_empty_file_has_no_parts() {
+    let mut sim = Sim::new(opts());
+    let f = sim.add(0);
+    sim.run(10_000);
+    assert_eq!(sim.kinds(), [RequestKind::Start, RequestKind::Complete]);
+    assert!(sim.stored_of(f).is_empty());
+}
+
+#[test]
+fn server_errors_and_network_failures_are_retried_with_backoff() {
+    let mut sim = Sim::new(opts());
+    // Failures left per request: start 1 (503), part 2's upload call 2 (network), part 1's PUT 1
+    // (500), complete 1 (429).
+    let mut left = [1, 2, 1, 1];
+    sim.script(move |req, _| {
+        let (slot, action) = match req.kind {
+            RequestKind::Start => (0, Action::Status(503, "busy")),
+            RequestKind::Upload { part: 2, .. } => (1, Action::Network),
+            RequestKind::Put { part: 1, .. } => (2, Action::Status(500, "oops")),
+            RequestKind::Complete => (3, Action::Status(429, "slow down")),
+            _ => return Action::Serve,
+        };
+        if left[slot] > 0 {
+            left[slot] -= 1;
+            action
+        } else {
+            Action::Serve
+        }
+    });
+    let f = sim.add(11 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    let retries: Vec<(RequestKind, u32, u64)> = sim
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Retrying {
+                request,
+                attempt,
+                delay_ms,
+                ..
+            } => Some((*request, *attempt, *delay_ms)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(retries.len(), 5, "{retries:?}");
+    // Backoff doubles per attempt of the same request (with jitter in [half, full]).
+    let part2: Vec<_> = retries
+        .iter()
+        .filter(|r| matches!(r.0, RequestKind::Upload { part: 2, .. }))
+        .collect();
+    assert_eq!(part2.iter().map(|r| r.1).collect::<Vec<_>>(), [1, 2]);
+    assert!(
+        (500..=1000).contains(&part2[0].2) && (1000..=2000).contains(&part2[1].2),
+        "{part2:?}"
+    );
+}
+
+#[test]
+fn client_errors_fail_at_once_with_the_servers_reason() {
+    let mut sim = Sim::new(opts());
+    sim.script(|req, _| match req.kind {
+        RequestKind::Put { part: 2, .. } => Action::Status(
+            400,
+            r#"{"error":{"code":"md5_mismatch","message":"bytes differ"}}"#,
+        ),
+        _ => Action::Serve,
+    });
+    sim.add(11 * MIB);
+    sim.run(600_000);
+    assert_eq!(
+        sim.failures(),
+        ["the PUT of part 2 request failed with HTTP 400 (md5_mismatch): bytes differ"]
+    );
+    assert!(
+        !sim.events
+            .iter()
+            .any(|e| matches!(e, Event::Retrying { .. }))
+    );
+    assert!(!sim.kinds().contains(&RequestKind::Complete));
+    assert!(sim.engine.is_idle());
+}
+
+#[test]
+fn retries_run_out() {
+    let mut sim = Sim::new(Options { retry: 3, ..opts() });
+    sim.script(|req, _| {
+        if matches!(req.kind, RequestKind::Upload { .. }) {
+            Action::Network
+        } else {
+            Action::Serve
+        }
+    });
+    sim.add(MIB);
+    sim.run(600_000);
+    let failures = sim.failures();
+    assert_eq!(failures.len(), 1);
+    assert!(
+        failures[0].contains("/multipart/upload for part 1")
+            && failures[0].contains("gave up after 4 tries"),
+        "{failures:?}"
+    );
+}
+
+#[test]
+fn requests_time_out_and_are_aborted() {
+    let mut sim = Sim::new(Options {
+        timeout_ms: 5_000,
+        ..opts()
+    });
+    let mut hung = false;
+    sim.script(move |req, _| match req.kind {
+        RequestKind::Put { .. } if !hung => {
+            hung = true;
+            Action::Hang
+        }
+        _ => Action::Serve,
+    });
+    let f = sim.add(MIB);
+    sim.run(600_000);
+    assert_eq!(sim.aborted.len(), 1);
+    let reason = sim.events.iter().find_map(|e| match e {
+        Event::Retrying { reason, .. } => Some(reason.clone()),
+        _ => None,
+    });
+    assert_eq!(reason.as_deref(), Some("no answer within 5000 ms"));
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+}
+
+#[test]
+fn answers_in_any_order_and_complete_lists_parts_in_order() {
+    let mut sim = Sim::new(Options {
+        concurrency: 4,
+        ..opts()
+    });
+    // Later parts answer first: part n's PUT takes (5 - n) seconds longer.
+    sim.script(|req, _| match req.kind {
+        RequestKind::Put { part, .. } => Action::Slow(u64::from(5 - part) * 1000),
+        _ => Action::Serve,
+    });
+    let f = sim.add(20 * MIB);
+    sim.run(600_000);
+    let done: Vec<u32> = sim
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::PartDone { part, .. } => Some(*part),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(done, [4, 3, 2, 1], "answers arrived in reverse");
+    let parts = sim.body_of(RequestKind::Complete)["parts"].clone();
+    let numbers: Vec<u64> = parts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["part_number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, [1, 2, 3, 4]);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+}
+
+#[test]
+fn complete_answering_202_is_asked_again() {
+    let mut sim = Sim::new(opts());
+    sim.complete_202s = 2;
+    let f = sim.add(MIB);
+    sim.run(600_000);
+    assert_eq!(
+        sim.kinds()
+            .iter()
+            .filter(|k| **k == RequestKind::Complete)
+            .count(),
+        3
+    );
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert!(
+        !sim.events
+            .iter()
+            .any(|e| matches!(e, Event::Retrying { .. })),
+        "202 is not a failure"
+    );
+}
+
+#[test]
+fn an_unreadable_etag_is_explained() {
+    let mut sim = Sim::new(opts());
+    sim.omit_etag = true;
+    sim.add(MIB);
+    sim.run(600_000);
+    let f = sim.failures();
+    assert!(
+        f[0].contains("Access-Control-Expose-Headers: ETag"),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn a_bad_start_answer_is_named() {
+    let mut sim = Sim::new(opts());
+    sim.script(|req, _| {
+        if req.kind == RequestKind::Start {
+            Action::Status(200, r#"{"uri":"/u"}"#)
+        } else {
+            Action::Serve
+        }
+    });
+    sim.add(MIB);
+    sim.run(10_000);
+    assert_eq!(
+        sim.failures(),
+        ["the /multipart/start request failed: the start answer lacks `region`"]
+    );
+}

@@ -1,0 +1,417 @@
+//! A fake Filestack-compatible server and network on a virtual clock, driving the engine the
+//! way the browser driver does: perform each `Send`, honour each `Abort`, call `tick` at the
+//! deadline, and feed outcomes back.
+
+use serde_json::{Value, json};
+use skiff_engine::{
+    Body, Engine, Event, FileId, FileSpec, Millis, Options, Outcome, Output, Request, RequestId,
+    RequestKind,
+};
+use std::collections::{BTreeMap, HashMap};
+
+pub const KIB: u64 = 1024;
+pub const MIB: u64 = 1024 * 1024;
+
+/// What the network does with one request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Let the server answer it.
+    Serve,
+    /// Let the server answer it, this many ms later than the network alone would.
+    Slow(Millis),
+    /// Answer with this status and body instead.
+    Status(u16, &'static str),
+    /// The connection breaks.
+    Network,
+    /// No answer ever (the engine's timeout must fire).
+    Hang,
+}
+
+/// One upload session on the fake server.
+#[derive(Debug, Default, Clone)]
+pub struct Upload {
+    pub size: u64,
+    pub fii: bool,
+    pub parts: BTreeMap<u32, Vec<u8>>,
+    pub chunks: BTreeMap<(u32, u64), Vec<u8>>,
+    pub committed: BTreeMap<u32, Vec<u8>>,
+}
+
+pub type Script = Box<dyn FnMut(&Request, &Sim) -> Action>;
+
+pub struct Sim {
+    pub engine: Engine,
+    pub now: Millis,
+    pub data: HashMap<FileId, Vec<u8>>,
+    pub uploads: BTreeMap<String, Upload>,
+    pub stored: BTreeMap<String, Vec<u8>>,
+    /// Requests on the wire: when they finish, and what the network does.
+    pub wire: Vec<(Millis, Request, Action)>,
+    pub sent: Vec<Request>,
+    pub events: Vec<Event>,
+    pub aborted: Vec<RequestId>,
+    pub bytes_per_ms: u64,
+    pub latency_ms: Millis,
+    pub confirm_fii: bool,
+    pub complete_202s: u32,
+    pub omit_etag: bool,
+    pub max_in_flight: usize,
+    script: Option<Script>,
+}
+
+impl Sim {
+    pub fn new(options: Options) -> Self {
+        options.validate().unwrap();
+        Self {
+            engine: Engine::new(options, 1),
+            now: 0,
+            data: HashMap::new(),
+            uploads: BTreeMap::new(),
+            stored: BTreeMap::new(),
+            wire: Vec::new(),
+            sent: Vec::new(),
+            events: Vec::new(),
+            aborted: Vec::new(),
+            bytes_per_ms: 10_000, // 10 MB/s
+            latency_ms: 20,
+            confirm_fii: true,
+            complete_202s: 0,
+            omit_etag: false,
+            max_in_flight: 0,
+            script: None,
+        }
+    }
+
+    pub fn script(&mut self, f: impl FnMut(&Request, &Sim) -> Action + 'static) {
+        self.script = Some(Box::new(f));
+    }
+
+    pub fn add(&mut self, size: u64) -> FileId {
+        let data: Vec<u8> = (0..size)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let mut spec = FileSpec::new(
+            "https://up.test",
+            "key",
+            "f.bin",
+            "application/octet-stream",
+            size,
+        );
+        spec.tags = skiff_protocol::UploadTags::from_pairs([("t", "v")]);
+        let id = self.engine.add_file(spec, self.now);
+        self.data.insert(id, data);
+        self.pump();
+        id
+    }
+
+    /// Moves outputs from the engine onto the wire.
+    pub fn pump(&mut self) {
+        while let Some(out) = self.engine.poll() {
+            match out {
+                Output::Send(req) => {
+                    let action = match self.script.take() {
+                        Some(mut f) => {
+                            let a = f(&req, self);
+                            self.script = Some(f);
+                            a
+                        }
+                        None => Action::Serve,
+                    };
+                    let len = match req.body {
+                        Body::Slice { start, end } => end - start,
+                        _ => 0,
+                    };
+                    let extra = if let Action::Slow(ms) = action { ms } else { 0 };
+                    let done = self.now + self.latency_ms + len / self.bytes_per_ms.max(1) + extra;
+                    self.sent.push(req.clone());
+                    self.wire.push((done, req, action));
+                    let parts = self
+                        .wire
+                        .iter()
+                        .filter(|(_, r, _)| {
+                            !matches!(r.kind, RequestKind::Start | RequestKind::Complete)
+                        })
+                        .count();
+                    self.max_in_flight = self.max_in_flight.max(parts);
+                }
+                Output::Abort(id) => {
+                    self.aborted.push(id);
+                    self.wire.retain(|(_, r, _)| r.id != id);
+                }
+                Output::Event(e) => self.events.push(e),
+            }
+        }
+    }
+
+    /// Runs until the engine is idle (or `max_ms` of virtual time pass).
+    pub fn run(&mut self, max_ms: Millis) {
+        let end = self.now + max_ms;
+        loop {
+            self.pump();
+            if self.engine.is_idle() || self.now >= end {
+                return;
+            }
+            self.step();
+        }
+    }
+
+    /// Advances to the next finishing request or engine deadline and handles it.
+    pub fn step(&mut self) {
+        let next_wire = self
+            .wire
+            .iter()
+            .filter(|(_, _, a)| *a != Action::Hang)
+            .map(|(t, _, _)| *t)
+            .min();
+        let next = match (next_wire, self.engine.deadline()) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => panic!(
+                "stuck: nothing in flight and no deadline\nevents: {:#?}",
+                self.events
+            ),
+        };
+        self.now = self.now.max(next);
+        if next_wire == Some(next) {
+            let i = self
+                .wire
+                .iter()
+                .position(|(t, _, a)| *t == next && *a != Action::Hang)
+                .unwrap();
+            let (_, req, action) = self.wire.remove(i);
+            let outcome = self.answer(&req, action);
+            self.engine.handle(req.id, outcome, self.now);
+        } else {
+            self.engine.tick(self.now);
+        }
+        self.pump();
+    }
+
+    fn answer(&mut self, req: &Request, action: Action) -> Outcome {
+        match action {
+            Action::Serve | Action::Slow(_) => self.serve(req),
+            Action::Status(status, body) => Outcome::Response {
+                status,
+                body: body.into(),
+                etag: None,
+            },
+            Action::Network => Outcome::Network("connection reset".into()),
+            Action::Hang => unreachable!(),
+        }
+    }
+
+    fn json(req: &Request) -> Value {
+        match &req.body {
+            Body::Json { value, .. } => value.clone(),
+            _ => Value::Null,
+        }
+    }
+
+    fn ok(body: Value) -> Outcome {
+        Outcome::Response {
+            status: 200,
+            body: body.to_string(),
+            etag: None,
+        }
+    }
+
+    fn bad(code: &str) -> Outcome {
+        Outcome::Response {
+            status: 400,
+            body: json!({ "error": { "code": code, "message": code } }).to_string(),
+            etag: None,
+        }
+    }
+
+    /// The fake server: keeps sessions, parts, chunks and files like skiff-server does.
+    fn serve(&mut self, req: &Request) -> Outcome {
+        let v = Self::json(req);
+        match req.kind {
+            RequestKind::Start => {
+                let id = format!("u{}", self.uploads.len() + 1);
+                let fii = v["fii"] == json!(true) && self.confirm_fii;
+                self.uploads.insert(
+                    id.clone(),
+                    Upload {
+                        size: v["size"].as_u64().unwrap(),
+                        fii,
+                        ..Upload::default()
+                    },
+                );
+                let mut body = json!({ "uri": format!("/{id}"), "region": "r", "upload_id": id, "location_url": "loc.test" });
+                if fii {
+                    body["upload_type"] = json!("intelligent_ingestion");
+                }
+                Self::ok(body)
+            }
+            RequestKind::Upload { part, offset } => {
+                let id = v["upload_id"].as_str().unwrap();
+                assert_eq!(v["part"], json!(part));
+                let Body::Json {
+                    md5_of: Some((a, b)),
+                    ..
+                } = req.body
+                else {
+                    panic!("upload call without md5 range")
+                };
+                assert_eq!(
+                    b - a,
+                    v["size"].as_u64().unwrap(),
+                    "md5 range and size agree"
+                );
+                let url = format!("https://s3.test/{id}/{part}/{offset}?len={}", v["size"]);
+                Self::ok(json!({ "url": url, "headers": { "x-token": "t" } }))
+            }
+            RequestKind::Put { part, offset } => {
+                assert_eq!(req.headers, vec![("x-token".to_owned(), "t".to_owned())]);
+                let id = req.url.split('/').nth(3).unwrap().to_owned();
+                let Body::Slice { start, end } = req.body else {
+                    panic!()
+                };
+                let file = self.file_of(req.file).to_vec();
+                let bytes = file[start as usize..end as usize].to_vec();
+                let up = self.uploads.get_mut(&id).unwrap();
+                let etag = format!("\"e{part}-{}\"", bytes.len());
+                if up.fii
+                    && req.url.contains(&format!("/{part}/{offset}?"))
+                    && Self::is_chunk(&self.sent, req)
+                {
+                    up.chunks.insert((part, offset), bytes);
+                } else {
+                    up.parts.insert(part, bytes);
+                }
+                Outcome::Response {
+                    status: 200,
+                    body: String::new(),
+                    etag: (!self.omit_etag).then_some(etag),
+                }
+            }
+            RequestKind::Commit { part } => {
+                let id = v["upload_id"].as_str().unwrap().to_owned();
+                let up = self.uploads.get_mut(&id).unwrap();
+                assert_eq!(
+                    v["size"].as_u64(),
+                    Some(up.size),
+                    "commit carries the whole file's size"
+                );
+                let mut pos = 0;
+                let mut out = Vec::new();
+                for ((p, off), bytes) in &up.chunks {
+                    if *p == part && *off == pos {
+                        out.extend_from_slice(bytes);
+                        pos += bytes.len() as u64;
+                    }
+                }
+                up.committed.insert(part, out);
+                Self::ok(json!({}))
+            }
+            RequestKind::Complete => {
+                if self.complete_202s > 0 {
+                    self.complete_202s -= 1;
+                    return Outcome::Response {
+                        status: 202,
+                        body: "{}".into(),
+                        etag: None,
+                    };
+                }
+                let id = v["upload_id"].as_str().unwrap().to_owned();
+                let up = self.uploads.get(&id).unwrap().clone();
+                let mut all: BTreeMap<u32, Vec<u8>> = BTreeMap::new();
+                if let Some(list) = v["parts"].as_array() {
+                    for p in list {
+                        let n = p["part_number"].as_u64().unwrap() as u32;
+                        let Some(bytes) = up.parts.get(&n) else {
+                            return Self::bad("part_missing");
+                        };
+                        assert_eq!(p["etag"], json!(format!("\"e{n}-{}\"", bytes.len())));
+                        all.insert(n, bytes.clone());
+                    }
+                }
+                if v["fii"] == json!(true) {
+                    for (n, bytes) in &up.committed {
+                        all.entry(*n).or_insert_with(|| bytes.clone());
+                    }
+                }
+                let data: Vec<u8> = all.values().flatten().copied().collect();
+                if data.len() as u64 != up.size {
+                    return Self::bad("incomplete_upload");
+                }
+                let handle = format!("H{}", self.stored.len() + 1);
+                self.stored.insert(handle.clone(), data);
+                Self::ok(json!({
+                    "handle": handle, "url": format!("https://cdn.test/{handle}"), "filename": v["filename"],
+                    "size": up.size, "mimetype": v["mimetype"], "status": "Stored", "key": "k", "container": "c",
+                    "upload_tags": v["upload_tags"].clone()
+                }))
+            }
+        }
+    }
+
+    /// Whether the upload call that led to this PUT was a chunk call (`fii` + `offset`).
+    fn is_chunk(sent: &[Request], put: &Request) -> bool {
+        let RequestKind::Put { part, offset } = put.kind else {
+            return false;
+        };
+        sent.iter()
+            .rev()
+            .find(|r| r.file == put.file && r.kind == RequestKind::Upload { part, offset })
+            .is_some_and(|r| Self::json(r)["fii"] == json!(true))
+    }
+
+    pub fn file_of(&self, id: FileId) -> &[u8] {
+        &self.data[&id]
+    }
+
+    /// The stored bytes of a finished file.
+    pub fn stored_of(&self, id: FileId) -> &[u8] {
+        let handle = self
+            .events
+            .iter()
+            .find_map(|e| match e {
+                Event::FileDone { file, result } if *file == id => Some(result.handle.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("file {id:?} did not finish: {:#?}", self.failures()));
+        &self.stored[&handle]
+    }
+
+    pub fn failures(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::FileFailed { error, .. } => Some(error.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn kinds(&self) -> Vec<RequestKind> {
+        self.sent.iter().map(|r| r.kind).collect()
+    }
+
+    /// Lengths of the chunk PUTs, in order.
+    pub fn put_lengths(&self) -> Vec<u64> {
+        self.sent
+            .iter()
+            .filter_map(|r| match (r.kind, &r.body) {
+                (RequestKind::Put { .. }, Body::Slice { start, end }) => Some(end - start),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every progress value of `file`, in order.
+    pub fn progress_of(&self, file: FileId) -> Vec<u64> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Progress(p) if p.file == file => Some(p.file_bytes),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn body_of(&self, kind: RequestKind) -> Value {
+        Self::json(self.sent.iter().rev().find(|r| r.kind == kind).unwrap())
+    }
+}
