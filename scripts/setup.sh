@@ -31,10 +31,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   log "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
-if [ -z "${CHROMIUM_BIN:-}" ] && [ ! -x /usr/bin/chromium ]; then
-  log "installing Chromium"
-  apt_install chromium
-fi
+# The wasm target, wasm-bindgen-cli at the pinned version, Chromium and ChromeDriver.
+bash scripts/setup-wasm.sh browser
 command -v openssl >/dev/null || { log "installing OpenSSL"; apt_install openssl; }
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   log "installing Python's venv module"

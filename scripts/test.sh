@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `npm test`: installs what the tests need, then runs every suite — formatting and lints, the
-# Rust tests (unit, handler and real-binary), filestack-python over TLS, and filestack-js in
-# headless Chromium. Every suite runs even when an earlier one fails; the exit status is 1 if any
+# `npm test`: installs what the tests need, then runs every suite — formatting and lints (native
+# and wasm32), the Rust tests (unit, engine scenarios, handler and real-binary), the wasm build
+# and its browser tests, filestack-python over TLS, and filestack-js in headless Chromium. Every suite runs even when an earlier one fails; the exit status is 1 if any
 # failed. The last line counts suites.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -29,6 +29,10 @@ suite() {
 suite "rustfmt" cargo fmt --all --check
 suite "clippy" cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
 suite "cargo test" cargo test --locked --workspace
+suite "clippy (wasm32)" cargo clippy --locked --target wasm32-unknown-unknown -p skiff -p skiff-protocol -p skiff-engine --all-targets --quiet -- -D warnings
+suite "wasm build" bash scripts/build-wasm.sh
+suite "wasm in Chromium (wasm-bindgen-test)" env CHROMEDRIVER=/usr/bin/chromedriver cargo test --locked --target wasm32-unknown-unknown -p skiff
+suite "dist/ entry in Chromium" node --test tests/wasm/
 # The peers and the browser run against the release binary, like users do.
 suite "release build" cargo build --locked --release --quiet -p skiff-server
 export SKIFF_SERVER_BIN="$PWD/target/release/skiff-server"

@@ -1,7 +1,15 @@
 //! Skiff's browser module: the picker and the adaptive uploader, compiled to WebAssembly and
-//! shipped on npm as `skiff-picker`.
+//! shipped on npm as `skiff-picker` (built by `scripts/build-wasm.sh`).
 //!
-//! The browser code lands with the upload engine; for now this crate re-exports the wire types
-//! it will speak, so the workspace builds for native and `wasm32-unknown-unknown` alike.
+//! Exported to JavaScript so far: [`md5_base64`] (part checksums for the upload driver) and
+//! [`version`]. The same functions are plain Rust on other targets:
+//!
+//! ```
+//! assert_eq!(skiff::md5_base64(b""), "1B2M2Y8AsgTpgAmY7PhCfg==");
+//! ```
+
+pub mod model;
+mod web;
 
 pub use skiff_protocol as protocol;
+pub use web::{md5_base64, version};

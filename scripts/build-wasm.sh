@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the browser module of the npm package into dist/:
+#
+#   dist/index.js        the package entry (www/index.js): no side effects, loads the wasm on first use
+#   dist/index.d.ts      its types (www/index.d.ts)
+#   dist/skiff.js        wasm-bindgen's JS glue (internal; index.js imports it lazily)
+#   dist/skiff_bg.wasm   the module: cargo (wasm-release profile) -> wasm-bindgen -> wasm-opt -Oz
+#
+# then prints raw/gzip/brotli sizes. Runs scripts/setup-wasm.sh first (installs what is missing).
+#
+#   scripts/build-wasm.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { printf '[build-wasm] %s\n' "$*" >&2; }
+
+bash scripts/setup-wasm.sh
+# The wasm-bindgen CLI at the crate's version (setup-wasm.sh puts it there).
+WASM_BINDGEN="$PWD/.cache/bin/wasm-bindgen"
+
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | node -e \
+  'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).target_directory))')"
+
+log "cargo rustc (wasm-release profile)"
+# `cargo rustc --crate-type cdylib`, not `cargo build`: with the manifest's crate-type
+# ["cdylib", "rlib"], cargo build silently drops LTO for the wasm.
+cargo rustc --locked --quiet -p skiff --lib --profile wasm-release \
+  --target wasm32-unknown-unknown --crate-type cdylib
+WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/skiff.wasm"
+
+STAGE="$(mktemp -d "$TARGET_DIR/build-wasm.XXXXXX")"
+trap 'rm -rf "$STAGE"' EXIT
+
+log "wasm-bindgen --target web"
+"$WASM_BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section \
+  --out-dir "$STAGE/bindgen" "$WASM"
+
+log "wasm-opt -Oz"
+mkdir "$STAGE/dist"
+node_modules/.bin/wasm-opt -Oz "$STAGE/bindgen/skiff_bg.wasm" -o "$STAGE/dist/skiff_bg.wasm"
+cp "$STAGE/bindgen/skiff.js" "$STAGE/dist/skiff.js"
+cp www/index.js "$STAGE/dist/index.js"
+cp www/index.d.ts "$STAGE/dist/index.d.ts"
+
+# Replace dist/ only once everything above succeeded.
+rm -rf dist
+mv "$STAGE/dist" dist
+
+node --input-type=module - dist/skiff_bg.wasm dist/skiff.js dist/index.js <<'EOF'
+import { readFileSync } from 'node:fs';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+const size = (n) => `${n} B`.padStart(12);
+const rows = process.argv.slice(2).map((file) => {
+  const raw = readFileSync(file);
+  const gz = gzipSync(raw, { level: 9 }).length;
+  const br = brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  return `${file.padEnd(20)}${size(raw.length)}${size(gz)}${size(br)}`;
+});
+console.log(`${'file'.padEnd(20)}${'raw'.padStart(12)}${'gzip -9'.padStart(12)}${'brotli'.padStart(12)}`);
+console.log(rows.join('\n'));
+EOF

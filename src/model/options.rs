@@ -1,0 +1,354 @@
+//! `uploadOptions` and `storeOptions` as apps pass them to `client.upload` (protocol.md §8.4),
+//! read into the engine's options and the file's store object, with filestack-js's defaults and
+//! ranges. Every refusal names the option. Callbacks (`onProgress`, `onRetry`) are taken out by
+//! the JS entry before the rest arrives here.
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use skiff_engine::{Mode, Options};
+use skiff_protocol::UploadTags;
+
+/// A refused option, as the JS `Error` message reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct OptionsError(pub String);
+
+/// `intelligent`: `true`, `false` or `"fallback"`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+enum Intelligent {
+    Flag(bool),
+    Word(String),
+}
+
+/// The upload options apps pass, as filestack-js names them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawUploadOptions {
+    part_size: Option<f64>,
+    concurrency: Option<f64>,
+    intelligent: Option<Intelligent>,
+    intelligent_chunk_size: Option<f64>,
+    retry: Option<f64>,
+    retry_factor: Option<f64>,
+    retry_max_time: Option<f64>,
+    timeout: Option<f64>,
+    progress_interval: Option<f64>,
+    disable_integrity_check: Option<bool>,
+    tags: Option<UploadTags>,
+    /// Skiff: how long a chunk should take before it grows or shrinks, ms.
+    chunk_target_time: Option<f64>,
+}
+
+/// Upload options read and checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadOptions {
+    /// For the engine.
+    pub engine: Options,
+    /// How often `onProgress` is called, ms.
+    pub progress_interval_ms: u64,
+    /// Upload tags.
+    pub tags: UploadTags,
+}
+
+fn whole(name: &str, v: f64, min: f64, max: f64) -> Result<u64, OptionsError> {
+    if !v.is_finite() || v.fract() != 0.0 || v < min || v > max {
+        let range = if max == f64::MAX {
+            format!("at least {min}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return Err(OptionsError(format!(
+            "Invalid upload option `{name}`: must be a whole number, {range}; got {v}"
+        )));
+    }
+    Ok(v as u64)
+}
+
+fn unknown(e: serde_json::Error, what: &str) -> OptionsError {
+    let text = e.to_string();
+    match text.strip_prefix("unknown field `") {
+        Some(rest) => {
+            let name = rest.split('`').next().unwrap_or("");
+            OptionsError(format!("Unknown {what} option `{name}`"))
+        }
+        None => OptionsError(format!("Invalid {what} options: {text}")),
+    }
+}
+
+/// Reads `uploadOptions` (a JSON object; `null` or absent means defaults).
+pub fn upload_options(value: Value) -> Result<UploadOptions, OptionsError> {
+    let raw: RawUploadOptions = if value.is_null() {
+        RawUploadOptions::default()
+    } else {
+        serde_json::from_value(value).map_err(|e| unknown(e, "upload"))?
+    };
+    let mut o = Options::default();
+    if let Some(v) = raw.part_size {
+        o.part_size = whole(
+            "partSize",
+            v,
+            skiff_protocol::limits::MIN_PART_SIZE as f64,
+            f64::MAX,
+        )?;
+    }
+    if let Some(v) = raw.concurrency {
+        o.concurrency = whole("concurrency", v, 1.0, 20.0)? as usize;
+    }
+    o.mode = match raw.intelligent {
+        None | Some(Intelligent::Flag(false)) => Mode::Regular,
+        Some(Intelligent::Flag(true)) => Mode::Intelligent,
+        Some(Intelligent::Word(w)) if w == "fallback" => Mode::Fallback,
+        Some(Intelligent::Word(w)) => {
+            return Err(OptionsError(format!(
+                "Invalid upload option `intelligent`: must be true, false or \"fallback\"; got {w:?}"
+            )));
+        }
+    };
+    if let Some(v) = raw.intelligent_chunk_size {
+        o.intelligent_chunk_size = whole(
+            "intelligentChunkSize",
+            v,
+            skiff_protocol::limits::MIN_CHUNK_SIZE as f64,
+            f64::MAX,
+        )?;
+    }
+    if let Some(v) = raw.retry {
+        o.retry = whole("retry", v, 0.0, 20.0)? as u32;
+    }
+    if let Some(v) = raw.retry_factor {
+        if !(v.is_finite() && v >= 1.0) {
+            return Err(OptionsError(format!(
+                "Invalid upload option `retryFactor`: must be a number ≥ 1; got {v}"
+            )));
+        }
+        o.retry_factor = v;
+    }
+    if let Some(v) = raw.retry_max_time {
+        o.retry_max_ms = whole("retryMaxTime", v, 0.0, f64::MAX)?;
+    }
+    if let Some(v) = raw.timeout {
+        o.timeout_ms = whole("timeout", v, 1.0, 3_600_000.0)?;
+    }
+    if let Some(v) = raw.chunk_target_time {
+        o.chunk_target_ms = whole("chunkTargetTime", v, 100.0, 3_600_000.0)?;
+    }
+    o.disable_integrity_check = raw.disable_integrity_check.unwrap_or(false);
+    let progress_interval_ms = match raw.progress_interval {
+        Some(v) => whole("progressInterval", v, 1.0, f64::MAX)?,
+        None => 1000,
+    };
+    let tags = raw.tags.unwrap_or_default();
+    tags.validate()
+        .map_err(|e| OptionsError(format!("Invalid upload option `tags`: {e}")))?;
+    o.validate().map_err(|e| {
+        OptionsError(format!(
+            "Invalid upload option `{}`: {}",
+            e.option, e.reason
+        ))
+    })?;
+    Ok(UploadOptions {
+        engine: o,
+        progress_interval_ms,
+        tags,
+    })
+}
+
+/// `storeOptions` read and checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreOptions {
+    /// The `store` object of the upload calls.
+    pub store: Value,
+    /// File name override.
+    pub filename: Option<String>,
+    /// MIME type override.
+    pub mimetype: Option<String>,
+    /// Alt text.
+    pub alt: Option<String>,
+}
+
+const STORE_KEYS: &[&str] = &[
+    "location",
+    "path",
+    "container",
+    "region",
+    "access",
+    "workflows",
+    "base64decode",
+];
+const LOCATIONS: &[&str] = &["s3", "gcs", "azure", "rackspace", "dropbox"];
+
+/// Reads `storeOptions` (filestack-js's `StoreParamsSchema`).
+pub fn store_options(value: Value) -> Result<StoreOptions, OptionsError> {
+    let obj = match value {
+        Value::Null => Map::new(),
+        Value::Object(m) => m,
+        _ => {
+            return Err(OptionsError(
+                "Invalid store options: must be an object".into(),
+            ));
+        }
+    };
+    let mut store = Map::new();
+    store.insert("location".into(), json!("s3"));
+    let mut out = StoreOptions {
+        store: Value::Null,
+        filename: None,
+        mimetype: None,
+        alt: None,
+    };
+    let text = |k: &str, v: &Value| -> Result<String, OptionsError> {
+        v.as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| OptionsError(format!("Invalid store option `{k}`: must be a string")))
+    };
+    for (k, v) in obj {
+        match k.as_str() {
+            "filename" => out.filename = Some(text(&k, &v)?),
+            "mimetype" => {
+                let m = text(&k, &v)?;
+                if m.len() > 255 {
+                    return Err(OptionsError(
+                        "Invalid store option `mimetype`: at most 255 characters".into(),
+                    ));
+                }
+                out.mimetype = Some(m);
+            }
+            "altText" => {
+                let a = text(&k, &v)?;
+                if a.chars().count() > 125 {
+                    return Err(OptionsError(
+                        "Invalid store option `altText`: at most 125 characters".into(),
+                    ));
+                }
+                out.alt = Some(a);
+            }
+            "location" => {
+                let l = text(&k, &v)?;
+                if !LOCATIONS.contains(&l.to_ascii_lowercase().as_str()) {
+                    return Err(OptionsError(format!(
+                        "Invalid store option `location`: {l:?} is not one of s3, gcs, azure, rackspace, dropbox"
+                    )));
+                }
+                store.insert(k, json!(l));
+            }
+            "access" => {
+                let a = text(&k, &v)?;
+                if a != "public" && a != "private" {
+                    return Err(OptionsError(format!(
+                        "Invalid store option `access`: must be \"public\" or \"private\"; got {a:?}"
+                    )));
+                }
+                store.insert(k, json!(a));
+            }
+            key if STORE_KEYS.contains(&key) => {
+                store.insert(k, v);
+            }
+            "disableStorageKey" | "sanitizer" | "tags" => {}
+            other => return Err(OptionsError(format!("Unknown store option `{other}`"))),
+        }
+    }
+    out.store = Value::Object(store);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_filestack_js() {
+        let o = upload_options(Value::Null).unwrap();
+        assert_eq!(
+            (
+                o.engine.part_size,
+                o.engine.concurrency,
+                o.engine.retry,
+                o.engine.timeout_ms
+            ),
+            (6 << 20, 3, 10, 120_000)
+        );
+        assert_eq!(
+            (o.engine.mode, o.progress_interval_ms),
+            (Mode::Regular, 1000)
+        );
+    }
+
+    #[test]
+    fn values_are_read() {
+        let o = upload_options(json!({
+            "partSize": 8 << 20, "concurrency": 5, "intelligent": "fallback", "retry": 0, "timeout": 1000,
+            "tags": { "a": "b" }, "disableIntegrityCheck": true, "intelligentChunkSize": 65536
+        }))
+        .unwrap();
+        assert_eq!(
+            (
+                o.engine.part_size,
+                o.engine.concurrency,
+                o.engine.mode,
+                o.engine.retry
+            ),
+            (8 << 20, 5, Mode::Fallback, 0)
+        );
+        assert!(o.engine.disable_integrity_check);
+        assert_eq!(o.tags.get("a"), Some("b"));
+        assert_eq!(
+            upload_options(json!({ "intelligent": true }))
+                .unwrap()
+                .engine
+                .mode,
+            Mode::Intelligent
+        );
+    }
+
+    #[test]
+    fn refusals_name_the_option() {
+        let cases = [
+            (json!({ "partSize": 1024 }), "`partSize`"),
+            (json!({ "concurrency": 0 }), "`concurrency`"),
+            (json!({ "concurrency": 2.5 }), "`concurrency`"),
+            (json!({ "intelligent": "always" }), "`intelligent`"),
+            (
+                json!({ "intelligentChunkSize": 100 }),
+                "`intelligentChunkSize`",
+            ),
+            (json!({ "retry": 21 }), "`retry`"),
+            (json!({ "timeout": 0 }), "`timeout`"),
+            (json!({ "progressInterval": 0 }), "`progressInterval`"),
+            (json!({ "tags": { "a": 1 } }), "tag"),
+            (json!({ "tags": { "k".repeat(129): "v" } }), "`tags`"),
+            (json!({ "partsize": 6 }), "Unknown upload option `partsize`"),
+        ];
+        for (v, want) in cases {
+            let e = upload_options(v.clone()).unwrap_err().to_string();
+            assert!(e.contains(want), "{v}: {e}");
+        }
+    }
+
+    #[test]
+    fn store_options_build_the_store_object() {
+        let s = store_options(json!({ "location": "S3", "path": "up/", "container": "b", "filename": "x.txt", "altText": "alt", "workflows": ["w"] })).unwrap();
+        assert_eq!(
+            s.store,
+            json!({ "location": "S3", "path": "up/", "container": "b", "workflows": ["w"] })
+        );
+        assert_eq!(
+            (s.filename.as_deref(), s.alt.as_deref()),
+            (Some("x.txt"), Some("alt"))
+        );
+        assert_eq!(
+            store_options(Value::Null).unwrap().store,
+            json!({ "location": "s3" })
+        );
+        for (v, want) in [
+            (json!({ "location": "ftp" }), "`location`"),
+            (json!({ "access": "world" }), "`access`"),
+            (json!({ "altText": "x".repeat(126) }), "`altText`"),
+            (json!({ "bucket": "x" }), "Unknown store option `bucket`"),
+            (json!({ "filename": 5 }), "`filename`"),
+        ] {
+            let e = store_options(v.clone()).unwrap_err().to_string();
+            assert!(e.contains(want), "{v}: {e}");
+        }
+    }
+}
