@@ -3,10 +3,12 @@
 use crate::AppState;
 use crate::config::AppConfig;
 use crate::error::{ApiError, ApiResult};
+use crate::state::StoreTarget;
 use axum::http::{HeaderMap, StatusCode};
 use skiff_protocol::ErrorCode;
-use skiff_protocol::policy::{self, Access};
+use skiff_protocol::policy::{self, Access, Call};
 use skiff_protocol::wire::Security;
+use std::collections::HashMap;
 
 /// The app with key `key`, or a 400/403 naming the problem.
 pub fn app<'a>(state: &'a AppState, key: Option<&str>) -> ApiResult<&'a AppConfig> {
@@ -83,4 +85,30 @@ pub fn authorize(
     let policy = policy::verify(secret, p, s)?;
     policy.check(access, (state.now_ms() / 1000).max(0) as u64)?;
     Ok(())
+}
+
+/// What storing a file asks of a policy: `store` (or `pick`, which uploads through the picker
+/// also allow), the file's size when known, its path and container, and the source URL.
+pub fn store_access<'a>(
+    target: &'a StoreTarget,
+    size: Option<u64>,
+    url: Option<&'a str>,
+) -> Access<'a> {
+    Access {
+        call: Some(Call::Store),
+        alternatives: &[Call::Pick],
+        size,
+        path: target.path.as_deref(),
+        container: Some(&target.container),
+        url,
+        ..Access::default()
+    }
+}
+
+/// `policy` and `signature` from a query string (the File API's way to send them).
+pub fn query_security(q: &HashMap<String, String>) -> Security {
+    Security {
+        policy: q.get("policy").cloned(),
+        signature: q.get("signature").cloned(),
+    }
 }

@@ -139,6 +139,3 @@ pub(crate) fn upload_webhooks(state: &AppState, f: &FileRecord, client: &str) ->
         event,
     }]
 }
-
-#[cfg(test)]
-mod tests;

@@ -28,13 +28,6 @@ async fn find(state: &AppState, handle: &str) -> ApiResult<FileRecord> {
         .ok_or_else(|| ApiError::no_file(handle))
 }
 
-fn security(q: &HashMap<String, String>) -> Security {
-    Security {
-        policy: q.get("policy").cloned(),
-        signature: q.get("signature").cloned(),
-    }
-}
-
 /// Reads a CDN-style security path segment, `security=p:<policy>,s:<signature>` (or the long
 /// names `policy:` and `signature:`), as filestack-python's signed URLs carry it.
 fn path_security(segment: &str) -> Option<Security> {
@@ -107,7 +100,7 @@ pub(super) async fn metadata(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
-    let sec = security(&q);
+    let sec = auth::query_security(&q);
     metadata_of(&state, &handle, &q, &sec, &headers).await
 }
 
@@ -323,7 +316,7 @@ pub(super) async fn download(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let sec = security(&q);
+    let sec = auth::query_security(&q);
     deliver(&state, method, &handle, &q, &sec, &headers).await
 }
 
@@ -448,7 +441,7 @@ pub(super) async fn delete(
     auth::authorize(
         &state,
         app,
-        &security(&q),
+        &auth::query_security(&q),
         Some(&headers),
         &Access {
             call: Some(Call::Remove),

@@ -12,7 +12,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use skiff_protocol::ErrorCode;
-use skiff_protocol::policy::{Access, Call};
 use skiff_protocol::wire::{
     CommitRequest, CompleteRequest, FileResponse, StartRequest, StartResponse, UploadRequest,
     UploadResponse,
@@ -21,8 +20,6 @@ use std::collections::BTreeMap;
 
 /// How long a part URL stays valid.
 const PART_URL_TTL_MS: i64 = 3_600_000;
-
-const UPLOAD_CALLS: &[Call] = &[Call::Pick];
 
 pub(super) async fn start(
     State(state): State<AppState>,
@@ -47,14 +44,7 @@ pub(super) async fn start(
         app,
         &req.security,
         Some(&headers),
-        &Access {
-            call: Some(Call::Store),
-            alternatives: UPLOAD_CALLS,
-            size: Some(size),
-            path: target.path.as_deref(),
-            container: Some(&target.container),
-            ..Access::default()
-        },
+        &auth::store_access(&target, Some(size), None),
     )?;
     let now = state.now_ms();
     let id = crate::ids::random_id(32);
@@ -163,14 +153,7 @@ pub(super) async fn complete(
         app,
         &req.security,
         Some(&headers),
-        &Access {
-            call: Some(Call::Store),
-            alternatives: UPLOAD_CALLS,
-            size: Some(sess.size),
-            path: sess.target.path.as_deref(),
-            container: Some(&sess.target.container),
-            ..Access::default()
-        },
+        &auth::store_access(&sess.target, Some(sess.size), None),
     )?;
     // A repeated complete (its first answer was lost) gets the same file.
     if let Some(handle) = &sess.completed {

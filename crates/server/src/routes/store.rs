@@ -19,7 +19,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use futures_util::TryStreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use skiff_protocol::policy::{Access, Call};
 use skiff_protocol::wire::{FileResponse, Security, StoreParams};
 use skiff_protocol::{ErrorCode, UploadTags};
 use std::collections::HashMap;
@@ -62,15 +61,7 @@ async fn store_bytes(
         .put(&handle, body, Expect::AtMost(limit))
         .await?;
     // The size is known only now: check it against the policy, and drop the bytes if refused.
-    let access = Access {
-        call: Some(Call::Store),
-        alternatives: &[Call::Pick],
-        size: Some(written.size),
-        path: nf.target.path.as_deref(),
-        container: Some(&nf.target.container),
-        url: nf.source_url.as_deref(),
-        ..Access::default()
-    };
+    let access = auth::store_access(&nf.target, Some(written.size), nf.source_url.as_deref());
     if let Err(e) = auth::authorize(state, nf.app, sec, Some(headers), &access) {
         let _ = state.storage().delete(&handle).await;
         return Err(e);
@@ -182,23 +173,14 @@ pub(super) async fn store(
         disable_storage_key: None,
     };
     let target = session::store_target(Some(&params), &state.config().default_container)?;
-    let sec = Security {
-        policy: q.get("policy").cloned(),
-        signature: q.get("signature").cloned(),
-    };
+    let sec = auth::query_security(&q);
     // Refuse early what the policy refuses whatever the size.
     auth::authorize(
         &state,
         app,
         &sec,
         Some(&headers),
-        &Access {
-            call: Some(Call::Store),
-            alternatives: &[Call::Pick],
-            path: target.path.as_deref(),
-            container: Some(&target.container),
-            ..Access::default()
-        },
+        &auth::store_access(&target, None, None),
     )?;
     let tags = tags_from_query(&q)?;
     let b64 = q.get("base64decode").is_some_and(|v| v == "true");
@@ -395,14 +377,7 @@ pub(super) async fn process(
         app,
         &sec,
         Some(&headers),
-        &Access {
-            call: Some(Call::Store),
-            alternatives: &[Call::Pick],
-            url: Some(&url),
-            path: target.path.as_deref(),
-            container: Some(&target.container),
-            ..Access::default()
-        },
+        &auth::store_access(&target, None, Some(&url)),
     )?;
     let fetched = state
         .fetcher()
