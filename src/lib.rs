@@ -8,7 +8,9 @@
 //! assert_eq!(skiff::md5_base64(b""), "1B2M2Y8AsgTpgAmY7PhCfg==");
 //! ```
 
+mod js_api;
 pub mod model;
+mod upload;
 mod web;
 
 pub use skiff_protocol as protocol;

@@ -1,3 +1,6 @@
-//! Pure model code of the browser module (no browser APIs): what the JS API reads from apps.
+//! Pure model code of the browser module (no browser APIs): what the JS API reads from apps, and
+//! how results look to them. Tested natively.
 
+pub mod client_options;
+pub mod file_name;
 pub mod options;

@@ -1,18 +1,159 @@
 // Types of skiff-picker's entry module (copied to dist/index.d.ts by scripts/build-wasm.sh).
 // Keep in sync with www/index.js.
 
-/** Where the WebAssembly module can come from (what `WebAssembly.instantiateStreaming` or
- * `WebAssembly.instantiate` accept, or a URL to fetch). */
+/** Where the WebAssembly module can come from. */
 export type InitSource = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
-/**
- * Loads and instantiates the WebAssembly module now instead of on first use. Optional.
- * `source` overrides where the .wasm comes from; it is ignored once loading has started.
- */
-export function init(source?: InitSource | Promise<InitSource>): Promise<void>;
+/** Loads the WebAssembly module now instead of on first use. Optional. */
+export function loadWasm(source?: InitSource | Promise<InitSource>): Promise<void>;
 
-/** Base64 of the raw MD5 digest of `data` (the protocol's part checksum, `Content-MD5` form). */
+/** Base64 of the raw MD5 digest of `data` (the protocol's part checksum). */
 export function md5_base64(data: ArrayBuffer | ArrayBufferView): Promise<string>;
 
-/** Version of the loaded WebAssembly module (the package version it was built for). */
+/** Version of the WebAssembly module. */
 export function version(): Promise<string>;
+
+/** Where each API lives (filestack-js's `config.urls` keys). */
+export interface Urls {
+  uploadApiUrl?: string;
+  fileApiUrl?: string;
+  processUrl?: string;
+  cdnUrl?: string;
+  cloudApiUrl?: string;
+  pickerUrl?: string;
+}
+
+/** Policy and signature for apps with a secret. */
+export interface Security {
+  policy: string;
+  signature: string;
+}
+
+export interface ClientOptions {
+  /** Points every API at one self-hosted skiff-server, e.g. `https://uploads.example.com`. */
+  baseUrl?: string;
+  /** Sets the APIs one by one; wins over `baseUrl`. Default: Filestack's hosted APIs. */
+  urls?: Urls;
+  /** Security sent with every call that needs it. */
+  security?: Security;
+  /** filestack-js's custom domain: replaces `filestackapi.com` / `filestackcontent.com`. */
+  cname?: string;
+  /** Accepted for compatibility; no effect. */
+  sessionCache?: boolean;
+  /** Accepted for compatibility; no effect. */
+  forceSentryInit?: boolean;
+}
+
+export interface ProgressEvent {
+  /** Percent of all files, 0–100 (never decreases). */
+  totalPercent: number;
+  /** Bytes of all files sent (never decreases). */
+  totalBytes: number;
+  /** Size of all files. */
+  totalSize: number;
+  /** Recent speed, bytes per second. */
+  speed: number;
+  /** Estimated time left, ms (null until the speed is known). */
+  eta: number | null;
+  /** Per file, by name. */
+  files: { [filename: string]: { totalPercent: number; totalBytes: number } };
+}
+
+export interface RetryEvent {
+  filename: string;
+  /** Which request failed, e.g. `PUT of part 3 at offset 4194304`. */
+  request: string;
+  /** Failures of that request so far. */
+  attempt: number;
+  /** Wait before the next try, ms. */
+  delay: number;
+  /** What went wrong. */
+  reason: string;
+  /** Chunk size of the next try (intelligent uploads), bytes. */
+  chunkSize: number | null;
+}
+
+export interface UploadOptions {
+  /** Regular part size, bytes (≥ 5 MiB; default 6 MiB). */
+  partSize?: number;
+  /** Parts in flight at once (1–20; default 3). */
+  concurrency?: number;
+  /** Intelligent ingestion: adaptive chunks (true), or regular with a switch on the first failed part ('fallback'). */
+  intelligent?: boolean | 'fallback';
+  /** First chunk size of intelligent uploads, bytes (≥ 32 KiB; default 8 MiB). */
+  intelligentChunkSize?: number;
+  /** How long a chunk should take: faster chunks grow, slower ones shrink (ms; default 8000). */
+  chunkTargetTime?: number;
+  /** Retries of one request (0–20; default 10). */
+  retry?: number;
+  /** Backoff base (default 2: 1 s, 2 s, 4 s, …). */
+  retryFactor?: number;
+  /** Longest backoff, ms (default 15000). */
+  retryMaxTime?: number;
+  /** Timeout of one request, ms (default 120000). */
+  timeout?: number;
+  /** Called at the start and at most every `progressInterval` ms. */
+  onProgress?: (event: ProgressEvent) => void;
+  /** Default 1000 ms. */
+  progressInterval?: number;
+  /** Called on every retry (filestack-js accepts but never calls it). */
+  onRetry?: (event: RetryEvent) => void;
+  /** Upload tags: at most 10, keys ≤ 128 and values ≤ 256 characters. */
+  tags?: { [key: string]: string };
+  /** Do not send MD5 checksums. */
+  disableIntegrityCheck?: boolean;
+}
+
+export interface StoreOptions {
+  filename?: string;
+  mimetype?: string;
+  altText?: string;
+  location?: 's3' | 'S3' | 'gcs' | 'azure' | 'rackspace' | 'dropbox';
+  path?: string;
+  container?: string;
+  region?: string;
+  access?: 'public' | 'private';
+  workflows?: (string | { id: string })[];
+  base64decode?: boolean;
+  disableStorageKey?: boolean;
+  sanitizer?: boolean | { exclude?: string[]; replacement?: string };
+}
+
+/** A stored file. */
+export interface UploadResult {
+  handle: string;
+  url: string;
+  filename: string;
+  size: number;
+  mimetype: string;
+  status: 'Stored' | 'InTransit';
+  key: string | null;
+  container: string | null;
+  uploadTags: { [key: string]: string };
+}
+
+/** A file of a multiupload that failed. */
+export interface FailedUpload {
+  status: 'Failed';
+  filename: string;
+  error: string;
+  code: string | null;
+}
+
+/** Filled in by `upload` so the app can control it. */
+export interface UploadToken {
+  pause?: () => void;
+  resume?: () => void;
+  cancel?: () => void;
+}
+
+export interface Client {
+  upload(file: Blob, uploadOptions?: UploadOptions, storeOptions?: StoreOptions, token?: UploadToken, security?: Security): Promise<UploadResult>;
+  multiupload(files: Iterable<Blob>, uploadOptions?: UploadOptions, storeOptions?: StoreOptions, token?: UploadToken, security?: Security): Promise<(UploadResult | FailedUpload)[]>;
+  storeURL(url: string, storeOptions?: StoreOptions, token?: UploadToken, security?: Security, uploadTags?: { [key: string]: string }): Promise<UploadResult & { type: string }>;
+  metadata(handle: string, options?: { [field: string]: boolean }, security?: Security): Promise<{ handle: string; [field: string]: unknown }>;
+  remove(handle: string, security?: Security): Promise<unknown>;
+}
+
+/** A client of one app; nothing loads until its first call. Throws on a bad option. */
+export function init(apikey: string, clientOptions?: ClientOptions): Client;

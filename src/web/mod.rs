@@ -3,6 +3,10 @@
 //! crate still builds and tests natively. Plain Rust functions here are unit-tested on the host;
 //! `tests/wasm/main.rs` checks them again inside a browser.
 
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod clock;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod http;
 mod md5;
 mod version;
 

@@ -16,10 +16,12 @@
 pub mod error;
 mod lenient;
 pub mod limits;
+#[cfg(feature = "policy")]
 pub mod policy;
 pub mod tags;
 pub mod wire;
 
 pub use error::ErrorCode;
+#[cfg(feature = "policy")]
 pub use policy::{Call, Policy, PolicyError};
 pub use tags::{TagError, UploadTags};

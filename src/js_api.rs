@@ -1,0 +1,335 @@
+//! What JavaScript sees: `Client` (made by the entry's `init(apikey, clientOptions)`) and the
+//! `UploadTask` handle of each upload. Only opaque handles and plain data cross; every request an
+//! upload starts is aborted when it is cancelled.
+
+#![cfg(target_arch = "wasm32")]
+
+use crate::model::client_options::{ClientOptions, Security, client_options};
+use crate::model::{file_name, options};
+use crate::upload::driver::{self, Callbacks, Command, Msg};
+use crate::web::{clock, http};
+use js_sys::{Array, Function, Promise};
+use serde_json::{Value, json};
+use skiff_engine::{Engine, FileResult, FileSpec, Outcome};
+use std::collections::HashMap;
+use wasm_bindgen::prelude::*;
+use web_sys::Blob;
+
+fn from_js(v: &JsValue, what: &str) -> Result<Value, JsError> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(Value::Null);
+    }
+    serde_wasm_bindgen::from_value(v.clone())
+        .map_err(|e| JsError::new(&format!("Invalid {what}: {e}")))
+}
+
+fn to_js(v: &Value) -> JsValue {
+    use serde::Serialize;
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
+}
+
+fn result_json(r: &FileResult) -> Value {
+    json!({
+        "handle": r.handle, "url": r.url, "filename": r.filename, "size": r.size, "mimetype": r.mimetype,
+        "status": r.status, "key": r.key, "container": r.container, "uploadTags": r.upload_tags,
+    })
+}
+
+/// A client of one app, like filestack-js's.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Client {
+    opts: ClientOptions,
+}
+
+/// One running upload (one or several files): pause, resume, cancel, and its result.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct UploadTask {
+    tx: futures_channel::mpsc::UnboundedSender<Msg>,
+    done: Promise,
+}
+
+#[wasm_bindgen]
+impl UploadTask {
+    /// Pauses every file of the task (requests in flight are aborted; sent parts are kept).
+    pub fn pause(&self) {
+        let _ = self.tx.unbounded_send(Msg::Command(Command::Pause));
+    }
+
+    /// Resumes where the task stopped.
+    pub fn resume(&self) {
+        let _ = self.tx.unbounded_send(Msg::Command(Command::Resume));
+    }
+
+    /// Cancels every file of the task.
+    pub fn cancel(&self) {
+        let _ = self.tx.unbounded_send(Msg::Command(Command::Cancel));
+    }
+
+    /// Resolves, once every file has ended, to one entry per file: the stored file, or
+    /// `{status: "Failed", filename, error}` with the reason.
+    pub fn done(&self) -> Promise {
+        self.done.clone()
+    }
+}
+
+fn security_of(
+    v: &JsValue,
+    default: &Option<Security>,
+) -> Result<Option<(String, String)>, JsError> {
+    let value = from_js(v, "security")?;
+    if value.is_null() {
+        return Ok(default.clone().map(|s| (s.policy, s.signature)));
+    }
+    let s: Security = serde_json::from_value(value).map_err(|_| {
+        JsError::new("Invalid security: both `policy` and `signature` (strings) are required")
+    })?;
+    Ok(Some((s.policy, s.signature)))
+}
+
+async fn json_call(method: &str, url: &str, body: Option<Value>) -> Result<Value, JsValue> {
+    let headers = if body.is_some() {
+        vec![("Content-Type".to_owned(), "application/json".to_owned())]
+    } else {
+        Vec::new()
+    };
+    let body = body.map(|b| JsValue::from_str(&b.to_string()));
+    let outcome = http::send(method, url, &headers, body.as_ref(), None)
+        .await
+        .map_err(|e| js_sys::Error::new(&format!("{method} {url} failed: {e}")))?;
+    let Outcome::Response { status, body, .. } = outcome else {
+        return Err(js_sys::Error::new("no answer").into());
+    };
+    let parsed: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    if !(200..300).contains(&status) {
+        let code = parsed["error"]["code"]
+            .as_str()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default();
+        let msg = parsed["error"]["message"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| body.chars().take(200).collect());
+        return Err(js_sys::Error::new(&format!(
+            "{method} {url} failed with HTTP {status}{code}: {msg}"
+        ))
+        .into());
+    }
+    Ok(parsed)
+}
+
+fn query(pairs: &[(&str, String)]) -> String {
+    let mut out = String::new();
+    for (k, v) in pairs {
+        out.push(if out.is_empty() { '?' } else { '&' });
+        out.push_str(k);
+        out.push('=');
+        out.push_str(
+            &js_sys::encode_uri_component(v)
+                .as_string()
+                .unwrap_or_default(),
+        );
+    }
+    out
+}
+
+#[wasm_bindgen]
+impl Client {
+    /// Reads the client options; an Error names a bad one.
+    #[wasm_bindgen(constructor)]
+    pub fn new(apikey: &str, options: JsValue) -> Result<Client, JsError> {
+        let opts = client_options(apikey, from_js(&options, "client options")?)
+            .map_err(|e| JsError::new(&e.0))?;
+        Ok(Client { opts })
+    }
+
+    /// Starts uploading `files` (Blobs or Files) with filestack-js's upload and store options.
+    pub fn upload(
+        &self,
+        files: Array,
+        upload_options: JsValue,
+        store_options: JsValue,
+        on_progress: Option<Function>,
+        on_retry: Option<Function>,
+        security: JsValue,
+    ) -> Result<UploadTask, JsError> {
+        let up = options::upload_options(from_js(&upload_options, "upload options")?)
+            .map_err(|e| JsError::new(&e.0))?;
+        let store = options::store_options(from_js(&store_options, "store options")?)
+            .map_err(|e| JsError::new(&e.0))?;
+        let security = security_of(&security, &self.opts.security)?;
+        let mut engine = Engine::new(up.engine.clone(), js_sys::Math::random().to_bits());
+        let now = clock::now_ms();
+        let mut blobs = HashMap::new();
+        let mut names = HashMap::new();
+        for (i, f) in files.iter().enumerate() {
+            let blob: Blob = f.dyn_into().map_err(|_| {
+                JsError::new(&format!(
+                    "Invalid file at position {i}: expected a File or Blob"
+                ))
+            })?;
+            let (name, browser_type) = match blob.dyn_ref::<web_sys::File>() {
+                Some(file) => (file.name(), file.type_()),
+                None => (String::new(), blob.type_()),
+            };
+            let filename = store
+                .filename
+                .clone()
+                .unwrap_or_else(|| file_name::sanitize(&name));
+            let mimetype = store
+                .mimetype
+                .clone()
+                .unwrap_or_else(|| file_name::mimetype(&browser_type));
+            let mut spec = FileSpec::new(
+                &self.opts.urls.upload_api,
+                &self.opts.apikey,
+                &filename,
+                &mimetype,
+                blob.size() as u64,
+            );
+            spec.store = store.store.clone();
+            spec.tags = up.tags.clone();
+            spec.security = security.clone();
+            spec.alt = store.alt.clone();
+            let id = engine.add_file(spec, now);
+            names.insert(id, filename);
+            blobs.insert(id, blob);
+        }
+        let order: Vec<_> = {
+            let mut ids: Vec<_> = blobs.keys().copied().collect();
+            ids.sort();
+            ids
+        };
+        let cb = Callbacks {
+            on_progress,
+            on_retry,
+            progress_interval_ms: up.progress_interval_ms,
+        };
+        let (tx, rx) = futures_channel::mpsc::unbounded();
+        let driver_tx = tx.clone();
+        let done = wasm_bindgen_futures::future_to_promise(async move {
+            let results = driver::drive(engine, blobs, names.clone(), driver_tx, rx, cb).await;
+            let out: Vec<Value> = order
+                .iter()
+                .map(|id| match results.get(id) {
+                    Some(Ok(r)) => result_json(r),
+                    Some(Err(e)) => json!({ "status": "Failed", "filename": names.get(id), "error": e.message, "code": e.code }),
+                    None => json!({ "status": "Failed", "filename": names.get(id), "error": "the upload stopped" }),
+                })
+                .collect();
+            Ok(to_js(&Value::Array(out)))
+        });
+        Ok(UploadTask { tx, done })
+    }
+
+    /// Stores a file from a URL through `/process` (filestack-js's `storeURL`).
+    #[wasm_bindgen(js_name = storeUrl)]
+    pub fn store_url(
+        &self,
+        url: String,
+        store_options: JsValue,
+        upload_tags: JsValue,
+        security: JsValue,
+    ) -> Result<Promise, JsError> {
+        let store = options::store_options(from_js(&store_options, "store options")?)
+            .map_err(|e| JsError::new(&e.0))?;
+        let tags: Option<skiff_protocol::UploadTags> = match from_js(&upload_tags, "upload tags")? {
+            Value::Null => None,
+            v => Some(
+                serde_json::from_value(v)
+                    .map_err(|e| JsError::new(&format!("Invalid upload tags: {e}")))?,
+            ),
+        };
+        if let Some(t) = &tags {
+            t.validate()
+                .map_err(|e| JsError::new(&format!("Invalid upload tags: {e}")))?;
+        }
+        let security = security_of(&security, &self.opts.security)?;
+        let mut params = store.store.clone();
+        if let Some(f) = &store.filename {
+            params["filename"] = json!(f);
+        }
+        let mut tasks = vec![json!({ "name": "store", "params": params })];
+        if let Some((p, s)) = security {
+            tasks.push(json!({ "name": "security", "params": { "policy": p, "signature": s } }));
+        }
+        let mut body = json!({ "apikey": self.opts.apikey, "sources": [url], "tasks": tasks });
+        if let Some(t) = tags {
+            body["upload_tags"] = serde_json::to_value(&t).unwrap_or(Value::Null);
+        }
+        let endpoint = format!("{}/process", self.opts.urls.process);
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let mut r = json_call("POST", &endpoint, Some(body)).await?;
+            if r.get("handle").is_none() {
+                return Err(js_sys::Error::new("the /process answer has no handle").into());
+            }
+            r["uploadTags"] = r.get("upload_tags").cloned().unwrap_or(json!({}));
+            if let Some(obj) = r.as_object_mut() {
+                obj.remove("upload_tags");
+                let t = obj.get("type").cloned();
+                obj.entry("mimetype").or_insert(t.unwrap_or(Value::Null));
+            }
+            Ok(to_js(&r))
+        }))
+    }
+
+    /// A file's metadata (filestack-js's `metadata(handle, options, security)`).
+    pub fn metadata(
+        &self,
+        handle: String,
+        options: JsValue,
+        security: JsValue,
+    ) -> Result<Promise, JsError> {
+        let flags = from_js(&options, "metadata options")?;
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        let mut owned: Vec<(String, String)> = Vec::new();
+        if let Value::Object(m) = flags {
+            for (k, v) in m {
+                let b = v.as_bool().ok_or_else(|| {
+                    JsError::new(&format!(
+                        "Invalid metadata option `{k}`: must be true or false"
+                    ))
+                })?;
+                owned.push((k, b.to_string()));
+            }
+        }
+        for (k, v) in &owned {
+            pairs.push((k.as_str(), v.clone()));
+        }
+        if let Some((p, s)) = security_of(&security, &self.opts.security)? {
+            pairs.push(("policy", p));
+            pairs.push(("signature", s));
+        }
+        let url = format!(
+            "{}/{}/metadata{}",
+            self.opts.urls.file_api,
+            js_sys::encode_uri_component(&handle),
+            query(&pairs)
+        );
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let mut r = json_call("GET", &url, None).await?;
+            r["handle"] = json!(handle);
+            Ok(to_js(&r))
+        }))
+    }
+
+    /// Deletes a file (`DELETE {fileApiUrl}/{handle}?key=`).
+    pub fn remove(&self, handle: String, security: JsValue) -> Result<Promise, JsError> {
+        let mut pairs = vec![("key", self.opts.apikey.clone())];
+        if let Some((p, s)) = security_of(&security, &self.opts.security)? {
+            pairs.push(("policy", p));
+            pairs.push(("signature", s));
+        }
+        let url = format!(
+            "{}/{}{}",
+            self.opts.urls.file_api,
+            js_sys::encode_uri_component(&handle),
+            query(&pairs)
+        );
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            Ok(to_js(&json_call("DELETE", &url, None).await?))
+        }))
+    }
+}

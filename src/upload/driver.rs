@@ -1,0 +1,225 @@
+//! Drives the sans-IO engine in the browser: performs each request with `fetch` (each with its
+//! own `AbortController`), aborts what the engine gives up on, wakes it at its deadline, applies
+//! pause/resume/cancel, and turns its events into the app's callbacks.
+
+use crate::web::{clock, http};
+use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender};
+use futures_util::StreamExt;
+use js_sys::Function;
+use skiff_engine::{
+    Engine, Event, FileId, FileResult, Outcome, Output, ProgressInfo, RequestId, UploadError,
+};
+use std::collections::{BTreeMap, HashMap};
+use wasm_bindgen::JsValue;
+use web_sys::{AbortController, Blob};
+
+/// What wakes the driver.
+#[derive(Debug)]
+pub(crate) enum Msg {
+    /// A request ended.
+    Done(RequestId, Outcome),
+    /// The app paused, resumed or cancelled.
+    Command(Command),
+    /// A deadline passed.
+    Wake,
+}
+
+/// The app's commands, for every file of the task.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Command {
+    Pause,
+    Resume,
+    Cancel,
+}
+
+/// The app's callbacks.
+#[derive(Debug, Default)]
+pub(crate) struct Callbacks {
+    pub(crate) on_progress: Option<Function>,
+    pub(crate) on_retry: Option<Function>,
+    pub(crate) progress_interval_ms: u64,
+}
+
+/// How one file ended.
+pub(crate) type FileOutcome = Result<FileResult, UploadError>;
+
+fn to_js(v: &serde_json::Value) -> JsValue {
+    use serde::Serialize;
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
+}
+
+/// Calls an app callback; an exception in it is reported on the console, never fatal.
+fn call(f: &Function, arg: &serde_json::Value) {
+    if let Err(e) = f.call1(&JsValue::NULL, &to_js(arg)) {
+        web_sys_console_error(&e);
+    }
+}
+
+fn web_sys_console_error(e: &JsValue) {
+    let console = js_sys::Reflect::get(&js_sys::global(), &"console".into()).ok();
+    if let Some(c) = console {
+        if let Ok(f) = js_sys::Reflect::get(&c, &"error".into()) {
+            if let Some(f) = wasm_bindgen::JsCast::dyn_ref::<Function>(&f) {
+                let _ = f.call2(&c, &"skiff: a callback threw:".into(), e);
+            }
+        }
+    }
+}
+
+/// Progress in filestack-js's shape, plus Skiff's speed and ETA.
+fn progress_json(
+    latest: &BTreeMap<FileId, ProgressInfo>,
+    names: &HashMap<FileId, String>,
+) -> serde_json::Value {
+    let last = latest.values().last();
+    let mut files = serde_json::Map::new();
+    for (id, p) in latest {
+        let key = names.get(id).cloned().unwrap_or_else(|| id.0.to_string());
+        files.insert(key, serde_json::json!({ "totalPercent": p.file_percent.floor(), "totalBytes": p.file_bytes }));
+    }
+    serde_json::json!({
+        "totalPercent": last.map_or(0.0, |p| p.total_percent.floor()),
+        "totalBytes": last.map_or(0, |p| p.total_bytes),
+        "totalSize": last.map_or(0, |p| p.total_size),
+        "speed": last.map_or(0.0, |p| p.speed_bps.round()),
+        "eta": last.and_then(|p| p.eta_ms),
+        "files": files,
+    })
+}
+
+/// Runs `engine` until every file in `blobs` has ended; returns how each ended.
+pub(crate) async fn drive(
+    mut engine: Engine,
+    blobs: HashMap<FileId, Blob>,
+    names: HashMap<FileId, String>,
+    tx: UnboundedSender<Msg>,
+    mut rx: UnboundedReceiver<Msg>,
+    cb: Callbacks,
+) -> BTreeMap<FileId, FileOutcome> {
+    let mut controllers: HashMap<RequestId, AbortController> = HashMap::new();
+    let mut results: BTreeMap<FileId, FileOutcome> = BTreeMap::new();
+    let mut latest: BTreeMap<FileId, ProgressInfo> = BTreeMap::new();
+    let mut progress_due = false;
+    let mut last_progress: Option<u64> = None;
+    let mut timer_at: Option<u64> = None;
+    if let Some(f) = &cb.on_progress {
+        call(f, &progress_json(&latest, &names)); // once at the start, as filestack-js does
+    }
+    loop {
+        while let Some(out) = engine.poll() {
+            match out {
+                Output::Send(req) => {
+                    let Ok(ctrl) = AbortController::new() else {
+                        continue;
+                    };
+                    let signal = ctrl.signal();
+                    controllers.insert(req.id, ctrl);
+                    let blob = blobs[&req.file].clone();
+                    let tx = tx.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let outcome = http::perform(&req, &blob, &signal).await;
+                        let _ = tx.unbounded_send(Msg::Done(req.id, outcome));
+                    });
+                }
+                Output::Abort(id) => {
+                    if let Some(c) = controllers.remove(&id) {
+                        c.abort();
+                    }
+                }
+                Output::Event(e) => match e {
+                    Event::Progress(p) => {
+                        latest.insert(p.file, p);
+                        progress_due = true;
+                    }
+                    Event::Retrying {
+                        file,
+                        request,
+                        attempt,
+                        delay_ms,
+                        reason,
+                        chunk_size,
+                    } => {
+                        if let Some(f) = &cb.on_retry {
+                            call(
+                                f,
+                                &serde_json::json!({
+                                    "filename": names.get(&file), "request": request.to_string(), "attempt": attempt,
+                                    "delay": delay_ms, "reason": reason, "chunkSize": chunk_size,
+                                }),
+                            );
+                        }
+                    }
+                    Event::FileDone { file, result } => {
+                        results.insert(file, Ok(result));
+                    }
+                    Event::FileFailed { file, error } => {
+                        results.insert(file, Err(error));
+                    }
+                    Event::Cancelled { file } => {
+                        let error = UploadError {
+                            request: None,
+                            status: None,
+                            code: Some("cancelled".into()),
+                            message: "the upload was cancelled".into(),
+                        };
+                        results.insert(file, Err(error));
+                    }
+                    _ => {}
+                },
+            }
+        }
+        let now = clock::now_ms();
+        let interval = cb.progress_interval_ms.max(1);
+        let finished = blobs.keys().all(|id| results.contains_key(id));
+        if progress_due && (finished || last_progress.is_none_or(|t| now >= t + interval)) {
+            if let Some(f) = &cb.on_progress {
+                call(f, &progress_json(&latest, &names));
+            }
+            progress_due = false;
+            last_progress = Some(now);
+        }
+        if finished {
+            return results;
+        }
+        // One timer for the earliest of the engine's deadline and the next progress call.
+        let mut wake = engine.deadline();
+        if progress_due {
+            let at = last_progress.map_or(now, |t| t + interval);
+            wake = Some(wake.map_or(at, |w| w.min(at)));
+        }
+        if let Some(at) = wake {
+            if timer_at.is_none_or(|t| at < t || t <= now) {
+                timer_at = Some(at);
+                let tx = tx.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    clock::sleep(at.saturating_sub(clock::now_ms())).await;
+                    let _ = tx.unbounded_send(Msg::Wake);
+                });
+            }
+        }
+        let Some(msg) = rx.next().await else {
+            return results;
+        };
+        let now = clock::now_ms();
+        match msg {
+            Msg::Done(id, outcome) => {
+                controllers.remove(&id);
+                engine.handle(id, outcome, now);
+            }
+            Msg::Wake => {
+                timer_at = None;
+                engine.tick(now);
+            }
+            Msg::Command(c) => {
+                for id in blobs.keys() {
+                    match c {
+                        Command::Pause => engine.pause(*id, now),
+                        Command::Resume => engine.resume(*id, now),
+                        Command::Cancel => engine.cancel(*id, now),
+                    }
+                }
+            }
+        }
+    }
+}

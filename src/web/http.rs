@@ -1,0 +1,113 @@
+//! Performs one engine request with `fetch`: JSON calls (adding the MD5 of a file slice when the
+//! engine asks for it) and PUTs of `Blob.slice` ranges, each with its own `AbortController`.
+
+use crate::web::md5_base64;
+use js_sys::{Function, Promise, Reflect, Uint8Array};
+use skiff_engine::{Body, Outcome, Request};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Blob, Headers, RequestInit, Response};
+
+fn describe(e: &JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        return String::from(err.message());
+    }
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// The bytes `start..end` of `file`, copied into wasm memory (only to hash them).
+pub(crate) async fn read_slice(file: &Blob, start: u64, end: u64) -> Result<Vec<u8>, String> {
+    let slice = file
+        .slice_with_f64_and_f64(start as f64, end as f64)
+        .map_err(|e| describe(&e))?;
+    let buf = JsFuture::from(slice.array_buffer())
+        .await
+        .map_err(|e| format!("reading the file failed: {}", describe(&e)))?;
+    Ok(Uint8Array::new(&buf).to_vec())
+}
+
+/// `fetch` of the global scope (window or worker).
+fn fetch(url: &str, init: &RequestInit) -> Result<Promise, String> {
+    let global = js_sys::global();
+    let f: Function = Reflect::get(&global, &"fetch".into())
+        .map_err(|e| describe(&e))?
+        .dyn_into()
+        .map_err(|_| "fetch is not available".to_owned())?;
+    let p = f
+        .call2(&global, &url.into(), init)
+        .map_err(|e| describe(&e))?;
+    p.dyn_into::<Promise>()
+        .map_err(|_| "fetch did not return a promise".to_owned())
+}
+
+/// Sends `req` and waits for its outcome. A failure to read the file is reported as a network
+/// error (it is retried like one).
+pub(crate) async fn perform(req: &Request, file: &Blob, signal: &AbortSignal) -> Outcome {
+    match attempt(req, file, signal).await {
+        Ok(outcome) => outcome,
+        Err(why) => Outcome::Network(why),
+    }
+}
+
+async fn attempt(req: &Request, file: &Blob, signal: &AbortSignal) -> Result<Outcome, String> {
+    let body: JsValue = match &req.body {
+        Body::Json { value, md5_of } => {
+            let mut value = value.clone();
+            if let Some((start, end)) = md5_of {
+                let bytes = read_slice(file, *start, *end).await?;
+                value["md5"] = serde_json::Value::String(md5_base64(&bytes));
+            }
+            JsValue::from_str(&value.to_string())
+        }
+        // The browser streams the slice from the file; it never enters wasm memory.
+        Body::Slice { start, end } => file
+            .slice_with_f64_and_f64(*start as f64, *end as f64)
+            .map_err(|e| describe(&e))?
+            .into(),
+    };
+    send(
+        req.method,
+        &req.url,
+        &req.headers,
+        Some(&body),
+        Some(signal),
+    )
+    .await
+}
+
+/// One HTTP exchange: status, body text and `ETag`, or why there was no answer.
+pub(crate) async fn send(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<&JsValue>,
+    signal: Option<&AbortSignal>,
+) -> Result<Outcome, String> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_signal(signal);
+    let h = Headers::new().map_err(|e| describe(&e))?;
+    for (k, v) in headers {
+        h.set(k, v)
+            .map_err(|e| format!("header {k}: {}", describe(&e)))?;
+    }
+    init.set_headers(&h);
+    if let Some(b) = body {
+        init.set_body(b);
+    }
+    let resp = JsFuture::from(fetch(url, &init)?)
+        .await
+        .map_err(|e| describe(&e))?;
+    let resp: Response = resp
+        .dyn_into()
+        .map_err(|_| "fetch answered something that is not a Response".to_owned())?;
+    let etag = resp.headers().get("etag").ok().flatten();
+    let text = JsFuture::from(resp.text().map_err(|e| describe(&e))?)
+        .await
+        .map_err(|e| describe(&e))?;
+    Ok(Outcome::Response {
+        status: resp.status(),
+        body: text.as_string().unwrap_or_default(),
+        etag,
+    })
+}
