@@ -8,6 +8,9 @@
 //! assert_eq!(skiff::md5_base64(b""), "1B2M2Y8AsgTpgAmY7PhCfg==");
 //! ```
 
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 mod js_api;
 pub mod model;
 mod upload;

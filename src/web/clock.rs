@@ -36,3 +36,17 @@ pub(crate) async fn sleep(ms: u64) {
     });
     let _ = JsFuture::from(promise).await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    async fn sleep_waits_on_a_monotonic_clock() {
+        let t0 = now_ms();
+        sleep(30).await;
+        let t1 = now_ms();
+        assert!(t1 >= t0 + 25, "{t0} → {t1}");
+    }
+}

@@ -111,3 +111,57 @@ pub(crate) async fn send(
         etag,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn blob(bytes: &[u8]) -> Blob {
+        let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
+        Blob::new_with_u8_array_sequence(&parts).unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    async fn slices_are_read_exactly() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
+        let b = blob(&data);
+        assert_eq!(
+            read_slice(&b, 1000, 70_000).await.unwrap(),
+            &data[1000..70_000]
+        );
+        assert_eq!(
+            read_slice(&b, 99_999, 100_000).await.unwrap(),
+            &data[99_999..]
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn send_reports_status_body_and_network_errors() {
+        let ok = send("GET", "data:text/plain,hello%20skiff", &[], None, None)
+            .await
+            .unwrap();
+        assert!(
+            matches!(ok, Outcome::Response { status: 200, ref body, .. } if body == "hello skiff"),
+            "{ok:?}"
+        );
+        // Nothing listens on port 9 of loopback: fetch rejects, which is a network error.
+        let err = send(
+            "POST",
+            "http://127.0.0.1:9/x",
+            &[],
+            Some(&JsValue::from_str("{}")),
+            None,
+        )
+        .await;
+        assert!(err.is_err(), "{err:?}");
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_aborted_request_stops() {
+        let ctrl = web_sys::AbortController::new().unwrap();
+        ctrl.abort();
+        let r = send("GET", "data:text/plain,x", &[], None, Some(&ctrl.signal())).await;
+        assert!(r.is_err(), "{r:?}");
+    }
+}
