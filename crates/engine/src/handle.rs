@@ -301,6 +301,10 @@ impl Engine {
                 Ok(())
             }
             (_, Verdict::Retry { reason, status }) => {
+                // A regular PUT still in flight when a fallback switch happened comes back as chunks.
+                if t.flow == Flow::Intelligent {
+                    p.chunked = true;
+                }
                 let chunk = p.chunked.then(|| ctx.chunks.size());
                 retry_part(ctx, file, p, kind, &reason, status, chunk)
             }

@@ -218,3 +218,27 @@ fn fallback_without_server_support_stays_regular() {
         "6 MiB regular parts, one re-sent"
     );
 }
+
+#[test]
+fn fallback_parts_in_flight_at_the_switch_come_back_as_chunks() {
+    let mut sim = Sim::new(Options {
+        mode: Mode::Fallback,
+        concurrency: 2,
+        ..Options::default()
+    });
+    // Both first PUTs (parts 1 and 2, in flight together) fail once.
+    let mut failed = std::collections::HashSet::new();
+    sim.script(move |req, _| match req.kind {
+        RequestKind::Put { part, offset: 0 } if part <= 2 && failed.insert(part) => Action::Network,
+        _ => Action::Serve,
+    });
+    let f = sim.add(16 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert!(sim.kinds().contains(&RequestKind::Commit { part: 1 }));
+    assert!(sim.kinds().contains(&RequestKind::Commit { part: 2 }));
+    assert!(
+        sim.body_of(RequestKind::Complete).get("parts").is_none(),
+        "no part went the regular way"
+    );
+}
