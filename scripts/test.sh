@@ -37,7 +37,7 @@ suite "dist/ entry in Chromium" node --test tests/wasm/
 suite "release build" cargo build --locked --release --quiet -p skiff-server
 export SKIFF_SERVER_BIN="$PWD/target/release/skiff-server"
 suite "filestack-python 4.0.0 peer (TLS)" bash tests/peers/python/run.sh -q
-suite "filestack-js 4.3.8 in Chromium" node --test tests/e2e/
+suite "end to end in Chromium: Skiff client and filestack-js 4.3.8" node --test tests/e2e/
 
 echo
 if [ "$failed" -gt 0 ]; then

@@ -4,7 +4,7 @@
 
 use crate::types::Millis;
 
-/// Chunk sizes stay powers-of-two steps between `min` and `max`.
+/// Chunk sizes stay between `min` and `max`; a failure halves the failed chunk's length.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChunkController {
     size: u64,

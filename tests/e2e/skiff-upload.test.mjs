@@ -1,0 +1,531 @@
+// End-to-end: Skiff's own browser module (dist/index.js, Rust → WebAssembly) in headless Chromium
+// uploads to skiff-server with `init(apikey, {baseUrl}).upload(...)`. The page and dist/ come from
+// their own origin, so every API call is a real cross-origin request.
+//
+//   1. real files (1 B, 5 MiB + 1, 64 MiB) uploaded regular and intelligent, with tags: stored
+//      bytes, echoed uploadTags, monotonic progress ending at the size;
+//   2. option and validation errors (init, partSize, tags — refused before any request —, a
+//      server refusal naming /multipart/start and its code);
+//   3. pause / resume / cancel through the token on a 34 MiB upload (behind a throttling proxy);
+//   4. intelligent ingestion through a fault-injecting proxy (≈2 MB/s, every TCP connection cut
+//      1.5 s after it opened): the upload completes by shrinking its chunks.
+//
+// Run: node --test tests/e2e/skiff-upload.test.mjs   (or node --test tests/e2e/)
+// Needs /usr/bin/chromium (or CHROMIUM_BIN), dist/ (built with scripts/build-wasm.sh when missing)
+// and the server binary ($SKIFF_SERVER_BIN or target/release/skiff-server, built on demand).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { startServer } from './support/server.mjs';
+import { launchBrowser, openPage } from './support/browser.mjs';
+import { ensureDist, startSkiffSite } from './support/skiff-site.mjs';
+import { startProxy } from './support/proxy.mjs';
+
+// Servers log every request (tower_http at debug), so a failure shows what reached them.
+process.env.RUST_LOG ??= 'info,tower_http=debug';
+
+const MiB = 1024 * 1024;
+const FII_PART = 8 * MiB;
+
+let direct; // skiff-server reached directly (test 1, 2)
+let proxied; // skiff-server behind `gate`, a pass-through / throttling proxy (test 2, 3)
+let faulty; // skiff-server behind `chaos`, the fault-injecting proxy (test 4)
+let gate;
+let chaos;
+let site; // the page and dist/, another origin
+let browser;
+let tab;
+
+const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const clip = (s, n = 600) => (s && s.length > n ? `${s.slice(0, n)}...` : s);
+
+before(async () => {
+  ensureDist();
+  [gate, chaos] = await Promise.all([startProxy({ name: 'gate' }), startProxy({ name: 'chaos' })]);
+  // --public-url is the proxy's, so location_url, part URLs and result URLs all go through it.
+  [direct, proxied, faulty, site] = await Promise.all([
+    startServer({ name: 'direct' }),
+    startServer({ name: 'proxied', extraArgs: ['--public-url', gate.url] }),
+    startServer({ name: 'faulty', extraArgs: ['--public-url', chaos.url] }),
+    startSkiffSite(),
+  ]);
+  gate.setTarget(proxied.port);
+  chaos.setTarget(faulty.port);
+  browser = await launchBrowser();
+  tab = await openPage(browser, `${site.url}/`, () => [direct.url, gate.url, chaos.url]);
+  const info = await tab.page.evaluate(() => ({ origin: location.origin, version: window.skiffVersion }));
+  assert.notEqual(info.origin, direct.url, 'the page must be cross-origin to the API');
+  assert.equal(typeof info.version, 'string', `the wasm did not load:\n${tab.console.join('\n')}`);
+}, { timeout: 120_000 });
+
+after(async () => {
+  const steps = [
+    () => browser?.close(),
+    () => site?.stop(),
+    () => gate?.stop(),
+    () => chaos?.stop(),
+    () => direct?.stop(),
+    () => proxied?.stop(),
+    () => faulty?.stop(),
+  ];
+  for (const step of steps) {
+    try { await step(); } catch (e) { console.error('[e2e] cleanup:', e); }
+  }
+});
+
+/** A test whose failure message carries the logs of everything involved. */
+function e2e(name, deadlineMs, fn) {
+  test(name, { timeout: deadlineMs + 15_000 }, async (t) => {
+    if (!tab) throw new Error('setup failed (see the before hook)');
+    const consoleFrom = tab.console.length;
+    const logFrom = [direct, proxied, faulty].map((s) => s.log().length);
+    gate.clear();
+    chaos.clear();
+    tab.clearExchanges();
+    const t0 = Date.now();
+    let timer;
+    try {
+      await Promise.race([
+        fn(t),
+        new Promise((_, fail) => { timer = setTimeout(() => fail(new Error(`no result within ${deadlineMs} ms`)), deadlineMs); }),
+      ]);
+      t.diagnostic(`${Date.now() - t0} ms`);
+    } catch (err) {
+      const exchanges = tab.exchanges.map((e) => `${e.method} ${e.url} -> ${e.status}` +
+        (e.requestBody !== undefined ? `\n    request:  ${clip(JSON.stringify(e.requestBody))}` : '') +
+        (e.responseBody !== undefined ? `\n    response: ${clip(JSON.stringify(e.responseBody))}` : ''));
+      const diag = [
+        '', `--- failed after ${Date.now() - t0} ms ---`,
+        '--- browser console ---', ...tab.console.slice(consoleFrom),
+        '--- API exchanges seen by the browser ---', ...exchanges.slice(-200),
+        ...[direct, proxied, faulty].flatMap((s, i) => [`--- ${s.name} server log ---`, s.log().slice(logFrom[i])]),
+        '--- gate proxy ---', gate.log(),
+        '--- chaos proxy ---', chaos.log(),
+      ].join('\n');
+      if (err && typeof err === 'object') {
+        try { err.message = `${err.message}\n${diag}`; } catch { /* read-only */ }
+        if (!String(err.message).includes(diag)) console.error(diag);
+        throw err;
+      }
+      throw new Error(`${String(err)}\n${diag}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+}
+
+/** Waits until the browser has reported the complete exchange (events arrive asynchronously). */
+async function exchangesUntil(pred, what) {
+  for (let i = 0; i < 250; i++) {
+    if (pred(tab.exchanges) && tab.exchanges.every((e) => e.method !== 'POST' || 'responseBody' in e)) return tab.exchanges;
+    await sleep(20);
+  }
+  throw new Error(`browser never reported ${what}`);
+}
+
+/** Generates a random File in the page; returns its size and SHA-256. */
+function makeFile(id, size, name, type = 'application/octet-stream') {
+  return tab.page.evaluate(([i, s, n, ty]) => window.skiffRandomFile(i, s, n, ty), [id, size, name, type]);
+}
+
+const dropFile = (id) => tab.page.evaluate((i) => { delete window.skiffFiles[i]; }, id);
+
+/**
+ * `init(apikey, {baseUrl}).upload(file, uploadOptions, storeOptions)` in the page, recording
+ * every onProgress and onRetry call. Returns { ok, res | error, progress, retries, ms }.
+ */
+function pageUpload({ base, apikey, fileId, uploadOptions = {}, storeOptions }) {
+  return tab.page.evaluate(async ({ base, apikey, fileId, uploadOptions, storeOptions }) => {
+    const progress = [];
+    const retries = [];
+    const t0 = performance.now();
+    const at = () => Math.round(performance.now() - t0);
+    const opts = {
+      ...uploadOptions,
+      onProgress: (p) => progress.push({ t: at(), totalBytes: p.totalBytes, totalPercent: p.totalPercent, totalSize: p.totalSize }),
+      onRetry: (r) => retries.push({ t: at(), ...r }),
+    };
+    try {
+      const client = window.skiff.init(apikey, { baseUrl: base });
+      const res = await client.upload(window.skiffFiles[fileId], opts, storeOptions);
+      return { ok: true, res: JSON.parse(JSON.stringify(res)), progress, retries, ms: at() };
+    } catch (e) {
+      return { ok: false, error: window.skiffDescribe(e), progress, retries, ms: at() };
+    }
+  }, { base, apikey, fileId, uploadOptions, storeOptions });
+}
+
+/** Downloads a URL in Node. */
+async function download(url) {
+  const res = await fetch(url);
+  return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** The stored bytes (GET from Node, straight from `server`) equal the page's original. */
+async function assertStoredBytes(res, expected, server) {
+  const dl = await download(`${server.url}/${res.handle}`);
+  assert.equal(dl.status, 200, `GET ${server.url}/${res.handle}: ${dl.status} ${dl.body.subarray(0, 300)}`);
+  assert.equal(dl.body.length, expected.size, 'downloaded size');
+  assert.equal(sha256(dl.body), expected.sha256, 'SHA-256 of the stored bytes vs the original in the page');
+}
+
+function assertResult(res, { url, size, filename, tags }) {
+  assert.equal(typeof res.handle, 'string', `no handle in ${JSON.stringify(res)}`);
+  assert.match(res.handle, /^[A-Za-z0-9_-]+$/);
+  assert.equal(res.url, `${url}/${res.handle}`, 'result.url');
+  assert.equal(res.size, size, 'result.size');
+  assert.equal(res.filename, filename, 'result.filename');
+  assert.equal(res.mimetype, 'application/octet-stream', 'result.mimetype');
+  assert.equal(res.status, 'Stored', 'result.status');
+  for (const k of ['key', 'container']) assert.ok(k in res, `result.${k} missing in ${JSON.stringify(res)}`);
+  assert.deepEqual(res.uploadTags, tags, 'uploadTags must echo the tags sent');
+}
+
+/** onProgress: totalBytes never goes down, never passes the size, and ends at the size. */
+function assertProgress(progress, size) {
+  assert.ok(progress.length >= 2, `onProgress called ${progress.length} time(s): ${JSON.stringify(progress)}`);
+  let prev = -1;
+  for (const p of progress) {
+    assert.equal(typeof p.totalBytes, 'number', `totalBytes in ${JSON.stringify(p)}`);
+    assert.ok(p.totalBytes >= prev, `totalBytes went back from ${prev} to ${p.totalBytes}: ${JSON.stringify(progress)}`);
+    assert.ok(p.totalBytes <= size, `totalBytes ${p.totalBytes} over the size ${size}`);
+    if (p.totalBytes > 0) assert.equal(p.totalSize, size, `totalSize in ${JSON.stringify(p)}`);
+    prev = p.totalBytes;
+  }
+  const last = progress.at(-1);
+  assert.equal(last.totalBytes, size, `last onProgress: ${JSON.stringify(last)}`);
+  assert.equal(last.totalPercent, 100, `last onProgress: ${JSON.stringify(last)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Real files, regular and intelligent, with tags.
+
+const SIZES = [
+  { label: '1 B', size: 1 },
+  { label: '5 MiB + 1', size: 5 * MiB + 1 },
+  { label: '64 MiB + 4321', size: 64 * MiB + 4321 },
+];
+
+for (const { label, size } of SIZES) {
+  for (const mode of ['regular', 'intelligent']) {
+    e2e(`1. ${mode} upload of a ${label} file with tags: bytes, uploadTags, progress`, 90_000, async (t) => {
+      const id = `f${size}${mode}`;
+      const filename = `random-${size}-${mode}.bin`;
+      const tags = { suite: 'skiff-upload', size: String(size), mode };
+      const file = await makeFile(id, size, 'source.dat');
+      const consoleFrom = tab.console.length;
+      try {
+        const uploadOptions = { tags, progressInterval: 50, retry: 2 };
+        if (mode === 'intelligent') uploadOptions.intelligent = true;
+        const r = await pageUpload({ base: direct.url, apikey: direct.apikey, fileId: id, uploadOptions, storeOptions: { filename } });
+        assert.ok(r.ok, `client.upload rejected: ${JSON.stringify(r.error)}`);
+        t.diagnostic(`upload took ${r.ms} ms, ${r.progress.length} onProgress calls, ${r.retries.length} retries`);
+        assertResult(r.res, { url: direct.url, size, filename, tags });
+        assert.deepEqual(r.retries, [], 'no retries against a healthy local server');
+
+        const ex = await exchangesUntil((x) => x.some((e) => e.path === '/multipart/complete' && e.status === 200), 'complete → 200');
+        const start = ex.find((e) => e.path === '/multipart/start');
+        assert.equal(start.requestBody.size, size);
+        if (mode === 'intelligent') {
+          assert.equal(start.requestBody.fii, true, 'start asks for intelligent ingestion');
+          assert.equal(start.responseBody.upload_type, 'intelligent_ingestion');
+          const commits = ex.filter((e) => e.path === '/multipart/commit');
+          assert.equal(commits.length, Math.ceil(size / FII_PART), 'one commit per 8 MiB part');
+        } else {
+          assert.equal(start.requestBody.fii, undefined, 'a regular upload does not ask for FII');
+          assert.equal(ex.filter((e) => e.path === '/multipart/commit').length, 0, 'no commit in a regular upload');
+        }
+        const complete = ex.filter((e) => e.path === '/multipart/complete').at(-1);
+        assert.deepEqual(complete.requestBody.upload_tags, tags, 'complete carries the tags');
+        assert.equal(complete.responseBody.handle, r.res.handle);
+
+        assertProgress(r.progress, size);
+        await assertStoredBytes(r.res, file, direct);
+        const problems = tab.console.slice(consoleFrom).filter((l) => /^\[(console\.error|console\.warning|pageerror|requestfailed)\]/.test(l));
+        assert.deepEqual(problems, [], 'no errors, warnings or failed requests in the page');
+      } finally {
+        await dropFile(id);
+      }
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Option and validation errors.
+
+e2e('2a. init refuses an empty apikey and an unknown client option, synchronously', 20_000, async () => {
+  const r = await tab.page.evaluate(() => {
+    const attempt = (f) => {
+      try {
+        const v = f();
+        return { threw: false, isPromise: v instanceof Promise };
+      } catch (e) {
+        return { threw: true, ...window.skiffDescribe(e) };
+      }
+    };
+    return {
+      empty: attempt(() => window.skiff.init('')),
+      blank: attempt(() => window.skiff.init('   ')),
+      misspelt: attempt(() => window.skiff.init('k', { basURL: 'x' })),
+      fine: attempt(() => window.skiff.init('k', { baseUrl: 'http://127.0.0.1:9' })),
+    };
+  });
+  assert.equal(r.empty.threw, true, `init('') must throw: ${JSON.stringify(r.empty)}`);
+  assert.equal(r.empty.isError, true, 'init(\'\') throws an Error');
+  assert.match(r.empty.message, /apikey/i);
+  assert.equal(r.blank.threw, true, 'init(\'   \') must throw');
+  assert.equal(r.misspelt.threw, true, `init('k', {basURL}) must throw: ${JSON.stringify(r.misspelt)}`);
+  assert.equal(r.misspelt.isError, true);
+  assert.match(r.misspelt.message, /basURL/, 'the message names the unknown option');
+  assert.deepEqual(r.fine, { threw: false, isPromise: false }, 'init returns a client synchronously');
+});
+
+/**
+ * Nothing reached `server` (behind `proxy`): no page request to the proxy's origin, no connection
+ * or request through the proxy, no request in the server's log since `logFrom`.
+ */
+async function assertNothingReached(proxy, server, logFrom, pageRequests, what) {
+  await sleep(300); // let any late request show up
+  assert.deepEqual(pageRequests.filter((u) => u.startsWith(proxy.url)), [], `${what}: the browser sent requests`);
+  assert.equal(proxy.connections.length, 0, `${what}: ${proxy.connections.length} connection(s) reached the server's proxy\n${proxy.log()}`);
+  assert.equal(proxy.requests.length, 0, `${what}: requests reached the server`);
+  const served = server.log().slice(logFrom).split('\n').filter((l) => l.includes('started processing request'));
+  assert.deepEqual(served, [], `${what}: the server log shows requests`);
+}
+
+e2e('2b. bad upload options reject with an Error naming them, before any request', 30_000, async () => {
+  await makeFile('small', 1000, 'small.bin');
+  const logFrom = proxied.log().length;
+  const pageRequests = [];
+  const onRequest = (req) => pageRequests.push(req.url());
+  tab.page.on('request', onRequest);
+  try {
+    gate.configure({ rate: null, lifetimeMs: null });
+    const partSize = await pageUpload({ base: gate.url, apikey: proxied.apikey, fileId: 'small', uploadOptions: { partSize: 1024 } });
+    assert.equal(partSize.ok, false, `partSize 1024 must be refused: ${JSON.stringify(partSize.res)}`);
+    assert.equal(partSize.error.isError, true, `rejects with an Error: ${JSON.stringify(partSize.error)}`);
+    assert.match(partSize.error.message, /partSize/, 'the message names partSize');
+
+    const tags = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`key${i}`, `value${i}`]));
+    const tooMany = await pageUpload({ base: gate.url, apikey: proxied.apikey, fileId: 'small', uploadOptions: { tags } });
+    assert.equal(tooMany.ok, false, `11 tags must be refused: ${JSON.stringify(tooMany.res)}`);
+    assert.equal(tooMany.error.isError, true, `rejects with an Error: ${JSON.stringify(tooMany.error)}`);
+    assert.match(tooMany.error.message, /tags/, 'the message mentions tags');
+    assert.deepEqual(tooMany.progress.filter((p) => p.totalBytes > 0), [], 'no progress');
+
+    await assertNothingReached(gate, proxied, logFrom, pageRequests, 'refused options');
+  } finally {
+    tab.page.off('request', onRequest);
+    await dropFile('small');
+  }
+});
+
+e2e('2c. a server refusal (unknown apikey → 403 invalid_api_key) names /multipart/start and the code', 30_000, async () => {
+  await makeFile('small', 1000, 'small.bin');
+  try {
+    const r = await pageUpload({ base: direct.url, apikey: 'no-such-app', fileId: 'small', uploadOptions: { retry: 3 } });
+    assert.equal(r.ok, false, `an unknown apikey must be refused: ${JSON.stringify(r.res)}`);
+    assert.equal(r.error.isError, true, `rejects with an Error: ${JSON.stringify(r.error)}`);
+    assert.match(r.error.message, /\/multipart\/start/, 'the message names the failing request');
+    assert.match(r.error.message, /invalid_api_key/, 'the message carries the server\'s code');
+    assert.match(r.error.message, /403/, 'the message carries the HTTP status');
+    assert.equal(r.error.code, 'invalid_api_key', 'error.code');
+    assert.deepEqual(r.retries, [], 'a 4xx refusal is not retried');
+    const ex = await exchangesUntil((x) => x.some((e) => e.path === '/multipart/start'), '/multipart/start');
+    const starts = ex.filter((e) => e.path === '/multipart/start');
+    assert.equal(starts.length, 1, 'start sent once');
+    assert.equal(starts[0].status, 403);
+    assert.equal(starts[0].responseBody?.error?.code, 'invalid_api_key');
+  } finally {
+    await dropFile('small');
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// 3. pause / resume / cancel through the token (behind the throttling proxy, so it takes a while).
+
+const PAUSE_SIZE = 34 * MiB + 77;
+const PAUSE_RATE = 16_000_000; // ≈ 2.2 s for the whole file
+
+/** Starts an upload in the page that calls token[action]() at its first progress past 0. */
+function startControlledUpload(fileId, action) {
+  return tab.page.evaluate(({ base, apikey, fileId, action }) => {
+    const run = { progress: [], retries: [], actedAt: null, actedBytes: null, settled: null, t0: performance.now() };
+    const at = () => Math.round(performance.now() - run.t0);
+    run.token = {};
+    const client = window.skiff.init(apikey, { baseUrl: base });
+    const file = window.skiffFiles[fileId];
+    run.done = client.upload(file, {
+      progressInterval: 50,
+      onProgress: (p) => {
+        run.progress.push({ t: at(), totalBytes: p.totalBytes, totalPercent: p.totalPercent, totalSize: p.totalSize });
+        if (run.actedAt === null && p.totalBytes > 0 && p.totalBytes < file.size) {
+          run.actedAt = at();
+          run.actedBytes = p.totalBytes;
+          run.token[action]();
+        }
+      },
+      onRetry: (r) => run.retries.push({ t: at(), ...r }),
+    }, { filename: `${action}.bin` }, run.token).then(
+      (res) => { run.settled = { t: at(), ok: true, res: JSON.parse(JSON.stringify(res)) }; },
+      (e) => { run.settled = { t: at(), ok: false, error: window.skiffDescribe(e) }; },
+    );
+    window.skiffRun = run;
+  }, { base: gate.url, apikey: proxied.apikey, fileId, action });
+}
+
+const runState = () => tab.page.evaluate(() => {
+  const { progress, retries, actedAt, actedBytes, settled } = window.skiffRun;
+  return { progress, retries, actedAt, actedBytes, settled, now: Math.round(performance.now() - window.skiffRun.t0) };
+});
+
+async function waitRun(pred, what, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const s = await runState();
+    if (pred(s)) return s;
+    if (Date.now() > deadline) throw new Error(`waited ${ms} ms for ${what}; state ${clip(JSON.stringify(s), 2000)}`);
+    await sleep(25);
+  }
+}
+
+e2e('3a. pause stops the upload (no progress, no requests for ~1 s), resume completes it', 60_000, async (t) => {
+  const file = await makeFile('pausable', PAUSE_SIZE, 'pausable.bin');
+  try {
+    gate.configure({ rate: PAUSE_RATE, lifetimeMs: null });
+    await startControlledUpload('pausable', 'pause');
+    const paused = await waitRun((s) => s.actedAt !== null || s.settled, 'the first progress (to pause at)');
+    assert.equal(paused.settled, null, `the upload ended before it could be paused: ${JSON.stringify(paused.settled)}`);
+    t.diagnostic(`paused at ${paused.actedAt} ms with ${paused.actedBytes} of ${PAUSE_SIZE} bytes`);
+
+    // Grace for what was already queued when pause() was called, then ~1 s of silence.
+    await sleep(300);
+    const quietFrom = gate.now();
+    const bytesFrom = gate.upBytes();
+    const before = await runState();
+    await sleep(1000);
+    const during = await runState();
+    const quietTo = gate.now();
+    const bytesTo = gate.upBytes();
+    const requests = gate.requestsSince(quietFrom).filter((r) => r.at <= quietTo);
+    assert.deepEqual(requests.map((r) => `${r.method} ${r.path}`), [], 'no request reached the server while paused');
+    t.diagnostic(`bytes sent to the server while paused: ${bytesTo - bytesFrom}`);
+    assert.ok(bytesTo - bytesFrom < 64 * 1024, `${bytesTo - bytesFrom} bytes went to the server while paused: the PUTs in flight were not aborted`);
+    const calls = during.progress.filter((p) => p.t > before.now);
+    assert.deepEqual(calls, [], 'no onProgress while paused');
+    assert.equal(during.settled, null, `the paused upload settled: ${JSON.stringify(during.settled)}`);
+    const pausedBytes = during.progress.at(-1).totalBytes;
+    assert.ok(pausedBytes < PAUSE_SIZE, `paused with ${pausedBytes} of ${PAUSE_SIZE} bytes`);
+
+    const resumeAt = gate.now();
+    await tab.page.evaluate(() => window.skiffRun.token.resume());
+    const end = await waitRun((s) => s.settled, 'the resumed upload to finish');
+    assert.ok(end.settled.ok, `the resumed upload failed: ${JSON.stringify(end.settled.error)}`);
+    assert.ok(gate.requestsSince(resumeAt).some((r) => r.method === 'PUT'), 'the upload went on after resume');
+    assert.ok(gate.requestsSince(resumeAt).some((r) => r.path === '/multipart/complete'), 'complete after resume');
+    assertResult(end.settled.res, { url: gate.url, size: PAUSE_SIZE, filename: 'pause.bin', tags: {} });
+    assertProgress(end.progress, PAUSE_SIZE);
+    await assertStoredBytes(end.settled.res, file, proxied);
+  } finally {
+    gate.configure({ rate: null, lifetimeMs: null });
+    await dropFile('pausable');
+  }
+});
+
+e2e('3b. cancel rejects with a "cancelled" Error and stops every request', 60_000, async (t) => {
+  await makeFile('doomed', PAUSE_SIZE, 'doomed.bin');
+  try {
+    gate.configure({ rate: PAUSE_RATE, lifetimeMs: null });
+    await startControlledUpload('doomed', 'cancel');
+    const s = await waitRun((x) => x.actedAt !== null || x.settled, 'the first progress (to cancel at)');
+    const cancelledAt = gate.now();
+    const end = await waitRun((x) => x.settled, 'the cancelled upload to settle', 5000);
+    assert.equal(end.settled.ok, false, `a cancelled upload must reject; it resolved ${JSON.stringify(end.settled.res)}`);
+    assert.equal(end.settled.error.isError, true, `rejects with an Error: ${JSON.stringify(end.settled.error)}`);
+    assert.match(end.settled.error.message, /cancel/i, 'the message says it was cancelled');
+    assert.ok(end.settled.t - s.actedAt < 2000, `settled ${end.settled.t - s.actedAt} ms after cancel()`);
+
+    await sleep(300);
+    const bytesFrom = gate.upBytes();
+    await sleep(700);
+    assert.ok(gate.upBytes() - bytesFrom < 64 * 1024, `${gate.upBytes() - bytesFrom} bytes went to the server after cancel: the PUTs in flight were not aborted`);
+    const late = gate.requestsSince(cancelledAt + 300);
+    assert.deepEqual(late.map((r) => `${r.method} ${r.path}`), [], 'no request after cancel');
+    assert.ok(!gate.requests.some((r) => r.path === '/multipart/complete'), 'a cancelled upload is never completed');
+  } finally {
+    gate.configure({ rate: null, lifetimeMs: null });
+    await dropFile('doomed');
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// 4. Intelligent ingestion through a hostile network: slow, and every connection dies young.
+
+const CHAOS_SIZE = 12 * MiB + 999;
+const CHAOS_RATE = 2_000_000; // bytes/s, each direction, shared by all connections
+const CHAOS_LIFETIME_MS = 1500; // per TCP connection, from accept, reused or not
+
+e2e('4. intelligent upload through a throttled proxy that cuts every connection after 1.5 s', 150_000, async (t) => {
+  const file = await makeFile('chaos', CHAOS_SIZE, 'chaos.bin');
+  const puts = []; // PUTs the browser saw finish, with the body size
+  const onFinished = async (req) => {
+    if (req.method() !== 'PUT' || !req.url().startsWith(chaos.url)) return;
+    const res = await req.response();
+    const headers = await req.allHeaders().catch(() => ({}));
+    puts.push({ status: res?.status(), bytes: Number(headers['content-length'] ?? NaN), url: req.url() });
+  };
+  tab.page.on('requestfinished', onFinished);
+  try {
+    chaos.configure({ rate: CHAOS_RATE, lifetimeMs: CHAOS_LIFETIME_MS });
+    const tags = { suite: 'skiff-upload', network: 'hostile' };
+    const r = await pageUpload({
+      base: chaos.url,
+      apikey: faulty.apikey,
+      fileId: 'chaos',
+      uploadOptions: { intelligent: true, tags, timeout: 5000, retry: 10, retryMaxTime: 1000, progressInterval: 100 },
+      storeOptions: { filename: 'chaos.bin' },
+    });
+    const cut = chaos.connections.filter((c) => c.cut);
+    t.diagnostic(`upload took ${r.ms} ms; ${chaos.connections.length} connections, ${cut.length} cut by the proxy; ${r.retries.length} retries`);
+    t.diagnostic(`onRetry chunkSize: ${r.retries.map((x) => x.chunkSize ?? '-').join(' ')}`);
+    if (process.env.SKIFF_E2E_VERBOSE) {
+      for (const x of r.retries) t.diagnostic(`onRetry ${JSON.stringify(x)}`);
+      for (const line of chaos.log().split('\n')) t.diagnostic(line);
+    }
+    assert.ok(r.ok, `client.upload rejected: ${JSON.stringify(r.error)}\nonRetry calls: ${JSON.stringify(r.retries, null, 1)}`);
+    assertResult(r.res, { url: chaos.url, size: CHAOS_SIZE, filename: 'chaos.bin', tags });
+    assertProgress(r.progress, CHAOS_SIZE);
+    await assertStoredBytes(r.res, file, faulty);
+
+    // The proxy really was hostile, to reused keep-alive connections too.
+    assert.ok(cut.length > 0, 'the proxy cut connections');
+    const cutPuts = chaos.requests.filter((q) => q.method === 'PUT' && !q.bodyDone);
+    t.diagnostic(`PUT bodies cut by the proxy (forwarded/size): ${cutPuts.map((q) => `${q.forwarded}/${q.contentLength}`).join(' ')}`);
+    assert.ok(cutPuts.length > 0, 'the proxy cut a PUT in the middle of its body');
+    assert.ok(cut.some((c) => c.requests >= 2), `a reused (keep-alive) connection was cut: ${JSON.stringify(cut)}`);
+
+    // Chunks shrank: onRetry reported smaller and smaller chunk sizes.
+    for (const x of r.retries) {
+      for (const k of ['filename', 'request', 'attempt', 'delay', 'reason']) assert.ok(k in x, `onRetry argument lacks ${k}: ${JSON.stringify(x)}`);
+      assert.equal(x.filename, 'chaos.bin');
+    }
+    const sizes = r.retries.map((x) => x.chunkSize).filter((s) => typeof s === 'number');
+    assert.ok(sizes.length >= 2, `onRetry got chunkSize ${sizes.length} time(s): ${JSON.stringify(r.retries)}`);
+    assert.ok(sizes.some((s, i) => i > 0 && s < sizes[i - 1]), `chunkSize never shrank between retries: ${sizes.join(', ')}`);
+    assert.ok(Math.min(...sizes) < FII_PART / 2, `chunkSize stayed at ${Math.min(...sizes)} or more`);
+
+    // What got through were chunks smaller than a part.
+    await sleep(200);
+    const ok = puts.filter((p) => p.status >= 200 && p.status < 300);
+    t.diagnostic(`successful PUT sizes: ${ok.map((p) => p.bytes).join(' ')}`);
+    assert.ok(ok.length > 0, `no successful PUT seen: ${JSON.stringify(puts)}`);
+    assert.ok(ok.every((p) => p.bytes < FII_PART), `a successful PUT was not smaller than 8 MiB: ${JSON.stringify(ok.map((p) => p.bytes))}`);
+    assert.ok(ok.reduce((a, p) => a + p.bytes, 0) >= CHAOS_SIZE, 'the successful PUTs carry at least the whole file');
+  } finally {
+    tab.page.off('requestfinished', onFinished);
+    chaos.configure({ rate: null, lifetimeMs: null });
+    await dropFile('chaos');
+  }
+});
