@@ -8,7 +8,8 @@
 //      server refusal naming /multipart/start and its code);
 //   3. pause / resume / cancel through the token on a 34 MiB upload (behind a throttling proxy);
 //   4. intelligent ingestion through a fault-injecting proxy (≈2 MB/s, every TCP connection cut
-//      1.5 s after it opened): the upload completes by shrinking its chunks.
+//      1.5 s after it opened): the upload completes by shrinking its chunks;
+//   5. multiupload, metadata, storeURL and remove.
 //
 // Run: node --test tests/e2e/skiff-upload.test.mjs   (or node --test tests/e2e/)
 // Needs /usr/bin/chromium (or CHROMIUM_BIN), dist/ (built with scripts/build-wasm.sh when missing)
@@ -528,4 +529,30 @@ e2e('4. intelligent upload through a throttled proxy that cuts every connection 
     chaos.configure({ rate: null, lifetimeMs: null });
     await dropFile('chaos');
   }
+});
+
+e2e('5. multiupload, metadata, storeURL (refused for loopback by default) and remove', 30_000, async () => {
+  await makeFile('m1', 3000, 'one.txt', 'text/plain');
+  const b = await makeFile('m2', 70_000, 'two.bin');
+  const out = await tab.page.evaluate(async ({ base, apikey }) => {
+    const client = window.skiff.init(apikey, { baseUrl: base });
+    const describe = (p) => p.then((v) => ({ ok: true, v: JSON.parse(JSON.stringify(v)) }), (e) => ({ ok: false, error: window.skiffDescribe(e) }));
+    const multi = await describe(client.multiupload([window.skiffFiles.m1, window.skiffFiles.m2], { tags: { batch: '7' } }));
+    const handle = multi.ok ? multi.v[0].handle : undefined;
+    const meta = await describe(client.metadata(handle, { size: true, filename: true, upload_tags: true }));
+    const stored = await describe(client.storeURL(multi.ok ? multi.v[1].url : 'x', { filename: 'copy.bin' }, undefined, undefined, { via: 'url' }));
+    const removed = await describe(client.remove(handle));
+    const gone = await describe(client.metadata(handle));
+    return { multi, meta, stored, removed, gone };
+  }, { base: direct.url, apikey: direct.apikey });
+  assert.ok(out.multi.ok, JSON.stringify(out.multi));
+  assert.deepEqual(out.multi.v.map((r) => [r.filename, r.size, r.uploadTags]), [['one.txt', 3000, { batch: '7' }], ['two.bin', 70_000, { batch: '7' }]]);
+  await assertStoredBytes(out.multi.v[1], b, direct);
+  assert.ok(out.meta.ok, JSON.stringify(out.meta));
+  assert.deepEqual([out.meta.v.size, out.meta.v.filename, out.meta.v.upload_tags, out.meta.v.handle], [3000, 'one.txt', { batch: '7' }, out.multi.v[0].handle]);
+  assert.equal(out.stored.ok, false, 'the default server refuses to fetch loopback URLs');
+  assert.match(out.stored.error.message ?? JSON.stringify(out.stored.error), /url_not_allowed/);
+  assert.ok(out.removed.ok, JSON.stringify(out.removed));
+  assert.equal(out.gone.ok, false);
+  assert.match(out.gone.error.message ?? JSON.stringify(out.gone.error), /404.*file_not_found/);
 });
