@@ -35,9 +35,9 @@ log "wasm-bindgen --target web"
 "$WASM_BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section \
   --out-dir "$STAGE/bindgen" "$WASM"
 
-log "wasm-opt -Oz"
+log "wasm-opt -Oz --converge"
 mkdir "$STAGE/dist"
-node_modules/.bin/wasm-opt -Oz "$STAGE/bindgen/skiff_bg.wasm" -o "$STAGE/dist/skiff_bg.wasm"
+node_modules/.bin/wasm-opt -Oz --converge "$STAGE/bindgen/skiff_bg.wasm" -o "$STAGE/dist/skiff_bg.wasm"
 cp "$STAGE/bindgen/skiff.js" "$STAGE/dist/skiff.js"
 cp www/index.js "$STAGE/dist/index.js"
 cp www/index.d.ts "$STAGE/dist/index.d.ts"

@@ -15,18 +15,21 @@ use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 use web_sys::Blob;
 
+/// Plain data from JS, through `JSON.stringify` (options hold only plain data; callbacks are
+/// taken out by the entry). Going through text keeps one JSON reader in the module.
 fn from_js(v: &JsValue, what: &str) -> Result<Value, JsError> {
     if v.is_undefined() || v.is_null() {
         return Ok(Value::Null);
     }
-    serde_wasm_bindgen::from_value(v.clone())
+    let text = js_sys::JSON::stringify(v)
+        .map_err(|_| JsError::new(&format!("Invalid {what}: not plain data")))?;
+    serde_json::from_str(&String::from(text))
         .map_err(|e| JsError::new(&format!("Invalid {what}: {e}")))
 }
 
-fn to_js(v: &Value) -> JsValue {
-    use serde::Serialize;
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
+/// Plain data to JS, through `JSON.parse`.
+pub(crate) fn to_js(v: &Value) -> JsValue {
+    js_sys::JSON::parse(&v.to_string()).unwrap_or(JsValue::NULL)
 }
 
 fn result_json(r: &FileResult) -> Value {
@@ -206,6 +209,7 @@ impl Client {
             on_progress,
             on_retry,
             progress_interval_ms: up.progress_interval_ms,
+            hash_ahead: up.engine.concurrency,
         };
         let (tx, rx) = futures_channel::mpsc::unbounded();
         let driver_tx = tx.clone();

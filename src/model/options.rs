@@ -51,15 +51,28 @@ pub struct UploadOptions {
     pub tags: UploadTags,
 }
 
+/// A number for a message. Integers print exactly; anything else is described, which keeps
+/// Rust's float formatting (about 5 KB of wasm) out of the module.
+fn shown(v: f64) -> String {
+    if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 {
+        (v as i64).to_string()
+    } else if v.is_finite() {
+        format!("{} and a fraction", v.trunc() as i64)
+    } else {
+        "not a finite number".into()
+    }
+}
+
 fn whole(name: &str, v: f64, min: f64, max: f64) -> Result<u64, OptionsError> {
     if !v.is_finite() || v.fract() != 0.0 || v < min || v > max {
         let range = if max == f64::MAX {
-            format!("at least {min}")
+            format!("at least {}", shown(min))
         } else {
-            format!("{min} to {max}")
+            format!("{} to {}", shown(min), shown(max))
         };
         return Err(OptionsError(format!(
-            "Invalid upload option `{name}`: must be a whole number, {range}; got {v}"
+            "Invalid upload option `{name}`: must be a whole number, {range}; got {}",
+            shown(v)
         )));
     }
     Ok(v as u64)
@@ -119,7 +132,8 @@ pub fn upload_options(value: Value) -> Result<UploadOptions, OptionsError> {
     if let Some(v) = raw.retry_factor {
         if !(v.is_finite() && v >= 1.0) {
             return Err(OptionsError(format!(
-                "Invalid upload option `retryFactor`: must be a number ≥ 1; got {v}"
+                "Invalid upload option `retryFactor`: must be a number ≥ 1; got {}",
+                shown(v)
             )));
         }
         o.retry_factor = v;

@@ -22,6 +22,8 @@ pub(crate) enum Msg {
     Command(Command),
     /// A deadline passed.
     Wake,
+    /// A digest computed ahead is ready (or failed).
+    Hashed(FileId, u64, u64, Option<String>),
 }
 
 /// The app's commands, for every file of the task.
@@ -38,20 +40,16 @@ pub(crate) struct Callbacks {
     pub(crate) on_progress: Option<Function>,
     pub(crate) on_retry: Option<Function>,
     pub(crate) progress_interval_ms: u64,
+    /// How many parts' digests to compute ahead (the part concurrency).
+    pub(crate) hash_ahead: usize,
 }
 
 /// How one file ended.
 pub(crate) type FileOutcome = Result<FileResult, UploadError>;
 
-fn to_js(v: &serde_json::Value) -> JsValue {
-    use serde::Serialize;
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
-}
-
 /// Calls an app callback; an exception in it is reported on the console, never fatal.
 fn call(f: &Function, arg: &serde_json::Value) {
-    if let Err(e) = f.call1(&JsValue::NULL, &to_js(arg)) {
+    if let Err(e) = f.call1(&JsValue::NULL, &crate::js_api::to_js(arg)) {
         web_sys_console_error(&e);
     }
 }
@@ -103,6 +101,11 @@ pub(crate) async fn drive(
     let mut progress_due = false;
     let mut last_progress: Option<u64> = None;
     let mut timer_at: Option<u64> = None;
+    // MD5s of the next parts, computed while earlier parts are on the wire so a freed slot can
+    // send its upload call at once (hashing inside the slot kept the slots in lockstep).
+    let mut digests: HashMap<(FileId, u64, u64), String> = HashMap::new();
+    let mut hashing: Option<(FileId, u64, u64)> = None;
+    let ahead = cb.hash_ahead.max(1);
     if let Some(f) = &cb.on_progress {
         call(f, &progress_json(&latest, &names)); // once at the start, as filestack-js does
     }
@@ -116,9 +119,16 @@ pub(crate) async fn drive(
                     let signal = ctrl.signal();
                     controllers.insert(req.id, ctrl);
                     let blob = blobs[&req.file].clone();
+                    let known = match &req.body {
+                        skiff_engine::Body::Json {
+                            md5_of: Some((a, b)),
+                            ..
+                        } => digests.remove(&(req.file, *a, *b)),
+                        _ => None,
+                    };
                     let tx = tx.clone();
                     wasm_bindgen_futures::spawn_local(async move {
-                        let outcome = http::perform(&req, &blob, &signal).await;
+                        let outcome = http::perform(&req, &blob, &signal, known).await;
                         let _ = tx.unbounded_send(Msg::Done(req.id, outcome));
                     });
                 }
@@ -182,6 +192,21 @@ pub(crate) async fn drive(
         if finished {
             return results;
         }
+        if hashing.is_none() {
+            let next = engine
+                .upcoming(ahead)
+                .into_iter()
+                .find(|k| !digests.contains_key(k));
+            if let Some((file, a, b)) = next {
+                hashing = Some((file, a, b));
+                let blob = blobs[&file].clone();
+                let tx = tx.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let d = http::digest(&blob, a, b).await.ok();
+                    let _ = tx.unbounded_send(Msg::Hashed(file, a, b, d));
+                });
+            }
+        }
         // One timer for the earliest of the engine's deadline and the next progress call.
         let mut wake = engine.deadline();
         if progress_due {
@@ -210,6 +235,16 @@ pub(crate) async fn drive(
             Msg::Wake => {
                 timer_at = None;
                 engine.tick(now);
+            }
+            Msg::Hashed(file, a, b, d) => {
+                hashing = None;
+                if let Some(d) = d {
+                    digests.insert((file, a, b), d);
+                }
+                // Drop digests of ranges that will not be asked for any more (sent, or re-planned
+                // after a chunk size change).
+                let wanted = engine.upcoming(ahead * 2);
+                digests.retain(|k, _| wanted.contains(k));
             }
             Msg::Command(c) => {
                 for id in blobs.keys() {

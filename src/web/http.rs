@@ -40,22 +40,41 @@ fn fetch(url: &str, init: &RequestInit) -> Result<Promise, String> {
         .map_err(|_| "fetch did not return a promise".to_owned())
 }
 
-/// Sends `req` and waits for its outcome. A failure to read the file is reported as a network
-/// error (it is retried like one).
-pub(crate) async fn perform(req: &Request, file: &Blob, signal: &AbortSignal) -> Outcome {
-    match attempt(req, file, signal).await {
+/// Base64 MD5 of bytes `start..end` of `file`.
+pub(crate) async fn digest(file: &Blob, start: u64, end: u64) -> Result<String, String> {
+    Ok(md5_base64(&read_slice(file, start, end).await?))
+}
+
+/// Sends `req` and waits for its outcome; `known_md5` is the digest of the range the request
+/// asks to hash, when the driver computed it ahead. A failure to read the file is reported as a
+/// network error (it is retried like one).
+pub(crate) async fn perform(
+    req: &Request,
+    file: &Blob,
+    signal: &AbortSignal,
+    known_md5: Option<String>,
+) -> Outcome {
+    match attempt(req, file, signal, known_md5).await {
         Ok(outcome) => outcome,
         Err(why) => Outcome::Network(why),
     }
 }
 
-async fn attempt(req: &Request, file: &Blob, signal: &AbortSignal) -> Result<Outcome, String> {
+async fn attempt(
+    req: &Request,
+    file: &Blob,
+    signal: &AbortSignal,
+    known_md5: Option<String>,
+) -> Result<Outcome, String> {
     let body: JsValue = match &req.body {
         Body::Json { value, md5_of } => {
             let mut value = value.clone();
             if let Some((start, end)) = md5_of {
-                let bytes = read_slice(file, *start, *end).await?;
-                value["md5"] = serde_json::Value::String(md5_base64(&bytes));
+                let md5 = match known_md5 {
+                    Some(d) => d,
+                    None => digest(file, *start, *end).await?,
+                };
+                value["md5"] = serde_json::Value::String(md5);
             }
             JsValue::from_str(&value.to_string())
         }

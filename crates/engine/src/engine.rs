@@ -282,6 +282,40 @@ impl Engine {
                 .all(|f| f.state.finished() || matches!(f.state, FileState::Paused(_)))
     }
 
+    /// Byte ranges whose MD5 the next upload calls will ask for, in the order they are likely to
+    /// go out (at most `n`), so a driver can hash them while earlier parts are on the wire.
+    /// Chunk ranges assume the current chunk size; a later size change makes them a miss.
+    pub fn upcoming(&self, n: usize) -> Vec<(FileId, u64, u64)> {
+        let mut out = Vec::new();
+        if self.ctx.options.disable_integrity_check {
+            return out;
+        }
+        for (id, f) in &self.files {
+            let FileState::Uploading(t) = &f.state else {
+                continue;
+            };
+            for p in &t.parts {
+                if out.len() >= n {
+                    return out;
+                }
+                let PartState::Ready { offset, .. } = p.state else {
+                    continue;
+                };
+                if p.chunked && offset == p.len() {
+                    continue; // a commit, nothing to hash
+                }
+                let len = if p.chunked {
+                    self.ctx.chunks.size().min(p.len() - offset)
+                } else {
+                    p.len()
+                };
+                let start = p.plan.start + offset;
+                out.push((*id, start, start + len));
+            }
+        }
+        out
+    }
+
     /// The current chunk size of intelligent uploads.
     pub fn chunk_size(&self) -> u64 {
         self.ctx.chunks.size()

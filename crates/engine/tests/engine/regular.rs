@@ -262,3 +262,33 @@ fn a_bad_start_answer_is_named() {
         ["the /multipart/start request failed: the start answer lacks `region`"]
     );
 }
+
+#[test]
+fn upcoming_ranges_are_the_next_md5_requests() {
+    let mut sim = Sim::new(Options {
+        part_size: 5 * MIB,
+        concurrency: 1,
+        ..Options::default()
+    });
+    let f = sim.add(12 * MIB);
+    // Let start finish: part 1 is asked for, parts 2 and 3 wait.
+    while !sim
+        .kinds()
+        .iter()
+        .any(|k| matches!(k, RequestKind::Upload { .. }))
+    {
+        sim.step();
+    }
+    assert_eq!(
+        sim.engine.upcoming(5),
+        [(f, 5 * MIB, 10 * MIB), (f, 10 * MIB, 12 * MIB)]
+    );
+    assert_eq!(sim.engine.upcoming(1).len(), 1);
+    sim.run(600_000);
+    assert!(sim.engine.upcoming(5).is_empty());
+    let none = Sim::new(Options {
+        disable_integrity_check: true,
+        ..Options::default()
+    });
+    assert!(none.engine.upcoming(5).is_empty());
+}
