@@ -107,6 +107,10 @@ async fn send(base: &str, start: &Value, part: u64, data: &[u8], offset: Option<
     let up = post(base, "/multipart/upload", body).await;
     let r = reqwest::Client::new()
         .put(up["url"].as_str().unwrap())
+        .header(
+            "x-skiff-part",
+            up["headers"]["X-Skiff-Part"].as_str().unwrap(),
+        )
         .body(data.to_vec())
         .send()
         .await

@@ -99,11 +99,8 @@ pub(super) async fn upload(
     let q = token::sign(state.url_key(), id, &slot, now + PART_URL_TTL_MS);
     let query = serde_urlencoded::to_string(&q).map_err(ApiError::internal)?;
     Ok(Json(UploadResponse {
-        url: format!(
-            "{}/multipart/part/{id}?{query}",
-            state.config().public_url()
-        ),
-        headers: BTreeMap::new(),
+        url: format!("{}/multipart/part/{id}", state.config().public_url()),
+        headers: BTreeMap::from([("X-Skiff-Part".to_owned(), query)]),
     }))
 }
 

@@ -8,11 +8,14 @@ use crate::state::{ChunkRecord, PartRecord};
 use crate::storage::{ByteStream, Expect, Piece};
 use crate::token::{self, PartQuery};
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
 use skiff_protocol::ErrorCode;
+
+/// Header carrying the signed grant of one part PUT.
+pub(crate) const PART_HEADER: &str = "x-skiff-part";
 
 /// The request body as a byte stream for storage.
 pub(crate) fn body_stream(body: Body) -> ByteStream {
@@ -22,18 +25,29 @@ pub(crate) fn body_stream(body: Body) -> ByteStream {
 pub(super) async fn put_part(
     State(state): State<AppState>,
     Path(upload_id): Path<String>,
-    Query(q): Query<PartQuery>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
     let now = state.now_ms();
-    let slot = token::verify(state.url_key(), &upload_id, &q, now).map_err(|why| {
+    let refused = |why: &str| {
         ApiError::new(
             StatusCode::FORBIDDEN,
             ErrorCode::InvalidUploadUrl,
-            format!("this part URL is not valid: {why}"),
+            format!("this part upload is not valid: {why}"),
         )
-    })?;
+    };
+    // The grant travels in the `X-Skiff-Part` header that /multipart/upload hands out (one URL
+    // per upload, so browsers preflight once), or in the query string.
+    let grant = headers
+        .get(PART_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or(query)
+        .ok_or_else(|| refused("the X-Skiff-Part header from /multipart/upload is missing"))?;
+    let q: PartQuery = serde_urlencoded::from_str(&grant)
+        .map_err(|_| refused("the X-Skiff-Part grant is malformed"))?;
+    let slot = token::verify(state.url_key(), &upload_id, &q, now).map_err(refused)?;
     if let Some(len) = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

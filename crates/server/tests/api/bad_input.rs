@@ -168,30 +168,38 @@ async fn upload_and_put_refusals() {
         .refused(400, "invalid_field");
 
     // A PUT must match what /multipart/upload declared, or nothing is stored.
-    let url = h
-        .upload_call(OPEN, &start, 1, &data[..10], None)
-        .await
-        .json()["url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (url, grant) = h.part_target(OPEN, &start, 1, &data[..10], None).await;
+    let with = |g: &str| vec![("x-skiff-part", g.to_owned())];
+    let put = |u: String, g: Vec<(&'static str, String)>, body: Vec<u8>| {
+        let h = &h;
+        async move {
+            let hs: Vec<(&str, &str)> = g.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            h.request(Method::PUT, &u, &hs, body).await
+        }
+    };
     let mut wrong = data[..10].to_vec();
     wrong[0] ^= 1;
-    h.request(Method::PUT, &url, &[], wrong)
+    put(url.clone(), with(&grant), wrong)
         .await
         .refused(400, "md5_mismatch");
-    h.request(Method::PUT, &url, &[], data[..9].to_vec())
+    put(url.clone(), with(&grant), data[..9].to_vec())
         .await
         .refused(400, "size_mismatch");
-    h.request(Method::PUT, &url, &[], data[..11].to_vec())
+    put(url.clone(), with(&grant), data[..11].to_vec())
         .await
         .refused(400, "size_mismatch");
-    let tampered = url.replace("size=10", "size=11");
-    h.request(Method::PUT, &tampered, &[], data[..11].to_vec())
+    let tampered = grant.replace("size=10", "size=11");
+    put(url.clone(), with(&tampered), data[..11].to_vec())
         .await
         .refused(403, "invalid_upload_url");
     let other = url.replace(start["upload_id"].as_str().unwrap(), "someoneelse");
-    h.request(Method::PUT, &other, &[], data[..10].to_vec())
+    put(other, with(&grant), data[..10].to_vec())
+        .await
+        .refused(403, "invalid_upload_url");
+    put(url.clone(), vec![], data[..10].to_vec())
+        .await
+        .refused(403, "invalid_upload_url");
+    put(url.clone(), with("garbage"), data[..10].to_vec())
         .await
         .refused(403, "invalid_upload_url");
     assert!(
@@ -203,9 +211,12 @@ async fn upload_and_put_refusals() {
             .is_empty(),
         "a refused PUT left a part"
     );
-    // Part URLs expire.
+    // The grant also works in the query string (for hand-made requests).
+    let by_query = put(format!("{url}?{grant}"), vec![], data[..10].to_vec()).await;
+    by_query.ok();
+    // Grants expire.
     h.clock.advance(3_600_001);
-    h.request(Method::PUT, &url, &[], data[..10].to_vec())
+    put(url, with(&grant), data[..10].to_vec())
         .await
         .refused(403, "invalid_upload_url");
 }

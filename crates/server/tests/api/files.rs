@@ -281,15 +281,12 @@ async fn cors_lets_browsers_read_etags() {
         .to_ascii_lowercase();
     assert!(allowed.contains("filestack-upload-region"), "{allowed}");
     let start = h.start(OPEN, 3, json!({})).await;
-    let url = h.upload_call(OPEN, &start, 1, b"abc", None).await.json()["url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (url, grant) = h.part_target(OPEN, &start, 1, b"abc", None).await;
     let put = h
         .request(
             Method::PUT,
             &url,
-            &[("origin", "http://app.example")],
+            &[("origin", "http://app.example"), ("x-skiff-part", &grant)],
             "abc",
         )
         .await;

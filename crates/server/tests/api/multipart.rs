@@ -267,8 +267,12 @@ async fn form_encoded_clients() {
             ]),
         )
         .await;
-    let url = up.ok().json()["url"].as_str().unwrap().to_owned();
-    h.request(Method::PUT, &url, &[], data.clone()).await.ok();
+    let up = up.ok().json();
+    let url = up["url"].as_str().unwrap().to_owned();
+    let grant = up["headers"]["X-Skiff-Part"].as_str().unwrap().to_owned();
+    h.request(Method::PUT, &url, &[("x-skiff-part", &grant)], data.clone())
+        .await
+        .ok();
     let urlenc = [("content-type", "application/x-www-form-urlencoded")];
     h.request(
         Method::POST,
