@@ -1,7 +1,6 @@
 //! Performs one engine request with `fetch`: JSON calls (adding the MD5 of a file slice when the
 //! engine asks for it) and PUTs of `Blob.slice` ranges, each with its own `AbortController`.
 
-use crate::web::md5_base64;
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use skiff_engine::{Body, Outcome, Request};
 use wasm_bindgen::{JsCast, JsValue};
@@ -13,17 +12,6 @@ fn describe(e: &JsValue) -> String {
         return String::from(err.message());
     }
     e.as_string().unwrap_or_else(|| format!("{e:?}"))
-}
-
-/// The bytes `start..end` of `file`, copied into wasm memory (only to hash them).
-pub(crate) async fn read_slice(file: &Blob, start: u64, end: u64) -> Result<Vec<u8>, String> {
-    let slice = file
-        .slice_with_f64_and_f64(start as f64, end as f64)
-        .map_err(|e| describe(&e))?;
-    let buf = JsFuture::from(slice.array_buffer())
-        .await
-        .map_err(|e| format!("reading the file failed: {}", describe(&e)))?;
-    Ok(Uint8Array::new(&buf).to_vec())
 }
 
 /// `fetch` of the global scope (window or worker).
@@ -40,9 +28,41 @@ fn fetch(url: &str, init: &RequestInit) -> Result<Promise, String> {
         .map_err(|_| "fetch did not return a promise".to_owned())
 }
 
-/// Base64 MD5 of bytes `start..end` of `file`.
+/// Base64 MD5 of bytes `start..end` of `file`, hashed as the slice streams in (small chunks
+/// through one reused buffer, so no part-sized copy is ever made).
 pub(crate) async fn digest(file: &Blob, start: u64, end: u64) -> Result<String, String> {
-    Ok(md5_base64(&read_slice(file, start, end).await?))
+    use base64::Engine as _;
+    use md5::Digest as _;
+    let slice = file
+        .slice_with_f64_and_f64(start as f64, end as f64)
+        .map_err(|e| describe(&e))?;
+    let reader: web_sys::ReadableStreamDefaultReader = slice
+        .stream()
+        .get_reader()
+        .dyn_into()
+        .map_err(|_| "the file cannot be read as a stream".to_owned())?;
+    let mut md5 = md5::Md5::new();
+    let mut buf: Vec<u8> = Vec::new();
+    loop {
+        let step = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| format!("reading the file failed: {}", describe(&e)))?;
+        if Reflect::get(&step, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true)
+        {
+            break;
+        }
+        let chunk: Uint8Array = Reflect::get(&step, &"value".into())
+            .map_err(|e| describe(&e))?
+            .dyn_into()
+            .map_err(|_| "the file stream gave something that is not bytes".to_owned())?;
+        buf.resize(chunk.length() as usize, 0);
+        chunk.copy_to(&mut buf);
+        md5.update(&buf);
+    }
+    Ok(base64::engine::general_purpose::STANDARD.encode(md5.finalize()))
 }
 
 /// Sends `req` and waits for its outcome; `known_md5` is the digest of the range the request
@@ -134,11 +154,36 @@ pub(crate) async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::md5_base64;
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// The bytes `start..end` of `file`, copied into wasm memory.
+    async fn read_slice(file: &Blob, start: u64, end: u64) -> Result<Vec<u8>, String> {
+        let slice = file
+            .slice_with_f64_and_f64(start as f64, end as f64)
+            .map_err(|e| describe(&e))?;
+        let buf = JsFuture::from(slice.array_buffer())
+            .await
+            .map_err(|e| format!("reading the file failed: {}", describe(&e)))?;
+        Ok(Uint8Array::new(&buf).to_vec())
+    }
 
     fn blob(bytes: &[u8]) -> Blob {
         let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
         Blob::new_with_u8_array_sequence(&parts).unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    async fn streamed_digests_match_whole_ones() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
+        let b = blob(&data);
+        for (a, z) in [(0, 300_000), (1, 299_999), (65_536, 200_000), (5, 5)] {
+            assert_eq!(
+                digest(&b, a, z).await.unwrap(),
+                md5_base64(&data[a as usize..z as usize]),
+                "{a}..{z}"
+            );
+        }
     }
 
     #[wasm_bindgen_test]
