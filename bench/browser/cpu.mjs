@@ -1,0 +1,47 @@
+// CPU time per process class during one run: /proc/<pid>/stat utime+stime of our processes and the
+// machine's busy time from /proc/stat; "foreign" = busy time of every other process (disturbance).
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { browserProcesses } from './processes.mjs';
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+export const CPU_CLASSES = ['renderer', 'browser', 'network', 'otherChromium', 'server', 'harness', 'foreign'];
+
+function procTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return null;
+  }
+}
+
+export function cpuSnapshot(serverPid) {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = line;
+  const procs = new Map();
+  const add = (pid, cls) => { const t = procTicks(pid); if (t != null) procs.set(pid, { cls, t }); };
+  add(serverPid, 'server');
+  add(process.pid, 'harness');
+  for (const p of browserProcesses()) {
+    add(p.pid, p.type === 'renderer' ? 'renderer' : p.type === 'browser' ? 'browser' : p.type === 'utility:network' ? 'network' : 'otherChromium');
+  }
+  return { at: performance.now(), busy: user + nice + system + irq + softirq + (steal || 0), procs };
+}
+
+export function cpuDelta(a, b) {
+  const out = Object.fromEntries(CPU_CLASSES.map((c) => [c, 0]));
+  let ours = 0;
+  for (const [pid, { cls, t }] of b.procs) {
+    const d = (t - (a.procs.get(pid)?.t ?? 0)) / CLK_TCK;
+    out[cls] += d;
+    ours += d;
+  }
+  const busy = (b.busy - a.busy) / CLK_TCK;
+  out.foreign = Math.max(0, busy - ours);
+  out.busy = busy;
+  out.wall = (b.at - a.at) / 1000;
+  return out;
+}

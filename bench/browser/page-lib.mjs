@@ -1,0 +1,163 @@
+// Code installed in the benchmark page as window.bench (site.mjs adds it with addScript). Runs in
+// Chromium: loadSkiff, repeatedFile (the memory run's File), run (one timed upload by Skiff,
+// filestack-js or one plain PUT), primitives (Blob read and MD5 speeds), memStart/memStop (wasm
+// memory and JS heap seen from inside the page) and settle (read a File once in full).
+
+export const PAGE_LIB = String.raw`
+'use strict';
+window.bench = (() => {
+  const MiB = 1024 * 1024;
+  performance.setResourceTimingBufferSize(100000);
+
+  async function loadSkiff(distUrl) {
+    window.skiffModule = await import(distUrl + '/index.js');
+    await window.skiffModule.loadWasm();
+    return await window.skiffModule.version();
+  }
+
+  /** A File of size bytes: one random block of blockSize repeated (a Blob of Blobs). */
+  function repeatedFile(id, size, blockSize) {
+    const block = new Uint8Array(blockSize);
+    for (let off = 0; off < blockSize; off += 65536) crypto.getRandomValues(block.subarray(off, Math.min(blockSize, off + 65536)));
+    const blockBlob = new Blob([block]);
+    const parts = [];
+    let left = size;
+    while (left > 0) {
+      const n = Math.min(blockSize, left);
+      parts.push(n === blockSize ? blockBlob : blockBlob.slice(0, n));
+      left -= n;
+    }
+    window.skiffFiles[id] = new File(parts, id + '.bin', { type: 'application/octet-stream' });
+    return window.skiffFiles[id].size;
+  }
+
+  function plain(res) {
+    const out = {};
+    for (const k of ['handle', 'url', 'filename', 'size', 'mimetype', 'status', 'key']) if (res && res[k] !== undefined) out[k] = res[k];
+    return out;
+  }
+
+  async function postJson(url, body) {
+    for (;;) {
+      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const text = await r.text();
+      if (r.status === 202) { await new Promise((ok) => setTimeout(ok, 1000)); continue; }
+      if (!r.ok) throw new Error('POST ' + url + ' -> ' + r.status + ' ' + text);
+      return JSON.parse(text);
+    }
+  }
+
+  /** One part = the whole file; only the PUT is timed. */
+  async function plainPut(file, base, apikey) {
+    const store = { location: 's3' };
+    const mimetype = file.type || 'application/octet-stream';
+    const start = await postJson(base + '/multipart/start', { apikey, filename: file.name, mimetype, size: file.size, store });
+    const loc = /^https?:\/\//.test(start.location_url) ? start.location_url : new URL(base).protocol + '//' + start.location_url;
+    const common = { apikey, uri: start.uri, region: start.region, upload_id: start.upload_id, store };
+    const up = await postJson(loc + '/multipart/upload', { ...common, part: 1, size: file.size });
+    const t0 = performance.now();
+    const r = await fetch(up.url, { method: 'PUT', headers: up.headers || {}, body: file });
+    const t1 = performance.now();
+    const text = await r.text();
+    if (!r.ok) throw new Error('PUT ' + up.url + ' -> ' + r.status + ' ' + text);
+    const etag = r.headers.get('etag');
+    if (!etag) throw new Error('PUT answered without a readable ETag');
+    const c0 = performance.now();
+    const done = await postJson(loc + '/multipart/complete', { ...common, filename: file.name, mimetype, size: file.size, parts: [{ part_number: 1, etag }] });
+    const c1 = performance.now();
+    return { t0, t1, completeMs: c1 - c0, result: plain(done) };
+  }
+
+  function resources(base, t0, t1) {
+    return performance.getEntriesByType('resource')
+      .filter((e) => e.name.startsWith(base) && e.startTime >= t0 - 1 && e.startTime <= t1 + 1)
+      .map((e) => ({ path: new URL(e.name).pathname, start: e.startTime - t0, end: e.responseEnd - t0 }));
+  }
+
+  /** One timed upload of skiffFiles[fileId] by lib ('skiff', 'fs', 'put') with upload options opts. */
+  async function run(lib, opts, fileId, base, apikey) {
+    const file = window.skiffFiles[fileId];
+    performance.clearResourceTimings();
+    window.skiffErrors.length = 0;
+    try {
+      if (lib === 'put') {
+        const r = await plainPut(file, base, apikey);
+        return { ok: true, ms: r.t1 - r.t0, completeMs: r.completeMs, result: r.result, resources: resources(base, r.t0, r.t1) };
+      }
+      let call;
+      if (lib === 'skiff') {
+        const client = window.skiffModule.init(apikey, { baseUrl: base });
+        call = () => client.upload(file, { ...opts });
+      } else {
+        const client = window.skiffClient(base, apikey);
+        call = () => client.upload(file, { ...opts });
+      }
+      const t0 = performance.now();
+      const res = await call();
+      const t1 = performance.now();
+      return { ok: true, ms: t1 - t0, result: plain(res), resources: resources(base, t0, t1), errors: window.skiffErrors.slice() };
+    } catch (e) {
+      return { ok: false, error: window.skiffDescribeError(e), errors: window.skiffErrors.slice(),
+        resources: resources(base, 0, performance.now()).slice(-40) };
+    }
+  }
+
+  /** Throughput of the client-side primitives on this machine (MiB/s, median of 3). */
+  async function primitives(fileId) {
+    const file = window.skiffFiles[fileId];
+    const part = 6 * MiB;
+    const n = 8; // 48 MiB per measurement
+    const med = (xs) => xs.sort((a, b) => a - b)[1];
+    const time = async (fn) => { const t0 = performance.now(); await fn(); return (n * part / MiB) / ((performance.now() - t0) / 1000); };
+    const bufs = [];
+    for (let i = 0; i < n; i++) bufs.push(new Uint8Array(await file.slice(i * part, (i + 1) * part).arrayBuffer()));
+    const out = {};
+    const read = [], wasmMd5 = [], jsMd5 = [];
+    for (let k = 0; k < 3; k++) {
+      read.push(await time(async () => { for (let i = 0; i < n; i++) await file.slice(i * part, (i + 1) * part).arrayBuffer(); }));
+      wasmMd5.push(await time(async () => { for (const b of bufs) await window.skiffModule.md5_base64(b); }));
+      if (typeof window.filestack.md5 === 'function') {
+        jsMd5.push(await time(async () => { for (const b of bufs) window.filestack.md5(b.buffer); }));
+      }
+    }
+    out.blobSliceRead = med(read);
+    out.skiffWasmMd5 = med(wasmMd5);
+    out.filestackJsMd5 = jsMd5.length ? med(jsMd5) : null;
+    out.md5Agree = typeof window.filestack.md5 === 'function'
+      ? (await window.skiffModule.md5_base64(bufs[0])) === window.filestack.md5(bufs[0].buffer)
+      : null;
+    return out;
+  }
+
+  // Memory seen from inside the page: wasm linear memory (the glue's init returns the already
+  // instantiated exports) and performance.memory's JS heap.
+  let memTimer, memMax, wasmExports;
+  async function memStart(distUrl) {
+    wasmExports = await (await import(distUrl + '/skiff.js')).default();
+    memMax = { wasm: 0, heap: 0 };
+    const sample = () => {
+      memMax.wasm = Math.max(memMax.wasm, wasmExports.memory.buffer.byteLength);
+      if (performance.memory) memMax.heap = Math.max(memMax.heap, performance.memory.usedJSHeapSize);
+    };
+    sample();
+    memTimer = setInterval(sample, 200);
+  }
+  function memStop() {
+    clearInterval(memTimer);
+    return { wasmPeak: memMax.wasm, heapPeak: memMax.heap, wasmEnd: wasmExports.memory.buffer.byteLength, heapEnd: performance.memory?.usedJSHeapSize ?? null };
+  }
+
+  /** Reads a whole File once, so that Chromium has finished moving its bytes into blob storage. */
+  async function settle(fileId) {
+    const reader = window.skiffFiles[fileId].stream().getReader();
+    let n = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return n;
+      n += value.byteLength;
+    }
+  }
+
+  return { loadSkiff, repeatedFile, run, primitives, memStart, memStop, settle };
+})();
+`;

@@ -1,0 +1,164 @@
+// The benchmark's report: markdown tables on stdout (runs, targets, sizes, memory, where the time
+// goes, CPU per process class, primitives, failures) and whether every target was met.
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { cpus, freemem, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { CHROMIUM } from '../../tests/e2e/support/browser.mjs';
+import { REPO_ROOT, serverBinary } from '../../tests/e2e/support/server.mjs';
+import { DIST, DRIVER, MEM_SIZE, MiB, ROUNDS, SIZE } from './config.mjs';
+import { CONTENDERS } from './contenders.mjs';
+import { bundleSizes } from './sizes.mjs';
+import { f1, f2, median, mib } from './util.mjs';
+
+/**
+ * The report as { text, allPass }. runs: per contender id, one entry per round ({ mibs, ms,
+ * completeMs, analysis, cpu } or { error }); verified: per contender id, the round-1 SHA-256 check;
+ * memory: measureMemory()'s; primitives: window.bench.primitives()'s; started: Date.now() at the start.
+ */
+export function report({ started, runs, verified, failures, loadStart, loadEnd, browser, skiffVersion, server, site, dist, memory, primitives }) {
+  const med = Object.fromEntries(CONTENDERS.map((c) => [c.id, median(runs[c.id].map((x) => x.mibs))]));
+  const fsReg = med['fs-regular'];
+  const put = med.put;
+  const cpu = cpus()[0]?.model ?? '?';
+  const df = spawnSync('df', ['-PT', server.data], { encoding: 'utf8' }).stdout.split('\n')[1]?.split(/\s+/) ?? [];
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim();
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim() ? ' (+ uncommitted changes)' : '';
+  const fsPkg = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'filestack-js', 'package.json'), 'utf8')).version;
+  const bin = serverBinary();
+
+  const out = [];
+  const p = (s = '') => out.push(s);
+  p('## Browser upload benchmark');
+  p();
+  p(`- machine: ${cpus().length} CPUs (${cpu}), memory ${(totalmem() / 1024 / MiB).toFixed(1)} GiB (free ${(freemem() / 1024 / MiB).toFixed(1)} GiB), kernel ${release()}`);
+  p(`- load average (1 min) at the first round ${loadStart.toFixed(2)}, after the last ${loadEnd.toFixed(2)}`);
+  p(`- Chromium ${browser.version()} headless (${CHROMIUM}), driven by ${DRIVER === 'cdp' ? 'raw CDP over a pipe (Target + Runtime domains only, no Network instrumentation)' : 'Playwright (Network domain on: in-memory request bodies are copied to node)'}, node ${process.version}; Skiff ${skiffVersion} at ${git}${dirty}, filestack-js ${fsPkg}`);
+  p(`- skiff-server ${bin} (built ${statSync(bin).mtime.toISOString()}), data folder on ${df[1] ?? '?'} ${df[0] ?? '?'} (${server.data})`);
+  p(`- dist/ built ${statSync(join(DIST, 'skiff_bg.wasm')).mtime.toISOString()} (scripts/bench-browser.sh rebuilds it only when missing, or with BENCH_REBUILD=1)`);
+  p(`- page ${site.url}, dist ${dist.url}, API ${server.url}: three loopback origins, HTTP/1.1, every API call cross-origin`);
+  p(`- file: one ${mib(SIZE)} random File made once in the page and read once in full before any timing; ${ROUNDS} rounds, contenders interleaved (order rotated each round), after a 16 MiB warm-up of each`);
+  p();
+  p(`| contender | ${Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1}`).join(' | ')} | median MiB/s | × filestack-js regular | × plain PUT |`);
+  p(`|---|${Array.from({ length: ROUNDS }, () => '---:').join('|')}|---:|---:|---:|`);
+  // † = other processes (not this benchmark's) used > 0.25 CPU on average during that run.
+  let anyDisturbed = false;
+  for (const c of CONTENDERS) {
+    const disturbed = (x) => c.lib !== 'native' && x.cpu && x.cpu.foreign > 0.25 * x.cpu.wall;
+    if (c.diag && c === CONTENDERS.find((x) => x.diag)) p(`| *diagnostics (BENCH_DIAG=1), not targets* |${Array.from({ length: ROUNDS }, () => '').join('|')}| | | |`);
+    const cells = runs[c.id].map((x) => (x.error ? 'FAILED' : `${f1(x.mibs)}${disturbed(x) ? ' †' : ''}`));
+    anyDisturbed ||= runs[c.id].some(disturbed);
+    p(`| ${c.label} | ${cells.join(' | ')} | **${f1(med[c.id])}** | ${f2(med[c.id] / fsReg)} | ${f2(med[c.id] / put)} |`);
+  }
+  p();
+  if (anyDisturbed) p('† other processes on the machine used more than a quarter of a CPU on average during that run (see "other processes" below); re-run when the machine is quiet if medians depend on it.');
+  p('Notes:');
+  p('- Skiff and filestack-js: time from the `upload()` call to its resolved result, each with its defaults (regular: 6 MiB parts, 3 in flight, MD5 of every part sent and checked; intelligent: `intelligent: true`, 8 MiB parts, one /multipart/commit per part).');
+  const putComplete = median(runs.put.map((x) => x.completeMs));
+  p(`- plain PUT: skiff-server has no raw PUT endpoint, so it is the protocol with one part: /multipart/start and /multipart/upload (part 1, size = the whole file, no md5) untimed, then only the single \`fetch(url, {method: 'PUT', body: file})\` of the whole File is timed; /multipart/complete afterwards is untimed (median ${f1(putComplete)} ms). The server still hashes (MD5 for the ETag) and fsyncs the bytes, as for every part.`);
+  p('- MiB/s = file size / time. Stored bytes checked by SHA-256 in round 1: ' + CONTENDERS.filter((c) => c.lib !== 'native').map((c) => `${c.label} ${verified[c.id] === undefined ? 'n/a' : verified[c.id] ? 'ok' : 'MISMATCH'}`).join(', ') + '; every result\'s size checked. Files are deleted and `sync` run after every upload.');
+  p();
+
+  const skiffReg = med['skiff-regular'];
+  const sizes = bundleSizes();
+  const skiffGz = sizes.wasm.gz + sizes.glue.gz;
+  const targets = [
+    { name: 'Skiff regular ≥ 1.25 × filestack-js regular', value: `${f2(skiffReg / fsReg)} ×`, pass: skiffReg >= 1.25 * fsReg },
+    { name: 'Skiff regular ≥ 0.80 × plain PUT', value: `${f2(skiffReg / put)} ×`, pass: skiffReg >= 0.8 * put },
+    { name: 'wasm + JS glue ≤ 120 KB gzip -9 (zlib; 120 000 bytes)', value: `${(skiffGz / 1000).toFixed(1)} KB (${(skiffGz / 1024).toFixed(1)} KiB); filestack-js ${(sizes.fs.gz / 1000).toFixed(1)} KB`, pass: skiffGz <= 120_000 },
+  ];
+  p('### Targets');
+  p();
+  p('| target | measured | result |');
+  p('|---|---:|---|');
+  for (const t of targets) p(`| ${t.name} | ${t.value} | ${t.pass ? 'PASS' : 'FAIL'} |`);
+  p();
+
+  p('### Sizes (gzip -9)');
+  p();
+  p('| file | raw bytes | gzip -9 bytes (zlib) | KB | KiB | GNU gzip -9 bytes |');
+  p('|---|---:|---:|---:|---:|---:|');
+  const row = (n, s) => p(`| ${n} | ${s.raw} | ${s.gz} | ${(s.gz / 1000).toFixed(1)} | ${(s.gz / 1024).toFixed(1)} | ${Number.isFinite(s.gnu) ? s.gnu : '–'} |`);
+  row('dist/skiff_bg.wasm', sizes.wasm);
+  row('dist/skiff.js (glue)', sizes.glue);
+  row('**wasm + glue**', { raw: sizes.wasm.raw + sizes.glue.raw, gz: skiffGz, gnu: sizes.wasm.gnu + sizes.glue.gnu });
+  row('dist/index.js (entry, separately)', sizes.entry);
+  row('all of dist/ that loads', { raw: sizes.wasm.raw + sizes.glue.raw + sizes.entry.raw, gz: skiffGz + sizes.entry.gz, gnu: sizes.wasm.gnu + sizes.glue.gnu + sizes.entry.gnu });
+  row('filestack-js 4.3.8 build/browser/filestack.umd.js', sizes.fs);
+  p();
+
+  memorySection(p, memory);
+  timeSections(p, runs);
+
+  p('Client-side primitives in this page (MiB/s, median of 3 × 48 MiB in 6 MiB pieces): ' +
+    `Blob.slice().arrayBuffer() ${f1(primitives.blobSliceRead)}, Skiff md5_base64 (wasm) ${f1(primitives.skiffWasmMd5)}, ` +
+    `filestack-js md5 (spark-md5, JS) ${primitives.filestackJsMd5 == null ? 'n/a' : f1(primitives.filestackJsMd5)}` +
+    (primitives.md5Agree == null ? '' : ` (digests agree: ${primitives.md5Agree})`) + '.');
+  p();
+
+  const allPass = targets.every((t) => t.pass) && failures.length === 0;
+  if (failures.length) {
+    p('### Failures');
+    p();
+    for (const f of failures) p(`- ${f.contender}, round ${f.round}:\n\n\`\`\`\n${f.diag}\n\`\`\``);
+    p();
+  }
+  p(`Result: ${allPass ? 'all targets met' : 'TARGET MISSED or a run failed'} (${((Date.now() - started) / 1000).toFixed(0)} s).`);
+  return { text: out.join('\n'), allPass };
+}
+
+/** ### Memory: the memory run (memory.mjs), or why it was skipped. */
+function memorySection(p, memory) {
+  p('### Memory');
+  p();
+  if (memory.skipped) {
+    p(`Skipped: ${memory.skipped}.`);
+  } else {
+    const m = (x) => (Number.isFinite(x) ? `${(x / MiB).toFixed(0)} MiB` : '–');
+    p('| run | MiB/s | renderer RSS before → peak (VmHWM) | browser process RSS before → peak | network service RSS before → peak | all Chromium processes RSS before → peak |');
+    p('|---|---:|---:|---:|---:|---:|');
+    p(`| Skiff regular, ${mib(MEM_SIZE)} File (Blob of a repeated 1 MiB random Blob), fresh page | ${memory.ok ? f1(memory.mibs) : 'FAILED'} | ` +
+      `${memory.renderer ? `${m(memory.renderer.base)} → ${m(memory.renderer.peak)} (${m(memory.renderer.hwm)})` : '–'} | ` +
+      `${m(memory.browser.base)} → ${m(memory.browser.peak)} | ${m(memory.network.base)} → ${m(memory.network.peak)} | ` +
+      `${m(memory.total.base)} → ${m(memory.total.peak)} (${memory.processes} processes) |`);
+    p();
+    p(`Renderer peak RSS in each quarter of the upload: ${memory.quarters.map(m).join(' → ')}; after the upload and a full GC (CDP HeapProfiler.collectGarbage): ${m(memory.afterGc)}.` +
+      (memory.inPage ? ` Inside the page: wasm linear memory peak ${m(memory.inPage.wasmPeak)} (end ${m(memory.inPage.wasmEnd)}), JS heap used peak ${m(memory.inPage.heapPeak)} (performance.memory.usedJSHeapSize, sampled every 200 ms).` : ''));
+    p();
+    p('RSS from /proc/<pid>/status sampled every 100 ms during the upload; VmHWM is the renderer\'s own peak since the fresh page opened. performance.measureUserAgentSpecificMemory needs a cross-origin-isolated page, which the test page is not.');
+    if (!memory.ok) p(`Memory run failed: ${memory.error}`);
+  }
+  p();
+}
+
+/** Where the time goes (Resource Timing) and CPU seconds per process class, medians over the rounds. */
+function timeSections(p, runs) {
+  p('### Where the time goes (medians over the rounds, from the page\'s Resource Timing entries)');
+  p();
+  p('| contender | PUTs | /multipart/upload | commits | PUTs in flight (mean) | share of time with a PUT in flight | call → first PUT start ms | last PUT end → result ms | mean PUT ms | mean /multipart/upload ms |');
+  p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const c of CONTENDERS.filter((x) => x.lib !== 'native')) {
+    const a = runs[c.id].map((x) => x.analysis).filter(Boolean);
+    if (!a.length) { p(`| ${c.label} | – | – | – | – | – | – | – | – | – |`); continue; }
+    const md = (k) => median(a.map((x) => x[k]));
+    p(`| ${c.label} | ${md('puts')} | ${md('uploads')} | ${md('commits')} | ${f2(md('inflight'))} | ${(md('busyShare') * 100).toFixed(0)} % | ${f1(md('toFirstPut'))} | ${f1(md('afterLastPut'))} | ${f1(md('meanPutMs'))} | ${f1(md('meanUploadMs'))} |`);
+  }
+  p();
+  p('### CPU seconds per run (medians over the rounds; /proc utime+stime; wall = the measured interval plus harness overhead)');
+  p();
+  p('| contender | wall s | renderer | browser process | network service | other Chromium | skiff-server | harness (node) | other processes | machine busy |');
+  p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const ncpu = cpus().length;
+  for (const c of CONTENDERS) {
+    const cs = runs[c.id].map((x) => x.cpu).filter(Boolean);
+    if (!cs.length) continue;
+    const md = (k) => median(cs.map((x) => x[k]));
+    p(`| ${c.label} | ${f2(md('wall'))} | ${f2(md('renderer'))} | ${f2(md('browser'))} | ${f2(md('network'))} | ${f2(md('otherChromium'))} | ${f2(md('server'))} | ${f2(md('harness'))} | ${f2(md('foreign'))} | ${(median(cs.map((x) => x.busy / (x.wall * ncpu))) * 100).toFixed(0)} % of ${ncpu} CPUs |`);
+  }
+  p();
+  if (CONTENDERS.some((c) => c.lib === 'native')) {
+    p('skiff-bench rows: the client is a child process that has exited when the CPU is read, so its CPU time (including generating its random parts, untimed) counts under "other processes".');
+    p();
+  }
+}
