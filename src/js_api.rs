@@ -148,21 +148,35 @@ impl Client {
         Ok(Client { opts })
     }
 
-    /// Starts uploading `files` (Blobs or Files) with filestack-js's upload and store options.
+    /// Starts uploading `files` (Blobs or Files) with filestack-js's upload and store options;
+    /// `callbacks` holds `onProgress` and `onRetry` (taken out of the upload options by the entry).
     pub fn upload(
         &self,
         files: Array,
         upload_options: JsValue,
         store_options: JsValue,
-        on_progress: Option<Function>,
-        on_retry: Option<Function>,
+        callbacks: JsValue,
         security: JsValue,
+        filenames: JsValue,
     ) -> Result<UploadTask, JsError> {
+        let callback = |name: &str| {
+            js_sys::Reflect::get(&callbacks, &name.into())
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok())
+        };
+        let (on_progress, on_retry) = (callback("onProgress"), callback("onRetry"));
         let up = options::upload_options(from_js(&upload_options, "upload options")?)
             .map_err(|e| JsError::new(&e.0))?;
         let store = options::store_options(from_js(&store_options, "store options")?)
             .map_err(|e| JsError::new(&e.0))?;
         let security = security_of(&security, &self.opts.security)?;
+        let named: Vec<Option<String>> = match from_js(&filenames, "file names")? {
+            Value::Array(list) => list
+                .into_iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
         let mut engine = Engine::new(up.engine.clone(), js_sys::Math::random().to_bits());
         let now = clock::now_ms();
         let mut blobs = HashMap::new();
@@ -177,10 +191,13 @@ impl Client {
                 Some(file) => (file.name(), file.type_()),
                 None => (String::new(), blob.type_()),
             };
-            let filename = store
-                .filename
-                .clone()
-                .unwrap_or_else(|| file_name::sanitize(&name));
+            // A `filename` function in storeOptions was called per file by the JS entry.
+            let given = named
+                .get(i)
+                .cloned()
+                .flatten()
+                .or_else(|| store.filename.clone());
+            let filename = given.unwrap_or_else(|| store.clean_name(&name));
             let mimetype = store
                 .mimetype
                 .clone()
@@ -192,7 +209,7 @@ impl Client {
                 &mimetype,
                 blob.size() as u64,
             );
-            spec.store = store.store.clone();
+            spec.store = store.store_for(&filename);
             spec.tags = up.tags.clone();
             spec.security = security.clone();
             spec.alt = store.alt.clone();

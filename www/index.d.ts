@@ -105,7 +105,8 @@ export interface UploadOptions {
 }
 
 export interface StoreOptions {
-  filename?: string;
+  /** A name, or a function of each file that returns one. */
+  filename?: string | ((file: Blob) => string);
   mimetype?: string;
   altText?: string;
   location?: 's3' | 'S3' | 'gcs' | 'azure' | 'rackspace' | 'dropbox';

@@ -103,8 +103,21 @@ class Client {
   async #run(files, uploadOptions, storeOptions, token, security) {
     const attach = bindToken(token);
     const { rest, onProgress, onRetry } = splitCallbacks(uploadOptions);
+    // storeOptions.filename may be a function of the file (filestack-js); call it here, per file.
+    let store = storeOptions ?? null;
+    let names = null;
+    if (store && typeof store.filename === 'function') {
+      const name = store.filename;
+      names = files.map((f) => {
+        const n = name(f);
+        if (typeof n !== 'string') throw new Error('Invalid store option `filename`: the function must return a string');
+        return n;
+      });
+      const { filename, ...others } = store;
+      store = others;
+    }
     const core = await this.#client();
-    const task = core.upload(files, rest, storeOptions ?? null, onProgress, onRetry, security ?? null);
+    const task = core.upload(files, rest, store, { onProgress, onRetry }, security ?? null, names);
     attach(task);
     return task.done();
   }

@@ -8,6 +8,12 @@ const UNSAFE: &[char] = &[
 /// Replaces unsafe characters in the base name (the extension is kept as is); an empty name
 /// becomes `untitled`.
 pub fn sanitize(name: &str) -> String {
+    sanitize_with(name, &[], "-")
+}
+
+/// [`sanitize`] leaving the characters in `exclude` alone and putting `replacement` instead of
+/// the others. Path separators and control characters are always replaced.
+pub fn sanitize_with(name: &str, exclude: &[char], replacement: &str) -> String {
     let name = name.trim();
     if name.is_empty() {
         return "untitled".into();
@@ -16,17 +22,20 @@ pub fn sanitize(name: &str) -> String {
         Some(i) if i > 0 => name.split_at(i),
         _ => (name, ""),
     };
-    let base: String = base
-        .chars()
-        .map(|c| {
-            if UNSAFE.contains(&c) || c == '/' || c.is_control() {
-                '-'
+    let mut cleaned = String::with_capacity(base.len());
+    for c in base.chars() {
+        let always = c == '/' || c == '\\' || c.is_control();
+        if always || (UNSAFE.contains(&c) && !exclude.contains(&c)) {
+            cleaned.push_str(if always && replacement.contains(['/', '\\']) {
+                "-"
             } else {
-                c
-            }
-        })
-        .collect();
-    format!("{base}{ext}")
+                replacement
+            });
+        } else {
+            cleaned.push(c);
+        }
+    }
+    format!("{cleaned}{ext}")
 }
 
 /// The MIME type to send: the browser's, else `application/octet-stream`.

@@ -179,6 +179,67 @@ pub struct StoreOptions {
     pub mimetype: Option<String>,
     /// Alt text.
     pub alt: Option<String>,
+    /// `disableStorageKey: true`: the file is stored at `<path>/<filename>`, with no random prefix.
+    pub disable_storage_key: bool,
+    /// How file names are cleaned before upload.
+    pub sanitizer: Sanitizer,
+}
+
+/// filestack-js's `sanitizer` store option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sanitizer {
+    /// Names are sent as they are.
+    Off,
+    /// The default set of characters is replaced, except `exclude`, by `replacement`.
+    On {
+        /// Characters left alone.
+        exclude: Vec<char>,
+        /// What replaces the others.
+        replacement: String,
+    },
+}
+
+impl Default for Sanitizer {
+    fn default() -> Self {
+        Sanitizer::On {
+            exclude: Vec::new(),
+            replacement: "-".into(),
+        }
+    }
+}
+
+impl StoreOptions {
+    /// The `store` object for a file named `filename`: with `disableStorageKey`, the path becomes
+    /// `<path with a trailing '/'><filename>` (or `/<filename>`), as filestack-js does.
+    pub fn store_for(&self, filename: &str) -> Value {
+        let mut store = self.store.clone();
+        if self.disable_storage_key {
+            let folder = store
+                .get("path")
+                .and_then(Value::as_str)
+                .unwrap_or("/")
+                .to_owned();
+            let folder = if folder.ends_with('/') {
+                folder
+            } else {
+                format!("{folder}/")
+            };
+            store["path"] = json!(format!("{folder}{filename}"));
+        }
+        store
+    }
+
+    /// The name to send for a file the browser calls `name`.
+    pub fn clean_name(&self, name: &str) -> String {
+        match &self.sanitizer {
+            Sanitizer::Off if !name.trim().is_empty() => name.to_owned(),
+            Sanitizer::Off => super::file_name::sanitize(name),
+            Sanitizer::On {
+                exclude,
+                replacement,
+            } => super::file_name::sanitize_with(name, exclude, replacement),
+        }
+    }
 }
 
 const STORE_KEYS: &[&str] = &[
@@ -210,6 +271,8 @@ pub fn store_options(value: Value) -> Result<StoreOptions, OptionsError> {
         filename: None,
         mimetype: None,
         alt: None,
+        disable_storage_key: false,
+        sanitizer: Sanitizer::default(),
     };
     let text = |k: &str, v: &Value| -> Result<String, OptionsError> {
         v.as_str()
@@ -258,7 +321,17 @@ pub fn store_options(value: Value) -> Result<StoreOptions, OptionsError> {
             key if STORE_KEYS.contains(&key) => {
                 store.insert(k, v);
             }
-            "disableStorageKey" | "sanitizer" | "tags" => {}
+            "disableStorageKey" => {
+                out.disable_storage_key = v.as_bool().ok_or_else(|| {
+                    OptionsError(
+                        "Invalid store option `disableStorageKey`: must be true or false".into(),
+                    )
+                })?;
+            }
+            "sanitizer" => out.sanitizer = sanitizer(&v)?,
+            // Skiff sends upload tags from `uploadOptions.tags`; filestack-js's store schema
+            // accepts this key too, so it is allowed and has no effect here.
+            "tags" => {}
             other => return Err(OptionsError(format!("Unknown store option `{other}`"))),
         }
     }
@@ -266,9 +339,81 @@ pub fn store_options(value: Value) -> Result<StoreOptions, OptionsError> {
     Ok(out)
 }
 
+fn sanitizer(v: &Value) -> Result<Sanitizer, OptionsError> {
+    let bad = || {
+        OptionsError("Invalid store option `sanitizer`: must be true, false or {exclude: [...], replacement: \"-\"}".into())
+    };
+    match v {
+        Value::Bool(false) => Ok(Sanitizer::Off),
+        Value::Bool(true) => Ok(Sanitizer::default()),
+        Value::Object(m) => {
+            let mut exclude = Vec::new();
+            if let Some(list) = m.get("exclude") {
+                for item in list.as_array().ok_or_else(bad)? {
+                    exclude.extend(item.as_str().ok_or_else(bad)?.chars());
+                }
+            }
+            let replacement = match m.get("replacement") {
+                None => "-".to_owned(),
+                Some(r) => r.as_str().ok_or_else(bad)?.to_owned(),
+            };
+            if m.keys().any(|k| k != "exclude" && k != "replacement") {
+                return Err(bad());
+            }
+            Ok(Sanitizer::On {
+                exclude,
+                replacement,
+            })
+        }
+        _ => Err(bad()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storage_key_and_sanitizer() {
+        let s = store_options(json!({ "path": "docs", "disableStorageKey": true })).unwrap();
+        assert_eq!(s.store_for("a.txt")["path"], "docs/a.txt");
+        let s = store_options(json!({ "disableStorageKey": true })).unwrap();
+        assert_eq!(s.store_for("a.txt")["path"], "/a.txt");
+        assert!(
+            store_options(json!({ "disableStorageKey": true }))
+                .unwrap()
+                .store_for("x")["path"]
+                .is_string()
+        );
+        assert!(
+            store_options(json!({}))
+                .unwrap()
+                .store_for("x")
+                .get("path")
+                .is_none()
+        );
+        assert_eq!(
+            store_options(json!({})).unwrap().clean_name("a#b.txt"),
+            "a-b.txt"
+        );
+        assert_eq!(
+            store_options(json!({ "sanitizer": false }))
+                .unwrap()
+                .clean_name("a#b.txt"),
+            "a#b.txt"
+        );
+        let custom =
+            store_options(json!({ "sanitizer": { "exclude": ["#"], "replacement": "_" } }))
+                .unwrap();
+        assert_eq!(custom.clean_name("a#b%c.txt"), "a#b_c.txt");
+        for bad in [
+            json!({ "sanitizer": 3 }),
+            json!({ "sanitizer": { "swap": 1 } }),
+            json!({ "disableStorageKey": "yes" }),
+        ] {
+            assert!(store_options(bad.clone()).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn defaults_match_filestack_js() {

@@ -556,3 +556,18 @@ e2e('5. multiupload, metadata, storeURL (refused for loopback by default) and re
   assert.equal(out.gone.ok, false);
   assert.match(out.gone.error.message ?? JSON.stringify(out.gone.error), /404.*file_not_found/);
 });
+
+e2e('6. store options: a filename function, disableStorageKey and the default sanitizer', 30_000, async () => {
+  await makeFile('s1', 1000, 'report #1.txt', 'text/plain');
+  await makeFile('s2', 2000, 'plan.txt', 'text/plain');
+  const out = await tab.page.evaluate(async ({ base, apikey }) => {
+    const client = window.skiff.init(apikey, { baseUrl: base });
+    const plain = await client.upload(window.skiffFiles.s1);
+    const renamed = await client.upload(window.skiffFiles.s2, {}, { filename: (f) => `v2-${f.name}`, path: 'docs', disableStorageKey: true });
+    return JSON.parse(JSON.stringify({ plain, renamed }));
+  }, { base: direct.url, apikey: direct.apikey });
+  assert.equal(out.plain.filename, 'report -1.txt', 'filestack-js\'s default sanitizer replaces #');
+  assert.match(out.plain.key, /^[A-Za-z0-9]+_report -1\.txt$/, 'a random prefix by default');
+  assert.equal(out.renamed.filename, 'v2-plan.txt');
+  assert.equal(out.renamed.key, 'docs/v2-plan.txt', 'disableStorageKey stores at <path>/<filename>');
+});
