@@ -201,7 +201,7 @@ impl Client {
             let mimetype = store
                 .mimetype
                 .clone()
-                .unwrap_or_else(|| file_name::mimetype(&browser_type));
+                .unwrap_or_else(|| file_name::mimetype(&browser_type, &filename));
             let mut spec = FileSpec::new(
                 &self.opts.urls.upload_api,
                 &self.opts.apikey,
