@@ -1,6 +1,8 @@
 //! Pure model code of the browser module (no browser APIs): what the JS API reads from apps, and
 //! how results look to them. Tested natively.
 
+pub mod accept;
 pub mod client_options;
 pub mod file_name;
 pub mod options;
+pub mod picker_options;
