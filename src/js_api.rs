@@ -123,7 +123,7 @@ async fn json_call(method: &str, url: &str, body: Option<Value>) -> Result<Value
     Ok(parsed)
 }
 
-fn query(pairs: &[(&str, String)]) -> String {
+fn query(pairs: &[(String, String)]) -> String {
     let mut out = String::new();
     for (k, v) in pairs {
         out.push(if out.is_empty() { '?' } else { '&' });
@@ -180,6 +180,7 @@ impl Client {
         let mut engine = Engine::new(up.engine.clone(), js_sys::Math::random().to_bits());
         let now = clock::now_ms();
         let mut blobs = HashMap::new();
+        let mut order = Vec::new();
         let mut names = HashMap::new();
         for (i, f) in files.iter().enumerate() {
             let blob: Blob = f.dyn_into().map_err(|_| {
@@ -215,13 +216,9 @@ impl Client {
             spec.alt = store.alt.clone();
             let id = engine.add_file(spec, now);
             names.insert(id, filename);
+            order.push(id);
             blobs.insert(id, blob);
         }
-        let order: Vec<_> = {
-            let mut ids: Vec<_> = blobs.keys().copied().collect();
-            ids.sort();
-            ids
-        };
         let cb = Callbacks {
             on_progress,
             on_retry,
@@ -304,8 +301,7 @@ impl Client {
         security: JsValue,
     ) -> Result<Promise, JsError> {
         let flags = from_js(&options, "metadata options")?;
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        let mut owned: Vec<(String, String)> = Vec::new();
+        let mut pairs: Vec<(String, String)> = Vec::new();
         if let Value::Object(m) = flags {
             for (k, v) in m {
                 let b = v.as_bool().ok_or_else(|| {
@@ -313,15 +309,12 @@ impl Client {
                         "Invalid metadata option `{k}`: must be true or false"
                     ))
                 })?;
-                owned.push((k, b.to_string()));
+                pairs.push((k, b.to_string()));
             }
         }
-        for (k, v) in &owned {
-            pairs.push((k.as_str(), v.clone()));
-        }
         if let Some((p, s)) = security_of(&security, &self.opts.security)? {
-            pairs.push(("policy", p));
-            pairs.push(("signature", s));
+            pairs.push(("policy".into(), p));
+            pairs.push(("signature".into(), s));
         }
         let url = format!(
             "{}/{}/metadata{}",
@@ -338,10 +331,10 @@ impl Client {
 
     /// Deletes a file (`DELETE {fileApiUrl}/{handle}?key=`).
     pub fn remove(&self, handle: String, security: JsValue) -> Result<Promise, JsError> {
-        let mut pairs = vec![("key", self.opts.apikey.clone())];
+        let mut pairs = vec![("key".to_owned(), self.opts.apikey.clone())];
         if let Some((p, s)) = security_of(&security, &self.opts.security)? {
-            pairs.push(("policy", p));
-            pairs.push(("signature", s));
+            pairs.push(("policy".into(), p));
+            pairs.push(("signature".into(), s));
         }
         let url = format!(
             "{}/{}{}",

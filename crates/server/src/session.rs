@@ -4,7 +4,6 @@
 use crate::error::{ApiError, ApiResult};
 use crate::state::{ChunkRecord, PartRecord, Session, StoreTarget};
 use crate::storage::Piece;
-use axum::http::StatusCode;
 use skiff_protocol::ErrorCode;
 use skiff_protocol::limits::{MAX_FILENAME_BYTES, MAX_PART_SIZE, MAX_PARTS};
 use skiff_protocol::wire::{PartRef, SessionRef, StoreParams};
@@ -384,9 +383,7 @@ pub fn plan_complete(
     }
     let total: u64 = chosen.iter().map(|p| p.size).sum();
     if total != session.size {
-        let status = StatusCode::BAD_REQUEST;
-        return Err(ApiError::new(
-            status,
+        return Err(ApiError::bad(
             ErrorCode::IncompleteUpload,
             format!(
                 "the {} parts received hold {total} bytes but the file is {} bytes",
