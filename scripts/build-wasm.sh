@@ -5,6 +5,10 @@
 #   dist/index.d.ts      its types (www/index.d.ts)
 #   dist/skiff.js        wasm-bindgen's JS glue (internal; index.js imports it lazily)
 #   dist/skiff_bg.wasm   the module: cargo (wasm-release profile) -> wasm-bindgen -> wasm-opt -Oz
+#                        (the picker's CSS is inside it)
+#   dist/filestack.js    registerWithFilestack(): Skiff's picker as filestack-js's picker module
+#   dist/filestack-register.js  the same as a script for filestack-js's `pickerUrl`
+#   dist/lang/*.json     the picker's words in the 19 languages besides English
 #
 # then prints raw/gzip/brotli sizes. Runs scripts/setup-wasm.sh first (installs what is missing).
 #
@@ -38,9 +42,15 @@ log "wasm-bindgen --target web"
 log "wasm-opt -Oz --converge"
 mkdir "$STAGE/dist"
 node_modules/.bin/wasm-opt -Oz --converge "$STAGE/bindgen/skiff_bg.wasm" -o "$STAGE/dist/skiff_bg.wasm"
-cp "$STAGE/bindgen/skiff.js" "$STAGE/dist/skiff.js"
-cp www/index.js "$STAGE/dist/index.js"
+# The JS is minified (esbuild, one file at a time, no bundling): comments and names cost bytes.
+ESBUILD=node_modules/.bin/esbuild
+"$ESBUILD" "$STAGE/bindgen/skiff.js" --minify --format=esm --log-level=warning --outfile="$STAGE/dist/skiff.js"
+"$ESBUILD" www/index.js --minify --format=esm --log-level=warning --outfile="$STAGE/dist/index.js"
 cp www/index.d.ts "$STAGE/dist/index.d.ts"
+# The drop-in for filestack-js pages, and the picker's words in each language but English
+# (fetched by index.js only when `lang` asks for one).
+cp www/filestack.js www/filestack.d.ts www/filestack-register.js "$STAGE/dist/"
+cp -r www/lang "$STAGE/dist/lang"
 
 # Replace dist/ only once everything above succeeded.
 rm -rf dist

@@ -5,19 +5,17 @@
 #![cfg(target_arch = "wasm32")]
 
 use crate::model::client_options::{ClientOptions, Security, client_options};
-use crate::model::{file_name, options};
+use crate::model::options;
 use crate::upload::driver::{self, Callbacks, Command, Msg};
-use crate::web::{clock, http};
+use crate::upload::start::{self, FileInput, json_call};
 use js_sys::{Array, Function, Promise};
 use serde_json::{Value, json};
-use skiff_engine::{Engine, FileResult, FileSpec, Outcome};
-use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 use web_sys::Blob;
 
 /// Plain data from JS, through `JSON.stringify` (options hold only plain data; callbacks are
 /// taken out by the entry). Going through text keeps one JSON reader in the module.
-fn from_js(v: &JsValue, what: &str) -> Result<Value, JsError> {
+pub(crate) fn from_js(v: &JsValue, what: &str) -> Result<Value, JsError> {
     if v.is_undefined() || v.is_null() {
         return Ok(Value::Null);
     }
@@ -30,13 +28,6 @@ fn from_js(v: &JsValue, what: &str) -> Result<Value, JsError> {
 /// Plain data to JS, through `JSON.parse`.
 pub(crate) fn to_js(v: &Value) -> JsValue {
     js_sys::JSON::parse(&v.to_string()).unwrap_or(JsValue::NULL)
-}
-
-fn result_json(r: &FileResult) -> Value {
-    json!({
-        "handle": r.handle, "url": r.url, "filename": r.filename, "size": r.size, "mimetype": r.mimetype,
-        "status": r.status, "key": r.key, "container": r.container, "uploadTags": r.upload_tags,
-    })
 }
 
 /// A client of one app, like filestack-js's.
@@ -92,35 +83,8 @@ fn security_of(
     Ok(Some((s.policy, s.signature)))
 }
 
-async fn json_call(method: &str, url: &str, body: Option<Value>) -> Result<Value, JsValue> {
-    let headers = if body.is_some() {
-        vec![("Content-Type".to_owned(), "application/json".to_owned())]
-    } else {
-        Vec::new()
-    };
-    let body = body.map(|b| JsValue::from_str(&b.to_string()));
-    let outcome = http::send(method, url, &headers, body.as_ref(), None)
-        .await
-        .map_err(|e| js_sys::Error::new(&format!("{method} {url} failed: {e}")))?;
-    let Outcome::Response { status, body, .. } = outcome else {
-        return Err(js_sys::Error::new("no answer").into());
-    };
-    let parsed: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    if !(200..300).contains(&status) {
-        let code = parsed["error"]["code"]
-            .as_str()
-            .map(|c| format!(" ({c})"))
-            .unwrap_or_default();
-        let msg = parsed["error"]["message"]
-            .as_str()
-            .map(str::to_owned)
-            .unwrap_or_else(|| body.chars().take(200).collect());
-        return Err(js_sys::Error::new(&format!(
-            "{method} {url} failed with HTTP {status}{code}: {msg}"
-        ))
-        .into());
-    }
-    Ok(parsed)
+fn js_err(e: String) -> JsValue {
+    js_sys::Error::new(&e).into()
 }
 
 fn query(pairs: &[(String, String)]) -> String {
@@ -136,6 +100,13 @@ fn query(pairs: &[(String, String)]) -> String {
         );
     }
     out
+}
+
+impl Client {
+    /// The client's settings (for the picker).
+    pub(crate) fn options(&self) -> &ClientOptions {
+        &self.opts
+    }
 }
 
 #[wasm_bindgen]
@@ -177,67 +148,33 @@ impl Client {
                 .collect(),
             _ => Vec::new(),
         };
-        let mut engine = Engine::new(up.engine.clone(), js_sys::Math::random().to_bits());
-        let now = clock::now_ms();
-        let mut blobs = HashMap::new();
-        let mut order = Vec::new();
-        let mut names = HashMap::new();
-        for (i, f) in files.iter().enumerate() {
-            let blob: Blob = f.dyn_into().map_err(|_| {
-                JsError::new(&format!(
-                    "Invalid file at position {i}: expected a File or Blob"
-                ))
-            })?;
-            let (name, browser_type) = match blob.dyn_ref::<web_sys::File>() {
-                Some(file) => (file.name(), file.type_()),
-                None => (String::new(), blob.type_()),
-            };
-            // A `filename` function in storeOptions was called per file by the JS entry.
-            let given = named
-                .get(i)
-                .cloned()
-                .flatten()
-                .or_else(|| store.filename.clone());
-            let filename = given.unwrap_or_else(|| store.clean_name(&name));
-            let mimetype = store
-                .mimetype
-                .clone()
-                .unwrap_or_else(|| file_name::mimetype(&browser_type, &filename));
-            let mut spec = FileSpec::new(
-                &self.opts.urls.upload_api,
-                &self.opts.apikey,
-                &filename,
-                &mimetype,
-                blob.size() as u64,
-            );
-            spec.store = store.store_for(&filename);
-            spec.tags = up.tags.clone();
-            spec.security = security.clone();
-            spec.alt = store.alt.clone();
-            let id = engine.add_file(spec, now);
-            names.insert(id, filename);
-            order.push(id);
-            blobs.insert(id, blob);
-        }
+        let inputs = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let blob: Blob = f.dyn_into().map_err(|_| {
+                    JsError::new(&format!(
+                        "Invalid file at position {i}: expected a File or Blob"
+                    ))
+                })?;
+                // A `filename` function in storeOptions was called per file by the JS entry.
+                let name = named.get(i).cloned().flatten();
+                Ok(FileInput {
+                    blob,
+                    name,
+                    tags: None,
+                })
+            })
+            .collect::<Result<Vec<_>, JsError>>()?;
         let cb = Callbacks {
-            on_progress,
-            on_retry,
+            on_progress: on_progress.map(driver::js_listener),
+            on_retry: on_retry.map(driver::js_listener),
             progress_interval_ms: up.progress_interval_ms,
             hash_ahead: up.engine.concurrency,
         };
-        let (tx, rx) = futures_channel::mpsc::unbounded();
-        let driver_tx = tx.clone();
+        let (tx, results) = start::start(&self.opts, inputs, &up, &store, cb, security);
         let done = wasm_bindgen_futures::future_to_promise(async move {
-            let results = driver::drive(engine, blobs, names.clone(), driver_tx, rx, cb).await;
-            let out: Vec<Value> = order
-                .iter()
-                .map(|id| match results.get(id) {
-                    Some(Ok(r)) => result_json(r),
-                    Some(Err(e)) => json!({ "status": "Failed", "filename": names.get(id), "error": e.message, "code": e.code }),
-                    None => json!({ "status": "Failed", "filename": names.get(id), "error": "the upload stopped" }),
-                })
-                .collect();
-            Ok(to_js(&Value::Array(out)))
+            Ok(to_js(&Value::Array(results.await)))
         });
         Ok(UploadTask { tx, done })
     }
@@ -265,31 +202,11 @@ impl Client {
                 .map_err(|e| JsError::new(&format!("Invalid upload tags: {e}")))?;
         }
         let security = security_of(&security, &self.opts.security)?;
-        let mut params = store.store.clone();
-        if let Some(f) = &store.filename {
-            params["filename"] = json!(f);
-        }
-        let mut tasks = vec![json!({ "name": "store", "params": params })];
-        if let Some((p, s)) = security {
-            tasks.push(json!({ "name": "security", "params": { "policy": p, "signature": s } }));
-        }
-        let mut body = json!({ "apikey": self.opts.apikey, "sources": [url], "tasks": tasks });
-        if let Some(t) = tags {
-            body["upload_tags"] = serde_json::to_value(&t).unwrap_or(Value::Null);
-        }
-        let endpoint = format!("{}/process", self.opts.urls.process);
+        let call = start::store_url(&self.opts, &url, &store, tags, security);
         Ok(wasm_bindgen_futures::future_to_promise(async move {
-            let mut r = json_call("POST", &endpoint, Some(body)).await?;
-            if r.get("handle").is_none() {
-                return Err(js_sys::Error::new("the /process answer has no handle").into());
-            }
-            r["uploadTags"] = r.get("upload_tags").cloned().unwrap_or(json!({}));
-            if let Some(obj) = r.as_object_mut() {
-                obj.remove("upload_tags");
-                let t = obj.get("type").cloned();
-                obj.entry("mimetype").or_insert(t.unwrap_or(Value::Null));
-            }
-            Ok(to_js(&r))
+            call.await
+                .map(|r| to_js(&r))
+                .map_err(|e| js_sys::Error::new(&e).into())
         }))
     }
 
@@ -323,7 +240,7 @@ impl Client {
             query(&pairs)
         );
         Ok(wasm_bindgen_futures::future_to_promise(async move {
-            let mut r = json_call("GET", &url, None).await?;
+            let mut r = json_call("GET", &url, None).await.map_err(js_err)?;
             r["handle"] = json!(handle);
             Ok(to_js(&r))
         }))
@@ -343,7 +260,9 @@ impl Client {
             query(&pairs)
         );
         Ok(wasm_bindgen_futures::future_to_promise(async move {
-            Ok(to_js(&json_call("DELETE", &url, None).await?))
+            Ok(to_js(
+                &json_call("DELETE", &url, None).await.map_err(js_err)?,
+            ))
         }))
     }
 }

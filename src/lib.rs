@@ -13,6 +13,8 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 mod js_api;
 pub mod model;
+#[cfg(target_arch = "wasm32")]
+mod picker;
 mod upload;
 mod web;
 

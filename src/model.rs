@@ -6,3 +6,5 @@ pub mod client_options;
 pub mod file_name;
 pub mod options;
 pub mod picker_options;
+pub mod selection;
+pub mod text;

@@ -154,6 +154,117 @@ export interface Client {
   storeURL(url: string, storeOptions?: StoreOptions, token?: UploadToken, security?: Security, uploadTags?: { [key: string]: string }): Promise<UploadResult & { type: string }>;
   metadata(handle: string, options?: { [field: string]: boolean }, security?: Security): Promise<{ handle: string; [field: string]: unknown }>;
   remove(handle: string, security?: Security): Promise<unknown>;
+  /** A picker (filestack-js's `client.picker(options)`). */
+  picker(options?: PickerOptions): PickerInstance;
+}
+
+/** The 20 picker languages. */
+export type PickerLang = 'ca' | 'da' | 'de' | 'en' | 'es' | 'fr' | 'he' | 'it' | 'ja' | 'ko' | 'nl' | 'no' | 'pl' | 'pt' | 'sv' | 'ru' | 'vi' | 'zh' | 'tr' | 'ar';
+
+/** A file as the picker's callbacks and results show it (filestack-js's, plus `uploadTags`). */
+export interface PickerFileMetadata {
+  filename: string;
+  mimetype: string;
+  size: number;
+  source: 'local_file_system' | 'url';
+  uploadId: string;
+  originalPath: string;
+  /** `{name, type, size}`; the real `File` while `acceptFn` / `onFileSelected` check it. */
+  originalFile: { name: string; type: string; size: number } | File;
+  status: 'Stored' | 'InTransit';
+  handle?: string;
+  url?: string;
+  key?: string;
+  container?: string;
+  /** The tags the server stored with the file. */
+  uploadTags?: { [key: string]: string };
+}
+
+export interface PickerResponse {
+  filesUploaded: PickerFileMetadata[];
+  filesFailed: PickerFileMetadata[];
+}
+
+/** The picker's upload options: tag values may be functions of the file, called per file. */
+export interface PickerUploadConfig extends Omit<UploadOptions, 'tags' | 'onProgress' | 'onRetry'> {
+  tags?: { [key: string]: string | ((file: PickerFileMetadata) => string) };
+}
+
+export interface DropPaneOptions {
+  customText?: string;
+  disableClick?: boolean;
+  /** Dropping anywhere on the page drops into the pane. */
+  overlay?: boolean;
+  showIcon?: boolean;
+  showProgress?: boolean;
+  onDragEnter?: (evt: DragEvent) => void;
+  onDragLeave?: () => void;
+  onDragOver?: (evt: DragEvent) => void;
+  onDrop?: (evt: DragEvent) => void;
+  onClick?: (evt: MouseEvent) => void;
+  /** Instead of `onUploadDone`: the stored files of each drop. */
+  onSuccess?: (files: PickerFileMetadata[]) => void;
+  onError?: (files: PickerFileMetadata[]) => void;
+  onProgress?: (percent: number) => void;
+}
+
+/** filestack-js's picker options that Skiff supports (others are refused by name on `open()`). */
+export interface PickerOptions {
+  displayMode?: 'overlay' | 'inline' | 'dropPane';
+  /** Mount point for `inline` and `dropPane`: a selector, an id or an element. */
+  container?: string | Element;
+  fromSources?: ('local_file_system' | 'url')[];
+  /** `.ext`, `type/subtype` or `type/*`. */
+  accept?: string | string[];
+  /** Resolve to accept the file, reject (or throw) to refuse it with that reason. */
+  acceptFn?: (file: PickerFileMetadata, options: { accept: string[]; acceptMime: string[]; mimeFromExtension: (name: string) => string; mimeFromMagicBytes: (file: Blob) => Promise<string> }) => Promise<unknown> | unknown;
+  maxFiles?: number;
+  minFiles?: number;
+  /** Bytes. */
+  maxSize?: number;
+  /** Files uploaded at once (1–20, default 4). */
+  concurrency?: number;
+  startUploadingWhenMaxFilesReached?: boolean;
+  /** Upload each file as soon as it is picked (default false: the user presses Upload). */
+  uploadInBackground?: boolean;
+  allowManualRetry?: boolean;
+  disableThumbnails?: boolean;
+  disableDirectoryUpload?: boolean;
+  globalDropZone?: boolean;
+  pasteMode?: { pasteToFirstInViewPort?: boolean; pasteToFirstInstance?: boolean };
+  lang?: PickerLang;
+  /** Overrides of the picker's English strings, keyed by the English string. */
+  customText?: { [english: string]: string };
+  supportEmail?: string;
+  errorsTimeout?: number;
+  storeTo?: Omit<StoreOptions, 'filename' | 'sanitizer' | 'mimetype' | 'altText'> & { filename?: string };
+  uploadConfig?: PickerUploadConfig;
+  dropPane?: DropPaneOptions;
+  onOpen?: (picker: PickerInstance) => void;
+  onClose?: () => void;
+  onCancel?: (response: PickerResponse) => void;
+  /** Throw or reject to refuse the file (the reason is shown); return `{...file, name}` to rename it. */
+  onFileSelected?: (file: PickerFileMetadata) => void | PickerFileMetadata | { name: string } | Promise<void | PickerFileMetadata | { name: string }>;
+  onUploadStarted?: (files: PickerFileMetadata[]) => void;
+  onFileUploadStarted?: (file: PickerFileMetadata, token?: { pause(): void; resume(): void; cancel(): void }) => void;
+  onFileUploadProgress?: (file: PickerFileMetadata, progress: { totalPercent: number; totalBytes: number }) => void;
+  onFileUploadFinished?: (file: PickerFileMetadata) => void;
+  onFileUploadFailed?: (file: PickerFileMetadata, error: Error) => void;
+  onFileUploadCancel?: (file: PickerFileMetadata) => void;
+  onUploadDone?: (response: PickerResponse) => void;
+  useSentryBreadcrumbs?: boolean;
+  disableStorageKey?: boolean;
+}
+
+export interface PickerInstance {
+  /** Shows the picker; resolves once it is on the page and focused. Rejects naming a bad option. */
+  open(): Promise<void>;
+  /** Removes it from the page (uploads still running are stopped). */
+  close(): Promise<void>;
+  /** Cancels every upload (`onCancel`), then closes. */
+  cancel(): Promise<void>;
+  /** Opens the picker with these files already selected (no crop editor yet). */
+  crop(files: Blob[]): Promise<void>;
 }
 
 /** A client of one app; nothing loads until its first call. Throws on a bad option. */

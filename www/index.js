@@ -159,6 +159,204 @@ class Client {
     const core = await this.#client();
     return core.remove(handle, security ?? null);
   }
+
+  /**
+   * A picker (filestack-js's `client.picker(options)`): `open()`, `close()`, `cancel()`,
+   * `crop(files)`, all returning Promises. Callbacks are checked now; the other options when the
+   * picker is first opened (`open()` rejects with an Error naming a bad or unsupported option).
+   */
+  picker(options) {
+    return new PickerInstance(() => this.#client(), options);
+  }
+}
+
+const PICKER_CALLBACKS = [
+  'onOpen', 'onClose', 'onCancel', 'onFileSelected', 'onUploadStarted', 'onFileUploadStarted',
+  'onFileUploadProgress', 'onFileUploadFinished', 'onFileUploadFailed', 'onFileUploadCancel',
+  'onUploadDone', 'acceptFn',
+];
+const PANE_CALLBACKS = ['onDragEnter', 'onDragLeave', 'onDragOver', 'onDrop', 'onSuccess', 'onError', 'onProgress', 'onClick'];
+
+function mustBeFunction(name, f) {
+  if (typeof f !== 'function') throw new Error(`Invalid picker option \`${name}\`: must be a function`);
+}
+
+/** Splits picker options into plain data (read by the wasm side) and the app's functions. */
+function splitPickerOptions(options, instance) {
+  if (options != null && (typeof options !== 'object' || Array.isArray(options))) {
+    throw new Error('Invalid picker options: must be an object');
+  }
+  const data = { ...(options ?? {}) };
+  const fns = {};
+  for (const name of PICKER_CALLBACKS) {
+    if (data[name] !== undefined) {
+      mustBeFunction(name, data[name]);
+      fns[name] = data[name];
+      delete data[name];
+    }
+  }
+  const hooks = { filesFromDrop };
+  for (const name of PICKER_CALLBACKS) {
+    if (fns[name] && name !== 'onOpen' && name !== 'acceptFn' && name !== 'onFileSelected') hooks[name] = fns[name];
+  }
+  if (data.container != null && typeof data.container === 'object') {
+    hooks.container = data.container;
+    data.container = '#skiff-container-node';
+  }
+  if (data.dropPane && typeof data.dropPane === 'object') {
+    const pane = { ...data.dropPane };
+    for (const name of PANE_CALLBACKS) {
+      if (pane[name] !== undefined) {
+        mustBeFunction(`dropPane.${name}`, pane[name]);
+        hooks[`dropPane.${name}`] = pane[name];
+        delete pane[name];
+      }
+    }
+    data.dropPane = pane;
+  }
+  if (data.uploadConfig && typeof data.uploadConfig === 'object') {
+    const { onProgress, onRetry, tags, ...rest } = data.uploadConfig;
+    data.uploadConfig = rest;
+    if (tags != null && typeof tags === 'object') {
+      const plain = {};
+      let dynamic = false;
+      for (const [k, v] of Object.entries(tags)) {
+        if (typeof v === 'function') dynamic = true;
+        else plain[k] = v;
+      }
+      data.uploadConfig.tags = plain;
+      if (dynamic) {
+        // Called per file: functions of the file, strings as they are.
+        hooks.tags = (file) => {
+          const out = {};
+          for (const [k, v] of Object.entries(tags)) {
+            out[k] = typeof v === 'function' ? v(file) : v;
+            if (typeof out[k] !== 'string') throw new Error(`the tag function for "${k}" must return a string`);
+          }
+          return out;
+        };
+      }
+    } else if (tags !== undefined) {
+      data.uploadConfig.tags = tags;
+    }
+  }
+  const { acceptFn, onFileSelected } = fns;
+  if (acceptFn || onFileSelected) {
+    const accept = [].concat(data.accept ?? []);
+    const acceptMime = accept.filter((a) => a.includes('/'));
+    const fromExtension = (name) => mimeByExtension(name);
+    // The app's verdict on one picked file: resolves to a new name (or nothing), rejects to refuse.
+    hooks.check = async (file) => {
+      if (acceptFn) {
+        await acceptFn(file, {
+          accept,
+          acceptMime,
+          mimeFromExtension: fromExtension,
+          mimeFromMagicBytes: async (f) => (f && f.type) || fromExtension(file.filename),
+        });
+      }
+      if (onFileSelected) {
+        const r = await onFileSelected(file);
+        const name = r && typeof r === 'object' ? (r.name ?? r.filename) : undefined;
+        if (typeof name === 'string' && name !== file.filename) return name;
+      }
+      return undefined;
+    };
+  }
+  const onOpen = fns.onOpen;
+  return { data, hooks, onOpen: onOpen && (() => onOpen(instance)) };
+}
+
+/**
+ * The files of a drop, with dropped folders walked (every file inside, at any depth). The drop's
+ * items must be read during the drop event, so this starts synchronously.
+ */
+function filesFromDrop(dataTransfer) {
+  const items = Array.from(dataTransfer?.items ?? []).filter((i) => i.kind === 'file');
+  const entries = items.map((i) => (typeof i.webkitGetAsEntry === 'function' ? i.webkitGetAsEntry() : null));
+  if (entries.length === 0 || entries.some((e) => !e)) return Promise.resolve(Array.from(dataTransfer?.files ?? []));
+  return Promise.all(entries.map(walkEntry)).then((lists) => lists.flat());
+}
+
+function walkEntry(entry) {
+  if (entry.isFile) return new Promise((resolve) => entry.file((f) => resolve([f]), () => resolve([])));
+  if (!entry.isDirectory) return Promise.resolve([]);
+  const reader = entry.createReader();
+  const children = [];
+  // readEntries returns at most 100 entries per call: read until it returns none.
+  const next = () => new Promise((resolve) => reader.readEntries(resolve, () => resolve([])))
+    .then((batch) => (batch.length ? (children.push(...batch), next()) : children));
+  return next().then((all) => Promise.all(all.map(walkEntry))).then((lists) => lists.flat());
+}
+
+const EXTENSION_TYPES = {
+  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', svg: 'image/svg+xml',
+  pdf: 'application/pdf', txt: 'text/plain', csv: 'text/csv', json: 'application/json', zip: 'application/zip',
+  mp4: 'video/mp4', mp3: 'audio/mpeg', wav: 'audio/wav', doc: 'application/msword', heic: 'image/heic',
+};
+
+function mimeByExtension(name) {
+  const ext = String(name ?? '').split('.').pop().toLowerCase();
+  return EXTENSION_TYPES[ext] ?? 'application/octet-stream';
+}
+
+const LANG_CODES = ['ca', 'da', 'de', 'es', 'fr', 'he', 'it', 'ja', 'ko', 'nl', 'no', 'pl', 'pt', 'sv', 'ru', 'vi', 'zh', 'tr', 'ar'];
+
+/** The picker's words in `lang` (dist/lang/<code>.json next to this file); null for English. */
+async function loadTranslation(lang) {
+  if (!LANG_CODES.includes(lang)) return null; // English, or a code the wasm side refuses by name
+  const url = new URL(`./lang/${lang}.json`, import.meta.url);
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`Could not load the picker's words for lang "${lang}" from ${url}: HTTP ${res.status}`);
+  return res.json();
+}
+
+/** One picker, like filestack-js's PickerInstance. */
+class PickerInstance {
+  #client;
+  #split;
+  #core;
+
+  constructor(client, options) {
+    this.#client = client;
+    this.#split = splitPickerOptions(options, this);
+  }
+
+  async #picker() {
+    if (!this.#core) {
+      const { data, hooks } = this.#split;
+      const [core, translation] = await Promise.all([this.#client(), loadTranslation(data.lang)]);
+      const wasm = await load();
+      this.#core ??= new wasm.Picker(core, data, hooks, translation);
+    }
+    return this.#core;
+  }
+
+  /** Shows the picker; resolves once it is on the page and focused. */
+  async open() {
+    const picker = await this.#picker();
+    if (await picker.open([])) this.#split.onOpen?.();
+  }
+
+  /** Removes the picker from the page (uploads still running are stopped). */
+  async close() {
+    this.#core?.close();
+  }
+
+  /** Cancels every upload (`onCancel`) and closes. */
+  async cancel() {
+    this.#core?.cancel();
+  }
+
+  /** Opens the picker with `files` (Files or Blobs) already selected. */
+  async crop(files) {
+    const list = Array.from(files ?? []);
+    for (const [i, f] of list.entries()) {
+      if (!(f instanceof Blob)) throw new Error(`Invalid file at position ${i} for crop(): expected a File or Blob (links are not supported yet)`);
+    }
+    const picker = await this.#picker();
+    if (await picker.open(list)) this.#split.onOpen?.();
+  }
 }
 
 /** Base64 of the raw MD5 digest of `data` (the protocol's part checksum, `Content-MD5` form). */

@@ -18,7 +18,7 @@ pub fn parse_rule(entry: &str) -> Result<AcceptRule, String> {
     let e = entry.trim().to_ascii_lowercase();
     if let Some(ext) = e.strip_prefix('.') {
         if ext.is_empty() || ext.contains(['/', ' ']) {
-            return Err(format!("{entry:?} is not a file extension like \".pdf\""));
+            return Err(format!("\"{entry}\" is not a file extension like \".pdf\""));
         }
         return Ok(AcceptRule::Extension(e));
     }
@@ -30,7 +30,7 @@ pub fn parse_rule(entry: &str) -> Result<AcceptRule, String> {
             Ok(AcceptRule::Mime(e))
         }
         _ => Err(format!(
-            "{entry:?} is not an extension (\".pdf\"), a MIME type (\"image/png\") or a wildcard (\"image/*\")"
+            "\"{entry}\" is not an extension (\".pdf\"), a MIME type (\"image/png\") or a wildcard (\"image/*\")"
         )),
     }
 }

@@ -94,7 +94,7 @@ fn check_url(name: &str, url: &str) -> Result<String, OptionsError> {
     let u = url.trim();
     if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() < 10 {
         return Err(OptionsError(format!(
-            "Invalid client option `{name}`: {url:?} is not an http(s) URL"
+            "Invalid client option `{name}`: \"{url}\" is not an http(s) URL"
         )));
     }
     Ok(u.trim_end_matches('/').to_owned())

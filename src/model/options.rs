@@ -114,7 +114,7 @@ pub fn upload_options(value: Value) -> Result<UploadOptions, OptionsError> {
         Some(Intelligent::Word(w)) if w == "fallback" => Mode::Fallback,
         Some(Intelligent::Word(w)) => {
             return Err(OptionsError(format!(
-                "Invalid upload option `intelligent`: must be true, false or \"fallback\"; got {w:?}"
+                "Invalid upload option `intelligent`: must be true, false or \"fallback\"; got \"{w}\""
             )));
         }
     };
@@ -304,7 +304,7 @@ pub fn store_options(value: Value) -> Result<StoreOptions, OptionsError> {
                 let l = text(&k, &v)?;
                 if !LOCATIONS.contains(&l.to_ascii_lowercase().as_str()) {
                     return Err(OptionsError(format!(
-                        "Invalid store option `location`: {l:?} is not one of s3, gcs, azure, rackspace, dropbox"
+                        "Invalid store option `location`: \"{l}\" is not one of s3, gcs, azure, rackspace, dropbox"
                     )));
                 }
                 store.insert(k, json!(l));
@@ -313,7 +313,7 @@ pub fn store_options(value: Value) -> Result<StoreOptions, OptionsError> {
                 let a = text(&k, &v)?;
                 if a != "public" && a != "private" {
                     return Err(OptionsError(format!(
-                        "Invalid store option `access`: must be \"public\" or \"private\"; got {a:?}"
+                        "Invalid store option `access`: must be \"public\" or \"private\"; got \"{a}\""
                     )));
                 }
                 store.insert(k, json!(a));

@@ -81,6 +81,71 @@ pub struct PickerOptions {
     pub store_to: StoreOptions,
     /// How files are uploaded.
     pub upload_config: UploadOptions,
+    /// The drop pane's settings (`dropPane`).
+    pub drop_pane: DropPaneOptions,
+}
+
+/// `dropPane` (§8.3); its callbacks are taken out by the JS entry.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DropPaneOptions {
+    /// The pane's text.
+    pub custom_text: Option<String>,
+    /// Clicking the pane does not open the file dialog.
+    pub disable_click: bool,
+    /// Dropping anywhere on the page drops into the pane.
+    pub overlay: bool,
+    /// Show an icon in the pane.
+    pub show_icon: bool,
+    /// Show upload progress in the pane.
+    pub show_progress: bool,
+}
+
+fn drop_pane(v: Option<&Value>) -> Result<DropPaneOptions, OptionsError> {
+    let m = match v {
+        None | Some(Value::Null) => {
+            return Ok(DropPaneOptions {
+                show_icon: true,
+                show_progress: true,
+                ..Default::default()
+            });
+        }
+        Some(Value::Object(m)) => m,
+        Some(_) => {
+            return Err(err(
+                "Invalid picker option `dropPane`: must be an object".into()
+            ));
+        }
+    };
+    for key in m.keys() {
+        match key.as_str() {
+            "customText" | "disableClick" | "overlay" | "showIcon" | "showProgress" => {}
+            "cropFiles" => {
+                return Err(err(
+                    "The option `dropPane.cropFiles` is not supported by Skiff yet".into(),
+                ));
+            }
+            k => return Err(err(format!("Unknown picker option `dropPane.{k}`"))),
+        }
+    }
+    let custom_text = match m.get("customText") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            return Err(err(
+                "Invalid picker option `dropPane.customText`: must be a string".into(),
+            ));
+        }
+    };
+    let f = |k: &str, d: bool| {
+        flag(m, k, d).map_err(|e| err(e.0.replace(&format!("`{k}`"), &format!("`dropPane.{k}`"))))
+    };
+    Ok(DropPaneOptions {
+        custom_text,
+        disable_click: f("disableClick", false)?,
+        overlay: f("overlay", false)?,
+        show_icon: f("showIcon", true)?,
+        show_progress: f("showProgress", true)?,
+    })
 }
 
 /// Options filestack-js knows that Skiff's picker does not offer yet: refused by name.
@@ -111,7 +176,6 @@ const NOT_YET: &[&str] = &[
     "cropFiles",
     "loadCss",
     "failOverMaxFiles",
-    "dropPane",
 ];
 
 /// Accepted for compatibility, with no effect.
@@ -203,6 +267,7 @@ pub fn picker_options(value: Value) -> Result<PickerOptions, OptionsError> {
         "errorsTimeout",
         "storeTo",
         "uploadConfig",
+        "dropPane",
     ];
     for key in m.keys() {
         if NOT_YET.contains(&key.as_str()) {
@@ -245,10 +310,10 @@ pub fn picker_options(value: Value) -> Result<PickerOptions, OptionsError> {
                     "url" => out.push(Source::Url),
                     s if SOURCES_NOT_YET.contains(&s) => {
                         return Err(err(format!(
-                            "The source {s:?} in `fromSources` is not supported by Skiff yet"
+                            "The source \"{s}\" in `fromSources` is not supported by Skiff yet"
                         )));
                     }
-                    s => return Err(err(format!("Unknown source {s:?} in `fromSources`"))),
+                    s => return Err(err(format!("Unknown source \"{s}\" in `fromSources`"))),
                 }
             }
             if out.is_empty() {
@@ -296,7 +361,7 @@ pub fn picker_options(value: Value) -> Result<PickerOptions, OptionsError> {
             .map(|(k, v)| {
                 v.as_str()
                     .map(|s| (k.clone(), s.to_owned()))
-                    .ok_or_else(|| err(format!("Invalid picker option `customText`: the text for {k:?} must be a string")))
+                    .ok_or_else(|| err(format!("Invalid picker option `customText`: the text for \"{k}\" must be a string")))
             })
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(err("Invalid picker option `customText`: an object of strings".into())),
@@ -377,7 +442,9 @@ pub fn picker_options(value: Value) -> Result<PickerOptions, OptionsError> {
             "startUploadingWhenMaxFilesReached",
             false,
         )?,
-        upload_in_background: flag(&m, "uploadInBackground", true)?,
+        // filestack-js uploads in the background only with `disableTransformer`, which is off by
+        // default: by default the user reviews the selection and presses Upload.
+        upload_in_background: flag(&m, "uploadInBackground", false)?,
         disable_thumbnails: flag(&m, "disableThumbnails", false)?,
         global_drop_zone: flag(&m, "globalDropZone", false)?,
         paste_to_first_in_viewport,
@@ -387,6 +454,7 @@ pub fn picker_options(value: Value) -> Result<PickerOptions, OptionsError> {
         errors_timeout_ms,
         store_to,
         upload_config,
+        drop_pane: drop_pane(m.get("dropPane"))?,
     })
 }
 
@@ -409,7 +477,8 @@ mod tests {
             (DisplayMode::Overlay, 4, 1, 1, "en")
         );
         assert_eq!(p.from_sources, [Source::Local, Source::Url]);
-        assert!(p.upload_in_background && p.accept.is_empty());
+        assert!(!p.upload_in_background && p.accept.is_empty());
+        assert!(p.drop_pane.show_icon && p.drop_pane.show_progress && !p.drop_pane.disable_click);
     }
 
     #[test]
@@ -468,6 +537,14 @@ mod tests {
                 "`uploadConfig`",
             ),
             (json!({ "customText": { "Upload": 1 } }), "`customText`"),
+            (
+                json!({ "dropPane": { "cropFiles": true } }),
+                "`dropPane.cropFiles` is not supported",
+            ),
+            (
+                json!({ "dropPane": { "disableClick": 1 } }),
+                "`dropPane.disableClick`",
+            ),
         ];
         for (v, want) in cases {
             let e = picker_options(v.clone()).unwrap_err().to_string();

@@ -34,11 +34,14 @@ pub(crate) enum Command {
     Cancel,
 }
 
+/// A progress or retry listener: an app callback, or the picker.
+pub(crate) type Listener = Box<dyn Fn(&serde_json::Value)>;
+
 /// The app's callbacks.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Callbacks {
-    pub(crate) on_progress: Option<Function>,
-    pub(crate) on_retry: Option<Function>,
+    pub(crate) on_progress: Option<Listener>,
+    pub(crate) on_retry: Option<Listener>,
     pub(crate) progress_interval_ms: u64,
     /// How many parts' digests to compute ahead (the part concurrency).
     pub(crate) hash_ahead: usize,
@@ -47,14 +50,30 @@ pub(crate) struct Callbacks {
 /// How one file ended.
 pub(crate) type FileOutcome = Result<FileResult, UploadError>;
 
-/// Calls an app callback; an exception in it is reported on the console, never fatal.
-fn call(f: &Function, arg: &serde_json::Value) {
-    if let Err(e) = f.call1(&JsValue::NULL, &crate::js_api::to_js(arg)) {
-        web_sys_console_error(&e);
+impl std::fmt::Debug for Callbacks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callbacks")
+            .field("progress_interval_ms", &self.progress_interval_ms)
+            .field("hash_ahead", &self.hash_ahead)
+            .finish_non_exhaustive()
     }
 }
 
-fn web_sys_console_error(e: &JsValue) {
+/// A listener that calls an app callback with the value as a plain JS object.
+pub(crate) fn js_listener(f: Function) -> Listener {
+    Box::new(move |arg| {
+        if let Err(e) = f.call1(&JsValue::NULL, &crate::js_api::to_js(arg)) {
+            console_error(&e);
+        }
+    })
+}
+
+fn call(f: &Listener, arg: &serde_json::Value) {
+    f(arg);
+}
+
+/// Reports an exception thrown by an app callback on the console; never fatal.
+pub(crate) fn console_error(e: &JsValue) {
     let console = js_sys::Reflect::get(&js_sys::global(), &"console".into()).ok();
     if let Some(c) = console {
         if let Ok(f) = js_sys::Reflect::get(&c, &"error".into()) {

@@ -7,6 +7,8 @@
 pub(crate) mod clock;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod http;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod listener;
 mod md5;
 mod version;
 

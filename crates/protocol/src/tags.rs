@@ -27,7 +27,7 @@ pub enum TagError {
         max: usize,
     },
     /// The same key twice.
-    #[error("upload tag key {key:?} appears more than once")]
+    #[error("upload tag key \"{key}\" appears more than once")]
     DuplicateKey {
         /// The repeated key.
         key: String,
@@ -36,7 +36,7 @@ pub enum TagError {
     #[error("upload tag keys must not be empty")]
     EmptyKey,
     /// A key over [`MAX_TAG_KEY_CHARS`] characters.
-    #[error("upload tag key {key:?}… is {chars} characters long; at most {max} are allowed")]
+    #[error("upload tag key \"{key}\"… is {chars} characters long; at most {max} are allowed")]
     KeyTooLong {
         /// The first characters of the key.
         key: String,
@@ -46,7 +46,7 @@ pub enum TagError {
         max: usize,
     },
     /// A value over [`MAX_TAG_VALUE_CHARS`] characters.
-    #[error("upload tag {key:?} has a value {chars} characters long; at most {max} are allowed")]
+    #[error("upload tag \"{key}\" has a value {chars} characters long; at most {max} are allowed")]
     ValueTooLong {
         /// The tag's key.
         key: String,
@@ -186,7 +186,7 @@ impl<'de> Visitor<'de> for TagsVisitor {
         let mut pairs: Vec<(String, String)> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
             let value = map.next_value::<TagValue>().map_err(|_| {
-                de::Error::custom(format!("upload tag {key:?} must have a string value"))
+                de::Error::custom(format!("upload tag \"{key}\" must have a string value"))
             })?;
             if pairs.iter().any(|(k, _)| *k == key) {
                 return Err(de::Error::custom(TagError::DuplicateKey { key }));

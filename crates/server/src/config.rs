@@ -80,6 +80,8 @@ pub struct Config {
     pub body_idle_timeout_secs: u64,
     /// Webhook retry policy.
     pub webhook_retry: WebhookRetry,
+    /// Folder of static files served under `/demo/` (a demo page of the picker); none by default.
+    pub demo: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -98,6 +100,7 @@ impl Default for Config {
             request_timeout_secs: 60,
             body_idle_timeout_secs: 120,
             webhook_retry: WebhookRetry::default(),
+            demo: None,
         }
     }
 }
@@ -170,6 +173,9 @@ pub struct Args {
     /// Upload session lifetime, seconds.
     #[arg(long, env = "SKIFF_SESSION_TTL")]
     pub session_ttl: Option<u64>,
+    /// Folder of static files to serve under /demo/ (e.g. the picker demo site).
+    #[arg(long, env = "SKIFF_DEMO", value_name = "DIR")]
+    pub demo: Option<PathBuf>,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "SKIFF_LOG_JSON")]
     pub log_json: bool,
@@ -249,6 +255,9 @@ impl Args {
         if let Some(v) = self.session_ttl {
             cfg.session_ttl_secs = v;
         }
+        if let Some(v) = self.demo {
+            cfg.demo = Some(v);
+        }
         cfg.validate()?;
         Ok(cfg)
     }
@@ -292,6 +301,12 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "TLS needs both a certificate and a key".into(),
             ));
+        }
+        if let Some(dir) = self.demo.as_deref().filter(|d| !d.is_dir()) {
+            return Err(ConfigError::Invalid(format!(
+                "demo folder {} is not a directory",
+                dir.display()
+            )));
         }
         Ok(())
     }
@@ -348,6 +363,49 @@ mod tests {
             .into_config()
             .unwrap_err();
         assert!(err.to_string().contains("lissen"), "{err}");
+    }
+
+    #[test]
+    fn demo_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, other) = (dir.path().join("site"), dir.path().join("other"));
+        std::fs::create_dir(&site).unwrap();
+        std::fs::create_dir(&other).unwrap();
+        let file = dir.path().join("skiff.toml");
+        let toml = format!(
+            "demo = {:?}\n[[apps]]\nkey = \"k\"\n",
+            site.to_str().unwrap()
+        );
+        std::fs::write(&file, toml).unwrap();
+        let cfg = Args::parse_from(["skiff-server", "--config", file.to_str().unwrap()])
+            .into_config()
+            .unwrap();
+        assert_eq!(cfg.demo.as_deref(), Some(site.as_path()));
+        let cfg = Args::parse_from([
+            "skiff-server",
+            "--config",
+            file.to_str().unwrap(),
+            "--demo",
+            other.to_str().unwrap(),
+        ])
+        .into_config()
+        .unwrap();
+        assert_eq!(cfg.demo.as_deref(), Some(other.as_path()));
+        let cfg = Args::parse_from(["skiff-server", "--app", "k"])
+            .into_config()
+            .unwrap();
+        assert_eq!(cfg.demo, None);
+        let missing = dir.path().join("missing");
+        let err = Args::parse_from([
+            "skiff-server",
+            "--app",
+            "k",
+            "--demo",
+            missing.to_str().unwrap(),
+        ])
+        .into_config()
+        .unwrap_err();
+        assert!(err.to_string().contains("not a directory"), "{err}");
     }
 
     #[test]

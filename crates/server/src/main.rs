@@ -64,6 +64,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "  filestack-js: client.session.urls.uploadApiUrl = '{url}' (see README for the other URLs)"
     );
+    if let Some(dir) = &config.demo {
+        println!("  demo page: {url}/demo/ (files from {})", dir.display());
+    }
 
     if let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) {
         let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)

@@ -5,12 +5,16 @@ use crate::error::ApiError;
 use crate::state::{FileRecord, NewWebhook};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Method, StatusCode, header};
+use axum::handler::HandlerWithoutStateExt;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post, put};
 use skiff_protocol::ErrorCode;
 use skiff_protocol::wire::FileResponse;
+use std::path::Path;
 use std::time::Duration;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
+use tower_http::services::ServeDir;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 mod files;
@@ -56,7 +60,11 @@ pub fn app(state: AppState) -> Router {
         .route("/multipart/part/{upload_id}", put(part::put_part))
         .route("/api/store/{location}", post(store::store))
         .layer(DefaultBodyLimit::disable());
-    api.merge(bytes)
+    let mut router = api.merge(bytes);
+    if let Some(dir) = &cfg.demo {
+        router = router.merge(demo(dir));
+    }
+    router
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -75,6 +83,39 @@ pub fn app(state: AppState) -> Router {
         .layer(cors())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The demo site: the files of `dir` under `/demo/` (`index.html` for folders), `/demo` sent to
+/// `/demo/`. The static `demo` segment wins over `/{handle}…` (handles are 20 letters and
+/// digits, so no file is shadowed); `..` and other escapes out of `dir` are refused by `ServeDir`.
+fn demo(dir: &Path) -> Router<AppState> {
+    let not_found = || async {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "no such file in the demo site",
+        )
+    };
+    let files = ServeDir::new(dir).not_found_service(not_found.into_service());
+    Router::new()
+        .nest_service("/demo/", files)
+        .layer(axum::middleware::map_response(demo_redirect))
+        .route("/demo", get(|| async { Redirect::temporary("/demo/") }))
+}
+
+/// `ServeDir` sees paths without the `/demo` prefix, so its redirects (a folder asked for without
+/// its trailing slash) need it put back.
+async fn demo_redirect(mut res: Response) -> Response {
+    let location = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|l| l.starts_with('/'))
+        .and_then(|l| HeaderValue::from_str(&format!("/demo{l}")).ok());
+    if let Some(l) = location {
+        res.headers_mut().insert(header::LOCATION, l);
+    }
+    res
 }
 
 /// CORS for browsers (protocol.md §1.4): any origin, the Filestack headers, and `ETag`

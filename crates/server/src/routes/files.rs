@@ -462,10 +462,15 @@ pub(super) async fn delete(
 
 pub(super) async fn index(State(state): State<AppState>) -> Html<String> {
     let url = state.config().public_url();
+    let demo = if state.config().demo.is_some() {
+        "<p>Try the file picker on the <a href=\"demo/\">demo page</a>.</p>"
+    } else {
+        ""
+    };
     Html(format!(
         "<!doctype html><meta charset=utf-8><title>Skiff upload server</title>\
          <h1>Skiff upload server</h1><p>This server speaks Filestack's upload protocol at <code>{url}</code>.</p>\
-         <p>Point filestack-js at it with <code>client.session.urls.uploadApiUrl = '{url}'</code>; see the README for the rest.</p>"
+         <p>Point filestack-js at it with <code>client.session.urls.uploadApiUrl = '{url}'</code>; see the README for the rest.</p>{demo}"
     ))
 }
 

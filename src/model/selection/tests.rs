@@ -1,0 +1,250 @@
+use super::*;
+use crate::model::accept::parse_rule;
+use serde_json::json;
+
+thread_local! {
+    static NEXT: std::cell::Cell<EntryId> = const { std::cell::Cell::new(0) };
+}
+
+/// Rules for a test; ids of the files it adds start again from 0.
+fn rules() -> Rules {
+    NEXT.with(|n| n.set(0));
+    Rules {
+        accept: vec![parse_rule("image/*").unwrap(), parse_rule(".pdf").unwrap()],
+        max_size: Some(1000),
+        min_files: 1,
+        max_files: 3,
+        concurrency: 2,
+        ..Rules::default()
+    }
+}
+
+fn local(name: &str, size: u64, mime: &str) -> NewFile {
+    let id = NEXT.with(|n| n.replace(n.get() + 1));
+    NewFile {
+        id,
+        name: name.into(),
+        size,
+        mimetype: mime.into(),
+        origin: Origin::Local,
+    }
+}
+
+fn phases(s: &Selection) -> Vec<&'static str> {
+    s.entries.iter().map(|e| e.phase.name()).collect()
+}
+
+#[test]
+fn refusals_are_kept_with_their_reason() {
+    let s = Selection::new(rules()).reduce(Action::Add(vec![
+        local("cat.png", 10, "image/png"),
+        local("virus.exe", 10, "application/x-msdownload"),
+        local("big.pdf", 5000, ""),
+        local("a.pdf", 1, ""),
+        local("b.pdf", 1, ""),
+        local("c.pdf", 1, ""),
+    ]));
+    let refusals: Vec<_> = s
+        .entries
+        .iter()
+        .map(|e| match &e.phase {
+            Phase::Refused(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        refusals,
+        [
+            None,
+            Some(Refusal::Type),
+            Some(Refusal::TooBig(1000)),
+            None,
+            None,
+            Some(Refusal::TooMany(3))
+        ]
+    );
+    assert_eq!(s.counted(), 3);
+    // Removing a file makes room for another.
+    let s = s
+        .reduce(Action::Remove(0))
+        .reduce(Action::Add(vec![local("d.pdf", 1, "")]));
+    assert_eq!(s.entries.last().unwrap().phase, Phase::Ready);
+}
+
+#[test]
+fn links_skip_the_local_checks_but_count() {
+    let s = Selection::new(rules()).reduce(Action::Add(vec![NewFile {
+        id: 0,
+        name: "x.exe".into(),
+        size: 0,
+        mimetype: String::new(),
+        origin: Origin::Url("https://example.com/x.exe".into()),
+    }]));
+    assert_eq!(phases(&s), ["ready"]);
+}
+
+#[test]
+fn app_checks_veto_or_rename() {
+    let r = Rules {
+        app_checks: true,
+        ..rules()
+    };
+    let s = Selection::new(r).reduce(Action::Add(vec![
+        local("a.png", 1, "image/png"),
+        local("b.png", 1, "image/png"),
+    ]));
+    assert_eq!(phases(&s), ["checking", "checking"]);
+    assert_eq!(s.can_start(), Err(1));
+    let s = s
+        .reduce(Action::Checked(0, Ok(Some("renamed.png".into()))))
+        .reduce(Action::Checked(1, Err("no cats".into())));
+    assert_eq!(s.entries[0].name, "renamed.png");
+    assert_eq!(
+        s.entries[1].phase,
+        Phase::Refused(Refusal::Vetoed("no cats".into()))
+    );
+    assert_eq!(s.can_start(), Ok(()));
+}
+
+#[test]
+fn min_files_holds_the_upload_back() {
+    let r = Rules {
+        min_files: 2,
+        ..rules()
+    };
+    let s = Selection::new(r).reduce(Action::Add(vec![local("a.pdf", 1, "")]));
+    assert_eq!(s.can_start(), Err(2));
+    let s = s.reduce(Action::Start);
+    assert!(
+        !s.finishing,
+        "Start is ignored while too few files are picked"
+    );
+    let s = s
+        .reduce(Action::Add(vec![local("b.pdf", 1, "")]))
+        .reduce(Action::Start);
+    assert_eq!(phases(&s), ["queued", "queued"]);
+}
+
+#[test]
+fn uploads_run_within_the_concurrency_and_finish() {
+    let s = Selection::new(rules())
+        .reduce(Action::Add(vec![
+            local("a.pdf", 100, ""),
+            local("b.pdf", 100, ""),
+            local("c.pdf", 100, ""),
+        ]))
+        .reduce(Action::Start);
+    assert_eq!(s.startable(), [0, 1]);
+    let s = s.reduce(Action::Began(0)).reduce(Action::Began(1));
+    assert_eq!(s.startable(), Vec::<EntryId>::new());
+    let s = s
+        .reduce(Action::Progress(0, 50, 50))
+        .reduce(Action::Progress(0, 40, 40));
+    assert_eq!(
+        s.entries[0].phase,
+        Phase::Uploading {
+            bytes: 50,
+            percent: 50
+        },
+        "progress never goes back"
+    );
+    assert_eq!(s.total(), (50, 300, 16));
+    let s = s.reduce(Action::Pause(0));
+    assert_eq!(
+        s.startable(),
+        Vec::<EntryId>::new(),
+        "a paused file keeps its slot"
+    );
+    let s = s
+        .reduce(Action::Resume(0))
+        .reduce(Action::Ended(0, Ok(json!({"handle": "h"}))));
+    assert_eq!(s.startable(), [2]);
+    let s = s
+        .reduce(Action::Began(2))
+        .reduce(Action::Ended(1, Err("HTTP 500".into())))
+        .reduce(Action::Cancelled(2));
+    assert!(s.finished());
+    let (done, failed) = s.outcome();
+    assert_eq!((done.len(), failed.len()), (1, 1));
+    // A retry puts the failed file back in the queue; the picker finishes again afterwards.
+    let s = s.reduce(Action::Reported).reduce(Action::Retry(1));
+    assert!(!s.finished() && s.startable() == [1]);
+    let s = s
+        .reduce(Action::Began(1))
+        .reduce(Action::Ended(1, Ok(json!({}))));
+    assert!(s.finished() && !s.any_failed());
+}
+
+#[test]
+fn background_and_start_at_max() {
+    let r = Rules {
+        background: true,
+        ..rules()
+    };
+    let s = Selection::new(r).reduce(Action::Add(vec![local("a.pdf", 1, "")]));
+    assert_eq!(phases(&s), ["queued"]);
+    assert!(!s.finishing);
+    assert_eq!(s.can_start(), Ok(()), "Upload finishes a background upload");
+
+    let r = Rules {
+        start_at_max: true,
+        max_files: 2,
+        ..rules()
+    };
+    let s = Selection::new(r).reduce(Action::Add(vec![local("a.pdf", 1, "")]));
+    assert_eq!(phases(&s), ["ready"]);
+    let s = s.reduce(Action::Add(vec![local("b.pdf", 1, "")]));
+    assert_eq!(phases(&s), ["queued", "queued"]);
+    assert!(s.finishing);
+}
+
+#[test]
+fn cancel_all_ends_everything_pending() {
+    let s = Selection::new(rules())
+        .reduce(Action::Add(vec![
+            local("a.pdf", 1, ""),
+            local("b.pdf", 1, ""),
+        ]))
+        .reduce(Action::Start)
+        .reduce(Action::Began(0))
+        .reduce(Action::CancelAll);
+    assert_eq!(phases(&s), ["cancelled", "cancelled"]);
+    assert!(
+        !s.finished(),
+        "nothing stored or failed: the app hears onCancel, not onUploadDone"
+    );
+    // Uploading files cannot be removed; refused ones can.
+    let s = Selection::new(rules())
+        .reduce(Action::Add(vec![
+            local("a.pdf", 1, ""),
+            local("x.exe", 1, ""),
+        ]))
+        .reduce(Action::Start)
+        .reduce(Action::Began(0))
+        .reduce(Action::Remove(0))
+        .reduce(Action::Remove(1));
+    assert_eq!(phases(&s), ["uploading"]);
+}
+
+#[test]
+fn clear_starts_a_new_round() {
+    let r = Rules {
+        background: true,
+        ..rules()
+    };
+    let s = Selection::new(r)
+        .reduce(Action::Add(vec![
+            local("a.pdf", 1, ""),
+            local("x.exe", 1, ""),
+        ]))
+        .reduce(Action::Start)
+        .reduce(Action::Began(0))
+        .reduce(Action::Ended(0, Ok(json!({}))));
+    assert!(s.finished());
+    let s = s.reduce(Action::Reported).reduce(Action::Clear);
+    assert!(s.entries.is_empty() && !s.finishing && !s.reported);
+    let s = s
+        .reduce(Action::Add(vec![local("b.pdf", 1, "")]))
+        .reduce(Action::Start);
+    assert_eq!(phases(&s), ["queued"]);
+}

@@ -1,0 +1,196 @@
+//! The picker's words: English built in, another language as a table from English to that
+//! language (`dist/lang/<code>.json`, loaded by the JS entry only when `lang` asks for it), and the
+//! app's `customText` on top (keys are the English strings, as in filestack-js). `{name}`
+//! placeholders are filled in by [`Text::fill`].
+
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// Every string the picker shows, in English. The translation files have exactly these keys.
+pub const ENGLISH: &[&str] = &[
+    "Select Files to Upload",
+    "My Device",
+    "Link (URL)",
+    "Drag and drop files here",
+    "or",
+    "Select Files",
+    "Select a Folder",
+    "You can also paste files here.",
+    "Drop files to add them",
+    "Paste a link to a file",
+    "Add",
+    "Close",
+    "Cancel",
+    "Remove",
+    "Pause",
+    "Resume",
+    "Retry",
+    "Done",
+    "Upload",
+    "Selected files",
+    "{count} of {max} files",
+    "Pick at least {min} files",
+    "Ready",
+    "Checking…",
+    "Waiting",
+    "Uploading {percent}%",
+    "Paused at {percent}%",
+    "Uploaded",
+    "Failed: {reason}",
+    "Cancelled",
+    "Not accepted: this file type is not allowed ({accept})",
+    "Not accepted: the file is larger than {limit}",
+    "Not accepted: at most {max} files can be picked",
+    "Not accepted: {reason}",
+    "This is not a valid link",
+    "Total progress",
+    "{done} of {total} files uploaded",
+    "Some files could not be uploaded",
+    "All files uploaded",
+    "Drag and drop, or click to select files",
+    "Need help? Write to {email}",
+    "Link to a file",
+    "Image preview",
+];
+
+/// The picker's words for one picker: English, a translation, and overrides.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Text {
+    table: BTreeMap<String, String>,
+}
+
+impl Text {
+    /// Words from a translation (a JSON object from English to the language, or null for English)
+    /// and the app's `customText`. Keys that are not picker strings are ignored.
+    pub fn new(translation: &Value, custom: &BTreeMap<String, String>) -> Text {
+        let mut table = BTreeMap::new();
+        if let Value::Object(m) = translation {
+            merge(&mut table, m);
+        }
+        for (k, v) in custom {
+            table.insert(k.clone(), v.clone());
+        }
+        Text { table }
+    }
+
+    /// The string for `english` (itself when there is no translation or override).
+    pub fn get<'a>(&'a self, english: &'a str) -> &'a str {
+        self.table.get(english).map_or(english, String::as_str)
+    }
+
+    /// The string for `english` with `{name}` placeholders filled in.
+    pub fn fill(&self, english: &str, args: &[(&str, &str)]) -> String {
+        let mut out = self.get(english).to_owned();
+        for (name, value) in args {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+        out
+    }
+}
+
+fn merge(table: &mut BTreeMap<String, String>, m: &Map<String, Value>) {
+    for (k, v) in m {
+        if let Some(s) = v.as_str() {
+            table.insert(k.clone(), s.to_owned());
+        }
+    }
+}
+
+/// Whether a language reads right to left.
+pub fn is_rtl(lang: &str) -> bool {
+    matches!(lang, "ar" | "he")
+}
+
+/// A byte count for people: `512 B`, `1.5 KB`, `20 MB` (powers of 1024, one decimal under 10).
+/// Integer arithmetic only: float formatting would add kilobytes to the wasm.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: &[&str] = &["B", "KB", "MB", "GB", "TB"];
+    let (mut unit, mut scale) = (0, 1u64);
+    while bytes >= scale * 1024 && unit + 1 < UNITS.len() {
+        scale *= 1024;
+        unit += 1;
+    }
+    let tenths = (bytes * 10 + scale / 2) / scale;
+    if unit == 0 {
+        format!("{bytes} B")
+    } else if tenths < 100 {
+        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
+    } else {
+        format!("{} {}", (tenths + 5) / 10, UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn english_by_default_then_translation_then_custom_text() {
+        let t = Text::new(&Value::Null, &BTreeMap::new());
+        assert_eq!(t.get("Upload"), "Upload");
+        let custom = BTreeMap::from([("Close".to_owned(), "Shut".to_owned())]);
+        let t = Text::new(
+            &json!({"Upload": "Hochladen", "Close": "Schließen"}),
+            &custom,
+        );
+        assert_eq!(t.get("Upload"), "Hochladen");
+        assert_eq!(t.get("Close"), "Shut");
+        assert_eq!(
+            t.fill("{count} of {max} files", &[("count", "2"), ("max", "5")]),
+            "2 of 5 files"
+        );
+    }
+
+    #[test]
+    fn translation_files_have_every_string_and_keep_placeholders() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/www/lang");
+        for lang in crate::model::picker_options::LANGS
+            .iter()
+            .filter(|l| **l != "en")
+        {
+            let path = format!("{dir}/{lang}.json");
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let m = v.as_object().unwrap();
+            for english in ENGLISH {
+                let t = m.get(*english).and_then(Value::as_str);
+                let t = t.unwrap_or_else(|| panic!("{lang}: no translation of {english:?}"));
+                assert!(
+                    !t.trim().is_empty(),
+                    "{lang}: empty translation of {english:?}"
+                );
+                for p in english
+                    .split('{')
+                    .skip(1)
+                    .filter_map(|s| s.split('}').next())
+                {
+                    assert!(
+                        t.contains(&format!("{{{p}}}")),
+                        "{lang}: {english:?} lost {{{p}}}"
+                    );
+                }
+            }
+            assert_eq!(
+                m.len(),
+                ENGLISH.len(),
+                "{lang}: keys that are not picker strings"
+            );
+        }
+    }
+
+    #[test]
+    fn sizes_for_people() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(1536), "1.5 KB");
+        assert_eq!(human_size(20 * 1024 * 1024), "20 MB");
+        assert_eq!(human_size(1000), "1000 B");
+        assert_eq!(human_size(10 * 1024 - 1), "10 KB");
+        assert_eq!(human_size(5 * 1024 * 1024 * 1024), "5.0 GB");
+    }
+
+    #[test]
+    fn rtl_languages() {
+        assert!(is_rtl("ar") && is_rtl("he") && !is_rtl("de"));
+    }
+}

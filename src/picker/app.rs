@@ -1,0 +1,390 @@
+//! The picker's root component: the overlay dialog, the inline panel or the drop pane, with the
+//! sources (device, link), the file list and the footer.
+
+use super::bridge::Hooks;
+use super::keys::{list_files, take_drop, use_page_listeners};
+use super::rows::{accept_list, file_row};
+use super::state::{PickerState, use_picker};
+use super::{AppProps, Exit, Setup, bridge};
+use crate::model::picker_options::{DisplayMode, Source};
+use crate::model::selection::{Action, Phase};
+use crate::model::text::is_rtl;
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use web_sys::{DragEvent, HtmlInputElement};
+use yew::prelude::*;
+
+fn files_of(input: &HtmlInputElement) -> Vec<web_sys::File> {
+    let files = list_files(input.files());
+    input.set_value(""); // the same file can be picked again
+    files
+}
+
+/// What the live region says: the last refusal or failure, and how far the upload is.
+fn announcement(setup: &Setup, st: &PickerState) -> String {
+    let s = &st.sel.0;
+    let t = &setup.text;
+    let mut parts = Vec::new();
+    if let Some(e) = s
+        .entries
+        .iter()
+        .rev()
+        .find(|e| matches!(e.phase, Phase::Refused(_) | Phase::Failed(_)))
+    {
+        parts.push(format!("{}: {}", e.name, super::rows::note(setup, e)));
+    }
+    if s.finishing {
+        let total = s.counted();
+        let done = s
+            .entries
+            .iter()
+            .filter(|e| matches!(e.phase, Phase::Done(_)))
+            .count();
+        parts.push(t.fill(
+            "{done} of {total} files uploaded",
+            &[("done", &done.to_string()), ("total", &total.to_string())],
+        ));
+    }
+    parts.join(". ")
+}
+
+/// The picker.
+#[component]
+pub(crate) fn App(props: &AppProps) -> Html {
+    let setup = props.setup.clone();
+    let st = use_picker(setup.clone());
+    let root = use_node_ref();
+    let dialog = use_node_ref();
+    use_page_listeners(setup.clone(), st.clone(), root.clone(), dialog.clone());
+    {
+        // `cancel()`: stop everything, tell the app what was stored, close.
+        let (setup2, st2) = (setup.clone(), st.clone());
+        *setup.cancel.borrow_mut() = Some(Callback::from(move |_| {
+            let (done, failed) = st2.sel.0.outcome();
+            let response = bridge::response(&done, &failed);
+            st2.act.emit(Action::CancelAll);
+            setup2.hooks.call("onCancel", &[response]);
+            setup2.on_exit.emit(Exit::Closed);
+        }));
+    }
+    let lang = setup.opts.lang.clone();
+    let dir = if is_rtl(&lang) { "rtl" } else { "ltr" };
+    let mode = match setup.opts.display_mode {
+        DisplayMode::Overlay => "overlay",
+        DisplayMode::Inline => "inline",
+        DisplayMode::DropPane => "dropPane",
+    };
+    let live = announcement(&setup, &st);
+    let ui = Ui {
+        source: use_state(|| setup.opts.from_sources[0]),
+        over: use_state(|| false),
+        url_error: use_state(|| false),
+        input: use_node_ref(),
+        folder: use_node_ref(),
+        url_input: use_node_ref(),
+    };
+    {
+        // The drop pane reports the total progress.
+        let (hooks, busy, percent) = (setup.hooks.clone(), st.sel.0.busy(), st.sel.0.total().2);
+        use_effect_with((percent, busy), move |(p, busy)| {
+            if *busy && hooks.has("dropPane.onProgress") {
+                hooks.call("dropPane.onProgress", &[JsValue::from(*p)]);
+            }
+        });
+    }
+    let body = if setup.is_pane() {
+        pane(&setup, &st, &dialog, &ui)
+    } else {
+        panel(&setup, &st, &dialog, &ui)
+    };
+    let close = {
+        let exit = setup.on_exit.clone();
+        Callback::from(move |_| exit.emit(Exit::Closed))
+    };
+    html! {
+        <div class="skiff-picker" data-mode={mode} {dir} {lang} ref={root}>
+            if setup.is_overlay() {
+                <div class="skiff-backdrop" onclick={close}></div>
+            }
+            { body }
+            <div class="skiff-live" role="status" aria-live="polite">{ live }</div>
+        </div>
+    }
+}
+
+/// The views' own state (kept in [`App`]: the views are plain functions).
+struct Ui {
+    source: UseStateHandle<Source>,
+    over: UseStateHandle<bool>,
+    url_error: UseStateHandle<bool>,
+    input: NodeRef,
+    folder: NodeRef,
+    url_input: NodeRef,
+}
+
+fn drop_handlers(
+    hooks: Hooks,
+    add: Callback<Vec<web_sys::File>>,
+    over: UseStateHandle<bool>,
+) -> (
+    Callback<DragEvent>,
+    Callback<DragEvent>,
+    Callback<DragEvent>,
+) {
+    let ondragover = {
+        let over = over.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            over.set(true);
+        })
+    };
+    let ondragleave = {
+        let over = over.clone();
+        Callback::from(move |_: DragEvent| over.set(false))
+    };
+    let ondrop = Callback::from(move |e: DragEvent| {
+        e.prevent_default();
+        over.set(false);
+        take_drop(&hooks, e.data_transfer(), add.clone());
+    });
+    (ondragover, ondragleave, ondrop)
+}
+
+/// The overlay dialog or the inline panel.
+fn panel(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
+    let t = &setup.text;
+    let o = &setup.opts;
+    let Ui {
+        source,
+        over,
+        url_error,
+        input,
+        folder,
+        url_input,
+    } = ui;
+    let uid = setup.uid;
+    let (title_id, url_id) = (format!("skiff-title-{uid}"), format!("skiff-url-{uid}"));
+    let s = &st.sel.0;
+    let (ondragover, ondragleave, ondrop) =
+        drop_handlers(setup.hooks.clone(), st.add_files.clone(), over.clone());
+    let pick = |r: &NodeRef| {
+        let r = r.clone();
+        Callback::from(move |_| {
+            if let Some(i) = r.cast::<HtmlInputElement>() {
+                i.click();
+            }
+        })
+    };
+    let onchange = {
+        let add = st.add_files.clone();
+        Callback::from(move |e: Event| add.emit(files_of(&e.target_unchecked_into())))
+    };
+    let onsubmit = {
+        let (add, url_input, url_error) =
+            (st.add_url.clone(), url_input.clone(), (*url_error).clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(i) = url_input.cast::<HtmlInputElement>() {
+                let ok = add(i.value());
+                url_error.set(!ok);
+                if ok {
+                    i.set_value("");
+                }
+            }
+        })
+    };
+    let close = {
+        let exit = setup.on_exit.clone();
+        Callback::from(move |_| exit.emit(Exit::Closed))
+    };
+    let start = {
+        let act = st.act.clone();
+        Callback::from(move |_| act.emit(Action::Start))
+    };
+    let tabs = o.from_sources.iter().map(|src| {
+        let (label, name) = match src {
+            Source::Local => ("My Device", "local_file_system"),
+            Source::Url => ("Link (URL)", "url"),
+        };
+        let pressed = (**source == *src).to_string();
+        let (source, src2) = (source.clone(), *src);
+        let onclick = Callback::from(move |_| source.set(src2));
+        html! {
+            <button type="button" class="skiff-tab" data-source={name} aria-pressed={pressed} {onclick}>{ t.get(label) }</button>
+        }
+    });
+    let accept = accept_list(&o.accept);
+    let local = html! {
+        <div class={classes!("skiff-drop", over.then_some("skiff-over"))}>
+            <svg class="skiff-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 16V4m0 0-5 5m5-5 5 5M4 16v3a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-3" /></svg>
+            <p class="skiff-lead">{ t.get("Drag and drop files here") }</p>
+            <p class="skiff-or">{ t.get("or") }</p>
+            <div class="skiff-row">
+                <button type="button" class="skiff-btn skiff-primary skiff-browse" onclick={pick(input)}>{ t.get("Select Files") }</button>
+                if !o.disable_directory_upload {
+                    <button type="button" class="skiff-btn skiff-browse-folder" onclick={pick(folder)}>{ t.get("Select a Folder") }</button>
+                }
+            </div>
+            <p class="skiff-hint">{ t.get("You can also paste files here.") }</p>
+            <input type="file" class="skiff-input skiff-hidden" tabindex="-1" aria-hidden="true" multiple={o.max_files > 1}
+                accept={(!accept.is_empty()).then(|| accept.clone())} ref={input.clone()} onchange={onchange.clone()} />
+            if !o.disable_directory_upload {
+                <input type="file" class="skiff-folder-input skiff-hidden" tabindex="-1" aria-hidden="true" webkitdirectory=true ref={folder.clone()} {onchange} />
+            }
+        </div>
+    };
+    let url = html! {
+        <form class="skiff-url" {onsubmit} novalidate=true>
+            <label for={url_id.clone()}>{ t.get("Paste a link to a file") }</label>
+            <div class="skiff-row">
+                <input id={url_id} type="url" class="skiff-url-input" placeholder="https://" ref={url_input.clone()}
+                    aria-invalid={(**url_error).to_string()} aria-label={t.get("Link to a file").to_owned()} />
+                <button type="submit" class="skiff-btn skiff-url-add">{ t.get("Add") }</button>
+            </div>
+            if **url_error {
+                <p class="skiff-error">{ t.get("This is not a valid link") }</p>
+            }
+        </form>
+    };
+    let (_, _, total) = s.total();
+    let can = s.can_start();
+    let count = match can {
+        Err(min) if min > 1 && s.counted() < min as usize => {
+            t.fill("Pick at least {min} files", &[("min", &min.to_string())])
+        }
+        _ => t.fill(
+            "{count} of {max} files",
+            &[
+                ("count", &s.counted().to_string()),
+                ("max", &o.max_files.to_string()),
+            ],
+        ),
+    };
+    let summary = (s.reported && s.finishing).then(|| {
+        if s.any_failed() {
+            t.get("Some files could not be uploaded")
+        } else {
+            t.get("All files uploaded")
+        }
+    });
+    let help = o
+        .support_email
+        .as_ref()
+        .filter(|_| s.any_failed())
+        .map(|m| t.fill("Need help? Write to {email}", &[("email", m)]));
+    let (role, modal) = if setup.is_overlay() {
+        ("dialog", Some("true"))
+    } else {
+        ("region", None)
+    };
+    html! {
+        <div class="skiff-dialog" {role} aria-modal={modal} aria-labelledby={title_id.clone()} ref={node.clone()} {ondragover} {ondragleave} {ondrop}>
+            <header class="skiff-head">
+                <h2 class="skiff-title" id={title_id}>{ t.get("Select Files to Upload") }</h2>
+                if setup.is_overlay() {
+                    <button type="button" class="skiff-btn skiff-close" aria-label={t.get("Close").to_owned()} title={t.get("Close").to_owned()} onclick={close}>{ "×" }</button>
+                }
+            </header>
+            if o.from_sources.len() > 1 {
+                <div class="skiff-tabs">{ for tabs }</div>
+            }
+            <div class="skiff-body">
+                { if **source == Source::Local { local } else { url } }
+                if !s.entries.is_empty() {
+                    <ul class="skiff-files" aria-label={t.get("Selected files").to_owned()}>
+                        { for s.entries.iter().map(|e| {
+                            let thumb = st.files.borrow().get(&e.id).and_then(|p| p.thumb.clone());
+                            file_row(setup, e, thumb, &st.act)
+                        }) }
+                    </ul>
+                }
+            </div>
+            <footer class="skiff-foot">
+                <span class="skiff-count">{ summary.map(str::to_owned).unwrap_or(count) }</span>
+                if let Some(h) = help { <span class="skiff-help">{ h }</span> }
+                if s.busy() {
+                    <progress class="skiff-total" max="100" value={total.to_string()} aria-label={t.get("Total progress").to_owned()} />
+                }
+                <button type="button" class="skiff-btn skiff-primary skiff-upload" disabled={can.is_err() || (s.finishing && s.busy())} onclick={start}>{ t.get("Upload") }</button>
+            </footer>
+        </div>
+    }
+}
+
+/// The drop pane (`displayMode: 'dropPane'`).
+fn pane(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
+    let o = &setup.opts.drop_pane;
+    let Ui { over, input, .. } = ui;
+    let s = &st.sel.0;
+    let (_, _, percent) = s.total();
+    let hooks = setup.hooks.clone();
+    let (dragover, dragleave, drop) =
+        drop_handlers(setup.hooks.clone(), st.add_files.clone(), over.clone());
+    let with_hook = |name: &'static str, f: Callback<DragEvent>| {
+        let hooks = hooks.clone();
+        Callback::from(move |e: DragEvent| {
+            let arg: &JsValue = e.as_ref();
+            let args = if name == "dropPane.onDragLeave" {
+                &[][..]
+            } else {
+                std::slice::from_ref(arg)
+            };
+            hooks.call(name, args);
+            f.emit(e);
+        })
+    };
+    let ondragenter = {
+        let (hooks, over) = (hooks.clone(), over.clone());
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            over.set(true);
+            hooks.call("dropPane.onDragEnter", &[e.into()]);
+        })
+    };
+    let onclick = {
+        let (input, hooks, disabled) = (input.clone(), hooks.clone(), o.disable_click);
+        Callback::from(move |e: MouseEvent| {
+            hooks.call("dropPane.onClick", &[e.into()]);
+            if let Some(i) = input.cast::<HtmlInputElement>().filter(|_| !disabled) {
+                i.click();
+            }
+        })
+    };
+    let onchange = {
+        let add = st.add_files.clone();
+        Callback::from(move |e: Event| add.emit(files_of(&e.target_unchecked_into())))
+    };
+    let text = o.custom_text.clone().unwrap_or_else(|| {
+        setup
+            .text
+            .get("Drag and drop, or click to select files")
+            .to_owned()
+    });
+    let accept = accept_list(&setup.opts.accept);
+    html! {
+        <div class={classes!("skiff-pane", over.then_some("skiff-over"))} ref={node.clone()} {ondragenter}
+            ondragover={with_hook("dropPane.onDragOver", dragover)} ondragleave={with_hook("dropPane.onDragLeave", dragleave)} ondrop={with_hook("dropPane.onDrop", drop)}>
+            <button type="button" class="skiff-pane-button" disabled={o.disable_click} {onclick}>
+                if o.show_icon {
+                    <svg class="skiff-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 16V4m0 0-5 5m5-5 5 5M4 16v3a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-3" /></svg>
+                }
+                <span>{ text }</span>
+            </button>
+            if o.show_progress && s.busy() {
+                <progress class="skiff-total" max="100" value={percent.to_string()} aria-label={setup.text.get("Total progress").to_owned()} />
+            }
+            <input type="file" class="skiff-input skiff-hidden" tabindex="-1" aria-hidden="true" multiple={setup.opts.max_files > 1}
+                accept={(!accept.is_empty()).then_some(accept)} ref={input.clone()} {onchange} />
+            if !s.entries.is_empty() {
+                <ul class="skiff-files skiff-pane-files">
+                    { for s.entries.iter().filter(|e| matches!(e.phase, Phase::Refused(_) | Phase::Failed(_))).map(|e| html! {
+                        <li class="skiff-file" data-state={e.phase.name()} key={e.id}>
+                            <span class="skiff-file-name">{ &e.name }</span>{ " " }
+                            <span class="skiff-file-note skiff-bad">{ super::rows::note(setup, e) }</span>
+                        </li>
+                    }) }
+                </ul>
+            }
+        </div>
+    }
+}

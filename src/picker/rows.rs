@@ -1,0 +1,123 @@
+//! One row of the file list: preview or type, name, size, state, progress and the row's buttons.
+
+use super::Setup;
+use crate::model::accept::AcceptRule;
+use crate::model::selection::{Action, Entry, Origin, Phase, Refusal};
+use crate::model::text::human_size;
+use yew::prelude::*;
+
+/// The `accept` rules as people write them.
+pub(crate) fn accept_list(rules: &[AcceptRule]) -> String {
+    let each = rules.iter().map(|r| match r {
+        AcceptRule::Extension(e) | AcceptRule::Mime(e) => e.clone(),
+        AcceptRule::Family(f) => format!("{f}/*"),
+    });
+    each.collect::<Vec<_>>().join(", ")
+}
+
+/// What a row says about its file.
+pub(crate) fn note(setup: &Setup, e: &Entry) -> String {
+    let t = &setup.text;
+    match &e.phase {
+        Phase::Checking => t.get("Checking…").to_owned(),
+        Phase::Refused(Refusal::Type) => t.fill(
+            "Not accepted: this file type is not allowed ({accept})",
+            &[("accept", &accept_list(&setup.opts.accept))],
+        ),
+        Phase::Refused(Refusal::TooBig(l)) => t.fill(
+            "Not accepted: the file is larger than {limit}",
+            &[("limit", &human_size(*l))],
+        ),
+        Phase::Refused(Refusal::TooMany(m)) => t.fill(
+            "Not accepted: at most {max} files can be picked",
+            &[("max", &m.to_string())],
+        ),
+        Phase::Refused(Refusal::Vetoed(r)) => t.fill("Not accepted: {reason}", &[("reason", r)]),
+        Phase::Ready => t.get("Ready").to_owned(),
+        Phase::Queued => t.get("Waiting").to_owned(),
+        Phase::Uploading { percent, .. } => {
+            t.fill("Uploading {percent}%", &[("percent", &percent.to_string())])
+        }
+        Phase::Paused { percent, .. } => {
+            t.fill("Paused at {percent}%", &[("percent", &percent.to_string())])
+        }
+        Phase::Done(_) => t.get("Uploaded").to_owned(),
+        Phase::Failed(r) => t.fill("Failed: {reason}", &[("reason", r)]),
+        Phase::Cancelled => t.get("Cancelled").to_owned(),
+    }
+}
+
+/// One file of the list (a plain function, not a component: each component type costs
+/// kilobytes of wasm). `on_action` gets the row's button presses.
+pub(crate) fn file_row(
+    setup: &Setup,
+    e: &Entry,
+    thumb: Option<String>,
+    on_action: &Callback<Action>,
+) -> Html {
+    let t = &setup.text;
+    let id = e.id;
+    let button = |label: &str, class: &'static str, action: Action| {
+        let on_action = on_action.clone();
+        let onclick = Callback::from(move |_| on_action.emit(action.clone()));
+        html! {
+            <button type="button" class={classes!("skiff-btn", "skiff-small", class)} aria-label={format!("{} {}", t.get(label), e.name)} {onclick}>
+                { t.get(label) }
+            </button>
+        }
+    };
+    let actions = match &e.phase {
+        Phase::Ready | Phase::Refused(_) | Phase::Checking => {
+            button("Remove", "skiff-remove", Action::Remove(id))
+        }
+        Phase::Queued => button("Cancel", "skiff-cancel", Action::Cancelled(id)),
+        Phase::Uploading { .. } => html! { <>
+            { button("Pause", "skiff-pause", Action::Pause(id)) }
+            { button("Cancel", "skiff-cancel", Action::Cancelled(id)) }
+        </> },
+        Phase::Paused { .. } => html! { <>
+            { button("Resume", "skiff-resume", Action::Resume(id)) }
+            { button("Cancel", "skiff-cancel", Action::Cancelled(id)) }
+        </> },
+        Phase::Failed(_) if setup.opts.allow_manual_retry => {
+            button("Retry", "skiff-retry", Action::Retry(id))
+        }
+        _ => html! {},
+    };
+    let percent = match e.phase {
+        Phase::Uploading { percent, .. } | Phase::Paused { percent, .. } => Some(percent),
+        _ => None,
+    };
+    let ext = e
+        .name
+        .rsplit_once('.')
+        .map(|(_, x)| x)
+        .unwrap_or("")
+        .chars()
+        .take(4)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let info = match &e.origin {
+        Origin::Local => format!("{} · {}", human_size(e.size), e.mimetype),
+        Origin::Url(u) => u.clone(),
+    };
+    let bad = matches!(e.phase, Phase::Refused(_) | Phase::Failed(_));
+    html! {
+        <li class="skiff-file" data-state={e.phase.name()} key={e.id}>
+            if let Some(src) = thumb {
+                <img class="skiff-thumb" src={src.clone()} alt={t.get("Image preview").to_owned()} />
+            } else {
+                <span class="skiff-thumb skiff-kind" aria-hidden="true">{ ext }</span>
+            }
+            <div class="skiff-meta">
+                <span class="skiff-file-name">{ &e.name }</span>
+                <span class="skiff-file-info">{ info }</span>
+                <span class={classes!("skiff-file-note", bad.then_some("skiff-bad"))}>{ note(setup, e) }</span>
+                if let Some(p) = percent {
+                    <progress class="skiff-bar" max="100" value={p.to_string()} aria-label={e.name.clone()} />
+                }
+            </div>
+            <div class="skiff-actions">{ actions }</div>
+        </li>
+    }
+}

@@ -1,0 +1,170 @@
+//! Starting uploads and the single-request calls, shared by the JS API (`client.upload`,
+//! `client.storeURL`) and the picker.
+
+use super::driver::{self, Callbacks, Msg};
+use crate::model::client_options::ClientOptions;
+use crate::model::file_name;
+use crate::model::options::{StoreOptions, UploadOptions};
+use crate::web::{clock, http};
+use futures_channel::mpsc::UnboundedSender;
+use serde_json::{Value, json};
+use skiff_engine::{Engine, FileResult, FileSpec, Outcome};
+use skiff_protocol::UploadTags;
+use std::collections::HashMap;
+use std::future::Future;
+use wasm_bindgen::JsCast;
+use web_sys::Blob;
+
+/// One file to upload.
+#[derive(Debug)]
+pub(crate) struct FileInput {
+    /// The bytes.
+    pub(crate) blob: Blob,
+    /// The name to store it under (else the sanitised `File.name`, or the store option).
+    pub(crate) name: Option<String>,
+    /// Tags for this file only (else the upload options' tags).
+    pub(crate) tags: Option<UploadTags>,
+}
+
+/// How one file ended, as the app sees it: the stored file, or `{status: "Failed", …}`.
+pub(crate) fn result_json(r: &FileResult) -> Value {
+    json!({
+        "handle": r.handle, "url": r.url, "filename": r.filename, "size": r.size, "mimetype": r.mimetype,
+        "status": r.status, "key": r.key, "container": r.container, "uploadTags": r.upload_tags,
+    })
+}
+
+/// Starts uploading `files`; returns the task's command queue and a future of one result per
+/// file, in order (stored files, or `{status: "Failed", filename, error, code}`).
+pub(crate) fn start(
+    client: &ClientOptions,
+    files: Vec<FileInput>,
+    up: &UploadOptions,
+    store: &StoreOptions,
+    cb: Callbacks,
+    security: Option<(String, String)>,
+) -> (
+    UnboundedSender<Msg>,
+    impl Future<Output = Vec<Value>> + 'static,
+) {
+    let mut engine = Engine::new(up.engine.clone(), js_sys::Math::random().to_bits());
+    let now = clock::now_ms();
+    let mut blobs = HashMap::new();
+    let mut order = Vec::new();
+    let mut names = HashMap::new();
+    for f in files {
+        let (name, browser_type) = match f.blob.dyn_ref::<web_sys::File>() {
+            Some(file) => (file.name(), file.type_()),
+            None => (String::new(), f.blob.type_()),
+        };
+        let filename = f
+            .name
+            .or_else(|| store.filename.clone())
+            .unwrap_or_else(|| store.clean_name(&name));
+        let mimetype = store
+            .mimetype
+            .clone()
+            .unwrap_or_else(|| file_name::mimetype(&browser_type, &filename));
+        let mut spec = FileSpec::new(
+            &client.urls.upload_api,
+            &client.apikey,
+            &filename,
+            &mimetype,
+            f.blob.size() as u64,
+        );
+        spec.store = store.store_for(&filename);
+        spec.tags = f.tags.unwrap_or_else(|| up.tags.clone());
+        spec.security = security.clone();
+        spec.alt = store.alt.clone();
+        let id = engine.add_file(spec, now);
+        names.insert(id, filename);
+        order.push(id);
+        blobs.insert(id, f.blob);
+    }
+    let (tx, rx) = futures_channel::mpsc::unbounded();
+    let driver_tx = tx.clone();
+    let done = async move {
+        let results = driver::drive(engine, blobs, names.clone(), driver_tx, rx, cb).await;
+        order
+            .iter()
+            .map(|id| match results.get(id) {
+                Some(Ok(r)) => result_json(r),
+                Some(Err(e)) => json!({ "status": "Failed", "filename": names.get(id), "error": e.message, "code": e.code }),
+                None => json!({ "status": "Failed", "filename": names.get(id), "error": "the upload stopped" }),
+            })
+            .collect()
+    };
+    (tx, done)
+}
+
+/// One JSON request; an error says which request failed, with the status and the server's code.
+pub(crate) async fn json_call(
+    method: &str,
+    url: &str,
+    body: Option<Value>,
+) -> Result<Value, String> {
+    let headers = if body.is_some() {
+        vec![("Content-Type".to_owned(), "application/json".to_owned())]
+    } else {
+        Vec::new()
+    };
+    let body = body.map(|b| wasm_bindgen::JsValue::from_str(&b.to_string()));
+    let outcome = http::send(method, url, &headers, body.as_ref(), None)
+        .await
+        .map_err(|e| format!("{method} {url} failed: {e}"))?;
+    let Outcome::Response { status, body, .. } = outcome else {
+        return Err(format!("{method} {url} got no answer"));
+    };
+    let parsed: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    if !(200..300).contains(&status) {
+        let code = parsed["error"]["code"]
+            .as_str()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default();
+        let msg = parsed["error"]["message"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| body.chars().take(200).collect());
+        return Err(format!(
+            "{method} {url} failed with HTTP {status}{code}: {msg}"
+        ));
+    }
+    Ok(parsed)
+}
+
+/// Stores the file at `url` through `/process` (filestack-js's `storeURL`): resolves to its
+/// handle, url, mimetype and uploadTags.
+pub(crate) fn store_url(
+    client: &ClientOptions,
+    url: &str,
+    store: &StoreOptions,
+    tags: Option<UploadTags>,
+    security: Option<(String, String)>,
+) -> impl Future<Output = Result<Value, String>> + 'static {
+    let mut params = store.store.clone();
+    if let Some(f) = &store.filename {
+        params["filename"] = json!(f);
+    }
+    let mut tasks = vec![json!({ "name": "store", "params": params })];
+    if let Some((p, s)) = security {
+        tasks.push(json!({ "name": "security", "params": { "policy": p, "signature": s } }));
+    }
+    let mut body = json!({ "apikey": client.apikey, "sources": [url], "tasks": tasks });
+    if let Some(t) = tags {
+        body["upload_tags"] = serde_json::to_value(&t).unwrap_or(Value::Null);
+    }
+    let endpoint = format!("{}/process", client.urls.process);
+    async move {
+        let mut r = json_call("POST", &endpoint, Some(body)).await?;
+        if r.get("handle").is_none() {
+            return Err("the /process answer has no handle".to_owned());
+        }
+        r["uploadTags"] = r.get("upload_tags").cloned().unwrap_or(json!({}));
+        if let Some(obj) = r.as_object_mut() {
+            obj.remove("upload_tags");
+            let t = obj.get("type").cloned();
+            obj.entry("mimetype").or_insert(t.unwrap_or(Value::Null));
+        }
+        Ok(r)
+    }
+}
