@@ -254,6 +254,11 @@ impl Selection {
                     .retain(|e| e.id != id || e.phase.active() || matches!(e.phase, Phase::Queued));
             }
             Action::Start => {
+                if self.reported {
+                    // A new round after a reported one (an inline picker used again): only the
+                    // new files take part, and count towards `maxFiles`.
+                    self = self.reduce(Action::Clear);
+                }
                 if self.can_start().is_ok() {
                     self.finishing = true;
                     for e in &mut self.entries {

@@ -71,6 +71,10 @@ pub(crate) fn file_row(
             button("Remove", "skiff-remove", Action::Remove(id))
         }
         Phase::Queued => button("Cancel", "skiff-cancel", Action::Cancelled(id)),
+        // The server fetches a link in one go: it can be cancelled, not paused.
+        Phase::Uploading { .. } if e.origin != Origin::Local => {
+            button("Cancel", "skiff-cancel", Action::Cancelled(id))
+        }
         Phase::Uploading { .. } => html! { <>
             { button("Pause", "skiff-pause", Action::Pause(id)) }
             { button("Cancel", "skiff-cancel", Action::Cancelled(id)) }

@@ -9,6 +9,8 @@ use crate::model::{file_name, options::UploadOptions};
 use crate::upload::driver::{Callbacks, Command, Msg};
 use crate::upload::start::{self, FileInput};
 use futures_channel::mpsc::UnboundedSender;
+use futures_util::StreamExt;
+use futures_util::future::{Either, select};
 use serde_json::{Value, json};
 use skiff_protocol::UploadTags;
 use std::cell::{Cell, RefCell};
@@ -319,7 +321,24 @@ fn begin(
                 Some(tags),
                 security,
             );
-            spawn_local(async move { ended(call.await.map_err(|m| (m, false))) });
+            // The server's fetch cannot be stopped, but a cancel ends the file at once.
+            let (tx, mut rx) = futures_channel::mpsc::unbounded::<Msg>();
+            tasks.borrow_mut().insert(id, tx);
+            spawn_local(async move {
+                let cancelled = async move {
+                    while let Some(m) = rx.next().await {
+                        if matches!(m, Msg::Command(Command::Cancel)) {
+                            return;
+                        }
+                    }
+                    std::future::pending::<()>().await;
+                };
+                let r = match select(Box::pin(call), Box::pin(cancelled)).await {
+                    Either::Left((r, _)) => r.map_err(|m| (m, false)),
+                    Either::Right(_) => Err((String::new(), true)),
+                };
+                ended(r)
+            });
         }
         Origin::Local => {
             let Some(blob) = files.borrow().get(&id).map(|p| p.file.clone()) else {
