@@ -26,6 +26,12 @@ TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | node -e \
   'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).target_directory))')"
 
 log "cargo rustc (wasm-release profile)"
+# Panic locations name source files: map this machine's folders (the checkout, cargo's registry,
+# the toolchain) to short neutral prefixes, so the published wasm names no machine path and is
+# smaller. Only this profile's build sees these flags, so other builds keep their caches.
+CARGO_HOME_DIR="${CARGO_HOME:-$HOME/.cargo}"
+SYSROOT="$(rustc --print sysroot)"
+export CARGO_ENCODED_RUSTFLAGS="--remap-path-prefix=$PWD=skiff$(printf '\x1f')--remap-path-prefix=$CARGO_HOME_DIR/registry/src=crates$(printf '\x1f')--remap-path-prefix=$SYSROOT=rust"
 # `cargo rustc --crate-type cdylib`, not `cargo build`: with the manifest's crate-type
 # ["cdylib", "rlib"], cargo build silently drops LTO for the wasm.
 cargo rustc --locked --quiet -p skiff --lib --profile wasm-release \

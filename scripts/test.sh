@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `npm test`: installs what the tests need, then runs every suite — formatting and lints (native
-# and wasm32), the Rust tests (unit, engine scenarios, handler and real-binary), the wasm build
-# and its browser tests, filestack-python over TLS, and filestack-js in headless Chromium. Every suite runs even when an earlier one fails; the exit status is 1 if any
-# failed. The last line counts suites.
+# and wasm32), the Rust tests (unit, engine scenarios, picker selection rules, handler and
+# real-binary), the wasm build and its browser tests, filestack-python over TLS, and in headless
+# Chromium: Skiff's client, its picker (modes, sources, restrictions, callbacks, keyboard, axe-core,
+# the filestack-js drop-in) and filestack-js. Every suite runs even when an earlier one fails; the
+# exit status is 1 if any failed. The last line counts suites.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -37,7 +39,7 @@ suite "dist/ entry in Chromium" node --test tests/wasm/
 suite "release build" cargo build --locked --release --quiet -p skiff-server
 export SKIFF_SERVER_BIN="$PWD/target/release/skiff-server"
 suite "filestack-python 4.0.0 peer (TLS)" bash tests/peers/python/run.sh -q
-suite "end to end in Chromium: Skiff client and filestack-js 4.3.8" node --test tests/e2e/
+suite "end to end in Chromium: Skiff client and picker, filestack-js 4.3.8" node --test tests/e2e/
 
 echo
 if [ "$failed" -gt 0 ]; then

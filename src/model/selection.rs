@@ -164,6 +164,8 @@ pub enum Action {
     Remove(EntryId),
     /// The user pressed Upload: ready files are queued and the picker finishes when all end.
     Start,
+    /// Finish once nothing is pending (the drop pane, which uploads every admitted file).
+    Finish,
     /// The picker began uploading a queued file.
     Began(EntryId),
     /// Bytes sent so far.
@@ -268,6 +270,7 @@ impl Selection {
                     }
                 }
             }
+            Action::Finish => self.finishing = true,
             Action::Began(id) => self.set(
                 id,
                 |p| matches!(p, Phase::Queued),

@@ -279,12 +279,12 @@ fn panel(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
     };
     html! {
         <div class="skiff-dialog" {role} aria-modal={modal} aria-labelledby={title_id.clone()} ref={node.clone()} {ondragover} {ondragleave} {ondrop}>
-            <header class="skiff-head">
+            <div class="skiff-head">
                 <h2 class="skiff-title" id={title_id}>{ t.get("Select Files to Upload") }</h2>
                 if setup.is_overlay() {
                     <button type="button" class="skiff-btn skiff-close" aria-label={t.get("Close").to_owned()} title={t.get("Close").to_owned()} onclick={close}>{ "×" }</button>
                 }
-            </header>
+            </div>
             if o.from_sources.len() > 1 {
                 <div class="skiff-tabs">{ for tabs }</div>
             }
@@ -299,14 +299,14 @@ fn panel(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
                     </ul>
                 }
             </div>
-            <footer class="skiff-foot">
+            <div class="skiff-foot">
                 <span class="skiff-count">{ summary.map(str::to_owned).unwrap_or(count) }</span>
                 if let Some(h) = help { <span class="skiff-help">{ h }</span> }
                 if s.busy() {
                     <progress class="skiff-total" max="100" value={total.to_string()} aria-label={t.get("Total progress").to_owned()} />
                 }
                 <button type="button" class="skiff-btn skiff-primary skiff-upload" disabled={can.is_err() || (s.finishing && s.busy())} onclick={start}>{ t.get("Upload") }</button>
-            </footer>
+            </div>
         </div>
     }
 }

@@ -168,13 +168,17 @@ pub(crate) fn use_page_listeners(
             guards.push(Listener::new(&doc, "dragover", |e: Event| {
                 e.prevent_default()
             }));
-            let add = st.add_files.clone();
+            let (add, hooks) = (st.add_files.clone(), setup.hooks.clone());
             guards.push(Listener::new(&doc, "drop", move |e: Event| {
                 let Some(d) = e.dyn_ref::<DragEvent>() else {
                     return;
                 };
+                // A drop on the picker itself was taken there already.
+                if d.default_prevented() {
+                    return;
+                }
                 d.prevent_default();
-                add.emit(list_files(d.data_transfer().and_then(|t| t.files())));
+                take_drop(&hooks, d.data_transfer(), add.clone());
             }));
         }
         if let Some(d) = dialog.cast::<Element>() {

@@ -115,7 +115,7 @@ pub(crate) fn file_row(
             }
             <div class="skiff-meta">
                 <span class="skiff-file-name">{ &e.name }</span>
-                <span class="skiff-file-info">{ info }</span>
+                <span class="skiff-file-info"><bdi dir="ltr">{ info }</bdi></span>
                 <span class={classes!("skiff-file-note", bad.then_some("skiff-bad"))}>{ note(setup, e) }</span>
                 if let Some(p) = percent {
                     <progress class="skiff-bar" max="100" value={p.to_string()} aria-label={e.name.clone()} />

@@ -90,38 +90,20 @@ pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
     let next = use_mut_ref(|| 0 as EntryId);
     let announced = use_mut_ref(|| false);
 
-    let add_files = {
-        let (sel, files, setup, next) = (sel.clone(), files.clone(), setup.clone(), next.clone());
-        Callback::from(move |picked: Vec<File>| {
-            if setup.is_pane() && !sel.0.busy() {
-                sel.dispatch(Action::Clear); // a new drop starts a new round
-            }
-            let mut new = Vec::new();
-            for f in picked {
-                let id = next.replace_with(|n| *n + 1);
-                let name = f.name();
-                let mimetype = file_name::mimetype(&f.type_(), &name);
-                let thumb = (mimetype.starts_with("image/") && !setup.opts.disable_thumbnails)
-                    .then(|| Url::create_object_url_with_blob(&f).ok())
-                    .flatten();
-                new.push(NewFile {
-                    id,
-                    name,
-                    size: f.size() as u64,
-                    mimetype,
-                    origin: Origin::Local,
-                });
-                files.borrow_mut().insert(id, Picked { file: f, thumb });
-            }
-            let ids: Vec<EntryId> = new.iter().map(|n| n.id).collect();
+    // Adds new entries; runs the app's checks on those that need them.
+    let admit: Rc<dyn Fn(Vec<NewFile>)> = {
+        let (sel, files, setup) = (sel.clone(), files.clone(), setup.clone());
+        Rc::new(move |new: Vec<NewFile>| {
             let mut after = sel.0.clone();
             if setup.is_pane() && !after.busy() {
+                sel.dispatch(Action::Clear); // a new drop starts a new round
                 after = after.reduce(Action::Clear);
             }
+            let ids: Vec<EntryId> = new.iter().map(|n| n.id).collect();
             let after = after.reduce(Action::Add(new.clone()));
             sel.dispatch(Action::Add(new));
             if setup.is_pane() {
-                sel.dispatch(Action::Start);
+                sel.dispatch(Action::Finish);
             }
             for id in ids {
                 let Some(e) = entry(&after, id).filter(|e| e.phase == Phase::Checking) else {
@@ -140,8 +122,34 @@ pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
         })
     };
 
+    let add_files = {
+        let (files, setup, next, admit) =
+            (files.clone(), setup.clone(), next.clone(), admit.clone());
+        Callback::from(move |picked: Vec<File>| {
+            let mut new = Vec::new();
+            for f in picked {
+                let id = next.replace_with(|n| *n + 1);
+                let name = f.name();
+                let mimetype = file_name::mimetype(&f.type_(), &name);
+                let thumb = (mimetype.starts_with("image/") && !setup.opts.disable_thumbnails)
+                    .then(|| Url::create_object_url_with_blob(&f).ok())
+                    .flatten();
+                let size = f.size() as u64;
+                new.push(NewFile {
+                    id,
+                    name,
+                    size,
+                    mimetype,
+                    origin: Origin::Local,
+                });
+                files.borrow_mut().insert(id, Picked { file: f, thumb });
+            }
+            admit(new);
+        })
+    };
+
     let add_url: Rc<dyn Fn(String) -> bool> = {
-        let (sel, next) = (sel.clone(), next.clone());
+        let next = next.clone();
         Rc::new(move |url: String| {
             let url = url.trim().to_owned();
             let valid = (url.starts_with("https://") || url.starts_with("http://"))
@@ -156,13 +164,13 @@ pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
                     .unwrap_or("file")
                     .to_owned();
                 let mimetype = file_name::mimetype("", &name);
-                sel.dispatch(Action::Add(vec![NewFile {
+                admit(vec![NewFile {
                     id,
                     name,
                     size: 0,
                     mimetype,
                     origin: Origin::Url(url),
-                }]));
+                }]);
             }
             valid
         })

@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { REPO_ROOT, startServer } from './support/server.mjs';
 import { startStaticServer } from './support/static.mjs';
 import { launchBrowser } from './support/browser.mjs';
+import { rethrowWith } from './support/diag.mjs';
 
 process.env.RUST_LOG ??= 'info,tower_http=debug';
 
@@ -137,12 +138,7 @@ function e2e(name, query, fn) {
         '--- .skiff-picker ---', clip(dom, 4000),
         '--- server log ---', server.log().slice(logFrom),
       ].join('\n');
-      if (err && typeof err === 'object') {
-        try { err.message = `${err.message}\n${diag}`; } catch { /* read-only */ }
-        if (!String(err.message).includes(diag)) console.error(diag);
-        throw err;
-      }
-      throw new Error(`${String(err)}\n${diag}`);
+      rethrowWith(err, diag);
     } finally {
       clearTimeout(timer);
       await tab?.context.close().catch(() => {});

@@ -22,6 +22,7 @@ import { startServer } from './support/server.mjs';
 import { launchBrowser, openPage } from './support/browser.mjs';
 import { ensureDist, startSkiffSite } from './support/skiff-site.mjs';
 import { startProxy } from './support/proxy.mjs';
+import { rethrowWith } from './support/diag.mjs';
 
 // Servers log every request (tower_http at debug), so a failure shows what reached them.
 process.env.RUST_LOG ??= 'info,tower_http=debug';
@@ -105,12 +106,7 @@ function e2e(name, deadlineMs, fn) {
         '--- gate proxy ---', gate.log(),
         '--- chaos proxy ---', chaos.log(),
       ].join('\n');
-      if (err && typeof err === 'object') {
-        try { err.message = `${err.message}\n${diag}`; } catch { /* read-only */ }
-        if (!String(err.message).includes(diag)) console.error(diag);
-        throw err;
-      }
-      throw new Error(`${String(err)}\n${diag}`);
+      rethrowWith(err, diag);
     } finally {
       clearTimeout(timer);
     }

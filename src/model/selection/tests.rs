@@ -248,3 +248,26 @@ fn clear_starts_a_new_round() {
         .reduce(Action::Start);
     assert_eq!(phases(&s), ["queued"]);
 }
+
+#[test]
+fn finish_waits_for_the_app_checks() {
+    let r = Rules {
+        background: true,
+        app_checks: true,
+        ..rules()
+    };
+    let s = Selection::new(r)
+        .reduce(Action::Add(vec![
+            local("a.pdf", 1, ""),
+            local("b.pdf", 1, ""),
+        ]))
+        .reduce(Action::Finish);
+    assert_eq!(phases(&s), ["checking", "checking"]);
+    let s = s
+        .reduce(Action::Checked(0, Ok(None)))
+        .reduce(Action::Checked(1, Err("no".into())))
+        .reduce(Action::Began(0));
+    assert!(!s.finished());
+    let s = s.reduce(Action::Ended(0, Ok(json!({}))));
+    assert!(s.finished());
+}
