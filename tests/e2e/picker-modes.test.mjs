@@ -7,7 +7,8 @@
 //      throttling proxy), screenshots in target/screenshots/picker-*.png; two inline pickers on one
 //      page work independently; a dropPane with acceptFn / onFileSelected;
 //   2. picking: the file input, drag and drop on the dialog, paste, globalDropZone (drop on body),
-//      dropPane.overlay, pasteMode.pasteToFirstInstance, crop(files);
+//      dropPane.overlay, pasteMode.pasteToFirstInstance, crop(files); folders (the folder input,
+//      and a real folder drag through CDP);
 //   9. opening and closing 5 times leaves no element, listener or style behind.
 //
 // Run: node --test tests/e2e/picker-modes.test.mjs   (or node --test tests/e2e/)
@@ -17,7 +18,8 @@
 import { before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './support/server.mjs';
 import {
@@ -304,6 +306,32 @@ e2e('2d. pasteMode.pasteToFirstInstance: with two pickers open only the first ta
 
 // ---------------------------------------------------------------------------------------------
 // 9. Re-opening leaves nothing behind.
+
+e2e('2e. folders: "Select a Folder" and a folder dropped on the dialog add every file inside, at any depth', 30_000, async ({ page }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-folder-'));
+  mkdirSync(join(dir, 'album', 'nested'), { recursive: true });
+  writeFileSync(join(dir, 'album', 'one.txt'), 'one');
+  writeFileSync(join(dir, 'album', 'nested', 'two.txt'), 'two two');
+  try {
+    await openPicker(page, 'f', cfg({ displayMode: 'overlay', maxFiles: 10 }));
+    await page.setInputFiles('.skiff-picker input.skiff-folder-input', join(dir, 'album'));
+    await waitRows(page, '.skiff-picker', '(r) => r.length === 2', 10_000, 'the folder\'s two files');
+    assert.deepEqual((await rows(page)).map((r) => r.name).sort(), ['one.txt', 'two.txt']);
+    // A real drag of the folder from the OS (CDP Input.dispatchDragEvent with a path): the drop's
+    // items are directory entries, walked by the entry's filesFromDrop.
+    await page.evaluate(() => window.pk.pickers.f.close());
+    await openPicker(page, 'f2', cfg({ displayMode: 'overlay', maxFiles: 10 }));
+    const box = await page.locator('.skiff-picker .skiff-drop').boundingBox();
+    const cdp = await page.context().newCDPSession(page);
+    const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    const data = { items: [], files: [join(dir, 'album')], dragOperationsMask: 1 };
+    for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
+    await waitRows(page, '.skiff-picker', '(r) => r.length === 2', 10_000, 'the dropped folder\'s two files');
+    assert.deepEqual((await rows(page)).map((r) => r.name).sort(), ['one.txt', 'two.txt']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 e2e('9. open / close 5 times (every way of closing): no element, listener or style left behind', 60_000, async ({ page }) => {
   await addContainers(page, ['box']);
