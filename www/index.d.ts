@@ -235,7 +235,9 @@ export interface PickerOptions {
   lang?: PickerLang;
   /** Overrides of the picker's English strings, keyed by the English string. */
   customText?: { [english: string]: string };
+  /** Shown when an upload fails. */
   supportEmail?: string;
+  /** Accepted for compatibility; Skiff keeps each refusal or failure next to its file instead. */
   errorsTimeout?: number;
   storeTo?: Omit<StoreOptions, 'filename' | 'sanitizer' | 'mimetype' | 'altText'> & { filename?: string };
   uploadConfig?: PickerUploadConfig;

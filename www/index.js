@@ -316,6 +316,15 @@ class PickerInstance {
   #client;
   #split;
   #core;
+  // open / close / cancel / crop run one after the other, each after the previous one settled,
+  // so `open(); close();` without awaiting closes the picker that open() showed.
+  #queue = Promise.resolve();
+
+  #serial(step) {
+    const run = this.#queue.then(step);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
 
   constructor(client, options) {
     this.#client = client;
@@ -333,29 +342,33 @@ class PickerInstance {
   }
 
   /** Shows the picker; resolves once it is on the page and focused. */
-  async open() {
-    const picker = await this.#picker();
-    if (await picker.open([])) this.#split.onOpen?.();
+  open() {
+    return this.#serial(async () => {
+      const picker = await this.#picker();
+      if (await picker.open([])) this.#split.onOpen?.();
+    });
   }
 
   /** Removes the picker from the page (uploads still running are stopped). */
-  async close() {
-    this.#core?.close();
+  close() {
+    return this.#serial(async () => this.#core?.close());
   }
 
   /** Cancels every upload (`onCancel`) and closes. */
-  async cancel() {
-    this.#core?.cancel();
+  cancel() {
+    return this.#serial(async () => this.#core?.cancel());
   }
 
   /** Opens the picker with `files` (Files or Blobs) already selected. */
-  async crop(files) {
-    const list = Array.from(files ?? []);
-    for (const [i, f] of list.entries()) {
-      if (!(f instanceof Blob)) throw new Error(`Invalid file at position ${i} for crop(): expected a File or Blob (links are not supported yet)`);
-    }
-    const picker = await this.#picker();
-    if (await picker.open(list)) this.#split.onOpen?.();
+  crop(files) {
+    return this.#serial(async () => {
+      const list = Array.from(files ?? []);
+      for (const [i, f] of list.entries()) {
+        if (!(f instanceof Blob)) throw new Error(`Invalid file at position ${i} for crop(): expected a File or Blob (links are not supported yet)`);
+      }
+      const picker = await this.#picker();
+      if (await picker.open(list)) this.#split.onOpen?.();
+    });
   }
 }
 

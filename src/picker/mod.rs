@@ -102,6 +102,8 @@ thread_local! {
 struct Mounted {
     app: AppHandle<app::App>,
     host: Element,
+    /// Resolves `open()`'s promise (`false` when the picker closes before it was ready).
+    ready: Rc<RefCell<Option<Function>>>,
     opener: Option<HtmlElement>,
     setup: Rc<Setup>,
 }
@@ -152,6 +154,9 @@ fn unmount(inner: &Rc<RefCell<Inner>>) {
     let hooks = m.setup.hooks.clone();
     m.app.destroy();
     m.host.remove();
+    if let Some(f) = m.ready.borrow_mut().take() {
+        let _ = f.call1(&JsValue::NULL, &JsValue::FALSE);
+    }
     if let Some(el) = m.opener {
         let _ = el.focus();
     }
@@ -241,6 +246,7 @@ impl Picker {
                 }
             });
         });
+        let ready_slot = resolve.clone();
         let on_ready = Callback::from(move |_| {
             if let Some(f) = resolve.borrow_mut().take() {
                 let _ = f.call1(&JsValue::NULL, &JsValue::TRUE);
@@ -277,6 +283,7 @@ impl Picker {
         self.inner.borrow_mut().mounted = Some(Mounted {
             app,
             host,
+            ready: ready_slot,
             opener,
             setup,
         });

@@ -388,3 +388,16 @@ e2e('9. open / close 5 times (every way of closing): no element, listener or sty
   assert.equal(ev.filter((e) => e === 'in:onClose').length, 5);
   assert.equal(ev.filter((e) => e === 'ov:onCancel').length, 1, 'cancel() calls onCancel');
 });
+
+e2e('9b. open() then close() and cancel() without awaiting: they run in order, nothing is left behind', 20_000, async ({ page }) => {
+  const c = cfg({ displayMode: 'overlay' });
+  const left = await page.evaluate(async (c) => {
+    const p = window.pk.make('bb', c);
+    const steps = [p.open(), p.close(), p.open(), p.cancel()];
+    await Promise.all(steps);
+    return document.querySelectorAll('.skiff-picker').length;
+  }, c);
+  assert.equal(left, 0, 'the last call (cancel) ran after the second open');
+  const names = (await events(page, 'bb')).map((e) => e.name).filter((n) => n === 'onOpen' || n === 'onClose' || n === 'onCancel');
+  assert.deepEqual(names, ['onOpen', 'onClose', 'onOpen', 'onCancel', 'onClose']);
+});
