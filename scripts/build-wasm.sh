@@ -4,8 +4,10 @@
 #   dist/index.js        the package entry (www/index.js): no side effects, loads the wasm on first use
 #   dist/index.d.ts      its types (www/index.d.ts)
 #   dist/skiff.js        wasm-bindgen's JS glue (internal; index.js imports it lazily)
-#   dist/skiff_bg.wasm   the module: cargo (wasm-release profile) -> wasm-bindgen -> wasm-opt -Oz
-#                        (the picker's CSS is inside it)
+#   dist/skiff_bg.wasm   the uploader: cargo (wasm-release profile) -> wasm-bindgen -> wasm-opt -Oz
+#   dist/skiff_picker.js, dist/skiff_picker_bg.wasm
+#                        the same with the picker (feature `picker`; its CSS is inside), loaded
+#                        by `client.picker()` only
 #   dist/filestack.js    registerWithFilestack(): Skiff's picker as filestack-js's picker module
 #   dist/filestack-register.js  the same as a script for filestack-js's `pickerUrl`
 #   dist/lang/*.json     the picker's words in the 19 languages besides English
@@ -25,33 +27,41 @@ WASM_BINDGEN="$PWD/.cache/bin/wasm-bindgen"
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | node -e \
   'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).target_directory))')"
 
-log "cargo rustc (wasm-release profile)"
 # Panic locations name source files: map this machine's folders (the checkout, cargo's registry,
 # the toolchain) to short neutral prefixes, so the published wasm names no machine path and is
 # smaller. Only this profile's build sees these flags, so other builds keep their caches.
 CARGO_HOME_DIR="${CARGO_HOME:-$HOME/.cargo}"
 SYSROOT="$(rustc --print sysroot)"
 export CARGO_ENCODED_RUSTFLAGS="--remap-path-prefix=$PWD=skiff$(printf '\x1f')--remap-path-prefix=$CARGO_HOME_DIR/registry/src=crates$(printf '\x1f')--remap-path-prefix=$SYSROOT=rust"
-# `cargo rustc --crate-type cdylib`, not `cargo build`: with the manifest's crate-type
-# ["cdylib", "rlib"], cargo build silently drops LTO for the wasm.
-cargo rustc --locked --quiet -p skiff --lib --profile wasm-release \
-  --target wasm32-unknown-unknown --crate-type cdylib
 WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/skiff.wasm"
 
 STAGE="$(mktemp -d "$TARGET_DIR/build-wasm.XXXXXX")"
 trap 'rm -rf "$STAGE"' EXIT
-
-log "wasm-bindgen --target web"
-"$WASM_BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section \
-  --out-dir "$STAGE/bindgen" "$WASM"
-
-log "wasm-opt -Oz --converge"
 mkdir "$STAGE/dist"
-node_modules/.bin/wasm-opt -Oz --converge "$STAGE/bindgen/skiff_bg.wasm" -o "$STAGE/dist/skiff_bg.wasm"
-# The JS is minified (esbuild, one file at a time, no bundling): comments and names cost bytes.
-ESBUILD=node_modules/.bin/esbuild
-"$ESBUILD" "$STAGE/bindgen/skiff.js" --minify --format=esm --log-level=warning --outfile="$STAGE/dist/skiff.js"
-"$ESBUILD" www/index.js --minify --format=esm --log-level=warning --outfile="$STAGE/dist/index.js"
+
+# One module: cargo rustc with the given features -> wasm-bindgen (out name $1) -> wasm-opt.
+module() {
+  local name="$1"
+  shift
+  log "$name: cargo rustc (wasm-release profile) $*"
+  # `cargo rustc --crate-type cdylib`, not `cargo build`: with the manifest's crate-type
+  # ["cdylib", "rlib"], cargo build silently drops LTO for the wasm.
+  cargo rustc --locked --quiet -p skiff --lib --profile wasm-release \
+    --target wasm32-unknown-unknown --crate-type cdylib "$@"
+  log "$name: wasm-bindgen --target web, wasm-opt -Oz --converge"
+  "$WASM_BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section \
+    --out-name "$name" --out-dir "$STAGE/bindgen" "$WASM"
+  node_modules/.bin/wasm-opt -Oz --converge "$STAGE/bindgen/${name}_bg.wasm" -o "$STAGE/dist/${name}_bg.wasm"
+  # The JS is minified (esbuild, one file at a time, no bundling): comments and names cost bytes.
+  node_modules/.bin/esbuild "$STAGE/bindgen/$name.js" --minify --format=esm --log-level=warning \
+    --outfile="$STAGE/dist/$name.js"
+}
+# The uploader alone (what `client.upload()` and friends load), then everything with the picker
+# (what `client.picker()` loads).
+module skiff --no-default-features
+module skiff_picker --features picker
+
+node_modules/.bin/esbuild www/index.js --minify --format=esm --log-level=warning --outfile="$STAGE/dist/index.js"
 cp www/index.d.ts "$STAGE/dist/index.d.ts"
 # The drop-in for filestack-js pages, and the picker's words in each language but English
 # (fetched by index.js only when `lang` asks for one).
@@ -62,7 +72,7 @@ cp -r www/lang "$STAGE/dist/lang"
 rm -rf dist
 mv "$STAGE/dist" dist
 
-node --input-type=module - dist/skiff_bg.wasm dist/skiff.js dist/index.js <<'EOF'
+node --input-type=module - dist/skiff_bg.wasm dist/skiff.js dist/skiff_picker_bg.wasm dist/skiff_picker.js dist/index.js <<'EOF'
 import { readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 const size = (n) => `${n} B`.padStart(12);
@@ -70,8 +80,8 @@ const rows = process.argv.slice(2).map((file) => {
   const raw = readFileSync(file);
   const gz = gzipSync(raw, { level: 9 }).length;
   const br = brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-  return `${file.padEnd(20)}${size(raw.length)}${size(gz)}${size(br)}`;
+  return `${file.padEnd(28)}${size(raw.length)}${size(gz)}${size(br)}`;
 });
-console.log(`${'file'.padEnd(20)}${'raw'.padStart(12)}${'gzip -9'.padStart(12)}${'brotli'.padStart(12)}`);
+console.log(`${'file'.padEnd(28)}${'raw'.padStart(12)}${'gzip -9'.padStart(12)}${'brotli'.padStart(12)}`);
 console.log(rows.join('\n'));
 EOF

@@ -32,6 +32,7 @@ suite "rustfmt" cargo fmt --all --check
 suite "clippy" cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
 suite "cargo test" cargo test --locked --workspace
 suite "clippy (wasm32)" cargo clippy --locked --target wasm32-unknown-unknown -p skiff -p skiff-protocol -p skiff-engine --all-targets --quiet -- -D warnings
+suite "clippy (wasm32, uploader build)" cargo clippy --locked --target wasm32-unknown-unknown -p skiff --no-default-features --lib --quiet -- -D warnings
 suite "wasm build" bash scripts/build-wasm.sh
 suite "wasm in Chromium (wasm-bindgen-test)" env CHROMEDRIVER=/usr/bin/chromedriver cargo test --locked --target wasm32-unknown-unknown -p skiff
 suite "dist/ entry in Chromium" node --test tests/wasm/

@@ -102,6 +102,7 @@ fn query(pairs: &[(String, String)]) -> String {
     out
 }
 
+#[cfg(feature = "picker")]
 impl Client {
     /// The client's settings (for the picker).
     pub(crate) fn options(&self) -> &ClientOptions {

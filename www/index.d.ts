@@ -7,6 +7,9 @@ export type InitSource = RequestInfo | URL | Response | BufferSource | WebAssemb
 /** Loads the WebAssembly module now instead of on first use. Optional. */
 export function loadWasm(source?: InitSource | Promise<InitSource>): Promise<void>;
 
+/** Loads the picker's build of the module (skiff_picker_bg.wasm) now, so the first `open()` is fast. */
+export function loadPicker(source?: InitSource | Promise<InitSource>): Promise<void>;
+
 /** Base64 of the raw MD5 digest of `data` (the protocol's part checksum). */
 export function md5_base64(data: ArrayBuffer | ArrayBufferView): Promise<string>;
 

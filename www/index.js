@@ -4,38 +4,48 @@
 // `fetch`, `WebAssembly`) and loads nothing, so it is safe to import during server-side rendering,
 // in a worker, or in a bundle that never uses it. The WebAssembly module and its wasm-bindgen glue
 // (`./skiff.js`, internal: never import it directly) are loaded on first use: the first call of any
-// export below, or `init()` to start loading early or to take the .wasm from elsewhere.
+// export below, or `loadWasm()` / `loadPicker()` to start loading early or to take the .wasm from
+// elsewhere.
 //
 // Keep this file free of top-level statements other than declarations; tests/wasm/dist.test.mjs
 // checks that importing it touches no global.
 
-/** @type {Promise<typeof import('./skiff.js')> | undefined} */
-let loading;
+// Two builds of the module: the uploader alone (`./skiff.js` + skiff_bg.wasm), and the same with the
+// picker (`./skiff_picker.js` + skiff_picker_bg.wasm), fetched only when a picker is used. Once the
+// picker's build is loaded, it serves every call.
+const modules = { uploader: undefined, picker: undefined };
 
-function load(source) {
-  if (loading === undefined) {
-    const attempt = import('./skiff.js').then(async (glue) => {
-      // Without a source the glue fetches skiff_bg.wasm next to itself (import.meta.url), which
+function load(source, kind = 'uploader') {
+  if (kind === 'uploader' && modules.picker !== undefined) return modules.picker;
+  if (modules[kind] === undefined) {
+    const glue = kind === 'picker' ? import('./skiff_picker.js') : import('./skiff.js');
+    const attempt = glue.then(async (g) => {
+      // Without a source the glue fetches its .wasm next to itself (import.meta.url), which
       // bundlers understand as an asset reference.
-      await glue.default(source === undefined ? undefined : { module_or_path: source });
-      return glue;
+      await g.default(source === undefined ? undefined : { module_or_path: source });
+      return g;
     });
     // A failed load (network error, blocked by CSP) is not cached: the next call tries again.
     attempt.catch(() => {
-      if (loading === attempt) loading = undefined;
+      if (modules[kind] === attempt) modules[kind] = undefined;
     });
-    loading = attempt;
+    modules[kind] = attempt;
   }
-  return loading;
+  return modules[kind];
 }
 
 /**
- * Loads and instantiates the WebAssembly module now instead of on first use. Optional.
+ * Loads and instantiates the uploader's WebAssembly module now instead of on first use. Optional.
  * `source` overrides where the .wasm comes from (URL, Response, bytes or a compiled module); it is
  * ignored once loading has started.
  */
 export async function loadWasm(source) {
   await load(source);
+}
+
+/** Loads the picker's build of the module now (skiff_picker_bg.wasm), so `open()` is instant. */
+export async function loadPicker(source) {
+  await load(source, 'picker');
 }
 
 // Client options known to this version; anything else is refused when `init` is called, like
@@ -166,7 +176,7 @@ class Client {
    * picker is first opened (`open()` rejects with an Error naming a bad or unsupported option).
    */
   picker(options) {
-    return new PickerInstance(() => this.#client(), options);
+    return new PickerInstance(this.#apikey, this.#options, options);
   }
 }
 
@@ -313,7 +323,8 @@ async function loadTranslation(lang) {
 
 /** One picker, like filestack-js's PickerInstance. */
 class PickerInstance {
-  #client;
+  #apikey;
+  #options;
   #split;
   #core;
   // open / close / cancel / crop run one after the other, each after the previous one settled,
@@ -326,17 +337,18 @@ class PickerInstance {
     return run;
   }
 
-  constructor(client, options) {
-    this.#client = client;
+  constructor(apikey, clientOptions, options) {
+    this.#apikey = apikey;
+    this.#options = clientOptions;
     this.#split = splitPickerOptions(options, this);
   }
 
   async #picker() {
     if (!this.#core) {
       const { data, hooks } = this.#split;
-      const [core, translation] = await Promise.all([this.#client(), loadTranslation(data.lang)]);
-      const wasm = await load();
-      this.#core ??= new wasm.Picker(core, data, hooks, translation);
+      const [wasm, translation] = await Promise.all([load(undefined, 'picker'), loadTranslation(data.lang)]);
+      // The picker runs in its own build of the module, with a client of that build.
+      this.#core ??= new wasm.Picker(new wasm.Client(this.#apikey, this.#options), data, hooks, translation);
     }
     return this.#core;
   }

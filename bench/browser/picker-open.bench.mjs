@@ -7,7 +7,7 @@
 //   - the page (picker-site.mjs): an ordinary page that loads both contenders: the Uppy bundle
 //     (bench/browser/uppy/entry.mjs: @uppy/core + @uppy/dashboard + their CSS, bundled and minified by
 //     esbuild into .cache/bench-picker/uppy/, picker-uppy-build.mjs) and Skiff (dist/index.js, a
-//     snapshot of dist/ taken at the start; `await loadWasm()` before anything is timed, since the
+//     snapshot of dist/ taken at the start; `await loadPicker()` (the picker's build of the wasm) before anything is timed, since the
 //     target is the first open once the wasm has loaded);
 //   - the timing, in the page (picker-page.js): t0 = performance.now(); call open; wait until the
 //     open call has resolved and the dialog is in the DOM and visible; then the next animation frame
@@ -54,7 +54,8 @@ const CHROMIUM_ARGS = [
   '--disable-component-update', '--disable-sync', '--no-first-run',
 ];
 const DIST = process.env.BENCH_PICKER_DIST ?? join(REPO_ROOT, 'dist');
-const SKIFF_FILES = ['skiff_bg.wasm', 'skiff.js', 'index.js'];
+// What a page with the picker loads: the picker's build of the module, its glue and the entry.
+const SKIFF_FILES = ['skiff_picker_bg.wasm', 'skiff_picker.js', 'index.js'];
 const SIZE_TARGET = 180_000;
 
 const CONTENDERS = [
@@ -267,7 +268,7 @@ function report({ started, runs, avail, failures, frameMs, browser, bundle, snap
   p('- open ms = from the open call to the dialog painted: the open call resolved, the dialog visible in the DOM, then the next animation frame and a macrotask after it. "open → dialog visible" is the same without waiting for the frame: the script and layout work alone.');
   p('- "seen visible by": what noticed the dialog become visible: the open call itself (sync), a DOM mutation, the open promise resolving, or the per-frame fallback check (frame; that one may cost a frame more than the dialog needed).');
   p(`- Each open starts at a random point of a frame (as a click would), so the painted time includes on average half a frame (${f1(frameMs / 2)} ms here) of waiting for the next frame.`);
-  p('- The first open includes creating the picker (Skiff `client.picker({displayMode: \'overlay\'})`, Uppy `new Uppy().use(Dashboard, {inline: false})`); Skiff\'s wasm is loaded (`await loadWasm()`) and the Uppy bundle evaluated before it. Uppy runs with its defaults (`animateOpenClose: true`): its open is timed to the first frame that paints the dialog, which then fades and slides in over 0.3 s; the same holds for Skiff if it animates.');
+  p('- The first open includes creating the picker (Skiff `client.picker({displayMode: \'overlay\'})`, Uppy `new Uppy().use(Dashboard, {inline: false})`); Skiff\'s picker wasm is loaded (`await loadPicker()`) and the Uppy bundle evaluated before it. Uppy runs with its defaults (`animateOpenClose: true`): its open is timed to the first frame that paints the dialog, which then fades and slides in over 0.3 s; the same holds for Skiff if it animates.');
   p();
   p('### Sizes (zlib gzip level 9)');
   p();

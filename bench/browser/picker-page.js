@@ -1,7 +1,7 @@
 // The code in the picker-open benchmark's page (served as /picker-page.js by picker-site.mjs; a
 // browser module, not for node). The page has already loaded the Uppy bundle (/uppy/uppy.js, which
 // defines window.openUppy/closeUppy, and /uppy/uppy.css); this module loads Skiff from /dist/index.js,
-// waits for its wasm (`loadWasm()`), and defines window.pickerBench:
+// waits for its wasm (`loadPicker()`: the picker's build), and defines window.pickerBench:
 //
 //   ready                     a promise of { skiff: { available, reason, version }, uppy: { available, reason } }
 //   frameInterval()           median ms between animation frames (the display rate rAF runs at)
@@ -110,7 +110,8 @@ async function setupSkiff() {
   }
   if (typeof mod.init !== 'function') return { available: false, reason: 'dist/index.js exports no init()' };
   try {
-    if (typeof mod.loadWasm === 'function') await mod.loadWasm();
+    if (typeof mod.loadPicker === 'function') await mod.loadPicker();
+    else if (typeof mod.loadWasm === 'function') await mod.loadWasm();
   } catch (e) {
     return { available: false, reason: `loadWasm() failed: ${describe(e)}` };
   }

@@ -59,7 +59,7 @@ pub(crate) struct PickerState {
     pub(crate) files: Files,
     /// Adds picked, dropped or pasted files.
     pub(crate) add_files: Callback<Vec<File>>,
-    /// Adds a link; `Err` when it is not one.
+    /// Adds a link; `false` when the text is not one.
     pub(crate) add_url: Rc<dyn Fn(String) -> bool>,
     /// Per-file commands and Upload.
     pub(crate) act: Callback<Action>,

@@ -102,7 +102,7 @@ test('importing the entry touches no global and loads nothing; first use loads t
   assert.ok(onImport.trapped > 500, `only ${onImport.trapped} globals were trapped`);
   assert.deepEqual(onImport.touched, [], 'the import read or wrote globals');
   assert.deepEqual(onImport.added, [], 'the import added globals');
-  assert.deepEqual(onImport.exportNames, ['init', 'loadWasm', 'md5_base64', 'version'], 'public surface of the entry');
+  assert.deepEqual(onImport.exportNames, ['init', 'loadPicker', 'loadWasm', 'md5_base64', 'version'], 'public surface of the entry');
   assert.deepEqual(served, ['/dist/index.js'], 'the import fetched more than the entry');
 
   const firstUse = await page.evaluate(async ({ url, text }) => {
@@ -151,7 +151,7 @@ test('works in a module worker, where there is no window', async () => {
 
 test('imports in Node (server-side rendering); loadWasm() also takes the wasm as bytes', async () => {
   const skiff = await import(pathToFileURL(join(DIST, 'index.js')).href);
-  assert.deepEqual(Object.keys(skiff).sort(), ['init', 'loadWasm', 'md5_base64', 'version']);
+  assert.deepEqual(Object.keys(skiff).sort(), ['init', 'loadPicker', 'loadWasm', 'md5_base64', 'version']);
   // In Node the wasm can be handed over as bytes instead of fetched.
   await skiff.loadWasm(await readFile(join(DIST, 'skiff_bg.wasm')));
   assert.equal(await skiff.md5_base64(new TextEncoder().encode(HELLO.text)), HELLO.md5);

@@ -17,7 +17,7 @@ export const DIST = join(REPO_ROOT, 'dist');
 
 /** Builds dist/ when a file of it is missing; warns when it looks older than www/index.js. */
 export function ensureDist() {
-  const needed = ['index.js', 'skiff.js', 'skiff_bg.wasm'].map((f) => join(DIST, f));
+  const needed = ['index.js', 'skiff.js', 'skiff_bg.wasm', 'skiff_picker.js', 'skiff_picker_bg.wasm'].map((f) => join(DIST, f));
   if (needed.some((f) => !existsSync(f))) {
     console.error('[e2e] dist/ is missing: building it (bash scripts/build-wasm.sh) ...');
     const r = spawnSync('bash', ['scripts/build-wasm.sh'], { cwd: REPO_ROOT, stdio: 'inherit' });
