@@ -254,10 +254,12 @@ function splitPickerOptions(options, instance) {
   if (acceptFn || onFileSelected) {
     const accept = [].concat(data.accept ?? []);
     const acceptMime = accept.filter((a) => a.includes('/'));
-    const fromExtension = (name) => mimeByExtension(name);
     // The app's verdict on one picked file: resolves to a new name (or nothing), rejects to refuse.
     hooks.check = async (file) => {
       if (acceptFn) {
+        // Only the picker calls this, so its build of the module is loaded already.
+        const wasm = await load(undefined, 'picker');
+        const fromExtension = (name) => wasm.Picker.mimetypeOfName(String(name ?? ''));
         await acceptFn(file, {
           accept,
           acceptMime,
@@ -297,17 +299,6 @@ function walkEntry(entry) {
   const next = () => new Promise((resolve) => reader.readEntries(resolve, () => resolve([])))
     .then((batch) => (batch.length ? (children.push(...batch), next()) : children));
   return next().then((all) => Promise.all(all.map(walkEntry))).then((lists) => lists.flat());
-}
-
-const EXTENSION_TYPES = {
-  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', svg: 'image/svg+xml',
-  pdf: 'application/pdf', txt: 'text/plain', csv: 'text/csv', json: 'application/json', zip: 'application/zip',
-  mp4: 'video/mp4', mp3: 'audio/mpeg', wav: 'audio/wav', doc: 'application/msword', heic: 'image/heic',
-};
-
-function mimeByExtension(name) {
-  const ext = String(name ?? '').split('.').pop().toLowerCase();
-  return EXTENSION_TYPES[ext] ?? 'application/octet-stream';
 }
 
 const LANG_CODES = ['ca', 'da', 'de', 'es', 'fr', 'he', 'it', 'ja', 'ko', 'nl', 'no', 'pl', 'pt', 'sv', 'ru', 'vi', 'zh', 'tr', 'ar'];

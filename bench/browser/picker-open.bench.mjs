@@ -38,12 +38,13 @@
 // uppy/entry.mjs (the Uppy app).
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { ensureUppyBundle, REPO_ROOT, UPPY_CSS, UPPY_DIR, UPPY_JS } from './picker-uppy-build.mjs';
 import { snapshotDist, startPickerSite } from './picker-site.mjs';
+import { gz } from './sizes.mjs';
+import { f1, f2, median, sleep, targetsTable } from './util.mjs';
 
 const ROUNDS = Math.max(5, Number(process.env.BENCH_PICKER_ROUNDS ?? 7));
 const REOPENS = Math.max(1, Number(process.env.BENCH_PICKER_REOPENS ?? 20));
@@ -64,26 +65,14 @@ const CONTENDERS = [
 ];
 
 const log = (...a) => console.error('[bench-picker]', ...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const quantile = (xs, q) => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
 };
-const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '–');
-const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 const kb = (bytes) => (Number.isFinite(bytes) ? (bytes / 1000).toFixed(1) : '–');
 
-function gz(file) {
-  if (!existsSync(file)) return { raw: NaN, gz: NaN };
-  const raw = readFileSync(file);
-  return { raw: raw.length, gz: gzipSync(raw, { level: 9 }).length };
-}
+/** gzip sizes (sizes.mjs), NaN for a file that is not there. */
+const gzOrNaN = (file) => (existsSync(file) ? gz(file) : { raw: NaN, gz: NaN });
 
 /** A fresh context and page at the site, ready: { context, page, console, info }. */
 async function openPage(browser, url) {
@@ -209,8 +198,8 @@ function report({ started, runs, avail, failures, frameMs, browser, bundle, snap
         .map(([k, v]) => `${k} ${v}`).join(', '),
     };
   }
-  const skiffSizes = Object.fromEntries(SKIFF_FILES.map((f) => [f, gz(join(snapshot, f))]));
-  const uppySizes = { 'uppy.js': gz(UPPY_JS), 'uppy.css': gz(UPPY_CSS) };
+  const skiffSizes = Object.fromEntries(SKIFF_FILES.map((f) => [f, gzOrNaN(join(snapshot, f))]));
+  const uppySizes = { 'uppy.js': gzOrNaN(UPPY_JS), 'uppy.css': gzOrNaN(UPPY_CSS) };
   const sum = (o, k) => Object.values(o).reduce((a, s) => a + s[k], 0);
   const size = { skiff: sum(skiffSizes, 'gz'), uppy: sum(uppySizes, 'gz') };
   const S = stats.skiff;
@@ -247,12 +236,7 @@ function report({ started, runs, avail, failures, frameMs, browser, bundle, snap
     { name: 'Skiff later opens < 16 ms', value: `${f1(S.later)} ms`, pass: S.later < 16 },
     { name: 'Skiff ≤ 180 KB gzip (wasm + glue + entry; 180 000 bytes)', value: `${kb(size.skiff)} KB; Uppy ${kb(size.uppy)} KB`, pass: size.skiff <= SIZE_TARGET },
   ];
-  p('### Targets');
-  p();
-  p('| target | measured | result |');
-  p('|---|---:|---|');
-  for (const t of targets) p(`| ${t.name} | ${t.value} | ${t.pass ? 'PASS' : 'FAIL'} |`);
-  p();
+  out.push(...targetsTable(targets));
 
   p('### Details');
   p();

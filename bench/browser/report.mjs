@@ -10,7 +10,7 @@ import { REPO_ROOT, serverBinary } from '../../tests/e2e/support/server.mjs';
 import { DIST, DRIVER, MEM_SIZE, MiB, ROUNDS, SIZE } from './config.mjs';
 import { CONTENDERS } from './contenders.mjs';
 import { bundleSizes } from './sizes.mjs';
-import { f1, f2, median, mib } from './util.mjs';
+import { f1, f2, median, mib, targetsTable } from './util.mjs';
 
 /**
  * The report as { text, allPass }. runs: per contender id, one entry per round ({ mibs, ms,
@@ -68,12 +68,7 @@ export function report({ started, runs, verified, failures, loadStart, loadEnd, 
     { name: 'Skiff regular ≥ 0.80 × plain PUT', value: `${f2(skiffReg / put)} ×`, pass: skiffReg >= 0.8 * put },
     { name: 'wasm + JS glue ≤ 120 KB gzip -9 (zlib; 120 000 bytes)', value: `${(skiffGz / 1000).toFixed(1)} KB (${(skiffGz / 1024).toFixed(1)} KiB); filestack-js ${(sizes.fs.gz / 1000).toFixed(1)} KB`, pass: skiffGz <= 120_000 },
   ];
-  p('### Targets');
-  p();
-  p('| target | measured | result |');
-  p('|---|---:|---|');
-  for (const t of targets) p(`| ${t.name} | ${t.value} | ${t.pass ? 'PASS' : 'FAIL'} |`);
-  p();
+  out.push(...targetsTable(targets));
 
   p('### Sizes (gzip -9)');
   p();

@@ -13,3 +13,15 @@ export const median = (xs) => {
 export const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '–');
 export const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 export const mib = (bytes) => `${(bytes / MiB).toFixed(0)} MiB`;
+
+/** The markdown lines of a targets block: `targets` is [{ name, value, pass }]. */
+export function targetsTable(targets) {
+  return [
+    '### Targets',
+    '',
+    '| target | measured | result |',
+    '|---|---:|---|',
+    ...targets.map((t) => `| ${t.name} | ${t.value} | ${t.pass ? 'PASS' : 'FAIL'} |`),
+    '',
+  ];
+}

@@ -133,11 +133,23 @@ pub(crate) fn file_object(e: &Entry, file: Option<&JsValue>) -> JsValue {
     out
 }
 
+/// The `PickerFileMetadata` of each entry, as a JS array.
+pub(crate) fn file_list<'a>(entries: impl Iterator<Item = &'a Entry>) -> js_sys::Array {
+    entries.map(|e| file_object(e, None)).collect()
+}
+
 /// `{filesUploaded, filesFailed}`.
 pub(crate) fn response(done: &[&Entry], failed: &[&Entry]) -> JsValue {
-    let list = |l: &[&Entry]| -> js_sys::Array { l.iter().map(|e| file_object(e, None)).collect() };
     let out = js_sys::Object::new();
-    let _ = Reflect::set(&out, &"filesUploaded".into(), &list(done));
-    let _ = Reflect::set(&out, &"filesFailed".into(), &list(failed));
+    let _ = Reflect::set(
+        &out,
+        &"filesUploaded".into(),
+        &file_list(done.iter().copied()),
+    );
+    let _ = Reflect::set(
+        &out,
+        &"filesFailed".into(),
+        &file_list(failed.iter().copied()),
+    );
     out.into()
 }

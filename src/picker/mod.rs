@@ -165,6 +165,13 @@ fn unmount(inner: &Rc<RefCell<Inner>>) {
 
 #[wasm_bindgen]
 impl Picker {
+    /// The MIME type of a file name's extension (`mimeFromExtension` for the app's `acceptFn`):
+    /// the table the uploader uses.
+    #[wasm_bindgen(js_name = mimetypeOfName)]
+    pub fn mimetype_of_name(name: &str) -> String {
+        crate::model::file_name::mimetype("", name)
+    }
+
     /// Reads the picker options (an Error names a bad or unsupported one). `hooks` holds the
     /// app's functions, `translation` the words of `lang` (null for English).
     #[wasm_bindgen(constructor)]

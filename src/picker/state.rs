@@ -215,12 +215,8 @@ pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
             let ids = s.startable();
             if !ids.is_empty() && !*announced.borrow() {
                 *announced.borrow_mut() = true;
-                let queued: js_sys::Array = s
-                    .entries
-                    .iter()
-                    .filter(|e| e.phase == Phase::Queued)
-                    .map(|e| file_object(e, None))
-                    .collect();
+                let queued =
+                    bridge::file_list(s.entries.iter().filter(|e| e.phase == Phase::Queued));
                 setup.hooks.call("onUploadStarted", &[queued.into()]);
             }
             for id in ids {
@@ -426,17 +422,11 @@ fn token(act: &Callback<Action>, id: EntryId) -> JsValue {
 fn finish(setup: &Rc<Setup>, s: &Selection) {
     let (done, failed) = s.outcome();
     if setup.is_pane() {
-        let list =
-            |l: &[&Entry]| -> js_sys::Array { l.iter().map(|e| file_object(e, None)).collect() };
-        if !done.is_empty() {
-            setup
-                .hooks
-                .call("dropPane.onSuccess", &[list(&done).into()]);
-        }
-        if !failed.is_empty() {
-            setup
-                .hooks
-                .call("dropPane.onError", &[list(&failed).into()]);
+        for (name, list) in [("dropPane.onSuccess", &done), ("dropPane.onError", &failed)] {
+            if !list.is_empty() {
+                let files = bridge::file_list(list.iter().copied());
+                setup.hooks.call(name, &[files.into()]);
+            }
         }
         return;
     }

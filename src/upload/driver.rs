@@ -68,10 +68,6 @@ pub(crate) fn js_listener(f: Function) -> Listener {
     })
 }
 
-fn call(f: &Listener, arg: &serde_json::Value) {
-    f(arg);
-}
-
 /// Reports an exception thrown by an app callback on the console; never fatal.
 pub(crate) fn console_error(e: &JsValue) {
     let console = js_sys::Reflect::get(&js_sys::global(), &"console".into()).ok();
@@ -126,7 +122,7 @@ pub(crate) async fn drive(
     let mut hashing: Option<(FileId, u64, u64)> = None;
     let ahead = cb.hash_ahead.max(1);
     if let Some(f) = &cb.on_progress {
-        call(f, &progress_json(&latest, &names)); // once at the start, as filestack-js does
+        f(&progress_json(&latest, &names)); // once at the start, as filestack-js does
     }
     loop {
         while let Some(out) = engine.poll() {
@@ -170,13 +166,10 @@ pub(crate) async fn drive(
                         chunk_size,
                     } => {
                         if let Some(f) = &cb.on_retry {
-                            call(
-                                f,
-                                &serde_json::json!({
-                                    "filename": names.get(&file), "request": request.to_string(), "attempt": attempt,
-                                    "delay": delay_ms, "reason": reason, "chunkSize": chunk_size,
-                                }),
-                            );
+                            f(&serde_json::json!({
+                                "filename": names.get(&file), "request": request.to_string(), "attempt": attempt,
+                                "delay": delay_ms, "reason": reason, "chunkSize": chunk_size,
+                            }));
                         }
                     }
                     Event::FileDone { file, result } => {
@@ -203,7 +196,7 @@ pub(crate) async fn drive(
         let finished = blobs.keys().all(|id| results.contains_key(id));
         if progress_due && (finished || last_progress.is_none_or(|t| now >= t + interval)) {
             if let Some(f) = &cb.on_progress {
-                call(f, &progress_json(&latest, &names));
+                f(&progress_json(&latest, &names));
             }
             progress_due = false;
             last_progress = Some(now);
