@@ -35,6 +35,7 @@ SYSROOT="$(rustc --print sysroot)"
 export CARGO_ENCODED_RUSTFLAGS="--remap-path-prefix=$PWD=skiff$(printf '\x1f')--remap-path-prefix=$CARGO_HOME_DIR/registry/src=crates$(printf '\x1f')--remap-path-prefix=$SYSROOT=rust"
 WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/skiff.wasm"
 
+mkdir -p "$TARGET_DIR"
 STAGE="$(mktemp -d "$TARGET_DIR/build-wasm.XXXXXX")"
 trap 'rm -rf "$STAGE"' EXIT
 mkdir "$STAGE/dist"
