@@ -12,9 +12,9 @@ use futures_channel::mpsc::UnboundedSender;
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
 use serde_json::{Value, json};
+use skiff_engine::IdMap;
 use skiff_protocol::UploadTags;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
@@ -47,8 +47,8 @@ impl Drop for Picked {
     }
 }
 
-type Files = Rc<RefCell<HashMap<EntryId, Picked>>>;
-type Tasks = Rc<RefCell<HashMap<EntryId, UnboundedSender<Msg>>>>;
+type Files = Rc<RefCell<IdMap<EntryId, Picked>>>;
+type Tasks = Rc<RefCell<IdMap<EntryId, UnboundedSender<Msg>>>>;
 
 /// What the picker's views use.
 #[derive(Clone)]
@@ -85,8 +85,8 @@ fn entry(sel: &Selection, id: EntryId) -> Option<Entry> {
 #[hook]
 pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
     let sel = use_reducer(|| Sel(Selection::new(setup.rules())));
-    let files: Files = use_mut_ref(HashMap::new);
-    let tasks: Tasks = use_mut_ref(HashMap::new);
+    let files: Files = use_mut_ref(IdMap::new);
+    let tasks: Tasks = use_mut_ref(IdMap::new);
     let next = use_mut_ref(|| 0 as EntryId);
     let announced = use_mut_ref(|| false);
 

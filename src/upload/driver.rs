@@ -7,9 +7,8 @@ use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender};
 use futures_util::StreamExt;
 use js_sys::Function;
 use skiff_engine::{
-    Engine, Event, FileId, FileResult, Outcome, Output, ProgressInfo, RequestId, UploadError,
+    Engine, Event, FileId, FileResult, IdMap, Outcome, Output, ProgressInfo, RequestId, UploadError,
 };
-use std::collections::{BTreeMap, HashMap};
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, Blob};
 
@@ -82,8 +81,8 @@ pub(crate) fn console_error(e: &JsValue) {
 
 /// Progress in filestack-js's shape, plus Skiff's speed and ETA.
 fn progress_json(
-    latest: &BTreeMap<FileId, ProgressInfo>,
-    names: &HashMap<FileId, String>,
+    latest: &IdMap<FileId, ProgressInfo>,
+    names: &IdMap<FileId, String>,
 ) -> serde_json::Value {
     let last = latest.values().last();
     let mut files = serde_json::Map::new();
@@ -104,21 +103,21 @@ fn progress_json(
 /// Runs `engine` until every file in `blobs` has ended; returns how each ended.
 pub(crate) async fn drive(
     mut engine: Engine,
-    blobs: HashMap<FileId, Blob>,
-    names: HashMap<FileId, String>,
+    blobs: IdMap<FileId, Blob>,
+    names: IdMap<FileId, String>,
     tx: UnboundedSender<Msg>,
     mut rx: UnboundedReceiver<Msg>,
     cb: Callbacks,
-) -> BTreeMap<FileId, FileOutcome> {
-    let mut controllers: HashMap<RequestId, AbortController> = HashMap::new();
-    let mut results: BTreeMap<FileId, FileOutcome> = BTreeMap::new();
-    let mut latest: BTreeMap<FileId, ProgressInfo> = BTreeMap::new();
+) -> IdMap<FileId, FileOutcome> {
+    let mut controllers: IdMap<RequestId, AbortController> = IdMap::new();
+    let mut results: IdMap<FileId, FileOutcome> = IdMap::new();
+    let mut latest: IdMap<FileId, ProgressInfo> = IdMap::new();
     let mut progress_due = false;
     let mut last_progress: Option<u64> = None;
     let mut timer_at: Option<u64> = None;
     // MD5s of the next parts, computed while earlier parts are on the wire so a freed slot can
     // send its upload call at once (hashing inside the slot kept the slots in lockstep).
-    let mut digests: HashMap<(FileId, u64, u64), String> = HashMap::new();
+    let mut digests: IdMap<(FileId, u64, u64), String> = IdMap::new();
     let mut hashing: Option<(FileId, u64, u64)> = None;
     let ahead = cb.hash_ahead.max(1);
     if let Some(f) = &cb.on_progress {

@@ -8,9 +8,8 @@ use crate::model::options::{StoreOptions, UploadOptions};
 use crate::web::{clock, http};
 use futures_channel::mpsc::UnboundedSender;
 use serde_json::{Value, json};
-use skiff_engine::{Engine, FileResult, FileSpec, Outcome};
+use skiff_engine::{Engine, FileResult, FileSpec, IdMap, Outcome};
 use skiff_protocol::UploadTags;
-use std::collections::HashMap;
 use std::future::Future;
 use wasm_bindgen::JsCast;
 use web_sys::Blob;
@@ -49,9 +48,9 @@ pub(crate) fn start(
 ) {
     let mut engine = Engine::new(up.engine.clone(), js_sys::Math::random().to_bits());
     let now = clock::now_ms();
-    let mut blobs = HashMap::new();
+    let mut blobs = IdMap::new();
     let mut order = Vec::new();
-    let mut names = HashMap::new();
+    let mut names = IdMap::new();
     for f in files {
         let (name, browser_type) = match f.blob.dyn_ref::<web_sys::File>() {
             Some(file) => (file.name(), file.type_()),

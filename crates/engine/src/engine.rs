@@ -4,6 +4,7 @@
 use crate::backoff::Backoff;
 use crate::chunk::ChunkController;
 use crate::file::{Call, FileState, FileUpload, Flow, PartState};
+use crate::id_map::IdMap;
 use crate::options::Options;
 use crate::progress::Meter;
 use crate::types::{
@@ -11,7 +12,7 @@ use crate::types::{
 };
 use crate::wire;
 use skiff_protocol::limits::INTELLIGENT_PART_SIZE;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// A request in flight.
 #[derive(Debug, Clone, Copy)]
@@ -27,7 +28,7 @@ pub(crate) struct Ctx {
     pub(crate) options: Options,
     pub(crate) now: Millis,
     pub(crate) out: VecDeque<Output>,
-    pub(crate) inflight: HashMap<RequestId, Inflight>,
+    pub(crate) inflight: IdMap<RequestId, Inflight>,
     next_req: u64,
     pub(crate) backoff: Backoff,
     pub(crate) chunks: ChunkController,
@@ -86,7 +87,7 @@ impl Ctx {
 /// The sans-IO upload engine. See the crate docs for the contract.
 #[derive(Debug)]
 pub struct Engine {
-    pub(crate) files: BTreeMap<FileId, FileUpload>,
+    pub(crate) files: IdMap<FileId, FileUpload>,
     pub(crate) ctx: Ctx,
     next_file: u32,
 }
@@ -103,12 +104,12 @@ impl Engine {
         );
         let backoff = Backoff::new(seed, options.retry_factor, options.retry_max_ms);
         Self {
-            files: BTreeMap::new(),
+            files: IdMap::new(),
             ctx: Ctx {
                 options,
                 now: 0,
                 out: VecDeque::new(),
-                inflight: HashMap::new(),
+                inflight: IdMap::new(),
                 next_req: 0,
                 backoff,
                 chunks,
@@ -170,14 +171,14 @@ impl Engine {
     /// that are over end.
     pub fn tick(&mut self, now: Millis) {
         self.ctx.now = now.max(self.ctx.now);
-        let mut expired: Vec<(RequestId, Inflight)> = self
+        // In id order (the map's order), so what happens never depends on hashing.
+        let expired: Vec<(RequestId, Inflight)> = self
             .ctx
             .inflight
             .iter()
             .filter(|(_, i)| i.deadline <= self.ctx.now)
             .map(|(id, i)| (*id, *i))
             .collect();
-        expired.sort_by_key(|(id, _)| *id);
         for (id, inflight) in expired {
             self.ctx.inflight.remove(&id);
             self.ctx.out.push_back(Output::Abort(id));

@@ -27,6 +27,7 @@ mod chunk;
 mod engine;
 mod file;
 mod handle;
+mod id_map;
 mod options;
 mod plan;
 mod progress;
@@ -36,6 +37,7 @@ mod wire;
 pub use backoff::Backoff;
 pub use chunk::ChunkController;
 pub use engine::Engine;
+pub use id_map::IdMap;
 pub use options::{Mode, OptionError, Options};
 pub use plan::{PartPlan, plan_parts};
 pub use types::{
