@@ -4,7 +4,8 @@
 #   dist/index.js        the package entry (www/index.js): no side effects, loads the wasm on first use
 #   dist/index.d.ts      its types (www/index.d.ts)
 #   dist/skiff.js        wasm-bindgen's JS glue (internal; index.js imports it lazily)
-#   dist/skiff_bg.wasm   the uploader: cargo (wasm-release profile) -> wasm-bindgen -> wasm-opt -Oz
+#   dist/skiff_bg.wasm   the uploader: cargo (wasm-release profile) -> wasm-bindgen -> short names
+#                        (scripts/minify-wasm-names.mjs) -> wasm-opt -Oz
 #   dist/skiff_picker.js, dist/skiff_picker_bg.wasm
 #                        the same with the picker (feature `picker`; its CSS is inside), loaded
 #                        by `client.picker()` only
@@ -49,10 +50,13 @@ module() {
   # ["cdylib", "rlib"], cargo build silently drops LTO for the wasm.
   cargo rustc --locked --quiet -p skiff --lib --profile wasm-release \
     --target wasm32-unknown-unknown --crate-type cdylib "$@"
-  log "$name: wasm-bindgen --target web, wasm-opt -Oz --converge"
+  log "$name: wasm-bindgen --target web, short import/export names, wasm-opt -Oz --converge"
   "$WASM_BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section \
     --out-name "$name" --out-dir "$STAGE/bindgen" "$WASM"
-  node_modules/.bin/wasm-opt -Oz --converge "$STAGE/bindgen/${name}_bg.wasm" -o "$STAGE/dist/${name}_bg.wasm"
+  # The names the glue and the .wasm share carry incompressible hashes: shorten them in both.
+  node scripts/minify-wasm-names.mjs node_modules/.bin/wasm-opt "$STAGE/bindgen/${name}_bg.wasm" \
+    "$STAGE/bindgen/${name}_min.wasm" "$STAGE/bindgen/$name.js"
+  node_modules/.bin/wasm-opt -Oz --converge "$STAGE/bindgen/${name}_min.wasm" -o "$STAGE/dist/${name}_bg.wasm"
   # The JS is minified (esbuild, one file at a time, no bundling): comments and names cost bytes.
   node_modules/.bin/esbuild "$STAGE/bindgen/$name.js" --minify --format=esm --log-level=warning \
     --outfile="$STAGE/dist/$name.js"
