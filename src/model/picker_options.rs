@@ -5,7 +5,6 @@
 use super::accept::{AcceptRule, parse_rule};
 use super::options::{OptionsError, StoreOptions, UploadOptions, store_options, upload_options};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 
 /// Where the picker shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -50,7 +49,7 @@ pub struct PickerOptions {
     /// Files uploaded at once (1–20; default 4).
     pub concurrency: usize,
     /// UI string overrides, keyed by the English string.
-    pub custom_text: BTreeMap<String, String>,
+    pub custom_text: Vec<(String, String)>,
     /// Language code.
     pub lang: String,
     /// Fewest files to upload (default 1).
@@ -156,8 +155,6 @@ const NOT_YET: &[&str] = &[
     "customSourceContainer",
     "customSourcePath",
     "customSourceName",
-    "disableTransformer",
-    "disableAltText",
     "exposeOriginalFile",
     "hideModalWhenUploading",
     "imageDim",
@@ -179,7 +176,7 @@ const NOT_YET: &[&str] = &[
 ];
 
 /// Accepted for compatibility, with no effect.
-const IGNORED: &[&str] = &["useSentryBreadcrumbs", "disableStorageKey"];
+const IGNORED: &[&str] = &["useSentryBreadcrumbs"];
 
 /// Sources filestack-js accepts that Skiff does not offer yet.
 const SOURCES_NOT_YET: &[&str] = &[
@@ -266,9 +263,20 @@ pub fn picker_options(value: Value) -> Result<PickerOptions, OptionsError> {
         "supportEmail",
         "errorsTimeout",
         "storeTo",
+        "disableStorageKey",
+        "disableTransformer",
+        "disableAltText",
         "uploadConfig",
         "dropPane",
     ];
+    for key in ["disableTransformer", "disableAltText"] {
+        // Skiff has no image editor and no alt-text field yet: turning them off is what it does.
+        if !matches!(m.get(key), None | Some(Value::Null | Value::Bool(true))) {
+            return Err(err(format!(
+                "The picker option `{key}` can only be true: Skiff's picker has no image editor or alt-text field yet"
+            )));
+        }
+    }
     for key in m.keys() {
         if NOT_YET.contains(&key.as_str()) {
             return Err(err(format!(
@@ -355,7 +363,7 @@ pub fn picker_options(value: Value) -> Result<PickerOptions, OptionsError> {
         ));
     }
     let custom_text = match m.get("customText") {
-        None | Some(Value::Null) => BTreeMap::new(),
+        None | Some(Value::Null) => Vec::new(),
         Some(Value::Object(t)) => t
             .iter()
             .map(|(k, v)| {
@@ -417,8 +425,11 @@ pub fn picker_options(value: Value) -> Result<PickerOptions, OptionsError> {
             err("Invalid picker option `errorsTimeout`: milliseconds ≥ 0".into())
         })?),
     };
-    let store_to = store_options(m.get("storeTo").cloned().unwrap_or(Value::Null))
+    let mut store_to = store_options(m.get("storeTo").cloned().unwrap_or(Value::Null))
         .map_err(|e| err(e.0.replace("store option", "picker option `storeTo`:")))?;
+    // The picker takes `disableStorageKey` at the top level (filestack-js's `storeTo` has no
+    // such key): files go to `<storeTo.path>/<filename>` with no random prefix.
+    store_to.disable_storage_key = flag(&m, "disableStorageKey", false)?;
     let upload_config = upload_options(m.get("uploadConfig").cloned().unwrap_or(Value::Null))
         .map_err(|e| {
             err(e
@@ -487,7 +498,8 @@ mod tests {
             "accept": ["image/*", ".pdf"], "maxFiles": 5, "minFiles": 2, "maxSize": 1048576, "displayMode": "inline",
             "container": "#picker", "lang": "he", "customText": { "Upload": "Send" }, "fromSources": ["url", "local_file_system"],
             "storeTo": { "location": "s3", "path": "up/" }, "uploadConfig": { "intelligent": true, "tags": { "a": "b" } },
-            "pasteMode": { "pasteToFirstInstance": true }, "useSentryBreadcrumbs": false
+            "pasteMode": { "pasteToFirstInstance": true }, "useSentryBreadcrumbs": false,
+            "disableTransformer": true, "disableAltText": true
         }))
         .unwrap();
         assert_eq!(
@@ -499,15 +511,31 @@ mod tests {
             (DisplayMode::Inline, Some("#picker"), "he")
         );
         assert_eq!(p.from_sources, [Source::Url, Source::Local]);
-        assert_eq!(p.custom_text["Upload"], "Send");
+        assert_eq!(p.custom_text, [("Upload".to_owned(), "Send".to_owned())]);
         assert!(p.paste_to_first_instance);
         assert_eq!(p.upload_config.tags.get("a"), Some("b"));
+        assert_eq!(
+            p.store_to.store_for("a.txt")["path"],
+            json!("up/"),
+            "a random key by default"
+        );
+        let p = picker_options(json!({ "storeTo": { "path": "up/" }, "disableStorageKey": true }))
+            .unwrap();
+        assert_eq!(
+            p.store_to.store_for("a.txt")["path"],
+            json!("up/a.txt"),
+            "disableStorageKey: no random key"
+        );
     }
 
     #[test]
     fn refusals_name_the_option() {
         let cases = [
             (json!({ "colour": "red" }), "Unknown picker option `colour`"),
+            (
+                json!({ "disableStorageKey": "yes" }),
+                "`disableStorageKey`: must be true or false",
+            ),
             (
                 json!({ "transformations": { "crop": true } }),
                 "`transformations` is not supported by Skiff yet",

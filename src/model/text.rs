@@ -4,7 +4,6 @@
 //! placeholders are filled in by [`Text::fill`].
 
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 
 /// Every string the picker shows, in English. The translation files have exactly these keys.
 pub const ENGLISH: &[&str] = &[
@@ -56,26 +55,30 @@ pub const ENGLISH: &[&str] = &[
 /// The picker's words for one picker: English, a translation, and overrides.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Text {
-    table: BTreeMap<String, String>,
+    /// (English, words) pairs; a later pair wins. A list, not a map: about a hundred entries
+    /// looked up a few dozen times a render, and a map type would add kilobytes to the wasm.
+    table: Vec<(String, String)>,
 }
 
 impl Text {
     /// Words from a translation (a JSON object from English to the language, or null for English)
     /// and the app's `customText`. Keys that are not picker strings are ignored.
-    pub fn new(translation: &Value, custom: &BTreeMap<String, String>) -> Text {
-        let mut table = BTreeMap::new();
+    pub fn new(translation: &Value, custom: &[(String, String)]) -> Text {
+        let mut table = Vec::new();
         if let Value::Object(m) = translation {
             merge(&mut table, m);
         }
-        for (k, v) in custom {
-            table.insert(k.clone(), v.clone());
-        }
+        table.extend_from_slice(custom);
         Text { table }
     }
 
     /// The string for `english` (itself when there is no translation or override).
     pub fn get<'a>(&'a self, english: &'a str) -> &'a str {
-        self.table.get(english).map_or(english, String::as_str)
+        self.table
+            .iter()
+            .rev()
+            .find(|(k, _)| k == english)
+            .map_or(english, |(_, v)| v.as_str())
     }
 
     /// The string for `english` with `{name}` placeholders filled in.
@@ -88,10 +91,10 @@ impl Text {
     }
 }
 
-fn merge(table: &mut BTreeMap<String, String>, m: &Map<String, Value>) {
+fn merge(table: &mut Vec<(String, String)>, m: &Map<String, Value>) {
     for (k, v) in m {
         if let Some(s) = v.as_str() {
-            table.insert(k.clone(), s.to_owned());
+            table.push((k.clone(), s.to_owned()));
         }
     }
 }
@@ -127,9 +130,9 @@ mod tests {
 
     #[test]
     fn english_by_default_then_translation_then_custom_text() {
-        let t = Text::new(&Value::Null, &BTreeMap::new());
+        let t = Text::new(&Value::Null, &[]);
         assert_eq!(t.get("Upload"), "Upload");
-        let custom = BTreeMap::from([("Close".to_owned(), "Shut".to_owned())]);
+        let custom = [("Close".to_owned(), "Shut".to_owned())];
         let t = Text::new(
             &json!({"Upload": "Hochladen", "Close": "Schließen"}),
             &custom,
