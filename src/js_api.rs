@@ -77,7 +77,7 @@ fn security_of(
     if value.is_null() {
         return Ok(default.clone().map(|s| (s.policy, s.signature)));
     }
-    let s: Security = serde_json::from_value(value).map_err(|_| {
+    let s = Security::from_value(&value).ok_or_else(|| {
         JsError::new("Invalid security: both `policy` and `signature` (strings) are required")
     })?;
     Ok(Some((s.policy, s.signature)))

@@ -257,8 +257,14 @@ export interface PickerOptions {
   onFileUploadFailed?: (file: PickerFileMetadata, error: Error) => void;
   onFileUploadCancel?: (file: PickerFileMetadata) => void;
   onUploadDone?: (response: PickerResponse) => void;
+  /** Accepted for filestack-js compatibility; Skiff sends nothing to Sentry. */
   useSentryBreadcrumbs?: boolean;
+  /** Store files at `<storeTo.path>/<filename>`, without the random key prefix. */
   disableStorageKey?: boolean;
+  /** Only `true` (Skiff has no image editor yet). */
+  disableTransformer?: true;
+  /** Only `true` (Skiff has no alt-text field yet). */
+  disableAltText?: true;
 }
 
 export interface PickerInstance {

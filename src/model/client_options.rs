@@ -2,8 +2,7 @@
 //! same keys as filestack-js's `config.urls`) and `baseUrl`, which points every URL at one
 //! self-hosted skiff-server. Without either, the URLs are Filestack's hosted ones.
 
-use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::options::OptionsError;
 
@@ -49,7 +48,7 @@ impl Urls {
 }
 
 /// Policy and signature for apps that need them.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Security {
     /// Base64 policy.
     pub policy: String,
@@ -57,27 +56,66 @@ pub struct Security {
     pub signature: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RawUrls {
-    upload_api_url: Option<String>,
-    file_api_url: Option<String>,
-    process_url: Option<String>,
-    cdn_url: Option<String>,
-    cloud_api_url: Option<String>,
-    picker_url: Option<String>,
+impl Security {
+    /// `{policy, signature}`, both strings; `None` for anything else.
+    pub fn from_value(v: &Value) -> Option<Security> {
+        let field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+        Some(Security {
+            policy: field("policy")?,
+            signature: field("signature")?,
+        })
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RawClientOptions {
-    base_url: Option<String>,
-    urls: Option<RawUrls>,
-    security: Option<Value>,
-    cname: Option<String>,
-    session_cache: Option<bool>,
-    force_sentry_init: Option<bool>,
+// These options are read by hand rather than with serde's derive: the derived readers cost
+// kilobytes of wasm each, and the hand-written ones give the messages filestack-js users expect.
+
+/// `value` as an object whose keys are all `known`; the first other key is refused by name.
+fn object<'a>(
+    value: &'a Value,
+    known: &[&str],
+    name: &str,
+) -> Result<&'a Map<String, Value>, OptionsError> {
+    let m = value
+        .as_object()
+        .ok_or_else(|| OptionsError(format!("Invalid {name}: must be an object")))?;
+    match m.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(k) => Err(OptionsError(format!("Unknown client option `{k}`"))),
+        None => Ok(m),
+    }
 }
+
+/// The string option `key` (absent or null: `None`).
+fn string(m: &Map<String, Value>, key: &str, name: &str) -> Result<Option<String>, OptionsError> {
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(OptionsError(format!(
+            "Invalid client option `{name}`: must be a string"
+        ))),
+    }
+}
+
+/// filestack-js's `config.urls` keys, as `urls` takes them; `pickerUrl` is accepted for drop-in
+/// compatibility and unused (Skiff's picker is built in).
+const URL_KEYS: [&str; 6] = [
+    "uploadApiUrl",
+    "fileApiUrl",
+    "processUrl",
+    "cdnUrl",
+    "cloudApiUrl",
+    "pickerUrl",
+];
+
+/// What `init` takes (www/index.js checks the same list before the wasm loads).
+const CLIENT_KEYS: [&str; 6] = [
+    "baseUrl",
+    "urls",
+    "security",
+    "cname",
+    "sessionCache",
+    "forceSentryInit",
+];
 
 /// The client's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,25 +145,17 @@ pub fn client_options(apikey: &str, value: Value) -> Result<ClientOptions, Optio
             "An apikey is required to initialize the client".into(),
         ));
     }
-    let raw: RawClientOptions = if value.is_null() {
-        RawClientOptions::default()
+    let empty = Map::new();
+    let m = if value.is_null() {
+        &empty
     } else {
-        serde_json::from_value(value).map_err(|e| {
-            let text = e.to_string();
-            match text.strip_prefix("unknown field `") {
-                Some(rest) => OptionsError(format!(
-                    "Unknown client option `{}`",
-                    rest.split('`').next().unwrap_or("")
-                )),
-                None => OptionsError(format!("Invalid client options: {text}")),
-            }
-        })?
+        object(&value, &CLIENT_KEYS, "client options")?
     };
-    let mut urls = match &raw.base_url {
-        Some(b) => Urls::at(&check_url("baseUrl", b)?),
+    let mut urls = match string(m, "baseUrl", "baseUrl")? {
+        Some(b) => Urls::at(&check_url("baseUrl", &b)?),
         None => Urls::default(),
     };
-    if let Some(cname) = raw.cname.as_deref().filter(|c| !c.is_empty()) {
+    if let Some(cname) = string(m, "cname", "cname")?.filter(|c| !c.is_empty()) {
         // filestack-js's rule: the Filestack domain in every URL becomes the cname.
         for u in [
             &mut urls.upload_api,
@@ -134,32 +164,41 @@ pub fn client_options(apikey: &str, value: Value) -> Result<ClientOptions, Optio
             &mut urls.cdn,
             &mut urls.cloud_api,
         ] {
-            *u =
-                u.replacen("filestackapi.com", cname, 1)
-                    .replacen("filestackcontent.com", cname, 1);
+            *u = u.replacen("filestackapi.com", &cname, 1).replacen(
+                "filestackcontent.com",
+                &cname,
+                1,
+            );
         }
     }
-    if let Some(r) = raw.urls {
-        let set = |slot: &mut String, name: &str, v: Option<String>| -> Result<(), OptionsError> {
-            if let Some(v) = v {
-                *slot = check_url(name, &v)?;
+    if let Some(r) = m.get("urls").filter(|v| !v.is_null()) {
+        let r = object(r, &URL_KEYS, "client option `urls`")?;
+        for (slot, key) in [
+            (&mut urls.upload_api, "uploadApiUrl"),
+            (&mut urls.file_api, "fileApiUrl"),
+            (&mut urls.process, "processUrl"),
+            (&mut urls.cdn, "cdnUrl"),
+            (&mut urls.cloud_api, "cloudApiUrl"),
+        ] {
+            let name = format!("urls.{key}");
+            if let Some(v) = string(r, key, &name)? {
+                *slot = check_url(&name, &v)?;
             }
-            Ok(())
-        };
-        set(&mut urls.upload_api, "urls.uploadApiUrl", r.upload_api_url)?;
-        set(&mut urls.file_api, "urls.fileApiUrl", r.file_api_url)?;
-        set(&mut urls.process, "urls.processUrl", r.process_url)?;
-        set(&mut urls.cdn, "urls.cdnUrl", r.cdn_url)?;
-        set(&mut urls.cloud_api, "urls.cloudApiUrl", r.cloud_api_url)?;
-        let _ = r.picker_url; // Skiff's picker is built in; accepted for drop-in compatibility.
+        }
     }
-    let security = match raw.security {
+    let security = match m.get("security") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(serde_json::from_value::<Security>(v).map_err(|_| {
+        Some(v) => Some(Security::from_value(v).ok_or_else(|| {
             OptionsError("Invalid client option `security`: both `policy` and `signature` (strings) are required".into())
         })?),
     };
-    let _ = (raw.session_cache, raw.force_sentry_init);
+    for key in ["sessionCache", "forceSentryInit"] {
+        if !matches!(m.get(key), None | Some(Value::Null | Value::Bool(_))) {
+            return Err(OptionsError(format!(
+                "Invalid client option `{key}`: must be true or false"
+            )));
+        }
+    }
     Ok(ClientOptions {
         apikey: apikey.trim().to_owned(),
         urls,
@@ -205,6 +244,18 @@ mod tests {
                 "Unknown client option `uploadUrl`",
             ),
             ("k", json!({ "security": { "policy": "p" } }), "`security`"),
+            ("k", json!({ "sessionCache": "yes" }), "`sessionCache`"),
+            ("k", json!({ "cname": 5 }), "`cname`: must be a string"),
+            (
+                "k",
+                json!({ "urls": "http://x.example" }),
+                "`urls`: must be an object",
+            ),
+            (
+                "k",
+                json!("http://x.example"),
+                "client options: must be an object",
+            ),
             (
                 "k",
                 json!({ "basURL": "http://x" }),

@@ -3,7 +3,6 @@
 //! ranges. Every refusal names the option. Callbacks (`onProgress`, `onRetry`) are taken out by
 //! the JS entry before the rest arrives here.
 
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use skiff_engine::{Mode, Options};
 use skiff_protocol::UploadTags;
@@ -13,21 +12,14 @@ use skiff_protocol::UploadTags;
 #[error("{0}")]
 pub struct OptionsError(pub String);
 
-/// `intelligent`: `true`, `false` or `"fallback"`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
-enum Intelligent {
-    Flag(bool),
-    Word(String),
-}
-
-/// The upload options apps pass, as filestack-js names them.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// The upload options apps pass, as filestack-js names them. Read by hand from the JSON object
+/// (serde's derived reader costs kilobytes of wasm and gives vaguer messages).
+#[derive(Debug, Clone, Default, PartialEq)]
 struct RawUploadOptions {
     part_size: Option<f64>,
     concurrency: Option<f64>,
-    intelligent: Option<Intelligent>,
+    /// `true`, `false` or `"fallback"`.
+    intelligent: Option<Value>,
     intelligent_chunk_size: Option<f64>,
     retry: Option<f64>,
     retry_factor: Option<f64>,
@@ -38,6 +30,59 @@ struct RawUploadOptions {
     tags: Option<UploadTags>,
     /// Skiff: how long a chunk should take before it grows or shrinks, ms.
     chunk_target_time: Option<f64>,
+}
+
+impl RawUploadOptions {
+    fn read(value: Value) -> Result<Self, OptionsError> {
+        let mut raw = Self::default();
+        let obj = match value {
+            Value::Null => return Ok(raw),
+            Value::Object(m) => m,
+            _ => {
+                return Err(OptionsError(
+                    "Invalid upload options: must be an object".into(),
+                ));
+            }
+        };
+        let number = |k: &str, v: &Value| match v {
+            Value::Number(n) => Ok(n.as_f64()),
+            _ => Err(OptionsError(format!(
+                "Invalid upload option `{k}`: must be a number"
+            ))),
+        };
+        for (k, v) in obj {
+            if v.is_null() {
+                continue; // like an absent option
+            }
+            match k.as_str() {
+                "partSize" => raw.part_size = number(&k, &v)?,
+                "concurrency" => raw.concurrency = number(&k, &v)?,
+                "intelligent" => raw.intelligent = Some(v),
+                "intelligentChunkSize" => raw.intelligent_chunk_size = number(&k, &v)?,
+                "retry" => raw.retry = number(&k, &v)?,
+                "retryFactor" => raw.retry_factor = number(&k, &v)?,
+                "retryMaxTime" => raw.retry_max_time = number(&k, &v)?,
+                "timeout" => raw.timeout = number(&k, &v)?,
+                "progressInterval" => raw.progress_interval = number(&k, &v)?,
+                "chunkTargetTime" => raw.chunk_target_time = number(&k, &v)?,
+                "disableIntegrityCheck" => {
+                    raw.disable_integrity_check = Some(v.as_bool().ok_or_else(|| {
+                        OptionsError(format!(
+                            "Invalid upload option `{k}`: must be true or false"
+                        ))
+                    })?)
+                }
+                "tags" => {
+                    raw.tags =
+                        Some(serde_json::from_value(v).map_err(|e| {
+                            OptionsError(format!("Invalid upload option `tags`: {e}"))
+                        })?)
+                }
+                _ => return Err(OptionsError(format!("Unknown upload option `{k}`"))),
+            }
+        }
+        Ok(raw)
+    }
 }
 
 /// Upload options read and checked.
@@ -78,24 +123,9 @@ fn whole(name: &str, v: f64, min: f64, max: f64) -> Result<u64, OptionsError> {
     Ok(v as u64)
 }
 
-fn unknown(e: serde_json::Error, what: &str) -> OptionsError {
-    let text = e.to_string();
-    match text.strip_prefix("unknown field `") {
-        Some(rest) => {
-            let name = rest.split('`').next().unwrap_or("");
-            OptionsError(format!("Unknown {what} option `{name}`"))
-        }
-        None => OptionsError(format!("Invalid {what} options: {text}")),
-    }
-}
-
 /// Reads `uploadOptions` (a JSON object; `null` or absent means defaults).
 pub fn upload_options(value: Value) -> Result<UploadOptions, OptionsError> {
-    let raw: RawUploadOptions = if value.is_null() {
-        RawUploadOptions::default()
-    } else {
-        serde_json::from_value(value).map_err(|e| unknown(e, "upload"))?
-    };
+    let raw = RawUploadOptions::read(value)?;
     let mut o = Options::default();
     if let Some(v) = raw.part_size {
         o.part_size = whole(
@@ -109,12 +139,12 @@ pub fn upload_options(value: Value) -> Result<UploadOptions, OptionsError> {
         o.concurrency = whole("concurrency", v, 1.0, 20.0)? as usize;
     }
     o.mode = match raw.intelligent {
-        None | Some(Intelligent::Flag(false)) => Mode::Regular,
-        Some(Intelligent::Flag(true)) => Mode::Intelligent,
-        Some(Intelligent::Word(w)) if w == "fallback" => Mode::Fallback,
-        Some(Intelligent::Word(w)) => {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => Mode::Regular,
+        Some(Value::Bool(true)) => Mode::Intelligent,
+        Some(Value::String(w)) if w == "fallback" => Mode::Fallback,
+        Some(other) => {
             return Err(OptionsError(format!(
-                "Invalid upload option `intelligent`: must be true, false or \"fallback\"; got \"{w}\""
+                "Invalid upload option `intelligent`: must be true, false or \"fallback\"; got {other}"
             )));
         }
     };
@@ -468,6 +498,10 @@ mod tests {
             (json!({ "concurrency": 2.5 }), "`concurrency`"),
             (json!({ "intelligent": "always" }), "`intelligent`"),
             (
+                json!({ "intelligent": 5 }),
+                "`intelligent`: must be true, false or \"fallback\"; got 5",
+            ),
+            (
                 json!({ "intelligentChunkSize": 100 }),
                 "`intelligentChunkSize`",
             ),
@@ -477,6 +511,12 @@ mod tests {
             (json!({ "tags": { "a": 1 } }), "tag"),
             (json!({ "tags": { "k".repeat(129): "v" } }), "`tags`"),
             (json!({ "partsize": 6 }), "Unknown upload option `partsize`"),
+            (json!({ "timeout": "60s" }), "`timeout`: must be a number"),
+            (
+                json!({ "disableIntegrityCheck": 1 }),
+                "`disableIntegrityCheck`: must be true or false",
+            ),
+            (json!([1]), "Invalid upload options: must be an object"),
         ];
         for (v, want) in cases {
             let e = upload_options(v.clone()).unwrap_err().to_string();
