@@ -130,13 +130,15 @@ window.bench = (() => {
   }
 
   // Memory seen from inside the page: wasm linear memory (the glue's init returns the already
-  // instantiated exports) and performance.memory's JS heap.
-  let memTimer, memMax, wasmExports;
+  // instantiated exports; the build shortens export names, so the memory is found by its type)
+  // and performance.memory's JS heap.
+  let memTimer, memMax, wasmMemory;
   async function memStart(distUrl) {
-    wasmExports = await (await import(distUrl + '/skiff.js')).default();
+    const exports = await (await import(distUrl + '/skiff.js')).default();
+    wasmMemory = Object.values(exports).find((e) => e instanceof WebAssembly.Memory);
     memMax = { wasm: 0, heap: 0 };
     const sample = () => {
-      memMax.wasm = Math.max(memMax.wasm, wasmExports.memory.buffer.byteLength);
+      memMax.wasm = Math.max(memMax.wasm, wasmMemory.buffer.byteLength);
       if (performance.memory) memMax.heap = Math.max(memMax.heap, performance.memory.usedJSHeapSize);
     };
     sample();
@@ -144,7 +146,7 @@ window.bench = (() => {
   }
   function memStop() {
     clearInterval(memTimer);
-    return { wasmPeak: memMax.wasm, heapPeak: memMax.heap, wasmEnd: wasmExports.memory.buffer.byteLength, heapEnd: performance.memory?.usedJSHeapSize ?? null };
+    return { wasmPeak: memMax.wasm, heapPeak: memMax.heap, wasmEnd: wasmMemory.buffer.byteLength, heapEnd: performance.memory?.usedJSHeapSize ?? null };
   }
 
   /** Reads a whole File once, so that Chromium has finished moving its bytes into blob storage. */
