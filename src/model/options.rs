@@ -139,7 +139,7 @@ pub fn upload_options(value: Value) -> Result<UploadOptions, OptionsError> {
         o.concurrency = whole("concurrency", v, 1.0, 20.0)? as usize;
     }
     o.mode = match raw.intelligent {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => Mode::Regular,
+        None | Some(Value::Bool(false)) => Mode::Regular, // null was skipped as absent
         Some(Value::Bool(true)) => Mode::Intelligent,
         Some(Value::String(w)) if w == "fallback" => Mode::Fallback,
         Some(other) => {
