@@ -7,7 +7,8 @@ use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender};
 use futures_util::StreamExt;
 use js_sys::Function;
 use skiff_engine::{
-    Engine, Event, FileId, FileResult, IdMap, Outcome, Output, ProgressInfo, RequestId, UploadError,
+    Engine, Event, FileId, FileResult, IdMap, Outcome, Output, ProgressInfo, Request, RequestId,
+    UploadError,
 };
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, Blob};
@@ -100,6 +101,38 @@ fn progress_json(
     })
 }
 
+/// The file range whose MD5 `req`'s JSON body must carry, if any.
+fn md5_range(req: &Request) -> Option<(FileId, u64, u64)> {
+    match &req.body {
+        skiff_engine::Body::Json {
+            md5_of: Some((a, b)),
+            ..
+        } => Some((req.file, *a, *b)),
+        _ => None,
+    }
+}
+
+/// Performs `req` in the background (with its `AbortController`'s signal) and reports its outcome
+/// to the driver.
+fn spawn_request(
+    req: Request,
+    blobs: &IdMap<FileId, Blob>,
+    controllers: &IdMap<RequestId, AbortController>,
+    tx: &UnboundedSender<Msg>,
+    known_md5: Option<String>,
+) {
+    let (Some(blob), Some(ctrl)) = (blobs.get(&req.file), controllers.get(&req.id)) else {
+        return;
+    };
+    let blob = blob.clone();
+    let signal = ctrl.signal();
+    let tx = tx.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let outcome = http::perform(&req, &blob, &signal, known_md5).await;
+        let _ = tx.unbounded_send(Msg::Done(req.id, outcome));
+    });
+}
+
 /// Runs `engine` until every file in `blobs` has ended; returns how each ended.
 pub(crate) async fn drive(
     mut engine: Engine,
@@ -119,6 +152,11 @@ pub(crate) async fn drive(
     // send its upload call at once (hashing inside the slot kept the slots in lockstep).
     let mut digests: IdMap<(FileId, u64, u64), String> = IdMap::new();
     let mut hashing: Option<(FileId, u64, u64)> = None;
+    // Upload calls waiting for the digest of their range, and the last range whose read failed
+    // (not hashed ahead again; its upload call reads it itself, and fails and retries like any
+    // other network error).
+    let mut waiting: Vec<Request> = Vec::new();
+    let mut hash_failed: Option<(FileId, u64, u64)> = None;
     let ahead = cb.hash_ahead.max(1);
     if let Some(f) = &cb.on_progress {
         f(&progress_json(&latest, &names)); // once at the start, as filestack-js does
@@ -130,26 +168,25 @@ pub(crate) async fn drive(
                     let Ok(ctrl) = AbortController::new() else {
                         continue;
                     };
-                    let signal = ctrl.signal();
                     controllers.insert(req.id, ctrl);
-                    let blob = blobs[&req.file].clone();
-                    let known = match &req.body {
-                        skiff_engine::Body::Json {
-                            md5_of: Some((a, b)),
-                            ..
-                        } => digests.remove(&(req.file, *a, *b)),
-                        _ => None,
-                    };
-                    let tx = tx.clone();
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let outcome = http::perform(&req, &blob, &signal, known).await;
-                        let _ = tx.unbounded_send(Msg::Done(req.id, outcome));
-                    });
+                    match md5_range(&req) {
+                        // Its digest is not ready: it waits for the hasher (one read and one
+                        // hash per range, never a second one racing the first).
+                        Some(k) if !digests.contains_key(&k) && hash_failed != Some(k) => {
+                            waiting.push(req);
+                        }
+                        Some(k) => {
+                            let known = digests.remove(&k);
+                            spawn_request(req, &blobs, &controllers, &tx, known);
+                        }
+                        None => spawn_request(req, &blobs, &controllers, &tx, None),
+                    }
                 }
                 Output::Abort(id) => {
                     if let Some(c) = controllers.remove(&id) {
                         c.abort();
                     }
+                    waiting.retain(|r| r.id != id);
                 }
                 Output::Event(e) => match e {
                     Event::Progress(p) => {
@@ -204,10 +241,13 @@ pub(crate) async fn drive(
             return results;
         }
         if hashing.is_none() {
-            let next = engine
-                .upcoming(ahead)
-                .into_iter()
-                .find(|k| !digests.contains_key(k));
+            // What a waiting call needs comes first, then the ranges the next calls will ask for.
+            let next = waiting.iter().filter_map(md5_range).next().or_else(|| {
+                engine
+                    .upcoming(ahead)
+                    .into_iter()
+                    .find(|k| !digests.contains_key(k) && hash_failed != Some(*k))
+            });
             if let Some((file, a, b)) = next {
                 hashing = Some((file, a, b));
                 let blob = blobs[&file].clone();
@@ -247,10 +287,24 @@ pub(crate) async fn drive(
                 timer_at = None;
                 engine.tick(now);
             }
-            Msg::Hashed(file, a, b, d) => {
+            Msg::Hashed(file, a, b, mut d) => {
                 hashing = None;
+                let k = (file, a, b);
+                hash_failed = if d.is_none() { Some(k) } else { None };
+                let (ready, still): (Vec<Request>, Vec<Request>) =
+                    waiting.drain(..).partition(|r| md5_range(r) == Some(k));
+                waiting = still;
+                let mut ready = ready.into_iter().peekable();
+                while let Some(req) = ready.next() {
+                    let known = if ready.peek().is_some() {
+                        d.clone()
+                    } else {
+                        d.take()
+                    };
+                    spawn_request(req, &blobs, &controllers, &tx, known);
+                }
                 if let Some(d) = d {
-                    digests.insert((file, a, b), d);
+                    digests.insert(k, d);
                 }
                 // Drop digests of ranges that will not be asked for any more (sent, or re-planned
                 // after a chunk size change).
