@@ -2,7 +2,7 @@
 # Browser upload benchmark: Skiff regular/intelligent vs filestack-js 4.3.8 regular/intelligent vs one
 # plain fetch PUT of the whole file, 256 MiB, in one headless Chromium page against one skiff-server;
 # plus bundle sizes and the memory of a 2 GiB Skiff upload. See bench/browser/upload.bench.mjs for
-# the method, the targets and the environment knobs (BENCH_ROUNDS, BENCH_SIZE_MIB,
+# the method, the targets and the environment knobs (BENCH_ROUNDS, BENCH_SIZE_MIB, BENCH_ONLY,
 # BENCH_MEM_SIZE_MIB, BENCH_DIR, BENCH_RUN_TIMEOUT_S, BENCH_DIAG, BENCH_DRIVER, BENCH_TRACE).
 # Prints markdown tables on stdout, progress on stderr.
 # Exit status: 0 all targets met, 1 a target missed or an upload failed, 2 setup error.

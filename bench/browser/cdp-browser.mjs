@@ -89,6 +89,8 @@ export async function launchCdpBrowser(profileDir) {
       evaluate: (fn, arg) => evalExpr(`(${fn.toString()})(${arg === undefined ? '' : JSON.stringify(arg)})`),
       addScript: (source) => evalExpr(`${source}\n;undefined`),
       collectGarbage: () => send('HeapProfiler.collectGarbage', {}, sessionId),
+      // Any other CDP command on this page's session (e.g. the Profiler domain, for experiments).
+      cdp: (method, params = {}) => send(method, params, sessionId),
       close: async () => {
         listeners.delete(onEvent);
         await send('Target.closeTarget', { targetId }).catch(() => {});

@@ -16,6 +16,8 @@ export const DIST = join(REPO_ROOT, 'dist');
 export const FILESTACK_UMD = join(REPO_ROOT, 'node_modules', 'filestack-js', 'build', 'browser', 'filestack.umd.js');
 
 export const DIAG = process.env.BENCH_DIAG === '1';
+// BENCH_ONLY: a comma-separated list of contender ids to run (see contenders.mjs), or undefined.
+export const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((x) => x.trim()).filter(Boolean) : undefined;
 export const SKIFF_BENCH = join(REPO_ROOT, 'target', 'release', 'skiff-bench');
 // Which browser driver runs the pages: 'cdp' (default) or 'playwright'; see driver.mjs.
 export const DRIVER = process.env.BENCH_DRIVER ?? 'cdp';

@@ -4,10 +4,11 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { APIKEY, DIAG, MiB, RUN_TIMEOUT_MS, SIZE, SKIFF_BENCH } from './config.mjs';
+import { APIKEY, DIAG, MiB, ONLY, RUN_TIMEOUT_MS, SIZE, SKIFF_BENCH } from './config.mjs';
 import { cpuDelta, cpuSnapshot } from './cpu.mjs';
 
-// lib: who uploads in the page ('skiff', 'fs' = filestack-js, 'put') or 'native' (skiff-bench, the
+// lib: who uploads in the page ('skiff', 'fs' = filestack-js, 'put', 'min' = the minimal MD5
+// client) or 'native' (skiff-bench, the
 // project's Rust ingest client, run from Node without a browser); opts: upload options.
 export const CONTENDERS = [
   { id: 'skiff-regular', label: 'Skiff regular', lib: 'skiff', opts: {} },
@@ -22,6 +23,7 @@ if (DIAG) {
     { id: 'skiff-nomd5', label: 'diag: Skiff regular, disableIntegrityCheck', lib: 'skiff', opts: { disableIntegrityCheck: true }, diag: true },
     { id: 'skiff-c6', label: 'diag: Skiff regular, concurrency 6', lib: 'skiff', opts: { concurrency: 6 }, diag: true },
     { id: 'fs-nomd5', label: 'diag: filestack-js regular, disableIntegrityCheck', lib: 'fs', opts: { disableIntegrityCheck: true }, diag: true },
+    { id: 'min-md5', label: 'diag: minimal MD5 client (page-lib.mjs), 6 MiB × 3', lib: 'min', opts: {}, diag: true },
   );
   if (existsSync(SKIFF_BENCH)) {
     CONTENDERS.push(
@@ -29,6 +31,12 @@ if (DIAG) {
       { id: 'native-1', label: 'diag: skiff-bench (Rust, no browser), one whole-file part', lib: 'native', args: ['--part', `${SIZE / MiB}MiB`, '--clients', '1', '--buffers', '1'], diag: true },
     );
   }
+}
+// BENCH_ONLY=id,id: run only these contenders (for quick experiments), plus the three the targets
+// are measured against.
+if (ONLY) {
+  const keep = new Set([...ONLY, 'skiff-regular', 'fs-regular', 'put']);
+  for (let i = CONTENDERS.length - 1; i >= 0; i--) if (!keep.has(CONTENDERS[i].id)) CONTENDERS.splice(i, 1);
 }
 export const MAIN = CONTENDERS.filter((c) => !c.diag);
 

@@ -68,13 +68,43 @@ window.bench = (() => {
     return { t0, t1, completeMs: c1 - c0, result: plain(done) };
   }
 
+  /**
+   * The least a client that sends every part's MD5 must do (a diagnostic ceiling, no retries, no
+   * progress): 6 MiB parts, 3 in flight; each part read with one arrayBuffer(), hashed by Skiff's
+   * exported md5_base64 (wasm), announced with /multipart/upload and PUT as a Blob slice.
+   */
+  async function minimalMd5Client(file, base, apikey) {
+    const part = 6 * MiB;
+    const store = { location: 's3' };
+    const mimetype = file.type || 'application/octet-stream';
+    const start = await postJson(base + '/multipart/start', { apikey, filename: file.name, mimetype, size: file.size, store });
+    const loc = /^https?:\/\//.test(start.location_url) ? start.location_url : new URL(base).protocol + '//' + start.location_url;
+    const common = { apikey, uri: start.uri, region: start.region, upload_id: start.upload_id, store };
+    const n = Math.ceil(file.size / part);
+    const parts = new Array(n);
+    let next = 0;
+    const slot = async () => {
+      for (let i = next++; i < n; i = next++) {
+        const slice = file.slice(i * part, Math.min(file.size, (i + 1) * part));
+        const md5 = await window.skiffModule.md5_base64(new Uint8Array(await slice.arrayBuffer()));
+        const up = await postJson(loc + '/multipart/upload', { ...common, part: i + 1, size: slice.size, md5 });
+        const r = await fetch(up.url, { method: 'PUT', headers: up.headers || {}, body: slice });
+        const text = await r.text();
+        if (!r.ok) throw new Error('PUT ' + up.url + ' -> ' + r.status + ' ' + text);
+        parts[i] = { part_number: i + 1, etag: r.headers.get('etag') };
+      }
+    };
+    await Promise.all([slot(), slot(), slot()]);
+    return plain(await postJson(loc + '/multipart/complete', { ...common, filename: file.name, mimetype, size: file.size, parts }));
+  }
+
   function resources(base, t0, t1) {
     return performance.getEntriesByType('resource')
       .filter((e) => e.name.startsWith(base) && e.startTime >= t0 - 1 && e.startTime <= t1 + 1)
       .map((e) => ({ path: new URL(e.name).pathname, start: e.startTime - t0, end: e.responseEnd - t0 }));
   }
 
-  /** One timed upload of skiffFiles[fileId] by lib ('skiff', 'fs', 'put') with upload options opts. */
+  /** One timed upload of skiffFiles[fileId] by lib ('skiff', 'fs', 'put', 'min') with upload options opts. */
   async function run(lib, opts, fileId, base, apikey) {
     const file = window.skiffFiles[fileId];
     performance.clearResourceTimings();
@@ -88,6 +118,8 @@ window.bench = (() => {
       if (lib === 'skiff') {
         const client = window.skiffModule.init(apikey, { baseUrl: base });
         call = () => client.upload(file, { ...opts });
+      } else if (lib === 'min') {
+        call = () => minimalMd5Client(file, base, apikey);
       } else {
         const client = window.skiffClient(base, apikey);
         call = () => client.upload(file, { ...opts });
@@ -112,15 +144,24 @@ window.bench = (() => {
     const bufs = [];
     for (let i = 0; i < n; i++) bufs.push(new Uint8Array(await file.slice(i * part, (i + 1) * part).arrayBuffer()));
     const out = {};
-    const read = [], wasmMd5 = [], jsMd5 = [];
+    const read = [], readSmall = [], readStream = [], wasmMd5 = [], jsMd5 = [];
     for (let k = 0; k < 3; k++) {
       read.push(await time(async () => { for (let i = 0; i < n; i++) await file.slice(i * part, (i + 1) * part).arrayBuffer(); }));
+      readSmall.push(await time(async () => { for (let off = 0; off < n * part; off += MiB) await file.slice(off, off + MiB).arrayBuffer(); }));
+      readStream.push(await time(async () => {
+        for (let i = 0; i < n; i++) {
+          const r = file.slice(i * part, (i + 1) * part).stream().getReader();
+          while (!(await r.read()).done) { /* drain */ }
+        }
+      }));
       wasmMd5.push(await time(async () => { for (const b of bufs) await window.skiffModule.md5_base64(b); }));
       if (typeof window.filestack.md5 === 'function') {
         jsMd5.push(await time(async () => { for (const b of bufs) window.filestack.md5(b.buffer); }));
       }
     }
     out.blobSliceRead = med(read);
+    out.blobSliceReadSmall = med(readSmall);
+    out.blobStreamRead = med(readStream);
     out.skiffWasmMd5 = med(wasmMd5);
     out.filestackJsMd5 = jsMd5.length ? med(jsMd5) : null;
     out.md5Agree = typeof window.filestack.md5 === 'function'

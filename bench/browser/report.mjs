@@ -57,6 +57,9 @@ export function report({ started, runs, verified, failures, loadStart, loadEnd, 
   p('- Skiff and filestack-js: time from the `upload()` call to its resolved result, each with its defaults (regular: 6 MiB parts, 3 in flight, MD5 of every part sent and checked; intelligent: `intelligent: true`, 8 MiB parts, one /multipart/commit per part).');
   const putComplete = median(runs.put.map((x) => x.completeMs));
   p(`- plain PUT: skiff-server has no raw PUT endpoint, so it is the protocol with one part: /multipart/start and /multipart/upload (part 1, size = the whole file, no md5) untimed, then only the single \`fetch(url, {method: 'PUT', body: file})\` of the whole File is timed; /multipart/complete afterwards is untimed (median ${f1(putComplete)} ms). The server still hashes (MD5 for the ETag) and fsyncs the bytes, as for every part.`);
+  if (CONTENDERS.some((c) => c.id === 'min-md5')) {
+    p('- diag: minimal MD5 client (page-lib.mjs): the least a client that sends every part\'s MD5 does, as a ceiling for such clients on this machine: 6 MiB parts, 3 in flight, one `arrayBuffer()` of each part hashed by Skiff\'s exported `md5_base64` (wasm), then /multipart/upload and a PUT of the `Blob` slice; no retries, progress, hash-ahead or timeouts.');
+  }
   p('- MiB/s = file size / time. Stored bytes checked by SHA-256 in round 1: ' + CONTENDERS.filter((c) => c.lib !== 'native').map((c) => `${c.label} ${verified[c.id] === undefined ? 'n/a' : verified[c.id] ? 'ok' : 'MISMATCH'}`).join(', ') + '; every result\'s size checked. Files are deleted and `sync` run after every upload.');
   p();
 
@@ -87,7 +90,8 @@ export function report({ started, runs, verified, failures, loadStart, loadEnd, 
   timeSections(p, runs);
 
   p('Client-side primitives in this page (MiB/s, median of 3 × 48 MiB in 6 MiB pieces): ' +
-    `Blob.slice().arrayBuffer() ${f1(primitives.blobSliceRead)}, Skiff md5_base64 (wasm) ${f1(primitives.skiffWasmMd5)}, ` +
+    `Blob.slice().arrayBuffer() ${f1(primitives.blobSliceRead)} (in 1 MiB pieces ${f1(primitives.blobSliceReadSmall)}), ` +
+    `Blob.slice().stream() drained ${f1(primitives.blobStreamRead)}, Skiff md5_base64 (wasm) ${f1(primitives.skiffWasmMd5)}, ` +
     `filestack-js md5 (spark-md5, JS) ${primitives.filestackJsMd5 == null ? 'n/a' : f1(primitives.filestackJsMd5)}` +
     (primitives.md5Agree == null ? '' : ` (digests agree: ${primitives.md5Agree})`) + '.');
   p();
@@ -152,6 +156,22 @@ function timeSections(p, runs) {
     p(`| ${c.label} | ${f2(md('wall'))} | ${f2(md('renderer'))} | ${f2(md('browser'))} | ${f2(md('network'))} | ${f2(md('otherChromium'))} | ${f2(md('server'))} | ${f2(md('harness'))} | ${f2(md('foreign'))} | ${(median(cs.map((x) => x.busy / (x.wall * ncpu))) * 100).toFixed(0)} % of ${ncpu} CPUs |`);
   }
   p();
+  // The floor CPU puts under the wall time: the work of a run (every process of the browser, the
+  // server and the harness) spread perfectly over every CPU of the machine.
+  const floor = (id) => {
+    const cs = (runs[id] ?? []).map((x) => x.cpu).filter(Boolean);
+    if (!cs.length) return null;
+    const work = median(cs.map((x) => x.renderer + x.browser + x.network + x.otherChromium + x.server + x.harness));
+    return { work, mibs: (SIZE / MiB) / (work / ncpu) };
+  };
+  const fReg = floor('skiff-regular');
+  const fPut = floor('put');
+  if (fReg && fPut) {
+    p(`CPU floor: Skiff regular costs ${f2(fReg.work)} CPU-seconds per file (browser, server and harness), the plain PUT ${f2(fPut.work)}. ` +
+      `Even spread perfectly over the ${ncpu} CPUs, Skiff regular's work takes ${f2(fReg.work / ncpu)} s: at most ${f1(fReg.mibs)} MiB/s, ` +
+      `${f2(fReg.mibs / median(runs.put.map((x) => x.mibs)))} × the measured plain PUT. The MD5 work is what differs (see the disableIntegrityCheck and minimal MD5 client rows with BENCH_DIAG=1).`);
+    p();
+  }
   if (CONTENDERS.some((c) => c.lib === 'native')) {
     p('skiff-bench rows: the client is a child process that has exited when the CPU is read, so its CPU time (including generating its random parts, untimed) counts under "other processes".');
     p();

@@ -38,6 +38,7 @@
 // with 6 MiB × 3 parts and with one whole-file part.
 //
 // Environment: BENCH_ROUNDS (3), BENCH_SIZE_MIB (256), BENCH_MEM_SIZE_MIB (2048; 0 skips),
+// BENCH_ONLY (contender ids to run, comma-separated; skiff-regular, fs-regular and put always run),
 // BENCH_DIR (target/), BENCH_RUN_TIMEOUT_S (300), BENCH_DIAG (0), BENCH_DRIVER (cdp | playwright),
 // BENCH_TRACE (a file for every run's Resource Timing entries, JSON), CHROMIUM_BIN, SKIFF_SERVER_BIN.
 //
