@@ -89,6 +89,12 @@ export async function launchCdpBrowser(profileDir) {
       evaluate: (fn, arg) => evalExpr(`(${fn.toString()})(${arg === undefined ? '' : JSON.stringify(arg)})`),
       addScript: (source) => evalExpr(`${source}\n;undefined`),
       collectGarbage: () => send('HeapProfiler.collectGarbage', {}, sessionId),
+      // Puts files from disk into the page's <input type=file id=...> (as a user picking them).
+      setInputFiles: async (id, paths) => {
+        const { result } = await send('Runtime.evaluate', { expression: `document.getElementById(${JSON.stringify(id)})` }, sessionId);
+        if (!result.objectId) throw new Error(`no element #${id} in the page`);
+        await send('DOM.setFileInputFiles', { files: paths, objectId: result.objectId }, sessionId);
+      },
       // Any other CDP command on this page's session (e.g. the Profiler domain, for experiments).
       cdp: (method, params = {}) => send(method, params, sessionId),
       close: async () => {
@@ -101,6 +107,8 @@ export async function launchCdpBrowser(profileDir) {
 
   return {
     version: () => version,
+    // Chromium's last stderr lines (for diagnosing a failed run).
+    stderr: () => stderr.join(''),
     newPage,
     close: async () => {
       await send('Browser.close').catch(() => {});

@@ -1,4 +1,5 @@
-// Browser drivers. Both give pages as { evaluate(fn, arg), addScript(source), console, collectGarbage(), close() }.
+// Browser drivers. Both give pages as { evaluate(fn, arg), addScript(source), setInputFiles(id, paths),
+// console, collectGarbage(), close() }.
 //
 // 'cdp' (default): cdp-browser.mjs, Chromium (same binary and flags as tests/e2e/support/browser.mjs)
 // driven over --remote-debugging-pipe with the Target and Runtime domains only. Playwright always
@@ -24,6 +25,7 @@ export async function launchDriver(profileDir) {
         console: tab.console,
         evaluate: (fn, arg) => tab.page.evaluate(fn, arg),
         addScript: (source) => tab.page.addScriptTag({ content: source }),
+        setInputFiles: (id, paths) => tab.page.setInputFiles(`#${id}`, paths),
         collectGarbage: async () => (await tab.context.newCDPSession(tab.page)).send('HeapProfiler.collectGarbage'),
         close: () => tab.context.close(),
       };

@@ -38,7 +38,7 @@ export function report({ started, runs, verified, failures, loadStart, loadEnd, 
   p(`- skiff-server ${bin} (built ${statSync(bin).mtime.toISOString()}), data folder on ${df[1] ?? '?'} ${df[0] ?? '?'} (${server.data})`);
   p(`- dist/ built ${statSync(join(DIST, 'skiff_bg.wasm')).mtime.toISOString()} (scripts/bench-browser.sh rebuilds it only when missing, or with BENCH_REBUILD=1)`);
   p(`- page ${site.url}, dist ${dist.url}, API ${server.url}: three loopback origins, HTTP/1.1, every API call cross-origin`);
-  p(`- file: one ${mib(SIZE)} random File made once in the page and read once in full before any timing; ${ROUNDS} rounds, contenders interleaved (order rotated each round), after a 16 MiB warm-up of each`);
+  p(`- file: one ${mib(SIZE)} random file on disk (under BENCH_DIR), picked in the page through a file input and read once in full (into the page cache) before any timing; ${ROUNDS} rounds, contenders interleaved (order rotated each round), after a 16 MiB warm-up of each`);
   p();
   p(`| contender | ${Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1}`).join(' | ')} | median MiB/s | × filestack-js regular | × plain PUT |`);
   p(`|---|${Array.from({ length: ROUNDS }, () => '---:').join('|')}|---:|---:|---:|`);

@@ -1,12 +1,16 @@
 // The benchmark's servers and page:
 //   - skiff-server (tests/e2e/support/server.mjs) with its data folder under BENCH_DIR;
-//   - the page: tests/e2e/support/page.html (filestack-js's browser build, window.skiffRandomFile)
+//   - the page: tests/e2e/support/page.html (filestack-js's browser build)
 //     served by static.mjs on its own origin, with page-lib.mjs's window.bench added;
-//   - dist/ on a third origin (static.mjs with CORS, application/wasm), like a CDN would serve it.
+//   - dist/ on a third origin (static.mjs with CORS, application/wasm), like a CDN would serve it;
+//   - the random files, on disk, picked in the page through a file input.
 
 import { startServer } from '../../tests/e2e/support/server.mjs';
 import { startStaticServer } from '../../tests/e2e/support/static.mjs';
-import { APIKEY, DIST, SIZE, WARM_SIZE } from './config.mjs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { APIKEY, DIST, MiB, SIZE, WARM_SIZE } from './config.mjs';
 import { PAGE_LIB } from './page-lib.mjs';
 
 /** skiff-server with its data folder in tmpRoot: startServer() puts it in os.tmpdir(). */
@@ -34,9 +38,46 @@ export async function openBenchPage(browser, site, dist) {
   return { tab, version };
 }
 
-/** The page's random Files: 'big' (BENCH_SIZE_MIB) and 'warm' (16 MiB); returns big's { size, sha256 }. */
-export async function makeFiles(tab) {
-  const big = await tab.evaluate(([s]) => window.skiffRandomFile('big', s, 'bench-256.bin', 'application/octet-stream'), [SIZE]);
-  await tab.evaluate(([s]) => window.skiffRandomFile('warm', s, 'bench-warm.bin', 'application/octet-stream'), [WARM_SIZE]);
-  return big;
+/**
+ * The benchmark's random files, written once to dir: 'big' (BENCH_SIZE_MIB) and 'warm' (16 MiB);
+ * returns their { path, size, sha256 }. Files on disk, picked in the page like a user's, because
+ * Chromium pages large in-memory Blobs out of its blob storage, and reading a paged-out part then
+ * fails now and then with NotReadableError (seen with Chromium 156 on a 256 MiB Blob).
+ */
+export function writeFiles(dir) {
+  const write = (name, size) => {
+    const path = join(dir, name);
+    const hash = createHash('sha256');
+    const fd = openSync(path, 'w');
+    try {
+      for (let off = 0; off < size; off += 16 * MiB) {
+        const chunk = randomBytes(Math.min(16 * MiB, size - off));
+        hash.update(chunk);
+        writeSync(fd, chunk);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return { path, size, sha256: hash.digest('hex') };
+  };
+  return { big: write('bench-256.bin', SIZE), warm: write('bench-warm.bin', WARM_SIZE) };
+}
+
+/** Picks files (writeFiles') in the page through a file input: window.skiffFiles.big and .warm. */
+export async function pickFiles(tab, files) {
+  await tab.evaluate(() => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.multiple = true;
+    input.id = 'bench-files';
+    input.hidden = true;
+    document.body.append(input);
+  });
+  await tab.setInputFiles('bench-files', [files.big.path, files.warm.path]);
+  const sizes = await tab.evaluate(() => {
+    const [big, warm] = document.getElementById('bench-files').files;
+    Object.assign(window.skiffFiles, { big, warm });
+    return [big.size, warm.size];
+  });
+  if (sizes[0] !== files.big.size || sizes[1] !== files.warm.size) throw new Error(`the page got files of ${sizes} bytes`);
 }

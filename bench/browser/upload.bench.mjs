@@ -9,9 +9,9 @@
 //   - one page (tests/e2e/support/page.html via static.mjs: filestack-js's browser build) on its own
 //     origin; dist/ (Skiff's entry, glue and wasm) served from a third origin with CORS, the way a CDN
 //     would serve it;
-//   - the page makes one random File of BENCH_SIZE_MIB (256) MiB once and every run uploads it; it is
-//     read once in full before anything is timed (Chromium moves a new Blob's bytes into its blob
-//     storage in the background, and the first reader would otherwise pay for that);
+//   - one random file of BENCH_SIZE_MIB (256) MiB is written under BENCH_DIR and picked in the page
+//     through a file input (as a user picks a file; see site.mjs for why not an in-memory Blob); every
+//     run uploads it; it is read once in full before anything is timed, so it is in the page cache;
 //   - contenders, each with its library's defaults (regular: 6 MiB parts, 3 in flight, MD5 per part;
 //     intelligent: `intelligent: true`), timed in the page from the upload call to the resolved result:
 //       skiff regular, skiff intelligent, filestack-js regular, filestack-js intelligent, plain PUT;
@@ -58,7 +58,7 @@ import { launchDriver } from './driver.mjs';
 import { measureMemory } from './memory.mjs';
 import { report } from './report.mjs';
 import { analyse } from './resource-timing.mjs';
-import { makeFiles, openBenchPage, startBenchServer, startDistServer } from './site.mjs';
+import { openBenchPage, pickFiles, startBenchServer, startDistServer, writeFiles } from './site.mjs';
 import { deleteFile, sha256OfUrl } from './stored-files.mjs';
 import { f1, f2, log, mib, sleep } from './util.mjs';
 
@@ -88,11 +88,13 @@ async function main() {
 
     let { tab, version: skiffVersion } = await openBenchPage(browser, site, dist);
 
-    log(`generating the ${mib(SIZE)} random File in the page`);
-    let big = await makeFiles(tab);
+    log(`writing the ${mib(SIZE)} random file and picking it in the page`);
+    const files = writeFiles(tmpRoot);
+    const big = files.big;
+    await pickFiles(tab, files);
 
-    // Before anything is timed: the File's bytes fully in Chromium's blob storage (the first timed run
-    // otherwise pays for it), then the primitives, then writeback of whatever that caused.
+    // Before anything is timed: the file read once in full (into the page cache), then the
+    // primitives, then writeback of whatever that caused.
     await tab.evaluate(() => window.bench.settle('big'));
     const primitives = await tab.evaluate(() => window.bench.primitives('big'));
     spawnSync('sync');
@@ -125,7 +127,7 @@ async function main() {
             // The page may still be busy with the hung upload: start over in a fresh page.
             await tab.close().catch(() => {});
             ({ tab } = await openBenchPage(browser, site, dist));
-            big = await makeFiles(tab);
+            await pickFiles(tab, files);
             await tab.evaluate(() => window.bench.settle('big'));
           }
           continue;
