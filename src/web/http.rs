@@ -32,7 +32,8 @@ fn fetch(url: &str, init: &RequestInit) -> Result<Promise, String> {
 /// pieces of [`READ_PIECE`] bytes, the next piece read while this one is hashed; this costs the
 /// page's thread about half what draining `Blob.stream()`'s small chunks did, and no piece blocks
 /// the thread for more than a few milliseconds. Each piece goes through one reused window of wasm
-/// memory, so wasm memory does not grow with the part size.
+/// memory, so wasm memory does not grow with the part size. An error says why the range could not
+/// be read.
 pub(crate) async fn digest(file: &Blob, start: u64, end: u64) -> Result<String, String> {
     use base64::Engine as _;
     use md5::Digest as _;
@@ -52,9 +53,7 @@ pub(crate) async fn digest(file: &Blob, start: u64, end: u64) -> Result<String, 
         None
     };
     while let Some((pending, want)) = next.take() {
-        let buf = pending
-            .await
-            .map_err(|e| format!("reading the file failed: {}", describe(&e)))?;
+        let buf = pending.await.map_err(|e| describe(&e))?;
         // The next piece is read while this one is hashed.
         if at + want < end {
             next = Some(read(at + want)?);
@@ -63,7 +62,7 @@ pub(crate) async fn digest(file: &Blob, start: u64, end: u64) -> Result<String, 
         let n = bytes.length();
         if u64::from(n) != want {
             return Err(format!(
-                "reading the file failed: asked for {want} bytes at offset {at}, got {n} (did the file change?)"
+                "asked for {want} bytes at offset {at}, got {n} (did the file change?)"
             ));
         }
         let mut off = 0;
@@ -86,8 +85,8 @@ const READ_PIECE: u64 = 2 << 20;
 const HASH_WINDOW: u32 = 256 << 10;
 
 /// Sends `req` and waits for its outcome; `known_md5` is the digest of the range the request
-/// asks to hash, when the driver computed it ahead. A failure to read the file is reported as a
-/// network error (it is retried like one).
+/// asks to hash, when the driver computed it ahead. A range of the file that cannot be read for
+/// its digest gives [`Outcome::Unreadable`]; no request is sent then.
 pub(crate) async fn perform(
     req: &Request,
     file: &Blob,
@@ -112,7 +111,10 @@ async fn attempt(
             if let Some((start, end)) = md5_of {
                 let md5 = match known_md5 {
                     Some(d) => d,
-                    None => digest(file, *start, *end).await?,
+                    None => match digest(file, *start, *end).await {
+                        Ok(d) => d,
+                        Err(why) => return Ok(Outcome::Unreadable(why)),
+                    },
                 };
                 value["md5"] = serde_json::Value::String(md5);
             }
@@ -184,7 +186,7 @@ mod tests {
             .map_err(|e| describe(&e))?;
         let buf = JsFuture::from(slice.array_buffer())
             .await
-            .map_err(|e| format!("reading the file failed: {}", describe(&e)))?;
+            .map_err(|e| describe(&e))?;
         Ok(Uint8Array::new(&buf).to_vec())
     }
 

@@ -107,6 +107,52 @@ fn server_errors_and_network_failures_are_retried_with_backoff() {
 }
 
 #[test]
+fn an_unreadable_range_is_retried_and_named_when_the_retries_run_out() {
+    // Part 1's range cannot be read once: retried, and the upload completes.
+    let mut sim = Sim::new(opts());
+    let mut failed = false;
+    sim.script(move |req, _| match req.kind {
+        RequestKind::Upload { part: 1, .. } if !failed => {
+            failed = true;
+            Action::Unreadable
+        }
+        _ => Action::Serve,
+    });
+    let f = sim.add(11 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    let reasons: Vec<&String> = sim
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Retrying { reason, .. } => Some(reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        ["the file could not be read: NotReadableError: gone"]
+    );
+
+    // A file that stays unreadable fails, and the error says so.
+    let mut sim = Sim::new(Options { retry: 2, ..opts() });
+    sim.script(|req, _| match req.kind {
+        RequestKind::Upload { .. } => Action::Unreadable,
+        _ => Action::Serve,
+    });
+    sim.add(MIB);
+    sim.run(600_000);
+    let failures = sim.failures();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(
+        failures[0].contains("the file could not be read: NotReadableError: gone")
+            && failures[0].contains("gave up after 3 tries"),
+        "{failures:?}"
+    );
+    assert!(!sim.kinds().contains(&RequestKind::Complete));
+}
+
+#[test]
 fn client_errors_fail_at_once_with_the_servers_reason() {
     let mut sim = Sim::new(opts());
     sim.script(|req, _| match req.kind {

@@ -23,6 +23,8 @@ pub enum Action {
     Status(u16, &'static str),
     /// The connection breaks.
     Network,
+    /// The driver could not read the file for it (nothing is sent).
+    Unreadable,
     /// No answer ever (the engine's timeout must fire).
     Hang,
 }
@@ -196,6 +198,7 @@ impl Sim {
                 etag: None,
             },
             Action::Network => Outcome::Network("connection reset".into()),
+            Action::Unreadable => Outcome::Unreadable("NotReadableError: gone".into()),
             Action::Hang => unreachable!(),
         }
     }
