@@ -152,11 +152,11 @@ pub(crate) async fn drive(
     // send its upload call at once (hashing inside the slot kept the slots in lockstep).
     let mut digests: IdMap<(FileId, u64, u64), String> = IdMap::new();
     let mut hashing: Option<(FileId, u64, u64)> = None;
-    // Upload calls waiting for the digest of their range, and the last range whose read failed
-    // (not hashed ahead again; its upload call reads it itself, and fails and retries like any
-    // other network error).
+    // Upload calls waiting for the digest of their range, and the ranges whose read failed: those
+    // are not hashed ahead again (that would loop on a file that has gone); their upload calls
+    // read them themselves, and fail and back off like any other request.
     let mut waiting: Vec<Request> = Vec::new();
-    let mut hash_failed: Option<(FileId, u64, u64)> = None;
+    let mut unreadable: Vec<(FileId, u64, u64)> = Vec::new();
     let ahead = cb.hash_ahead.max(1);
     if let Some(f) = &cb.on_progress {
         f(&progress_json(&latest, &names)); // once at the start, as filestack-js does
@@ -172,7 +172,7 @@ pub(crate) async fn drive(
                     match md5_range(&req) {
                         // Its digest is not ready: it waits for the hasher (one read and one
                         // hash per range, never a second one racing the first).
-                        Some(k) if !digests.contains_key(&k) && hash_failed != Some(k) => {
+                        Some(k) if !digests.contains_key(&k) && !unreadable.contains(&k) => {
                             waiting.push(req);
                         }
                         Some(k) => {
@@ -246,7 +246,7 @@ pub(crate) async fn drive(
                 engine
                     .upcoming(ahead)
                     .into_iter()
-                    .find(|k| !digests.contains_key(k) && hash_failed != Some(*k))
+                    .find(|k| !digests.contains_key(k) && !unreadable.contains(k))
             });
             if let Some((file, a, b)) = next {
                 hashing = Some((file, a, b));
@@ -290,7 +290,9 @@ pub(crate) async fn drive(
             Msg::Hashed(file, a, b, mut d) => {
                 hashing = None;
                 let k = (file, a, b);
-                hash_failed = if d.is_none() { Some(k) } else { None };
+                if d.is_none() && !unreadable.contains(&k) {
+                    unreadable.push(k);
+                }
                 let (ready, still): (Vec<Request>, Vec<Request>) =
                     waiting.drain(..).partition(|r| md5_range(r) == Some(k));
                 waiting = still;

@@ -132,19 +132,26 @@ const dropFile = (id) => tab.page.evaluate((i) => { delete window.skiffFiles[i];
 /**
  * `init(apikey, {baseUrl}).upload(file, uploadOptions, storeOptions)` in the page, recording
  * every onProgress and onRetry call and the bytes read with Blob.arrayBuffer (how the MD5s are
- * read). Returns { ok, res | error, progress, retries, ms, bytesRead }.
+ * read); the reads numbered in `failReads` ('all': every one) reject with a NotReadableError.
+ * Returns { ok, res | error, progress, retries, ms, bytesRead }.
  */
-function pageUpload({ base, apikey, fileId, uploadOptions = {}, storeOptions }) {
-  return tab.page.evaluate(async ({ base, apikey, fileId, uploadOptions, storeOptions }) => {
+function pageUpload({ base, apikey, fileId, uploadOptions = {}, storeOptions, failReads = [] }) {
+  return tab.page.evaluate(async ({ base, apikey, fileId, uploadOptions, storeOptions, failReads }) => {
     const progress = [];
     const retries = [];
     const t0 = performance.now();
     const at = () => Math.round(performance.now() - t0);
     const arrayBuffer = Blob.prototype.arrayBuffer;
     let bytesRead = 0;
+    let reads = 0;
     // Each read is also held back a little, so hashing falls behind the PUTs, as on a busy
     // machine: a part's upload call must then wait for its digest, not read the part again.
+    // The reads numbered in failReads (from 0; 'all': every one) fail as an unreadable file does.
     Blob.prototype.arrayBuffer = function () {
+      const n = reads++;
+      if (failReads === 'all' || failReads.includes(n)) {
+        return Promise.reject(new DOMException('The requested file could not be read (test)', 'NotReadableError'));
+      }
       bytesRead += this.size;
       return new Promise((ok) => setTimeout(ok, 20)).then(() => arrayBuffer.call(this));
     };
@@ -162,7 +169,7 @@ function pageUpload({ base, apikey, fileId, uploadOptions = {}, storeOptions }) 
     } finally {
       Blob.prototype.arrayBuffer = arrayBuffer;
     }
-  }, { base, apikey, fileId, uploadOptions, storeOptions });
+  }, { base, apikey, fileId, uploadOptions, storeOptions, failReads });
 }
 
 /** Downloads a URL in Node. */
@@ -578,4 +585,35 @@ e2e('6. store options: a filename function, disableStorageKey and the default sa
   assert.match(out.plain.key, /^[A-Za-z0-9]+_report -1\.txt$/, 'a random prefix by default');
   assert.equal(out.renamed.filename, 'v2-plan.txt');
   assert.equal(out.renamed.key, 'docs/v2-plan.txt', 'disableStorageKey stores at <path>/<filename>');
+});
+
+// ---------------------------------------------------------------------------------------------
+// 7. A file that cannot be read.
+
+e2e('7a. a part that cannot be read once is read again, and the upload completes', 60_000, async () => {
+  const size = 13 * MiB;
+  const file = await makeFile('flaky', size, 'flaky.bin');
+  try {
+    // Read 1 is the second 2 MiB piece of part 1's MD5.
+    const r = await pageUpload({ base: direct.url, apikey: direct.apikey, fileId: 'flaky', uploadOptions: { retry: 2 }, failReads: [1] });
+    assert.ok(r.ok, `client.upload rejected: ${JSON.stringify(r.error)}`);
+    assert.equal(r.res.size, size);
+    await assertStoredBytes(r.res, file, direct);
+  } finally {
+    await dropFile('flaky');
+  }
+});
+
+e2e('7b. a file that stays unreadable fails with an Error that says the file could not be read', 60_000, async () => {
+  await makeFile('gone', 7 * MiB, 'gone.bin');
+  try {
+    const r = await pageUpload({ base: direct.url, apikey: direct.apikey, fileId: 'gone', uploadOptions: { retry: 1, retryFactor: 1.1 }, failReads: 'all' });
+    assert.equal(r.ok, false, `the upload must fail: ${JSON.stringify(r.res)}`);
+    assert.equal(r.error.isError, true, `rejects with an Error: ${JSON.stringify(r.error)}`);
+    assert.match(r.error.message, /the file could not be read: The requested file could not be read \(test\)/, 'the message says why');
+    assert.match(r.error.message, /\/multipart\/upload/, 'the message names the request');
+    assert.ok(r.retries.some((x) => /the file could not be read/.test(x.reason)), `onRetry says why: ${JSON.stringify(r.retries)}`);
+  } finally {
+    await dropFile('gone');
+  }
 });
