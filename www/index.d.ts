@@ -70,7 +70,11 @@ export interface RetryEvent {
   attempt: number;
   /** Wait before the next try, ms. */
   delay: number;
-  /** What went wrong. */
+  /**
+   * What went wrong, e.g. `network error: Failed to fetch`, `no answer within 120000 ms`, the
+   * server's answer to a 5xx/408/429, or `the file could not be read: …` (a part that could not be
+   * read for its MD5; a file that stays unreadable fails once the retries run out).
+   */
   reason: string;
   /** Chunk size of the next try (intelligent uploads), bytes. */
   chunkSize: number | null;
