@@ -95,8 +95,6 @@ export async function launchCdpBrowser(profileDir) {
         if (!result.objectId) throw new Error(`no element #${id} in the page`);
         await send('DOM.setFileInputFiles', { files: paths, objectId: result.objectId }, sessionId);
       },
-      // Any other CDP command on this page's session (e.g. the Profiler domain, for experiments).
-      cdp: (method, params = {}) => send(method, params, sessionId),
       close: async () => {
         listeners.delete(onEvent);
         await send('Target.closeTarget', { targetId }).catch(() => {});
@@ -107,8 +105,6 @@ export async function launchCdpBrowser(profileDir) {
 
   return {
     version: () => version,
-    // Chromium's last stderr lines (for diagnosing a failed run).
-    stderr: () => stderr.join(''),
     newPage,
     close: async () => {
       await send('Browser.close').catch(() => {});

@@ -8,8 +8,8 @@ import { APIKEY, DIAG, MiB, ONLY, RUN_TIMEOUT_MS, SIZE, SKIFF_BENCH } from './co
 import { cpuDelta, cpuSnapshot } from './cpu.mjs';
 
 // lib: who uploads in the page ('skiff', 'fs' = filestack-js, 'put', 'min' = the minimal MD5
-// client) or 'native' (skiff-bench, the
-// project's Rust ingest client, run from Node without a browser); opts: upload options.
+// client) or 'native' (skiff-bench, the project's Rust ingest client, run from Node without a
+// browser); opts: upload options.
 export const CONTENDERS = [
   { id: 'skiff-regular', label: 'Skiff regular', lib: 'skiff', opts: {} },
   { id: 'skiff-intelligent', label: 'Skiff intelligent', lib: 'skiff', opts: { intelligent: true } },

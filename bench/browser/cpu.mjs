@@ -41,6 +41,7 @@ export function cpuDelta(a, b) {
   }
   const busy = (b.busy - a.busy) / CLK_TCK;
   out.foreign = Math.max(0, busy - ours);
+  out.ours = ours; // every process of the run: Chromium, skiff-server, the harness
   out.busy = busy;
   out.wall = (b.at - a.at) / 1000;
   return out;

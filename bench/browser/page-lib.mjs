@@ -47,13 +47,23 @@ window.bench = (() => {
     }
   }
 
-  /** One part = the whole file; only the PUT is timed. */
-  async function plainPut(file, base, apikey) {
+  /**
+   * /multipart/start for file: { loc (the upload host), common (the fields every later call
+   * carries), complete(parts) (/multipart/complete with those parts) }.
+   */
+  async function startUpload(file, base, apikey) {
     const store = { location: 's3' };
     const mimetype = file.type || 'application/octet-stream';
     const start = await postJson(base + '/multipart/start', { apikey, filename: file.name, mimetype, size: file.size, store });
     const loc = /^https?:\/\//.test(start.location_url) ? start.location_url : new URL(base).protocol + '//' + start.location_url;
     const common = { apikey, uri: start.uri, region: start.region, upload_id: start.upload_id, store };
+    const complete = (parts) => postJson(loc + '/multipart/complete', { ...common, filename: file.name, mimetype, size: file.size, parts });
+    return { loc, common, complete };
+  }
+
+  /** One part = the whole file; only the PUT is timed. */
+  async function plainPut(file, base, apikey) {
+    const { loc, common, complete } = await startUpload(file, base, apikey);
     const up = await postJson(loc + '/multipart/upload', { ...common, part: 1, size: file.size });
     const t0 = performance.now();
     const r = await fetch(up.url, { method: 'PUT', headers: up.headers || {}, body: file });
@@ -63,7 +73,7 @@ window.bench = (() => {
     const etag = r.headers.get('etag');
     if (!etag) throw new Error('PUT answered without a readable ETag');
     const c0 = performance.now();
-    const done = await postJson(loc + '/multipart/complete', { ...common, filename: file.name, mimetype, size: file.size, parts: [{ part_number: 1, etag }] });
+    const done = await complete([{ part_number: 1, etag }]);
     const c1 = performance.now();
     return { t0, t1, completeMs: c1 - c0, result: plain(done) };
   }
@@ -75,11 +85,7 @@ window.bench = (() => {
    */
   async function minimalMd5Client(file, base, apikey) {
     const part = 6 * MiB;
-    const store = { location: 's3' };
-    const mimetype = file.type || 'application/octet-stream';
-    const start = await postJson(base + '/multipart/start', { apikey, filename: file.name, mimetype, size: file.size, store });
-    const loc = /^https?:\/\//.test(start.location_url) ? start.location_url : new URL(base).protocol + '//' + start.location_url;
-    const common = { apikey, uri: start.uri, region: start.region, upload_id: start.upload_id, store };
+    const { loc, common, complete } = await startUpload(file, base, apikey);
     const n = Math.ceil(file.size / part);
     const parts = new Array(n);
     let next = 0;
@@ -95,7 +101,7 @@ window.bench = (() => {
       }
     };
     await Promise.all([slot(), slot(), slot()]);
-    return plain(await postJson(loc + '/multipart/complete', { ...common, filename: file.name, mimetype, size: file.size, parts }));
+    return plain(await complete(parts));
   }
 
   function resources(base, t0, t1) {
@@ -190,7 +196,7 @@ window.bench = (() => {
     return { wasmPeak: memMax.wasm, heapPeak: memMax.heap, wasmEnd: wasmMemory.buffer.byteLength, heapEnd: performance.memory?.usedJSHeapSize ?? null };
   }
 
-  /** Reads a whole File once, so that Chromium has finished moving its bytes into blob storage. */
+  /** Reads a whole File once (a file from disk is then in the page cache). */
   async function settle(fileId) {
     const reader = window.skiffFiles[fileId].stream().getReader();
     let n = 0;

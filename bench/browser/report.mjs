@@ -161,7 +161,7 @@ function timeSections(p, runs) {
   const floor = (id) => {
     const cs = (runs[id] ?? []).map((x) => x.cpu).filter(Boolean);
     if (!cs.length) return null;
-    const work = median(cs.map((x) => x.renderer + x.browser + x.network + x.otherChromium + x.server + x.harness));
+    const work = median(cs.map((x) => x.ours));
     return { work, mibs: (SIZE / MiB) / (work / ncpu) };
   };
   const fReg = floor('skiff-regular');

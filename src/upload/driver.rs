@@ -287,26 +287,24 @@ pub(crate) async fn drive(
                 timer_at = None;
                 engine.tick(now);
             }
-            Msg::Hashed(file, a, b, mut d) => {
+            Msg::Hashed(file, a, b, d) => {
                 hashing = None;
                 let k = (file, a, b);
                 if d.is_none() && !unreadable.contains(&k) {
                     unreadable.push(k);
                 }
-                let (ready, still): (Vec<Request>, Vec<Request>) =
-                    waiting.drain(..).partition(|r| md5_range(r) == Some(k));
-                waiting = still;
-                let mut ready = ready.into_iter().peekable();
-                while let Some(req) = ready.next() {
-                    let known = if ready.peek().is_some() {
-                        d.clone()
-                    } else {
-                        d.take()
-                    };
-                    spawn_request(req, &blobs, &controllers, &tx, known);
-                }
-                if let Some(d) = d {
-                    digests.insert(k, d);
+                let (ready, rest): (Vec<Request>, Vec<Request>) = std::mem::take(&mut waiting)
+                    .into_iter()
+                    .partition(|r| md5_range(r) == Some(k));
+                waiting = rest;
+                if ready.is_empty() {
+                    if let Some(d) = d {
+                        digests.insert(k, d);
+                    }
+                } else {
+                    for req in ready {
+                        spawn_request(req, &blobs, &controllers, &tx, d.clone());
+                    }
                 }
                 // Drop digests of ranges that will not be asked for any more (sent, or re-planned
                 // after a chunk size change).

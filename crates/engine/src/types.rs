@@ -153,7 +153,7 @@ pub enum Outcome {
     },
     /// No answer: connection refused or cut, DNS, CORS, …
     Network(String),
-    /// Not sent: the bytes it needed (to send or to hash) could not be read from the file. Retried
+    /// Not sent: the bytes it needed to hash could not be read from the file. Retried
     /// like a network error: a read can fail once and work again, and a file that has gone
     /// stays unreadable until the retries run out.
     Unreadable(String),
