@@ -9,7 +9,7 @@ use crate::web::{clock, http};
 use futures_channel::mpsc::UnboundedSender;
 use serde_json::{Value, json};
 use skiff_engine::{Engine, FileResult, FileSpec, IdMap, Outcome};
-use skiff_protocol::UploadTags;
+use skiff_protocol::{UploadTags, routes};
 use std::future::Future;
 use wasm_bindgen::JsCast;
 use web_sys::Blob;
@@ -152,7 +152,7 @@ pub(crate) fn store_url(
     if let Some(t) = tags {
         body["upload_tags"] = serde_json::to_value(&t).unwrap_or(Value::Null);
     }
-    let endpoint = format!("{}/process", client.urls.process);
+    let endpoint = format!("{}{}", client.urls.process, routes::PROCESS);
     async move {
         let mut r = json_call("POST", &endpoint, Some(body)).await?;
         if r.get("handle").is_none() {

@@ -12,6 +12,7 @@ use crate::types::{
 };
 use crate::wire;
 use skiff_protocol::limits::INTELLIGENT_PART_SIZE;
+use skiff_protocol::routes;
 use std::collections::VecDeque;
 
 /// A request in flight.
@@ -393,7 +394,7 @@ impl Engine {
             match &mut f.state {
                 FileState::Starting(call) if call.req.is_none() && call.not_before <= ctx.now => {
                     let fii = ctx.options.mode != crate::options::Mode::Regular;
-                    let url = format!("{}/multipart/start", f.spec.upload_url);
+                    let url = format!("{}{}", f.spec.upload_url, routes::MULTIPART_START);
                     let headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
                     let body = Body::Json {
                         value: wire::start_body(&f.spec, fii),
@@ -420,7 +421,7 @@ impl Engine {
                         busy += 1;
                         let headers = t.session.headers();
                         if p.chunked && offset == p.len() {
-                            let url = format!("{}/multipart/commit", t.session.base);
+                            let url = format!("{}{}", t.session.base, routes::MULTIPART_COMMIT);
                             let body = Body::Json {
                                 value: wire::commit_body(&f.spec, &t.session, p.plan.number),
                                 md5_of: None,
@@ -454,7 +455,7 @@ impl Engine {
                         );
                         let md5_of =
                             (!ctx.options.disable_integrity_check).then_some((start, start + len));
-                        let url = format!("{}/multipart/upload", t.session.base);
+                        let url = format!("{}{}", t.session.base, routes::MULTIPART_UPLOAD);
                         let kind = RequestKind::Upload {
                             part: p.plan.number,
                             offset,
@@ -480,7 +481,7 @@ fn send_complete(ctx: &mut Ctx, id: FileId, f: &mut FileUpload) {
     let FileState::Completing(t, call) = &mut f.state else {
         return;
     };
-    let url = format!("{}/multipart/complete", t.session.base);
+    let url = format!("{}{}", t.session.base, routes::MULTIPART_COMPLETE);
     let body = Body::Json {
         value: wire::complete_body(&f.spec, &t.session, &t.etags(), t.fii()),
         md5_of: None,

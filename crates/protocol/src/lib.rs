@@ -18,6 +18,7 @@ mod lenient;
 pub mod limits;
 #[cfg(feature = "policy")]
 pub mod policy;
+pub mod routes;
 pub mod tags;
 pub mod wire;
 
