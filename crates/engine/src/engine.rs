@@ -397,7 +397,7 @@ impl Engine {
                     let url = format!("{}{}", f.spec.upload_url, routes::MULTIPART_START);
                     let headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
                     let body = Body::Json {
-                        value: wire::start_body(&f.spec, fii),
+                        value: wire::to_json(&wire::start_body(&f.spec, fii)),
                         md5_of: None,
                     };
                     call.req = Some(ctx.send(id, RequestKind::Start, "POST", url, headers, body));
@@ -423,7 +423,11 @@ impl Engine {
                         if p.chunked && offset == p.len() {
                             let url = format!("{}{}", t.session.base, routes::MULTIPART_COMMIT);
                             let body = Body::Json {
-                                value: wire::commit_body(&f.spec, &t.session, p.plan.number),
+                                value: wire::to_json(&wire::commit_body(
+                                    &f.spec,
+                                    &t.session,
+                                    p.plan.number,
+                                )),
                                 md5_of: None,
                             };
                             let req = ctx.send(
@@ -446,13 +450,13 @@ impl Engine {
                         };
                         let start = p.plan.start + offset;
                         let chunk_offset = p.chunked.then_some(offset);
-                        let value = wire::upload_body(
+                        let value = wire::to_json(&wire::upload_body(
                             &f.spec,
                             &t.session,
                             p.plan.number,
                             len,
                             chunk_offset,
-                        );
+                        ));
                         let md5_of =
                             (!ctx.options.disable_integrity_check).then_some((start, start + len));
                         let url = format!("{}{}", t.session.base, routes::MULTIPART_UPLOAD);
@@ -483,7 +487,12 @@ fn send_complete(ctx: &mut Ctx, id: FileId, f: &mut FileUpload) {
     };
     let url = format!("{}{}", t.session.base, routes::MULTIPART_COMPLETE);
     let body = Body::Json {
-        value: wire::complete_body(&f.spec, &t.session, &t.etags(), t.fii()),
+        value: wire::to_json(&wire::complete_body(
+            &f.spec,
+            &t.session,
+            &t.etags(),
+            t.fii(),
+        )),
         md5_of: None,
     };
     call.req = Some(ctx.send(
