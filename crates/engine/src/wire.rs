@@ -10,10 +10,10 @@
 use crate::types::{FileResult, FileSpec, RequestKind, UploadError};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use skiff_protocol::UploadTags;
 use skiff_protocol::wire::{
     CommitRequest, CompleteRequest, PartRef, Security, SessionRef, StartRequest, UploadRequest,
 };
+use skiff_protocol::{ErrorReply, UploadTags};
 
 /// What start answered; every later call of the file goes to `location_url`.
 #[derive(Debug, Clone, PartialEq)]
@@ -236,33 +236,14 @@ pub(crate) fn parse_complete(body: &str, spec: &FileSpec) -> Result<FileResult, 
 }
 
 /// An error for a refused or failed request, with the server's code and message when it sent
-/// them (`{"error": {"code", "message"}}`).
+/// them (read by the protocol's one reader of error answers).
 pub(crate) fn http_error(kind: RequestKind, status: u16, body: &str) -> UploadError {
-    let parsed: Option<(Option<String>, Option<String>)> =
-        serde_json::from_str::<Value>(body).ok().map(|v| {
-            let e = &v["error"];
-            let code = e["code"].as_str().map(str::to_owned);
-            let msg = e["message"]
-                .as_str()
-                .or_else(|| v["message"].as_str())
-                .map(str::to_owned);
-            (code, msg)
-        });
-    let (code, msg) = parsed.unwrap_or((None, None));
-    let detail = msg.or_else(|| {
-        let t = body.trim();
-        (!t.is_empty()).then(|| t.chars().take(200).collect())
-    });
-    let message = match (&code, detail) {
-        (Some(c), Some(d)) => format!("the {kind} request failed with HTTP {status} ({c}): {d}"),
-        (None, Some(d)) => format!("the {kind} request failed with HTTP {status}: {d}"),
-        (_, None) => format!("the {kind} request failed with HTTP {status}"),
-    };
+    let reply = ErrorReply::parse(body);
     UploadError {
         request: Some(kind),
         status: Some(status),
-        code,
-        message,
+        message: format!("the {kind} request failed with {}", reply.describe(status)),
+        code: reply.code,
     }
 }
 

@@ -22,7 +22,7 @@ pub mod routes;
 pub mod tags;
 pub mod wire;
 
-pub use error::ErrorCode;
+pub use error::{ErrorCode, ErrorReply};
 #[cfg(feature = "policy")]
 pub use policy::{Call, Policy, PolicyError};
 pub use tags::{TagError, UploadTags};
