@@ -9,7 +9,7 @@ use crate::web::{clock, http};
 use futures_channel::mpsc::UnboundedSender;
 use serde_json::{Value, json};
 use skiff_engine::{Engine, FileResult, FileSpec, IdMap, Outcome};
-use skiff_protocol::UploadTags;
+use skiff_protocol::{ErrorReply, UploadTags, routes};
 use std::future::Future;
 use wasm_bindgen::JsCast;
 use web_sys::Blob;
@@ -114,21 +114,14 @@ pub(crate) async fn json_call(
     let Outcome::Response { status, body, .. } = outcome else {
         return Err(format!("{method} {url} got no answer"));
     };
-    let parsed: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     if !(200..300).contains(&status) {
-        let code = parsed["error"]["code"]
-            .as_str()
-            .map(|c| format!(" ({c})"))
-            .unwrap_or_default();
-        let msg = parsed["error"]["message"]
-            .as_str()
-            .map(str::to_owned)
-            .unwrap_or_else(|| body.chars().take(200).collect());
+        let reply = ErrorReply::parse(&body);
         return Err(format!(
-            "{method} {url} failed with HTTP {status}{code}: {msg}"
+            "{method} {url} failed with {}",
+            reply.describe(status)
         ));
     }
-    Ok(parsed)
+    Ok(serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
 /// Stores the file at `url` through `/process` (filestack-js's `storeURL`): resolves to its
@@ -152,7 +145,7 @@ pub(crate) fn store_url(
     if let Some(t) = tags {
         body["upload_tags"] = serde_json::to_value(&t).unwrap_or(Value::Null);
     }
-    let endpoint = format!("{}/process", client.urls.process);
+    let endpoint = format!("{}{}", client.urls.process, routes::PROCESS);
     async move {
         let mut r = json_call("POST", &endpoint, Some(body)).await?;
         if r.get("handle").is_none() {

@@ -12,6 +12,7 @@ use crate::types::{
 };
 use crate::wire;
 use skiff_protocol::limits::INTELLIGENT_PART_SIZE;
+use skiff_protocol::routes;
 use std::collections::VecDeque;
 
 /// A request in flight.
@@ -393,10 +394,10 @@ impl Engine {
             match &mut f.state {
                 FileState::Starting(call) if call.req.is_none() && call.not_before <= ctx.now => {
                     let fii = ctx.options.mode != crate::options::Mode::Regular;
-                    let url = format!("{}/multipart/start", f.spec.upload_url);
+                    let url = format!("{}{}", f.spec.upload_url, routes::MULTIPART_START);
                     let headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
                     let body = Body::Json {
-                        value: wire::start_body(&f.spec, fii),
+                        value: wire::to_json(&wire::start_body(&f.spec, fii)),
                         md5_of: None,
                     };
                     call.req = Some(ctx.send(id, RequestKind::Start, "POST", url, headers, body));
@@ -420,9 +421,13 @@ impl Engine {
                         busy += 1;
                         let headers = t.session.headers();
                         if p.chunked && offset == p.len() {
-                            let url = format!("{}/multipart/commit", t.session.base);
+                            let url = format!("{}{}", t.session.base, routes::MULTIPART_COMMIT);
                             let body = Body::Json {
-                                value: wire::commit_body(&f.spec, &t.session, p.plan.number),
+                                value: wire::to_json(&wire::commit_body(
+                                    &f.spec,
+                                    &t.session,
+                                    p.plan.number,
+                                )),
                                 md5_of: None,
                             };
                             let req = ctx.send(
@@ -445,16 +450,16 @@ impl Engine {
                         };
                         let start = p.plan.start + offset;
                         let chunk_offset = p.chunked.then_some(offset);
-                        let value = wire::upload_body(
+                        let value = wire::to_json(&wire::upload_body(
                             &f.spec,
                             &t.session,
                             p.plan.number,
                             len,
                             chunk_offset,
-                        );
+                        ));
                         let md5_of =
                             (!ctx.options.disable_integrity_check).then_some((start, start + len));
-                        let url = format!("{}/multipart/upload", t.session.base);
+                        let url = format!("{}{}", t.session.base, routes::MULTIPART_UPLOAD);
                         let kind = RequestKind::Upload {
                             part: p.plan.number,
                             offset,
@@ -480,9 +485,14 @@ fn send_complete(ctx: &mut Ctx, id: FileId, f: &mut FileUpload) {
     let FileState::Completing(t, call) = &mut f.state else {
         return;
     };
-    let url = format!("{}/multipart/complete", t.session.base);
+    let url = format!("{}{}", t.session.base, routes::MULTIPART_COMPLETE);
     let body = Body::Json {
-        value: wire::complete_body(&f.spec, &t.session, &t.etags(), t.fii()),
+        value: wire::to_json(&wire::complete_body(
+            &f.spec,
+            &t.session,
+            &t.etags(),
+            t.fii(),
+        )),
         md5_of: None,
     };
     call.req = Some(ctx.send(

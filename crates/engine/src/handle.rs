@@ -132,7 +132,7 @@ impl Engine {
                     .collect();
                 ctx.event(Event::Started {
                     file,
-                    upload_id: session.upload_id_text(),
+                    upload_id: session.upload_id.clone(),
                     intelligent: flow != Flow::Regular,
                 });
                 f.state = FileState::Uploading(Transfer {

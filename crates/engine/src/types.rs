@@ -1,6 +1,6 @@
 //! What goes in and out of the engine.
 
-use skiff_protocol::UploadTags;
+use skiff_protocol::{UploadTags, routes};
 use std::fmt;
 
 /// Milliseconds on the driver's monotonic clock.
@@ -85,15 +85,18 @@ pub enum RequestKind {
 impl fmt::Display for RequestKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Start => f.write_str("/multipart/start"),
-            Self::Upload { part, offset: 0 } => write!(f, "/multipart/upload for part {part}"),
+            Self::Start => f.write_str(routes::MULTIPART_START),
+            Self::Upload { part, offset: 0 } => {
+                write!(f, "{} for part {part}", routes::MULTIPART_UPLOAD)
+            }
             Self::Upload { part, offset } => {
-                write!(f, "/multipart/upload for part {part} at offset {offset}")
+                let path = routes::MULTIPART_UPLOAD;
+                write!(f, "{path} for part {part} at offset {offset}")
             }
             Self::Put { part, offset: 0 } => write!(f, "PUT of part {part}"),
             Self::Put { part, offset } => write!(f, "PUT of part {part} at offset {offset}"),
-            Self::Commit { part } => write!(f, "/multipart/commit of part {part}"),
-            Self::Complete => f.write_str("/multipart/complete"),
+            Self::Commit { part } => write!(f, "{} of part {part}", routes::MULTIPART_COMMIT),
+            Self::Complete => f.write_str(routes::MULTIPART_COMPLETE),
         }
     }
 }

@@ -1,15 +1,28 @@
 //! The JSON of each call and the reading of each answer (protocol.md §3–§5).
+//!
+//! Request bodies are the protocol crate's request types, the ones the server reads, so the two
+//! sides share one definition of every field. Answers are read by hand from a JSON value: the
+//! engine must take what other Filestack-compatible servers answer too (a numeric `upload_id`,
+//! a complete answer without `type` or `workflows`, `location_region`, which the protocol's
+//! answer types do not carry), and the browser module already links the JSON value reader,
+//! while typed readers of the answers would each add their own code to the wasm.
 
 use crate::types::{FileResult, FileSpec, RequestKind, UploadError};
-use serde_json::{Map, Value, json};
-use skiff_protocol::UploadTags;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use skiff_protocol::wire::{
+    CommitRequest, CompleteRequest, PartRef, Security, SessionRef, StartRequest, UploadRequest,
+};
+use skiff_protocol::{ErrorReply, UploadTags};
 
 /// What start answered; every later call of the file goes to `location_url`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Session {
-    pub(crate) uri: Value,
-    pub(crate) region: Value,
-    pub(crate) upload_id: Value,
+    pub(crate) uri: String,
+    pub(crate) region: String,
+    /// As text: the protocol's requests carry it as a string, and servers read a number or a
+    /// string alike.
+    pub(crate) upload_id: String,
     /// Absolute base URL for upload/commit/complete.
     pub(crate) base: String,
     pub(crate) location_region: Option<String>,
@@ -18,13 +31,6 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    pub(crate) fn upload_id_text(&self) -> String {
-        match &self.upload_id {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        }
-    }
-
     /// Headers of the calls after start.
     pub(crate) fn headers(&self) -> Vec<(String, String)> {
         let mut h = vec![("Content-Type".to_owned(), "application/json".to_owned())];
@@ -46,61 +52,69 @@ pub(crate) fn absolute(location_url: &str) -> String {
     }
 }
 
-fn with_security(mut v: Value, spec: &FileSpec) -> Value {
-    if let (Some((p, s)), Value::Object(m)) = (&spec.security, &mut v) {
-        m.insert("policy".into(), json!(p));
-        m.insert("signature".into(), json!(s));
+/// The JSON of a request body. Serialising these types cannot fail (every map key is a string);
+/// should it ever, the server refuses the `null` with a clear error instead of the engine
+/// panicking.
+pub(crate) fn to_json(body: &impl Serialize) -> Value {
+    serde_json::to_value(body).unwrap_or(Value::Null)
+}
+
+fn security(spec: &FileSpec) -> Security {
+    let (policy, signature) = spec.security.clone().unzip();
+    Security { policy, signature }
+}
+
+fn session_ref(spec: &FileSpec, s: &Session) -> SessionRef {
+    SessionRef {
+        apikey: Some(spec.apikey.clone()),
+        uri: Some(s.uri.clone()),
+        region: Some(s.region.clone()),
+        upload_id: Some(s.upload_id.clone()),
     }
-    v
 }
 
-fn session_fields(spec: &FileSpec, s: &Session) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("apikey".into(), json!(spec.apikey));
-    m.insert("uri".into(), s.uri.clone());
-    m.insert("region".into(), s.region.clone());
-    m.insert("upload_id".into(), s.upload_id.clone());
-    m.insert("store".into(), spec.store.clone());
-    m
-}
-
-pub(crate) fn start_body(spec: &FileSpec, fii: bool) -> Value {
-    let mut v = json!({
-        "apikey": spec.apikey,
-        "filename": spec.filename,
-        "mimetype": spec.mimetype,
-        "size": spec.size,
-        "store": spec.store,
-    });
-    if fii {
-        v["fii"] = json!(true);
+/// The app's store options go out as given (see the protocol's `wire` module).
+pub(crate) fn start_body(spec: &FileSpec, fii: bool) -> StartRequest<Value> {
+    StartRequest {
+        apikey: Some(spec.apikey.clone()),
+        filename: Some(spec.filename.clone()),
+        mimetype: Some(spec.mimetype.clone()),
+        size: Some(spec.size),
+        store: Some(spec.store.clone()),
+        fii,
+        security: security(spec),
     }
-    with_security(v, spec)
 }
 
+/// A part (`offset` none) or a chunk of an intelligent part. `md5` is the driver's to add.
 pub(crate) fn upload_body(
     spec: &FileSpec,
     s: &Session,
     part: u32,
     len: u64,
     offset: Option<u64>,
-) -> Value {
-    let mut m = session_fields(spec, s);
-    m.insert("part".into(), json!(part));
-    m.insert("size".into(), json!(len));
-    if let Some(off) = offset {
-        m.insert("fii".into(), json!(true));
-        m.insert("offset".into(), json!(off));
+) -> UploadRequest<Value> {
+    UploadRequest {
+        session: session_ref(spec, s),
+        store: Some(spec.store.clone()),
+        part: Some(part.into()),
+        size: Some(len),
+        fii: offset.is_some(),
+        offset,
+        md5: None,
+        security: security(spec),
     }
-    with_security(Value::Object(m), spec)
 }
 
-pub(crate) fn commit_body(spec: &FileSpec, s: &Session, part: u32) -> Value {
-    let mut m = session_fields(spec, s);
-    m.insert("part".into(), json!(part));
-    // Both Filestack clients send the whole file's size here, not the part's.
-    m.insert("size".into(), json!(spec.size));
-    with_security(Value::Object(m), spec)
+pub(crate) fn commit_body(spec: &FileSpec, s: &Session, part: u32) -> CommitRequest<Value> {
+    CommitRequest {
+        session: session_ref(spec, s),
+        store: Some(spec.store.clone()),
+        part: Some(part.into()),
+        // Both Filestack clients send the whole file's size here, not the part's.
+        size: Some(spec.size),
+        security: security(spec),
+    }
 }
 
 pub(crate) fn complete_body(
@@ -108,31 +122,26 @@ pub(crate) fn complete_body(
     s: &Session,
     etags: &[(u32, String)],
     fii: bool,
-) -> Value {
-    let mut m = session_fields(spec, s);
-    m.insert("filename".into(), json!(spec.filename));
-    m.insert("mimetype".into(), json!(spec.mimetype));
-    m.insert("size".into(), json!(spec.size));
-    if !etags.is_empty() {
-        let parts: Vec<Value> = etags
-            .iter()
-            .map(|(n, e)| json!({ "part_number": n, "etag": e }))
-            .collect();
-        m.insert("parts".into(), Value::Array(parts));
+) -> CompleteRequest<Value> {
+    let parts = etags
+        .iter()
+        .map(|(n, e)| PartRef {
+            part_number: (*n).into(),
+            etag: e.clone(),
+        })
+        .collect::<Vec<_>>();
+    CompleteRequest {
+        session: session_ref(spec, s),
+        store: Some(spec.store.clone()),
+        filename: Some(spec.filename.clone()),
+        mimetype: Some(spec.mimetype.clone()),
+        size: Some(spec.size),
+        parts: (!parts.is_empty()).then_some(parts),
+        upload_tags: (!spec.tags.is_empty()).then(|| spec.tags.clone()),
+        fii,
+        alt: spec.alt.clone(),
+        security: security(spec),
     }
-    if !spec.tags.is_empty() {
-        m.insert(
-            "upload_tags".into(),
-            serde_json::to_value(&spec.tags).unwrap_or(Value::Null),
-        );
-    }
-    if fii {
-        m.insert("fii".into(), json!(true));
-    }
-    if let Some(alt) = &spec.alt {
-        m.insert("alt".into(), json!(alt));
-    }
-    with_security(Value::Object(m), spec)
 }
 
 fn object(body: &str) -> Result<Map<String, Value>, String> {
@@ -152,6 +161,14 @@ fn truthy(v: Option<&Value>) -> bool {
     }
 }
 
+/// A string as it is, anything else (a numeric `upload_id`) as its JSON text.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 pub(crate) fn parse_start(body: &str) -> Result<Session, String> {
     let m = object(body)?;
     for field in ["uri", "region", "upload_id", "location_url"] {
@@ -160,9 +177,9 @@ pub(crate) fn parse_start(body: &str) -> Result<Session, String> {
         }
     }
     Ok(Session {
-        uri: m["uri"].clone(),
-        region: m["region"].clone(),
-        upload_id: m["upload_id"].clone(),
+        uri: text(&m["uri"]),
+        region: text(&m["region"]),
+        upload_id: text(&m["upload_id"]),
         base: absolute(
             m["location_url"]
                 .as_str()
@@ -219,33 +236,14 @@ pub(crate) fn parse_complete(body: &str, spec: &FileSpec) -> Result<FileResult, 
 }
 
 /// An error for a refused or failed request, with the server's code and message when it sent
-/// them (`{"error": {"code", "message"}}`).
+/// them (read by the protocol's one reader of error answers).
 pub(crate) fn http_error(kind: RequestKind, status: u16, body: &str) -> UploadError {
-    let parsed: Option<(Option<String>, Option<String>)> =
-        serde_json::from_str::<Value>(body).ok().map(|v| {
-            let e = &v["error"];
-            let code = e["code"].as_str().map(str::to_owned);
-            let msg = e["message"]
-                .as_str()
-                .or_else(|| v["message"].as_str())
-                .map(str::to_owned);
-            (code, msg)
-        });
-    let (code, msg) = parsed.unwrap_or((None, None));
-    let detail = msg.or_else(|| {
-        let t = body.trim();
-        (!t.is_empty()).then(|| t.chars().take(200).collect())
-    });
-    let message = match (&code, detail) {
-        (Some(c), Some(d)) => format!("the {kind} request failed with HTTP {status} ({c}): {d}"),
-        (None, Some(d)) => format!("the {kind} request failed with HTTP {status}: {d}"),
-        (_, None) => format!("the {kind} request failed with HTTP {status}"),
-    };
+    let reply = ErrorReply::parse(body);
     UploadError {
         request: Some(kind),
         status: Some(status),
-        code,
-        message,
+        message: format!("the {kind} request failed with {}", reply.describe(status)),
+        code: reply.code,
     }
 }
 
@@ -267,7 +265,7 @@ mod tests {
     fn start_answers() {
         let s = parse_start(r#"{"uri":"/u","region":"r","upload_id":7,"location_url":"up.example:8443","location_region":"eu"}"#).unwrap();
         assert_eq!(
-            (s.base.as_str(), s.upload_id_text().as_str(), s.intelligent),
+            (s.base.as_str(), s.upload_id.as_str(), s.intelligent),
             ("https://up.example:8443", "7", false)
         );
         assert!(
@@ -306,28 +304,70 @@ mod tests {
         );
     }
 
+    fn json(body: &impl Serialize) -> String {
+        serde_json::to_string(body).unwrap()
+    }
+
+    fn session() -> Session {
+        parse_start(r#"{"uri":"/u","region":"r","upload_id":"x","location_url":"h"}"#).unwrap()
+    }
+
+    // The bodies byte for byte, keys in the order filestack-js writes them (the browser module
+    // keeps JSON keys in insertion order, so this is what goes on the wire).
+    #[test]
+    fn bodies_keep_their_keys_and_order() {
+        let mut spec = FileSpec::new("https://u", "k", "a.bin", "application/octet-stream", 10);
+        let s = session();
+        assert_eq!(
+            json(&start_body(&spec, false)),
+            r#"{"apikey":"k","filename":"a.bin","mimetype":"application/octet-stream","size":10,"store":{"location":"s3"}}"#
+        );
+        assert_eq!(
+            json(&upload_body(&spec, &s, 2, 4, None)),
+            r#"{"apikey":"k","uri":"/u","region":"r","upload_id":"x","store":{"location":"s3"},"part":2,"size":4}"#
+        );
+        spec.security = Some(("p".into(), "s".into()));
+        assert_eq!(
+            json(&start_body(&spec, true)),
+            r#"{"apikey":"k","filename":"a.bin","mimetype":"application/octet-stream","size":10,"store":{"location":"s3"},"fii":true,"policy":"p","signature":"s"}"#
+        );
+        assert_eq!(
+            json(&upload_body(&spec, &s, 1, 4, Some(0))),
+            r#"{"apikey":"k","uri":"/u","region":"r","upload_id":"x","store":{"location":"s3"},"part":1,"size":4,"fii":true,"offset":0,"policy":"p","signature":"s"}"#
+        );
+        assert_eq!(
+            json(&commit_body(&spec, &s, 2)),
+            r#"{"apikey":"k","uri":"/u","region":"r","upload_id":"x","store":{"location":"s3"},"part":2,"size":10,"policy":"p","signature":"s"}"#
+        );
+    }
+
     #[test]
     fn complete_body_carries_tags_parts_and_security() {
         let mut spec = FileSpec::new("https://u", "k", "a.bin", "application/octet-stream", 10);
         spec.tags = UploadTags::from_pairs([("a", "b")]);
         spec.security = Some(("p".into(), "s".into()));
-        let s =
-            parse_start(r#"{"uri":"/u","region":"r","upload_id":"x","location_url":"h"}"#).unwrap();
-        let v = complete_body(&spec, &s, &[(1, "\"e\"".into())], true);
-        assert_eq!(v["upload_tags"], json!({ "a": "b" }));
-        assert_eq!(v["parts"], json!([{ "part_number": 1, "etag": "\"e\"" }]));
+        spec.alt = Some("alt".into());
         assert_eq!(
-            (v["fii"].clone(), v["policy"].clone(), v["size"].clone()),
-            (json!(true), json!("p"), json!(10))
+            json(&complete_body(
+                &spec,
+                &session(),
+                &[(1, "\"e\"".into())],
+                true
+            )),
+            r#"{"apikey":"k","uri":"/u","region":"r","upload_id":"x","store":{"location":"s3"},"filename":"a.bin","mimetype":"application/octet-stream","size":10,"parts":[{"part_number":1,"etag":"\"e\""}],"upload_tags":{"a":"b"},"fii":true,"alt":"alt","policy":"p","signature":"s"}"#
         );
-        let v = complete_body(
-            &FileSpec::new("https://u", "k", "a", "m/m", 0),
-            &s,
-            &[],
-            false,
-        );
+        let bare = FileSpec::new("https://u", "k", "a", "m/m", 0);
+        let v = to_json(&complete_body(&bare, &session(), &[], false));
         assert!(
             v.get("parts").is_none() && v.get("upload_tags").is_none() && v.get("fii").is_none()
         );
+    }
+
+    #[test]
+    fn a_numeric_upload_id_goes_back_as_text() {
+        let s =
+            parse_start(r#"{"uri":"/u","region":"r","upload_id":7,"location_url":"h"}"#).unwrap();
+        let spec = FileSpec::new("https://u", "k", "a", "m/m", 1);
+        assert_eq!(to_json(&commit_body(&spec, &s, 1))["upload_id"], "7");
     }
 }

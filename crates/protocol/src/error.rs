@@ -1,5 +1,6 @@
 //! Stable error codes. The server answers every refused request with
-//! `{"error": {"code": <code>, "message": <text>}}`; the browser module maps the same codes.
+//! `{"error": {"code": <code>, "message": <text>}}`; the browser module maps the same codes and
+//! reads such answers with [`ErrorReply`].
 
 use serde::{Deserialize, Serialize};
 
@@ -135,9 +136,87 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
+/// What an error answer says, as a client reads it: the code and message of
+/// `{"error": {"code", "message"}}`, a bare `{"message": …}`, or the body's own text (a proxy's
+/// "Bad Gateway", an HTML page).
+///
+/// Read from a JSON value rather than as [`ErrorBody`]: an answer may come from another
+/// Filestack-compatible server or a proxy, with codes this crate does not know or no JSON at
+/// all, and the browser module links the JSON value reader anyway.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorReply {
+    /// The code the server named (`error.code`), kept as text: another server may name one
+    /// that [`ErrorCode`] does not list.
+    pub code: Option<String>,
+    /// The server's message (`error.message`, else `message`), else the body's text trimmed
+    /// to [`ErrorReply::TEXT_LIMIT`] characters; none for an empty body.
+    pub detail: Option<String>,
+}
+
+impl ErrorReply {
+    /// How much of a body that is not an error object is kept: enough for a proxy's one-line
+    /// reason, not a whole HTML page.
+    pub const TEXT_LIMIT: usize = 200;
+
+    /// Reads the body of a refused request; never fails.
+    pub fn parse(body: &str) -> Self {
+        let json = serde_json::from_str::<serde_json::Value>(body).ok();
+        let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+        let (code, message) = match &json {
+            Some(v) => (
+                text(&v["error"]["code"]),
+                text(&v["error"]["message"]).or_else(|| text(&v["message"])),
+            ),
+            None => (None, None),
+        };
+        let detail = message.or_else(|| {
+            let t = body.trim();
+            (!t.is_empty()).then(|| t.chars().take(Self::TEXT_LIMIT).collect())
+        });
+        Self { code, detail }
+    }
+
+    /// `HTTP <status> (<code>): <detail>`, leaving out what the answer did not say; callers
+    /// put the failed request in front.
+    pub fn describe(&self, status: u16) -> String {
+        let mut out = format!("HTTP {status}");
+        if let Some(code) = &self.code {
+            out.push_str(&format!(" ({code})"));
+        }
+        if let Some(detail) = &self.detail {
+            out.push_str(&format!(": {detail}"));
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_replies_of_every_shape() {
+        let r = ErrorReply::parse(r#"{"error":{"code":"md5_mismatch","message":"bytes differ"}}"#);
+        assert_eq!(r.describe(400), "HTTP 400 (md5_mismatch): bytes differ");
+        assert_eq!(r.code.as_deref(), Some(ErrorCode::Md5Mismatch.as_str()));
+        let r = ErrorReply::parse(r#"{"message":"slow down"}"#);
+        assert_eq!(r.describe(429), "HTTP 429: slow down");
+        assert_eq!(r.code, None);
+        let r = ErrorReply::parse(r#"{"error":{"code":"quota_exceeded"}}"#);
+        assert_eq!(
+            r.describe(403),
+            r#"HTTP 403 (quota_exceeded): {"error":{"code":"quota_exceeded"}}"#,
+            "an unknown code is kept; the body stands in for a missing message"
+        );
+        assert_eq!(
+            ErrorReply::parse(" Bad Gateway\n").describe(502),
+            "HTTP 502: Bad Gateway"
+        );
+        assert_eq!(ErrorReply::parse("").describe(500), "HTTP 500");
+        let page = "x".repeat(500);
+        let r = ErrorReply::parse(&page);
+        assert_eq!(r.detail.unwrap().len(), ErrorReply::TEXT_LIMIT);
+    }
 
     #[test]
     fn as_str_matches_serde() {

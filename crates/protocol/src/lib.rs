@@ -18,10 +18,11 @@ mod lenient;
 pub mod limits;
 #[cfg(feature = "policy")]
 pub mod policy;
+pub mod routes;
 pub mod tags;
 pub mod wire;
 
-pub use error::ErrorCode;
+pub use error::{ErrorCode, ErrorReply};
 #[cfg(feature = "policy")]
 pub use policy::{Call, Policy, PolicyError};
 pub use tags::{TagError, UploadTags};

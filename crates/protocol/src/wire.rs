@@ -3,8 +3,15 @@
 //! Requests are lenient: numbers may arrive as strings, flags as `"true"`, `upload_id` as a
 //! number, and every field is optional at this level so the server can name exactly what is
 //! missing. Responses are what filestack-js and filestack-python read.
+//!
+//! Clients build their requests from the same types: a field that is `None` (or a flag that is
+//! `false`) is left out of the JSON, and fields go out in the order filestack-js writes them.
+//! The request types are generic over the `store` object: the server reads it as
+//! [`StoreParams`]; a client passes its app's store options through as given (for example a
+//! `serde_json::Value`), since they may hold keys this server has no use for (`workflows`,
+//! `base64decode`).
 
-use crate::lenient;
+use crate::lenient::{flag, string_opt, u64_opt};
 use crate::tags::UploadTags;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -13,29 +20,25 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StoreParams {
     /// Storage location (`s3`, `S3`, `local`, ...); case-insensitive.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub location: Option<String>,
     /// Storage path (a key, or a folder when it ends with `/`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub path: Option<String>,
     /// Storage container (bucket).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub container: Option<String>,
     /// Storage region.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub region: Option<String>,
     /// `public` or `private`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub access: Option<String>,
     /// File name to store under (the `/process` store task carries it here).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub filename: Option<String>,
     /// filestack-js's `disableStorageKey: false` pass-through; no effect here.
-    #[serde(
-        default,
-        rename = "disableStorageKey",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, rename = "disableStorageKey", skip_serializing_if = "is_none")]
     pub disable_storage_key: Option<serde_json::Value>,
 }
 
@@ -43,10 +46,10 @@ pub struct StoreParams {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Security {
     /// Base64 policy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub policy: Option<String>,
     /// Hex HMAC-SHA256 of the policy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub signature: Option<String>,
 }
 
@@ -54,39 +57,43 @@ pub struct Security {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionRef {
     /// App key.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub apikey: Option<String>,
     /// Opaque upload URI from start.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub uri: Option<String>,
     /// Region from start.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub region: Option<String>,
     /// Upload id from start.
-    #[serde(default, deserialize_with = "lenient::string_opt")]
+    #[serde(
+        default,
+        deserialize_with = "string_opt",
+        skip_serializing_if = "is_none"
+    )]
     pub upload_id: Option<String>,
 }
 
 /// `POST /multipart/start`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct StartRequest {
+pub struct StartRequest<S = StoreParams> {
     /// App key.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub apikey: Option<String>,
     /// File name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub filename: Option<String>,
     /// MIME type.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub mimetype: Option<String>,
     /// Whole file size in bytes.
-    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    #[serde(default, deserialize_with = "u64_opt", skip_serializing_if = "is_none")]
     pub size: Option<u64>,
     /// Where to store the file.
-    #[serde(default)]
-    pub store: Option<StoreParams>,
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub store: Option<S>,
     /// Ask for intelligent ingestion.
-    #[serde(default, deserialize_with = "lenient::flag")]
+    #[serde(default, deserialize_with = "flag", skip_serializing_if = "is_false")]
     pub fii: bool,
     /// Policy and signature.
     #[serde(flatten)]
@@ -105,34 +112,35 @@ pub struct StartResponse {
     /// Host (and port) for every later call; scheme-less when the server serves TLS.
     pub location_url: String,
     /// `"intelligent_ingestion"` when `fii` was asked for and granted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub upload_type: Option<String>,
 }
 
 /// `POST /multipart/upload`: ask where to PUT one part, or one chunk of a part.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct UploadRequest {
+pub struct UploadRequest<S = StoreParams> {
     /// Session fields.
     #[serde(flatten)]
     pub session: SessionRef,
+    /// Storage target (ignored after start).
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub store: Option<S>,
     /// 1-based part number.
-    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    #[serde(default, deserialize_with = "u64_opt", skip_serializing_if = "is_none")]
     pub part: Option<u64>,
     /// Length of the bytes to PUT.
-    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    #[serde(default, deserialize_with = "u64_opt", skip_serializing_if = "is_none")]
     pub size: Option<u64>,
-    /// Base64 of the MD5 digest of those bytes.
-    #[serde(default)]
-    pub md5: Option<String>,
     /// Chunk of an intelligent-ingestion part.
-    #[serde(default, deserialize_with = "lenient::flag")]
+    #[serde(default, deserialize_with = "flag", skip_serializing_if = "is_false")]
     pub fii: bool,
     /// Byte offset of the chunk within its part (intelligent ingestion).
-    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    #[serde(default, deserialize_with = "u64_opt", skip_serializing_if = "is_none")]
     pub offset: Option<u64>,
-    /// Storage target (ignored after start).
-    #[serde(default)]
-    pub store: Option<StoreParams>,
+    /// Base64 of the MD5 digest of those bytes. Skiff's browser driver adds it last, once the
+    /// bytes are hashed, so the engine leaves it `None`.
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub md5: Option<String>,
     /// Policy and signature (optional here).
     #[serde(flatten)]
     pub security: Security,
@@ -149,15 +157,18 @@ pub struct UploadResponse {
 
 /// `POST /multipart/commit`: all chunks of one intelligent part are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CommitRequest {
+pub struct CommitRequest<S = StoreParams> {
     /// Session fields.
     #[serde(flatten)]
     pub session: SessionRef,
+    /// Storage target (ignored after start; filestack-js sends it).
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub store: Option<S>,
     /// 1-based part number.
-    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    #[serde(default, deserialize_with = "u64_opt", skip_serializing_if = "is_none")]
     pub part: Option<u64>,
     /// The whole file's size (not the part's; both clients send it so).
-    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    #[serde(default, deserialize_with = "u64_opt", skip_serializing_if = "is_none")]
     pub size: Option<u64>,
     /// Policy and signature (optional here).
     #[serde(flatten)]
@@ -174,39 +185,50 @@ pub struct PartRef {
     pub etag: String,
 }
 
+/// Absent fields stay out of the JSON (`Option::is_none`, short enough to keep each field's
+/// attribute on one line).
+fn is_none<T>(v: &Option<T>) -> bool {
+    v.is_none()
+}
+
+/// Flags travel only when set, as filestack-js sends them.
+fn is_false(flag: &bool) -> bool {
+    !*flag
+}
+
 fn part_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    lenient::u64_opt(d)?.ok_or_else(|| serde::de::Error::custom("part_number is required"))
+    u64_opt(d)?.ok_or_else(|| serde::de::Error::custom("part_number is required"))
 }
 
 /// `POST /multipart/complete`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CompleteRequest {
+pub struct CompleteRequest<S = StoreParams> {
     /// Session fields.
     #[serde(flatten)]
     pub session: SessionRef,
+    /// Storage target (as at start).
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub store: Option<S>,
     /// File name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub filename: Option<String>,
     /// MIME type.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub mimetype: Option<String>,
     /// Whole file size.
-    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    #[serde(default, deserialize_with = "u64_opt", skip_serializing_if = "is_none")]
     pub size: Option<u64>,
-    /// Storage target (as at start).
-    #[serde(default)]
-    pub store: Option<StoreParams>,
     /// Regular parts with their ETags; absent for pure intelligent uploads.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub parts: Option<Vec<PartRef>>,
-    /// Upload tags.
-    #[serde(default)]
+    /// Upload tags (clients leave them out when there are none).
+    #[serde(default, skip_serializing_if = "is_none")]
     pub upload_tags: Option<UploadTags>,
     /// Intelligent ingestion (some or all parts committed chunk-wise).
-    #[serde(default, deserialize_with = "lenient::flag")]
+    #[serde(default, deserialize_with = "flag", skip_serializing_if = "is_false")]
     pub fii: bool,
     /// Alt text.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_none")]
     pub alt: Option<String>,
     /// Policy and signature.
     #[serde(flatten)]
@@ -268,5 +290,23 @@ mod tests {
         .unwrap();
         assert_eq!(r.parts.unwrap()[0].etag, "\"abc\"");
         assert_eq!(r.upload_tags.unwrap().get("a"), Some("b"));
+    }
+
+    #[test]
+    fn a_client_store_passed_through_reads_as_store_params() {
+        let sent = StartRequest {
+            apikey: Some("k".into()),
+            size: Some(3),
+            store: Some(serde_json::json!({ "location": "s3", "workflows": ["w"] })),
+            ..StartRequest::default()
+        };
+        let json = serde_json::to_string(&sent).unwrap();
+        assert_eq!(
+            json, r#"{"apikey":"k","size":3,"store":{"location":"s3","workflows":["w"]}}"#,
+            "absent fields and false flags stay out"
+        );
+        let read: StartRequest = serde_json::from_str(&json).unwrap();
+        assert_eq!(read.store.unwrap().location.as_deref(), Some("s3"));
+        assert!(!read.fii && read.filename.is_none());
     }
 }

@@ -9,8 +9,8 @@ use axum::handler::HandlerWithoutStateExt;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post, put};
-use skiff_protocol::ErrorCode;
 use skiff_protocol::wire::FileResponse;
+use skiff_protocol::{ErrorCode, routes};
 use std::path::Path;
 use std::time::Duration;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
@@ -30,35 +30,35 @@ pub fn app(state: AppState) -> Router {
     // Calls with small bodies get an overall timeout; bodies that carry file bytes (part PUTs,
     // store) only an idle timeout, since a big part on a slow link may take long.
     let api = Router::new()
-        .route("/multipart/start", post(multipart::start))
-        .route("/multipart/upload", post(multipart::upload))
-        .route("/multipart/commit", post(multipart::commit))
-        .route("/multipart/complete", post(multipart::complete))
-        .route("/process", post(store::process))
-        .route("/prefetch", post(store::prefetch))
-        .route("/api/file/{handle}/metadata", get(files::metadata))
-        .route("/{handle}/metadata", get(files::metadata))
+        .route(routes::MULTIPART_START, post(multipart::start))
+        .route(routes::MULTIPART_UPLOAD, post(multipart::upload))
+        .route(routes::MULTIPART_COMMIT, post(multipart::commit))
+        .route(routes::MULTIPART_COMPLETE, post(multipart::complete))
+        .route(routes::PROCESS, post(store::process))
+        .route(routes::PREFETCH, post(store::prefetch))
+        .route(routes::FILE_METADATA, get(files::metadata))
+        .route(routes::CDN_METADATA, get(files::metadata))
         .route(
-            "/api/file/{handle}",
+            routes::FILE,
             get(files::download)
                 .head(files::download)
                 .delete(files::delete),
         )
-        .route("/{handle}", get(files::download).head(files::download))
+        .route(routes::CDN_FILE, get(files::download).head(files::download))
         .route(
-            "/{handle}/{file}",
+            routes::CDN_SIGNED_FILE,
             get(files::download_signed).head(files::download_signed),
         )
-        .route("/{handle}/{file}/metadata", get(files::metadata_signed))
-        .route("/", get(files::index))
-        .route("/health", get(|| async { "ok" }))
+        .route(routes::CDN_SIGNED_METADATA, get(files::metadata_signed))
+        .route(routes::INDEX, get(files::index))
+        .route(routes::HEALTH, get(|| async { "ok" }))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             api_timeout,
         ));
     let bytes = Router::new()
-        .route("/multipart/part/{upload_id}", put(part::put_part))
-        .route("/api/store/{location}", post(store::store))
+        .route(routes::MULTIPART_PART, put(part::put_part))
+        .route(routes::STORE, post(store::store))
         .layer(DefaultBodyLimit::disable());
     let mut router = api.merge(bytes);
     if let Some(dir) = &cfg.demo {

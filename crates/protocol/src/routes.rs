@@ -1,0 +1,138 @@
+//! The URL paths of the API (protocol.md §2–§4, §6): one list, read by the server's router and
+//! by the clients that call it, so the two cannot drift apart.
+//!
+//! A path may hold `{name}` segments (the router's template syntax); [`fill`] puts values in,
+//! [`matches`] tells whether a concrete path fits a template.
+//!
+//! ```
+//! use skiff_protocol::routes;
+//!
+//! let url = format!("https://up.example{}", routes::MULTIPART_START);
+//! assert_eq!(url, "https://up.example/multipart/start");
+//! let part = routes::fill(routes::MULTIPART_PART, &[("upload_id", "u1")]);
+//! assert_eq!(part, "/multipart/part/u1");
+//! assert!(routes::matches(routes::MULTIPART_PART, &part));
+//! ```
+
+/// `POST`: open an upload session.
+pub const MULTIPART_START: &str = "/multipart/start";
+/// `POST`: ask where to PUT one part, or one chunk of an intelligent part.
+pub const MULTIPART_UPLOAD: &str = "/multipart/upload";
+/// `POST`: all chunks of one intelligent part are sent.
+pub const MULTIPART_COMMIT: &str = "/multipart/commit";
+/// `POST`: all parts are sent; store the file.
+pub const MULTIPART_COMPLETE: &str = "/multipart/complete";
+/// `PUT`: the bytes of a part or chunk (the upload answer hands out this URL, signed).
+pub const MULTIPART_PART: &str = "/multipart/part/{upload_id}";
+/// `POST`: the Processing API (`storeURL` stores a remote file through it).
+pub const PROCESS: &str = "/process";
+/// `POST`: the picker's prefetch of app settings.
+pub const PREFETCH: &str = "/prefetch";
+/// `POST`: the File API's store of a body or a URL in one request.
+pub const STORE: &str = "/api/store/{location}";
+/// `GET`/`HEAD`/`DELETE`: a stored file through the File API.
+pub const FILE: &str = "/api/file/{handle}";
+/// `GET`: a stored file's metadata through the File API.
+pub const FILE_METADATA: &str = "/api/file/{handle}/metadata";
+/// `GET`/`HEAD`: a stored file on the CDN.
+pub const CDN_FILE: &str = "/{handle}";
+/// `GET`: a stored file's metadata on the CDN.
+pub const CDN_METADATA: &str = "/{handle}/metadata";
+/// `GET`/`HEAD`: a stored file on the CDN, security in the first segment
+/// (`/security=p:…,s:…/<handle>`). The segment names follow [`CDN_FILE`]'s, since a router
+/// cannot tell differently named segments at the same place apart.
+pub const CDN_SIGNED_FILE: &str = "/{handle}/{file}";
+/// `GET`: a stored file's metadata on the CDN, security in the first segment.
+pub const CDN_SIGNED_METADATA: &str = "/{handle}/{file}/metadata";
+/// `GET`: the server's welcome page.
+pub const INDEX: &str = "/";
+/// `GET`: answers `ok` while the server is up.
+pub const HEALTH: &str = "/health";
+
+/// Every path above, for checks that a path is part of the API.
+pub const ALL: &[&str] = &[
+    MULTIPART_START,
+    MULTIPART_UPLOAD,
+    MULTIPART_COMMIT,
+    MULTIPART_COMPLETE,
+    MULTIPART_PART,
+    PROCESS,
+    PREFETCH,
+    STORE,
+    FILE,
+    FILE_METADATA,
+    CDN_FILE,
+    CDN_METADATA,
+    CDN_SIGNED_FILE,
+    CDN_SIGNED_METADATA,
+    INDEX,
+    HEALTH,
+];
+
+/// `template` with each `{name}` segment replaced by its value from `values`. Values go in as
+/// given: the API's handles, upload ids and locations are URL-safe already. A segment with no
+/// value stays as it is, so a missing value shows in the URL instead of vanishing.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let segments: Vec<&str> = template
+        .split('/')
+        .map(|segment| {
+            param(segment)
+                .and_then(|name| values.iter().find(|(n, _)| *n == name))
+                .map_or(segment, |(_, value)| value)
+        })
+        .collect();
+    segments.join("/")
+}
+
+/// Whether `path` (no query, no host) fits `template`: same segments, each `{name}` segment
+/// standing for one non-empty segment.
+pub fn matches(template: &str, path: &str) -> bool {
+    let (mut t, mut p) = (template.split('/'), path.split('/'));
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return true,
+            (Some(want), Some(got)) if param(want).is_some() && !got.is_empty() => {}
+            (Some(want), Some(got)) if want == got => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The name of a `{name}` segment.
+fn param(segment: &str) -> Option<&str> {
+    segment.strip_prefix('{')?.strip_suffix('}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_puts_values_into_named_segments() {
+        assert_eq!(
+            fill(FILE_METADATA, &[("handle", "H1")]),
+            "/api/file/H1/metadata"
+        );
+        assert_eq!(fill(MULTIPART_START, &[("handle", "H1")]), MULTIPART_START);
+        assert_eq!(fill(STORE, &[]), STORE, "a missing value stays visible");
+    }
+
+    #[test]
+    fn matches_takes_one_segment_per_parameter() {
+        assert!(matches(MULTIPART_COMPLETE, "/multipart/complete"));
+        assert!(matches(CDN_SIGNED_FILE, "/security=p:x,s:y/H1"));
+        assert!(matches(INDEX, "/"));
+        assert!(!matches(MULTIPART_PART, "/multipart/part/"));
+        assert!(!matches(MULTIPART_PART, "/multipart/part/u1/extra"));
+        assert!(!matches(MULTIPART_START, "/multipart/starts"));
+        assert!(!matches(CDN_FILE, "/"));
+    }
+
+    #[test]
+    fn every_path_is_absolute_and_listed_once() {
+        for (i, path) in ALL.iter().enumerate() {
+            assert!(path.starts_with('/'), "{path}");
+            assert!(!ALL[..i].contains(path), "{path} twice");
+        }
+    }
+}
