@@ -80,6 +80,9 @@ pub struct Config {
     pub body_idle_timeout_secs: u64,
     /// Webhook retry policy.
     pub webhook_retry: WebhookRetry,
+    /// The start-up sweep removes objects no file refers to only once they are this old,
+    /// seconds: a younger one may belong to an upload another instance is finishing.
+    pub orphan_grace_secs: u64,
     /// Folder of static files served under `/demo/` (a demo page of the picker); none by default.
     pub demo: Option<PathBuf>,
 }
@@ -100,6 +103,7 @@ impl Default for Config {
             request_timeout_secs: 60,
             body_idle_timeout_secs: 120,
             webhook_retry: WebhookRetry::default(),
+            orphan_grace_secs: 3600,
             demo: None,
         }
     }

@@ -36,7 +36,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     skiff_server::fetch::ensure_crypto_provider();
     let config = args.into_config()?;
     let state = AppState::open(config.clone())?;
-    let orphans = tasks::collect_orphans(&state).await;
+    let orphans = tasks::collect_orphans(&state, std::time::SystemTime::now()).await;
     let expired = tasks::sweep_expired(&state).await;
     tracing::info!(orphans, expired, "storage checked");
     let background = tasks::spawn(&state);

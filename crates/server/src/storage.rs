@@ -10,6 +10,7 @@ use bytes::Bytes;
 use futures_util::Stream;
 use std::ops::Range;
 use std::pin::Pin;
+use std::time::SystemTime;
 
 pub mod conformance;
 mod fs;
@@ -103,6 +104,18 @@ pub struct Piece {
     pub size: u64,
 }
 
+/// One stored object as [`Storage::list`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    /// Object name (a file handle).
+    pub name: String,
+    /// Length in bytes.
+    pub size: u64,
+    /// When it was last written, by the backend's clock. The orphan sweep compares it with a
+    /// grace period: an object another instance is still recording must not look abandoned.
+    pub modified: SystemTime,
+}
+
 /// The storage port.
 ///
 /// Contract: every write is atomic and durable before it returns `Ok` (a crash never leaves a
@@ -151,8 +164,9 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Deletes an object (no error if it is already gone).
     async fn delete(&self, name: &str) -> Result<(), StorageError>;
 
-    /// Names of the objects stored (for garbage collection of unreferenced ones).
-    async fn list(&self) -> Result<Vec<String>, StorageError>;
+    /// Every object stored, in no particular order (for garbage collection of unreferenced
+    /// ones).
+    async fn list(&self) -> Result<Vec<ObjectInfo>, StorageError>;
 }
 
 /// Checks bytes against an [`Expect`] as they stream past: feed every chunk to
