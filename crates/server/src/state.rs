@@ -206,9 +206,22 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     async fn expired_sessions(&self, now: i64, limit: usize) -> Result<Vec<String>, StateError>;
     /// Removes a session with its parts and chunks.
     async fn delete_session(&self, id: &str) -> Result<(), StateError>;
-    /// Webhooks due at `now`, oldest first (at most `limit`).
+    /// Webhooks due at `now`, oldest first (at most `limit`), without claiming them: a look at
+    /// the outbox. Delivery uses [`StateStore::claim_due_webhooks`].
     async fn due_webhooks(&self, now: i64, limit: usize) -> Result<Vec<WebhookJob>, StateError>;
-    /// The earliest time a pending webhook is due.
+    /// Claims the webhooks due at `now`, oldest first (at most `limit`), for `lease_ms`: until
+    /// `now + lease_ms` no other claim returns them, so instances sharing the outbox never send
+    /// one event twice. The claimer settles each job with [`StateStore::webhook_delivered`] or
+    /// [`StateStore::webhook_failed`]; when it dies instead, the lease runs out and the job is
+    /// due again. The lease must outlast one delivery attempt. Returned jobs carry the lease's
+    /// end as `next_at`.
+    async fn claim_due_webhooks(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<WebhookJob>, StateError>;
+    /// The earliest time a pending webhook is due (for a claimed one, when its lease ends).
     async fn next_webhook_at(&self) -> Result<Option<i64>, StateError>;
     /// A webhook was delivered: it leaves the outbox.
     async fn webhook_delivered(&self, id: i64) -> Result<(), StateError>;
