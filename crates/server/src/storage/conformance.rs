@@ -135,6 +135,8 @@ pub async fn run(storage: &dyn Storage) {
     storage.discard("up2", &c.id).await.unwrap();
     storage.discard("up2", &c.id).await.unwrap();
 
+    uneven_pieces(storage).await;
+
     // Whole objects.
     let w = storage
         .put("obj4", body(b"0123456789"), Expect::AtMost(10))
@@ -197,4 +199,33 @@ async fn write_times(storage: &dyn Storage) {
     );
     storage.delete("timed").await.unwrap();
     assert!(storage.list().await.unwrap().is_empty());
+}
+
+/// `assemble` promises nothing about piece sizes (see [`Storage::assemble`]): tiny, uneven and
+/// empty pieces, in any order of sizes, make the object; no pieces make an empty one.
+async fn uneven_pieces(storage: &dyn Storage) {
+    let data: [&[u8]; 5] = [b"a", b"", b"bcdef", b"gh", b"ijklmnopqrstuvwxyz"];
+    let mut pieces = Vec::new();
+    for bytes in data {
+        let w = storage
+            .stage("up3", body(bytes), Expect::AtMost(100))
+            .await
+            .unwrap();
+        pieces.push(Piece {
+            id: w.id,
+            size: w.size,
+        });
+    }
+    assert_eq!(storage.assemble("up3", "obj7", &pieces).await.unwrap(), 26);
+    assert_eq!(read(storage, "obj7", None).await, data.concat());
+    assert_eq!(read(storage, "obj7", Some(1..7)).await, b"bcdefg");
+    // The same pieces again, in another order, replace the object.
+    pieces.reverse();
+    storage.assemble("up3", "obj7", &pieces).await.unwrap();
+    assert_eq!(read(storage, "obj7", Some(0..4)).await, b"ijkl");
+    assert_eq!(storage.assemble("up3", "obj8", &[]).await.unwrap(), 0);
+    assert_eq!(read(storage, "obj8", None).await, b"");
+    storage.discard_upload("up3").await.unwrap();
+    storage.delete("obj7").await.unwrap();
+    storage.delete("obj8").await.unwrap();
 }
