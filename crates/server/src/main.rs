@@ -1,5 +1,5 @@
-//! `skiff-server` binary: reads settings, opens local storage + SQLite, serves until SIGINT or
-//! SIGTERM, then finishes in-flight requests.
+//! `skiff-server` binary: reads settings, opens the storage and state backends (by default a
+//! local folder and SQLite), serves until SIGINT or SIGTERM, then finishes in-flight requests.
 //!
 //! Run: `skiff-server --listen 127.0.0.1:8080 --data ./data --app demo` (see `--help`).
 

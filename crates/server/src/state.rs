@@ -1,5 +1,7 @@
 //! Upload sessions, files and the webhook outbox: the narrow [`StateStore`] port, with SQLite
-//! (the embedded default) and in-memory implementations. Both pass [`conformance`].
+//! (the embedded default, cargo feature `sqlite`) and in-memory implementations. Both pass the
+//! `conformance` suite (compiled for tests, and for other crates' backends with the cargo
+//! feature `conformance`).
 //!
 //! Times are unix milliseconds, always passed in by the caller (the store never reads a clock).
 
@@ -8,11 +10,14 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use skiff_protocol::UploadTags;
 
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod memory;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 
 pub use memory::MemoryState;
+#[cfg(feature = "sqlite")]
 pub use sqlite::SqliteState;
 
 /// Errors of a state backend (always internal faults: bad input is refused before it gets here).

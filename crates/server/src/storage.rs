@@ -1,5 +1,7 @@
 //! Where file bytes live: the narrow [`Storage`] port, with a local-filesystem backend (the
-//! embedded default) and an in-memory one for tests. Both pass [`conformance`].
+//! embedded default, cargo feature `fs`) and an in-memory one for tests. Both pass the
+//! `conformance` suite (compiled for tests, and for other crates' backends with the cargo
+//! feature `conformance`).
 //!
 //! An upload's bytes arrive as *staged pieces* (a regular part, or one chunk of an intelligent
 //! part); complete *assembles* the pieces, in order, into an object. Backends may assemble without
@@ -12,10 +14,13 @@ use std::ops::Range;
 use std::pin::Pin;
 use std::time::SystemTime;
 
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+#[cfg(feature = "fs")]
 mod fs;
 mod memory;
 
+#[cfg(feature = "fs")]
 pub use fs::FsStorage;
 pub use memory::MemoryStorage;
 
