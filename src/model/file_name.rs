@@ -38,67 +38,16 @@ pub fn sanitize_with(name: &str, exclude: &[char], replacement: &str) -> String 
     format!("{cleaned}{ext}")
 }
 
-/// Types of common extensions, for files the browser gives no type (Blobs, some drag-and-drop).
-const BY_EXTENSION: &[(&str, &str)] = &[
-    ("jpg", "image/jpeg"),
-    ("jpeg", "image/jpeg"),
-    ("png", "image/png"),
-    ("gif", "image/gif"),
-    ("webp", "image/webp"),
-    ("avif", "image/avif"),
-    ("heic", "image/heic"),
-    ("svg", "image/svg+xml"),
-    ("bmp", "image/bmp"),
-    ("tif", "image/tiff"),
-    ("tiff", "image/tiff"),
-    ("pdf", "application/pdf"),
-    ("txt", "text/plain"),
-    ("csv", "text/csv"),
-    ("html", "text/html"),
-    ("htm", "text/html"),
-    ("json", "application/json"),
-    ("xml", "application/xml"),
-    ("zip", "application/zip"),
-    ("gz", "application/gzip"),
-    ("mp4", "video/mp4"),
-    ("mov", "video/quicktime"),
-    ("webm", "video/webm"),
-    ("mp3", "audio/mpeg"),
-    ("wav", "audio/wav"),
-    ("ogg", "audio/ogg"),
-    ("doc", "application/msword"),
-    (
-        "docx",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ),
-    ("xls", "application/vnd.ms-excel"),
-    (
-        "xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ),
-    ("ppt", "application/vnd.ms-powerpoint"),
-    (
-        "pptx",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ),
-];
-
-/// The MIME type to send: the browser's; else the one of the name's extension; else
+/// The MIME type to send: the browser's (for files the browser gives no type, such as Blobs and
+/// some drag-and-drop, it is empty); else the one of the name's extension; else
 /// `application/octet-stream`.
 pub fn mimetype(browser_type: &str, name: &str) -> String {
     let t = browser_type.trim();
     if !t.is_empty() {
         return t.into();
     }
-    let ext = name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    BY_EXTENSION
-        .iter()
-        .find(|(e, _)| *e == ext)
-        .map_or("application/octet-stream", |(_, m)| m)
-        .into()
+    // The table the server reads too, so both sides name a file's type alike.
+    skiff_protocol::mime::from_file_name_or_octet_stream(name).into()
 }
 
 #[cfg(test)]
@@ -118,5 +67,14 @@ mod tests {
             mimetype(" ", "a.docx"),
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         );
+    }
+
+    #[test]
+    fn types_match_the_servers() {
+        // The server's API tests expect these same types for bodies stored without one
+        // (`.md` once differed between the two sides).
+        assert_eq!(mimetype("", "notes.md"), "text/markdown");
+        assert_eq!(mimetype("", "Photo.JPG"), "image/jpeg");
+        assert_eq!(mimetype("", "e.xml"), "text/xml");
     }
 }

@@ -16,6 +16,7 @@
 pub mod error;
 mod lenient;
 pub mod limits;
+pub mod mime;
 #[cfg(feature = "policy")]
 pub mod policy;
 pub mod routes;

@@ -49,14 +49,56 @@ impl Default for WebhookRetry {
     }
 }
 
+/// Where file bytes live: the `[storage]` section.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Backend name: `fs` (local folder, the default).
+    pub kind: String,
+    /// Folder of the `fs` backend; `<data>/files` when absent.
+    pub path: Option<PathBuf>,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            kind: "fs".into(),
+            path: None,
+        }
+    }
+}
+
+/// Where sessions, file records and the webhook outbox live: the `[state]` section.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StateConfig {
+    /// Backend name: `sqlite` (one database file, the default).
+    pub kind: String,
+    /// Database file of the `sqlite` backend; `<data>/skiff.db` when absent.
+    pub path: Option<PathBuf>,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        Self {
+            kind: "sqlite".into(),
+            path: None,
+        }
+    }
+}
+
 /// Everything the server needs to run.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Address to listen on.
     pub listen: SocketAddr,
-    /// Data folder (files, staging, database, key).
+    /// Data folder (the part-URL key, and by default the files and the database).
     pub data: PathBuf,
+    /// Storage backend.
+    pub storage: StorageConfig,
+    /// State backend.
+    pub state: StateConfig,
     /// Public base URL of this server (file URLs, part URLs, `location_url`); derived from
     /// `listen` when absent.
     pub public_url: Option<String>,
@@ -80,6 +122,9 @@ pub struct Config {
     pub body_idle_timeout_secs: u64,
     /// Webhook retry policy.
     pub webhook_retry: WebhookRetry,
+    /// The start-up sweep removes objects no file refers to only once they are this old,
+    /// seconds: a younger one may belong to an upload another instance is finishing.
+    pub orphan_grace_secs: u64,
     /// Folder of static files served under `/demo/` (a demo page of the picker); none by default.
     pub demo: Option<PathBuf>,
 }
@@ -89,6 +134,8 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data: PathBuf::from("data"),
+            storage: StorageConfig::default(),
+            state: StateConfig::default(),
             public_url: None,
             tls_cert: None,
             tls_key: None,
@@ -100,12 +147,29 @@ impl Default for Config {
             request_timeout_secs: 60,
             body_idle_timeout_secs: 120,
             webhook_retry: WebhookRetry::default(),
+            orphan_grace_secs: 3600,
             demo: None,
         }
     }
 }
 
 impl Config {
+    /// The folder of the `fs` storage backend.
+    pub fn storage_path(&self) -> PathBuf {
+        self.storage
+            .path
+            .clone()
+            .unwrap_or_else(|| self.data.join("files"))
+    }
+
+    /// The database file of the `sqlite` state backend.
+    pub fn state_path(&self) -> PathBuf {
+        self.state
+            .path
+            .clone()
+            .unwrap_or_else(|| self.data.join("skiff.db"))
+    }
+
     /// Whether TLS is on.
     pub fn tls(&self) -> bool {
         self.tls_cert.is_some()
@@ -302,6 +366,8 @@ impl Config {
                 "TLS needs both a certificate and a key".into(),
             ));
         }
+        crate::backends::check_storage(&self.storage.kind).map_err(ConfigError::Invalid)?;
+        crate::backends::check_state(&self.state.kind).map_err(ConfigError::Invalid)?;
         if let Some(dir) = self.demo.as_deref().filter(|d| !d.is_dir()) {
             return Err(ConfigError::Invalid(format!(
                 "demo folder {} is not a directory",
@@ -363,6 +429,44 @@ mod tests {
             .into_config()
             .unwrap_err();
         assert!(err.to_string().contains("lissen"), "{err}");
+    }
+
+    #[test]
+    fn backend_sections() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("skiff.toml");
+        let load = |toml: &str| {
+            std::fs::write(&file, format!("{toml}\n[[apps]]\nkey = \"k\"\n")).unwrap();
+            Args::parse_from(["skiff-server", "--config", file.to_str().unwrap()]).into_config()
+        };
+        // Without the sections: the flat `data` folder holds everything, as before.
+        let cfg = load("data = \"/srv/skiff\"").unwrap();
+        assert_eq!(cfg.storage, StorageConfig::default());
+        assert_eq!(cfg.state, StateConfig::default());
+        assert_eq!(cfg.storage_path(), PathBuf::from("/srv/skiff/files"));
+        assert_eq!(cfg.state_path(), PathBuf::from("/srv/skiff/skiff.db"));
+        let cfg = load(
+            "[storage]\nkind = \"fs\"\npath = \"/mnt/files\"\n[state]\nkind = \"sqlite\"\npath = \"/db/s.db\"",
+        )
+        .unwrap();
+        assert_eq!(cfg.storage_path(), PathBuf::from("/mnt/files"));
+        assert_eq!(cfg.state_path(), PathBuf::from("/db/s.db"));
+        let err = load("[storage]\nkind = \"tape\"").unwrap_err().to_string();
+        assert!(
+            err.contains("[storage] kind") && err.contains("tape"),
+            "{err}"
+        );
+        let err = load("[state]\nkind = \"postgres\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[state] kind") && err.contains("postgres"),
+            "{err}"
+        );
+        let err = load("[state]\nkind = \"sqlite\"\nurl = \"x\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("url"), "{err}");
     }
 
     #[test]

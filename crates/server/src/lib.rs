@@ -10,13 +10,14 @@
 //!     apps: vec![AppConfig { key: "demo".into(), secret: None, webhook_url: None, webhook_secret: None }],
 //!     ..Config::default()
 //! };
-//! let state = AppState::open(config)?; // local disk + SQLite under ./data
+//! let state = AppState::open(config)?; // local disk + SQLite under ./data by default
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! axum::serve(listener, skiff_server::app(state)).await?;
 //! # Ok(()) }
 //! ```
 
 pub mod auth;
+pub mod backends;
 pub mod clock;
 pub mod config;
 pub mod error;
@@ -68,6 +69,9 @@ pub enum OpenError {
     /// State failed.
     #[error(transparent)]
     State(#[from] state::StateError),
+    /// The config names a backend this build cannot open.
+    #[error("{0}")]
+    Backend(String),
     /// The key file failed.
     #[error("cannot read or create {path}: {source}")]
     Key {
@@ -107,20 +111,20 @@ impl AppState {
         }
     }
 
-    /// The embedded default: files under `<data>/files`, state in `<data>/skiff.db`, the part-URL
-    /// key in `<data>/url.key` (created on first run).
+    /// The backends the config names (by default files under `<data>/files` and state in
+    /// `<data>/skiff.db`), with the part-URL key in `<data>/url.key` (created on first run).
     pub fn open(config: Config) -> Result<Self, OpenError> {
         std::fs::create_dir_all(&config.data).map_err(|source| OpenError::Key {
             path: config.data.display().to_string(),
             source,
         })?;
-        let storage = storage::FsStorage::open(config.data.join("files"))?;
-        let state = state::SqliteState::open(&config.data.join("skiff.db"))?;
+        let storage = backends::open_storage(&config)?;
+        let state = backends::open_state(&config)?;
         let key = load_or_create_key(&config.data.join("url.key"))?;
         Ok(Self::new(
             config,
-            Arc::new(storage),
-            Arc::new(state),
+            storage,
+            state,
             Arc::new(clock::SystemClock),
             key,
         ))

@@ -1,5 +1,5 @@
-//! `skiff-server` binary: reads settings, opens local storage + SQLite, serves until SIGINT or
-//! SIGTERM, then finishes in-flight requests.
+//! `skiff-server` binary: reads settings, opens the storage and state backends (by default a
+//! local folder and SQLite), serves until SIGINT or SIGTERM, then finishes in-flight requests.
 //!
 //! Run: `skiff-server --listen 127.0.0.1:8080 --data ./data --app demo` (see `--help`).
 
@@ -36,7 +36,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     skiff_server::fetch::ensure_crypto_provider();
     let config = args.into_config()?;
     let state = AppState::open(config.clone())?;
-    let orphans = tasks::collect_orphans(&state).await;
+    let orphans = tasks::collect_orphans(&state, std::time::SystemTime::now()).await;
     let expired = tasks::sweep_expired(&state).await;
     tracing::info!(orphans, expired, "storage checked");
     let background = tasks::spawn(&state);

@@ -20,6 +20,7 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 mod files;
 mod multipart;
 mod part;
+mod ranges;
 mod store;
 
 /// The whole API as a router over `state`.

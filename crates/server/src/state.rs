@@ -1,5 +1,7 @@
 //! Upload sessions, files and the webhook outbox: the narrow [`StateStore`] port, with SQLite
-//! (the embedded default) and in-memory implementations. Both pass [`conformance`].
+//! (the embedded default, cargo feature `sqlite`) and in-memory implementations. Both pass the
+//! `conformance` suite (compiled for tests, and for other crates' backends with the cargo
+//! feature `conformance`).
 //!
 //! Times are unix milliseconds, always passed in by the caller (the store never reads a clock).
 
@@ -8,11 +10,14 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use skiff_protocol::UploadTags;
 
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod memory;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 
 pub use memory::MemoryState;
+#[cfg(feature = "sqlite")]
 pub use sqlite::SqliteState;
 
 /// Errors of a state backend (always internal faults: bad input is refused before it gets here).
@@ -206,9 +211,22 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     async fn expired_sessions(&self, now: i64, limit: usize) -> Result<Vec<String>, StateError>;
     /// Removes a session with its parts and chunks.
     async fn delete_session(&self, id: &str) -> Result<(), StateError>;
-    /// Webhooks due at `now`, oldest first (at most `limit`).
+    /// Webhooks due at `now`, oldest first (at most `limit`), without claiming them: a look at
+    /// the outbox. Delivery uses [`StateStore::claim_due_webhooks`].
     async fn due_webhooks(&self, now: i64, limit: usize) -> Result<Vec<WebhookJob>, StateError>;
-    /// The earliest time a pending webhook is due.
+    /// Claims the webhooks due at `now`, oldest first (at most `limit`), for `lease_ms`: until
+    /// `now + lease_ms` no other claim returns them, so instances sharing the outbox never send
+    /// one event twice. The claimer settles each job with [`StateStore::webhook_delivered`] or
+    /// [`StateStore::webhook_failed`]; when it dies instead, the lease runs out and the job is
+    /// due again. The lease must outlast one delivery attempt. Returned jobs carry the lease's
+    /// end as `next_at`.
+    async fn claim_due_webhooks(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<WebhookJob>, StateError>;
+    /// The earliest time a pending webhook is due (for a claimed one, when its lease ends).
     async fn next_webhook_at(&self) -> Result<Option<i64>, StateError>;
     /// A webhook was delivered: it leaves the outbox.
     async fn webhook_delivered(&self, id: i64) -> Result<(), StateError>;

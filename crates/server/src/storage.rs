@@ -1,5 +1,7 @@
 //! Where file bytes live: the narrow [`Storage`] port, with a local-filesystem backend (the
-//! embedded default) and an in-memory one for tests. Both pass [`conformance`].
+//! embedded default, cargo feature `fs`) and an in-memory one for tests. Both pass the
+//! `conformance` suite (compiled for tests, and for other crates' backends with the cargo
+//! feature `conformance`).
 //!
 //! An upload's bytes arrive as *staged pieces* (a regular part, or one chunk of an intelligent
 //! part); complete *assembles* the pieces, in order, into an object. Backends may assemble without
@@ -10,11 +12,15 @@ use bytes::Bytes;
 use futures_util::Stream;
 use std::ops::Range;
 use std::pin::Pin;
+use std::time::SystemTime;
 
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+#[cfg(feature = "fs")]
 mod fs;
 mod memory;
 
+#[cfg(feature = "fs")]
 pub use fs::FsStorage;
 pub use memory::MemoryStorage;
 
@@ -103,6 +109,18 @@ pub struct Piece {
     pub size: u64,
 }
 
+/// One stored object as [`Storage::list`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    /// Object name (a file handle).
+    pub name: String,
+    /// Length in bytes.
+    pub size: u64,
+    /// When it was last written, by the backend's clock. The orphan sweep compares it with a
+    /// grace period: an object another instance is still recording must not look abandoned.
+    pub modified: SystemTime,
+}
+
 /// The storage port.
 ///
 /// Contract: every write is atomic and durable before it returns `Ok` (a crash never leaves a
@@ -130,6 +148,15 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
 
     /// Makes object `name` out of `pieces`, in order. The pieces stay staged until
     /// [`Storage::discard_upload`]; assembling again replaces the object.
+    ///
+    /// Piece sizes: none is promised. The pieces are what clients sent, each checked against
+    /// its declared `size`: regular parts (filestack-js sends at least 5 MiB, but the protocol
+    /// does not insist, and the last is short) and the chunks of intelligent parts (often
+    /// 32 KiB to a few MiB); an empty file has no pieces at all. A backend whose store needs
+    /// large parts (S3 multipart: every part but the last at least 5 MiB) groups consecutive
+    /// pieces with [`runs`], copies a single-piece run server-side and concatenates the
+    /// bytes of a longer run. Finishing parts one by one as they arrive would not spare that
+    /// work: which part is last, and which re-sent piece wins, is known only at complete.
     async fn assemble(
         &self,
         upload: &str,
@@ -151,8 +178,28 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Deletes an object (no error if it is already gone).
     async fn delete(&self, name: &str) -> Result<(), StorageError>;
 
-    /// Names of the objects stored (for garbage collection of unreferenced ones).
-    async fn list(&self) -> Result<Vec<String>, StorageError>;
+    /// Every object stored, in no particular order (for garbage collection of unreferenced
+    /// ones).
+    async fn list(&self) -> Result<Vec<ObjectInfo>, StorageError>;
+}
+
+/// Groups `pieces` into consecutive runs (index ranges, covering all pieces in order) of at
+/// least `min` bytes each, except the last run, which holds what is left. Greedy: a run closes
+/// as soon as it is long enough, so it holds at most `min - 1` bytes plus its last piece.
+pub fn runs(pieces: &[Piece], min: u64) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut len) = (0, 0u64);
+    for (i, p) in pieces.iter().enumerate() {
+        len = len.saturating_add(p.size);
+        if len >= min {
+            out.push(start..i + 1);
+            (start, len) = (i + 1, 0);
+        }
+    }
+    if start < pieces.len() {
+        out.push(start..pieces.len());
+    }
+    out
 }
 
 /// Checks bytes against an [`Expect`] as they stream past: feed every chunk to
@@ -227,5 +274,40 @@ pub(crate) fn piece_id() -> String {
 pub(crate) fn body_error(e: std::io::Error) -> StorageError {
     StorageError::Body {
         cause: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sized(sizes: &[u64]) -> Vec<Piece> {
+        sizes
+            .iter()
+            .map(|&size| Piece {
+                id: String::new(),
+                size,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn runs_reach_the_minimum_except_the_last() {
+        assert!(runs(&[], 5).is_empty());
+        assert_eq!(runs(&sized(&[6, 6, 2]), 5), [0..1, 1..2, 2..3]);
+        assert_eq!(runs(&sized(&[1, 2, 3, 0, 9, 1]), 5), [0..3, 3..5, 5..6]);
+        assert_eq!(runs(&sized(&[4, 0]), 5), vec![0..2]);
+        assert_eq!(runs(&sized(&[5]), 5), vec![0..1]);
+        // Every piece lands in exactly one run, in order.
+        let pieces = sized(&[3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5]);
+        let all = runs(&pieces, 7);
+        assert_eq!(all.first().map(|r| r.start), Some(0));
+        assert_eq!(all.last().map(|r| r.end), Some(pieces.len()));
+        for pair in all.windows(2) {
+            assert_eq!(pair[0].end, pair[1].start);
+        }
+        for r in &all[..all.len() - 1] {
+            assert!(pieces[r.clone()].iter().map(|p| p.size).sum::<u64>() >= 7);
+        }
     }
 }

@@ -2,7 +2,9 @@
 //! objects no file refers to (left by a crash between writing bytes and recording them).
 
 use crate::AppState;
-use std::time::Duration;
+use crate::storage::ObjectInfo;
+use std::collections::HashSet;
+use std::time::{Duration, SystemTime};
 
 /// Removes sessions that expired, with their staged parts; returns how many.
 pub async fn sweep_expired(state: &AppState) -> usize {
@@ -33,18 +35,36 @@ pub async fn sweep_expired(state: &AppState) -> usize {
     }
 }
 
-/// Deletes stored objects that no file record names; run before serving.
-pub async fn collect_orphans(state: &AppState) -> usize {
+/// The objects to remove: those no file record names and last written before `cutoff`. A
+/// younger unreferenced object may be one that another instance (or a request still running)
+/// has written and is about to record, so it is left for a later sweep.
+pub fn orphans(
+    objects: Vec<ObjectInfo>,
+    known: &HashSet<String>,
+    cutoff: SystemTime,
+) -> Vec<ObjectInfo> {
+    objects
+        .into_iter()
+        .filter(|o| !known.contains(&o.name) && o.modified < cutoff)
+        .collect()
+}
+
+/// Deletes stored objects that no file record names and that are older than the configured
+/// grace period at `now`; run before serving. `now` is wall-clock time, not the app's clock,
+/// because it is compared with the storage's write times.
+pub async fn collect_orphans(state: &AppState, now: SystemTime) -> usize {
     let (Ok(objects), Ok(handles)) = (state.storage().list().await, state.state().handles().await)
     else {
         tracing::warn!("cannot list objects or files; skipping orphan collection");
         return 0;
     };
-    let known: std::collections::HashSet<String> = handles.into_iter().collect();
+    let known: HashSet<String> = handles.into_iter().collect();
+    let grace = Duration::from_secs(state.config().orphan_grace_secs);
+    let cutoff = now.checked_sub(grace).unwrap_or(SystemTime::UNIX_EPOCH);
     let mut n = 0;
-    for name in objects.into_iter().filter(|o| !known.contains(o)) {
-        if state.storage().delete(&name).await.is_ok() {
-            tracing::info!(object = %name, "removed an object no file refers to");
+    for object in orphans(objects, &known, cutoff) {
+        if state.storage().delete(&object.name).await.is_ok() {
+            tracing::info!(object = %object.name, size = object.size, "removed an object no file refers to");
             n += 1;
         }
     }
@@ -63,4 +83,64 @@ pub fn spawn(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         }
     });
     vec![hooks, sweeper]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::config::Config;
+    use crate::state::MemoryState;
+    use crate::storage::{Expect, MemoryStorage, Storage, conformance::body};
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn sweep_spares_fresh_and_referenced_objects() {
+        let storage = Arc::new(MemoryStorage::new());
+        let config = Config {
+            orphan_grace_secs: 3600,
+            ..Config::default()
+        };
+        let state = AppState::new(
+            config,
+            storage.clone(),
+            Arc::new(MemoryState::new()),
+            Arc::new(ManualClock::at(0)),
+            vec![0; 32],
+        );
+        storage
+            .put("orphan", body(b"x"), Expect::AtMost(1))
+            .await
+            .unwrap();
+        // Just written: another instance may be about to record it.
+        assert_eq!(collect_orphans(&state, SystemTime::now()).await, 0);
+        let half_later = SystemTime::now() + Duration::from_secs(1800);
+        assert_eq!(collect_orphans(&state, half_later).await, 0);
+        let later = SystemTime::now() + Duration::from_secs(3601);
+        assert_eq!(collect_orphans(&state, later).await, 1);
+        assert!(storage.list().await.unwrap().is_empty());
+    }
+
+    #[test]
+    fn orphans_are_unreferenced_and_old() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let object = |name: &str, age: u64| ObjectInfo {
+            name: name.into(),
+            size: 1,
+            modified: t0 - Duration::from_secs(age),
+        };
+        let known: HashSet<String> = ["kept".to_owned()].into();
+        let objects = vec![
+            object("kept", 10_000),
+            object("old", 3601),
+            object("edge", 3600),
+            object("fresh", 5),
+        ];
+        let cutoff = t0 - Duration::from_secs(3600);
+        let names: Vec<String> = orphans(objects, &known, cutoff)
+            .into_iter()
+            .map(|o| o.name)
+            .collect();
+        assert_eq!(names, ["old"]);
+    }
 }

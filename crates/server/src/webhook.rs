@@ -76,10 +76,19 @@ pub fn next_attempt(
     (at - created_at <= retry.give_up_after_ms as i64).then_some(at)
 }
 
-/// Delivers every due event once; returns how many were delivered.
+/// How long a claimed batch stays hidden from other instances: one attempt's timeout (the
+/// batch's attempts run at once) plus a margin for recording the outcomes.
+pub fn lease_ms(retry: &WebhookRetry) -> i64 {
+    i64::try_from(retry.timeout_ms)
+        .unwrap_or(i64::MAX)
+        .saturating_add(60_000)
+}
+
+/// Claims the due events and delivers each once; returns how many were delivered.
 pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> usize {
     let now = state.now_ms();
-    let jobs = match state.state().due_webhooks(now, 64).await {
+    let lease = lease_ms(&state.config().webhook_retry);
+    let jobs = match state.state().claim_due_webhooks(now, lease, 64).await {
         Ok(jobs) => jobs,
         Err(e) => {
             tracing::error!(error = %e, "cannot read the webhook outbox");

@@ -1,5 +1,6 @@
 //! The file API: metadata, delivery (with ranges and ETags) and delete (protocol.md §2.2, §6).
 
+use super::ranges::{self, Selection};
 use crate::AppState;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
@@ -242,53 +243,6 @@ async fn hash_file(
         .collect())
 }
 
-/// A parsed `Range` header against a file of `size` bytes.
-#[derive(Debug, PartialEq, Eq)]
-enum RangeReq {
-    Whole,
-    Part(u64, u64),
-    Unsatisfiable,
-}
-
-fn parse_range(value: Option<&str>, size: u64) -> RangeReq {
-    let Some(spec) = value.and_then(|v| v.trim().strip_prefix("bytes=")) else {
-        return RangeReq::Whole;
-    };
-    if spec.contains(',') {
-        return RangeReq::Whole; // several ranges: answer with the whole file, as RFC 9110 allows
-    }
-    let Some((a, b)) = spec.split_once('-') else {
-        return RangeReq::Whole;
-    };
-    let (a, b) = (a.trim(), b.trim());
-    let range = match (a.is_empty(), b.is_empty()) {
-        (true, false) => match b.parse::<u64>() {
-            Ok(0) | Err(_) => return RangeReq::Unsatisfiable,
-            Ok(n) => (size.saturating_sub(n), size),
-        },
-        (false, _) => {
-            let Ok(start) = a.parse::<u64>() else {
-                return RangeReq::Whole;
-            };
-            let end = if b.is_empty() {
-                size
-            } else {
-                match b.parse::<u64>() {
-                    Ok(e) if e >= start => (e + 1).min(size),
-                    _ => return RangeReq::Whole,
-                }
-            };
-            (start, end)
-        }
-        (true, true) => return RangeReq::Whole,
-    };
-    if range.0 >= size || range.0 >= range.1 {
-        RangeReq::Unsatisfiable
-    } else {
-        RangeReq::Part(range.0, range.1)
-    }
-}
-
 /// `Content-Disposition` with a plain ASCII fallback and the UTF-8 name.
 fn disposition(kind: &str, filename: &str) -> HeaderValue {
     let ascii: String = filename
@@ -371,45 +325,32 @@ async fn deliver(
         header::CONTENT_DISPOSITION,
         disposition(if dl { "attachment" } else { "inline" }, &file.filename),
     );
-    let not_modified = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    if not_modified {
-        return Ok((StatusCode::NOT_MODIFIED, h).into_response());
-    }
-    // If-Range with another validator means the client's partial copy is stale: send it all.
-    let if_range_ok = headers
-        .get(header::IF_RANGE)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v.trim() == etag);
-    let range_header = if if_range_ok {
-        headers.get(header::RANGE).and_then(|v| v.to_str().ok())
-    } else {
-        None
-    };
-    let (status, range) = match parse_range(range_header, file.size) {
-        RangeReq::Whole => (StatusCode::OK, 0..file.size),
-        RangeReq::Part(a, b) => {
-            let cr = format!("bytes {a}-{}/{}", b - 1, file.size);
+    let (status, range) = match ranges::select(headers, &etag, file.size) {
+        Selection::NotModified => return Ok((StatusCode::NOT_MODIFIED, h).into_response()),
+        Selection::Whole => (StatusCode::OK, 0..file.size),
+        Selection::Part(range) => {
+            let cr = format!("bytes {}-{}/{}", range.start, range.end - 1, file.size);
             h.insert(
                 header::CONTENT_RANGE,
                 HeaderValue::from_str(&cr).map_err(ApiError::internal)?,
             );
-            (StatusCode::PARTIAL_CONTENT, a..b)
+            (StatusCode::PARTIAL_CONTENT, range)
         }
-        RangeReq::Unsatisfiable => {
+        Selection::Unsatisfiable => {
             h.insert(
                 header::CONTENT_RANGE,
                 HeaderValue::from_str(&format!("bytes */{}", file.size))
                     .map_err(ApiError::internal)?,
             );
+            let asked = headers
+                .get(header::RANGE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             let err = ApiError::new(
                 StatusCode::RANGE_NOT_SATISFIABLE,
                 ErrorCode::RangeNotSatisfiable,
                 format!(
-                    "the range {:?} lies outside the file's {} bytes",
-                    range_header.unwrap_or(""),
+                    "the range {asked:?} lies outside the file's {} bytes",
                     file.size
                 ),
             );
@@ -477,26 +418,6 @@ pub(super) async fn index(State(state): State<AppState>) -> Html<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ranges() {
-        let cases = [
-            (None, RangeReq::Whole),
-            (Some("bytes=0-9"), RangeReq::Part(0, 10)),
-            (Some("bytes=5-"), RangeReq::Part(5, 100)),
-            (Some("bytes=-10"), RangeReq::Part(90, 100)),
-            (Some("bytes=-1000"), RangeReq::Part(0, 100)),
-            (Some("bytes=90-200"), RangeReq::Part(90, 100)),
-            (Some("bytes=100-"), RangeReq::Unsatisfiable),
-            (Some("bytes=-0"), RangeReq::Unsatisfiable),
-            (Some("bytes=5-2"), RangeReq::Whole),
-            (Some("bytes=0-1,5-6"), RangeReq::Whole),
-            (Some("items=0-1"), RangeReq::Whole),
-        ];
-        for (h, want) in cases {
-            assert_eq!(parse_range(h, 100), want, "{h:?}");
-        }
-    }
 
     #[test]
     fn content_disposition_is_safe() {

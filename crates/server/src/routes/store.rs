@@ -49,10 +49,7 @@ async fn store_bytes(
         .filter(|m| !m.is_empty() && *m != "application/octet-stream")
     {
         Some(m) => session::mimetype(Some(m))?,
-        None => mime_guess::from_path(&filename)
-            .first_or_octet_stream()
-            .essence_str()
-            .to_owned(),
+        None => skiff_protocol::mime::from_file_name_or_octet_stream(&filename).to_owned(),
     };
     let handle = crate::ids::handle();
     let limit = state.config().max_file_size;
@@ -422,4 +419,17 @@ pub(super) async fn prefetch(
             "advanced_enhance": false
         }
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The shared table gives every extension it knows the type `mime_guess` gave when the
+    /// server used it, so files stored without a type keep getting the same one.
+    #[test]
+    fn the_shared_mime_table_agrees_with_the_old_guesses() {
+        for (ext, mime) in skiff_protocol::mime::table() {
+            let old = mime_guess::from_ext(ext).first_raw();
+            assert_eq!(old, Some(*mime), ".{ext}");
+        }
+    }
 }

@@ -27,7 +27,8 @@ fn session(id: &str, expires_at: i64) -> Session {
     }
 }
 
-fn file(handle: &str) -> FileRecord {
+/// A file record (for backend tests).
+pub fn file(handle: &str) -> FileRecord {
     FileRecord {
         handle: handle.into(),
         app: "app".into(),
@@ -46,7 +47,8 @@ fn file(handle: &str) -> FileRecord {
     }
 }
 
-fn hook(n: u32) -> NewWebhook {
+/// A webhook to `http://hook/<n>` (for backend tests).
+pub fn hook(n: u32) -> NewWebhook {
     NewWebhook {
         app: "app".into(),
         url: format!("http://hook/{n}"),
@@ -91,7 +93,7 @@ pub async fn check_seeded(s: &dyn StateStore) {
     assert_eq!(s.due_webhooks(1, 10).await.unwrap().len(), 1);
 }
 
-/// Runs every check against `s`.
+/// Runs every check against `s`, which must start empty.
 pub async fn run(s: &dyn StateStore) {
     seed(s).await;
     check_seeded(s).await;
@@ -199,5 +201,44 @@ pub async fn run(s: &dyn StateStore) {
     let again = s.due_webhooks(50, 10).await.unwrap();
     assert_eq!((again.len(), again[0].attempts), (1, 1));
     s.webhook_delivered(again[0].id).await.unwrap();
+    assert_eq!(s.next_webhook_at().await.unwrap(), None);
+
+    claims(s).await;
+}
+
+/// Claims lease jobs: a claimed job is hidden from every other claimer until its lease ends,
+/// then due again (its claimer died); settling it ends the lease.
+async fn claims(s: &dyn StateStore) {
+    s.insert_file(&file("h7"), &[hook(7), hook(8), hook(9)], 100)
+        .await
+        .unwrap();
+    let urls =
+        |jobs: &[super::WebhookJob]| jobs.iter().map(|j| j.hook.url.clone()).collect::<Vec<_>>();
+    assert!(s.claim_due_webhooks(99, 50, 10).await.unwrap().is_empty());
+    let first = s.claim_due_webhooks(100, 50, 2).await.unwrap();
+    assert_eq!(urls(&first), ["http://hook/7", "http://hook/8"]);
+    assert!(first.iter().all(|j| j.next_at == 150 && j.attempts == 0));
+    // A second claimer gets only what is left, then nothing while the leases run.
+    let second = s.claim_due_webhooks(100, 50, 10).await.unwrap();
+    assert_eq!(urls(&second), ["http://hook/9"]);
+    assert!(s.claim_due_webhooks(120, 50, 10).await.unwrap().is_empty());
+    assert!(s.due_webhooks(149, 10).await.unwrap().is_empty());
+    assert_eq!(s.next_webhook_at().await.unwrap(), Some(150));
+    // hook/7 is delivered and hook/9 failed (retry at 400); hook/8's claimer went silent.
+    s.webhook_delivered(first[0].id).await.unwrap();
+    s.webhook_failed(second[0].id, 1, Some(400), "refused")
+        .await
+        .unwrap();
+    let reclaimed = s.claim_due_webhooks(150, 50, 10).await.unwrap();
+    assert_eq!(urls(&reclaimed), ["http://hook/8"]);
+    assert_eq!(reclaimed[0].id, first[1].id);
+    s.webhook_delivered(reclaimed[0].id).await.unwrap();
+    assert!(s.claim_due_webhooks(399, 50, 10).await.unwrap().is_empty());
+    let retried = s.claim_due_webhooks(400, 50, 10).await.unwrap();
+    assert_eq!(
+        (urls(&retried), retried[0].attempts),
+        (vec!["http://hook/9".to_owned()], 1)
+    );
+    s.webhook_delivered(retried[0].id).await.unwrap();
     assert_eq!(s.next_webhook_at().await.unwrap(), None);
 }

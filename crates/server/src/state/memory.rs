@@ -32,6 +32,18 @@ impl Inner {
         }
     }
 
+    /// Ids of the pending webhooks due at `now`, oldest first, at most `limit`.
+    fn due(&self, now: i64, limit: usize) -> Vec<i64> {
+        let mut due: Vec<(i64, i64)> = self
+            .webhooks
+            .values()
+            .filter(|(j, pending)| *pending && j.next_at <= now)
+            .map(|(j, _)| (j.next_at, j.id))
+            .collect();
+        due.sort_unstable();
+        due.into_iter().take(limit).map(|(_, id)| id).collect()
+    }
+
     fn drop_upload(&mut self, upload: &str) {
         self.parts.retain(|(u, _), _| u != upload);
         self.chunks.retain(|(u, _, _), _| u != upload);
@@ -166,15 +178,29 @@ impl StateStore for MemoryState {
 
     async fn due_webhooks(&self, now: i64, limit: usize) -> Result<Vec<WebhookJob>, StateError> {
         let inner = self.lock();
-        let mut due: Vec<WebhookJob> = inner
-            .webhooks
-            .values()
-            .filter(|(j, pending)| *pending && j.next_at <= now)
-            .map(|(j, _)| j.clone())
-            .collect();
-        due.sort_by_key(|j| (j.next_at, j.id));
-        due.truncate(limit);
-        Ok(due)
+        Ok(inner
+            .due(now, limit)
+            .into_iter()
+            .filter_map(|id| inner.webhooks.get(&id).map(|(j, _)| j.clone()))
+            .collect())
+    }
+
+    async fn claim_due_webhooks(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<WebhookJob>, StateError> {
+        // One lock for the look and the claim: no other claimer can get in between.
+        let mut inner = self.lock();
+        let mut claimed = Vec::new();
+        for id in inner.due(now, limit) {
+            if let Some((job, _)) = inner.webhooks.get_mut(&id) {
+                job.next_at = now.saturating_add(lease_ms);
+                claimed.push(job.clone());
+            }
+        }
+        Ok(claimed)
     }
 
     async fn next_webhook_at(&self) -> Result<Option<i64>, StateError> {

@@ -124,6 +124,24 @@ fn insert_webhooks(
     Ok(())
 }
 
+/// The columns of an outbox row, as `job` reads them.
+type JobRow = (i64, String, u32, i64, i64);
+
+/// Reads `id, hook, attempts, next_at, created_at`.
+fn job_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn job((id, hook, attempts, next_at, created_at): JobRow) -> Result<WebhookJob, StateError> {
+    Ok(WebhookJob {
+        id,
+        hook: from_json("webhook", &hook)?,
+        attempts,
+        next_at,
+        created_at,
+    })
+}
+
 #[async_trait]
 impl StateStore for SqliteState {
     async fn insert_session(&self, s: &Session) -> Result<(), StateError> {
@@ -347,27 +365,40 @@ impl StateStore for SqliteState {
                 )
                 .map_err(db)?;
             let rows = st
-                .query_map(params![now, limit as i64], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, u32>(2)?,
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, i64>(4)?,
-                    ))
-                })
+                .query_map(params![now, limit as i64], job_row)
                 .map_err(db)?;
-            rows.map(|r| {
-                let (id, hook, attempts, next_at, created_at) = r.map_err(db)?;
-                Ok(WebhookJob {
-                    id,
-                    hook: from_json("webhook", &hook)?,
-                    attempts,
-                    next_at,
-                    created_at,
-                })
-            })
-            .collect()
+            rows.map(|r| job(r.map_err(db)?)).collect()
+        })
+        .await
+    }
+
+    async fn claim_due_webhooks(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<WebhookJob>, StateError> {
+        let until = now.saturating_add(lease_ms);
+        self.with(move |c| {
+            // One statement, so one atomic write: a second claimer (another connection or
+            // process on this file) waits for it and then no longer sees these jobs as due.
+            let mut st = c
+                .prepare_cached(
+                    "UPDATE webhooks SET next_at = ?2 WHERE id IN (
+                         SELECT id FROM webhooks WHERE state = 'pending' AND next_at <= ?1
+                         ORDER BY next_at, id LIMIT ?3)
+                     RETURNING id, hook, attempts, next_at, created_at",
+                )
+                .map_err(db)?;
+            let rows = st
+                .query_map(params![now, until, limit as i64], job_row)
+                .map_err(db)?;
+            let mut jobs = rows
+                .map(|r| job(r.map_err(db)?))
+                .collect::<Result<Vec<_>, _>>()?;
+            // RETURNING gives no order; deliver oldest first as `due_webhooks` lists them.
+            jobs.sort_by_key(|j| (j.created_at, j.id));
+            Ok(jobs)
         })
         .await
     }
@@ -424,6 +455,36 @@ mod tests {
     #[tokio::test]
     async fn conformance() {
         super::super::conformance::run(&super::SqliteState::in_memory().unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn two_instances_never_claim_the_same_job() {
+        use super::super::StateStore;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let a = super::SqliteState::open(&path).unwrap();
+        let b = super::SqliteState::open(&path).unwrap();
+        let hooks: Vec<_> = (0..40).map(super::super::conformance::hook).collect();
+        a.insert_file(&super::super::conformance::file("h"), &hooks, 0)
+            .await
+            .unwrap();
+        let mut claimed = Vec::new();
+        // Both claim in small batches at once until nothing is left.
+        loop {
+            let (x, y) = tokio::join!(
+                a.claim_due_webhooks(0, 1000, 3),
+                b.claim_due_webhooks(0, 1000, 3)
+            );
+            let (x, y) = (x.unwrap(), y.unwrap());
+            if x.is_empty() && y.is_empty() {
+                break;
+            }
+            claimed.extend(x.into_iter().chain(y).map(|j| j.id));
+        }
+        claimed.sort_unstable();
+        let len = claimed.len();
+        claimed.dedup();
+        assert_eq!((len, claimed.len()), (40, 40));
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@ use super::{ByteStream, Expect, Piece, Storage, StorageError};
 use bytes::Bytes;
 use futures_util::TryStreamExt;
 use md5::Digest;
+use std::time::SystemTime;
 
 /// A body that arrives in small chunks, as from the network.
 pub fn body(data: &[u8]) -> ByteStream {
@@ -31,8 +32,9 @@ fn md5(data: &[u8]) -> [u8; 16] {
     md5::Md5::digest(data).into()
 }
 
-/// Runs every check against `storage`.
+/// Runs every check against `storage`, which must start empty.
 pub async fn run(storage: &dyn Storage) {
+    write_times(storage).await;
     // Staging checks size and MD5 and keeps nothing it refused.
     let a = storage
         .stage(
@@ -133,6 +135,8 @@ pub async fn run(storage: &dyn Storage) {
     storage.discard("up2", &c.id).await.unwrap();
     storage.discard("up2", &c.id).await.unwrap();
 
+    uneven_pieces(storage).await;
+
     // Whole objects.
     let w = storage
         .put("obj4", body(b"0123456789"), Expect::AtMost(10))
@@ -149,9 +153,10 @@ pub async fn run(storage: &dyn Storage) {
         storage.get("obj5", None).await,
         Err(StorageError::NotFound { .. })
     ));
-    let mut names = storage.list().await.unwrap();
-    names.sort();
-    assert_eq!(names, ["obj1", "obj4"]);
+    let mut listed = storage.list().await.unwrap();
+    listed.sort_by(|a, b| a.name.cmp(&b.name));
+    let listed: Vec<(&str, u64)> = listed.iter().map(|o| (o.name.as_str(), o.size)).collect();
+    assert_eq!(listed, [("obj1", 11), ("obj4", 10)]);
     // Replacing, then deleting (twice is fine).
     storage
         .put("obj4", body(b"new"), Expect::AtMost(10))
@@ -173,4 +178,54 @@ pub async fn run(storage: &dyn Storage) {
     assert_eq!(read(storage, "obj6", None).await, b"");
     storage.delete("obj1").await.unwrap();
     storage.delete("obj6").await.unwrap();
+}
+
+/// `list` reports when each object was written, close to the wall clock (allowing for
+/// filesystems that keep coarse times), so the orphan sweep can tell fresh objects from old.
+async fn write_times(storage: &dyn Storage) {
+    let slack = std::time::Duration::from_secs(5);
+    let before = SystemTime::now();
+    storage
+        .put("timed", body(b"tick"), Expect::AtMost(10))
+        .await
+        .unwrap();
+    let after = SystemTime::now();
+    let listed = storage.list().await.unwrap();
+    let timed = listed.iter().find(|o| o.name == "timed").unwrap();
+    assert_eq!(timed.size, 4);
+    assert!(
+        timed.modified + slack >= before && timed.modified <= after + slack,
+        "{timed:?} not written between {before:?} and {after:?}"
+    );
+    storage.delete("timed").await.unwrap();
+    assert!(storage.list().await.unwrap().is_empty());
+}
+
+/// `assemble` promises nothing about piece sizes (see [`Storage::assemble`]): tiny, uneven and
+/// empty pieces, in any order of sizes, make the object; no pieces make an empty one.
+async fn uneven_pieces(storage: &dyn Storage) {
+    let data: [&[u8]; 5] = [b"a", b"", b"bcdef", b"gh", b"ijklmnopqrstuvwxyz"];
+    let mut pieces = Vec::new();
+    for bytes in data {
+        let w = storage
+            .stage("up3", body(bytes), Expect::AtMost(100))
+            .await
+            .unwrap();
+        pieces.push(Piece {
+            id: w.id,
+            size: w.size,
+        });
+    }
+    assert_eq!(storage.assemble("up3", "obj7", &pieces).await.unwrap(), 26);
+    assert_eq!(read(storage, "obj7", None).await, data.concat());
+    assert_eq!(read(storage, "obj7", Some(1..7)).await, b"bcdefg");
+    // The same pieces again, in another order, replace the object.
+    pieces.reverse();
+    storage.assemble("up3", "obj7", &pieces).await.unwrap();
+    assert_eq!(read(storage, "obj7", Some(0..4)).await, b"ijkl");
+    assert_eq!(storage.assemble("up3", "obj8", &[]).await.unwrap(), 0);
+    assert_eq!(read(storage, "obj8", None).await, b"");
+    storage.discard_upload("up3").await.unwrap();
+    storage.delete("obj7").await.unwrap();
+    storage.delete("obj8").await.unwrap();
 }

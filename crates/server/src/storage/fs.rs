@@ -8,7 +8,8 @@
 //! - `objects/.tmp-*`: objects being built; a crash leaves only these, never a half object.
 
 use super::{
-    ByteStream, Checker, Expect, Piece, Storage, StorageError, Written, body_error, piece_id,
+    ByteStream, Checker, Expect, ObjectInfo, Piece, Storage, StorageError, Written, body_error,
+    piece_id,
 };
 use async_trait::async_trait;
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -153,6 +154,26 @@ impl FsStorage {
             let _ = tokio::fs::remove_file(&path).await;
         }
         result
+    }
+
+    /// Size and write time of the object in folder `dir`: the manifest is written last, so its
+    /// time is the object's. A folder without a readable manifest (which publishing never
+    /// leaves) is reported empty, with the folder's own time, so the orphan sweep can take it.
+    async fn describe(dir: PathBuf, name: String) -> Result<ObjectInfo, StorageError> {
+        let mpath = dir.join(MANIFEST);
+        let (size, meta) = match tokio::fs::read(&mpath).await {
+            Ok(bytes) => {
+                let size = serde_json::from_slice::<Manifest>(&bytes)
+                    .map_or(0, |m| m.segments.iter().sum());
+                (size, tokio::fs::metadata(&mpath).await.map_err(io(&mpath))?)
+            }
+            Err(_) => (0, tokio::fs::metadata(&dir).await.map_err(io(&dir))?),
+        };
+        Ok(ObjectInfo {
+            name,
+            size,
+            modified: meta.modified().map_err(io(&dir))?,
+        })
     }
 
     /// Moves a fully built object folder into place, replacing any older version.
@@ -356,17 +377,17 @@ impl Storage for FsStorage {
         }
     }
 
-    async fn list(&self) -> Result<Vec<String>, StorageError> {
+    async fn list(&self) -> Result<Vec<ObjectInfo>, StorageError> {
         let dir = self.root.join("objects");
-        let mut names = Vec::new();
+        let mut objects = Vec::new();
         let mut entries = tokio::fs::read_dir(&dir).await.map_err(io(&dir))?;
         while let Some(e) = entries.next_entry().await.map_err(io(&dir))? {
             let name = e.file_name().to_string_lossy().into_owned();
             if !name.starts_with('.') {
-                names.push(name);
+                objects.push(Self::describe(e.path(), name).await?);
             }
         }
-        Ok(names)
+        Ok(objects)
     }
 }
 

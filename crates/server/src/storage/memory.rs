@@ -1,7 +1,8 @@
 //! In-memory [`Storage`] for tests.
 
 use super::{
-    ByteStream, Checker, Expect, Piece, Storage, StorageError, Written, body_error, piece_id,
+    ByteStream, Checker, Expect, ObjectInfo, Piece, Storage, StorageError, Written, body_error,
+    piece_id,
 };
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -9,12 +10,13 @@ use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Mutex;
+use std::time::SystemTime;
 
 /// Keeps every piece and object in memory.
 #[derive(Debug, Default)]
 pub struct MemoryStorage {
     staged: Mutex<HashMap<(String, String), Bytes>>,
-    objects: Mutex<HashMap<String, Bytes>>,
+    objects: Mutex<HashMap<String, (Bytes, SystemTime)>>,
 }
 
 impl MemoryStorage {
@@ -99,7 +101,7 @@ impl Storage for MemoryStorage {
         self.objects
             .lock()
             .unwrap()
-            .insert(name.to_owned(), Bytes::from(out));
+            .insert(name.to_owned(), (Bytes::from(out), SystemTime::now()));
         Ok(len)
     }
 
@@ -110,7 +112,10 @@ impl Storage for MemoryStorage {
         expect: Expect,
     ) -> Result<Written, StorageError> {
         let (bytes, size, md5) = Self::collect(body, expect).await?;
-        self.objects.lock().unwrap().insert(name.to_owned(), bytes);
+        self.objects
+            .lock()
+            .unwrap()
+            .insert(name.to_owned(), (bytes, SystemTime::now()));
         Ok(Written {
             id: String::new(),
             size,
@@ -124,7 +129,7 @@ impl Storage for MemoryStorage {
             .lock()
             .unwrap()
             .get(name)
-            .cloned()
+            .map(|(bytes, _)| bytes.clone())
             .ok_or_else(|| StorageError::NotFound {
                 what: format!("object {name}"),
             })?;
@@ -140,8 +145,16 @@ impl Storage for MemoryStorage {
         Ok(())
     }
 
-    async fn list(&self) -> Result<Vec<String>, StorageError> {
-        Ok(self.objects.lock().unwrap().keys().cloned().collect())
+    async fn list(&self) -> Result<Vec<ObjectInfo>, StorageError> {
+        let objects = self.objects.lock().unwrap();
+        Ok(objects
+            .iter()
+            .map(|(name, (bytes, modified))| ObjectInfo {
+                name: name.clone(),
+                size: bytes.len() as u64,
+                modified: *modified,
+            })
+            .collect())
     }
 }
 

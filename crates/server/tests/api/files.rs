@@ -260,6 +260,46 @@ async fn prefetch_is_minimal_and_honest() {
         .refused(403, "invalid_api_key");
 }
 
+/// Range edge cases: several ranges and malformed headers are ignored (the whole file, 200),
+/// a suffix longer than the file is the whole file as a 206, and nothing can satisfy `-0` or a
+/// range past the end (416).
+#[tokio::test]
+async fn range_edge_cases() {
+    let h = Harness::new();
+    let data = random_bytes(1000, 11);
+    let handle = stored(&h, &data).await;
+    let get = |range: &'static str| {
+        let (h, handle) = (&h, &handle);
+        async move {
+            h.request(Method::GET, &format!("/{handle}"), &[("range", range)], "")
+                .await
+        }
+    };
+    for ignored in [
+        "bytes=0-1,5-6",
+        "bytes=0-1, 10-20",
+        "bytes=x-y",
+        "bytes=9-2",
+        "pages=1-2",
+    ] {
+        let r = get(ignored).await;
+        assert_eq!((r.status.as_u16(), r.body.len()), (200, 1000), "{ignored}");
+        assert!(r.headers.get("content-range").is_none(), "{ignored}");
+    }
+    let longer = get("bytes=-5000").await;
+    assert_eq!(longer.status, 206);
+    assert_eq!(longer.headers["content-range"], "bytes 0-999/1000");
+    assert_eq!(longer.body.as_ref(), &data[..]);
+    let last = get("bytes=999-").await;
+    assert_eq!(last.headers["content-range"], "bytes 999-999/1000");
+    assert_eq!(last.body.as_ref(), &data[999..]);
+    for unsatisfiable in ["bytes=-0", "bytes=1000-", "bytes=1000-2000"] {
+        let r = get(unsatisfiable).await;
+        r.refused(416, "range_not_satisfiable");
+        assert_eq!(r.headers["content-range"], "bytes */1000");
+    }
+}
+
 #[tokio::test]
 async fn cors_lets_browsers_read_etags() {
     let h = Harness::new();

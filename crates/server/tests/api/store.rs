@@ -5,6 +5,32 @@ use axum::http::Method;
 use serde_json::json;
 use skiff_server::config::Config;
 
+/// A body sent without a type gets the one of its name's extension, from the table the
+/// browser module reads too (so `.md` is Markdown on both sides).
+#[tokio::test]
+async fn store_names_the_type_from_the_shared_table() {
+    let h = Harness::new();
+    for (name, want) in [
+        ("notes.md", "text/markdown"),
+        ("Photo.JPG", "image/jpeg"),
+        ("blob", "application/octet-stream"),
+    ] {
+        let r = h
+            .request(
+                Method::POST,
+                &format!("/api/store/s3?key={OPEN}&filename={name}"),
+                &[("content-type", "application/octet-stream")],
+                "bytes",
+            )
+            .await;
+        assert_eq!(r.ok().json()["type"], want, "{name}");
+        assert_eq!(
+            skiff_protocol::mime::from_file_name_or_octet_stream(name),
+            want
+        );
+    }
+}
+
 #[tokio::test]
 async fn store_from_a_form_a_raw_body_or_base64() {
     let h = Harness::new();

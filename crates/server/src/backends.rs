@@ -1,0 +1,115 @@
+//! Choosing the storage and state backends that the config's `[storage]` and `[state]`
+//! sections name.
+//!
+//! Each backend sits behind a cargo feature of the same name (`fs` and `sqlite` are on by
+//! default), so a build carries only the backends it needs. A new one (an `s3` storage, a
+//! `postgres` state) adds a row to [`STORAGE`] or [`STATE`], an arm to [`open_storage`] or
+//! [`open_state`] under its feature, and runs the conformance suites (the `conformance`
+//! feature exports them to backends kept in other crates).
+
+use crate::OpenError;
+use crate::config::Config;
+use crate::state::StateStore;
+use crate::storage::Storage;
+use std::sync::Arc;
+
+/// A backend the server knows by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backend {
+    /// The `kind` that names it in the config (and its cargo feature).
+    pub kind: &'static str,
+    /// Whether this build includes it.
+    pub compiled: bool,
+}
+
+/// Storage backends.
+pub const STORAGE: &[Backend] = &[Backend {
+    kind: "fs",
+    compiled: cfg!(feature = "fs"),
+}];
+
+/// State backends.
+pub const STATE: &[Backend] = &[Backend {
+    kind: "sqlite",
+    compiled: cfg!(feature = "sqlite"),
+}];
+
+/// Checks that `kind` names a backend of `section` that this build includes; the error names
+/// the setting and says what to do.
+fn check(section: &str, kind: &str, known: &[Backend]) -> Result<(), String> {
+    match known.iter().find(|b| b.kind == kind) {
+        Some(b) if b.compiled => Ok(()),
+        Some(b) => Err(format!(
+            "[{section}] kind = {kind:?}: this build of skiff-server leaves that backend out; \
+             build it with the cargo feature `{}`",
+            b.kind
+        )),
+        None => {
+            let names: Vec<String> = known.iter().map(|b| format!("{:?}", b.kind)).collect();
+            Err(format!(
+                "[{section}] kind = {kind:?} is not a {section} backend (known: {})",
+                names.join(", ")
+            ))
+        }
+    }
+}
+
+/// Checks `[storage] kind`.
+pub fn check_storage(kind: &str) -> Result<(), String> {
+    check("storage", kind, STORAGE)
+}
+
+/// Checks `[state] kind`.
+pub fn check_state(kind: &str) -> Result<(), String> {
+    check("state", kind, STATE)
+}
+
+/// Opens the storage backend the config names.
+pub fn open_storage(config: &Config) -> Result<Arc<dyn Storage>, OpenError> {
+    check_storage(&config.storage.kind).map_err(OpenError::Backend)?;
+    match config.storage.kind.as_str() {
+        #[cfg(feature = "fs")]
+        "fs" => Ok(Arc::new(crate::storage::FsStorage::open(
+            config.storage_path(),
+        )?)),
+        other => Err(OpenError::Backend(format!(
+            "[storage] kind = {other:?} cannot be opened"
+        ))),
+    }
+}
+
+/// Opens the state backend the config names.
+pub fn open_state(config: &Config) -> Result<Arc<dyn StateStore>, OpenError> {
+    check_state(&config.state.kind).map_err(OpenError::Backend)?;
+    match config.state.kind.as_str() {
+        #[cfg(feature = "sqlite")]
+        "sqlite" => Ok(Arc::new(crate::state::SqliteState::open(
+            &config.state_path(),
+        )?)),
+        other => Err(OpenError::Backend(format!(
+            "[state] kind = {other:?} cannot be opened"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_setting() {
+        let missing = [Backend {
+            kind: "s3",
+            compiled: false,
+        }];
+        let err = check("storage", "s3", &missing).unwrap_err();
+        assert!(err.contains("[storage] kind = \"s3\"") && err.contains("feature `s3`"));
+        let err = check("state", "mongo", STATE).unwrap_err();
+        assert!(err.contains("[state] kind = \"mongo\"") && err.contains("\"sqlite\""));
+        #[cfg(all(feature = "fs", feature = "sqlite"))]
+        assert_eq!(
+            (check_storage("fs"), check_state("sqlite")),
+            (Ok(()), Ok(()))
+        );
+    }
+}
