@@ -108,17 +108,28 @@ mod tests {
             Arc::new(ManualClock::at(0)),
             vec![0; 32],
         );
-        storage
-            .put("orphan", body(b"x"), Expect::AtMost(1))
-            .await
-            .unwrap();
+        for name in ["orphan", "h"] {
+            storage
+                .put(name, body(b"x"), Expect::AtMost(1))
+                .await
+                .unwrap();
+        }
+        let file = crate::state::conformance::file("h");
+        state.state().insert_file(&file, &[], 0).await.unwrap();
         // Just written: another instance may be about to record it.
         assert_eq!(collect_orphans(&state, SystemTime::now()).await, 0);
         let half_later = SystemTime::now() + Duration::from_secs(1800);
         assert_eq!(collect_orphans(&state, half_later).await, 0);
         let later = SystemTime::now() + Duration::from_secs(3601);
         assert_eq!(collect_orphans(&state, later).await, 1);
-        assert!(storage.list().await.unwrap().is_empty());
+        let left: Vec<String> = storage
+            .list()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.name)
+            .collect();
+        assert_eq!(left, ["h"]);
     }
 
     #[test]

@@ -205,6 +205,56 @@ mod tests {
         assert_eq!(next_attempt(&r, 100, 0, 0, 0.0), Some(8000));
     }
 
+    /// Two instances draining one outbox at once: each event reaches the receiver once.
+    #[tokio::test]
+    async fn two_instances_send_each_event_once() {
+        use crate::state::{MemoryState, NewWebhook, StateStore, conformance};
+        use std::sync::{Arc, Mutex};
+        let seen = Arc::new(Mutex::new(Vec::<i64>::new()));
+        let record = seen.clone();
+        let router = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |body: String| async move {
+                let event: Value = serde_json::from_str(&body).unwrap();
+                record.lock().unwrap().push(event["id"].as_i64().unwrap());
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+        let outbox = Arc::new(MemoryState::new());
+        let hooks: Vec<NewWebhook> = (0..20)
+            .map(|n| NewWebhook {
+                url: url.clone(),
+                ..conformance::hook(n)
+            })
+            .collect();
+        outbox
+            .insert_file(&conformance::file("h"), &hooks, 1000)
+            .await
+            .unwrap();
+        let instance = || {
+            AppState::new(
+                crate::config::Config::default(),
+                Arc::new(crate::storage::MemoryStorage::new()),
+                outbox.clone(),
+                Arc::new(crate::clock::ManualClock::at(1000)),
+                vec![0; 32],
+            )
+        };
+        let (a, b) = (instance(), instance());
+        crate::fetch::ensure_crypto_provider();
+        let client = reqwest::Client::new();
+        let (x, y) = tokio::join!(deliver_due(&a, &client), deliver_due(&b, &client));
+        assert_eq!(x + y, 20);
+        assert_eq!(deliver_due(&b, &client).await, 0);
+        let mut ids = seen.lock().unwrap().clone();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!((seen.lock().unwrap().len(), ids.len()), (20, 20));
+    }
+
     #[test]
     fn signature_matches_the_sdks_rule() {
         // HMAC-SHA256("secret", "1700000000.{}") computed independently.

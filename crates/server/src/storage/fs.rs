@@ -159,21 +159,27 @@ impl FsStorage {
     /// Size and write time of the object in folder `dir`: the manifest is written last, so its
     /// time is the object's. A folder without a readable manifest (which publishing never
     /// leaves) is reported empty, with the folder's own time, so the orphan sweep can take it.
-    async fn describe(dir: PathBuf, name: String) -> Result<ObjectInfo, StorageError> {
+    /// `None` when the object went away meanwhile (another request or instance deleted it).
+    async fn describe(dir: PathBuf, name: String) -> Result<Option<ObjectInfo>, StorageError> {
         let mpath = dir.join(MANIFEST);
         let (size, meta) = match tokio::fs::read(&mpath).await {
             Ok(bytes) => {
                 let size = serde_json::from_slice::<Manifest>(&bytes)
                     .map_or(0, |m| m.segments.iter().sum());
-                (size, tokio::fs::metadata(&mpath).await.map_err(io(&mpath))?)
+                (size, tokio::fs::metadata(&mpath).await)
             }
-            Err(_) => (0, tokio::fs::metadata(&dir).await.map_err(io(&dir))?),
+            Err(_) => (0, tokio::fs::metadata(&dir).await),
         };
-        Ok(ObjectInfo {
+        let meta = match meta {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(&dir)(e)),
+        };
+        Ok(Some(ObjectInfo {
             name,
             size,
             modified: meta.modified().map_err(io(&dir))?,
-        })
+        }))
     }
 
     /// Moves a fully built object folder into place, replacing any older version.
@@ -383,8 +389,11 @@ impl Storage for FsStorage {
         let mut entries = tokio::fs::read_dir(&dir).await.map_err(io(&dir))?;
         while let Some(e) = entries.next_entry().await.map_err(io(&dir))? {
             let name = e.file_name().to_string_lossy().into_owned();
-            if !name.starts_with('.') {
-                objects.push(Self::describe(e.path(), name).await?);
+            if name.starts_with('.') {
+                continue;
+            }
+            if let Some(object) = Self::describe(e.path(), name).await? {
+                objects.push(object);
             }
         }
         Ok(objects)
@@ -400,6 +409,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let storage = FsStorage::open(dir.path()).unwrap();
         super::super::conformance::run(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn a_folder_without_manifest_is_listed_for_the_sweep() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = FsStorage::open(dir.path()).unwrap();
+        std::fs::create_dir(dir.path().join("objects/broken")).unwrap();
+        let listed = storage.list().await.unwrap();
+        assert_eq!(
+            listed
+                .iter()
+                .map(|o| (o.name.as_str(), o.size))
+                .collect::<Vec<_>>(),
+            [("broken", 0)]
+        );
+        storage.delete("broken").await.unwrap();
+        assert!(storage.list().await.unwrap().is_empty());
     }
 
     #[tokio::test]
