@@ -2,6 +2,7 @@
 //! Run: `cargo test -p skiff-engine`.
 #![allow(unreachable_pub)] // a test binary: `pub` only shares helpers between its modules
 
+mod contract;
 mod control;
 mod intelligent;
 mod regular;

@@ -1,12 +1,15 @@
 //! A fake Filestack-compatible server and network on a virtual clock, driving the engine the
 //! way the browser driver does: perform each `Send`, honour each `Abort`, call `tick` at the
-//! deadline, and feed outcomes back.
+//! deadline, and feed outcomes back. Every request the engine sends is held to the wire
+//! contract on the way (`contract::check`), in every scenario.
 
+use crate::contract;
 use serde_json::{Value, json};
 use skiff_engine::{
     Body, Engine, Event, FileId, FileSpec, Millis, Options, Outcome, Output, Request, RequestId,
     RequestKind,
 };
+use skiff_protocol::routes;
 use std::collections::{BTreeMap, HashMap};
 
 pub const KIB: u64 = 1024;
@@ -89,6 +92,11 @@ impl Sim {
     }
 
     pub fn add(&mut self, size: u64) -> FileId {
+        self.add_with(size, |_| {})
+    }
+
+    /// Adds a file of `size` bytes whose spec `edit` adjusts (security, alt text, …).
+    pub fn add_with(&mut self, size: u64, edit: impl FnOnce(&mut FileSpec)) -> FileId {
         let data: Vec<u8> = (0..size)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
             .collect();
@@ -100,6 +108,7 @@ impl Sim {
             size,
         );
         spec.tags = skiff_protocol::UploadTags::from_pairs([("t", "v")]);
+        edit(&mut spec);
         let id = self.engine.add_file(spec, self.now);
         self.data.insert(id, data);
         self.pump();
@@ -111,6 +120,9 @@ impl Sim {
         while let Some(out) = self.engine.poll() {
             match out {
                 Output::Send(req) => {
+                    if let Err(why) = contract::check(&req) {
+                        panic!("the engine broke the wire contract: {why}\n{req:#?}");
+                    }
                     let action = match self.script.take() {
                         Some(mut f) => {
                             let a = f(&req, self);
@@ -262,12 +274,18 @@ impl Sim {
                     v["size"].as_u64().unwrap(),
                     "md5 range and size agree"
                 );
-                let url = format!("https://s3.test/{id}/{part}/{offset}?len={}", v["size"]);
+                // A part URL as skiff-server hands it out.
+                let path = routes::fill(routes::MULTIPART_PART, &[("upload_id", id)]);
+                let url = format!(
+                    "https://loc.test{path}?part={part}&offset={offset}&size={}",
+                    v["size"]
+                );
                 Self::ok(json!({ "url": url, "headers": { "x-token": "t" } }))
             }
             RequestKind::Put { part, offset } => {
                 assert_eq!(req.headers, vec![("x-token".to_owned(), "t".to_owned())]);
-                let id = req.url.split('/').nth(3).unwrap().to_owned();
+                let (path, query) = req.url.split_once('?').unwrap();
+                let id = path.rsplit('/').next().unwrap().to_owned();
                 let Body::Slice { start, end } = req.body else {
                     panic!()
                 };
@@ -276,7 +294,7 @@ impl Sim {
                 let up = self.uploads.get_mut(&id).unwrap();
                 let etag = format!("\"e{part}-{}\"", bytes.len());
                 if up.fii
-                    && req.url.contains(&format!("/{part}/{offset}?"))
+                    && query.starts_with(&format!("part={part}&offset={offset}&"))
                     && Self::is_chunk(&self.sent, req)
                 {
                     up.chunks.insert((part, offset), bytes);
