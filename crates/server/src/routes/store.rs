@@ -49,7 +49,7 @@ async fn store_bytes(
         .filter(|m| !m.is_empty() && *m != "application/octet-stream")
     {
         Some(m) => session::mimetype(Some(m))?,
-        None => skiff_protocol::mime::from_file_name_or_octet_stream(&filename).to_owned(),
+        None => guess_mimetype(&filename).to_owned(),
     };
     let handle = crate::ids::handle();
     let limit = state.config().max_file_size;
@@ -421,8 +421,29 @@ pub(super) async fn prefetch(
     })))
 }
 
+/// The type of a file stored without one: the table the browser uses first, so both sides name
+/// the common types alike, then `mime_guess` for the rarer extensions the browser does not list.
+fn guess_mimetype(filename: &str) -> &'static str {
+    skiff_protocol::mime::from_file_name(filename)
+        .or_else(|| mime_guess::from_path(filename).first_raw())
+        .unwrap_or(skiff_protocol::mime::OCTET_STREAM)
+}
+
 #[cfg(test)]
 mod tests {
+    /// Types beyond the shared table are still guessed, and unknown ones stay octet-stream.
+    #[test]
+    fn rarer_extensions_are_still_guessed() {
+        assert_eq!(super::guess_mimetype("notes.md"), "text/markdown");
+        assert_eq!(super::guess_mimetype("tool.py"), "text/plain");
+        assert_eq!(super::guess_mimetype("font.woff2"), "font/woff2");
+        assert_eq!(
+            super::guess_mimetype("blob.nosuchext"),
+            "application/octet-stream"
+        );
+        assert_eq!(super::guess_mimetype("README"), "application/octet-stream");
+    }
+
     /// The shared table gives every extension it knows the type `mime_guess` gave when the
     /// server used it, so files stored without a type keep getting the same one.
     #[test]
