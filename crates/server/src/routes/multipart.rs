@@ -11,11 +11,11 @@ use crate::token;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use skiff_protocol::ErrorCode;
 use skiff_protocol::wire::{
     CommitRequest, CompleteRequest, FileResponse, StartRequest, StartResponse, UploadRequest,
     UploadResponse,
 };
+use skiff_protocol::{ErrorCode, routes};
 use std::collections::BTreeMap;
 
 /// How long a part URL stays valid.
@@ -99,7 +99,11 @@ pub(super) async fn upload(
     let q = token::sign(state.url_key(), id, &slot, now + PART_URL_TTL_MS);
     let query = serde_urlencoded::to_string(&q).map_err(ApiError::internal)?;
     Ok(Json(UploadResponse {
-        url: format!("{}/multipart/part/{id}", state.config().public_url()),
+        url: format!(
+            "{}{}",
+            state.config().public_url(),
+            routes::fill(routes::MULTIPART_PART, &[("upload_id", id)])
+        ),
         headers: BTreeMap::from([("X-Skiff-Part".to_owned(), query)]),
     }))
 }
