@@ -13,7 +13,8 @@
 #   dist/filestack-register.js  the same as a script for filestack-js's `pickerUrl`
 #   dist/lang/*.json     the picker's words in the 19 languages besides English
 #
-# then prints raw/gzip/brotli sizes. Runs scripts/setup-wasm.sh first (installs what is missing).
+# then prints raw/gzip/brotli sizes and fails when a module is over its gzip budget (the budgets
+# live in scripts/wasm-sizes.mjs). Runs scripts/setup-wasm.sh first (installs what is missing).
 #
 #   scripts/build-wasm.sh
 set -euo pipefail
@@ -77,16 +78,5 @@ cp -r www/lang "$STAGE/dist/lang"
 rm -rf dist
 mv "$STAGE/dist" dist
 
-node --input-type=module - dist/skiff_bg.wasm dist/skiff.js dist/skiff_picker_bg.wasm dist/skiff_picker.js dist/index.js <<'EOF'
-import { readFileSync } from 'node:fs';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-const size = (n) => `${n} B`.padStart(12);
-const rows = process.argv.slice(2).map((file) => {
-  const raw = readFileSync(file);
-  const gz = gzipSync(raw, { level: 9 }).length;
-  const br = brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-  return `${file.padEnd(28)}${size(raw.length)}${size(gz)}${size(br)}`;
-});
-console.log(`${'file'.padEnd(28)}${'raw'.padStart(12)}${'gzip -9'.padStart(12)}${'brotli'.padStart(12)}`);
-console.log(rows.join('\n'));
-EOF
+# Sizes and budgets: a module over its budget fails the build.
+node scripts/wasm-sizes.mjs dist
