@@ -16,6 +16,12 @@
 # then prints raw/gzip/brotli sizes and fails when a module is over its gzip budget (the budgets
 # live in scripts/wasm-sizes.mjs). Runs scripts/setup-wasm.sh first (installs what is missing).
 #
+# A second run with nothing changed takes seconds: a content stamp of every input (see INPUTS
+# below, and the tool versions) and of dist/ itself is kept in cargo's target folder, and when both
+# still match, dist/ is reused as it is (its size report, saved with the stamp, is printed again).
+# Any changed input, or a changed or missing dist/, rebuilds everything. SKIFF_REBUILD=1 rebuilds
+# regardless.
+#
 #   scripts/build-wasm.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -36,6 +42,37 @@ CARGO_HOME_DIR="${CARGO_HOME:-$HOME/.cargo}"
 SYSROOT="$(rustc --print sysroot)"
 export CARGO_ENCODED_RUSTFLAGS="--remap-path-prefix=$PWD=skiff$(printf '\x1f')--remap-path-prefix=$CARGO_HOME_DIR/registry/src=crates$(printf '\x1f')--remap-path-prefix=$SYSROOT=rust"
 WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/skiff.wasm"
+
+# --- Reuse an up-to-date dist/ -------------------------------------------------------------------
+# Everything dist/ is made from. www/demo/ is left out: it is not part of dist/ (scripts/build.sh
+# copies it on every run). The stamp is kept in the target folder, not in dist/, because dist/ is
+# what npm publishes.
+INPUTS=(Cargo.lock Cargo.toml crates/protocol crates/engine crates/server/Cargo.toml bench/Cargo.toml
+  src .cargo www '!www/demo' package-lock.json
+  scripts/build-wasm.sh scripts/setup-wasm.sh scripts/minify-wasm-names.mjs scripts/build-stamp.mjs
+  scripts/wasm-sizes.mjs)
+STAMP_FILE="$TARGET_DIR/build-wasm.stamp"
+# The size report of the stamped dist/, printed again when it is reused (measuring anew takes
+# seconds, brotli mostly, and gives the same figures for the same bytes).
+SIZES_FILE="$TARGET_DIR/build-wasm.sizes"
+# The tools' own versions count too: a new rustc or wasm-opt gives a different module.
+tool_versions() {
+  rustc -vV
+  cargo -V
+  "$WASM_BINDGEN" --version
+  node --version
+  node_modules/.bin/wasm-opt --version
+  node_modules/.bin/esbuild --version
+}
+input_stamp="$(tool_versions | node scripts/build-stamp.mjs "${INPUTS[@]}")"
+dist_stamp() { node scripts/build-stamp.mjs dist </dev/null; }
+if [[ "${SKIFF_REBUILD:-0}" != 1 && -f "$STAMP_FILE" && -f "$SIZES_FILE" && -d dist ]] &&
+  [[ "$(cat "$STAMP_FILE")" == "$(printf 'inputs %s\ndist %s' "$input_stamp" "$(dist_stamp)")" ]]; then
+  log "dist/ is up to date with its sources (stamp ${input_stamp:0:12}); reusing it (SKIFF_REBUILD=1 rebuilds)"
+  cat "$SIZES_FILE"
+  exit 0
+fi
+rm -f "$STAMP_FILE" "$SIZES_FILE"
 
 mkdir -p "$TARGET_DIR"
 STAGE="$(mktemp -d "$TARGET_DIR/build-wasm.XXXXXX")"
@@ -78,5 +115,8 @@ cp -r www/lang "$STAGE/dist/lang"
 rm -rf dist
 mv "$STAGE/dist" dist
 
-# Sizes and budgets: a module over its budget fails the build.
-node scripts/wasm-sizes.mjs dist
+# Sizes and budgets: a module over its budget fails the build (and is not stamped, so the next
+# run checks again rather than reusing it silently).
+node scripts/wasm-sizes.mjs dist | tee "$SIZES_FILE"
+printf 'inputs %s\ndist %s' "$input_stamp" "$(dist_stamp)" >"$STAMP_FILE"
+log "stamped dist/ (${input_stamp:0:12})"
