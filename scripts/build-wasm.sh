@@ -11,6 +11,7 @@
 #                        by `client.picker()` only
 #   dist/filestack.js    registerWithFilestack(): Skiff's picker as filestack-js's picker module
 #   dist/filestack-register.js  the same as a script for filestack-js's `pickerUrl`
+#   dist/filestack.d.ts, dist/filestack-register.d.ts   their types
 #   dist/lang/*.json     the picker's words in the 19 languages besides English
 #
 # then prints raw/gzip/brotli sizes and fails when a module is over its gzip budget (the budgets
@@ -108,7 +109,7 @@ node_modules/.bin/esbuild www/index.js --minify --format=esm --log-level=warning
 cp www/index.d.ts "$STAGE/dist/index.d.ts"
 # The drop-in for filestack-js pages, and the picker's words in each language but English
 # (fetched by index.js only when `lang` asks for one).
-cp www/filestack.js www/filestack.d.ts www/filestack-register.js "$STAGE/dist/"
+cp www/filestack.js www/filestack.d.ts www/filestack-register.js www/filestack-register.d.ts "$STAGE/dist/"
 cp -r www/lang "$STAGE/dist/lang"
 
 # Replace dist/ only once everything above succeeded.
