@@ -11,9 +11,17 @@
 #                        by `client.picker()` only
 #   dist/filestack.js    registerWithFilestack(): Skiff's picker as filestack-js's picker module
 #   dist/filestack-register.js  the same as a script for filestack-js's `pickerUrl`
+#   dist/filestack.d.ts, dist/filestack-register.d.ts   their types
 #   dist/lang/*.json     the picker's words in the 19 languages besides English
 #
-# then prints raw/gzip/brotli sizes. Runs scripts/setup-wasm.sh first (installs what is missing).
+# then prints raw/gzip/brotli sizes and fails when a module is over its gzip budget (the budgets
+# live in scripts/wasm-sizes.mjs). Runs scripts/setup-wasm.sh first (installs what is missing).
+#
+# A second run with nothing changed takes seconds: a content stamp of every input (see INPUTS
+# below, and the tool versions) and of dist/ itself is kept in cargo's target folder, and when both
+# still match, dist/ is reused as it is (its size report, saved with the stamp, is printed again).
+# Any changed input, or a changed or missing dist/, rebuilds everything. SKIFF_REBUILD=1 rebuilds
+# regardless.
 #
 #   scripts/build-wasm.sh
 set -euo pipefail
@@ -35,6 +43,37 @@ CARGO_HOME_DIR="${CARGO_HOME:-$HOME/.cargo}"
 SYSROOT="$(rustc --print sysroot)"
 export CARGO_ENCODED_RUSTFLAGS="--remap-path-prefix=$PWD=skiff$(printf '\x1f')--remap-path-prefix=$CARGO_HOME_DIR/registry/src=crates$(printf '\x1f')--remap-path-prefix=$SYSROOT=rust"
 WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/skiff.wasm"
+
+# --- Reuse an up-to-date dist/ -------------------------------------------------------------------
+# Everything dist/ is made from. www/demo/ is left out: it is not part of dist/ (scripts/build.sh
+# copies it on every run). The stamp is kept in the target folder, not in dist/, because dist/ is
+# what npm publishes.
+INPUTS=(Cargo.lock Cargo.toml crates/protocol crates/engine crates/server/Cargo.toml bench/Cargo.toml
+  src .cargo www '!www/demo' package-lock.json
+  scripts/build-wasm.sh scripts/setup-wasm.sh scripts/minify-wasm-names.mjs scripts/build-stamp.mjs
+  scripts/wasm-sizes.mjs)
+STAMP_FILE="$TARGET_DIR/build-wasm.stamp"
+# The size report of the stamped dist/, printed again when it is reused (measuring anew takes
+# seconds, brotli mostly, and gives the same figures for the same bytes).
+SIZES_FILE="$TARGET_DIR/build-wasm.sizes"
+# The tools' own versions count too: a new rustc or wasm-opt gives a different module.
+tool_versions() {
+  rustc -vV
+  cargo -V
+  "$WASM_BINDGEN" --version
+  node --version
+  node_modules/.bin/wasm-opt --version
+  node_modules/.bin/esbuild --version
+}
+input_stamp="$(tool_versions | node scripts/build-stamp.mjs "${INPUTS[@]}")"
+dist_stamp() { node scripts/build-stamp.mjs dist </dev/null; }
+if [[ "${SKIFF_REBUILD:-0}" != 1 && -f "$STAMP_FILE" && -f "$SIZES_FILE" && -d dist ]] &&
+  [[ "$(cat "$STAMP_FILE")" == "$(printf 'inputs %s\ndist %s' "$input_stamp" "$(dist_stamp)")" ]]; then
+  log "dist/ is up to date with its sources (stamp ${input_stamp:0:12}); reusing it (SKIFF_REBUILD=1 rebuilds)"
+  cat "$SIZES_FILE"
+  exit 0
+fi
+rm -f "$STAMP_FILE" "$SIZES_FILE"
 
 mkdir -p "$TARGET_DIR"
 STAGE="$(mktemp -d "$TARGET_DIR/build-wasm.XXXXXX")"
@@ -70,23 +109,15 @@ node_modules/.bin/esbuild www/index.js --minify --format=esm --log-level=warning
 cp www/index.d.ts "$STAGE/dist/index.d.ts"
 # The drop-in for filestack-js pages, and the picker's words in each language but English
 # (fetched by index.js only when `lang` asks for one).
-cp www/filestack.js www/filestack.d.ts www/filestack-register.js "$STAGE/dist/"
+cp www/filestack.js www/filestack.d.ts www/filestack-register.js www/filestack-register.d.ts "$STAGE/dist/"
 cp -r www/lang "$STAGE/dist/lang"
 
 # Replace dist/ only once everything above succeeded.
 rm -rf dist
 mv "$STAGE/dist" dist
 
-node --input-type=module - dist/skiff_bg.wasm dist/skiff.js dist/skiff_picker_bg.wasm dist/skiff_picker.js dist/index.js <<'EOF'
-import { readFileSync } from 'node:fs';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-const size = (n) => `${n} B`.padStart(12);
-const rows = process.argv.slice(2).map((file) => {
-  const raw = readFileSync(file);
-  const gz = gzipSync(raw, { level: 9 }).length;
-  const br = brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-  return `${file.padEnd(28)}${size(raw.length)}${size(gz)}${size(br)}`;
-});
-console.log(`${'file'.padEnd(28)}${'raw'.padStart(12)}${'gzip -9'.padStart(12)}${'brotli'.padStart(12)}`);
-console.log(rows.join('\n'));
-EOF
+# Sizes and budgets: a module over its budget fails the build (and is not stamped, so the next
+# run checks again rather than reusing it silently).
+node scripts/wasm-sizes.mjs dist | tee "$SIZES_FILE"
+printf 'inputs %s\ndist %s' "$input_stamp" "$(dist_stamp)" >"$STAMP_FILE"
+log "stamped dist/ (${input_stamp:0:12})"

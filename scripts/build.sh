@@ -2,7 +2,8 @@
 # Builds everything for release: the server binary (target/release/skiff-server), the browser
 # module (dist/: the optimised wasm, its glue, index.js and index.d.ts) and the demo site
 # (target/demo-site/: www/demo/ with dist/ copied into its dist/ folder, which
-# `skiff-server --demo target/demo-site` serves under /demo/).
+# `skiff-server --demo target/demo-site` serves under /demo/). With nothing changed since the last
+# run it takes seconds: cargo has nothing to do and scripts/build-wasm.sh reuses dist/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh

@@ -1,39 +1,31 @@
 #!/usr/bin/env bash
 # `npm test`: installs what the tests need, then runs every suite — formatting and lints (native
 # and wasm32), the Rust tests (unit, engine scenarios, picker selection rules, handler and
-# real-binary), the wasm build and its browser tests, filestack-python over TLS, and in headless
-# Chromium: Skiff's client, its picker (modes, sources, restrictions, callbacks, keyboard, axe-core,
-# the filestack-js drop-in) and filestack-js. Every suite runs even when an earlier one fails; the
-# exit status is 1 if any failed. The last line counts suites.
+# real-binary), the wasm build and its browser tests, the package's exports and types (publint,
+# attw), filestack-python over TLS, and in headless Chromium: Skiff's client, its picker (modes,
+# sources, restrictions, callbacks, keyboard, axe-core, the filestack-js drop-in) and filestack-js.
+# Every suite runs even when an earlier one fails; the exit status is 1 if any failed. The last line
+# counts suites. scripts/check.sh is the fast lane (formatting, lints, native tests).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/setup.sh test || { echo "setup failed"; exit 1; }
 
-passed=0
-failed=0
-failures=()
-suite() {
-  local name=$1
-  shift
-  printf '\n==> %s\n' "$name"
-  local t0=$SECONDS
-  if "$@"; then
-    passed=$((passed + 1))
-    printf '<== %s: ok (%ss)\n' "$name" $((SECONDS - t0))
-  else
-    failed=$((failed + 1))
-    failures+=("$name")
-    printf '<== %s: FAILED (%ss)\n' "$name" $((SECONDS - t0))
-  fi
-}
+source scripts/suites.sh
 
-suite "rustfmt" cargo fmt --all --check
-suite "clippy" cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
-suite "cargo test" cargo test --locked --workspace
-suite "clippy (wasm32)" cargo clippy --locked --target wasm32-unknown-unknown -p skiff -p skiff-protocol -p skiff-engine --all-targets --quiet -- -D warnings
-suite "clippy (wasm32, uploader build)" cargo clippy --locked --target wasm32-unknown-unknown -p skiff --no-default-features --lib --quiet -- -D warnings
+rust_suites
 suite "wasm build" bash scripts/build-wasm.sh
+# The package as npm would publish it (dist/ just built): package.json's fields and exports point at
+# files that are packed (publint; --strict makes its warnings fail too), and every export resolves to
+# types for TypeScript (attw). The package is ESM only and for browsers and bundlers (type: module,
+# no `require` condition), so attw's esm-only profile is the right bar: it checks the resolutions
+# ESM users get (node16 from ESM, bundler) and leaves out node10 (no `exports` support at all) and
+# `require` from CommonJS, which an ESM-only package deliberately does not serve; CommonJS code can
+# still load it with import().
+package_lint() {
+  node_modules/.bin/publint --strict && node_modules/.bin/attw --pack . --profile esm-only
+}
+suite "package: publint, attw" package_lint
 suite "wasm in Chromium (wasm-bindgen-test)" env CHROMEDRIVER=/usr/bin/chromedriver cargo test --locked --target wasm32-unknown-unknown -p skiff
 suite "dist/ entry in Chromium" node --test tests/wasm/
 # The peers and the browser run against the release binary, like users do.
@@ -42,9 +34,4 @@ export SKIFF_SERVER_BIN="$PWD/target/release/skiff-server"
 suite "filestack-python 4.0.0 peer (TLS)" bash tests/peers/python/run.sh -q
 suite "end to end in Chromium: Skiff client and picker, filestack-js 4.3.8" node --test tests/e2e/
 
-echo
-if [ "$failed" -gt 0 ]; then
-  printf 'failed suites: %s\n' "${failures[*]}"
-fi
-echo "suites: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+suites_summary

@@ -26,7 +26,7 @@ import {
   dropFiles, events, listenerCounts, makeFiles, openPicker, pasteFiles, rows, waitEvent, waitFor, waitRows,
 } from './support/picker-page.mjs';
 import {
-  MiB, PNG, addContainers, assertStored, cfg, e2e, gate, inputFile, named, pickerSuite, server, sleep, text,
+  MiB, PNG, addContainers, assertStored, cfg, e2e, gate, inputFile, named, pickerSuite, server, text,
 } from './support/picker-suite.mjs';
 
 const SHOTS = join(REPO_ROOT, 'target', 'screenshots');
@@ -228,14 +228,14 @@ e2e('2a. picking with the file input, a drop on the dialog and a paste; bytes st
   await page.setInputFiles('.skiff-picker input.skiff-input', [inputFile('input.bin', 'application/octet-stream', picked)]);
   await waitRows(page, '.skiff-picker', '(r) => r.length === 1 && r[0].state === "ready"', 10_000, 'the picked file');
 
+  // Without globalDropZone a drop elsewhere on the page is not the picker's. The drop on the dialog
+  // right after it takes the same way into the picker, so once its files are listed, a file taken
+  // from the first drop would be listed too.
+  await dropFiles(page, 'body', ['g1']);
   const handled = await dropFiles(page, '.skiff-picker .skiff-dialog', ['d1', 'd2']);
   assert.ok(handled, 'the drop on .skiff-dialog is handled (preventDefault)');
-  await waitRows(page, '.skiff-picker', '(r) => r.length === 3 && r.every((x) => x.state === "ready")', 10_000, 'the dropped files');
-
-  // Without globalDropZone a drop elsewhere on the page is not the picker's.
-  await dropFiles(page, 'body', ['g1']);
-  await sleep(300);
-  assert.equal((await rows(page)).length, 3, 'a drop on <body> without globalDropZone adds nothing');
+  const dropped = await waitRows(page, '.skiff-picker', '(r) => r.some((x) => x.name === "dropped-2.txt") && r.every((x) => x.state === "ready")', 10_000, 'the dropped files');
+  assert.deepEqual(dropped.map((r) => r.name), ['input.bin', 'dropped-1.bin', 'dropped-2.txt'], 'a drop on <body> without globalDropZone adds nothing');
 
   const pasted = await pasteFiles(page, ['v1']);
   assert.ok(pasted, 'the paste with files is handled (preventDefault)');
@@ -260,14 +260,17 @@ e2e('2b. globalDropZone: a drop anywhere on the page adds the files', 30_000, as
   assert.ok(handled, 'the page-wide drop is handled (preventDefault, so the browser does not open the file)');
   await waitRows(page, '.skiff-picker', '(r) => r.length === 1 && r[0].name === "global.bin" && r[0].state === "ready"', 10_000, 'the dropped file');
   // A drop on the dialog itself adds the files once (not once for the dialog and again for the page).
-  const [second] = await makeFiles(page, [{ id: 'g2', name: 'on-dialog.bin', size: 2_345 }]);
+  // A second copy would come from the page-wide listener in the same dispatch; the page-wide drop
+  // after it is listed later than that copy would be, so the list is checked once that one is in.
+  const [second] = await makeFiles(page, [{ id: 'g2', name: 'on-dialog.bin', size: 2_345 }, { id: 'g3', name: 'last.bin', size: 345 }]);
   await dropFiles(page, '.skiff-picker .skiff-dialog', ['g2']);
-  await sleep(300);
-  assert.deepEqual((await rows(page)).map((r) => r.name), ['global.bin', 'on-dialog.bin'], 'a drop on the dialog with globalDropZone adds each file once');
+  await dropFiles(page, 'body', ['g3']);
+  const list = await waitRows(page, '.skiff-picker', '(r) => r.some((x) => x.name === "last.bin") && r.every((x) => x.state === "ready")', 10_000, 'the last dropped file');
+  assert.deepEqual(list.map((r) => r.name), ['global.bin', 'on-dialog.bin', 'last.bin'], 'a drop on the dialog with globalDropZone adds each file once');
   await page.click('.skiff-picker .skiff-upload');
   const ev = await waitEvent(page, 'g', 'onUploadDone', 20_000);
   const done = ev.find((e) => e.name === 'onUploadDone').args[0];
-  assert.deepEqual(done.filesUploaded.map((f) => f.filename), ['global.bin', 'on-dialog.bin']);
+  assert.deepEqual(done.filesUploaded.map((f) => f.filename), ['global.bin', 'on-dialog.bin', 'last.bin']);
   await assertStored(server.url, done.filesUploaded[0].handle, made, 'global.bin');
   await assertStored(server.url, done.filesUploaded[1].handle, second, 'on-dialog.bin');
 });
@@ -275,16 +278,24 @@ e2e('2b. globalDropZone: a drop anywhere on the page adds the files', 30_000, as
 e2e('2c. dropPane.overlay: a drop anywhere on the page, or on the pane itself, uploads each file once', 30_000, async ({ page }) => {
   await addContainers(page, ['pane'], 'width:420px;height:200px;margin:8px');
   await openPicker(page, 'po', cfg({ displayMode: 'dropPane', container: '#pane', maxFiles: 5, dropPane: { overlay: true } }, { unrecorded: ['onFileSelected'] }));
-  await makeFiles(page, [{ id: 'b', name: 'on-body.txt', type: 'text/plain', text: 'body' }, { id: 'p', name: 'on-pane.txt', type: 'text/plain', text: 'pane' }]);
+  await makeFiles(page, [
+    { id: 'b', name: 'on-body.txt', type: 'text/plain', text: 'body' },
+    { id: 'p', name: 'on-pane.txt', type: 'text/plain', text: 'pane' },
+    { id: 'l', name: 'last.txt', type: 'text/plain', text: 'last' },
+  ]);
   assert.ok(await dropFiles(page, 'body', ['b']), 'the page-wide drop is handled');
   const ev1 = await waitEvent(page, 'po', 'dropPane.onSuccess', 10_000);
   assert.deepEqual(ev1.find((e) => e.name === 'dropPane.onSuccess').args[0].map((f) => f.filename), ['on-body.txt']);
   await dropFiles(page, '#pane .skiff-pane', ['p']);
-  const ev2 = await waitEvent(page, 'po', 'dropPane.onSuccess', 10_000, 2);
-  await sleep(300);
-  const started = (await events(page, 'po')).filter((e) => e.name === 'onFileUploadStarted').map((e) => e.args[0].filename);
-  assert.deepEqual(started, ['on-body.txt', 'on-pane.txt'], 'each dropped file is uploaded once');
-  assert.deepEqual(ev2.filter((e) => e.name === 'dropPane.onSuccess')[1].args[0].map((f) => f.filename), ['on-pane.txt']);
+  await waitEvent(page, 'po', 'dropPane.onSuccess', 10_000, 2);
+  // A second upload of on-pane.txt would start from the same drop; a later page-wide drop's upload
+  // starts after it, so every upload start is in once that one has finished.
+  await dropFiles(page, 'body', ['l']);
+  const ev3 = await waitEvent(page, 'po', 'dropPane.onSuccess', 10_000, 3);
+  const started = ev3.filter((e) => e.name === 'onFileUploadStarted').map((e) => e.args[0].filename);
+  assert.deepEqual(started, ['on-body.txt', 'on-pane.txt', 'last.txt'], 'each dropped file is uploaded once');
+  const successes = ev3.filter((e) => e.name === 'dropPane.onSuccess').map((e) => e.args[0].map((f) => f.filename));
+  assert.deepEqual(successes, [['on-body.txt'], ['on-pane.txt'], ['last.txt']]);
 });
 
 e2e('2d. pasteMode.pasteToFirstInstance: with two pickers open only the first takes a paste; crop(files) opens with them', 30_000, async ({ page }) => {
@@ -295,12 +306,13 @@ e2e('2d. pasteMode.pasteToFirstInstance: with two pickers open only the first ta
   await makeFiles(page, [{ id: 'c', name: 'clip.txt', type: 'text/plain', text: 'clipboard' }, { id: 'k', name: 'cropped.txt', type: 'text/plain', text: 'crop' }]);
   assert.ok(await pasteFiles(page, ['c']), 'the paste is taken');
   await waitRows(page, '#first', '(r) => r.length === 1 && r[0].name === "clip.txt"', 5_000, 'the paste in the first picker');
-  await sleep(200);
-  assert.deepEqual(await rows(page, '#second'), [], 'the second picker does not take the paste');
   // crop(files): a new picker opens with the files selected.
   await page.evaluate((c) => window.pk.make('cr', c).crop([window.skiffFiles.k]), cfg({ displayMode: 'overlay', maxFiles: 2 }, { unrecorded: ['onFileSelected'] }));
   const list = await waitRows(page, '.skiff-picker[data-mode=overlay]', '(r) => r.length === 1 && r[0].state === "ready"', 5_000, 'the cropped file listed');
   assert.equal(list[0].name, 'cropped.txt');
+  // The new picker was mounted and listed its file after the paste: the second picker would have
+  // listed a pasted file by then.
+  assert.deepEqual(await rows(page, '#second'), [], 'the second picker does not take the paste');
   assert.deepEqual((await events(page, 'cr')).map((e) => e.name), ['onOpen']);
 });
 
@@ -346,11 +358,13 @@ e2e('9. open / close 5 times (every way of closing): no element, listener or sty
   const base = await listenerCounts(page, box);
   // open() twice at once mounts one picker and calls onOpen once.
   await page.evaluate(() => Promise.all([window.pk.pickers.ov.open(), window.pk.pickers.ov.open()]));
-  await sleep(100);
+  await page.waitForSelector('.skiff-picker .skiff-dialog', { state: 'visible', timeout: 5_000 });
   assert.equal(await page.locator('.skiff-picker').count(), 1, 'open() twice at once: one picker');
-  assert.equal((await events(page, 'ov')).filter((e) => e.name === 'onOpen').length, 1, 'open() twice at once: one onOpen');
   await page.evaluate(() => window.pk.pickers.ov.close());
   await waitEvent(page, 'ov', 'onClose', 5_000);
+  // Whatever either open() did came before that close: one onOpen, and no second picker left.
+  assert.equal((await events(page, 'ov')).filter((e) => e.name === 'onOpen').length, 1, 'open() twice at once: one onOpen');
+  await waitFor(page, () => document.querySelectorAll('.skiff-picker').length === 0, null, 5_000, 'no .skiff-picker after one close() (open() twice at once)');
   await page.evaluate(() => window.pk.ev.splice(0));
   const closers = [
     ['close()', () => page.evaluate(() => window.pk.pickers.ov.close())],

@@ -321,11 +321,13 @@ e2e('5c. uploadInBackground uploads on pick; startUploadingWhenMaxFilesReached s
 
   await page.setInputFiles('#mx input.skiff-input', [text('m1.txt', 'one')]);
   await waitRows(page, '#mx', '(r) => r.length === 1 && r[0].state === "ready"', 5_000, 'one ready row');
-  await sleep(200);
-  assert.ok(!(await events(page, 'mx')).some((e) => e.name === 'onUploadStarted'), 'one of two files: not started');
   await page.setInputFiles('#mx input.skiff-input', [text('m2.txt', 'two')]);
   const evMx = await waitEvent(page, 'mx', 'onUploadDone', 10_000);
   assert.deepEqual(evMx.find((e) => e.name === 'onUploadDone').args[0].filesUploaded.map((f) => f.filename), ['m1.txt', 'm2.txt']);
+  // With one of two files nothing started: the one start comes after the second file was picked.
+  const order = evMx.filter((e) => e.name === 'onUploadStarted' || e.name === 'onFileSelected')
+    .map((e) => (e.name === 'onFileSelected' ? e.args[0].filename : e.name));
+  assert.deepEqual(order, ['m1.txt', 'm2.txt', 'onUploadStarted'], 'one of two files: not started');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -429,7 +431,8 @@ e2e('6c. allowManualRetry: a failed file stays with a Retry button that uploads 
   const failed = await waitRows(page, '.skiff-picker', '(r) => r[0].state === "failed"', 5_000, 'the failed row');
   assert.match(failed[0].note, /first try fails on purpose/);
   assert.deepEqual(failed[0].buttons, ['skiff-retry']);
-  await sleep(300);
+  // Still open now, and (checked at the end) the one onClose comes after the retried upload, so the
+  // overlay did not close after the first onUploadDone either.
   assert.equal(await page.locator('.skiff-picker').count(), 1, 'the overlay stays open after a failure with allowManualRetry');
   await page.click('.skiff-picker .skiff-retry');
   const ev2 = await waitEvent(page, 'rt', 'onUploadDone', 20_000, 2);
@@ -439,6 +442,8 @@ e2e('6c. allowManualRetry: a failed file stays with a Retry button that uploads 
   await assertStored(server.url, done.filesUploaded[0].handle, Buffer.from('retry bytes'), 'retry.txt');
   await waitEvent(page, 'rt', 'onClose');
   assert.equal(await page.locator('.skiff-picker').count(), 0, 'the overlay closes once the retry succeeded');
+  const ends = (await events(page, 'rt')).map((e) => e.name).filter((n) => n === 'onUploadDone' || n === 'onClose');
+  assert.deepEqual(ends, ['onUploadDone', 'onUploadDone', 'onClose'], 'the overlay stays open after a failure with allowManualRetry');
 });
 
 e2e('6d. allowManualRetry: an upload to an unreachable server fails, Retry succeeds once it is reachable', 40_000, async ({ page }, t) => {

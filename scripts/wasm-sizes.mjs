@@ -1,0 +1,67 @@
+// The size report of dist/ and the size budgets of the two browser modules: the one place the
+// budgets are written down. scripts/build-wasm.sh runs this after every build, so a module that
+// outgrows its budget fails the build.
+//
+//   node scripts/wasm-sizes.mjs [DIST]        DIST defaults to dist
+//
+// Prints raw, gzip -9 and brotli bytes of each shipped file, then each module's gzip total against
+// its budget. A module is what a page downloads to use it: the optimised wasm, its JS glue and the
+// package entry (index.js), each compressed on its own as a server would send them. KB are
+// 1000 bytes, like the benchmarks' size targets. Exit status 1 when a module is over budget or a
+// file is missing.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+/** gzip -9 budgets, in bytes, of what each module's page downloads. */
+const BUDGETS = [
+  // What `client.upload()` and friends load.
+  { module: 'uploader', files: ['skiff_bg.wasm', 'skiff.js', 'index.js'], budget: 95_000 },
+  // What `client.picker()` loads: the whole module again with the Yew picker and its CSS.
+  { module: 'picker', files: ['skiff_picker_bg.wasm', 'skiff_picker.js', 'index.js'], budget: 200_000 },
+];
+
+const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
+
+/** raw, gzip -9 (zlib) and brotli (quality 11) bytes of one file. */
+function sizes(file) {
+  const raw = readFileSync(file);
+  return {
+    raw: raw.length,
+    gz: gzipSync(raw, { level: 9 }).length,
+    br: brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+}
+
+function report(dist) {
+  const names = [...new Set(BUDGETS.flatMap((b) => b.files))];
+  const measured = new Map();
+  for (const name of names) {
+    try {
+      measured.set(name, sizes(join(dist, name)));
+    } catch (e) {
+      console.error(`[wasm-sizes] cannot read ${join(dist, name)}: ${e.message}`);
+      return false;
+    }
+  }
+
+  const col = (v) => String(v).padStart(12);
+  console.log(`${'file'.padEnd(28)}${col('raw')}${col('gzip -9')}${col('brotli')}`);
+  for (const [name, s] of measured) {
+    console.log(`${join(dist, name).padEnd(28)}${col(`${s.raw} B`)}${col(`${s.gz} B`)}${col(`${s.br} B`)}`);
+  }
+
+  let ok = true;
+  for (const { module, files, budget } of BUDGETS) {
+    const total = files.reduce((sum, name) => sum + measured.get(name).gz, 0);
+    const over = total > budget;
+    ok &&= !over;
+    const verdict = over ? `OVER BUDGET by ${kb(total - budget)}` : 'ok';
+    console.log(`${module} ${kb(total)} gzip (budget ${budget / 1000} KB: ${files.join(' + ')}): ${verdict}`);
+  }
+  if (!ok) console.error('[wasm-sizes] a module is over its size budget (budgets: scripts/wasm-sizes.mjs)');
+  return ok;
+}
+
+process.exitCode = report(process.argv[2] ?? 'dist') ? 0 : 1;
