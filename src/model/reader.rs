@@ -345,11 +345,9 @@ pub fn shown_number(v: f64) -> String {
 
 /// How far an unknown key is from `known`, if it is likely a misspelling of it: the same but for
 /// case (0), or one letter added, dropped or changed (two for keys of six letters or more).
+/// Keys are compared as ASCII bytes (option names are): Unicode case tables cost kilobytes of wasm.
 fn misspelling(key: &str, known: &str) -> Option<usize> {
-    let (a, b): (Vec<char>, Vec<char>) = (
-        key.to_lowercase().chars().collect(),
-        known.to_lowercase().chars().collect(),
-    );
+    let (a, b) = (key.as_bytes(), known.as_bytes());
     let limit = if b.len() >= 6 { 2 } else { 1 };
     if a.len().abs_diff(b.len()) > limit {
         return None;
@@ -360,7 +358,7 @@ fn misspelling(key: &str, known: &str) -> Option<usize> {
         let mut diagonal = row[0];
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            let changed = diagonal + usize::from(ca != cb);
+            let changed = diagonal + usize::from(!ca.eq_ignore_ascii_case(cb));
             diagonal = row[j + 1];
             row[j + 1] = changed.min(diagonal + 1).min(row[j] + 1);
         }
