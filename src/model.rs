@@ -6,5 +6,8 @@ pub mod client_options;
 pub mod file_name;
 pub mod options;
 pub mod picker_options;
+pub mod reader;
 pub mod selection;
+pub mod store_options;
 pub mod text;
+pub mod upload_options;

@@ -2,9 +2,9 @@
 //! same keys as filestack-js's `config.urls`) and `baseUrl`, which points every URL at one
 //! self-hosted skiff-server. Without either, the URLs are Filestack's hosted ones.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::options::OptionsError;
+use super::reader::{OptionsError, Reader};
 
 /// Where each API lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +34,17 @@ impl Default for Urls {
 }
 
 impl Urls {
+    /// Each URL, in the order of `URL_KEYS`.
+    fn all_mut(&mut self) -> [&mut String; 5] {
+        [
+            &mut self.upload_api,
+            &mut self.file_api,
+            &mut self.process,
+            &mut self.cdn,
+            &mut self.cloud_api,
+        ]
+    }
+
     /// Every API on one skiff-server at `base`.
     pub fn at(base: &str) -> Self {
         let b = base.trim_end_matches('/');
@@ -67,54 +78,13 @@ impl Security {
     }
 }
 
-// These options are read by hand rather than with serde's derive: the derived readers cost
-// kilobytes of wasm each, and the hand-written ones give the messages filestack-js users expect.
-
-/// `value` as an object whose keys are all `known`; the first other key is refused by name.
-fn object<'a>(
-    value: &'a Value,
-    known: &[&str],
-    name: &str,
-) -> Result<&'a Map<String, Value>, OptionsError> {
-    let m = value
-        .as_object()
-        .ok_or_else(|| OptionsError(format!("Invalid {name}: must be an object")))?;
-    match m.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(k) => Err(OptionsError(format!("Unknown client option `{k}`"))),
-        None => Ok(m),
-    }
-}
-
-/// The string option `key` (absent or null: `None`).
-fn string(m: &Map<String, Value>, key: &str, name: &str) -> Result<Option<String>, OptionsError> {
-    match m.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(OptionsError(format!(
-            "Invalid client option `{name}`: must be a string"
-        ))),
-    }
-}
-
-/// filestack-js's `config.urls` keys, as `urls` takes them; `pickerUrl` is accepted for drop-in
-/// compatibility and unused (Skiff's picker is built in).
-const URL_KEYS: [&str; 6] = [
+/// filestack-js's `config.urls` keys, as `urls` takes them, in the order of `Urls::all_mut`.
+const URL_KEYS: [&str; 5] = [
     "uploadApiUrl",
     "fileApiUrl",
     "processUrl",
     "cdnUrl",
     "cloudApiUrl",
-    "pickerUrl",
-];
-
-/// What `init` takes (www/index.js checks the same list before the wasm loads).
-const CLIENT_KEYS: [&str; 6] = [
-    "baseUrl",
-    "urls",
-    "security",
-    "cname",
-    "sessionCache",
-    "forceSentryInit",
 ];
 
 /// The client's settings.
@@ -128,81 +98,68 @@ pub struct ClientOptions {
     pub security: Option<Security>,
 }
 
-fn check_url(name: &str, url: &str) -> Result<String, OptionsError> {
+/// The URL option `key`, trimmed and without a trailing `/`.
+fn url(r: &mut Reader<'_>, key: &'static str) -> Result<Option<String>, OptionsError> {
+    let Some(url) = r.string(key)? else {
+        return Ok(None);
+    };
     let u = url.trim();
     if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() < 10 {
-        return Err(OptionsError(format!(
-            "Invalid client option `{name}`: \"{url}\" is not an http(s) URL"
-        )));
+        return Err(r.invalid(key, format!("\"{url}\" is not an http(s) URL")));
     }
-    Ok(u.trim_end_matches('/').to_owned())
+    Ok(Some(u.trim_end_matches('/').to_owned()))
 }
 
-/// Reads `init(apikey, clientOptions)`.
+/// Reads `init(apikey, clientOptions)` (www/index.js refuses unknown top-level keys the same way
+/// before the wasm loads).
 pub fn client_options(apikey: &str, value: Value) -> Result<ClientOptions, OptionsError> {
     if apikey.trim().is_empty() {
         return Err(OptionsError(
             "An apikey is required to initialize the client".into(),
         ));
     }
-    let empty = Map::new();
-    let m = if value.is_null() {
-        &empty
-    } else {
-        object(&value, &CLIENT_KEYS, "client options")?
-    };
-    let mut urls = match string(m, "baseUrl", "baseUrl")? {
-        Some(b) => Urls::at(&check_url("baseUrl", &b)?),
-        None => Urls::default(),
-    };
-    if let Some(cname) = string(m, "cname", "cname")?.filter(|c| !c.is_empty()) {
-        // filestack-js's rule: the Filestack domain in every URL becomes the cname.
-        for u in [
-            &mut urls.upload_api,
-            &mut urls.file_api,
-            &mut urls.process,
-            &mut urls.cdn,
-            &mut urls.cloud_api,
-        ] {
-            *u = u.replacen("filestackapi.com", &cname, 1).replacen(
-                "filestackcontent.com",
-                &cname,
-                1,
-            );
-        }
-    }
-    if let Some(r) = m.get("urls").filter(|v| !v.is_null()) {
-        let r = object(r, &URL_KEYS, "client option `urls`")?;
-        for (slot, key) in [
-            (&mut urls.upload_api, "uploadApiUrl"),
-            (&mut urls.file_api, "fileApiUrl"),
-            (&mut urls.process, "processUrl"),
-            (&mut urls.cdn, "cdnUrl"),
-            (&mut urls.cloud_api, "cloudApiUrl"),
-        ] {
-            let name = format!("urls.{key}");
-            if let Some(v) = string(r, key, &name)? {
-                *slot = check_url(&name, &v)?;
+    Reader::root("client", &value, |r| {
+        let mut urls = match url(r, "baseUrl")? {
+            Some(b) => Urls::at(&b),
+            None => Urls::default(),
+        };
+        if let Some(cname) = r.string("cname")?.filter(|c| !c.is_empty()) {
+            // filestack-js's rule: the Filestack domain in every URL becomes the cname.
+            for u in urls.all_mut() {
+                *u = u.replacen("filestackapi.com", cname, 1).replacen(
+                    "filestackcontent.com",
+                    cname,
+                    1,
+                );
             }
         }
-    }
-    let security = match m.get("security") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(Security::from_value(v).ok_or_else(|| {
-            OptionsError("Invalid client option `security`: both `policy` and `signature` (strings) are required".into())
-        })?),
-    };
-    for key in ["sessionCache", "forceSentryInit"] {
-        if !matches!(m.get(key), None | Some(Value::Null | Value::Bool(_))) {
-            return Err(OptionsError(format!(
-                "Invalid client option `{key}`: must be true or false"
-            )));
-        }
-    }
-    Ok(ClientOptions {
-        apikey: apikey.trim().to_owned(),
-        urls,
-        security,
+        r.nested("urls", |r| {
+            for (slot, key) in urls.all_mut().into_iter().zip(URL_KEYS) {
+                if let Some(u) = url(r, key)? {
+                    *slot = u;
+                }
+            }
+            // Accepted for drop-in compatibility and unused: Skiff's picker is built in.
+            r.skip("pickerUrl");
+            Ok(())
+        })?;
+        let security = match r.get("security") {
+            None => None,
+            Some(v) => Some(Security::from_value(v).ok_or_else(|| {
+                r.invalid(
+                    "security",
+                    "both `policy` and `signature` (strings) are required",
+                )
+            })?),
+        };
+        // filestack-js's switches for its own session cache and error reporting: no effect here.
+        r.bool("sessionCache")?;
+        r.bool("forceSentryInit")?;
+        Ok(ClientOptions {
+            apikey: apikey.trim().to_owned(),
+            urls,
+            security,
+        })
     })
 }
 
@@ -229,41 +186,90 @@ mod tests {
     }
 
     #[test]
-    fn refusals_name_the_option() {
+    fn security_and_switches_are_read() {
+        let c = client_options(
+            " key ",
+            json!({ "security": { "policy": "p", "signature": "s" }, "sessionCache": true,
+                    "forceSentryInit": false, "urls": { "pickerUrl": "https://x.example" } }),
+        )
+        .unwrap();
+        assert_eq!(c.apikey, "key");
+        assert_eq!(
+            c.security,
+            Some(Security {
+                policy: "p".into(),
+                signature: "s".into()
+            })
+        );
+        assert_eq!(c.urls, Urls::default(), "pickerUrl has no effect");
+    }
+
+    #[test]
+    fn each_bad_value_has_its_message() {
         for (apikey, v, want) in [
-            ("", Value::Null, "apikey is required"),
-            ("k", json!({ "baseUrl": "ftp://x" }), "`baseUrl`"),
+            (
+                " ",
+                Value::Null,
+                "An apikey is required to initialize the client",
+            ),
+            (
+                "k",
+                json!({ "baseUrl": "ftp://x" }),
+                "Invalid client option `baseUrl`: \"ftp://x\" is not an http(s) URL",
+            ),
             (
                 "k",
                 json!({ "urls": { "uploadApiUrl": "nope" } }),
-                "`urls.uploadApiUrl`",
+                "Invalid client option `urls.uploadApiUrl`: \"nope\" is not an http(s) URL",
+            ),
+            (
+                "k",
+                json!({ "urls": { "cdnUrl": 5 } }),
+                "Invalid client option `urls.cdnUrl`: must be a string; got 5",
             ),
             (
                 "k",
                 json!({ "urls": { "uploadUrl": "http://x.example" } }),
-                "Unknown client option `uploadUrl`",
+                "Unknown client option `urls.uploadUrl`; valid keys: uploadApiUrl, fileApiUrl, processUrl, cdnUrl, cloudApiUrl, pickerUrl",
             ),
-            ("k", json!({ "security": { "policy": "p" } }), "`security`"),
-            ("k", json!({ "sessionCache": "yes" }), "`sessionCache`"),
-            ("k", json!({ "cname": 5 }), "`cname`: must be a string"),
+            (
+                "k",
+                json!({ "urls": { "cdnURL": "http://x.example" } }),
+                "Unknown client option `urls.cdnURL`; did you mean `cdnUrl`?",
+            ),
+            (
+                "k",
+                json!({ "security": { "policy": "p" } }),
+                "Invalid client option `security`: both `policy` and `signature` (strings) are required",
+            ),
+            (
+                "k",
+                json!({ "sessionCache": "yes" }),
+                "Invalid client option `sessionCache`: must be true or false; got \"yes\"",
+            ),
+            (
+                "k",
+                json!({ "cname": 5 }),
+                "Invalid client option `cname`: must be a string; got 5",
+            ),
             (
                 "k",
                 json!({ "urls": "http://x.example" }),
-                "`urls`: must be an object",
+                "Invalid client option `urls`: must be an object; got \"http://x.example\"",
             ),
             (
                 "k",
                 json!("http://x.example"),
-                "client options: must be an object",
+                "Invalid client options: must be an object; got \"http://x.example\"",
             ),
             (
                 "k",
                 json!({ "basURL": "http://x" }),
-                "Unknown client option `basURL`",
+                "Unknown client option `basURL`; did you mean `baseUrl`?",
             ),
         ] {
             let e = client_options(apikey, v.clone()).unwrap_err().to_string();
-            assert!(e.contains(want), "{v}: {e}");
+            assert_eq!(e, want, "{v}");
         }
     }
 }
