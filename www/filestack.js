@@ -2,7 +2,7 @@
 // dist/filestack.js by the build).
 //
 // filestack-js does not contain the picker UI. `client.picker(options)` validates the options and
-// then asks @filestack/loader for the module `picker` (protocol.md §1.2 item 6):
+// then asks @filestack/loader for the module `picker` (docs/protocol.md §1.2 item 6):
 //
 //   const Picker = await loadModule('picker', client.session.urls.pickerUrl);
 //   return new Picker(client, options);        // then only open() / close() / cancel() / crop(files)

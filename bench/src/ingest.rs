@@ -1,4 +1,4 @@
-//! The `ingest` command: one file through the multipart flow (protocol.md §3), parts `PUT` by N
+//! The `ingest` command: one file through the multipart flow (docs/protocol.md §3), parts `PUT` by N
 //! concurrent workers that pull part numbers from one shared queue, timed start → complete.
 
 use crate::payload::Parts;

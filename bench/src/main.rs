@@ -1,7 +1,7 @@
 //! `skiff-bench`: measures skiff-server's multipart ingest against the raw sequential write speed
 //! of the disk it writes to (run the whole comparison with `npm run bench`, i.e. `scripts/bench.sh`).
 //!
-//! - `ingest`: one file through the regular multipart flow (protocol.md §3), parts `PUT` by N
+//! - `ingest`: one file through the regular multipart flow (docs/protocol.md §3), parts `PUT` by N
 //!   concurrent workers that pull part numbers from one shared queue. Part bytes and their MD5s
 //!   are prepared before the clock starts, so the client does no hashing while timed.
 //! - `diskwrite`: writes a file of the same size in big blocks to the given folder, fsyncs it,

@@ -1,4 +1,4 @@
-//! The picker's `accept` rule (protocol.md §8.1): file extensions (`.pdf`), MIME types
+//! The picker's `accept` rule (docs/protocol.md §8.1): file extensions (`.pdf`), MIME types
 //! (`image/png`) and wildcards (`image/*`, `video/*`, `audio/*`, `application/*`, `text/*`),
 //! compared case-insensitively.
 

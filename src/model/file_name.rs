@@ -1,4 +1,4 @@
-//! File names and types as filestack-js prepares them before upload (protocol.md §8.6).
+//! File names and types as filestack-js prepares them before upload (docs/protocol.md §8.6).
 
 /// Characters filestack-js's default sanitizer replaces with `-` in the base name.
 const UNSAFE: &[char] = &[

@@ -1,4 +1,4 @@
-//! `client.picker(options)` (protocol.md §8.1): every option filestack-js accepts is either read
+//! `client.picker(options)` (docs/protocol.md §8.1): every option filestack-js accepts is either read
 //! here or refused by name as not supported yet; unknown options are refused too. Callbacks,
 //! `acceptFn`, a DOM-node `container` and tag functions are taken out by the JS entry first.
 

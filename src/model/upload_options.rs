@@ -1,4 +1,4 @@
-//! `uploadOptions` as apps pass them to `client.upload` (protocol.md §8.4), and the picker's
+//! `uploadOptions` as apps pass them to `client.upload` (docs/protocol.md §8.4), and the picker's
 //! `uploadConfig`: read into the engine's options with filestack-js's defaults and ranges. Every
 //! refusal names the option by its path. Callbacks (`onProgress`, `onRetry`) are taken out by
 //! the JS entry before the rest arrives here.

@@ -14,7 +14,7 @@ import { launchBrowser, openPage } from './support/browser.mjs';
 
 const MiB = 1024 * 1024;
 const BIG = 20 * MiB + 123_457; // ≥ 20 MiB with an odd tail part
-const REGULAR_PART = 6 * MiB; // filestack-js DEFAULT_PART_SIZE (protocol.md §11)
+const REGULAR_PART = 6 * MiB; // filestack-js DEFAULT_PART_SIZE (docs/protocol.md §11)
 const FII_PART = 8 * MiB; // filestack-js INTELLIGENT_CHUNK_SIZE
 const TEST_DEADLINE_MS = 75_000;
 
@@ -204,7 +204,7 @@ e2e('1. regular multipart upload of a 20 MiB random File (tags, download, metada
   for (const p of puts) {
     assert.ok(p.status >= 200 && p.status < 300, `PUT ${p.url} -> ${p.status}`);
     assert.ok(p.responseHeaders.etag, `PUT ${p.url} has no ETag`);
-    // filestack-js can only read the ETag cross-origin when it is exposed (protocol.md §1.4).
+    // filestack-js can only read the ETag cross-origin when it is exposed (docs/protocol.md §1.4).
     assert.match(p.responseHeaders['access-control-expose-headers'] ?? '', /(^|,|\s)etag(\s|,|$)|\*/i, 'ETag exposed to CORS');
   }
   for (const e of ex) {

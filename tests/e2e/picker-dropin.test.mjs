@@ -1,6 +1,6 @@
 // End-to-end: Skiff's picker as a drop-in for Filestack's hosted picker. Unmodified filestack-js
 // 4.3.8 (browser UMD build) runs `filestack.init(key).picker(options).open()` in headless Chromium
-// and gets Skiff's picker through @filestack/loader's module table (protocol.md §1.2 item 6):
+// and gets Skiff's picker through @filestack/loader's module table (docs/protocol.md §1.2 item 6):
 //
 //   1. registerWithFilestack() from dist/filestack.js, then the unmodified filestack-js calls:
 //      Skiff's dialog opens, a picked file is uploaded to skiff-server with the picker's

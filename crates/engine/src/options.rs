@@ -1,4 +1,4 @@
-//! Upload options (protocol.md §8.4), with filestack-js's defaults and ranges.
+//! Upload options (docs/protocol.md §8.4), with filestack-js's defaults and ranges.
 
 use crate::types::Millis;
 use skiff_protocol::limits::{

@@ -1,4 +1,4 @@
-//! How a file is cut into parts (protocol.md §11): regular parts of `part_size`, intelligent
+//! How a file is cut into parts (docs/protocol.md §11): regular parts of `part_size`, intelligent
 //! parts of 8 MiB, and never more than 10 000 parts (the part size grows for huge files).
 
 use skiff_protocol::limits::MAX_PARTS;

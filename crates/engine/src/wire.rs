@@ -1,4 +1,4 @@
-//! The JSON of each call and the reading of each answer (protocol.md §3–§5).
+//! The JSON of each call and the reading of each answer (docs/protocol.md §3–§5).
 //!
 //! Request bodies are the protocol crate's request types, the ones the server reads, so the two
 //! sides share one definition of every field. Answers are read by hand from a JSON value, for

@@ -1,4 +1,4 @@
-//! Sizes and counts shared by clients and server (protocol.md §11).
+//! Sizes and counts shared by clients and server (docs/protocol.md §11).
 
 /// Smallest regular part, except the last one of a file (S3's rule, kept by Filestack).
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;

@@ -1,4 +1,4 @@
-//! Policies and signatures (protocol.md §9).
+//! Policies and signatures (docs/protocol.md §9).
 //!
 //! A policy is a JSON object, Base64-encoded; its signature is the lower-case hex HMAC-SHA256 of
 //! the Base64 string *exactly as sent*, keyed with the app secret. filestack-js encodes with the

@@ -1,4 +1,4 @@
-//! The URL paths of the API (protocol.md §2–§4, §6): one list, read by the server's router and
+//! The URL paths of the API (docs/protocol.md §2–§4, §6): one list, read by the server's router and
 //! by the clients that call it, so the two cannot drift apart.
 //!
 //! A path may hold `{name}` segments (the router's template syntax); [`fill`] puts values in,

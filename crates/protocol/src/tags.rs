@@ -1,4 +1,4 @@
-//! Upload tags (protocol.md §5): string key/value pairs that travel with an upload to the
+//! Upload tags (docs/protocol.md §5): string key/value pairs that travel with an upload to the
 //! complete response, the file's metadata and the upload webhook.
 //!
 //! Rules (filestack-python's, which filestack-js documents but does not enforce): at most

@@ -1,4 +1,4 @@
-//! Request and response bodies of the upload API (protocol.md §2–§4, §6).
+//! Request and response bodies of the upload API (docs/protocol.md §2–§4, §6).
 //!
 //! Requests are lenient: numbers may arrive as strings, flags as `"true"`, `upload_id` as a
 //! number, and every field is optional at this level so the server can name exactly what is

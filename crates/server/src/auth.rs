@@ -1,4 +1,4 @@
-//! App keys, policies and signatures at the edge of each call (protocol.md §9).
+//! App keys, policies and signatures at the edge of each call (docs/protocol.md §9).
 
 use crate::AppState;
 use crate::config::AppConfig;

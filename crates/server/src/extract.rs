@@ -1,5 +1,5 @@
 //! The body of the upload API calls: JSON (filestack-js, filestack-python, Ruby), or the
-//! form-encoded variant of Java and PHP (protocol.md §3.7), read into the same types.
+//! form-encoded variant of Java and PHP (docs/protocol.md §3.7), read into the same types.
 
 use crate::error::ApiError;
 use axum::extract::{FromRequest, Multipart, Request};

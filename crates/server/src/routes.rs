@@ -119,7 +119,7 @@ async fn demo_redirect(mut res: Response) -> Response {
     res
 }
 
-/// CORS for browsers (protocol.md §1.4): any origin, the Filestack headers, and `ETag`
+/// CORS for browsers (docs/protocol.md §1.4): any origin, the Filestack headers, and `ETag`
 /// readable (filestack-js fails a part without it).
 fn cors() -> CorsLayer {
     CorsLayer::new()

@@ -1,4 +1,4 @@
-//! Upload webhooks (protocol.md §10): the `fp.upload` event, its `FS-Signature`, and delivery
+//! Upload webhooks (docs/protocol.md §10): the `fp.upload` event, its `FS-Signature`, and delivery
 //! from the persistent outbox with exponential backoff, so a receiver that is down for a while
 //! gets every event once it is back.
 //!

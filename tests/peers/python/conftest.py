@@ -2,7 +2,7 @@
 
 One skiff-server per test session, on a free 127.0.0.1 port, serving TLS with a throw-away
 self-signed certificate, with two apps: ``open`` (no secret) and ``secured`` (secret ``s3cret``).
-filestack-python 4.0.0 is pointed at it exactly as protocol.md §1.3 says: property overrides of
+filestack-python 4.0.0 is pointed at it exactly as docs/protocol.md §1.3 says: property overrides of
 ``filestack.CFG.MULTIPART_START_URL`` / ``CDN_URL``, a plain assignment of
 ``filestack.config.API_URL``, and ``REQUESTS_CA_BUNDLE`` to trust the certificate.
 """
@@ -165,7 +165,7 @@ def server(tmp_path_factory):
     saved_env = os.environ.get("REQUESTS_CA_BUNDLE")
     os.environ["REQUESTS_CA_BUNDLE"] = str(cert)
 
-    # protocol.md §1.3: the two hosts are read-only properties of CFG -> replace the properties on
+    # docs/protocol.md §1.3: the two hosts are read-only properties of CFG -> replace the properties on
     # the class; API_URL is a plain attribute of the shared config instance.
     saved_start = filestack.CFG.__dict__["MULTIPART_START_URL"]
     saved_cdn = filestack.CFG.__dict__["CDN_URL"]

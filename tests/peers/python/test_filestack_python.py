@@ -2,7 +2,7 @@
 
 Each test drives the real client library (Client.upload, Filelink.metadata/download/delete) against
 the server started in conftest.py and checks both the result and what went over the wire
-(protocol.md §3 regular multipart, §4 intelligent ingestion, §5 upload tags, §9 security).
+(docs/protocol.md §3 regular multipart, §4 intelligent ingestion, §5 upload tags, §9 security).
 """
 
 import base64
@@ -77,12 +77,12 @@ def check_upload_response(filelink, name, tags):
     assert resp["handle"] == filelink.handle
     assert resp["filename"] == name
     assert resp["size"] == SIZE
-    assert resp["upload_tags"] == tags, "complete must echo upload_tags (protocol.md §5)"
+    assert resp["upload_tags"] == tags, "complete must echo upload_tags (docs/protocol.md §5)"
     assert resp.get("status") in ("Stored", "InTransit")
 
 
 def check_regular_wire(wire, tags, sec=None):
-    """protocol.md §3: start, one upload + PUT per 5 MiB part, complete with all parts + ETags."""
+    """docs/protocol.md §3: start, one upload + PUT per 5 MiB part, complete with all parts + ETags."""
     (start,) = wire.to("/multipart/start")
     assert start.status == 200 and "fii" not in start.body
     assert start.body["size"] == SIZE
@@ -108,7 +108,7 @@ def check_regular_wire(wire, tags, sec=None):
 
 
 def check_fii_wire(wire, tags, sec=None):
-    """protocol.md §4: fii start, chunked uploads with offsets, one commit per part, complete
+    """docs/protocol.md §4: fii start, chunked uploads with offsets, one commit per part, complete
     with fii and without parts."""
     (start,) = wire.to("/multipart/start")
     assert start.status == 200 and start.body["fii"] is True
@@ -224,7 +224,7 @@ def test_upload_secured_app_without_policy_is_refused(server, make_file, wire, i
 
 def test_filelink_download_with_signed_cdn_url(server, make_file, tmp_path):
     """Filelink.download()/get_content() of a secured file build the CDN URL
-    {CDN_URL}/security=p:<policy>,s:<signature>/{handle} (protocol.md §9, Python as_url_string)."""
+    {CDN_URL}/security=p:<policy>,s:<signature>/{handle} (docs/protocol.md §9, Python as_url_string)."""
     path, digest = make_file("signed-url.bin", SIZE)
     sec = policy()
     filelink = upload(filestack.Client(SECURED_APP, security=sec), path, "signed-url.bin", make_tags("signed-url"), False)

@@ -1,4 +1,4 @@
-//! The file API: metadata, delivery (with ranges and ETags) and delete (protocol.md §2.2, §6).
+//! The file API: metadata, delivery (with ranges and ETags) and delete (docs/protocol.md §2.2, §6).
 
 use super::ranges::{self, Selection};
 use crate::AppState;

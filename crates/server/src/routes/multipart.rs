@@ -1,4 +1,4 @@
-//! `POST /multipart/start|upload|commit|complete` (protocol.md §3, §4).
+//! `POST /multipart/start|upload|commit|complete` (docs/protocol.md §3, §4).
 
 use super::{file_response, upload_webhooks};
 use crate::AppState;

@@ -1,4 +1,4 @@
-//! The part `PUT` (protocol.md §3.4): the URL `/multipart/upload` handed out, raw bytes in,
+//! The part `PUT` (docs/protocol.md §3.4): the URL `/multipart/upload` handed out, raw bytes in,
 //! checked against the declared size and MD5, fsynced, then acknowledged with a quoted `ETag`.
 
 use crate::AppState;

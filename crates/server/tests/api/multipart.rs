@@ -219,7 +219,7 @@ async fn fallback_mixes_regular_and_intelligent_parts() {
 
 #[tokio::test]
 async fn form_encoded_clients() {
-    // Java/PHP send multipart/form-data with flat fields (protocol.md §3.7).
+    // Java/PHP send multipart/form-data with flat fields (docs/protocol.md §3.7).
     let h = Harness::new();
     let data = b"form-encoded upload".to_vec();
     let form = |fields: &[(&str, String)]| {

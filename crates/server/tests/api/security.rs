@@ -1,4 +1,4 @@
-//! Policies and signatures (protocol.md §9) on every call that needs them.
+//! Policies and signatures (docs/protocol.md §9) on every call that needs them.
 
 use crate::harness::*;
 use axum::http::Method;
