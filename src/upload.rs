@@ -3,5 +3,8 @@
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod driver;
+// Plain Rust: also compiled natively, where its tests run (only the wasm driver uses it).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod events;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod start;

@@ -2,10 +2,13 @@
 //! file (`acceptFn`, then `onFileSelected`, run by the JS entry as one `check`) and per-file tag
 //! functions (`tags`), and the file objects they receive.
 
+use crate::js_api::shapes;
 use crate::model::selection::{Entry, Origin, Phase};
-use crate::upload::driver::console_error;
+use crate::upload::events::Progress;
+use crate::web::js_value::{console_error, to_js};
 use js_sys::{Function, Promise, Reflect};
 use serde_json::{Value, json};
+use skiff_engine::FileResult;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -126,7 +129,7 @@ pub(crate) fn file_object(e: &Entry, file: Option<&JsValue>) -> JsValue {
             v["status"] = json!(s);
         }
     }
-    let out = crate::js_api::to_js(&v);
+    let out = to_js(&v);
     if let Some(f) = file {
         let _ = Reflect::set(&out, &"originalFile".into(), f);
     }
@@ -152,4 +155,20 @@ pub(crate) fn response(done: &[&Entry], failed: &[&Entry]) -> JsValue {
         &file_list(failed.iter().copied()),
     );
     out.into()
+}
+
+/// A stored file as the selection keeps it (the JS API's shape, which [`file_object`] reads).
+pub(crate) fn stored(r: &FileResult) -> Value {
+    shapes::stored(r)
+}
+
+/// `onFileUploadProgress`'s second argument: the file's whole percent and bytes sent.
+pub(crate) fn file_progress(percent: u8, bytes: u64) -> JsValue {
+    to_js(&json!({ "totalPercent": percent, "totalBytes": bytes }))
+}
+
+/// A file's whole percent and bytes sent, from its task's progress (the picker runs one task per
+/// file, so the task's totals are the file's).
+pub(crate) fn percent_and_bytes(p: &Progress) -> (u8, u64) {
+    (p.total_percent as u8, p.total_bytes)
 }

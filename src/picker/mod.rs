@@ -181,9 +181,9 @@ impl Picker {
         hooks: JsValue,
         translation: JsValue,
     ) -> Result<Picker, JsError> {
-        let opts = picker_options(crate::js_api::from_js(&options, "picker options")?)
+        let opts = picker_options(crate::web::js_value::from_js(&options, "picker options")?)
             .map_err(|e| JsError::new(&e.0))?;
-        let translation = crate::js_api::from_js(&translation, "translation")?;
+        let translation = crate::web::js_value::from_js(&translation, "translation")?;
         let text = Text::new(&translation, &opts.custom_text);
         let uid = NEXT_UID.with(|n| n.replace(n.get() + 1));
         let inner = Inner {

@@ -6,12 +6,13 @@ use super::bridge::{self, Hooks, file_object};
 use super::{Exit, Setup};
 use crate::model::selection::{Action, Entry, EntryId, NewFile, Origin, Phase, Selection};
 use crate::model::{file_name, options::UploadOptions};
-use crate::upload::driver::{Callbacks, Command, Msg};
+use crate::upload::driver::{Callbacks, Command, Listener, Msg};
+use crate::upload::events::{FileOutcome, Progress};
 use crate::upload::start::{self, FileInput};
 use futures_channel::mpsc::UnboundedSender;
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
-use serde_json::{Value, json};
+use serde_json::Value;
 use skiff_engine::IdMap;
 use skiff_protocol::UploadTags;
 use std::cell::{Cell, RefCell};
@@ -267,6 +268,16 @@ fn tags_for(up: &UploadOptions, hooks: &Hooks, file: &JsValue) -> Result<UploadT
     Ok(tags)
 }
 
+/// How one file's upload ended, for the selection and the app's callbacks.
+enum Ended {
+    /// Stored: the file as the selection keeps it.
+    Stored(Value),
+    /// Failed, with the reason.
+    Failed(String),
+    /// Cancelled by the user or the app.
+    Cancelled,
+}
+
 /// Starts uploading one file.
 fn begin(
     setup: &Rc<Setup>,
@@ -283,20 +294,20 @@ fn begin(
     let ended = {
         let (sel, hooks, tasks) = (sel.clone(), hooks.clone(), tasks.clone());
         let e = e.clone();
-        move |r: Result<Value, (String, bool)>| {
+        move |r: Ended| {
             tasks.borrow_mut().remove(&id);
             match r {
-                Ok(v) => {
+                Ended::Stored(v) => {
                     let mut done = e.clone();
                     done.phase = Phase::Done(v.clone());
                     sel.dispatch(Action::Ended(id, Ok(v)));
                     hooks.call("onFileUploadFinished", &[file_object(&done, None)]);
                 }
-                Err((_, true)) => {
+                Ended::Cancelled => {
                     sel.dispatch(Action::Cancelled(id));
                     hooks.call("onFileUploadCancel", &[file_object(&e, None)]);
                 }
-                Err((m, false)) => {
+                Ended::Failed(m) => {
                     sel.dispatch(Action::Ended(id, Err(m.clone())));
                     hooks.call(
                         "onFileUploadFailed",
@@ -308,7 +319,7 @@ fn begin(
     };
     let tags = match tags_for(up, &hooks, &obj) {
         Ok(t) => t,
-        Err(m) => return ended(Err((m, false))),
+        Err(m) => return ended(Ended::Failed(m)),
     };
     let security = setup
         .client
@@ -338,30 +349,28 @@ fn begin(
                     std::future::pending::<()>().await;
                 };
                 let r = match select(Box::pin(call), Box::pin(cancelled)).await {
-                    Either::Left((r, _)) => r.map_err(|m| (m, false)),
-                    Either::Right(_) => Err((String::new(), true)),
+                    Either::Left((Ok(v), _)) => Ended::Stored(v),
+                    Either::Left((Err(m), _)) => Ended::Failed(m),
+                    Either::Right(_) => Ended::Cancelled,
                 };
                 ended(r)
             });
         }
         Origin::Local => {
             let Some(blob) = files.borrow().get(&id).map(|p| p.file.clone()) else {
-                return ended(Err(("the file is no longer available".into(), false)));
+                return ended(Ended::Failed("the file is no longer available".into()));
             };
             let progress = {
                 let (sel, hooks, obj) = (sel.clone(), hooks.clone(), obj.clone());
                 let last = Cell::new(u64::MAX);
-                Box::new(move |p: &Value| {
-                    let bytes = p["totalBytes"].as_u64().unwrap_or(0);
-                    let percent = p["totalPercent"].as_f64().unwrap_or(0.0) as u8;
+                Box::new(move |p: &Progress| {
+                    let (percent, bytes) = bridge::percent_and_bytes(p);
                     if last.replace(bytes) != bytes {
                         sel.dispatch(Action::Progress(id, bytes, percent));
-                        let arg = crate::js_api::to_js(
-                            &json!({ "totalPercent": percent, "totalBytes": bytes }),
-                        );
+                        let arg = bridge::file_progress(percent, bytes);
                         hooks.call("onFileUploadProgress", &[obj.clone(), arg]);
                     }
-                })
+                }) as Listener<Progress>
             };
             let cb = Callbacks {
                 on_progress: Some(progress),
@@ -385,19 +394,13 @@ fn begin(
             tasks.borrow_mut().insert(id, tx);
             hooks.call("onFileUploadStarted", &[obj, token(act, id)]);
             spawn_local(async move {
-                let r = fut.await.into_iter().next().unwrap_or(Value::Null);
-                if r["status"] == "Failed" {
-                    let cancelled = r["code"] == "cancelled";
-                    ended(Err((
-                        r["error"]
-                            .as_str()
-                            .unwrap_or("the upload failed")
-                            .to_owned(),
-                        cancelled,
-                    )))
-                } else {
-                    ended(Ok(r))
-                }
+                let outcome = fut.await.into_iter().next().map(|f| f.outcome);
+                ended(match outcome {
+                    Some(FileOutcome::Stored(r)) => Ended::Stored(bridge::stored(&r)),
+                    Some(FileOutcome::Failed(e)) => Ended::Failed(e.message),
+                    Some(FileOutcome::Cancelled) => Ended::Cancelled,
+                    None => Ended::Failed("the upload failed".to_owned()),
+                })
             });
         }
     }

@@ -1,16 +1,15 @@
 //! Drives the sans-IO engine in the browser: performs each request with `fetch` (each with its
 //! own `AbortController`), aborts what the engine gives up on, wakes it at its deadline, applies
-//! pause/resume/cancel, and turns its events into the app's callbacks.
+//! pause/resume/cancel, and reports progress, retries and how each file ended as typed values
+//! (`super::events`).
 
+use super::events::{FileOutcome, Progress, Retry};
 use crate::web::{clock, http};
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender};
 use futures_util::StreamExt;
-use js_sys::Function;
 use skiff_engine::{
-    Engine, Event, FileId, FileResult, IdMap, Outcome, Output, ProgressInfo, Request, RequestId,
-    UploadError,
+    Engine, Event, FileId, IdMap, Outcome, Output, ProgressInfo, Request, RequestId,
 };
-use wasm_bindgen::JsValue;
 use web_sys::{AbortController, Blob};
 
 /// What wakes the driver.
@@ -34,21 +33,18 @@ pub(crate) enum Command {
     Cancel,
 }
 
-/// A progress or retry listener: an app callback, or the picker.
-pub(crate) type Listener = Box<dyn Fn(&serde_json::Value)>;
+/// A listener of one kind of event: an app callback (through the JS API), or the picker.
+pub(crate) type Listener<T> = Box<dyn Fn(&T)>;
 
-/// The app's callbacks.
+/// The app's callbacks, and how often progress goes to them.
 #[derive(Default)]
 pub(crate) struct Callbacks {
-    pub(crate) on_progress: Option<Listener>,
-    pub(crate) on_retry: Option<Listener>,
+    pub(crate) on_progress: Option<Listener<Progress>>,
+    pub(crate) on_retry: Option<Listener<Retry>>,
     pub(crate) progress_interval_ms: u64,
     /// How many parts' digests to compute ahead (the part concurrency).
     pub(crate) hash_ahead: usize,
 }
-
-/// How one file ended.
-pub(crate) type FileOutcome = Result<FileResult, UploadError>;
 
 impl std::fmt::Debug for Callbacks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -57,48 +53,6 @@ impl std::fmt::Debug for Callbacks {
             .field("hash_ahead", &self.hash_ahead)
             .finish_non_exhaustive()
     }
-}
-
-/// A listener that calls an app callback with the value as a plain JS object.
-pub(crate) fn js_listener(f: Function) -> Listener {
-    Box::new(move |arg| {
-        if let Err(e) = f.call1(&JsValue::NULL, &crate::js_api::to_js(arg)) {
-            console_error(&e);
-        }
-    })
-}
-
-/// Reports an exception thrown by an app callback on the console; never fatal.
-pub(crate) fn console_error(e: &JsValue) {
-    let console = js_sys::Reflect::get(&js_sys::global(), &"console".into()).ok();
-    if let Some(c) = console {
-        if let Ok(f) = js_sys::Reflect::get(&c, &"error".into()) {
-            if let Some(f) = wasm_bindgen::JsCast::dyn_ref::<Function>(&f) {
-                let _ = f.call2(&c, &"skiff: a callback threw:".into(), e);
-            }
-        }
-    }
-}
-
-/// Progress in filestack-js's shape, plus Skiff's speed and ETA.
-fn progress_json(
-    latest: &IdMap<FileId, ProgressInfo>,
-    names: &IdMap<FileId, String>,
-) -> serde_json::Value {
-    let last = latest.values().last();
-    let mut files = serde_json::Map::new();
-    for (id, p) in latest {
-        let key = names.get(id).cloned().unwrap_or_else(|| id.0.to_string());
-        files.insert(key, serde_json::json!({ "totalPercent": p.file_percent.floor(), "totalBytes": p.file_bytes }));
-    }
-    serde_json::json!({
-        "totalPercent": last.map_or(0.0, |p| p.total_percent.floor()),
-        "totalBytes": last.map_or(0, |p| p.total_bytes),
-        "totalSize": last.map_or(0, |p| p.total_size),
-        "speed": last.map_or(0.0, |p| p.speed_bps.round()),
-        "eta": last.and_then(|p| p.eta_ms),
-        "files": files,
-    })
 }
 
 /// The file range whose MD5 `req`'s JSON body must carry, if any.
@@ -159,7 +113,7 @@ pub(crate) async fn drive(
     let mut unreadable: Vec<(FileId, u64, u64)> = Vec::new();
     let ahead = cb.hash_ahead.max(1);
     if let Some(f) = &cb.on_progress {
-        f(&progress_json(&latest, &names)); // once at the start, as filestack-js does
+        f(&Progress::new(&latest, &names)); // once at the start, as filestack-js does
     }
     loop {
         while let Some(out) = engine.poll() {
@@ -202,26 +156,24 @@ pub(crate) async fn drive(
                         chunk_size,
                     } => {
                         if let Some(f) = &cb.on_retry {
-                            f(&serde_json::json!({
-                                "filename": names.get(&file), "request": request.to_string(), "attempt": attempt,
-                                "delay": delay_ms, "reason": reason, "chunkSize": chunk_size,
-                            }));
+                            f(&Retry {
+                                filename: names.get(&file).cloned(),
+                                request,
+                                attempt,
+                                delay_ms,
+                                reason,
+                                chunk_size,
+                            });
                         }
                     }
                     Event::FileDone { file, result } => {
-                        results.insert(file, Ok(result));
+                        results.insert(file, FileOutcome::Stored(result));
                     }
                     Event::FileFailed { file, error } => {
-                        results.insert(file, Err(error));
+                        results.insert(file, FileOutcome::Failed(error));
                     }
                     Event::Cancelled { file } => {
-                        let error = UploadError {
-                            request: None,
-                            status: None,
-                            code: Some("cancelled".into()),
-                            message: "the upload was cancelled".into(),
-                        };
-                        results.insert(file, Err(error));
+                        results.insert(file, FileOutcome::Cancelled);
                     }
                     _ => {}
                 },
@@ -232,7 +184,7 @@ pub(crate) async fn drive(
         let finished = blobs.keys().all(|id| results.contains_key(id));
         if progress_due && (finished || last_progress.is_none_or(|t| now >= t + interval)) {
             if let Some(f) = &cb.on_progress {
-                f(&progress_json(&latest, &names));
+                f(&Progress::new(&latest, &names));
             }
             progress_due = false;
             last_progress = Some(now);

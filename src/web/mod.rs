@@ -7,6 +7,8 @@
 pub(crate) mod clock;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod http;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod js_value;
 #[cfg(all(target_arch = "wasm32", feature = "picker"))]
 pub(crate) mod listener;
 mod md5;
