@@ -2,6 +2,7 @@
 //! sources (device, link), the file list and the footer.
 
 use super::bridge::Hooks;
+use super::hook::Hook;
 use super::keys::{list_files, take_drop, use_page_listeners};
 use super::rows::{accept_list, file_row};
 use super::state::{PickerState, use_picker};
@@ -63,7 +64,7 @@ pub(crate) fn App(props: &AppProps) -> Html {
             let (done, failed) = st2.sel.0.outcome();
             let response = bridge::response(&done, &failed);
             st2.act.emit(Action::CancelAll);
-            setup2.hooks.call("onCancel", &[response]);
+            setup2.hooks.call(Hook::Cancel, &[response]);
             setup2.on_exit.emit(Exit::Closed);
         }));
     }
@@ -87,8 +88,8 @@ pub(crate) fn App(props: &AppProps) -> Html {
         // The drop pane reports the total progress.
         let (hooks, busy, percent) = (setup.hooks.clone(), st.sel.0.busy(), st.sel.0.total().2);
         use_effect_with((percent, busy), move |(p, busy)| {
-            if *busy && hooks.has("dropPane.onProgress") {
-                hooks.call("dropPane.onProgress", &[JsValue::from(*p)]);
+            if *busy && hooks.has(Hook::PaneProgress) {
+                hooks.call(Hook::PaneProgress, &[JsValue::from(*p)]);
             }
         });
     }
@@ -320,11 +321,11 @@ fn pane(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
     let hooks = setup.hooks.clone();
     let (dragover, dragleave, drop) =
         drop_handlers(setup.hooks.clone(), st.add_files.clone(), over.clone());
-    let with_hook = |name: &'static str, f: Callback<DragEvent>| {
+    let with_hook = |name: Hook, f: Callback<DragEvent>| {
         let hooks = hooks.clone();
         Callback::from(move |e: DragEvent| {
             let arg: &JsValue = e.as_ref();
-            let args = if name == "dropPane.onDragLeave" {
+            let args = if name == Hook::PaneDragLeave {
                 &[][..]
             } else {
                 std::slice::from_ref(arg)
@@ -338,13 +339,13 @@ fn pane(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             over.set(true);
-            hooks.call("dropPane.onDragEnter", &[e.into()]);
+            hooks.call(Hook::PaneDragEnter, &[e.into()]);
         })
     };
     let onclick = {
         let (input, hooks, disabled) = (input.clone(), hooks.clone(), o.disable_click);
         Callback::from(move |e: MouseEvent| {
-            hooks.call("dropPane.onClick", &[e.into()]);
+            hooks.call(Hook::PaneClick, &[e.into()]);
             if let Some(i) = input.cast::<HtmlInputElement>().filter(|_| !disabled) {
                 i.click();
             }
@@ -363,7 +364,7 @@ fn pane(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
     let accept = accept_list(&setup.opts.accept);
     html! {
         <div class={classes!("skiff-pane", over.then_some("skiff-over"))} ref={node.clone()} {ondragenter}
-            ondragover={with_hook("dropPane.onDragOver", dragover)} ondragleave={with_hook("dropPane.onDragLeave", dragleave)} ondrop={with_hook("dropPane.onDrop", drop)}>
+            ondragover={with_hook(Hook::PaneDragOver, dragover)} ondragleave={with_hook(Hook::PaneDragLeave, dragleave)} ondrop={with_hook(Hook::PaneDrop, drop)}>
             <button type="button" class="skiff-pane-button" disabled={o.disable_click} {onclick}>
                 if o.show_icon {
                     <svg class="skiff-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 16V4m0 0-5 5m5-5 5 5M4 16v3a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-3" /></svg>

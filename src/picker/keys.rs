@@ -4,6 +4,7 @@
 
 use super::Setup;
 use super::bridge::Hooks;
+use super::hook::Hook;
 use super::state::PickerState;
 use crate::model::picker_options::Source;
 use crate::web::listener::Listener;
@@ -26,7 +27,7 @@ pub(crate) fn list_files(list: Option<FileList>) -> Vec<File> {
 /// the drop's items during the event); without it, the drop's file list is taken as it is.
 pub(crate) fn take_drop(hooks: &Hooks, dt: Option<DataTransfer>, add: Callback<Vec<File>>) {
     let Some(dt) = dt else { return };
-    match hooks.call("filesFromDrop", &[dt.clone().into()]) {
+    match hooks.call(Hook::FilesFromDrop, &[dt.clone().into()]) {
         Some(p) => wasm_bindgen_futures::spawn_local(async move {
             if let Ok(v) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&p)).await
             {

@@ -5,6 +5,7 @@
 
 mod app;
 mod bridge;
+mod hook;
 mod keys;
 mod rows;
 mod state;
@@ -15,6 +16,7 @@ use crate::model::picker_options::{DisplayMode, PickerOptions, picker_options};
 use crate::model::selection::Rules;
 use crate::model::text::Text;
 use bridge::Hooks;
+use hook::Hook;
 use js_sys::{Function, Promise};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -67,7 +69,7 @@ impl Setup {
             min_files: o.min_files,
             max_files: o.max_files,
             concurrency: o.concurrency,
-            app_checks: self.hooks.has("check"),
+            app_checks: self.hooks.has(Hook::Check),
             start_at_max: o.start_uploading_when_max_files_reached,
             background: o.upload_in_background || self.is_pane(),
         }
@@ -160,7 +162,7 @@ fn unmount(inner: &Rc<RefCell<Inner>>) {
     if let Some(el) = m.opener {
         let _ = el.focus();
     }
-    hooks.call("onClose", &[]);
+    hooks.call(Hook::Close, &[]);
 }
 
 #[wasm_bindgen]
@@ -218,7 +220,7 @@ impl Picker {
                     .into(),
                 _ => i
                     .hooks
-                    .element("container")
+                    .container()
                     .or_else(|| {
                         let c = i.opts.container.clone().unwrap_or_default();
                         doc.query_selector(&c)

@@ -3,6 +3,7 @@
 //! starting queued uploads within the concurrency, the callbacks, and ending the picker.
 
 use super::bridge::{self, Hooks, file_object};
+use super::hook::Hook;
 use super::{Exit, Setup};
 use crate::model::selection::{Action, Entry, EntryId, NewFile, Origin, Phase, Selection};
 use crate::model::{file_name, options::UploadOptions};
@@ -218,7 +219,7 @@ pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
                 *announced.borrow_mut() = true;
                 let queued =
                     bridge::file_list(s.entries.iter().filter(|e| e.phase == Phase::Queued));
-                setup.hooks.call("onUploadStarted", &[queued.into()]);
+                setup.hooks.call(Hook::UploadStarted, &[queued.into()]);
             }
             for id in ids {
                 if let Some(e) = entry(s, id) {
@@ -301,16 +302,16 @@ fn begin(
                     let mut done = e.clone();
                     done.phase = Phase::Done(v.clone());
                     sel.dispatch(Action::Ended(id, Ok(v)));
-                    hooks.call("onFileUploadFinished", &[file_object(&done, None)]);
+                    hooks.call(Hook::FileUploadFinished, &[file_object(&done, None)]);
                 }
                 Ended::Cancelled => {
                     sel.dispatch(Action::Cancelled(id));
-                    hooks.call("onFileUploadCancel", &[file_object(&e, None)]);
+                    hooks.call(Hook::FileUploadCancel, &[file_object(&e, None)]);
                 }
                 Ended::Failed(m) => {
                     sel.dispatch(Action::Ended(id, Err(m.clone())));
                     hooks.call(
-                        "onFileUploadFailed",
+                        Hook::FileUploadFailed,
                         &[file_object(&e, None), js_sys::Error::new(&m).into()],
                     );
                 }
@@ -328,7 +329,7 @@ fn begin(
         .map(|s| (s.policy, s.signature));
     match &e.origin {
         Origin::Url(url) => {
-            hooks.call("onFileUploadStarted", &[obj]);
+            hooks.call(Hook::FileUploadStarted, &[obj]);
             let call = start::store_url(
                 &setup.client,
                 url,
@@ -368,7 +369,7 @@ fn begin(
                     if last.replace(bytes) != bytes {
                         sel.dispatch(Action::Progress(id, bytes, percent));
                         let arg = bridge::file_progress(percent, bytes);
-                        hooks.call("onFileUploadProgress", &[obj.clone(), arg]);
+                        hooks.call(Hook::FileUploadProgress, &[obj.clone(), arg]);
                     }
                 }) as Listener<Progress>
             };
@@ -392,7 +393,7 @@ fn begin(
                 security,
             );
             tasks.borrow_mut().insert(id, tx);
-            hooks.call("onFileUploadStarted", &[obj, token(act, id)]);
+            hooks.call(Hook::FileUploadStarted, &[obj, token(act, id)]);
             spawn_local(async move {
                 let outcome = fut.await.into_iter().next().map(|f| f.outcome);
                 ended(match outcome {
@@ -425,7 +426,7 @@ fn token(act: &Callback<Action>, id: EntryId) -> JsValue {
 fn finish(setup: &Rc<Setup>, s: &Selection) {
     let (done, failed) = s.outcome();
     if setup.is_pane() {
-        for (name, list) in [("dropPane.onSuccess", &done), ("dropPane.onError", &failed)] {
+        for (name, list) in [(Hook::PaneSuccess, &done), (Hook::PaneError, &failed)] {
             if !list.is_empty() {
                 let files = bridge::file_list(list.iter().copied());
                 setup.hooks.call(name, &[files.into()]);
@@ -435,7 +436,7 @@ fn finish(setup: &Rc<Setup>, s: &Selection) {
     }
     setup
         .hooks
-        .call("onUploadDone", &[bridge::response(&done, &failed)]);
+        .call(Hook::UploadDone, &[bridge::response(&done, &failed)]);
     let keep_open = !failed.is_empty() && setup.opts.allow_manual_retry;
     if setup.is_overlay() && !keep_open {
         setup.on_exit.emit(Exit::Done);
