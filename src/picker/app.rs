@@ -1,25 +1,20 @@
-//! The picker's root component: the overlay dialog, the inline panel or the drop pane, with the
-//! sources (device, link), the file list and the footer.
+//! The picker's root component: the overlay dialog or the inline panel (the sources' tabs and the
+//! current source's view from `sources`, the file list, the footer), or the drop pane.
 
 use super::bridge::Hooks;
 use super::hook::Hook;
-use super::keys::{list_files, take_drop, use_page_listeners};
+use super::keys::{take_drop, use_page_listeners};
 use super::rows::{accept_list, file_row};
+use super::sources::{self, SourcesUi, files_of, use_sources_ui};
 use super::state::{PickerState, use_picker};
 use super::{AppProps, Exit, Setup, bridge};
-use crate::model::picker_options::{DisplayMode, Source};
+use crate::model::picker_options::DisplayMode;
 use crate::model::selection::{Action, Phase};
 use crate::model::text::is_rtl;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use web_sys::{DragEvent, HtmlInputElement};
 use yew::prelude::*;
-
-fn files_of(input: &HtmlInputElement) -> Vec<web_sys::File> {
-    let files = list_files(input.files());
-    input.set_value(""); // the same file can be picked again
-    files
-}
 
 /// What the live region says: the last refusal or failure, and how far the upload is.
 fn announcement(setup: &Setup, st: &PickerState) -> String {
@@ -77,12 +72,9 @@ pub(crate) fn App(props: &AppProps) -> Html {
     };
     let live = announcement(&setup, &st);
     let ui = Ui {
-        source: use_state(|| setup.opts.from_sources[0]),
+        sources: use_sources_ui(setup.opts.from_sources[0]),
         over: use_state(|| false),
-        url_error: use_state(|| false),
-        input: use_node_ref(),
-        folder: use_node_ref(),
-        url_input: use_node_ref(),
+        pane_input: use_node_ref(),
     };
     {
         // The drop pane reports the total progress.
@@ -115,12 +107,12 @@ pub(crate) fn App(props: &AppProps) -> Html {
 
 /// The views' own state (kept in [`App`]: the views are plain functions).
 struct Ui {
-    source: UseStateHandle<Source>,
+    /// The dialog's sources.
+    sources: SourcesUi,
+    /// Files are being dragged over the dialog or the pane.
     over: UseStateHandle<bool>,
-    url_error: UseStateHandle<bool>,
-    input: NodeRef,
-    folder: NodeRef,
-    url_input: NodeRef,
+    /// The drop pane's file input.
+    pane_input: NodeRef,
 }
 
 fn drop_handlers(
@@ -155,45 +147,10 @@ fn drop_handlers(
 fn panel(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
     let t = &setup.text;
     let o = &setup.opts;
-    let Ui {
-        source,
-        over,
-        url_error,
-        input,
-        folder,
-        url_input,
-    } = ui;
-    let uid = setup.uid;
-    let (title_id, url_id) = (format!("skiff-title-{uid}"), format!("skiff-url-{uid}"));
+    let title_id = format!("skiff-title-{}", setup.uid);
     let s = &st.sel.0;
     let (ondragover, ondragleave, ondrop) =
-        drop_handlers(setup.hooks.clone(), st.add_files.clone(), over.clone());
-    let pick = |r: &NodeRef| {
-        let r = r.clone();
-        Callback::from(move |_| {
-            if let Some(i) = r.cast::<HtmlInputElement>() {
-                i.click();
-            }
-        })
-    };
-    let onchange = {
-        let add = st.add_files.clone();
-        Callback::from(move |e: Event| add.emit(files_of(&e.target_unchecked_into())))
-    };
-    let onsubmit = {
-        let (add, url_input, url_error) =
-            (st.add_url.clone(), url_input.clone(), (*url_error).clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            if let Some(i) = url_input.cast::<HtmlInputElement>() {
-                let ok = add(i.value());
-                url_error.set(!ok);
-                if ok {
-                    i.set_value("");
-                }
-            }
-        })
-    };
+        drop_handlers(setup.hooks.clone(), st.add_files.clone(), ui.over.clone());
     let close = {
         let exit = setup.on_exit.clone();
         Callback::from(move |_| exit.emit(Exit::Closed))
@@ -201,51 +158,6 @@ fn panel(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
     let start = {
         let act = st.act.clone();
         Callback::from(move |_| act.emit(Action::Start))
-    };
-    let tabs = o.from_sources.iter().map(|src| {
-        let (label, name) = match src {
-            Source::Local => ("My Device", "local_file_system"),
-            Source::Url => ("Link (URL)", "url"),
-        };
-        let pressed = (**source == *src).to_string();
-        let (source, src2) = (source.clone(), *src);
-        let onclick = Callback::from(move |_| source.set(src2));
-        html! {
-            <button type="button" class="skiff-tab" data-source={name} aria-pressed={pressed} {onclick}>{ t.get(label) }</button>
-        }
-    });
-    let accept = accept_list(&o.accept);
-    let local = html! {
-        <div class={classes!("skiff-drop", over.then_some("skiff-over"))}>
-            <svg class="skiff-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 16V4m0 0-5 5m5-5 5 5M4 16v3a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-3" /></svg>
-            <p class="skiff-lead">{ t.get("Drag and drop files here") }</p>
-            <p class="skiff-or">{ t.get("or") }</p>
-            <div class="skiff-row">
-                <button type="button" class="skiff-btn skiff-primary skiff-browse" onclick={pick(input)}>{ t.get("Select Files") }</button>
-                if !o.disable_directory_upload {
-                    <button type="button" class="skiff-btn skiff-browse-folder" onclick={pick(folder)}>{ t.get("Select a Folder") }</button>
-                }
-            </div>
-            <p class="skiff-hint">{ t.get("You can also paste files here.") }</p>
-            <input type="file" class="skiff-input skiff-hidden" tabindex="-1" aria-hidden="true" multiple={o.max_files > 1}
-                accept={(!accept.is_empty()).then(|| accept.clone())} ref={input.clone()} onchange={onchange.clone()} />
-            if !o.disable_directory_upload {
-                <input type="file" class="skiff-folder-input skiff-hidden" tabindex="-1" aria-hidden="true" webkitdirectory=true ref={folder.clone()} {onchange} />
-            }
-        </div>
-    };
-    let url = html! {
-        <form class="skiff-url" {onsubmit} novalidate=true>
-            <label for={url_id.clone()}>{ t.get("Paste a link to a file") }</label>
-            <div class="skiff-row">
-                <input id={url_id} type="url" class="skiff-url-input" placeholder="https://" ref={url_input.clone()}
-                    aria-invalid={(**url_error).to_string()} aria-label={t.get("Link to a file").to_owned()} />
-                <button type="submit" class="skiff-btn skiff-url-add">{ t.get("Add") }</button>
-            </div>
-            if **url_error {
-                <p class="skiff-error">{ t.get("This is not a valid link") }</p>
-            }
-        </form>
     };
     let (_, _, total) = s.total();
     let can = s.can_start();
@@ -287,10 +199,10 @@ fn panel(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
                 }
             </div>
             if o.from_sources.len() > 1 {
-                <div class="skiff-tabs">{ for tabs }</div>
+                { sources::tabs(setup, &ui.sources) }
             }
             <div class="skiff-body">
-                { if **source == Source::Local { local } else { url } }
+                { sources::view(setup, st, &ui.sources, *ui.over) }
                 if !s.entries.is_empty() {
                     <ul class="skiff-files" aria-label={t.get("Selected files").to_owned()}>
                         { for s.entries.iter().map(|e| {
@@ -315,7 +227,11 @@ fn panel(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
 /// The drop pane (`displayMode: 'dropPane'`).
 fn pane(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
     let o = &setup.opts.drop_pane;
-    let Ui { over, input, .. } = ui;
+    let Ui {
+        over,
+        pane_input: input,
+        ..
+    } = ui;
     let s = &st.sel.0;
     let (_, _, percent) = s.total();
     let hooks = setup.hooks.clone();

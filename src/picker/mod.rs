@@ -1,14 +1,26 @@
 //! The picker (`client.picker(options)`): a Yew app mounted on `open()` and destroyed on close,
-//! behind the [`Picker`] handle. `app` renders it, `state` holds the selection and runs the
-//! uploads, `bridge` calls the app's functions, `keys` handles the keyboard, paste and page-wide
-//! drops. See protocol.md §8 for the options and callbacks.
+//! behind the [`Picker`] handle.
+//!
+//! - Views: `app` (the dialog, the inline panel, the drop pane), `sources` (one view module per
+//!   source: device, link), `rows` (the file list).
+//! - State: `state` (the selection reducer and the callbacks that change it), `picked` (the picked
+//!   `File`s), `checks` (the app's checks of each file, from an effect), `uploads` (starting,
+//!   commanding and ending each upload, reporting the round).
+//! - The app: `bridge` calls its functions (named by `hook::Hook`) with filestack-js's shapes;
+//!   `keys` handles the keyboard, paste and page-wide drops.
+//!
+//! See protocol.md §8 for the options and callbacks.
 
 mod app;
 mod bridge;
+mod checks;
 mod hook;
 mod keys;
+mod picked;
 mod rows;
+mod sources;
 mod state;
+mod uploads;
 
 use crate::js_api::Client;
 use crate::model::client_options::ClientOptions;
