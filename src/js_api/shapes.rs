@@ -53,3 +53,54 @@ pub(crate) fn finished(f: &Finished) -> Value {
         FileOutcome::Cancelled => failed("the upload was cancelled", Some("cancelled")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::upload::events::FileProgress;
+    use skiff_engine::UploadError;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn progress_has_filestack_js_keys_and_whole_percents() {
+        let p = Progress {
+            total_percent: 41.7,
+            total_bytes: 417,
+            total_size: 1000,
+            speed_bps: 1234.6,
+            eta_ms: None,
+            files: vec![FileProgress {
+                name: "a.bin".into(),
+                percent: 41.7,
+                bytes: 417,
+            }],
+        };
+        let want = json!({
+            "totalPercent": 41.0, "totalBytes": 417, "totalSize": 1000, "speed": 1235.0, "eta": null,
+            "files": { "a.bin": { "totalPercent": 41.0, "totalBytes": 417 } },
+        });
+        assert_eq!(progress(&p), want);
+    }
+
+    #[wasm_bindgen_test]
+    fn failures_and_cancels_are_failed_entries_with_a_code() {
+        let ended = |outcome| Finished {
+            filename: "x.bin".into(),
+            outcome,
+        };
+        let error = UploadError {
+            request: None,
+            status: Some(500),
+            code: None,
+            message: "boom".into(),
+        };
+        assert_eq!(
+            finished(&ended(FileOutcome::Failed(error))),
+            json!({ "status": "Failed", "filename": "x.bin", "error": "boom", "code": null })
+        );
+        assert_eq!(
+            finished(&ended(FileOutcome::Cancelled)),
+            json!({ "status": "Failed", "filename": "x.bin", "error": "the upload was cancelled", "code": "cancelled" })
+        );
+    }
+}
