@@ -1,11 +1,11 @@
 //! The picker's root component: the overlay dialog or the inline panel (the sources' tabs and the
-//! current source's view from `sources`, the file list, the footer), or the drop pane.
+//! current source's view from `sources`, the file list, the footer), or the drop pane (`pane`).
 
-use super::bridge::Hooks;
 use super::hook::Hook;
-use super::keys::{take_drop, use_page_listeners};
-use super::rows::{accept_list, file_row};
-use super::sources::{self, SourcesUi, files_of, use_sources_ui};
+use super::keys::{drop_handlers, use_page_listeners};
+use super::pane;
+use super::rows::file_row;
+use super::sources::{self, SourcesUi, use_sources_ui};
 use super::state::{PickerState, use_picker};
 use super::{AppProps, Exit, Setup, bridge};
 use crate::model::picker_options::DisplayMode;
@@ -13,7 +13,6 @@ use crate::model::selection::{Action, Phase};
 use crate::model::text::is_rtl;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
-use web_sys::{DragEvent, HtmlInputElement};
 use yew::prelude::*;
 
 /// What the live region says: the last refusal or failure, and how far the upload is.
@@ -86,7 +85,7 @@ pub(crate) fn App(props: &AppProps) -> Html {
         });
     }
     let body = if setup.is_pane() {
-        pane(&setup, &st, &dialog, &ui)
+        pane::view(&setup, &st, &dialog, &ui.over, &ui.pane_input)
     } else {
         panel(&setup, &st, &dialog, &ui)
     };
@@ -113,34 +112,6 @@ struct Ui {
     over: UseStateHandle<bool>,
     /// The drop pane's file input.
     pane_input: NodeRef,
-}
-
-fn drop_handlers(
-    hooks: Hooks,
-    add: Callback<Vec<web_sys::File>>,
-    over: UseStateHandle<bool>,
-) -> (
-    Callback<DragEvent>,
-    Callback<DragEvent>,
-    Callback<DragEvent>,
-) {
-    let ondragover = {
-        let over = over.clone();
-        Callback::from(move |e: DragEvent| {
-            e.prevent_default();
-            over.set(true);
-        })
-    };
-    let ondragleave = {
-        let over = over.clone();
-        Callback::from(move |_: DragEvent| over.set(false))
-    };
-    let ondrop = Callback::from(move |e: DragEvent| {
-        e.prevent_default();
-        over.set(false);
-        take_drop(&hooks, e.data_transfer(), add.clone());
-    });
-    (ondragover, ondragleave, ondrop)
 }
 
 /// The overlay dialog or the inline panel.
@@ -220,88 +191,6 @@ fn panel(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
                 }
                 <button type="button" class="skiff-btn skiff-primary skiff-upload" disabled={can.is_err() || (s.finishing && s.busy())} onclick={start}>{ t.get("Upload") }</button>
             </div>
-        </div>
-    }
-}
-
-/// The drop pane (`displayMode: 'dropPane'`).
-fn pane(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
-    let o = &setup.opts.drop_pane;
-    let Ui {
-        over,
-        pane_input: input,
-        ..
-    } = ui;
-    let s = &st.sel.0;
-    let (_, _, percent) = s.total();
-    let hooks = setup.hooks.clone();
-    let (dragover, dragleave, drop) =
-        drop_handlers(setup.hooks.clone(), st.add_files.clone(), over.clone());
-    let with_hook = |name: Hook, f: Callback<DragEvent>| {
-        let hooks = hooks.clone();
-        Callback::from(move |e: DragEvent| {
-            let arg: &JsValue = e.as_ref();
-            let args = if name == Hook::PaneDragLeave {
-                &[][..]
-            } else {
-                std::slice::from_ref(arg)
-            };
-            hooks.call(name, args);
-            f.emit(e);
-        })
-    };
-    let ondragenter = {
-        let (hooks, over) = (hooks.clone(), over.clone());
-        Callback::from(move |e: DragEvent| {
-            e.prevent_default();
-            over.set(true);
-            hooks.call(Hook::PaneDragEnter, &[e.into()]);
-        })
-    };
-    let onclick = {
-        let (input, hooks, disabled) = (input.clone(), hooks.clone(), o.disable_click);
-        Callback::from(move |e: MouseEvent| {
-            hooks.call(Hook::PaneClick, &[e.into()]);
-            if let Some(i) = input.cast::<HtmlInputElement>().filter(|_| !disabled) {
-                i.click();
-            }
-        })
-    };
-    let onchange = {
-        let add = st.add_files.clone();
-        Callback::from(move |e: Event| add.emit(files_of(&e.target_unchecked_into())))
-    };
-    let text = o.custom_text.clone().unwrap_or_else(|| {
-        setup
-            .text
-            .get("Drag and drop, or click to select files")
-            .to_owned()
-    });
-    let accept = accept_list(&setup.opts.accept);
-    html! {
-        <div class={classes!("skiff-pane", over.then_some("skiff-over"))} ref={node.clone()} {ondragenter}
-            ondragover={with_hook(Hook::PaneDragOver, dragover)} ondragleave={with_hook(Hook::PaneDragLeave, dragleave)} ondrop={with_hook(Hook::PaneDrop, drop)}>
-            <button type="button" class="skiff-pane-button" disabled={o.disable_click} {onclick}>
-                if o.show_icon {
-                    <svg class="skiff-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 16V4m0 0-5 5m5-5 5 5M4 16v3a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-3" /></svg>
-                }
-                <span>{ text }</span>
-            </button>
-            if o.show_progress && s.busy() {
-                <progress class="skiff-total" max="100" value={percent.to_string()} aria-label={setup.text.get("Total progress").to_owned()} />
-            }
-            <input type="file" class="skiff-input skiff-hidden" tabindex="-1" aria-hidden="true" multiple={setup.opts.max_files > 1}
-                accept={(!accept.is_empty()).then_some(accept)} ref={input.clone()} {onchange} />
-            if !s.entries.is_empty() {
-                <ul class="skiff-files skiff-pane-files">
-                    { for s.entries.iter().filter(|e| matches!(e.phase, Phase::Refused(_) | Phase::Failed(_))).map(|e| html! {
-                        <li class="skiff-file" data-state={e.phase.name()} key={e.id}>
-                            <span class="skiff-file-name">{ &e.name }</span>{ " " }
-                            <span class="skiff-file-note skiff-bad">{ super::rows::note(setup, e) }</span>
-                        </li>
-                    }) }
-                </ul>
-            }
         </div>
     }
 }

@@ -1,6 +1,6 @@
 //! The picker's page-level listeners, each removed on unmount: Escape and the focus trap of the
 //! overlay dialog, pasting files, and drops anywhere on the page (`globalDropZone`, the drop
-//! pane's `overlay`).
+//! pane's `overlay`); and taking the files of a drop, there or on the picker's own drop areas.
 
 use super::Setup;
 use super::bridge::Hooks;
@@ -197,4 +197,34 @@ pub(crate) fn use_page_listeners(
             OPEN.with(|o| o.borrow_mut().retain(|(u, _)| *u != uid));
         }
     });
+}
+
+/// The dragover, dragleave and drop handlers of a drop area: `over` tells the view to highlight
+/// it; the drop's files go to `add`.
+pub(crate) fn drop_handlers(
+    hooks: Hooks,
+    add: Callback<Vec<web_sys::File>>,
+    over: UseStateHandle<bool>,
+) -> (
+    Callback<DragEvent>,
+    Callback<DragEvent>,
+    Callback<DragEvent>,
+) {
+    let ondragover = {
+        let over = over.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            over.set(true);
+        })
+    };
+    let ondragleave = {
+        let over = over.clone();
+        Callback::from(move |_: DragEvent| over.set(false))
+    };
+    let ondrop = Callback::from(move |e: DragEvent| {
+        e.prevent_default();
+        over.set(false);
+        take_drop(&hooks, e.data_transfer(), add.clone());
+    });
+    (ondragover, ondragleave, ondrop)
 }

@@ -1,7 +1,7 @@
 //! The picker (`client.picker(options)`): a Yew app mounted on `open()` and destroyed on close,
 //! behind the [`Picker`] handle.
 //!
-//! - Views: `app` (the dialog, the inline panel, the drop pane), `sources` (one view module per
+//! - Views: `app` (the dialog or the inline panel), `pane` (the drop pane), `sources` (one view module per
 //!   source: device, link), `rows` (the file list).
 //! - State: `state` (the selection reducer and the callbacks that change it), `picked` (the picked
 //!   `File`s), `checks` (the app's checks of each file, from an effect), `uploads` (starting,
@@ -16,6 +16,7 @@ mod bridge;
 mod checks;
 mod hook;
 mod keys;
+mod pane;
 mod picked;
 mod rows;
 mod sources;
