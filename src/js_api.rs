@@ -4,31 +4,17 @@
 
 #![cfg(target_arch = "wasm32")]
 
+pub(crate) mod shapes;
+
 use crate::model::client_options::{ClientOptions, Security, client_options};
 use crate::model::options;
-use crate::upload::driver::{self, Callbacks, Command, Msg};
+use crate::upload::driver::{Callbacks, Command, Listener, Msg};
 use crate::upload::start::{self, FileInput, json_call};
+use crate::web::js_value::{call_with, from_js, to_js};
 use js_sys::{Array, Function, Promise};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use web_sys::Blob;
-
-/// Plain data from JS, through `JSON.stringify` (options hold only plain data; callbacks are
-/// taken out by the entry). Going through text keeps one JSON reader in the module.
-pub(crate) fn from_js(v: &JsValue, what: &str) -> Result<Value, JsError> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(Value::Null);
-    }
-    let text = js_sys::JSON::stringify(v)
-        .map_err(|_| JsError::new(&format!("Invalid {what}: not plain data")))?;
-    serde_json::from_str(&String::from(text))
-        .map_err(|e| JsError::new(&format!("Invalid {what}: {e}")))
-}
-
-/// Plain data to JS, through `JSON.parse`.
-pub(crate) fn to_js(v: &Value) -> JsValue {
-    js_sys::JSON::parse(&v.to_string()).unwrap_or(JsValue::NULL)
-}
 
 /// A client of one app, like filestack-js's.
 #[wasm_bindgen]
@@ -168,14 +154,17 @@ impl Client {
             })
             .collect::<Result<Vec<_>, JsError>>()?;
         let cb = Callbacks {
-            on_progress: on_progress.map(driver::js_listener),
-            on_retry: on_retry.map(driver::js_listener),
+            on_progress: on_progress
+                .map(|f| -> Listener<_> { Box::new(move |p| call_with(&f, &shapes::progress(p))) }),
+            on_retry: on_retry
+                .map(|f| -> Listener<_> { Box::new(move |r| call_with(&f, &shapes::retry(r))) }),
             progress_interval_ms: up.progress_interval_ms,
             hash_ahead: up.engine.concurrency,
         };
         let (tx, results) = start::start(&self.opts, inputs, &up, &store, cb, security);
         let done = wasm_bindgen_futures::future_to_promise(async move {
-            Ok(to_js(&Value::Array(results.await)))
+            let list = results.await.iter().map(shapes::finished).collect();
+            Ok(to_js(&Value::Array(list)))
         });
         Ok(UploadTask { tx, done })
     }

@@ -1,8 +1,19 @@
 //! Skiff's browser module: the picker and the adaptive uploader, compiled to WebAssembly and
-//! shipped on npm as `skiff-picker` (built by `scripts/build-wasm.sh`).
+//! shipped on npm as `skiff-picker` (built by `scripts/build-wasm.sh`; the package entry
+//! `www/index.js` loads it and wraps it in filestack-js's API).
 //!
-//! Exported to JavaScript so far: [`md5_base64`] (part checksums for the upload driver) and
-//! [`version`]. The same functions are plain Rust on other targets:
+//! Its layers, from JavaScript down:
+//! - `js_api`: what JavaScript calls, as opaque handles (`Client`, `UploadTask`); the only place,
+//!   with the picker's bridge, that turns typed values into the JS shapes apps see.
+//! - `picker` (feature `picker`, on by default; the uploader-only build leaves it out): the Yew
+//!   picker behind the `Picker` handle.
+//! - `upload`: runs the sans-IO engine (`skiff-engine`) in the browser; reports typed progress,
+//!   retries and per-file outcomes.
+//! - [`model`]: the options, the picker's selection rules and words, as plain Rust.
+//! - `web`: the adapters over the browser's APIs (fetch, clock and timers, listeners, JS values).
+//!
+//! Browser-only code is gated on `target_arch = "wasm32"`; the rest builds and is tested natively,
+//! where the exported functions are plain Rust too:
 //!
 //! ```
 //! assert_eq!(skiff::md5_base64(b""), "1B2M2Y8AsgTpgAmY7PhCfg==");

@@ -3,5 +3,10 @@
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod driver;
+// Plain Rust: also compiled natively, where their tests run (only the wasm driver uses them).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod events;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod hash_ahead;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod start;

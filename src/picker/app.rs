@@ -1,24 +1,19 @@
-//! The picker's root component: the overlay dialog, the inline panel or the drop pane, with the
-//! sources (device, link), the file list and the footer.
+//! The picker's root component: the overlay dialog or the inline panel (the sources' tabs and the
+//! current source's view from `sources`, the file list, the footer), or the drop pane (`pane`).
 
-use super::bridge::Hooks;
-use super::keys::{list_files, take_drop, use_page_listeners};
-use super::rows::{accept_list, file_row};
+use super::hook::Hook;
+use super::keys::{drop_handlers, use_page_listeners};
+use super::pane;
+use super::rows::file_row;
+use super::sources::{self, SourcesUi, use_sources_ui};
 use super::state::{PickerState, use_picker};
 use super::{AppProps, Exit, Setup, bridge};
-use crate::model::picker_options::{DisplayMode, Source};
+use crate::model::picker_options::DisplayMode;
 use crate::model::selection::{Action, Phase};
 use crate::model::text::is_rtl;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
-use web_sys::{DragEvent, HtmlInputElement};
 use yew::prelude::*;
-
-fn files_of(input: &HtmlInputElement) -> Vec<web_sys::File> {
-    let files = list_files(input.files());
-    input.set_value(""); // the same file can be picked again
-    files
-}
 
 /// What the live region says: the last refusal or failure, and how far the upload is.
 fn announcement(setup: &Setup, st: &PickerState) -> String {
@@ -63,7 +58,7 @@ pub(crate) fn App(props: &AppProps) -> Html {
             let (done, failed) = st2.sel.0.outcome();
             let response = bridge::response(&done, &failed);
             st2.act.emit(Action::CancelAll);
-            setup2.hooks.call("onCancel", &[response]);
+            setup2.hooks.call(Hook::Cancel, &[response]);
             setup2.on_exit.emit(Exit::Closed);
         }));
     }
@@ -76,24 +71,21 @@ pub(crate) fn App(props: &AppProps) -> Html {
     };
     let live = announcement(&setup, &st);
     let ui = Ui {
-        source: use_state(|| setup.opts.from_sources[0]),
+        sources: use_sources_ui(setup.opts.from_sources[0]),
         over: use_state(|| false),
-        url_error: use_state(|| false),
-        input: use_node_ref(),
-        folder: use_node_ref(),
-        url_input: use_node_ref(),
+        pane_input: use_node_ref(),
     };
     {
         // The drop pane reports the total progress.
         let (hooks, busy, percent) = (setup.hooks.clone(), st.sel.0.busy(), st.sel.0.total().2);
         use_effect_with((percent, busy), move |(p, busy)| {
-            if *busy && hooks.has("dropPane.onProgress") {
-                hooks.call("dropPane.onProgress", &[JsValue::from(*p)]);
+            if *busy && hooks.has(Hook::PaneProgress) {
+                hooks.call(Hook::PaneProgress, &[JsValue::from(*p)]);
             }
         });
     }
     let body = if setup.is_pane() {
-        pane(&setup, &st, &dialog, &ui)
+        pane::view(&setup, &st, &dialog, &ui.over, &ui.pane_input)
     } else {
         panel(&setup, &st, &dialog, &ui)
     };
@@ -114,85 +106,22 @@ pub(crate) fn App(props: &AppProps) -> Html {
 
 /// The views' own state (kept in [`App`]: the views are plain functions).
 struct Ui {
-    source: UseStateHandle<Source>,
+    /// The dialog's sources.
+    sources: SourcesUi,
+    /// Files are being dragged over the dialog or the pane.
     over: UseStateHandle<bool>,
-    url_error: UseStateHandle<bool>,
-    input: NodeRef,
-    folder: NodeRef,
-    url_input: NodeRef,
-}
-
-fn drop_handlers(
-    hooks: Hooks,
-    add: Callback<Vec<web_sys::File>>,
-    over: UseStateHandle<bool>,
-) -> (
-    Callback<DragEvent>,
-    Callback<DragEvent>,
-    Callback<DragEvent>,
-) {
-    let ondragover = {
-        let over = over.clone();
-        Callback::from(move |e: DragEvent| {
-            e.prevent_default();
-            over.set(true);
-        })
-    };
-    let ondragleave = {
-        let over = over.clone();
-        Callback::from(move |_: DragEvent| over.set(false))
-    };
-    let ondrop = Callback::from(move |e: DragEvent| {
-        e.prevent_default();
-        over.set(false);
-        take_drop(&hooks, e.data_transfer(), add.clone());
-    });
-    (ondragover, ondragleave, ondrop)
+    /// The drop pane's file input.
+    pane_input: NodeRef,
 }
 
 /// The overlay dialog or the inline panel.
 fn panel(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
     let t = &setup.text;
     let o = &setup.opts;
-    let Ui {
-        source,
-        over,
-        url_error,
-        input,
-        folder,
-        url_input,
-    } = ui;
-    let uid = setup.uid;
-    let (title_id, url_id) = (format!("skiff-title-{uid}"), format!("skiff-url-{uid}"));
+    let title_id = format!("skiff-title-{}", setup.uid);
     let s = &st.sel.0;
     let (ondragover, ondragleave, ondrop) =
-        drop_handlers(setup.hooks.clone(), st.add_files.clone(), over.clone());
-    let pick = |r: &NodeRef| {
-        let r = r.clone();
-        Callback::from(move |_| {
-            if let Some(i) = r.cast::<HtmlInputElement>() {
-                i.click();
-            }
-        })
-    };
-    let onchange = {
-        let add = st.add_files.clone();
-        Callback::from(move |e: Event| add.emit(files_of(&e.target_unchecked_into())))
-    };
-    let onsubmit = {
-        let (add, url_input, url_error) =
-            (st.add_url.clone(), url_input.clone(), (*url_error).clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            if let Some(i) = url_input.cast::<HtmlInputElement>() {
-                let ok = add(i.value());
-                url_error.set(!ok);
-                if ok {
-                    i.set_value("");
-                }
-            }
-        })
-    };
+        drop_handlers(setup.hooks.clone(), st.add_files.clone(), ui.over.clone());
     let close = {
         let exit = setup.on_exit.clone();
         Callback::from(move |_| exit.emit(Exit::Closed))
@@ -200,51 +129,6 @@ fn panel(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
     let start = {
         let act = st.act.clone();
         Callback::from(move |_| act.emit(Action::Start))
-    };
-    let tabs = o.from_sources.iter().map(|src| {
-        let (label, name) = match src {
-            Source::Local => ("My Device", "local_file_system"),
-            Source::Url => ("Link (URL)", "url"),
-        };
-        let pressed = (**source == *src).to_string();
-        let (source, src2) = (source.clone(), *src);
-        let onclick = Callback::from(move |_| source.set(src2));
-        html! {
-            <button type="button" class="skiff-tab" data-source={name} aria-pressed={pressed} {onclick}>{ t.get(label) }</button>
-        }
-    });
-    let accept = accept_list(&o.accept);
-    let local = html! {
-        <div class={classes!("skiff-drop", over.then_some("skiff-over"))}>
-            <svg class="skiff-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 16V4m0 0-5 5m5-5 5 5M4 16v3a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-3" /></svg>
-            <p class="skiff-lead">{ t.get("Drag and drop files here") }</p>
-            <p class="skiff-or">{ t.get("or") }</p>
-            <div class="skiff-row">
-                <button type="button" class="skiff-btn skiff-primary skiff-browse" onclick={pick(input)}>{ t.get("Select Files") }</button>
-                if !o.disable_directory_upload {
-                    <button type="button" class="skiff-btn skiff-browse-folder" onclick={pick(folder)}>{ t.get("Select a Folder") }</button>
-                }
-            </div>
-            <p class="skiff-hint">{ t.get("You can also paste files here.") }</p>
-            <input type="file" class="skiff-input skiff-hidden" tabindex="-1" aria-hidden="true" multiple={o.max_files > 1}
-                accept={(!accept.is_empty()).then(|| accept.clone())} ref={input.clone()} onchange={onchange.clone()} />
-            if !o.disable_directory_upload {
-                <input type="file" class="skiff-folder-input skiff-hidden" tabindex="-1" aria-hidden="true" webkitdirectory=true ref={folder.clone()} {onchange} />
-            }
-        </div>
-    };
-    let url = html! {
-        <form class="skiff-url" {onsubmit} novalidate=true>
-            <label for={url_id.clone()}>{ t.get("Paste a link to a file") }</label>
-            <div class="skiff-row">
-                <input id={url_id} type="url" class="skiff-url-input" placeholder="https://" ref={url_input.clone()}
-                    aria-invalid={(**url_error).to_string()} aria-label={t.get("Link to a file").to_owned()} />
-                <button type="submit" class="skiff-btn skiff-url-add">{ t.get("Add") }</button>
-            </div>
-            if **url_error {
-                <p class="skiff-error">{ t.get("This is not a valid link") }</p>
-            }
-        </form>
     };
     let (_, _, total) = s.total();
     let can = s.can_start();
@@ -286,10 +170,10 @@ fn panel(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
                 }
             </div>
             if o.from_sources.len() > 1 {
-                <div class="skiff-tabs">{ for tabs }</div>
+                { sources::tabs(setup, &ui.sources) }
             }
             <div class="skiff-body">
-                { if **source == Source::Local { local } else { url } }
+                { sources::view(setup, st, &ui.sources, *ui.over) }
                 if !s.entries.is_empty() {
                     <ul class="skiff-files" aria-label={t.get("Selected files").to_owned()}>
                         { for s.entries.iter().map(|e| {
@@ -307,84 +191,6 @@ fn panel(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
                 }
                 <button type="button" class="skiff-btn skiff-primary skiff-upload" disabled={can.is_err() || (s.finishing && s.busy())} onclick={start}>{ t.get("Upload") }</button>
             </div>
-        </div>
-    }
-}
-
-/// The drop pane (`displayMode: 'dropPane'`).
-fn pane(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
-    let o = &setup.opts.drop_pane;
-    let Ui { over, input, .. } = ui;
-    let s = &st.sel.0;
-    let (_, _, percent) = s.total();
-    let hooks = setup.hooks.clone();
-    let (dragover, dragleave, drop) =
-        drop_handlers(setup.hooks.clone(), st.add_files.clone(), over.clone());
-    let with_hook = |name: &'static str, f: Callback<DragEvent>| {
-        let hooks = hooks.clone();
-        Callback::from(move |e: DragEvent| {
-            let arg: &JsValue = e.as_ref();
-            let args = if name == "dropPane.onDragLeave" {
-                &[][..]
-            } else {
-                std::slice::from_ref(arg)
-            };
-            hooks.call(name, args);
-            f.emit(e);
-        })
-    };
-    let ondragenter = {
-        let (hooks, over) = (hooks.clone(), over.clone());
-        Callback::from(move |e: DragEvent| {
-            e.prevent_default();
-            over.set(true);
-            hooks.call("dropPane.onDragEnter", &[e.into()]);
-        })
-    };
-    let onclick = {
-        let (input, hooks, disabled) = (input.clone(), hooks.clone(), o.disable_click);
-        Callback::from(move |e: MouseEvent| {
-            hooks.call("dropPane.onClick", &[e.into()]);
-            if let Some(i) = input.cast::<HtmlInputElement>().filter(|_| !disabled) {
-                i.click();
-            }
-        })
-    };
-    let onchange = {
-        let add = st.add_files.clone();
-        Callback::from(move |e: Event| add.emit(files_of(&e.target_unchecked_into())))
-    };
-    let text = o.custom_text.clone().unwrap_or_else(|| {
-        setup
-            .text
-            .get("Drag and drop, or click to select files")
-            .to_owned()
-    });
-    let accept = accept_list(&setup.opts.accept);
-    html! {
-        <div class={classes!("skiff-pane", over.then_some("skiff-over"))} ref={node.clone()} {ondragenter}
-            ondragover={with_hook("dropPane.onDragOver", dragover)} ondragleave={with_hook("dropPane.onDragLeave", dragleave)} ondrop={with_hook("dropPane.onDrop", drop)}>
-            <button type="button" class="skiff-pane-button" disabled={o.disable_click} {onclick}>
-                if o.show_icon {
-                    <svg class="skiff-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 16V4m0 0-5 5m5-5 5 5M4 16v3a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-3" /></svg>
-                }
-                <span>{ text }</span>
-            </button>
-            if o.show_progress && s.busy() {
-                <progress class="skiff-total" max="100" value={percent.to_string()} aria-label={setup.text.get("Total progress").to_owned()} />
-            }
-            <input type="file" class="skiff-input skiff-hidden" tabindex="-1" aria-hidden="true" multiple={setup.opts.max_files > 1}
-                accept={(!accept.is_empty()).then_some(accept)} ref={input.clone()} {onchange} />
-            if !s.entries.is_empty() {
-                <ul class="skiff-files skiff-pane-files">
-                    { for s.entries.iter().filter(|e| matches!(e.phase, Phase::Refused(_) | Phase::Failed(_))).map(|e| html! {
-                        <li class="skiff-file" data-state={e.phase.name()} key={e.id}>
-                            <span class="skiff-file-name">{ &e.name }</span>{ " " }
-                            <span class="skiff-file-note skiff-bad">{ super::rows::note(setup, e) }</span>
-                        </li>
-                    }) }
-                </ul>
-            }
         </div>
     }
 }

@@ -1,16 +1,20 @@
-//! Calls into the app: the picker's callbacks (protocol.md §8.7), the app's checks of each picked
+//! Calls into the app: the picker's callbacks (docs/protocol.md §8.7), the app's checks of each picked
 //! file (`acceptFn`, then `onFileSelected`, run by the JS entry as one `check`) and per-file tag
 //! functions (`tags`), and the file objects they receive.
 
+use super::hook::Hook;
+use crate::js_api::shapes;
 use crate::model::selection::{Entry, Origin, Phase};
-use crate::upload::driver::console_error;
+use crate::upload::events::Progress;
+use crate::web::js_value::{console_error, to_js};
 use js_sys::{Function, Promise, Reflect};
 use serde_json::{Value, json};
+use skiff_engine::FileResult;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-/// The app's functions, by name (a plain object made by the JS entry).
+/// The app's functions (a plain object made by the JS entry, keyed by [`Hook::js_name`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Hooks(Rc<JsValue>);
 
@@ -25,22 +29,25 @@ impl Hooks {
         Hooks(Rc::new(object))
     }
 
-    fn get(&self, name: &str) -> Option<Function> {
+    fn get(&self, hook: Hook) -> Option<Function> {
         if self.0.is_object() {
-            Reflect::get(&self.0, &name.into()).ok()?.dyn_into().ok()
+            Reflect::get(&self.0, &hook.js_name().into())
+                .ok()?
+                .dyn_into()
+                .ok()
         } else {
             None
         }
     }
 
-    /// Whether the app gave `name`.
-    pub(crate) fn has(&self, name: &str) -> bool {
-        self.get(name).is_some()
+    /// Whether the app gave `hook`.
+    pub(crate) fn has(&self, hook: Hook) -> bool {
+        self.get(hook).is_some()
     }
 
-    /// Calls `name` with `args`; what it throws is reported on the console.
-    pub(crate) fn call(&self, name: &str, args: &[JsValue]) -> Option<JsValue> {
-        let f = self.get(name)?;
+    /// Calls `hook` with `args`; what it throws is reported on the console.
+    pub(crate) fn call(&self, hook: Hook, args: &[JsValue]) -> Option<JsValue> {
+        let f = self.get(hook)?;
         let list: js_sys::Array = args.iter().collect();
         match f.apply(&JsValue::NULL, &list) {
             Ok(v) => Some(v),
@@ -52,14 +59,17 @@ impl Hooks {
     }
 
     /// The element given as `container`, if the app passed one.
-    pub(crate) fn element(&self, name: &str) -> Option<web_sys::Element> {
-        Reflect::get(&self.0, &name.into()).ok()?.dyn_into().ok()
+    pub(crate) fn container(&self) -> Option<web_sys::Element> {
+        Reflect::get(&self.0, &Hook::Container.js_name().into())
+            .ok()?
+            .dyn_into()
+            .ok()
     }
 
     /// The app's verdict on a picked file: admitted (perhaps under a new name) or refused with
     /// the app's reason.
     pub(crate) async fn check(&self, file: JsValue) -> Result<Option<String>, String> {
-        let Some(f) = self.get("check") else {
+        let Some(f) = self.get(Hook::Check) else {
             return Ok(None);
         };
         let result = match f.call1(&JsValue::NULL, &file) {
@@ -75,7 +85,7 @@ impl Hooks {
     /// This file's tags, from the app's tag functions merged by the JS entry (`None`: no
     /// functions, the upload options' tags apply).
     pub(crate) fn tags(&self, file: &JsValue) -> Result<Option<Value>, String> {
-        let Some(f) = self.get("tags") else {
+        let Some(f) = self.get(Hook::Tags) else {
             return Ok(None);
         };
         let v = f.call1(&JsValue::NULL, file).map_err(|e| reason(&e))?;
@@ -126,7 +136,7 @@ pub(crate) fn file_object(e: &Entry, file: Option<&JsValue>) -> JsValue {
             v["status"] = json!(s);
         }
     }
-    let out = crate::js_api::to_js(&v);
+    let out = to_js(&v);
     if let Some(f) = file {
         let _ = Reflect::set(&out, &"originalFile".into(), f);
     }
@@ -152,4 +162,20 @@ pub(crate) fn response(done: &[&Entry], failed: &[&Entry]) -> JsValue {
         &file_list(failed.iter().copied()),
     );
     out.into()
+}
+
+/// A stored file as the selection keeps it (the JS API's shape, which [`file_object`] reads).
+pub(crate) fn stored(r: &FileResult) -> Value {
+    shapes::stored(r)
+}
+
+/// `onFileUploadProgress`'s second argument: the file's whole percent and bytes sent.
+pub(crate) fn file_progress(percent: u8, bytes: u64) -> JsValue {
+    to_js(&json!({ "totalPercent": percent, "totalBytes": bytes }))
+}
+
+/// A file's whole percent and bytes sent, from its task's progress (the picker runs one task per
+/// file, so the task's totals are the file's).
+pub(crate) fn percent_and_bytes(p: &Progress) -> (u8, u64) {
+    (p.total_percent as u8, p.total_bytes)
 }

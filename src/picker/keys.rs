@@ -1,9 +1,10 @@
 //! The picker's page-level listeners, each removed on unmount: Escape and the focus trap of the
 //! overlay dialog, pasting files, and drops anywhere on the page (`globalDropZone`, the drop
-//! pane's `overlay`).
+//! pane's `overlay`); and taking the files of a drop, there or on the picker's own drop areas.
 
 use super::Setup;
 use super::bridge::Hooks;
+use super::hook::Hook;
 use super::state::PickerState;
 use crate::model::picker_options::Source;
 use crate::web::listener::Listener;
@@ -26,7 +27,7 @@ pub(crate) fn list_files(list: Option<FileList>) -> Vec<File> {
 /// the drop's items during the event); without it, the drop's file list is taken as it is.
 pub(crate) fn take_drop(hooks: &Hooks, dt: Option<DataTransfer>, add: Callback<Vec<File>>) {
     let Some(dt) = dt else { return };
-    match hooks.call("filesFromDrop", &[dt.clone().into()]) {
+    match hooks.call(Hook::FilesFromDrop, &[dt.clone().into()]) {
         Some(p) => wasm_bindgen_futures::spawn_local(async move {
             if let Ok(v) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&p)).await
             {
@@ -196,4 +197,34 @@ pub(crate) fn use_page_listeners(
             OPEN.with(|o| o.borrow_mut().retain(|(u, _)| *u != uid));
         }
     });
+}
+
+/// The dragover, dragleave and drop handlers of a drop area: `over` tells the view to highlight
+/// it; the drop's files go to `add`.
+pub(crate) fn drop_handlers(
+    hooks: Hooks,
+    add: Callback<Vec<web_sys::File>>,
+    over: UseStateHandle<bool>,
+) -> (
+    Callback<DragEvent>,
+    Callback<DragEvent>,
+    Callback<DragEvent>,
+) {
+    let ondragover = {
+        let over = over.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            over.set(true);
+        })
+    };
+    let ondragleave = {
+        let over = over.clone();
+        Callback::from(move |_: DragEvent| over.set(false))
+    };
+    let ondrop = Callback::from(move |e: DragEvent| {
+        e.prevent_default();
+        over.set(false);
+        take_drop(&hooks, e.data_transfer(), add.clone());
+    });
+    (ondragover, ondragleave, ondrop)
 }

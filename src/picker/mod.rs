@@ -1,13 +1,27 @@
 //! The picker (`client.picker(options)`): a Yew app mounted on `open()` and destroyed on close,
-//! behind the [`Picker`] handle. `app` renders it, `state` holds the selection and runs the
-//! uploads, `bridge` calls the app's functions, `keys` handles the keyboard, paste and page-wide
-//! drops. See protocol.md §8 for the options and callbacks.
+//! behind the [`Picker`] handle.
+//!
+//! - Views: `app` (the dialog or the inline panel), `pane` (the drop pane), `sources` (one view module per
+//!   source: device, link), `rows` (the file list).
+//! - State: `state` (the selection reducer and the callbacks that change it), `picked` (the picked
+//!   `File`s), `checks` (the app's checks of each file, from an effect), `uploads` (starting,
+//!   commanding and ending each upload, reporting the round).
+//! - The app: `bridge` calls its functions (named by `hook::Hook`) with filestack-js's shapes;
+//!   `keys` handles the keyboard, paste and page-wide drops.
+//!
+//! See docs/protocol.md §8 for the options and callbacks.
 
 mod app;
 mod bridge;
+mod checks;
+mod hook;
 mod keys;
+mod pane;
+mod picked;
 mod rows;
+mod sources;
 mod state;
+mod uploads;
 
 use crate::js_api::Client;
 use crate::model::client_options::ClientOptions;
@@ -15,6 +29,7 @@ use crate::model::picker_options::{DisplayMode, PickerOptions, picker_options};
 use crate::model::selection::Rules;
 use crate::model::text::Text;
 use bridge::Hooks;
+use hook::Hook;
 use js_sys::{Function, Promise};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -67,7 +82,7 @@ impl Setup {
             min_files: o.min_files,
             max_files: o.max_files,
             concurrency: o.concurrency,
-            app_checks: self.hooks.has("check"),
+            app_checks: self.hooks.has(Hook::Check),
             start_at_max: o.start_uploading_when_max_files_reached,
             background: o.upload_in_background || self.is_pane(),
         }
@@ -160,7 +175,7 @@ fn unmount(inner: &Rc<RefCell<Inner>>) {
     if let Some(el) = m.opener {
         let _ = el.focus();
     }
-    hooks.call("onClose", &[]);
+    hooks.call(Hook::Close, &[]);
 }
 
 #[wasm_bindgen]
@@ -181,9 +196,9 @@ impl Picker {
         hooks: JsValue,
         translation: JsValue,
     ) -> Result<Picker, JsError> {
-        let opts = picker_options(crate::js_api::from_js(&options, "picker options")?)
+        let opts = picker_options(crate::web::js_value::from_js(&options, "picker options")?)
             .map_err(|e| JsError::new(&e.0))?;
-        let translation = crate::js_api::from_js(&translation, "translation")?;
+        let translation = crate::web::js_value::from_js(&translation, "translation")?;
         let text = Text::new(&translation, &opts.custom_text);
         let uid = NEXT_UID.with(|n| n.replace(n.get() + 1));
         let inner = Inner {
@@ -218,7 +233,7 @@ impl Picker {
                     .into(),
                 _ => i
                     .hooks
-                    .element("container")
+                    .container()
                     .or_else(|| {
                         let c = i.opts.container.clone().unwrap_or_default();
                         doc.query_selector(&c)

@@ -1,24 +1,17 @@
-//! The picker's state hook: the selection (a reducer over [`Selection`]), the picked `File`s and
-//! their previews, the running uploads, and the effects that follow each change: the app's checks,
-//! starting queued uploads within the concurrency, the callbacks, and ending the picker.
+//! The picker's state hook: the selection (a reducer over [`Selection`]) and the callbacks that
+//! change it (adding files and links, per-file commands), wired to the picked files (`picked`),
+//! the app's checks (`checks`, an effect) and the running uploads (`uploads`, an effect that
+//! starts what may start and reports the end).
 
-use super::bridge::{self, Hooks, file_object};
-use super::{Exit, Setup};
-use crate::model::selection::{Action, Entry, EntryId, NewFile, Origin, Phase, Selection};
-use crate::model::{file_name, options::UploadOptions};
-use crate::upload::driver::{Callbacks, Command, Msg};
-use crate::upload::start::{self, FileInput};
-use futures_channel::mpsc::UnboundedSender;
-use futures_util::StreamExt;
-use futures_util::future::{Either, select};
-use serde_json::{Value, json};
+use super::Setup;
+use super::checks::use_app_checks;
+use super::picked::{self, Files};
+use super::uploads::{self, Tasks, Uploads};
+use crate::model::selection::{Action, EntryId, NewFile, Selection};
+use crate::upload::driver::Command;
 use skiff_engine::IdMap;
-use skiff_protocol::UploadTags;
-use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::spawn_local;
-use web_sys::{File, Url};
+use web_sys::File;
 use yew::prelude::*;
 
 /// The selection as a Yew reducer.
@@ -31,24 +24,6 @@ impl Reducible for Sel {
         Rc::new(Sel(self.0.clone().reduce(action)))
     }
 }
-
-/// A picked local file and its preview URL (revoked when dropped).
-#[derive(Debug)]
-pub(crate) struct Picked {
-    pub(crate) file: File,
-    pub(crate) thumb: Option<String>,
-}
-
-impl Drop for Picked {
-    fn drop(&mut self) {
-        if let Some(u) = &self.thumb {
-            let _ = Url::revoke_object_url(u);
-        }
-    }
-}
-
-type Files = Rc<RefCell<IdMap<EntryId, Picked>>>;
-type Tasks = Rc<RefCell<IdMap<EntryId, UnboundedSender<Msg>>>>;
 
 /// What the picker's views use.
 #[derive(Clone)]
@@ -71,16 +46,6 @@ impl PartialEq for PickerState {
     }
 }
 
-fn command(tasks: &Tasks, id: EntryId, c: Command) {
-    if let Some(tx) = tasks.borrow().get(&id) {
-        let _ = tx.unbounded_send(Msg::Command(c));
-    }
-}
-
-fn entry(sel: &Selection, id: EntryId) -> Option<Entry> {
-    sel.entries.iter().find(|e| e.id == id).cloned()
-}
-
 /// The picker's state and effects.
 #[hook]
 pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
@@ -90,34 +55,16 @@ pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
     let next = use_mut_ref(|| 0 as EntryId);
     let announced = use_mut_ref(|| false);
 
-    // Adds new entries; runs the app's checks on those that need them.
+    // Adds new entries; the app's checks start from the effect below once they are in.
     let admit: Rc<dyn Fn(Vec<NewFile>)> = {
-        let (sel, files, setup) = (sel.clone(), files.clone(), setup.clone());
+        let (sel, setup) = (sel.clone(), setup.clone());
         Rc::new(move |new: Vec<NewFile>| {
-            let mut after = sel.0.clone();
-            if setup.is_pane() && !after.busy() {
+            if setup.is_pane() && !sel.0.busy() {
                 sel.dispatch(Action::Clear); // a new drop starts a new round
-                after = after.reduce(Action::Clear);
             }
-            let ids: Vec<EntryId> = new.iter().map(|n| n.id).collect();
-            let after = after.reduce(Action::Add(new.clone()));
             sel.dispatch(Action::Add(new));
             if setup.is_pane() {
                 sel.dispatch(Action::Finish);
-            }
-            for id in ids {
-                let Some(e) = entry(&after, id).filter(|e| e.phase == Phase::Checking) else {
-                    continue;
-                };
-                let file = files
-                    .borrow()
-                    .get(&id)
-                    .map(|p| JsValue::from(p.file.clone()));
-                let (sel, hooks) = (sel.clone(), setup.hooks.clone());
-                spawn_local(async move {
-                    let verdict = hooks.check(file_object(&e, file.as_ref())).await;
-                    sel.dispatch(Action::Checked(id, verdict));
-                });
             }
         })
     };
@@ -125,24 +72,13 @@ pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
     let add_files = {
         let (files, setup, next, admit) =
             (files.clone(), setup.clone(), next.clone(), admit.clone());
-        Callback::from(move |picked: Vec<File>| {
+        Callback::from(move |list: Vec<File>| {
             let mut new = Vec::new();
-            for f in picked {
+            for f in list {
                 let id = next.replace_with(|n| *n + 1);
-                let name = f.name();
-                let mimetype = file_name::mimetype(&f.type_(), &name);
-                let thumb = (mimetype.starts_with("image/") && !setup.opts.disable_thumbnails)
-                    .then(|| Url::create_object_url_with_blob(&f).ok())
-                    .flatten();
-                let size = f.size() as u64;
-                new.push(NewFile {
-                    id,
-                    name,
-                    size,
-                    mimetype,
-                    origin: Origin::Local,
-                });
-                files.borrow_mut().insert(id, Picked { file: f, thumb });
+                let (entry, file) = picked::local(id, f, !setup.opts.disable_thumbnails);
+                new.push(entry);
+                files.borrow_mut().insert(id, file);
             }
             admit(new);
         })
@@ -150,29 +86,13 @@ pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
 
     let add_url: Rc<dyn Fn(String) -> bool> = {
         let next = next.clone();
-        Rc::new(move |url: String| {
-            let url = url.trim().to_owned();
-            let valid = (url.starts_with("https://") || url.starts_with("http://"))
-                && url.len() > 10
-                && !url.contains(char::is_whitespace);
-            if valid {
-                let id = next.replace_with(|n| *n + 1);
-                let path = url.split(['?', '#']).next().unwrap_or("");
-                let name = path
-                    .rsplit('/')
-                    .find(|s| !s.is_empty())
-                    .unwrap_or("file")
-                    .to_owned();
-                let mimetype = file_name::mimetype("", &name);
-                admit(vec![NewFile {
-                    id,
-                    name,
-                    size: 0,
-                    mimetype,
-                    origin: Origin::Url(url),
-                }]);
-            }
-            valid
+        Rc::new(move |text: String| {
+            let Some((url, name)) = picked::link(&text) else {
+                return false;
+            };
+            let id = next.replace_with(|n| *n + 1);
+            admit(vec![picked::linked(id, url, name)]);
+            true
         })
     };
 
@@ -180,17 +100,13 @@ pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
         let (sel, tasks, files) = (sel.clone(), tasks.clone(), files.clone());
         Callback::from(move |a: Action| {
             match a {
-                Action::Pause(id) => command(&tasks, id, Command::Pause),
-                Action::Resume(id) => command(&tasks, id, Command::Resume),
+                Action::Pause(id) => uploads::command(&tasks, id, Command::Pause),
+                Action::Resume(id) => uploads::command(&tasks, id, Command::Resume),
                 // A running upload ends as cancelled through its task.
                 Action::Cancelled(id) if tasks.borrow().contains_key(&id) => {
-                    return command(&tasks, id, Command::Cancel);
+                    return uploads::command(&tasks, id, Command::Cancel);
                 }
-                Action::CancelAll => {
-                    for tx in tasks.borrow().values() {
-                        let _ = tx.unbounded_send(Msg::Command(Command::Cancel));
-                    }
-                }
+                Action::CancelAll => uploads::cancel_all(&tasks),
                 Action::Remove(id) => {
                     files.borrow_mut().remove(&id);
                 }
@@ -200,49 +116,25 @@ pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
         })
     };
 
+    use_app_checks(setup.clone(), sel.clone(), files.clone());
+
     // Start what may start; report the end. Runs after every change of the selection.
     {
-        let (setup, sel2, files, tasks, announced, act) = (
-            setup.clone(),
-            sel.clone(),
-            files.clone(),
-            tasks.clone(),
-            announced.clone(),
-            act.clone(),
-        );
-        use_effect_with(sel.clone(), move |sel| {
-            let s = &sel.0;
-            let ids = s.startable();
-            if !ids.is_empty() && !*announced.borrow() {
-                *announced.borrow_mut() = true;
-                let queued =
-                    bridge::file_list(s.entries.iter().filter(|e| e.phase == Phase::Queued));
-                setup.hooks.call("onUploadStarted", &[queued.into()]);
-            }
-            for id in ids {
-                if let Some(e) = entry(s, id) {
-                    sel2.dispatch(Action::Began(id));
-                    begin(&setup, &sel2, &files, &tasks, &act, e);
-                }
-            }
-            if s.finished() {
-                *announced.borrow_mut() = false;
-                sel2.dispatch(Action::Reported);
-                finish(&setup, s);
-            }
-        });
+        let uploads = Uploads {
+            setup: setup.clone(),
+            sel: sel.clone(),
+            files: files.clone(),
+            tasks: tasks.clone(),
+            act: act.clone(),
+            announced,
+        };
+        use_effect_with(sel.clone(), move |sel| uploads.advance(&sel.0));
     }
 
     // Unmounting stops every upload still running.
     {
         let tasks = tasks.clone();
-        use_effect_with((), move |_| {
-            move || {
-                for tx in tasks.borrow().values() {
-                    let _ = tx.unbounded_send(Msg::Command(Command::Cancel));
-                }
-            }
-        });
+        use_effect_with((), move |_| move || uploads::cancel_all(&tasks));
     }
 
     PickerState {
@@ -251,190 +143,5 @@ pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
         add_files,
         add_url,
         act,
-    }
-}
-
-/// Tags for one file: the upload options' tags, with the app's tag functions' values on top,
-/// checked with the server's rules.
-fn tags_for(up: &UploadOptions, hooks: &Hooks, file: &JsValue) -> Result<UploadTags, String> {
-    let Some(v) = hooks.tags(file)? else {
-        return Ok(up.tags.clone());
-    };
-    let tags: UploadTags =
-        serde_json::from_value(v).map_err(|e| format!("invalid upload tags: {e}"))?;
-    tags.validate()
-        .map_err(|e| format!("invalid upload tags: {e}"))?;
-    Ok(tags)
-}
-
-/// Starts uploading one file.
-fn begin(
-    setup: &Rc<Setup>,
-    sel: &UseReducerHandle<Sel>,
-    files: &Files,
-    tasks: &Tasks,
-    act: &Callback<Action>,
-    e: Entry,
-) {
-    let hooks = setup.hooks.clone();
-    let id = e.id;
-    let obj = file_object(&e, None);
-    let up = &setup.opts.upload_config;
-    let ended = {
-        let (sel, hooks, tasks) = (sel.clone(), hooks.clone(), tasks.clone());
-        let e = e.clone();
-        move |r: Result<Value, (String, bool)>| {
-            tasks.borrow_mut().remove(&id);
-            match r {
-                Ok(v) => {
-                    let mut done = e.clone();
-                    done.phase = Phase::Done(v.clone());
-                    sel.dispatch(Action::Ended(id, Ok(v)));
-                    hooks.call("onFileUploadFinished", &[file_object(&done, None)]);
-                }
-                Err((_, true)) => {
-                    sel.dispatch(Action::Cancelled(id));
-                    hooks.call("onFileUploadCancel", &[file_object(&e, None)]);
-                }
-                Err((m, false)) => {
-                    sel.dispatch(Action::Ended(id, Err(m.clone())));
-                    hooks.call(
-                        "onFileUploadFailed",
-                        &[file_object(&e, None), js_sys::Error::new(&m).into()],
-                    );
-                }
-            }
-        }
-    };
-    let tags = match tags_for(up, &hooks, &obj) {
-        Ok(t) => t,
-        Err(m) => return ended(Err((m, false))),
-    };
-    let security = setup
-        .client
-        .security
-        .clone()
-        .map(|s| (s.policy, s.signature));
-    match &e.origin {
-        Origin::Url(url) => {
-            hooks.call("onFileUploadStarted", &[obj]);
-            let call = start::store_url(
-                &setup.client,
-                url,
-                &setup.opts.store_to,
-                Some(tags),
-                security,
-            );
-            // The server's fetch cannot be stopped, but a cancel ends the file at once.
-            let (tx, mut rx) = futures_channel::mpsc::unbounded::<Msg>();
-            tasks.borrow_mut().insert(id, tx);
-            spawn_local(async move {
-                let cancelled = async move {
-                    while let Some(m) = rx.next().await {
-                        if matches!(m, Msg::Command(Command::Cancel)) {
-                            return;
-                        }
-                    }
-                    std::future::pending::<()>().await;
-                };
-                let r = match select(Box::pin(call), Box::pin(cancelled)).await {
-                    Either::Left((r, _)) => r.map_err(|m| (m, false)),
-                    Either::Right(_) => Err((String::new(), true)),
-                };
-                ended(r)
-            });
-        }
-        Origin::Local => {
-            let Some(blob) = files.borrow().get(&id).map(|p| p.file.clone()) else {
-                return ended(Err(("the file is no longer available".into(), false)));
-            };
-            let progress = {
-                let (sel, hooks, obj) = (sel.clone(), hooks.clone(), obj.clone());
-                let last = Cell::new(u64::MAX);
-                Box::new(move |p: &Value| {
-                    let bytes = p["totalBytes"].as_u64().unwrap_or(0);
-                    let percent = p["totalPercent"].as_f64().unwrap_or(0.0) as u8;
-                    if last.replace(bytes) != bytes {
-                        sel.dispatch(Action::Progress(id, bytes, percent));
-                        let arg = crate::js_api::to_js(
-                            &json!({ "totalPercent": percent, "totalBytes": bytes }),
-                        );
-                        hooks.call("onFileUploadProgress", &[obj.clone(), arg]);
-                    }
-                })
-            };
-            let cb = Callbacks {
-                on_progress: Some(progress),
-                on_retry: None,
-                progress_interval_ms: up.progress_interval_ms.min(200),
-                hash_ahead: up.engine.concurrency,
-            };
-            let input = FileInput {
-                blob: blob.into(),
-                name: Some(e.name.clone()),
-                tags: Some(tags),
-            };
-            let (tx, fut) = start::start(
-                &setup.client,
-                vec![input],
-                up,
-                &setup.opts.store_to,
-                cb,
-                security,
-            );
-            tasks.borrow_mut().insert(id, tx);
-            hooks.call("onFileUploadStarted", &[obj, token(act, id)]);
-            spawn_local(async move {
-                let r = fut.await.into_iter().next().unwrap_or(Value::Null);
-                if r["status"] == "Failed" {
-                    let cancelled = r["code"] == "cancelled";
-                    ended(Err((
-                        r["error"]
-                            .as_str()
-                            .unwrap_or("the upload failed")
-                            .to_owned(),
-                        cancelled,
-                    )))
-                } else {
-                    ended(Ok(r))
-                }
-            });
-        }
-    }
-}
-
-/// `{pause, resume, cancel}` for `onFileUploadStarted`.
-fn token(act: &Callback<Action>, id: EntryId) -> JsValue {
-    let out = js_sys::Object::new();
-    for (name, a) in [
-        ("pause", Action::Pause(id)),
-        ("resume", Action::Resume(id)),
-        ("cancel", Action::Cancelled(id)),
-    ] {
-        let act = act.clone();
-        let f = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || act.emit(a.clone()));
-        let _ = js_sys::Reflect::set(&out, &name.into(), &f.into_js_value());
-    }
-    out.into()
-}
-
-/// Reports the end of the upload and closes the picker when it should.
-fn finish(setup: &Rc<Setup>, s: &Selection) {
-    let (done, failed) = s.outcome();
-    if setup.is_pane() {
-        for (name, list) in [("dropPane.onSuccess", &done), ("dropPane.onError", &failed)] {
-            if !list.is_empty() {
-                let files = bridge::file_list(list.iter().copied());
-                setup.hooks.call(name, &[files.into()]);
-            }
-        }
-        return;
-    }
-    setup
-        .hooks
-        .call("onUploadDone", &[bridge::response(&done, &failed)]);
-    let keep_open = !failed.is_empty() && setup.opts.allow_manual_retry;
-    if setup.is_overlay() && !keep_open {
-        setup.on_exit.emit(Exit::Done);
     }
 }

@@ -1,16 +1,17 @@
 //! Drives the sans-IO engine in the browser: performs each request with `fetch` (each with its
 //! own `AbortController`), aborts what the engine gives up on, wakes it at its deadline, applies
-//! pause/resume/cancel, and turns its events into the app's callbacks.
+//! pause/resume/cancel, and reports progress, retries and how each file ended as typed values
+//! (`super::events`).
 
-use crate::web::{clock, http};
+use super::events::{FileOutcome, Progress, Retry};
+use super::hash_ahead::{HashAhead, Range};
+use crate::web::clock::{self, Timeout};
+use crate::web::http;
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender};
 use futures_util::StreamExt;
-use js_sys::Function;
 use skiff_engine::{
-    Engine, Event, FileId, FileResult, IdMap, Outcome, Output, ProgressInfo, Request, RequestId,
-    UploadError,
+    Engine, Event, FileId, IdMap, Outcome, Output, ProgressInfo, Request, RequestId,
 };
-use wasm_bindgen::JsValue;
 use web_sys::{AbortController, Blob};
 
 /// What wakes the driver.
@@ -34,21 +35,18 @@ pub(crate) enum Command {
     Cancel,
 }
 
-/// A progress or retry listener: an app callback, or the picker.
-pub(crate) type Listener = Box<dyn Fn(&serde_json::Value)>;
+/// A listener of one kind of event: an app callback (through the JS API), or the picker.
+pub(crate) type Listener<T> = Box<dyn Fn(&T)>;
 
-/// The app's callbacks.
+/// The app's callbacks, and how often progress goes to them.
 #[derive(Default)]
 pub(crate) struct Callbacks {
-    pub(crate) on_progress: Option<Listener>,
-    pub(crate) on_retry: Option<Listener>,
+    pub(crate) on_progress: Option<Listener<Progress>>,
+    pub(crate) on_retry: Option<Listener<Retry>>,
     pub(crate) progress_interval_ms: u64,
     /// How many parts' digests to compute ahead (the part concurrency).
     pub(crate) hash_ahead: usize,
 }
-
-/// How one file ended.
-pub(crate) type FileOutcome = Result<FileResult, UploadError>;
 
 impl std::fmt::Debug for Callbacks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -59,50 +57,8 @@ impl std::fmt::Debug for Callbacks {
     }
 }
 
-/// A listener that calls an app callback with the value as a plain JS object.
-pub(crate) fn js_listener(f: Function) -> Listener {
-    Box::new(move |arg| {
-        if let Err(e) = f.call1(&JsValue::NULL, &crate::js_api::to_js(arg)) {
-            console_error(&e);
-        }
-    })
-}
-
-/// Reports an exception thrown by an app callback on the console; never fatal.
-pub(crate) fn console_error(e: &JsValue) {
-    let console = js_sys::Reflect::get(&js_sys::global(), &"console".into()).ok();
-    if let Some(c) = console {
-        if let Ok(f) = js_sys::Reflect::get(&c, &"error".into()) {
-            if let Some(f) = wasm_bindgen::JsCast::dyn_ref::<Function>(&f) {
-                let _ = f.call2(&c, &"skiff: a callback threw:".into(), e);
-            }
-        }
-    }
-}
-
-/// Progress in filestack-js's shape, plus Skiff's speed and ETA.
-fn progress_json(
-    latest: &IdMap<FileId, ProgressInfo>,
-    names: &IdMap<FileId, String>,
-) -> serde_json::Value {
-    let last = latest.values().last();
-    let mut files = serde_json::Map::new();
-    for (id, p) in latest {
-        let key = names.get(id).cloned().unwrap_or_else(|| id.0.to_string());
-        files.insert(key, serde_json::json!({ "totalPercent": p.file_percent.floor(), "totalBytes": p.file_bytes }));
-    }
-    serde_json::json!({
-        "totalPercent": last.map_or(0.0, |p| p.total_percent.floor()),
-        "totalBytes": last.map_or(0, |p| p.total_bytes),
-        "totalSize": last.map_or(0, |p| p.total_size),
-        "speed": last.map_or(0.0, |p| p.speed_bps.round()),
-        "eta": last.and_then(|p| p.eta_ms),
-        "files": files,
-    })
-}
-
 /// The file range whose MD5 `req`'s JSON body must carry, if any.
-fn md5_range(req: &Request) -> Option<(FileId, u64, u64)> {
+fn md5_range(req: &Request) -> Option<Range> {
     match &req.body {
         skiff_engine::Body::Json {
             md5_of: Some((a, b)),
@@ -133,6 +89,19 @@ fn spawn_request(
     });
 }
 
+/// Reads and hashes `range` in the background and reports the digest (or its failure).
+fn spawn_hash(range: Range, blobs: &IdMap<FileId, Blob>, tx: &UnboundedSender<Msg>) {
+    let (file, a, b) = range;
+    let Some(blob) = blobs.get(&file).cloned() else {
+        return;
+    };
+    let tx = tx.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let d = http::digest(&blob, a, b).await.ok();
+        let _ = tx.unbounded_send(Msg::Hashed(file, a, b, d));
+    });
+}
+
 /// Runs `engine` until every file in `blobs` has ended; returns how each ended.
 pub(crate) async fn drive(
     mut engine: Engine,
@@ -147,19 +116,13 @@ pub(crate) async fn drive(
     let mut latest: IdMap<FileId, ProgressInfo> = IdMap::new();
     let mut progress_due = false;
     let mut last_progress: Option<u64> = None;
-    let mut timer_at: Option<u64> = None;
-    // MD5s of the next parts, computed while earlier parts are on the wire so a freed slot can
-    // send its upload call at once (hashing inside the slot kept the slots in lockstep).
-    let mut digests: IdMap<(FileId, u64, u64), String> = IdMap::new();
-    let mut hashing: Option<(FileId, u64, u64)> = None;
-    // Upload calls waiting for the digest of their range, and the ranges whose read failed: those
-    // are not hashed ahead again (that would loop on a file that has gone); their upload calls
-    // read them themselves, and fail and back off like any other request.
-    let mut waiting: Vec<Request> = Vec::new();
-    let mut unreadable: Vec<(FileId, u64, u64)> = Vec::new();
+    // The one pending wake-up and when it fires; replacing it clears the old one.
+    let mut timer: Option<(u64, Timeout)> = None;
+    // MD5s of the next parts, computed while earlier parts are on the wire (see hash_ahead).
+    let mut hasher: HashAhead<Request> = HashAhead::new();
     let ahead = cb.hash_ahead.max(1);
     if let Some(f) = &cb.on_progress {
-        f(&progress_json(&latest, &names)); // once at the start, as filestack-js does
+        f(&Progress::new(&latest, &names)); // once at the start, as filestack-js does
     }
     loop {
         while let Some(out) = engine.poll() {
@@ -169,24 +132,19 @@ pub(crate) async fn drive(
                         continue;
                     };
                     controllers.insert(req.id, ctrl);
-                    match md5_range(&req) {
-                        // Its digest is not ready: it waits for the hasher (one read and one
-                        // hash per range, never a second one racing the first).
-                        Some(k) if !digests.contains_key(&k) && !unreadable.contains(&k) => {
-                            waiting.push(req);
-                        }
-                        Some(k) => {
-                            let known = digests.remove(&k);
-                            spawn_request(req, &blobs, &controllers, &tx, known);
-                        }
-                        None => spawn_request(req, &blobs, &controllers, &tx, None),
+                    let ready = match md5_range(&req) {
+                        Some(k) => hasher.request(k, req),
+                        None => Some((req, None)),
+                    };
+                    if let Some((req, known)) = ready {
+                        spawn_request(req, &blobs, &controllers, &tx, known);
                     }
                 }
                 Output::Abort(id) => {
                     if let Some(c) = controllers.remove(&id) {
                         c.abort();
                     }
-                    waiting.retain(|r| r.id != id);
+                    hasher.forget(|r| r.id == id);
                 }
                 Output::Event(e) => match e {
                     Event::Progress(p) => {
@@ -202,26 +160,24 @@ pub(crate) async fn drive(
                         chunk_size,
                     } => {
                         if let Some(f) = &cb.on_retry {
-                            f(&serde_json::json!({
-                                "filename": names.get(&file), "request": request.to_string(), "attempt": attempt,
-                                "delay": delay_ms, "reason": reason, "chunkSize": chunk_size,
-                            }));
+                            f(&Retry {
+                                filename: names.get(&file).cloned(),
+                                request,
+                                attempt,
+                                delay_ms,
+                                reason,
+                                chunk_size,
+                            });
                         }
                     }
                     Event::FileDone { file, result } => {
-                        results.insert(file, Ok(result));
+                        results.insert(file, FileOutcome::Stored(result));
                     }
                     Event::FileFailed { file, error } => {
-                        results.insert(file, Err(error));
+                        results.insert(file, FileOutcome::Failed(error));
                     }
                     Event::Cancelled { file } => {
-                        let error = UploadError {
-                            request: None,
-                            status: None,
-                            code: Some("cancelled".into()),
-                            message: "the upload was cancelled".into(),
-                        };
-                        results.insert(file, Err(error));
+                        results.insert(file, FileOutcome::Cancelled);
                     }
                     _ => {}
                 },
@@ -232,7 +188,7 @@ pub(crate) async fn drive(
         let finished = blobs.keys().all(|id| results.contains_key(id));
         if progress_due && (finished || last_progress.is_none_or(|t| now >= t + interval)) {
             if let Some(f) = &cb.on_progress {
-                f(&progress_json(&latest, &names));
+                f(&Progress::new(&latest, &names));
             }
             progress_due = false;
             last_progress = Some(now);
@@ -240,23 +196,8 @@ pub(crate) async fn drive(
         if finished {
             return results;
         }
-        if hashing.is_none() {
-            // What a waiting call needs comes first, then the ranges the next calls will ask for.
-            let next = waiting.iter().filter_map(md5_range).next().or_else(|| {
-                engine
-                    .upcoming(ahead)
-                    .into_iter()
-                    .find(|k| !digests.contains_key(k) && !unreadable.contains(k))
-            });
-            if let Some((file, a, b)) = next {
-                hashing = Some((file, a, b));
-                let blob = blobs[&file].clone();
-                let tx = tx.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    let d = http::digest(&blob, a, b).await.ok();
-                    let _ = tx.unbounded_send(Msg::Hashed(file, a, b, d));
-                });
-            }
+        if let Some(range) = hasher.next(&engine.upcoming(ahead)) {
+            spawn_hash(range, &blobs, &tx);
         }
         // One timer for the earliest of the engine's deadline and the next progress call.
         let mut wake = engine.deadline();
@@ -265,13 +206,13 @@ pub(crate) async fn drive(
             wake = Some(wake.map_or(at, |w| w.min(at)));
         }
         if let Some(at) = wake {
-            if timer_at.is_none_or(|t| at < t || t <= now) {
-                timer_at = Some(at);
+            if timer.as_ref().is_none_or(|(t, _)| at < *t || *t <= now) {
                 let tx = tx.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    clock::sleep(at.saturating_sub(clock::now_ms())).await;
+                let fire = move || {
                     let _ = tx.unbounded_send(Msg::Wake);
-                });
+                };
+                // The old timer (if any) is dropped here, and with it its timeout.
+                timer = Timeout::new(at.saturating_sub(now), fire).map(|t| (at, t));
             }
         }
         let Some(msg) = rx.next().await else {
@@ -284,32 +225,15 @@ pub(crate) async fn drive(
                 engine.handle(id, outcome, now);
             }
             Msg::Wake => {
-                timer_at = None;
+                timer = None;
                 engine.tick(now);
             }
             Msg::Hashed(file, a, b, d) => {
-                hashing = None;
-                let k = (file, a, b);
-                if d.is_none() && !unreadable.contains(&k) {
-                    unreadable.push(k);
-                }
-                let (ready, rest): (Vec<Request>, Vec<Request>) = std::mem::take(&mut waiting)
-                    .into_iter()
-                    .partition(|r| md5_range(r) == Some(k));
-                waiting = rest;
-                if ready.is_empty() {
-                    if let Some(d) = d {
-                        digests.insert(k, d);
-                    }
-                } else {
-                    for req in ready {
-                        spawn_request(req, &blobs, &controllers, &tx, d.clone());
-                    }
-                }
-                // Drop digests of ranges that will not be asked for any more (sent, or re-planned
-                // after a chunk size change).
+                // Digests are kept for the ranges the next calls will still ask for.
                 let wanted = engine.upcoming(ahead * 2);
-                digests.retain(|k, _| wanted.contains(k));
+                for (req, d) in hasher.hashed((file, a, b), d, &wanted) {
+                    spawn_request(req, &blobs, &controllers, &tx, d);
+                }
             }
             Msg::Command(c) => {
                 for id in blobs.keys() {

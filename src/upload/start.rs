@@ -2,13 +2,14 @@
 //! `client.storeURL`) and the picker.
 
 use super::driver::{self, Callbacks, Msg};
+use super::events::{FileOutcome, Finished};
 use crate::model::client_options::ClientOptions;
 use crate::model::file_name;
 use crate::model::options::{StoreOptions, UploadOptions};
 use crate::web::{clock, http};
 use futures_channel::mpsc::UnboundedSender;
 use serde_json::{Value, json};
-use skiff_engine::{Engine, FileResult, FileSpec, IdMap, Outcome};
+use skiff_engine::{Engine, FileSpec, IdMap, Outcome, UploadError};
 use skiff_protocol::{ErrorReply, UploadTags, routes};
 use std::future::Future;
 use wasm_bindgen::JsCast;
@@ -25,16 +26,8 @@ pub(crate) struct FileInput {
     pub(crate) tags: Option<UploadTags>,
 }
 
-/// How one file ended, as the app sees it: the stored file, or `{status: "Failed", …}`.
-pub(crate) fn result_json(r: &FileResult) -> Value {
-    json!({
-        "handle": r.handle, "url": r.url, "filename": r.filename, "size": r.size, "mimetype": r.mimetype,
-        "status": r.status, "key": r.key, "container": r.container, "uploadTags": r.upload_tags,
-    })
-}
-
-/// Starts uploading `files`; returns the task's command queue and a future of one result per
-/// file, in order (stored files, or `{status: "Failed", filename, error, code}`).
+/// Starts uploading `files`; returns the task's command queue and a future of how each file
+/// ended, in the order given.
 pub(crate) fn start(
     client: &ClientOptions,
     files: Vec<FileInput>,
@@ -44,7 +37,7 @@ pub(crate) fn start(
     security: Option<(String, String)>,
 ) -> (
     UnboundedSender<Msg>,
-    impl Future<Output = Vec<Value>> + 'static,
+    impl Future<Output = Vec<Finished>> + 'static,
 ) {
     let mut engine = Engine::new(up.engine.clone(), js_sys::Math::random().to_bits());
     let now = clock::now_ms();
@@ -83,13 +76,21 @@ pub(crate) fn start(
     let (tx, rx) = futures_channel::mpsc::unbounded();
     let driver_tx = tx.clone();
     let done = async move {
-        let results = driver::drive(engine, blobs, names.clone(), driver_tx, rx, cb).await;
+        let mut results = driver::drive(engine, blobs, names.clone(), driver_tx, rx, cb).await;
         order
             .iter()
-            .map(|id| match results.get(id) {
-                Some(Ok(r)) => result_json(r),
-                Some(Err(e)) => json!({ "status": "Failed", "filename": names.get(id), "error": e.message, "code": e.code }),
-                None => json!({ "status": "Failed", "filename": names.get(id), "error": "the upload stopped" }),
+            .map(|id| Finished {
+                filename: names.get(id).cloned().unwrap_or_default(),
+                // The driver returns once every file has ended; a file missing would mean its
+                // queue closed early.
+                outcome: results.remove(id).unwrap_or_else(|| {
+                    FileOutcome::Failed(UploadError {
+                        request: None,
+                        status: None,
+                        code: None,
+                        message: "the upload stopped".to_owned(),
+                    })
+                }),
             })
             .collect()
     };

@@ -1,8 +1,8 @@
-//! The browser module's one reader of the clock, and its timer.
+//! The browser module's one reader of the clock, and its timer (a guard that clears it).
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Reflect};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 /// Milliseconds on a monotonic clock (`performance.now()`, or `Date.now()` without it).
 pub(crate) fn now_ms() -> u64 {
@@ -20,33 +20,69 @@ pub(crate) fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
-/// Resolves after `ms` milliseconds (`setTimeout` of the global scope).
-pub(crate) async fn sleep(ms: u64) {
-    let global = js_sys::global();
-    let promise = Promise::new(&mut |resolve, _| {
-        if let Ok(set_timeout) =
-            Reflect::get(&global, &"setTimeout".into()).and_then(|f| f.dyn_into::<Function>())
+/// A pending `setTimeout` of the global scope (window or worker). Dropping the guard clears the
+/// timeout, so a wake-up that was superseded (an earlier deadline came, or its owner ended) never
+/// fires.
+#[derive(Debug)]
+pub(crate) struct Timeout {
+    /// What `setTimeout` returned (a number in browsers), for `clearTimeout`.
+    handle: JsValue,
+    /// Kept alive until the timeout fires or is cleared.
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timeout {
+    /// Calls `f` once, after `ms` milliseconds; `None` if the scope has no `setTimeout`.
+    pub(crate) fn new(ms: u64, f: impl FnOnce() + 'static) -> Option<Timeout> {
+        let global = js_sys::global();
+        let set_timeout: Function = Reflect::get(&global, &"setTimeout".into())
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        let callback = Closure::once(f);
+        let delay = JsValue::from_f64(ms.min(i32::MAX as u64) as f64);
+        let handle = set_timeout.call2(&global, callback.as_ref(), &delay).ok()?;
+        Some(Timeout {
+            handle,
+            _callback: callback,
+        })
+    }
+}
+
+impl Drop for Timeout {
+    fn drop(&mut self) {
+        let global = js_sys::global();
+        if let Ok(clear) =
+            Reflect::get(&global, &"clearTimeout".into()).and_then(|f| f.dyn_into::<Function>())
         {
-            let _ = set_timeout.call2(
-                &global,
-                &resolve,
-                &JsValue::from_f64(ms.min(i32::MAX as u64) as f64),
-            );
+            let _ = clear.call1(&global, &self.handle);
         }
-    });
-    let _ = JsFuture::from(promise).await;
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+    use std::rc::Rc;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     #[wasm_bindgen_test]
-    async fn sleep_waits_on_a_monotonic_clock() {
+    async fn a_timeout_fires_on_time_and_a_dropped_one_never() {
+        let fired = Rc::new(Cell::new(false));
+        let dropped = {
+            let fired = fired.clone();
+            Timeout::new(5, move || fired.set(true))
+        };
+        drop(dropped);
         let t0 = now_ms();
-        sleep(30).await;
+        let (tx, rx) = futures_channel::oneshot::channel();
+        let _kept = Timeout::new(30, move || {
+            let _ = tx.send(());
+        });
+        rx.await.unwrap();
         let t1 = now_ms();
         assert!(t1 >= t0 + 25, "{t0} → {t1}");
+        assert!(!fired.get(), "a dropped timeout fired");
     }
 }

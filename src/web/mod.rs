@@ -1,12 +1,16 @@
-//! Browser adapters: everything JavaScript calls into. The only module besides `js_api` that may
-//! use wasm-bindgen, js-sys and web-sys; those uses are gated on `target_arch = "wasm32"` so the
-//! crate still builds and tests natively. Plain Rust functions here are unit-tested on the host;
-//! `tests/wasm/main.rs` checks them again inside a browser.
+//! Browser adapters: the thin layer over the browser's APIs that the uploader and the picker use
+//! (`http`: fetch and part digests; `clock`: the monotonic clock and cancellable timers;
+//! `listener`: event listeners removed on drop; `js_value`: plain data across the JS boundary),
+//! and the two functions exported as they are ([`md5_base64()`], [`version()`]). The browser-only
+//! parts are gated on `target_arch = "wasm32"` and tested in a browser (wasm-bindgen-test); `md5`
+//! is plain Rust, tested on the host.
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod clock;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod http;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod js_value;
 #[cfg(all(target_arch = "wasm32", feature = "picker"))]
 pub(crate) mod listener;
 mod md5;

@@ -8,11 +8,3 @@ use wasm_bindgen::prelude::wasm_bindgen;
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn is_the_crate_version() {
-        assert_eq!(super::version(), env!("CARGO_PKG_VERSION"));
-    }
-}

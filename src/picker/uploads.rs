@@ -1,0 +1,268 @@
+//! The picker's running uploads: starting each queued file (an upload task for a local file, a
+//! `/process` call for a link) within the concurrency, its commands (pause, resume, cancel), the
+//! callbacks of its start, progress and end, and reporting the end of the round.
+
+use super::bridge::{self, Hooks, file_object};
+use super::hook::Hook;
+use super::picked::Files;
+use super::state::Sel;
+use super::{Exit, Setup};
+use crate::model::options::UploadOptions;
+use crate::model::selection::{Action, Entry, EntryId, Origin, Phase, Selection};
+use crate::upload::driver::{Callbacks, Command, Listener, Msg};
+use crate::upload::events::{FileOutcome, Progress};
+use crate::upload::start::{self, FileInput};
+use futures_channel::mpsc::UnboundedSender;
+use futures_util::StreamExt;
+use futures_util::future::{Either, select};
+use serde_json::Value;
+use skiff_engine::IdMap;
+use skiff_protocol::UploadTags;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+/// The command queue of each running upload, by entry.
+pub(crate) type Tasks = Rc<RefCell<IdMap<EntryId, UnboundedSender<Msg>>>>;
+
+/// Sends `c` to the upload of `id`, if it runs.
+pub(crate) fn command(tasks: &Tasks, id: EntryId, c: Command) {
+    if let Some(tx) = tasks.borrow().get(&id) {
+        let _ = tx.unbounded_send(Msg::Command(c));
+    }
+}
+
+/// Cancels every running upload.
+pub(crate) fn cancel_all(tasks: &Tasks) {
+    for tx in tasks.borrow().values() {
+        let _ = tx.unbounded_send(Msg::Command(Command::Cancel));
+    }
+}
+
+/// What starting and ending uploads needs: the picker's handles (cheap clones).
+#[derive(Clone)]
+pub(crate) struct Uploads {
+    pub(crate) setup: Rc<Setup>,
+    pub(crate) sel: UseReducerHandle<Sel>,
+    pub(crate) files: Files,
+    pub(crate) tasks: Tasks,
+    /// Per-file commands (for the token `onFileUploadStarted` gets).
+    pub(crate) act: Callback<Action>,
+    /// `onUploadStarted` was called for this round.
+    pub(crate) announced: Rc<RefCell<bool>>,
+}
+
+/// How one file's upload ended, for the selection and the app's callbacks.
+enum Ended {
+    /// Stored: the file as the selection keeps it.
+    Stored(Value),
+    /// Failed, with the reason.
+    Failed(String),
+    /// Cancelled by the user or the app.
+    Cancelled,
+}
+
+impl Uploads {
+    /// After a change of the selection `s`: starts what may start, and reports the end of the
+    /// round once everything has ended.
+    pub(crate) fn advance(&self, s: &Selection) {
+        let ids = s.startable();
+        if !ids.is_empty() && !self.announced.replace(true) {
+            let queued = bridge::file_list(s.entries.iter().filter(|e| e.phase == Phase::Queued));
+            self.setup.hooks.call(Hook::UploadStarted, &[queued.into()]);
+        }
+        for id in ids {
+            if let Some(e) = s.entries.iter().find(|e| e.id == id) {
+                self.sel.dispatch(Action::Began(id));
+                self.begin(e.clone());
+            }
+        }
+        if s.finished() {
+            *self.announced.borrow_mut() = false;
+            self.sel.dispatch(Action::Reported);
+            finish(&self.setup, s);
+        }
+    }
+
+    /// The end of the upload of `e`: into the selection, and to the app.
+    fn ended(&self, e: &Entry, r: Ended) {
+        let (id, hooks) = (e.id, &self.setup.hooks);
+        self.tasks.borrow_mut().remove(&id);
+        match r {
+            Ended::Stored(v) => {
+                let mut done = e.clone();
+                done.phase = Phase::Done(v.clone());
+                self.sel.dispatch(Action::Ended(id, Ok(v)));
+                hooks.call(Hook::FileUploadFinished, &[file_object(&done, None)]);
+            }
+            Ended::Cancelled => {
+                self.sel.dispatch(Action::Cancelled(id));
+                hooks.call(Hook::FileUploadCancel, &[file_object(e, None)]);
+            }
+            Ended::Failed(m) => {
+                self.sel.dispatch(Action::Ended(id, Err(m.clone())));
+                let error = js_sys::Error::new(&m).into();
+                hooks.call(Hook::FileUploadFailed, &[file_object(e, None), error]);
+            }
+        }
+    }
+
+    /// Starts uploading one file.
+    fn begin(&self, e: Entry) {
+        let setup = &self.setup;
+        let obj = file_object(&e, None);
+        let tags = match tags_for(&setup.opts.upload_config, &setup.hooks, &obj) {
+            Ok(t) => t,
+            Err(m) => return self.ended(&e, Ended::Failed(m)),
+        };
+        let security = setup
+            .client
+            .security
+            .clone()
+            .map(|s| (s.policy, s.signature));
+        match &e.origin {
+            Origin::Url(url) => {
+                setup.hooks.call(Hook::FileUploadStarted, &[obj]);
+                let call = start::store_url(
+                    &setup.client,
+                    url,
+                    &setup.opts.store_to,
+                    Some(tags),
+                    security,
+                );
+                // The server's fetch cannot be stopped, but a cancel ends the file at once.
+                let (tx, mut rx) = futures_channel::mpsc::unbounded::<Msg>();
+                self.tasks.borrow_mut().insert(e.id, tx);
+                let this = self.clone();
+                spawn_local(async move {
+                    let cancelled = async move {
+                        while let Some(m) = rx.next().await {
+                            if matches!(m, Msg::Command(Command::Cancel)) {
+                                return;
+                            }
+                        }
+                        std::future::pending::<()>().await;
+                    };
+                    let r = match select(Box::pin(call), Box::pin(cancelled)).await {
+                        Either::Left((Ok(v), _)) => Ended::Stored(v),
+                        Either::Left((Err(m), _)) => Ended::Failed(m),
+                        Either::Right(_) => Ended::Cancelled,
+                    };
+                    this.ended(&e, r)
+                });
+            }
+            Origin::Local => self.begin_local(e, obj, tags, security),
+        }
+    }
+
+    /// Starts the upload task of a local file.
+    fn begin_local(
+        &self,
+        e: Entry,
+        obj: JsValue,
+        tags: UploadTags,
+        security: Option<(String, String)>,
+    ) {
+        let (setup, id) = (&self.setup, e.id);
+        let up = &setup.opts.upload_config;
+        let Some(blob) = self.files.borrow().get(&id).map(|p| p.file.clone()) else {
+            return self.ended(&e, Ended::Failed("the file is no longer available".into()));
+        };
+        let progress: Listener<Progress> = {
+            let (sel, hooks, obj) = (self.sel.clone(), setup.hooks.clone(), obj.clone());
+            let last = Cell::new(u64::MAX);
+            Box::new(move |p: &Progress| {
+                let (percent, bytes) = bridge::percent_and_bytes(p);
+                if last.replace(bytes) != bytes {
+                    sel.dispatch(Action::Progress(id, bytes, percent));
+                    let arg = bridge::file_progress(percent, bytes);
+                    hooks.call(Hook::FileUploadProgress, &[obj.clone(), arg]);
+                }
+            })
+        };
+        let cb = Callbacks {
+            on_progress: Some(progress),
+            on_retry: None,
+            progress_interval_ms: up.progress_interval_ms.min(200),
+            hash_ahead: up.engine.concurrency,
+        };
+        let input = FileInput {
+            blob: blob.into(),
+            name: Some(e.name.clone()),
+            tags: Some(tags),
+        };
+        let (tx, fut) = start::start(
+            &setup.client,
+            vec![input],
+            up,
+            &setup.opts.store_to,
+            cb,
+            security,
+        );
+        self.tasks.borrow_mut().insert(id, tx);
+        let token = token(&self.act, id);
+        setup.hooks.call(Hook::FileUploadStarted, &[obj, token]);
+        let this = self.clone();
+        spawn_local(async move {
+            let outcome = fut.await.into_iter().next().map(|f| f.outcome);
+            let r = match outcome {
+                Some(FileOutcome::Stored(r)) => Ended::Stored(bridge::stored(&r)),
+                Some(FileOutcome::Failed(err)) => Ended::Failed(err.message),
+                Some(FileOutcome::Cancelled) => Ended::Cancelled,
+                None => Ended::Failed("the upload failed".to_owned()),
+            };
+            this.ended(&e, r);
+        });
+    }
+}
+
+/// Tags for one file: the upload options' tags, with the app's tag functions' values on top,
+/// checked with the server's rules.
+fn tags_for(up: &UploadOptions, hooks: &Hooks, file: &JsValue) -> Result<UploadTags, String> {
+    let Some(v) = hooks.tags(file)? else {
+        return Ok(up.tags.clone());
+    };
+    let tags: UploadTags =
+        serde_json::from_value(v).map_err(|e| format!("invalid upload tags: {e}"))?;
+    tags.validate()
+        .map_err(|e| format!("invalid upload tags: {e}"))?;
+    Ok(tags)
+}
+
+/// `{pause, resume, cancel}` for `onFileUploadStarted`.
+fn token(act: &Callback<Action>, id: EntryId) -> JsValue {
+    let out = js_sys::Object::new();
+    for (name, a) in [
+        ("pause", Action::Pause(id)),
+        ("resume", Action::Resume(id)),
+        ("cancel", Action::Cancelled(id)),
+    ] {
+        let act = act.clone();
+        let f = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || act.emit(a.clone()));
+        let _ = js_sys::Reflect::set(&out, &name.into(), &f.into_js_value());
+    }
+    out.into()
+}
+
+/// Reports the end of the round and closes the picker when it should.
+fn finish(setup: &Setup, s: &Selection) {
+    let (done, failed) = s.outcome();
+    if setup.is_pane() {
+        for (hook, list) in [(Hook::PaneSuccess, &done), (Hook::PaneError, &failed)] {
+            if !list.is_empty() {
+                let files = bridge::file_list(list.iter().copied());
+                setup.hooks.call(hook, &[files.into()]);
+            }
+        }
+        return;
+    }
+    setup
+        .hooks
+        .call(Hook::UploadDone, &[bridge::response(&done, &failed)]);
+    let keep_open = !failed.is_empty() && setup.opts.allow_manual_retry;
+    if setup.is_overlay() && !keep_open {
+        setup.on_exit.emit(Exit::Done);
+    }
+}

@@ -1,0 +1,267 @@
+//! Hashing parts ahead of their upload calls: which range to hash next, which calls wait for a
+//! digest, and which to release when a digest lands. Plain Rust (no browser), so it is tested
+//! here on the host; the driver performs what it decides (reads and hashes, sends).
+//!
+//! Why: each `/multipart/upload` call carries its part's MD5. Hashing inside the call's slot kept
+//! the slots in lockstep (every slot read and hashed, then sent); hashing the next parts while
+//! earlier ones are on the wire lets a freed slot send at once. One range is hashed at a time (the
+//! page's thread does the hashing), and never twice while its digest is held or being computed.
+
+use skiff_engine::{FileId, IdMap};
+
+/// Bytes `start..end` of a file: what one digest covers.
+pub(crate) type Range = (FileId, u64, u64);
+
+/// The digests computed ahead, the calls waiting for one, and the ranges that could not be read.
+/// `R` is the driver's request (only held and handed back).
+#[derive(Debug)]
+pub(crate) struct HashAhead<R> {
+    /// Digests ready before their call asked.
+    digests: IdMap<Range, String>,
+    /// The range being read and hashed, if any.
+    hashing: Option<Range>,
+    /// Calls waiting for the digest of their range, in the order they came.
+    waiting: Vec<(Range, R)>,
+    /// Ranges whose read failed. They are not hashed ahead again (on a file that has gone that
+    /// would loop without pause); their calls read them themselves, and fail and back off like
+    /// any other request.
+    unreadable: Vec<Range>,
+}
+
+impl<R> Default for HashAhead<R> {
+    fn default() -> Self {
+        HashAhead {
+            digests: IdMap::new(),
+            hashing: None,
+            waiting: Vec::new(),
+            unreadable: Vec::new(),
+        }
+    }
+}
+
+impl<R> HashAhead<R> {
+    /// Nothing hashed, nothing waiting.
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// A call wants the digest of `range`. Returns it to be sent now, with the digest when it is
+    /// known (`None`: the range could not be read ahead, the call reads it itself); or holds it
+    /// until [`HashAhead::hashed`] releases it.
+    pub(crate) fn request(&mut self, range: Range, req: R) -> Option<(R, Option<String>)> {
+        if self.unreadable.contains(&range) {
+            return Some((req, None));
+        }
+        match self.digests.remove(&range) {
+            Some(d) => Some((req, Some(d))),
+            // Not ready: wait for the hasher (one read and one hash per range, never a second
+            // one racing the first).
+            None => {
+                self.waiting.push((range, req));
+                None
+            }
+        }
+    }
+
+    /// Forgets the waiting calls `gone` picks (the engine aborted them).
+    pub(crate) fn forget(&mut self, mut gone: impl FnMut(&R) -> bool) {
+        self.waiting.retain(|(_, r)| !gone(r));
+    }
+
+    /// The range to hash now, if the hasher is idle: what a waiting call needs comes first, then
+    /// the first of `upcoming` (the ranges the next calls will ask for, in order) that is neither
+    /// known nor unreadable. The caller hashes it and reports with [`HashAhead::hashed`].
+    pub(crate) fn next(&mut self, upcoming: &[Range]) -> Option<Range> {
+        if self.hashing.is_some() {
+            return None;
+        }
+        let next = self.waiting.first().map(|(k, _)| *k).or_else(|| {
+            upcoming
+                .iter()
+                .copied()
+                .find(|k| !self.digests.contains_key(k) && !self.unreadable.contains(k))
+        })?;
+        self.hashing = Some(next);
+        Some(next)
+    }
+
+    /// The digest of `range` is ready (`None`: the range could not be read). Returns the calls
+    /// to send now, with the digest. A digest no call waits for is kept if `still_wanted` lists
+    /// its range; digests of ranges not listed there any more (sent, or re-planned after a chunk
+    /// size change) are dropped.
+    pub(crate) fn hashed(
+        &mut self,
+        range: Range,
+        digest: Option<String>,
+        still_wanted: &[Range],
+    ) -> Vec<(R, Option<String>)> {
+        if self.hashing == Some(range) {
+            self.hashing = None;
+        }
+        if digest.is_none() && !self.unreadable.contains(&range) {
+            self.unreadable.push(range);
+        }
+        let (ready, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .partition(|(k, _)| *k == range);
+        self.waiting = rest;
+        if ready.is_empty() {
+            if let Some(d) = &digest {
+                self.digests.insert(range, d.clone());
+            }
+        }
+        self.digests.retain(|k, _| still_wanted.contains(k));
+        ready
+            .into_iter()
+            .map(|(_, r)| (r, digest.clone()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: Range = (FileId(0), 0, 100);
+    const B: Range = (FileId(0), 100, 200);
+    const C: Range = (FileId(1), 0, 50);
+
+    /// One input and what it must give.
+    #[derive(Debug)]
+    enum Step {
+        /// Call `id` wants the digest of a range: sent now with this digest, or held (`None`).
+        Wants(u32, Range, Option<Option<&'static str>>),
+        /// The engine aborted call `id`.
+        Abort(u32),
+        /// The driver asks what to hash, given the upcoming ranges.
+        Next(&'static [Range], Option<Range>),
+        /// A hash landed (`None`: unreadable), the ranges still wanted; the calls released.
+        Hashed(
+            Range,
+            Option<&'static str>,
+            &'static [Range],
+            &'static [(u32, Option<&'static str>)],
+        ),
+    }
+    use Step::*;
+
+    fn run(name: &str, steps: &[Step]) {
+        let mut h: HashAhead<u32> = HashAhead::new();
+        for (i, step) in steps.iter().enumerate() {
+            let at = format!("{name}, step {i} ({step:?})");
+            match *step {
+                Wants(id, range, expect) => {
+                    let got = h.request(range, id);
+                    let want = expect.map(|d| (id, d.map(str::to_owned)));
+                    assert_eq!(got, want, "{at}");
+                }
+                Abort(id) => h.forget(|r| *r == id),
+                Next(upcoming, expect) => assert_eq!(h.next(upcoming), expect, "{at}"),
+                Hashed(range, digest, wanted, expect) => {
+                    let got = h.hashed(range, digest.map(str::to_owned), wanted);
+                    let want: Vec<(u32, Option<String>)> = expect
+                        .iter()
+                        .map(|(id, d)| (*id, d.map(str::to_owned)))
+                        .collect();
+                    assert_eq!(got, want, "{at}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn scenarios() {
+        let table: &[(&str, &[Step])] = &[
+            (
+                "a waiting call is released when its hash lands",
+                &[
+                    Next(&[A], Some(A)),
+                    Wants(1, A, None),
+                    Hashed(A, Some("a"), &[], &[(1, Some("a"))]),
+                ],
+            ),
+            (
+                "a digest computed ahead goes with its call at once",
+                &[
+                    Next(&[A, B], Some(A)),
+                    Hashed(A, Some("a"), &[A, B], &[]),
+                    Wants(1, A, Some(Some("a"))),
+                    Next(&[B], Some(B)),
+                ],
+            ),
+            (
+                "a call with no hash under way waits and is hashed first",
+                &[
+                    Wants(1, C, None),
+                    Next(&[A, B], Some(C)),
+                    Hashed(C, Some("c"), &[A, B], &[(1, Some("c"))]),
+                    Next(&[A, B], Some(A)),
+                ],
+            ),
+            (
+                "a failed read marks the range unreadable; it is not hashed again",
+                &[
+                    Next(&[A, B], Some(A)),
+                    Hashed(A, None, &[A, B], &[]),
+                    Next(&[A, B], Some(B)),
+                    Hashed(B, Some("b"), &[A, B], &[]),
+                    Next(&[A, B], None),
+                    // Its call reads the range itself.
+                    Wants(1, A, Some(None)),
+                    Wants(2, A, Some(None)),
+                ],
+            ),
+            (
+                "a failed read releases its waiting calls without a digest",
+                &[
+                    Next(&[A], Some(A)),
+                    Wants(1, A, None),
+                    Wants(2, A, None),
+                    Hashed(A, None, &[A], &[(1, None), (2, None)]),
+                    Next(&[A], None),
+                ],
+            ),
+            (
+                "stale digests are dropped (re-planned ranges)",
+                &[
+                    Next(&[A, B], Some(A)),
+                    Hashed(A, Some("a"), &[A, B], &[]),
+                    Next(&[A, B], Some(B)),
+                    // The chunk size changed: only C is planned now; A's digest goes too.
+                    Hashed(B, Some("b"), &[C], &[]),
+                    Wants(1, A, None),
+                    Next(&[C], Some(A)),
+                ],
+            ),
+            (
+                "no range is hashed twice",
+                &[
+                    Next(&[A, B], Some(A)),
+                    // One hash at a time: nothing else starts, A least of all.
+                    Next(&[A, B], None),
+                    Wants(1, A, None),
+                    Wants(2, A, None),
+                    Hashed(A, Some("a"), &[B], &[(1, Some("a")), (2, Some("a"))]),
+                    Next(&[B], Some(B)),
+                    Hashed(B, Some("b"), &[B], &[]),
+                    // B's digest is held: not hashed again.
+                    Next(&[B], None),
+                    Wants(3, B, Some(Some("b"))),
+                ],
+            ),
+            (
+                "an aborted call is not released; its digest is kept for the next",
+                &[
+                    Next(&[A], Some(A)),
+                    Wants(1, A, None),
+                    Abort(1),
+                    Hashed(A, Some("a"), &[A], &[]),
+                    Wants(2, A, Some(Some("a"))),
+                ],
+            ),
+        ];
+        for (name, steps) in table {
+            run(name, steps);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Plain data across the JS boundary, and calling the app's functions with it. Both directions go
+//! through JSON text (`JSON.stringify` / `JSON.parse`), which keeps one JSON reader in the module
+//! instead of a second, generic converter.
+
+use js_sys::{Function, Reflect};
+use serde_json::Value;
+use wasm_bindgen::{JsCast, JsError, JsValue};
+
+/// Plain data from JS (options hold only plain data; callbacks are taken out by the entry).
+/// `what` names the argument in the error.
+pub(crate) fn from_js(v: &JsValue, what: &str) -> Result<Value, JsError> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(Value::Null);
+    }
+    let text = js_sys::JSON::stringify(v)
+        .map_err(|_| JsError::new(&format!("Invalid {what}: not plain data")))?;
+    serde_json::from_str(&String::from(text))
+        .map_err(|e| JsError::new(&format!("Invalid {what}: {e}")))
+}
+
+/// Plain data to JS.
+pub(crate) fn to_js(v: &Value) -> JsValue {
+    js_sys::JSON::parse(&v.to_string()).unwrap_or(JsValue::NULL)
+}
+
+/// Calls the app's function `f` with `arg` as a plain JS object. What it throws is reported on
+/// the console: an app's bug in a progress callback must not stop the upload.
+pub(crate) fn call_with(f: &Function, arg: &Value) {
+    if let Err(e) = f.call1(&JsValue::NULL, &to_js(arg)) {
+        console_error(&e);
+    }
+}
+
+/// Reports an exception thrown by an app callback on the console; never fatal.
+pub(crate) fn console_error(e: &JsValue) {
+    let console = Reflect::get(&js_sys::global(), &"console".into()).ok();
+    if let Some(c) = console {
+        if let Ok(f) = Reflect::get(&c, &"error".into()) {
+            if let Some(f) = f.dyn_ref::<Function>() {
+                let _ = f.call2(&c, &"skiff: a callback threw:".into(), e);
+            }
+        }
+    }
+}
