@@ -7,7 +7,7 @@
 use super::Setup;
 use super::bridge::file_object;
 use super::picked::Files;
-use super::state::Sel;
+use super::sel::Sel;
 use crate::model::selection::{Action, EntryId, Phase};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;

@@ -19,6 +19,7 @@ mod keys;
 mod pane;
 mod picked;
 mod rows;
+mod sel;
 mod sources;
 mod state;
 mod uploads;

@@ -6,6 +6,7 @@
 use super::Setup;
 use super::checks::use_app_checks;
 use super::picked::{self, Files};
+use super::sel::Sel;
 use super::uploads::{self, Tasks, Uploads};
 use crate::model::selection::{Action, EntryId, NewFile, Selection};
 use crate::upload::driver::Command;
@@ -13,17 +14,6 @@ use skiff_engine::IdMap;
 use std::rc::Rc;
 use web_sys::File;
 use yew::prelude::*;
-
-/// The selection as a Yew reducer.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Sel(pub(crate) Selection);
-
-impl Reducible for Sel {
-    type Action = Action;
-    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        Rc::new(Sel(self.0.clone().reduce(action)))
-    }
-}
 
 /// What the picker's views use.
 #[derive(Clone)]

@@ -5,7 +5,7 @@
 use super::bridge::{self, Hooks, file_object};
 use super::hook::Hook;
 use super::picked::Files;
-use super::state::Sel;
+use super::sel::Sel;
 use super::{Exit, Setup};
 use crate::model::options::UploadOptions;
 use crate::model::selection::{Action, Entry, EntryId, Origin, Phase, Selection};
