@@ -8,9 +8,9 @@
 //! feature exports them to backends kept in other crates).
 
 use crate::OpenError;
-use crate::config::Config;
 use crate::state::StateStore;
 use crate::storage::Storage;
+use std::path::Path;
 use std::sync::Arc;
 
 /// A backend the server knows by name.
@@ -64,28 +64,28 @@ pub fn check_state(kind: &str) -> Result<(), String> {
     check("state", kind, STATE)
 }
 
-/// Opens the storage backend the config names.
-pub fn open_storage(config: &Config) -> Result<Arc<dyn Storage>, OpenError> {
-    check_storage(&config.storage.kind).map_err(OpenError::Backend)?;
-    match config.storage.kind.as_str() {
+/// Opens the storage backend of `kind` at `path` (`Config::storage_path`). Takes the two values
+/// rather than the config, so that the config can check kinds here without the two modules
+/// depending on each other.
+#[cfg_attr(not(feature = "fs"), allow(unused_variables))] // `path` is read by the fs arm only
+pub fn open_storage(kind: &str, path: &Path) -> Result<Arc<dyn Storage>, OpenError> {
+    check_storage(kind).map_err(OpenError::Backend)?;
+    match kind {
         #[cfg(feature = "fs")]
-        "fs" => Ok(Arc::new(crate::storage::FsStorage::open(
-            config.storage_path(),
-        )?)),
+        "fs" => Ok(Arc::new(crate::storage::FsStorage::open(path)?)),
         other => Err(OpenError::Backend(format!(
             "[storage] kind = {other:?} cannot be opened"
         ))),
     }
 }
 
-/// Opens the state backend the config names.
-pub fn open_state(config: &Config) -> Result<Arc<dyn StateStore>, OpenError> {
-    check_state(&config.state.kind).map_err(OpenError::Backend)?;
-    match config.state.kind.as_str() {
+/// Opens the state backend of `kind` at `path` (`Config::state_path`).
+#[cfg_attr(not(feature = "sqlite"), allow(unused_variables))] // `path` is read by the sqlite arm only
+pub fn open_state(kind: &str, path: &Path) -> Result<Arc<dyn StateStore>, OpenError> {
+    check_state(kind).map_err(OpenError::Backend)?;
+    match kind {
         #[cfg(feature = "sqlite")]
-        "sqlite" => Ok(Arc::new(crate::state::SqliteState::open(
-            &config.state_path(),
-        )?)),
+        "sqlite" => Ok(Arc::new(crate::state::SqliteState::open(path)?)),
         other => Err(OpenError::Backend(format!(
             "[state] kind = {other:?} cannot be opened"
         ))),

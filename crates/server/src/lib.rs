@@ -118,8 +118,8 @@ impl AppState {
             path: config.data.display().to_string(),
             source,
         })?;
-        let storage = backends::open_storage(&config)?;
-        let state = backends::open_state(&config)?;
+        let storage = backends::open_storage(&config.storage.kind, &config.storage_path())?;
+        let state = backends::open_state(&config.state.kind, &config.state_path())?;
         let key = load_or_create_key(&config.data.join("url.key"))?;
         Ok(Self::new(
             config,
