@@ -1,12 +1,13 @@
 //! Which bytes a download sends: the `Range` header, parsed by `http-range-header` and then
-//! measured against the file, under the conditions `If-None-Match` and `If-Range` set with the
-//! file's ETag (RFC 9110 §13, §14).
+//! measured against the file, under the conditions `If-None-Match` and `If-Range` (parsed and
+//! compared with the file's ETag by the `headers` crate; RFC 9110 §13, §14).
 //!
 //! The crate checks the syntax; what a valid range means for a file of a given size is decided
 //! here, because the crate's own check refuses a suffix longer than the file, which RFC 9110
 //! serves as the whole file.
 
 use axum::http::{HeaderMap, header};
+use headers::{ETag, HeaderMapExt, IfNoneMatch, IfRange};
 use http_range_header::{EndPosition, RangeUnsatisfiableError, StartPosition};
 use std::ops::Range;
 
@@ -24,28 +25,27 @@ pub(super) enum Selection {
 }
 
 /// Reads the request's conditions and range for a file of `size` bytes whose ETag is `etag`.
+/// A condition header that does not parse is ignored, as RFC 9110 asks of a server.
 pub(super) fn select(headers: &HeaderMap, etag: &str, size: u64) -> Selection {
-    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    if text(header::IF_NONE_MATCH).is_some_and(|list| none_match_hits(list, etag)) {
-        return Selection::NotModified;
+    let tag = etag.parse::<ETag>().ok();
+    if let (Some(tag), Some(cond)) = (&tag, headers.typed_get::<IfNoneMatch>()) {
+        // Weak comparison: `W/"x"` names the same file as `"x"`; `*` matches any file.
+        if !cond.precondition_passes(tag) {
+            return Selection::NotModified;
+        }
     }
-    // If-Range with another validator (or a date) means the client's partial copy is stale:
-    // send it all.
-    if text(header::IF_RANGE).is_some_and(|v| v.trim() != etag) {
+    // If-Range with another validator, or with a date (this server keeps no modification
+    // date to compare), means the client's partial copy may be stale: send it all.
+    if headers
+        .typed_get::<IfRange>()
+        .is_some_and(|cond| cond.is_modified(tag.as_ref(), None))
+    {
         return Selection::Whole;
     }
-    match text(header::RANGE) {
+    match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
         Some(value) => range(value, size),
         None => Selection::Whole,
     }
-}
-
-/// Whether an `If-None-Match` list names `etag` (weak comparison: `W/` is ignored) or is `*`.
-fn none_match_hits(list: &str, etag: &str) -> bool {
-    let bare = etag.trim_start_matches("W/");
-    list.split(',')
-        .map(str::trim)
-        .any(|t| t == "*" || t.trim_start_matches("W/") == bare)
 }
 
 /// One `Range` header value against a file of `size` bytes. A header that does not parse is
@@ -138,6 +138,8 @@ mod tests {
         );
         assert_eq!(sel(&[(header::IF_NONE_MATCH, "*")]), Selection::NotModified);
         assert_eq!(sel(&[(header::IF_NONE_MATCH, "\"a\"")]), Selection::Whole);
+        // Not a list of entity tags: ignored.
+        assert_eq!(sel(&[(header::IF_NONE_MATCH, "skiff-h")]), Selection::Whole);
         let range = (header::RANGE, "bytes=0-1");
         assert_eq!(sel(std::slice::from_ref(&range)), Selection::Part(0..2));
         assert_eq!(
@@ -146,6 +148,11 @@ mod tests {
         );
         assert_eq!(
             sel(&[range.clone(), (header::IF_RANGE, "\"other\"")]),
+            Selection::Whole
+        );
+        // If-Range compares strongly: a weak tag cannot vouch for a byte range.
+        assert_eq!(
+            sel(&[range.clone(), (header::IF_RANGE, "W/\"skiff-h\"")]),
             Selection::Whole
         );
         assert_eq!(
