@@ -119,6 +119,9 @@ impl<R> HashAhead<R> {
 }
 
 #[cfg(test)]
+mod with_engine;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
