@@ -97,18 +97,3 @@ pub(crate) fn md5_speed(a: Md5Args) -> Res<bool> {
     );
     Ok(true)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parts_cover_the_file() {
-        let p = Parts::prepare(10 * 1024 + 7, 1024, 3);
-        assert_eq!(p.count, 11);
-        let total: usize = (1..=p.count).map(|n| p.get(n).0.len()).sum();
-        assert_eq!(total as u64, p.total);
-        assert_eq!(p.get(1).1, md5_b64(&p.get(4).0));
-        assert_ne!(p.get(1).0, p.get(2).0);
-    }
-}
