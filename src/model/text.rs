@@ -104,22 +104,28 @@ pub fn is_rtl(lang: &str) -> bool {
     matches!(lang, "ar" | "he")
 }
 
-/// A byte count for people: `512 B`, `1.5 KB`, `20 MB` (powers of 1024, one decimal under 10).
-/// Integer arithmetic only: float formatting would add kilobytes to the wasm.
+/// A byte count for people in decimal SI units, as file managers and the demo show sizes:
+/// `512 B`, `1.5 kB`, `40 MB` (powers of 1000, one decimal under 10, none from 10 up), so a
+/// 40 000 000-byte file reads "40 MB" everywhere. Integer arithmetic only: float formatting would
+/// add kilobytes to the wasm.
 pub fn human_size(bytes: u64) -> String {
-    const UNITS: &[&str] = &["B", "KB", "MB", "GB", "TB"];
+    const UNITS: &[&str] = &["B", "kB", "MB", "GB", "TB"];
     let (mut unit, mut scale) = (0, 1u64);
-    while bytes >= scale * 1024 && unit + 1 < UNITS.len() {
-        scale *= 1024;
+    // u64 and saturating, not u128: 128-bit division pulls in kilobytes of wasm, and sizes near
+    // 2^64 bytes (where this saturates) are not file sizes.
+    let round = |scale: u64, by: u64| bytes.saturating_mul(by).saturating_add(scale / 2) / scale;
+    // Move up a unit once the figure would round to 1000 or more ("1000 kB" reads "1.0 MB").
+    while unit + 1 < UNITS.len() && round(scale, 1) >= 1000 {
+        scale *= 1000;
         unit += 1;
     }
-    let tenths = (bytes * 10 + scale / 2) / scale;
+    let tenths = round(scale, 10);
     if unit == 0 {
         format!("{bytes} B")
     } else if tenths < 100 {
         format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
     } else {
-        format!("{} {}", (tenths + 5) / 10, UNITS[unit])
+        format!("{} {}", round(scale, 1), UNITS[unit])
     }
 }
 
@@ -184,12 +190,20 @@ mod tests {
 
     #[test]
     fn sizes_for_people() {
+        assert_eq!(human_size(0), "0 B");
         assert_eq!(human_size(512), "512 B");
-        assert_eq!(human_size(1536), "1.5 KB");
-        assert_eq!(human_size(20 * 1024 * 1024), "20 MB");
-        assert_eq!(human_size(1000), "1000 B");
-        assert_eq!(human_size(10 * 1024 - 1), "10 KB");
-        assert_eq!(human_size(5 * 1024 * 1024 * 1024), "5.0 GB");
+        assert_eq!(human_size(999), "999 B");
+        assert_eq!(human_size(1000), "1.0 kB");
+        assert_eq!(human_size(1500), "1.5 kB");
+        assert_eq!(human_size(9_949), "9.9 kB");
+        assert_eq!(human_size(9_950), "10 kB");
+        assert_eq!(human_size(999_499), "999 kB");
+        assert_eq!(human_size(999_500), "1.0 MB");
+        assert_eq!(human_size(40_000_000), "40 MB");
+        assert_eq!(human_size(10 * 1024 * 1024), "10 MB");
+        assert_eq!(human_size(1_234_567_890), "1.2 GB");
+        assert_eq!(human_size(5_000_000_000_000_000), "5000 TB");
+        assert_eq!(human_size(u64::MAX), "18446744 TB");
     }
 
     #[test]
