@@ -3,6 +3,7 @@
 //! app's `customText` on top (keys are the English strings, as in filestack-js). `{name}`
 //! placeholders are filled in by [`Text::fill`].
 
+use super::failure::sentence;
 use serde_json::{Map, Value};
 
 /// Every string the picker shows, in English. The translation files have exactly these keys.
@@ -50,6 +51,19 @@ pub const ENGLISH: &[&str] = &[
     "Need help? Write to {email}",
     "Link to a file",
     "Image preview",
+    // Why a file failed, for people (model::failure).
+    sentence::PRIVATE_LINK,
+    sentence::LINK_FETCH,
+    sentence::DAMAGED,
+    sentence::EXPIRED,
+    sentence::API_KEY,
+    sentence::PERMISSION,
+    sentence::TOO_LARGE,
+    sentence::SETTINGS,
+    sentence::SERVER_TROUBLE,
+    sentence::INTERRUPTED,
+    sentence::FILE_GONE,
+    sentence::OTHER,
 ];
 
 /// The picker's words for one picker: English, a translation, and overrides.
