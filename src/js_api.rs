@@ -69,10 +69,6 @@ fn security_of(
     Ok(Some((s.policy, s.signature)))
 }
 
-fn js_err(e: String) -> JsValue {
-    js_sys::Error::new(&e).into()
-}
-
 fn query(pairs: &[(String, String)]) -> String {
     let mut out = String::new();
     for (k, v) in pairs {
@@ -194,9 +190,7 @@ impl Client {
         let security = security_of(&security, &self.opts.security)?;
         let call = start::store_url(&self.opts, &url, &store, tags, security);
         Ok(wasm_bindgen_futures::future_to_promise(async move {
-            call.await
-                .map(|r| to_js(&r))
-                .map_err(|e| js_sys::Error::new(&e).into())
+            call.await.map(|r| to_js(&r)).map_err(|f| shapes::error(&f))
         }))
     }
 
@@ -230,7 +224,9 @@ impl Client {
             query(&pairs)
         );
         Ok(wasm_bindgen_futures::future_to_promise(async move {
-            let mut r = json_call("GET", &url, None).await.map_err(js_err)?;
+            let mut r = json_call("GET", &url, None)
+                .await
+                .map_err(|f| shapes::error(&f))?;
             r["handle"] = json!(handle);
             Ok(to_js(&r))
         }))
@@ -251,7 +247,9 @@ impl Client {
         );
         Ok(wasm_bindgen_futures::future_to_promise(async move {
             Ok(to_js(
-                &json_call("DELETE", &url, None).await.map_err(js_err)?,
+                &json_call("DELETE", &url, None)
+                    .await
+                    .map_err(|f| shapes::error(&f))?,
             ))
         }))
     }

@@ -3,9 +3,11 @@
 //! and `{status: "Failed", filename, error, code}`. The JS API and the picker's bridge use these;
 //! nothing below them builds app-facing JSON.
 
+use crate::model::failure::Failure;
 use crate::upload::events::{FileOutcome, Finished, Progress, Retry};
 use serde_json::{Map, Value, json};
 use skiff_engine::FileResult;
+use wasm_bindgen::JsValue;
 
 /// Progress in filestack-js's shape (whole percents), plus Skiff's speed and ETA. Files are keyed
 /// by name, as filestack-js does; two files of one name share an entry.
@@ -41,6 +43,20 @@ pub(crate) fn stored(r: &FileResult) -> Value {
         "handle": r.handle, "url": r.url, "filename": r.filename, "size": r.size, "mimetype": r.mimetype,
         "status": r.status, "key": r.key, "container": r.container, "uploadTags": r.upload_tags,
     })
+}
+
+/// A failure as the `Error` apps get (a rejected `storeURL`, `onFileUploadFailed`'s second
+/// argument): the technical message (request, status and the server's code and words), with
+/// `code` and `status` properties when they are known, for apps that branch on them.
+pub(crate) fn error(f: &Failure) -> JsValue {
+    let e = js_sys::Error::new(&f.detail);
+    if let Some(code) = &f.code {
+        let _ = js_sys::Reflect::set(&e, &"code".into(), &code.into());
+    }
+    if let Some(status) = f.status {
+        let _ = js_sys::Reflect::set(&e, &"status".into(), &status.into());
+    }
+    e.into()
 }
 
 /// One entry of `UploadTask.done()`: the stored file, or `{status: "Failed", filename, error,

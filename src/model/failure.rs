@@ -26,7 +26,8 @@ pub const FILE_UNAVAILABLE: &str = "file_unavailable";
 /// there is one, what to do. One sentence per group of codes that call for the same action.
 pub mod sentence {
     /// The link is on a private or local network.
-    pub const PRIVATE_LINK: &str = "The link points to a private or local address, which the server is not allowed to fetch.";
+    pub const PRIVATE_LINK: &str =
+        "The link points to a private or local address, which the server is not allowed to fetch.";
     /// The server could not download the link.
     pub const LINK_FETCH: &str = "The server could not download the file from this link.";
     /// The bytes arrived damaged or incomplete.
@@ -36,11 +37,12 @@ pub mod sentence {
     /// The app's key was refused.
     pub const API_KEY: &str = "This app is not allowed to upload here: its key was refused.";
     /// The app's security policy was refused or expired.
-    pub const PERMISSION: &str = "The upload permission was refused or has expired. Reload the page and try again.";
+    pub const PERMISSION: &str =
+        "The upload permission was refused or has expired. Reload the page and try again.";
     /// Too large for the server.
     pub const TOO_LARGE: &str = "The file is too large for the server.";
-    /// The app's storage settings or tags were refused.
-    pub const SETTINGS: &str = "The server refused this app's upload settings.";
+    /// The app's storage settings or tags were refused (by the server, or here before sending).
+    pub const SETTINGS: &str = "This app's upload settings were not accepted.";
     /// The server is failing or overloaded.
     pub const SERVER_TROUBLE: &str = "The server is having trouble. Please try again later.";
     /// No answer: the connection dropped, or the file could not be read.
@@ -166,8 +168,11 @@ mod tests {
         assert_eq!(answered(403, None).sentence(), PERMISSION);
         assert_eq!(answered(400, None).sentence(), OTHER);
         assert_eq!(
-            Failure::local(None, "network error: Failed to fetch (gave up after 11 tries)")
-                .sentence(),
+            Failure::local(
+                None,
+                "network error: Failed to fetch (gave up after 11 tries)"
+            )
+            .sentence(),
             INTERRUPTED
         );
         assert_eq!(

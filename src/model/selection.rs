@@ -4,6 +4,7 @@
 //! read [`Selection::startable`] and [`Selection::finished`] after each change.
 
 use super::accept::{AcceptRule, accepts};
+use super::failure::Failure;
 use serde_json::Value;
 
 /// A file's id within one picker.
@@ -58,8 +59,8 @@ pub enum Phase {
     },
     /// Stored: the upload's result object.
     Done(Value),
-    /// Failed, with the reason.
-    Failed(String),
+    /// Failed: why, for people and for developers.
+    Failed(Failure),
     /// Cancelled by the user or the app.
     Cancelled,
 }
@@ -175,7 +176,7 @@ pub enum Action {
     /// The user resumed a file.
     Resume(EntryId),
     /// A file's upload ended.
-    Ended(EntryId, Result<Value, String>),
+    Ended(EntryId, Result<Value, Failure>),
     /// A file's upload was cancelled (or a waiting file dropped by a cancel).
     Cancelled(EntryId),
     /// The user retries a failed file.

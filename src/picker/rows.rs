@@ -42,7 +42,7 @@ pub(crate) fn note(setup: &Setup, e: &Entry) -> String {
             t.fill("Paused at {percent}%", &[("percent", &percent.to_string())])
         }
         Phase::Done(_) => t.get("Uploaded").to_owned(),
-        Phase::Failed(r) => t.fill("Failed: {reason}", &[("reason", r)]),
+        Phase::Failed(f) => t.fill("Failed: {reason}", &[("reason", t.get(f.sentence()))]),
         Phase::Cancelled => t.get("Cancelled").to_owned(),
     }
 }

@@ -7,11 +7,14 @@ use super::hook::Hook;
 use super::picked::Files;
 use super::sel::Sel;
 use super::{Exit, Setup};
+use crate::js_api::shapes;
+use crate::model::failure::{self, Failure};
 use crate::model::options::UploadOptions;
 use crate::model::selection::{Action, Entry, EntryId, Origin, Phase, Selection};
 use crate::upload::driver::{Callbacks, Command, Listener, Msg};
 use crate::upload::events::{FileOutcome, Progress};
 use crate::upload::start::{self, FileInput};
+use crate::web::js_value::console_warn;
 use futures_channel::mpsc::UnboundedSender;
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
@@ -58,8 +61,8 @@ pub(crate) struct Uploads {
 enum Ended {
     /// Stored: the file as the selection keeps it.
     Stored(Value),
-    /// Failed, with the reason.
-    Failed(String),
+    /// Failed: why.
+    Failed(Failure),
     /// Cancelled by the user or the app.
     Cancelled,
 }
@@ -101,9 +104,12 @@ impl Uploads {
                 self.sel.dispatch(Action::Cancelled(id));
                 hooks.call(Hook::FileUploadCancel, &[file_object(e, None)]);
             }
-            Ended::Failed(m) => {
-                self.sel.dispatch(Action::Ended(id, Err(m.clone())));
-                let error = js_sys::Error::new(&m).into();
+            Ended::Failed(f) => {
+                // The row shows people a short sentence; developers get the technical message
+                // (request, status, code) here and in the app's callback.
+                console_warn(&format!("{} failed: {}", e.name, f.detail));
+                let error = shapes::error(&f);
+                self.sel.dispatch(Action::Ended(id, Err(f)));
                 hooks.call(Hook::FileUploadFailed, &[file_object(e, None), error]);
             }
         }
@@ -115,7 +121,9 @@ impl Uploads {
         let obj = file_object(&e, None);
         let tags = match tags_for(&setup.opts.upload_config, &setup.hooks, &obj) {
             Ok(t) => t,
-            Err(m) => return self.ended(&e, Ended::Failed(m)),
+            Err(m) => {
+                return self.ended(&e, Ended::Failed(Failure::local(Some("invalid_tags"), m)));
+            }
         };
         let security = setup
             .client
@@ -168,7 +176,11 @@ impl Uploads {
         let (setup, id) = (&self.setup, e.id);
         let up = &setup.opts.upload_config;
         let Some(blob) = self.files.borrow().get(&id).map(|p| p.file.clone()) else {
-            return self.ended(&e, Ended::Failed("the file is no longer available".into()));
+            let gone = Failure::local(
+                Some(failure::FILE_UNAVAILABLE),
+                "the file is no longer available",
+            );
+            return self.ended(&e, Ended::Failed(gone));
         };
         let progress: Listener<Progress> = {
             let (sel, hooks, obj) = (self.sel.clone(), setup.hooks.clone(), obj.clone());
@@ -209,9 +221,9 @@ impl Uploads {
             let outcome = fut.await.into_iter().next().map(|f| f.outcome);
             let r = match outcome {
                 Some(FileOutcome::Stored(r)) => Ended::Stored(bridge::stored(&r)),
-                Some(FileOutcome::Failed(err)) => Ended::Failed(err.message),
+                Some(FileOutcome::Failed(err)) => Ended::Failed(err.into()),
                 Some(FileOutcome::Cancelled) => Ended::Cancelled,
-                None => Ended::Failed("the upload failed".to_owned()),
+                None => Ended::Failed(Failure::local(None, "the upload ended without a result")),
             };
             this.ended(&e, r);
         });

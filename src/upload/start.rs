@@ -4,6 +4,7 @@
 use super::driver::{self, Callbacks, Msg};
 use super::events::{FileOutcome, Finished};
 use crate::model::client_options::ClientOptions;
+use crate::model::failure::Failure;
 use crate::model::file_name;
 use crate::model::options::{StoreOptions, UploadOptions};
 use crate::web::{clock, http};
@@ -97,12 +98,12 @@ pub(crate) fn start(
     (tx, done)
 }
 
-/// One JSON request; an error says which request failed, with the status and the server's code.
+/// One JSON request; a failure says which request failed, with the status and the server's code.
 pub(crate) async fn json_call(
     method: &str,
     url: &str,
     body: Option<Value>,
-) -> Result<Value, String> {
+) -> Result<Value, Failure> {
     let headers = if body.is_some() {
         vec![("Content-Type".to_owned(), "application/json".to_owned())]
     } else {
@@ -111,16 +112,20 @@ pub(crate) async fn json_call(
     let body = body.map(|b| wasm_bindgen::JsValue::from_str(&b.to_string()));
     let outcome = http::send(method, url, &headers, body.as_ref(), None)
         .await
-        .map_err(|e| format!("{method} {url} failed: {e}"))?;
+        .map_err(|e| Failure::local(None, format!("{method} {url} failed: {e}")))?;
     let Outcome::Response { status, body, .. } = outcome else {
-        return Err(format!("{method} {url} got no answer"));
+        return Err(Failure::local(
+            None,
+            format!("{method} {url} got no answer"),
+        ));
     };
     if !(200..300).contains(&status) {
         let reply = ErrorReply::parse(&body);
-        return Err(format!(
-            "{method} {url} failed with {}",
-            reply.describe(status)
-        ));
+        return Err(Failure {
+            detail: format!("{method} {url} failed with {}", reply.describe(status)),
+            status: Some(status),
+            code: reply.code,
+        });
     }
     Ok(serde_json::from_str(&body).unwrap_or(Value::Null))
 }
@@ -133,7 +138,7 @@ pub(crate) fn store_url(
     store: &StoreOptions,
     tags: Option<UploadTags>,
     security: Option<(String, String)>,
-) -> impl Future<Output = Result<Value, String>> + 'static {
+) -> impl Future<Output = Result<Value, Failure>> + 'static {
     let mut params = store.store.clone();
     if let Some(f) = &store.filename {
         params["filename"] = json!(f);
@@ -150,7 +155,7 @@ pub(crate) fn store_url(
     async move {
         let mut r = json_call("POST", &endpoint, Some(body)).await?;
         if r.get("handle").is_none() {
-            return Err("the /process answer has no handle".to_owned());
+            return Err(Failure::local(None, "the /process answer has no handle"));
         }
         r["uploadTags"] = r.get("upload_tags").cloned().unwrap_or(json!({}));
         if let Some(obj) = r.as_object_mut() {

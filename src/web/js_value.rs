@@ -33,11 +33,23 @@ pub(crate) fn call_with(f: &Function, arg: &Value) {
 
 /// Reports an exception thrown by an app callback on the console; never fatal.
 pub(crate) fn console_error(e: &JsValue) {
+    console("error", &"skiff: a callback threw:".into(), e);
+}
+
+/// A warning for developers on the console (the technical side of what the picker tells people).
+#[cfg(feature = "picker")]
+pub(crate) fn console_warn(message: &str) {
+    console("warn", &"skiff:".into(), &message.into());
+}
+
+/// `console[method](a, b)` through the global object (no web-sys feature for one call), where
+/// there is a console.
+fn console(method: &str, a: &JsValue, b: &JsValue) {
     let console = Reflect::get(&js_sys::global(), &"console".into()).ok();
     if let Some(c) = console {
-        if let Ok(f) = Reflect::get(&c, &"error".into()) {
+        if let Ok(f) = Reflect::get(&c, &method.into()) {
             if let Some(f) = f.dyn_ref::<Function>() {
-                let _ = f.call2(&c, &"skiff: a callback threw:".into(), e);
+                let _ = f.call2(&c, a, b);
             }
         }
     }

@@ -161,7 +161,7 @@ fn uploads_run_within_the_concurrency_and_finish() {
     assert_eq!(s.startable(), [2]);
     let s = s
         .reduce(Action::Began(2))
-        .reduce(Action::Ended(1, Err("HTTP 500".into())))
+        .reduce(Action::Ended(1, Err(Failure::local(None, "HTTP 500"))))
         .reduce(Action::Cancelled(2));
     assert!(s.finished());
     let (done, failed) = s.outcome();
