@@ -13,6 +13,8 @@ pub(super) struct LocalUi {
     input: NodeRef,
     /// A folder (`webkitdirectory`).
     folder: NodeRef,
+    /// This device can pick a folder.
+    folders: bool,
 }
 
 #[hook]
@@ -20,7 +22,29 @@ pub(super) fn use_local_ui() -> LocalUi {
     LocalUi {
         input: use_node_ref(),
         folder: use_node_ref(),
+        folders: *use_memo((), |_| can_pick_folders()),
     }
+}
+
+/// Whether "Select a Folder" can work here. Phones and tablets (iOS Safari, Android Chrome) have
+/// a `webkitdirectory` input but offer no way to choose a folder with it: the button would open
+/// a file chooser or nothing. They are told apart by having no fine pointer at all (no mouse or
+/// trackpad), which a desktop, or a tablet with a trackpad, has.
+fn can_pick_folders() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let has_input = window
+        .document()
+        .and_then(|d| d.create_element("input").ok())
+        .is_some_and(|i| js_sys::Reflect::has(&i, &"webkitdirectory".into()).unwrap_or(false));
+    let fine_pointer = window
+        .match_media("(any-pointer: fine)")
+        .ok()
+        .flatten()
+        // A browser without media queries for pointers: assume a desktop, as before.
+        .is_none_or(|m| m.matches() || m.media() == "not all");
+    has_input && fine_pointer
 }
 
 /// The files chosen in a file input; the input is emptied so the same file can be picked again.
@@ -34,7 +58,12 @@ pub(crate) fn files_of(input: &HtmlInputElement) -> Vec<web_sys::File> {
 pub(super) fn view(setup: &Setup, st: &PickerState, ui: &LocalUi, over: bool) -> Html {
     let t = &setup.text;
     let o = &setup.opts;
-    let LocalUi { input, folder } = ui;
+    let LocalUi {
+        input,
+        folder,
+        folders,
+    } = ui;
+    let folders = *folders && !o.disable_directory_upload;
     let pick = |r: &NodeRef| {
         let r = r.clone();
         Callback::from(move |_| {
@@ -55,14 +84,14 @@ pub(super) fn view(setup: &Setup, st: &PickerState, ui: &LocalUi, over: bool) ->
             <p class="skiff-or">{ t.get("or") }</p>
             <div class="skiff-row">
                 <button type="button" class="skiff-btn skiff-primary skiff-browse" onclick={pick(input)}>{ t.get("Select Files") }</button>
-                if !o.disable_directory_upload {
+                if folders {
                     <button type="button" class="skiff-btn skiff-browse-folder" onclick={pick(folder)}>{ t.get("Select a Folder") }</button>
                 }
             </div>
             <p class="skiff-hint">{ t.get("You can also paste files here.") }</p>
             <input type="file" class="skiff-input skiff-hidden" tabindex="-1" aria-hidden="true" multiple={o.max_files > 1}
                 accept={(!accept.is_empty()).then(|| accept.clone())} ref={input.clone()} onchange={onchange.clone()} />
-            if !o.disable_directory_upload {
+            if folders {
                 <input type="file" class="skiff-folder-input skiff-hidden" tabindex="-1" aria-hidden="true" webkitdirectory=true ref={folder.clone()} {onchange} />
             }
         </div>
