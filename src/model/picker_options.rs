@@ -40,8 +40,6 @@ pub const LANGS: &[&str] = &[
 pub struct PickerOptions {
     /// `accept` rules (empty: anything).
     pub accept: Vec<AcceptRule>,
-    /// Keep the picker open on failure and offer a retry.
-    pub allow_manual_retry: bool,
     /// Sources, in order.
     pub from_sources: Vec<Source>,
     /// Display mode.
@@ -234,9 +232,12 @@ fn read_picker_options(r: &mut Reader<'_>) -> Result<PickerOptions, OptionsError
     // The picker takes `disableStorageKey` at the top level (filestack-js's `storeTo` has no
     // such key): files go to `<storeTo.path>/<filename>` with no random prefix.
     store_to.disable_storage_key = r.flag("disableStorageKey", false)?;
+    // filestack-js closes its picker on a failure unless `allowManualRetry`; Skiff never hides a
+    // failure (the picker stays open with Retry and Remove on each failed row), so the option is
+    // read, for its type check, and needs no field.
+    r.flag("allowManualRetry", false)?;
     Ok(PickerOptions {
         accept,
-        allow_manual_retry: r.flag("allowManualRetry", false)?,
         from_sources,
         display_mode,
         container,

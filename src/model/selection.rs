@@ -116,6 +116,17 @@ pub struct Entry {
     pub origin: Origin,
     /// Where it is.
     pub phase: Phase,
+    /// How fast its upload goes, once it has run for a few seconds (shown while it uploads).
+    pub rate: Option<Rate>,
+}
+
+/// The pace of one upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// Recent speed, bytes per second.
+    pub speed_bps: u64,
+    /// Time left, ms, once the speed is known.
+    pub eta_ms: Option<u64>,
 }
 
 /// A file being added.
@@ -169,8 +180,8 @@ pub enum Action {
     Finish,
     /// The picker began uploading a queued file.
     Began(EntryId),
-    /// Bytes sent so far.
-    Progress(EntryId, u64, u8),
+    /// Bytes sent so far, whole percent, and the pace when it is worth showing.
+    Progress(EntryId, u64, u8, Option<Rate>),
     /// The user paused a file.
     Pause(EntryId),
     /// The user resumed a file.
@@ -215,6 +226,12 @@ impl Selection {
     pub fn reduce(mut self, action: Action) -> Selection {
         match action {
             Action::Add(files) => {
+                if self.reported && !self.busy() {
+                    // Files added after a reported round start the next one (an inline picker
+                    // used again): the ended rows leave, so the footer, the live region and
+                    // `maxFiles` follow the new batch instead of the one already reported.
+                    self = self.reduce(Action::Clear);
+                }
                 for f in files {
                     let phase = match self.admit(&f) {
                         Err(r) => Phase::Refused(r),
@@ -235,6 +252,7 @@ impl Selection {
                         mimetype,
                         origin,
                         phase,
+                        rate: None,
                     });
                 }
             }
@@ -280,8 +298,9 @@ impl Selection {
                     percent: 0,
                 },
             ),
-            Action::Progress(id, bytes, percent) => {
+            Action::Progress(id, bytes, percent, rate) => {
                 if let Some(e) = self.entry_mut(id) {
+                    e.rate = rate;
                     if let Phase::Uploading {
                         bytes: b,
                         percent: p,

@@ -64,6 +64,11 @@ pub const ENGLISH: &[&str] = &[
     sentence::INTERRUPTED,
     sentence::FILE_GONE,
     sentence::OTHER,
+    // The pace of an upload that takes a while (rows::note).
+    "{speed}/s",
+    "{n} s left",
+    "{n} min left",
+    "{n} h left",
 ];
 
 /// The picker's words for one picker: English, a translation, and overrides.
@@ -143,6 +148,20 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
+/// The time left of an upload as the key of its words and the number to fill in: seconds up to
+/// 90 s, minutes up to 90 min, then hours; rounded up, so "0 s left" never shows while bytes are
+/// still to go.
+pub fn time_left(ms: u64) -> (&'static str, u64) {
+    let secs = ms.div_ceil(1000).max(1);
+    if secs < 90 {
+        ("{n} s left", secs)
+    } else if secs < 90 * 60 {
+        ("{n} min left", secs.div_ceil(60))
+    } else {
+        ("{n} h left", secs.div_ceil(3600))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +237,16 @@ mod tests {
         assert_eq!(human_size(1_234_567_890), "1.2 GB");
         assert_eq!(human_size(5_000_000_000_000_000), "5000 TB");
         assert_eq!(human_size(u64::MAX), "18446744 TB");
+    }
+
+    #[test]
+    fn time_left_in_the_unit_people_expect() {
+        assert_eq!(time_left(0), ("{n} s left", 1));
+        assert_eq!(time_left(12_300), ("{n} s left", 13));
+        assert_eq!(time_left(89_000), ("{n} s left", 89));
+        assert_eq!(time_left(90_000), ("{n} min left", 2));
+        assert_eq!(time_left(5 * 60_000), ("{n} min left", 5));
+        assert_eq!(time_left(90 * 60_000), ("{n} h left", 2));
     }
 
     #[test]

@@ -26,7 +26,9 @@ fn announcement(setup: &Setup, st: &PickerState) -> String {
         .rev()
         .find(|e| matches!(e.phase, Phase::Refused(_) | Phase::Failed(_)))
     {
-        parts.push(format!("{}: {}", e.name, super::rows::note(setup, e)));
+        // The sentences of failures end with a full stop already; the join adds one.
+        let note = super::rows::note(setup, e);
+        parts.push(format!("{}: {}", e.name, note.trim_end_matches('.')));
     }
     if s.finishing {
         let total = s.counted();
@@ -126,6 +128,10 @@ fn panel(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
         let exit = setup.on_exit.clone();
         Callback::from(move |_| exit.emit(Exit::Closed))
     };
+    let done = {
+        let exit = setup.on_exit.clone();
+        Callback::from(move |_| exit.emit(Exit::Done))
+    };
     let start = {
         let act = st.act.clone();
         Callback::from(move |_| act.emit(Action::Start))
@@ -189,7 +195,13 @@ fn panel(setup: &Rc<Setup>, st: &PickerState, node: &NodeRef, ui: &Ui) -> Html {
                 if s.busy() {
                     <progress class="skiff-total" max="100" value={total.to_string()} aria-label={t.get("Total progress").to_owned()} />
                 }
-                <button type="button" class="skiff-btn skiff-primary skiff-upload" disabled={can.is_err() || (s.finishing && s.busy())} onclick={start}>{ t.get("Upload") }</button>
+                if setup.is_overlay() && s.reported && s.finishing && !s.busy() {
+                    // The round ended with failures (else the overlay closed itself): the person
+                    // retries or removes them, or is done.
+                    <button type="button" class="skiff-btn skiff-primary skiff-done" onclick={done}>{ t.get("Done") }</button>
+                } else {
+                    <button type="button" class="skiff-btn skiff-primary skiff-upload" disabled={can.is_err() || (s.finishing && s.busy())} onclick={start}>{ t.get("Upload") }</button>
+                }
             </div>
         </div>
     }

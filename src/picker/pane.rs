@@ -4,10 +4,10 @@
 use super::Setup;
 use super::hook::Hook;
 use super::keys::drop_handlers;
-use super::rows::accept_list;
+use super::rows::{accept_list, row_button};
 use super::sources::files_of;
 use super::state::PickerState;
-use crate::model::selection::Phase;
+use crate::model::selection::{Action, Entry, Phase};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use web_sys::{DragEvent, HtmlInputElement};
@@ -83,15 +83,30 @@ pub(crate) fn view(
             <input type="file" class="skiff-input skiff-hidden" tabindex="-1" aria-hidden="true" multiple={setup.opts.max_files > 1}
                 accept={(!accept.is_empty()).then_some(accept)} ref={input.clone()} {onchange} />
             if !s.entries.is_empty() {
-                <ul class="skiff-files skiff-pane-files">
-                    { for s.entries.iter().filter(|e| matches!(e.phase, Phase::Refused(_) | Phase::Failed(_))).map(|e| html! {
-                        <li class="skiff-file" data-state={e.phase.name()} key={e.id}>
-                            <span class="skiff-file-name">{ &e.name }</span>{ " " }
-                            <span class="skiff-file-note skiff-bad">{ super::rows::note(setup, e) }</span>
-                        </li>
-                    }) }
+                // Every file of the round with its state: progress while it uploads, then what
+                // was stored, refused or failed (with Retry and Remove), until the next drop.
+                <ul class="skiff-files skiff-pane-files" aria-label={setup.text.get("Selected files").to_owned()}>
+                    { for s.entries.iter().map(|e| pane_row(setup, st, e)) }
                 </ul>
             }
         </div>
+    }
+}
+
+/// One file of the pane's list: name, state and, for a failed file, its buttons.
+fn pane_row(setup: &Setup, st: &PickerState, e: &Entry) -> Html {
+    let bad = matches!(e.phase, Phase::Refused(_) | Phase::Failed(_));
+    let button = |label: &str, class: &'static str, action: Action| {
+        row_button(&setup.text, e, label, class, action, &st.act)
+    };
+    html! {
+        <li class="skiff-file" data-state={e.phase.name()} key={e.id}>
+            <span class="skiff-file-name">{ &e.name }</span>{ " " }
+            <span class={classes!("skiff-file-note", bad.then_some("skiff-bad"))}>{ super::rows::note(setup, e) }</span>
+            if matches!(e.phase, Phase::Failed(_)) {
+                { button("Retry", "skiff-retry", Action::Retry(e.id)) }
+                { button("Remove", "skiff-remove", Action::Remove(e.id)) }
+            }
+        </li>
     }
 }

@@ -2,8 +2,8 @@
 
 use super::Setup;
 use crate::model::accept::AcceptRule;
-use crate::model::selection::{Action, Entry, Origin, Phase, Refusal};
-use crate::model::text::human_size;
+use crate::model::selection::{Action, Entry, Origin, Phase, Rate, Refusal};
+use crate::model::text::{Text, human_size, time_left};
 use yew::prelude::*;
 
 /// The `accept` rules as people write them.
@@ -47,6 +47,37 @@ pub(crate) fn note(setup: &Setup, e: &Entry) -> String {
     }
 }
 
+/// "3.1 MB/s, 12 s left": the speed and time left of an upload that takes a while. Not in the
+/// live region: it changes several times a second.
+fn pace(t: &Text, r: Rate) -> String {
+    let speed = t.fill("{speed}/s", &[("speed", &human_size(r.speed_bps))]);
+    match r.eta_ms {
+        Some(ms) => {
+            let (key, n) = time_left(ms);
+            format!("{speed} · {}", t.fill(key, &[("n", &n.to_string())]))
+        }
+        None => speed,
+    }
+}
+
+/// A row's button (`label`, named with the file for screen readers) that sends `action`.
+pub(crate) fn row_button(
+    t: &Text,
+    e: &Entry,
+    label: &str,
+    class: &'static str,
+    action: Action,
+    on_action: &Callback<Action>,
+) -> Html {
+    let on_action = on_action.clone();
+    let onclick = Callback::from(move |_| on_action.emit(action.clone()));
+    html! {
+        <button type="button" class={classes!("skiff-btn", "skiff-small", class)} aria-label={format!("{} {}", t.get(label), e.name)} {onclick}>
+            { t.get(label) }
+        </button>
+    }
+}
+
 /// One file of the list (a plain function, not a component: each component type costs
 /// kilobytes of wasm). `on_action` gets the row's button presses.
 pub(crate) fn file_row(
@@ -58,13 +89,7 @@ pub(crate) fn file_row(
     let t = &setup.text;
     let id = e.id;
     let button = |label: &str, class: &'static str, action: Action| {
-        let on_action = on_action.clone();
-        let onclick = Callback::from(move |_| on_action.emit(action.clone()));
-        html! {
-            <button type="button" class={classes!("skiff-btn", "skiff-small", class)} aria-label={format!("{} {}", t.get(label), e.name)} {onclick}>
-                { t.get(label) }
-            </button>
-        }
+        row_button(t, e, label, class, action, on_action)
     };
     let actions = match &e.phase {
         Phase::Ready | Phase::Refused(_) | Phase::Checking => {
@@ -83,9 +108,11 @@ pub(crate) fn file_row(
             { button("Resume", "skiff-resume", Action::Resume(id)) }
             { button("Cancel", "skiff-cancel", Action::Cancelled(id)) }
         </> },
-        Phase::Failed(_) if setup.opts.allow_manual_retry => {
-            button("Retry", "skiff-retry", Action::Retry(id))
-        }
+        // A failed file is never a dead end: try it again, or take it out of the round.
+        Phase::Failed(_) => html! { <>
+            { button("Retry", "skiff-retry", Action::Retry(id)) }
+            { button("Remove", "skiff-remove", Action::Remove(id)) }
+        </> },
         _ => html! {},
     };
     let percent = match e.phase {
@@ -117,6 +144,9 @@ pub(crate) fn file_row(
                 <span class="skiff-file-name">{ &e.name }</span>
                 <span class="skiff-file-info"><bdi dir="ltr">{ info }</bdi></span>
                 <span class={classes!("skiff-file-note", bad.then_some("skiff-bad"))}>{ note(setup, e) }</span>
+                if let (Some(r), Phase::Uploading { .. }) = (e.rate, &e.phase) {
+                    <span class="skiff-file-rate"><bdi dir="ltr">{ pace(t, r) }</bdi></span>
+                }
                 if let Some(p) = percent {
                     <progress class="skiff-bar" max="100" value={p.to_string()} aria-label={e.name.clone()} />
                 }

@@ -10,7 +10,7 @@ use super::{Exit, Setup};
 use crate::js_api::shapes;
 use crate::model::failure::{self, Failure};
 use crate::model::options::UploadOptions;
-use crate::model::selection::{Action, Entry, EntryId, Origin, Phase, Selection};
+use crate::model::selection::{Action, Entry, EntryId, Origin, Phase, Rate, Selection};
 use crate::upload::driver::{Callbacks, Command, Listener, Msg};
 use crate::upload::events::{FileOutcome, Progress};
 use crate::upload::start::{self, FileInput};
@@ -26,6 +26,9 @@ use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
+
+/// A file's speed and time left show once its upload has run this long, ms.
+const PACE_AFTER_MS: f64 = 3_000.0;
 
 /// The command queue of each running upload, by entry.
 pub(crate) type Tasks = Rc<RefCell<IdMap<EntryId, UnboundedSender<Msg>>>>;
@@ -185,10 +188,18 @@ impl Uploads {
         let progress: Listener<Progress> = {
             let (sel, hooks, obj) = (self.sel.clone(), setup.hooks.clone(), obj.clone());
             let last = Cell::new(u64::MAX);
+            let began = js_sys::Date::now();
             Box::new(move |p: &Progress| {
                 let (percent, bytes) = bridge::percent_and_bytes(p);
                 if last.replace(bytes) != bytes {
-                    sel.dispatch(Action::Progress(id, bytes, percent));
+                    // Speed and time left only for a file that has taken a few seconds: on a
+                    // quick one they would flicker past unread.
+                    let rate = (js_sys::Date::now() - began >= PACE_AFTER_MS && p.speed_bps >= 1.0)
+                        .then_some(Rate {
+                            speed_bps: p.speed_bps as u64,
+                            eta_ms: p.eta_ms,
+                        });
+                    sel.dispatch(Action::Progress(id, bytes, percent, rate));
                     let arg = bridge::file_progress(percent, bytes);
                     hooks.call(Hook::FileUploadProgress, &[obj.clone(), arg]);
                 }
@@ -273,8 +284,9 @@ fn finish(setup: &Setup, s: &Selection) {
     setup
         .hooks
         .call(Hook::UploadDone, &[bridge::response(&done, &failed)]);
-    let keep_open = !failed.is_empty() && setup.opts.allow_manual_retry;
-    if setup.is_overlay() && !keep_open {
+    // The overlay closes by itself only when every file was stored; otherwise it stays open and
+    // shows which files failed and why, with Retry and Remove on each (a failure is never hidden).
+    if setup.is_overlay() && failed.is_empty() {
         setup.on_exit.emit(Exit::Done);
     }
 }

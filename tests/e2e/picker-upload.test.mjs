@@ -431,7 +431,7 @@ e2e('6c. allowManualRetry: a failed file stays with a Retry button that uploads 
   assert.deepEqual(ev1.find((e) => e.name === 'onUploadDone').args[0].filesFailed.map((f) => f.filename), ['retry.txt']);
   const failed = await waitRows(page, '.skiff-picker', '(r) => r[0].state === "failed"', 5_000, 'the failed row');
   assert.equal(failed[0].note, "Failed: This app's upload settings were not accepted.");
-  assert.deepEqual(failed[0].buttons, ['skiff-retry']);
+  assert.deepEqual(failed[0].buttons, ['skiff-retry', 'skiff-remove']);
   // Still open now, and (checked at the end) the one onClose comes after the retried upload, so the
   // overlay did not close after the first onUploadDone either.
   assert.equal(await page.locator('.skiff-picker').count(), 1, 'the overlay stays open after a failure with allowManualRetry');

@@ -138,8 +138,8 @@ fn uploads_run_within_the_concurrency_and_finish() {
     let s = s.reduce(Action::Began(0)).reduce(Action::Began(1));
     assert_eq!(s.startable(), Vec::<EntryId>::new());
     let s = s
-        .reduce(Action::Progress(0, 50, 50))
-        .reduce(Action::Progress(0, 40, 40));
+        .reduce(Action::Progress(0, 50, 50, None))
+        .reduce(Action::Progress(0, 40, 40, None));
     assert_eq!(
         s.entries[0].phase,
         Phase::Uploading {
@@ -247,6 +247,31 @@ fn clear_starts_a_new_round() {
         .reduce(Action::Add(vec![local("b.pdf", 1, "")]))
         .reduce(Action::Start);
     assert_eq!(phases(&s), ["queued"]);
+}
+
+#[test]
+fn files_added_after_a_reported_round_are_the_next_batch() {
+    let s = Selection::new(rules())
+        .reduce(Action::Add(vec![
+            local("a.pdf", 1, ""),
+            local("b.pdf", 1, ""),
+        ]))
+        .reduce(Action::Start)
+        .reduce(Action::Began(0))
+        .reduce(Action::Began(1))
+        .reduce(Action::Ended(0, Ok(json!({}))))
+        .reduce(Action::Ended(1, Err(Failure::local(None, "gone"))));
+    assert!(s.finished());
+    let s = s.reduce(Action::Reported);
+    // A failed file can be taken out of the reported round.
+    let s = s.reduce(Action::Remove(1));
+    assert_eq!(phases(&s), ["done"]);
+    assert!(s.reported && s.finishing && !s.any_failed());
+    // New files: the reported round's rows leave, and the footer's state is the new batch's.
+    let s = s.reduce(Action::Add(vec![local("c.pdf", 1, "")]));
+    assert_eq!(phases(&s), ["ready"]);
+    assert!(!s.reported && !s.finishing);
+    assert_eq!(s.counted(), 1);
 }
 
 #[test]
