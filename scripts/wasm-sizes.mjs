@@ -16,8 +16,10 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 /** gzip -9 budgets, in bytes, of what each module's page downloads. */
 const BUDGETS = [
-  // What `client.upload()` and friends load.
-  { module: 'uploader', files: ['skiff_bg.wasm', 'skiff.js', 'index.js'], budget: 95_000 },
+  // What `client.upload()` and friends load. 95 KB until PUTs went through XMLHttpRequest so
+  // progress moves while a part is on the wire (+2.1 KB gzip: the XHR bindings, the progress
+  // closure and the engine's in-flight byte accounting, which nothing called before).
+  { module: 'uploader', files: ['skiff_bg.wasm', 'skiff.js', 'index.js'], budget: 98_000 },
   // What `client.picker()` loads: the whole module again with the Yew picker and its CSS.
   { module: 'picker', files: ['skiff_picker_bg.wasm', 'skiff_picker.js', 'index.js'], budget: 200_000 },
 ];

@@ -1,7 +1,7 @@
-//! Drives the sans-IO engine in the browser: performs each request with `fetch` (each with its
-//! own `AbortController`), aborts what the engine gives up on, wakes it at its deadline, applies
-//! pause/resume/cancel, and reports progress, retries and how each file ended as typed values
-//! (`super::events`).
+//! Drives the sans-IO engine in the browser: performs each request (each with its own
+//! `AbortController`), tells the engine how much of each PUT has gone out, aborts what the engine
+//! gives up on, wakes it at its deadline, applies pause/resume/cancel, and reports progress,
+//! retries and how each file ended as typed values (`super::events`).
 
 use super::events::{FileOutcome, Progress, Retry};
 use super::hash_ahead::{HashAhead, Range};
@@ -19,6 +19,8 @@ use web_sys::{AbortController, Blob};
 pub(crate) enum Msg {
     /// A request ended.
     Done(RequestId, Outcome),
+    /// This many bytes of a PUT's body have gone out.
+    Sent(RequestId, u64),
     /// The app paused, resumed or cancelled.
     Command(Command),
     /// A deadline passed.
@@ -83,8 +85,14 @@ fn spawn_request(
     let blob = blob.clone();
     let signal = ctrl.signal();
     let tx = tx.clone();
+    let on_sent: Box<dyn Fn(u64)> = {
+        let (tx, id) = (tx.clone(), req.id);
+        Box::new(move |bytes| {
+            let _ = tx.unbounded_send(Msg::Sent(id, bytes));
+        })
+    };
     wasm_bindgen_futures::spawn_local(async move {
-        let outcome = http::perform(&req, &blob, &signal, known_md5).await;
+        let outcome = http::perform(&req, &blob, &signal, known_md5, on_sent).await;
         let _ = tx.unbounded_send(Msg::Done(req.id, outcome));
     });
 }
@@ -224,6 +232,9 @@ pub(crate) async fn drive(
                 controllers.remove(&id);
                 engine.handle(id, outcome, now);
             }
+            // Progress within a part; the engine keeps it monotonic and the calls to the app
+            // keep to progressInterval (above).
+            Msg::Sent(id, bytes) => engine.sent(id, bytes, now),
             Msg::Wake => {
                 timer = None;
                 engine.tick(now);

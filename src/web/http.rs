@@ -1,5 +1,6 @@
-//! Performs one engine request with `fetch`: JSON calls (adding the MD5 of a file slice when the
-//! engine asks for it) and PUTs of `Blob.slice` ranges, each with its own `AbortController`.
+//! Performs one engine request: JSON calls with `fetch` (adding the MD5 of a file slice when the
+//! engine asks for it), and PUTs of `Blob.slice` ranges with `XMLHttpRequest` (`super::xhr`), which
+//! reports the bytes sent; each request has its own `AbortController`.
 
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use skiff_engine::{Body, Outcome, Request};
@@ -7,7 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Blob, Headers, RequestInit, Response};
 
-fn describe(e: &JsValue) -> String {
+pub(crate) fn describe(e: &JsValue) -> String {
     if let Some(err) = e.dyn_ref::<js_sys::Error>() {
         return String::from(err.message());
     }
@@ -85,15 +86,17 @@ const READ_PIECE: u64 = 2 << 20;
 const HASH_WINDOW: u32 = 256 << 10;
 
 /// Sends `req` and waits for its outcome; `known_md5` is the digest of the range the request
-/// asks to hash, when the driver computed it ahead. A range of the file that cannot be read for
-/// its digest gives [`Outcome::Unreadable`]; no request is sent then.
+/// asks to hash, when the driver computed it ahead, and `on_sent` hears how much of a PUT's body
+/// has gone out. A range of the file that cannot be read for its digest gives
+/// [`Outcome::Unreadable`]; no request is sent then.
 pub(crate) async fn perform(
     req: &Request,
     file: &Blob,
     signal: &AbortSignal,
     known_md5: Option<String>,
+    on_sent: Box<dyn Fn(u64)>,
 ) -> Outcome {
-    match attempt(req, file, signal, known_md5).await {
+    match attempt(req, file, signal, known_md5, on_sent).await {
         Ok(outcome) => outcome,
         Err(why) => Outcome::Network(why),
     }
@@ -104,6 +107,7 @@ async fn attempt(
     file: &Blob,
     signal: &AbortSignal,
     known_md5: Option<String>,
+    on_sent: Box<dyn Fn(u64)>,
 ) -> Result<Outcome, String> {
     let body: JsValue = match &req.body {
         Body::Json { value, md5_of } => {
@@ -121,10 +125,20 @@ async fn attempt(
             JsValue::from_str(&value.to_string())
         }
         // The browser streams the slice from the file; it never enters wasm memory.
-        Body::Slice { start, end } => file
-            .slice_with_f64_and_f64(*start as f64, *end as f64)
-            .map_err(|e| describe(&e))?
-            .into(),
+        Body::Slice { start, end } => {
+            let slice = file
+                .slice_with_f64_and_f64(*start as f64, *end as f64)
+                .map_err(|e| describe(&e))?;
+            return super::xhr::send_blob(
+                req.method,
+                &req.url,
+                &req.headers,
+                &slice,
+                signal,
+                on_sent,
+            )
+            .await;
+        }
     };
     send(
         req.method,

@@ -1,5 +1,5 @@
 //! Browser adapters: the thin layer over the browser's APIs that the uploader and the picker use
-//! (`http`: fetch and part digests; `clock`: the monotonic clock and cancellable timers;
+//! (`http`: fetch and part digests; `xhr`: PUTs that report the bytes sent; `clock`: the monotonic clock and cancellable timers;
 //! `listener`: event listeners removed on drop; `js_value`: plain data across the JS boundary),
 //! and the two functions exported as they are ([`md5_base64()`], [`version()`]). The browser-only
 //! parts are gated on `target_arch = "wasm32"` and tested in a browser (wasm-bindgen-test); `md5`
@@ -15,6 +15,8 @@ pub(crate) mod js_value;
 pub(crate) mod listener;
 mod md5;
 mod version;
+#[cfg(target_arch = "wasm32")]
+mod xhr;
 
 pub use md5::md5_base64;
 pub use version::version;

@@ -1,6 +1,6 @@
 // End-to-end: what a person sees while and after files upload. A failure is never hidden (the
 // overlay stays open with Retry and Remove on each failed row, whatever allowManualRetry says);
-// slow uploads show their speed and time left; the drop pane lists what it uploads and how each
+// progress moves while parts are on the wire; slow uploads show their speed and time left; the drop pane lists what it uploads and how each
 // file ended; an inline picker's second batch is its own; a touch-only device is not offered a
 // folder it cannot pick.
 //
@@ -9,6 +9,7 @@
 // ($SKIFF_SERVER_BIN or target/release/skiff-server, built on demand).
 
 import assert from 'node:assert/strict';
+import { withUplink } from './support/browser.mjs';
 import { dropFiles, events, makeFiles, openPicker, waitEvent, waitFor, waitRows } from './support/picker-page.mjs';
 import { MiB, addContainers, cfg, e2e, gate, pickerSuite, text } from './support/picker-suite.mjs';
 
@@ -78,6 +79,33 @@ e2e('2. a slow upload shows its speed and time left', 60_000, async ({ page }) =
     'the live region does not announce the changing pace');
   await waitEvent(page, 'p', 'onUploadDone', 40_000);
   assert.equal(await page.locator('#box .skiff-file-rate').count(), 0, 'no pace once stored');
+});
+
+e2e('2b. default options, a 3 MB/s uplink: the row and onFileUploadProgress move while the parts are on the wire', 60_000, async ({ page }) => {
+  await addContainers(page, ['box']);
+  await openPicker(page, 'm', cfg({ displayMode: 'inline', container: '#box', uploadConfig: { progressInterval: 100 } }));
+  await makeFiles(page, [{ id: 'moving', name: 'moving.bin', size: 12 * MiB }]);
+  await dropFiles(page, '#box .skiff-dialog', ['moving']);
+  await waitRows(page, '#box', '(r) => r.length === 1 && r[0].state === "ready"', 10_000, 'the ready row');
+  const bars = await withUplink(page, 3_000_000, async () => {
+    await page.click('#box .skiff-upload');
+    // The row's bar, read every 100 ms until the upload ends.
+    return page.evaluate(() => new Promise((resolve) => {
+      const seen = [];
+      const timer = setInterval(() => {
+        const bar = document.querySelector('#box .skiff-bar');
+        if (bar) seen.push(Number(bar.value));
+        if (document.querySelector('#box li.skiff-file[data-state=done]')) { clearInterval(timer); resolve(seen); }
+      }, 100);
+    }));
+  });
+  const moving = new Set(bars.filter((v) => v > 0 && v < 100));
+  assert.ok(moving.size >= 5, `the row's bar did not move: ${JSON.stringify(bars)}`);
+  assert.ok(bars.every((v, i) => i === 0 || v >= bars[i - 1]), `the bar went back: ${JSON.stringify(bars)}`);
+  const progress = (await events(page, 'm')).filter((e) => e.name === 'onFileUploadProgress').map((e) => e.args[1].totalBytes);
+  const between = new Set(progress.filter((b) => b > 0 && b < 12 * MiB));
+  assert.ok(between.size >= 8, `onFileUploadProgress did not move: ${JSON.stringify(progress)}`);
+  assert.ok(progress.every((v, i) => i === 0 || v >= progress[i - 1]), `onFileUploadProgress went back: ${JSON.stringify(progress)}`);
 });
 
 e2e('3. the drop pane lists its files: uploading, then stored or failed (with Retry)', 60_000, async ({ page }) => {

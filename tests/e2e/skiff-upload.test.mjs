@@ -9,7 +9,9 @@
 //   3. pause / resume / cancel through the token on a 34 MiB upload (behind a throttling proxy);
 //   4. intelligent ingestion through a fault-injecting proxy (≈2 MB/s, every TCP connection cut
 //      1.5 s after it opened): the upload completes by shrinking its chunks;
-//   5. multiupload, metadata, storeURL and remove.
+//   5. multiupload, metadata, storeURL and remove;
+//   6. store options; 7. a file that cannot be read;
+//   8. progress that moves while parts are on the wire (regular and intelligent, throttled link).
 //
 // Run: node --test tests/e2e/skiff-upload.test.mjs   (or node --test tests/e2e/)
 // Needs /usr/bin/chromium (or CHROMIUM_BIN), dist/ (built with scripts/build-wasm.sh when missing)
@@ -19,7 +21,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { startServer } from './support/server.mjs';
-import { launchBrowser, openPage } from './support/browser.mjs';
+import { launchBrowser, openPage, withUplink } from './support/browser.mjs';
 import { ensureDist, startSkiffSite } from './support/skiff-site.mjs';
 import { startProxy } from './support/proxy.mjs';
 import { rethrowWith } from './support/diag.mjs';
@@ -404,6 +406,23 @@ const runState = () => tab.page.evaluate(() => {
   return { progress, retries, actedAt, actedBytes, settled, now: Math.round(performance.now() - window.skiffRun.t0) };
 });
 
+/**
+ * Waits until no connection through `gate` is still carrying a PUT body: the browser has closed
+ * the connections of the PUTs it aborted, and the proxy has forwarded what they held. Bytes the
+ * browser handed to its socket before an abort sit in loopback's socket buffers and still cross
+ * the proxy afterwards (an upload's progress counts them as sent); the checks that nothing more
+ * is sent start once they are through.
+ */
+async function gateDrained(ms = 5_000) {
+  const deadline = Date.now() + ms;
+  const open = () => gate.connections.filter((c) => c.closedAt === null &&
+    gate.requests.some((r) => r.conn === c.id && r.method === 'PUT' && !r.bodyDone));
+  while (open().length > 0) {
+    if (Date.now() > deadline) throw new Error(`connections still carrying a PUT ${ms} ms later: the PUTs were not aborted\n${gate.log()}`);
+    await sleep(25);
+  }
+}
+
 async function waitRun(pred, what, ms = 30_000) {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -425,6 +444,7 @@ e2e('3a. pause stops the upload (no progress, no requests for ~1 s), resume comp
 
     // Grace for what was already queued when pause() was called, then ~1 s of silence.
     await sleep(300);
+    await gateDrained();
     const quietFrom = gate.now();
     const bytesFrom = gate.upBytes();
     const before = await runState();
@@ -471,6 +491,7 @@ e2e('3b. cancel rejects with a "cancelled" Error and stops every request', 60_00
     assert.ok(end.settled.t - s.actedAt < 2000, `settled ${end.settled.t - s.actedAt} ms after cancel()`);
 
     await sleep(300);
+    await gateDrained();
     const bytesFrom = gate.upBytes();
     await sleep(700);
     assert.ok(gate.upBytes() - bytesFrom < 64 * 1024, `${gate.upBytes() - bytesFrom} bytes went to the server after cancel: the PUTs in flight were not aborted`);
@@ -628,3 +649,29 @@ e2e('7b. a file that stays unreadable fails with an Error that says the file cou
     await dropFile('gone');
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// 8. Progress that moves: the bytes of a part count as they leave, not when its PUT ends.
+// The uplink is slowed inside Chromium (support/browser.mjs withUplink says why not by the proxy).
+
+for (const mode of ['regular', 'intelligent']) {
+  e2e(`8. ${mode}: 12 MiB on a 3 MB/s uplink, onProgress moves while the parts are on the wire`, 60_000, async (t) => {
+    const size = 12 * MiB;
+    const file = await makeFile('moving', size, 'moving.bin');
+    try {
+      const uploadOptions = { progressInterval: 100 };
+      if (mode === 'intelligent') uploadOptions.intelligent = true;
+      const r = await withUplink(tab.page, 3_000_000, () => pageUpload({ base: direct.url, apikey: direct.apikey, fileId: 'moving', uploadOptions }));
+      assert.ok(r.ok, `client.upload rejected: ${JSON.stringify(r.error)}`);
+      assertProgress(r.progress, size);
+      // Two 6 MiB parts (or an 8 MiB chunk and a 4 MiB one) are on the wire together; counted
+      // only when a PUT ends, progress read 0, then 100 (or one step between).
+      const between = new Set(r.progress.map((p) => p.totalBytes).filter((b) => b > 0 && b < size));
+      t.diagnostic(`${r.ms} ms, ${r.progress.length} onProgress calls, ${between.size} distinct values between 0 and the size`);
+      assert.ok(between.size >= 8, `progress did not move during the upload: ${JSON.stringify(r.progress)}`);
+      await assertStoredBytes(r.res, file, direct);
+    } finally {
+      await dropFile('moving');
+    }
+  });
+}

@@ -52,3 +52,22 @@ export async function openPage(browser, pageUrl, apiOrigins) {
     clearExchanges: () => exchanges.splice(0, exchanges.length),
   };
 }
+
+/**
+ * Runs `fn` with `page`'s uplink limited to `bytesPerSecond` by Chromium's own network emulation,
+ * which meters request bodies as the browser sends them (so upload progress follows the limit).
+ * A throttling proxy on loopback cannot stand in for that: the kernel's socket buffers on both
+ * sides take megabytes at once, far ahead of what the proxy forwards.
+ */
+export async function withUplink(page, bytesPerSecond, fn) {
+  const cdp = await page.context().newCDPSession(page);
+  const conditions = (up) => ({ offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: up });
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', conditions(bytesPerSecond));
+  try {
+    return await fn();
+  } finally {
+    await cdp.send('Network.emulateNetworkConditions', conditions(-1)).catch(() => {});
+    await cdp.detach().catch(() => {});
+  }
+}

@@ -2,7 +2,7 @@
 
 use crate::sim::*;
 use serde_json::json;
-use skiff_engine::{Event, Options, RequestKind};
+use skiff_engine::{Event, Options, Outcome, RequestId, RequestKind};
 
 fn opts() -> Options {
     Options {
@@ -337,4 +337,52 @@ fn upcoming_ranges_are_the_next_md5_requests() {
         ..Options::default()
     });
     assert!(none.engine.upcoming(5).is_empty());
+}
+
+#[test]
+fn bytes_of_a_put_in_flight_move_progress_and_a_failed_put_never_takes_it_back() {
+    let mut sim = Sim::new(opts());
+    let size = 11 * MIB;
+    let f = sim.add(size);
+    let puts = |sim: &Sim| -> Vec<RequestId> {
+        sim.wire
+            .iter()
+            .filter(|(_, r, _)| matches!(r.kind, RequestKind::Put { .. }))
+            .map(|(_, r, _)| r.id)
+            .collect()
+    };
+    while puts(&sim).len() < 2 {
+        sim.step();
+    }
+    let (a, b) = (puts(&sim)[0], puts(&sim)[1]);
+    let last = |sim: &Sim| *sim.progress_of(f).last().unwrap();
+    // What the browser reports as sent shows at once, across the parts in flight.
+    sim.engine.sent(a, MIB, sim.now);
+    sim.pump();
+    assert_eq!(last(&sim), MIB);
+    sim.engine.sent(a, 3 * MIB, sim.now);
+    sim.engine.sent(b, 2 * MIB, sim.now);
+    sim.pump();
+    assert_eq!(last(&sim), 5 * MIB);
+    // More than the part (a browser counting headers) is capped at the part's length.
+    sim.engine.sent(b, 9 * MIB, sim.now);
+    sim.pump();
+    assert_eq!(last(&sim), 8 * MIB);
+    // A request the engine does not know is ignored.
+    sim.engine.sent(RequestId(9_999), MIB, sim.now);
+    // The first PUT's connection breaks: its bytes are sent again, the reported value stays.
+    let i = sim.wire.iter().position(|(_, r, _)| r.id == a).unwrap();
+    sim.wire.remove(i);
+    sim.engine
+        .handle(a, Outcome::Network("connection reset".into()), sim.now);
+    sim.pump();
+    assert_eq!(last(&sim), 8 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    let progress = sim.progress_of(f);
+    assert!(
+        progress.windows(2).all(|w| w[0] <= w[1]),
+        "progress went back: {progress:?}"
+    );
+    assert_eq!(*progress.last().unwrap(), size);
 }
