@@ -147,6 +147,7 @@ mod tests {
             ("internal", SERVER_TROUBLE),
             ("malformed_request", OTHER),
             ("missing_field", OTHER),
+            ("empty_body", OTHER),
             ("invalid_field", OTHER),
             ("file_not_found", OTHER),
             ("not_found", OTHER),

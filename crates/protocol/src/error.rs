@@ -14,6 +14,8 @@ pub enum ErrorCode {
     MalformedRequest,
     /// A required field is missing.
     MissingField,
+    /// The request has no body where the file's bytes were expected.
+    EmptyBody,
     /// A field has a value out of its allowed range.
     InvalidField,
     /// No `apikey`/`key` was given.
@@ -81,6 +83,7 @@ impl ErrorCode {
         match self {
             MalformedRequest => "malformed_request",
             MissingField => "missing_field",
+            EmptyBody => "empty_body",
             InvalidField => "invalid_field",
             MissingApiKey => "missing_api_key",
             InvalidApiKey => "invalid_api_key",

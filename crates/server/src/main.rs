@@ -10,6 +10,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 use tracing_subscriber::EnvFilter;
 
+/// Colours only for a person at a terminal: logs written to a file, a pipe or a service manager's
+/// journal would otherwise carry escape codes, and `NO_COLOR` (no-color.org) turns them off.
+fn colour_logs() -> bool {
+    use std::io::IsTerminal as _;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    std::io::stdout().is_terminal() && !no_color
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
@@ -21,7 +29,10 @@ async fn main() -> ExitCode {
             .with_env_filter(filter)
             .init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).init();
+        tracing_subscriber::fmt()
+            .with_ansi(colour_logs())
+            .with_env_filter(filter)
+            .init();
     }
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,

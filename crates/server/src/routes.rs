@@ -22,6 +22,7 @@ mod multipart;
 mod part;
 mod ranges;
 mod store;
+mod store_body;
 
 /// The whole API as a router over `state`.
 pub fn app(state: AppState) -> Router {

@@ -1,21 +1,20 @@
-//! Single-request stores: the File API's `POST /api/store/{location}` (multipart `fileUpload`,
-//! raw body, or `url=`), the Processing API's `POST /process` store task (what `storeURL` uses),
+//! Single-request stores: the File API's `POST /api/store/{location}` (a form's `fileUpload` or
+//! `url`, a urlencoded `url`, or a raw body: `store_body`), the Processing API's `POST /process` store task (what `storeURL` uses),
 //! and `POST /prefetch`.
 
-use super::part::body_stream;
+use super::store_body::{self, Source};
 use super::{file_response, upload_webhooks};
 use crate::AppState;
 use crate::auth;
 use crate::config::AppConfig;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::MAX_API_BODY;
 use crate::fetch::FetchError;
 use crate::session;
 use crate::state::{FileRecord, StoreTarget};
 use crate::storage::{ByteStream, Expect};
 use axum::Json;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use futures_util::TryStreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -101,10 +100,8 @@ fn fetch_error(e: FetchError) -> ApiError {
     }
 }
 
-fn tags_from_query(q: &HashMap<String, String>) -> ApiResult<UploadTags> {
-    let Some(raw) = q.get("upload_tags") else {
-        return Ok(UploadTags::new());
-    };
+/// `upload_tags` from the query or the form: a JSON object (or array, protocol.md §5) of strings.
+fn parse_tags(raw: &str) -> ApiResult<UploadTags> {
     let tags: UploadTags = serde_json::from_str(raw).map_err(|e| {
         ApiError::bad(
             ErrorCode::InvalidTags,
@@ -179,13 +176,21 @@ pub(super) async fn store(
         Some(&headers),
         &auth::store_access(&target, None, None),
     )?;
-    let tags = tags_from_query(&q)?;
     let b64 = q.get("base64decode").is_some_and(|v| v == "true");
-    let ctype = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let sent = store_body::read(&headers, req.into_body()).await?;
+    let tags = match (
+        q.get("upload_tags").map(String::as_str),
+        sent.tags.as_deref(),
+    ) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "upload_tags",
+                "was sent both in the query and in the form; send it once",
+            ));
+        }
+        (Some(raw), None) | (None, Some(raw)) => parse_tags(raw)?,
+        (None, None) => UploadTags::new(),
+    };
     let mut nf = NewFile {
         app,
         target,
@@ -195,63 +200,28 @@ pub(super) async fn store(
         source_url: None,
         client: "Computer",
     };
-    let body: ByteStream = if ctype.starts_with("multipart/form-data") {
-        // The boundary is case-sensitive: take it from the header as sent.
-        let raw_ctype = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let boundary = multer::parse_boundary(raw_ctype).map_err(|e| {
-            ApiError::bad(
-                ErrorCode::MalformedRequest,
-                format!("the form body has no valid boundary: {e}"),
-            )
-        })?;
-        let mut form = multer::Multipart::new(req.into_body().into_data_stream(), boundary);
-        let field = loop {
-            let field = form
-                .next_field()
-                .await
-                .map_err(|e| {
-                    ApiError::bad(
-                        ErrorCode::MalformedRequest,
-                        format!("the form body cannot be read: {e}"),
-                    )
-                })?
-                .ok_or_else(|| ApiError::missing("fileUpload"))?;
-            if field.name() == Some("fileUpload") {
-                break field;
-            }
-        };
-        nf.filename = nf.filename.or_else(|| field.file_name().map(str::to_owned));
-        nf.mimetype = nf
-            .mimetype
-            .or_else(|| field.content_type().map(|m| m.essence_str().to_owned()));
-        // The field streams straight to storage, so `fileUpload` should be the form's last field.
-        Box::pin(field.map_err(std::io::Error::other))
-    } else if ctype.starts_with("application/x-www-form-urlencoded") {
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_API_BODY)
-            .await
-            .map_err(|_| ApiError::bad(ErrorCode::PayloadTooLarge, "the form body is too large"))?;
-        let url = url::form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == "url")
-            .map(|(_, v)| v.into_owned())
-            .ok_or_else(|| ApiError::missing("url"))?;
-        let fetched = state
-            .fetcher()
-            .fetch(&url, &[])
-            .await
-            .map_err(fetch_error)?;
-        nf.filename = nf.filename.or(fetched.filename);
-        nf.mimetype = nf.mimetype.or(fetched.mimetype);
-        nf.source_url = Some(url);
-        nf.client = "URL";
-        fetched.body
-    } else {
-        if nf.mimetype.is_none() && !ctype.is_empty() {
-            nf.mimetype = Some(ctype.split(';').next().unwrap_or("").trim().to_owned());
+    let body: ByteStream = match sent.source {
+        Source::Bytes {
+            body,
+            filename,
+            mimetype,
+        } => {
+            nf.filename = nf.filename.or(filename);
+            nf.mimetype = nf.mimetype.or(mimetype);
+            body
         }
-        body_stream(req.into_body())
+        Source::Url(url) => {
+            let fetched = state
+                .fetcher()
+                .fetch(&url, &[])
+                .await
+                .map_err(fetch_error)?;
+            nf.filename = nf.filename.or(fetched.filename);
+            nf.mimetype = nf.mimetype.or(fetched.mimetype);
+            nf.source_url = Some(url);
+            nf.client = "URL";
+            fetched.body
+        }
     };
     let resp = store_any(&state, nf, body, b64, &sec, &headers).await?;
     Ok(Json(store_json(resp)))

@@ -7,6 +7,23 @@ use skiff_server::config::Config;
 
 /// A body sent without a type gets the one of its name's extension, from the table the
 /// browser module reads too (so `.md` is Markdown on both sides).
+/// A multipart body (boundary `B`) of `(name, file name, value)` fields, in order.
+fn form(fields: &[(&str, Option<&str>, &str)]) -> String {
+    let mut out = String::new();
+    for (name, file, value) in fields {
+        let file = file
+            .map(|f| format!("; filename=\"{f}\""))
+            .unwrap_or_default();
+        out += &format!(
+            "--B\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n{value}\r\n"
+        );
+    }
+    out + "--B--\r\n"
+}
+
+const MULTIPART: [(&str, &str); 1] = [("content-type", "multipart/form-data; boundary=B")];
+const URLENCODED: [(&str, &str); 1] = [("content-type", "application/x-www-form-urlencoded")];
+
 #[tokio::test]
 async fn store_names_the_type_from_the_shared_table() {
     let h = Harness::new();
@@ -34,7 +51,10 @@ async fn store_names_the_type_from_the_shared_table() {
 #[tokio::test]
 async fn store_from_a_form_a_raw_body_or_base64() {
     let h = Harness::new();
-    let form = "--B\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--B\r\nContent-Disposition: form-data; name=\"fileUpload\"; filename=\"hello.txt\"\r\nContent-Type: text/plain\r\n\r\nhello form\r\n--B--\r\n";
+    let form = form(&[
+        ("upload_tags", None, r#"{"from":"form"}"#),
+        ("fileUpload", Some("hello.txt"), "hello form"),
+    ]);
     let r = h
         .request(
             Method::POST,
@@ -44,6 +64,7 @@ async fn store_from_a_form_a_raw_body_or_base64() {
         )
         .await;
     let body = r.ok().json();
+    assert_eq!(body["upload_tags"], json!({ "from": "form" }));
     assert_eq!(
         (
             body["filename"].as_str(),
@@ -128,7 +149,7 @@ async fn store_refusals() {
     )
     .await
     .refused(400, "malformed_request");
-    let nofield = "--B\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--B--\r\n";
+    let nofield = form(&[("upload_tags", None, "{}")]);
     h.request(
         Method::POST,
         &format!("/api/store/s3?key={OPEN}"),
@@ -270,4 +291,126 @@ async fn process_stores_a_url_when_private_urls_are_allowed() {
         )
         .await;
     r.refused(400, "url_fetch_failed");
+}
+
+/// Every form field is used (`fileUpload`, `url`, `upload_tags`) or refused with its name;
+/// nothing is stored when a form is refused.
+#[tokio::test]
+async fn store_form_fields_are_used_or_refused_by_name() {
+    let h = Harness::with(Config {
+        allow_private_urls: true,
+        ..config()
+    });
+    let store = |body: String, headers: &'static [(&'static str, &'static str)], query: &str| {
+        let uri = format!("/api/store/s3?key={OPEN}{query}");
+        let h = &h;
+        async move { h.request(Method::POST, &uri, headers, body).await }
+    };
+    let url = serve_file(b"a,b\n").await;
+
+    // `url` as a multipart field, with tags: fetched and stored like the urlencoded form.
+    let r = store(
+        form(&[
+            ("url", None, &url),
+            ("upload_tags", None, r#"{"via":"multipart"}"#),
+        ]),
+        &MULTIPART,
+        "",
+    )
+    .await;
+    let body = r.ok().json();
+    assert_eq!(body["upload_tags"], json!({ "via": "multipart" }));
+    assert_eq!(body["filename"], "report q3.csv");
+    assert_eq!(h.download(body["handle"].as_str().unwrap()).await, b"a,b\n");
+    // The urlencoded form takes tags too.
+    let tags = "%7B%22via%22%3A%22urlencoded%22%7D";
+    let r = store(format!("url={url}&upload_tags={tags}"), &URLENCODED, "").await;
+    assert_eq!(r.ok().json()["upload_tags"], json!({ "via": "urlencoded" }));
+    let stored = h.state.state().handles().await.unwrap().len();
+
+    let refused = |r: Resp, status: u16, code: &str, names: &str| {
+        r.refused(status, code);
+        let message = r.json()["error"]["message"].as_str().unwrap().to_owned();
+        assert!(message.contains(names), "{message:?} should name {names}");
+    };
+    let file = ("fileUpload", Some("f.txt"), "bytes");
+    refused(
+        store(form(&[("other", None, "x"), file]), &MULTIPART, "").await,
+        400,
+        "invalid_field",
+        "`other`",
+    );
+    refused(
+        store(form(&[file, ("upload_tags", None, "{}")]), &MULTIPART, "").await,
+        400,
+        "malformed_request",
+        "`upload_tags` comes after `fileUpload`",
+    );
+    refused(
+        store(
+            form(&[("upload_tags", None, "{}"), file]),
+            &MULTIPART,
+            "&upload_tags=%7B%7D",
+        )
+        .await,
+        400,
+        "invalid_field",
+        "`upload_tags`",
+    );
+    refused(
+        store(form(&[("url", None, &url), file]), &MULTIPART, "").await,
+        400,
+        "invalid_field",
+        "`fileUpload`",
+    );
+    refused(
+        store(form(&[("upload_tags", None, "[1]"), file]), &MULTIPART, "").await,
+        400,
+        "invalid_tags",
+        "upload_tags",
+    );
+    refused(
+        store(format!("url={url}&name=x"), &URLENCODED, "").await,
+        400,
+        "invalid_field",
+        "`name`",
+    );
+    refused(
+        store(format!("url={url}&url={url}"), &URLENCODED, "").await,
+        400,
+        "invalid_field",
+        "`url`",
+    );
+    assert_eq!(h.state.state().handles().await.unwrap().len(), stored);
+    assert_eq!(h.state.storage().list().await.unwrap().len(), stored);
+}
+
+/// An empty raw body is refused (a client that forgot the file); an empty file in a form is a
+/// file, and is stored.
+#[tokio::test]
+async fn an_empty_raw_body_is_refused_and_an_empty_form_file_stored() {
+    let h = Harness::new();
+    let r = h
+        .request(
+            Method::POST,
+            &format!("/api/store/s3?key={OPEN}&filename=e.txt"),
+            &[("content-type", "text/plain")],
+            "",
+        )
+        .await;
+    r.refused(400, "empty_body");
+    assert!(h.state.storage().list().await.unwrap().is_empty());
+    let r = h
+        .request(
+            Method::POST,
+            &format!("/api/store/s3?key={OPEN}"),
+            &MULTIPART,
+            form(&[("fileUpload", Some("empty.txt"), "")]),
+        )
+        .await;
+    let body = r.ok().json();
+    assert_eq!(
+        (body["filename"].as_str(), body["size"].as_u64()),
+        (Some("empty.txt"), Some(0))
+    );
 }
