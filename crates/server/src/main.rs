@@ -15,7 +15,7 @@ use tracing_subscriber::EnvFilter;
 fn colour_logs() -> bool {
     use std::io::IsTerminal as _;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    std::io::stdout().is_terminal() && !no_color
+    std::io::stderr().is_terminal() && !no_color
 }
 
 #[tokio::main]
@@ -26,10 +26,13 @@ async fn main() -> ExitCode {
     if args.log_json {
         tracing_subscriber::fmt()
             .json()
+            .with_writer(std::io::stderr)
             .with_env_filter(filter)
             .init();
     } else {
+        // Logs go to stderr, as the README says, leaving stdout to what a command prints.
         tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
             .with_ansi(colour_logs())
             .with_env_filter(filter)
             .init();

@@ -1,14 +1,14 @@
 //! The real `skiff-server` binary's log output when it is not written to a terminal.
 //! Run: `cargo test -p skiff-server --test logs`.
 
-use std::io::Read;
-use std::net::TcpListener;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Starts the binary with its output on pipes, asks for /health so a request is logged, stops
-/// it, and returns everything it wrote.
-fn logs_of_a_short_run() -> String {
+/// it, and returns what it wrote to stdout and to stderr.
+fn logs_of_a_short_run() -> (String, String) {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -25,23 +25,20 @@ fn logs_of_a_short_run() -> String {
         .stderr(Stdio::piped())
         .spawn()
         .expect("skiff-server starts");
+    let health = || -> std::io::Result<String> {
+        let mut s = TcpStream::connect(&listen)?;
+        s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+        let mut answer = String::new();
+        s.read_to_string(&mut answer)?;
+        Ok(answer)
+    };
     let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let answered = std::net::TcpStream::connect(&listen).and_then(|mut s| {
-            use std::io::Write as _;
-            s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
-            let mut out = String::new();
-            s.read_to_string(&mut out)?;
-            Ok(out)
-        });
-        if answered.is_ok_and(|a| a.starts_with("HTTP/1.1 200")) {
-            break;
-        }
+    while !health().is_ok_and(|a| a.starts_with("HTTP/1.1 200")) {
         assert!(Instant::now() < deadline, "skiff-server did not answer");
         std::thread::sleep(Duration::from_millis(50));
     }
     child.kill().unwrap();
-    let mut out = String::new();
+    let (mut out, mut err) = (String::new(), String::new());
     child
         .stdout
         .take()
@@ -52,21 +49,27 @@ fn logs_of_a_short_run() -> String {
         .stderr
         .take()
         .unwrap()
-        .read_to_string(&mut out)
+        .read_to_string(&mut err)
         .unwrap();
     child.wait().unwrap();
-    out
+    (out, err)
 }
 
 #[test]
-fn logs_to_a_pipe_have_no_colour_codes() {
-    let out = logs_of_a_short_run();
+fn logs_go_to_stderr_without_colour_codes_when_it_is_a_pipe() {
+    let (out, err) = logs_of_a_short_run();
     assert!(
-        out.contains("/health"),
-        "the request was not logged:\n{out}"
+        err.contains("/health"),
+        "the request was not logged to stderr:\n{err}"
     );
     assert!(
-        !out.contains('\u{1b}'),
-        "escape codes in piped logs:\n{out:?}"
+        !err.contains('\u{1b}'),
+        "escape codes in piped logs:\n{err:?}"
+    );
+    // stdout has the start-up banner (where to point clients) and no log lines.
+    assert!(out.contains("listening on"), "no banner on stdout:\n{out}");
+    assert!(
+        !out.contains("/health") && !out.contains('\u{1b}'),
+        "log lines or escape codes on stdout:\n{out:?}"
     );
 }
