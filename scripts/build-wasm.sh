@@ -12,7 +12,7 @@
 #   dist/filestack.js    registerWithFilestack(): Skiff's picker as filestack-js's picker module
 #   dist/filestack-register.js  the same as a script for filestack-js's `pickerUrl`
 #   dist/filestack.d.ts, dist/filestack-register.d.ts   their types
-#   dist/lang/*.json     the picker's words in the 19 languages besides English
+#   dist/lang/*.js       the picker's words in the 19 languages besides English (ES modules)
 #
 # then prints raw/gzip/brotli sizes and fails when a module is over its gzip budget (the budgets
 # live in scripts/wasm-sizes.mjs). Runs scripts/setup-wasm.sh first (installs what is missing).
@@ -50,7 +50,7 @@ WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/skiff.wasm"
 # what npm publishes.
 INPUTS=(Cargo.lock Cargo.toml crates/protocol crates/engine crates/server/Cargo.toml bench/Cargo.toml
   src .cargo www '!www/demo' package-lock.json
-  scripts/build-wasm.sh scripts/setup-wasm.sh scripts/minify-wasm-names.mjs scripts/build-stamp.mjs
+  scripts/build-wasm.sh scripts/setup-wasm.sh scripts/minify-wasm-names.mjs scripts/build-stamp.mjs scripts/lang-modules.mjs
   scripts/wasm-sizes.mjs)
 STAMP_FILE="$TARGET_DIR/build-wasm.stamp"
 # The size report of the stamped dist/, printed again when it is reused (measuring anew takes
@@ -107,10 +107,10 @@ module skiff_picker --features picker
 
 node_modules/.bin/esbuild www/index.js --minify --format=esm --log-level=warning --outfile="$STAGE/dist/index.js"
 cp www/index.d.ts "$STAGE/dist/index.d.ts"
-# The drop-in for filestack-js pages, and the picker's words in each language but English
-# (fetched by index.js only when `lang` asks for one).
+# The drop-in for filestack-js pages, and the picker's words in each language but English, as
+# ES modules (index.js imports one only when `lang` asks for it; bundlers emit each as a chunk).
 cp www/filestack.js www/filestack.d.ts www/filestack-register.js www/filestack-register.d.ts "$STAGE/dist/"
-cp -r www/lang "$STAGE/dist/lang"
+node scripts/lang-modules.mjs www/lang "$STAGE/dist/lang"
 
 # Replace dist/ only once everything above succeeded.
 rm -rf dist

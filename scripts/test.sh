@@ -3,7 +3,8 @@
 # and wasm32), the Rust tests (unit, engine scenarios, picker selection rules, handler and
 # real-binary), the wasm build and its browser tests, the package's exports and types (publint,
 # attw), filestack-python over TLS, and in headless Chromium: Skiff's client, its picker (modes,
-# sources, restrictions, callbacks, keyboard, axe-core, the filestack-js drop-in) and filestack-js.
+# sources, restrictions, callbacks, keyboard, axe-core, the filestack-js drop-in), filestack-js,
+# and the package built into a Vite app and imported by a plain module page.
 # Every suite runs even when an earlier one fails; the exit status is 1 if any failed. The last line
 # counts suites. scripts/check.sh is the fast lane (formatting, lints, native tests).
 set -uo pipefail
@@ -33,5 +34,6 @@ suite "release build" cargo build --locked --release --quiet -p skiff-server
 export SKIFF_SERVER_BIN="$PWD/target/release/skiff-server"
 suite "filestack-python 4.0.0 peer (TLS)" bash tests/peers/python/run.sh -q
 suite "end to end in Chromium: Skiff client and picker, filestack-js 4.3.8" node --test tests/e2e/
+suite "the package in a Vite app and a plain module page (Chromium)" node --test tests/bundlers/
 
 suites_summary

@@ -301,15 +301,44 @@ function walkEntry(entry) {
   return next().then((all) => Promise.all(all.map(walkEntry))).then((lists) => lists.flat());
 }
 
-const LANG_CODES = ['ca', 'da', 'de', 'es', 'fr', 'he', 'it', 'ja', 'ko', 'nl', 'no', 'pl', 'pt', 'sv', 'ru', 'vi', 'zh', 'tr', 'ar'];
+/**
+ * The picker's words in each language but English (dist/lang/<code>.js, built from www/lang), each
+ * imported only when a picker asks for it. One literal `import()` per language is the form every
+ * bundler (Vite, webpack, esbuild, Parcel) emits as a separate chunk; a URL built at run time
+ * (`new URL(\`./lang/${lang}.json\`, import.meta.url)`) made Vite inline all 19 files into the
+ * app's entry chunk instead.
+ */
+const TRANSLATIONS = {
+  ar: () => import('./lang/ar.js'),
+  ca: () => import('./lang/ca.js'),
+  da: () => import('./lang/da.js'),
+  de: () => import('./lang/de.js'),
+  es: () => import('./lang/es.js'),
+  fr: () => import('./lang/fr.js'),
+  he: () => import('./lang/he.js'),
+  it: () => import('./lang/it.js'),
+  ja: () => import('./lang/ja.js'),
+  ko: () => import('./lang/ko.js'),
+  nl: () => import('./lang/nl.js'),
+  no: () => import('./lang/no.js'),
+  pl: () => import('./lang/pl.js'),
+  pt: () => import('./lang/pt.js'),
+  ru: () => import('./lang/ru.js'),
+  sv: () => import('./lang/sv.js'),
+  tr: () => import('./lang/tr.js'),
+  vi: () => import('./lang/vi.js'),
+  zh: () => import('./lang/zh.js'),
+};
 
-/** The picker's words in `lang` (dist/lang/<code>.json next to this file); null for English. */
+/** The picker's words in `lang`; null for English (or a code the wasm side refuses by name). */
 async function loadTranslation(lang) {
-  if (!LANG_CODES.includes(lang)) return null; // English, or a code the wasm side refuses by name
-  const url = new URL(`./lang/${lang}.json`, import.meta.url);
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`Could not load the picker's words for lang "${lang}" from ${url}: HTTP ${res.status}`);
-  return res.json();
+  const load = Object.hasOwn(TRANSLATIONS, lang) ? TRANSLATIONS[lang] : null;
+  if (!load) return null;
+  try {
+    return (await load()).default;
+  } catch (e) {
+    throw new Error(`Could not load the picker's words for lang "${lang}" (lang/${lang}.js next to the package's index.js): ${e?.message ?? e}`);
+  }
 }
 
 /** One picker, like filestack-js's PickerInstance. */
