@@ -17,6 +17,17 @@ export function md5_base64(data: ArrayBuffer | ArrayBufferView): Promise<string>
 export function version(): Promise<string>;
 
 /** Where each API lives (filestack-js's `config.urls` keys). */
+/**
+ * An `Error` from a failed upload or call: the message names the request, the HTTP status and the
+ * server's reason; `code` is the server's stable error code (`url_not_allowed`, `md5_mismatch`, …;
+ * absent when there was none, as after a dropped connection) and `status` the HTTP status (absent
+ * when no answer came).
+ */
+export interface UploadError extends Error {
+  code?: string;
+  status?: number;
+}
+
 export interface Urls {
   uploadApiUrl?: string;
   fileApiUrl?: string;
@@ -234,6 +245,10 @@ export interface PickerOptions {
   startUploadingWhenMaxFilesReached?: boolean;
   /** Upload each file as soon as it is picked (default false: the user presses Upload). */
   uploadInBackground?: boolean;
+  /**
+   * Accepted for filestack-js compatibility; changes nothing. Skiff's picker never hides a failure:
+   * the overlay stays open and every failed file has Retry and Remove.
+   */
   allowManualRetry?: boolean;
   disableThumbnails?: boolean;
   disableDirectoryUpload?: boolean;
@@ -258,7 +273,8 @@ export interface PickerOptions {
   onFileUploadStarted?: (file: PickerFileMetadata, token?: { pause(): void; resume(): void; cancel(): void }) => void;
   onFileUploadProgress?: (file: PickerFileMetadata, progress: { totalPercent: number; totalBytes: number }) => void;
   onFileUploadFinished?: (file: PickerFileMetadata) => void;
-  onFileUploadFailed?: (file: PickerFileMetadata, error: Error) => void;
+  /** The error's message keeps the technical detail; the picker's row shows a short sentence. */
+  onFileUploadFailed?: (file: PickerFileMetadata, error: UploadError) => void;
   onFileUploadCancel?: (file: PickerFileMetadata) => void;
   onUploadDone?: (response: PickerResponse) => void;
   /** Accepted for filestack-js compatibility; Skiff sends nothing to Sentry. */

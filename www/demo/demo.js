@@ -51,7 +51,8 @@ const shown = new Set();
 
 function formatSize(n) {
   if (typeof n !== 'number') return '—';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  // Decimal units, as the picker shows them (1 kB = 1000 B).
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let i = 0;
   while (n >= 1000 && i < units.length - 1) {
     n /= 1000;
@@ -73,7 +74,7 @@ function addResults(mode, files) {
     link.href = f.url || `${location.origin}/${f.handle}`;
     link.target = '_blank';
     link.rel = 'noopener';
-    link.textContent = f.filename ?? f.handle;
+    link.append(breakable(f.filename ?? f.handle));
     name.append(link);
 
     const handle = document.createElement('td');
@@ -93,6 +94,20 @@ function addResults(mode, files) {
     body.prepend(row);
   }
   $('count').textContent = String(shown.size);
+}
+
+/**
+ * `name` with line-break opportunities after its separators (`_`, `-`, `.`, `/`, spaces are
+ * breaks already), so a long name like `quarterly_report-2026.final.pdf` wraps between its words
+ * rather than in the middle of one; CSS breaks inside a word only when a part is still too long.
+ */
+function breakable(name) {
+  const out = document.createDocumentFragment();
+  for (const part of String(name).split(/(?<=[_\-./])/)) {
+    if (out.childNodes.length) out.append(document.createElement('wbr'));
+    out.append(part);
+  }
+  return out;
 }
 
 function cell(text, className) {
@@ -122,7 +137,7 @@ function options(mode) {
       log(mode, 'onFileUploadFinished', `${file.filename} → ${file.handle}`, 'ok');
       addResults(mode, [file]);
     },
-    onFileUploadFailed: (file, error) => log(mode, 'onFileUploadFailed', `${file.filename}: ${error?.message ?? error}`, 'bad'),
+    onFileUploadFailed: (file, error) => log(mode, 'onFileUploadFailed', `${file.filename}: ${error?.code ? `[${error.code}] ` : ''}${error?.message ?? error}`, 'bad'),
     onFileUploadCancel: (file) => log(mode, 'onFileUploadCancel', file.filename, 'warn'),
     onUploadDone: (res) => {
       const up = res.filesUploaded ?? [];

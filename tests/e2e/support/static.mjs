@@ -23,6 +23,7 @@ const FILESTACK_BUILD = join(REPO_ROOT, 'node_modules', 'filestack-js', 'build',
 const PAGE_FILES = join(SUPPORT, 'page-files.js');
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.map': 'application/json',
   '.json': 'application/json',
