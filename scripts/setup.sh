@@ -34,6 +34,8 @@ fi
 # The wasm target, wasm-bindgen-cli at the pinned version, Chromium and ChromeDriver.
 bash scripts/setup-wasm.sh browser
 command -v openssl >/dev/null || { log "installing OpenSSL"; apt_install openssl; }
+# A real WebDAV server for the WebDAV source's tests (`rclone serve webdav`).
+command -v rclone >/dev/null || { log "installing rclone (WebDAV server for the cloud source tests)"; apt_install rclone; }
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   log "installing Python's venv module"
   apt_install python3-venv

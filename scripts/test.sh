@@ -14,6 +14,9 @@ bash scripts/setup.sh test || { echo "setup failed"; exit 1; }
 
 source scripts/suites.sh
 
+# Tests that need a real peer (rclone's WebDAV server) fail instead of skipping when it is missing.
+export SKIFF_REQUIRE_PEERS=1
+
 rust_suites
 suite "wasm build" bash scripts/build-wasm.sh
 # The package as npm would publish it (dist/ just built): package.json's fields and exports point at

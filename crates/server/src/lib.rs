@@ -19,6 +19,7 @@
 pub mod auth;
 pub mod backends;
 pub mod clock;
+pub mod cloud;
 pub mod config;
 pub mod error;
 mod extract;

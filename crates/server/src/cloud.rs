@@ -1,0 +1,110 @@
+//! Cloud sources: places a person picks files from that are not their device (a company WebDAV
+//! server today; OAuth providers and S3 buckets to come), behind the narrow [`Source`] port. Every
+//! source passes the `conformance` suite; [`MemorySource`] is the in-memory twin the API tests
+//! use. The Filestack Cloud API (`/folder/list`, `/store/`, `/auth/logout`) lives in
+//! `routes/cloud.rs` and only ever sees this port.
+//!
+//! Paths are the client's handle on an item and come back from it, so they are opaque to the
+//! client and checked again here ([`CloudPath`]): a source never sees `..`, a NUL or a path that
+//! does not start at its root.
+
+use crate::storage::ByteStream;
+use async_trait::async_trait;
+use std::fmt;
+
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
+mod memory;
+mod path;
+mod propfind;
+mod webdav;
+
+pub use memory::MemorySource;
+pub use path::CloudPath;
+pub use webdav::WebdavSource;
+
+/// One entry of a folder: a file, or a folder (whose path ends with `/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudItem {
+    /// The name a person reads.
+    pub name: String,
+    /// Where it is, for a later list or import.
+    pub path: CloudPath,
+    /// A folder.
+    pub folder: bool,
+    /// Bytes (0 for folders).
+    pub size: u64,
+    /// Media type, when the source knows one (else the server guesses from the name).
+    pub mimetype: Option<String>,
+}
+
+/// One page of a folder's entries.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Page {
+    /// Entries, folders first, then by name.
+    pub items: Vec<CloudItem>,
+    /// Where the next page starts, when there is one (opaque to the client).
+    pub next: Option<String>,
+}
+
+/// A file's bytes from some offset on.
+pub struct Download {
+    /// The file's name.
+    pub name: String,
+    /// Its whole size, when the source says.
+    pub size: Option<u64>,
+    /// Its media type, when the source says.
+    pub mimetype: Option<String>,
+    /// The bytes from the offset asked for to the end.
+    pub body: ByteStream,
+}
+
+impl fmt::Debug for Download {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Download")
+            .field("name", &self.name)
+            .field("size", &self.size)
+            .field("mimetype", &self.mimetype)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a source could not answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// No such file or folder.
+    #[error("{0} was not found in the source")]
+    NotFound(String),
+    /// A file was asked to list, or a folder to download.
+    #[error("{0}")]
+    WrongKind(String),
+    /// The source refused the server's credentials.
+    #[error("the source refused the server's credentials ({0})")]
+    Unauthorized(String),
+    /// The source asked to slow down.
+    #[error("the source asked to slow down")]
+    RateLimited {
+        /// Seconds it asked to wait, when it said.
+        retry_after: Option<u64>,
+    },
+    /// The source failed or answered something unreadable.
+    #[error("the source failed: {0}")]
+    Upstream(String),
+}
+
+/// A place files are picked from.
+#[async_trait]
+pub trait Source: Send + Sync + fmt::Debug {
+    /// The name clients use (`webdav`, `dropbox`, …), the key of `clouds` in the Cloud API.
+    fn name(&self) -> &'static str;
+
+    /// The name people and webhooks see ("WebDAV", "Dropbox", …).
+    fn display_name(&self) -> &'static str;
+
+    /// One page of the folder `dir`, from `cursor` (a [`Page::next`] this source gave).
+    async fn list(&self, dir: &CloudPath, cursor: Option<&str>) -> Result<Page, SourceError>;
+
+    /// The file at `path`, from byte `from` on (to resume an import whose connection dropped).
+    async fn open(&self, path: &CloudPath, from: u64) -> Result<Download, SourceError>;
+}

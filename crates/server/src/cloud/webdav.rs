@@ -1,0 +1,329 @@
+//! A WebDAV server as a source (`[sources.webdav]`): the app owner's own file server, Nextcloud or
+//! ownCloud. Folders are listed with `PROPFIND` at `Depth: 1` (never `infinity`, which Apache
+//! refuses and which could walk a whole tree), files read with `GET` and `Range`. Every request
+//! stays under the configured base URL: paths are joined segment by segment, percent-encoded, and
+//! hrefs in answers are used only for the entries directly inside the folder asked for.
+
+use super::propfind::{self, Resource};
+use super::{CloudItem, CloudPath, Download, Page, Source, SourceError};
+use async_trait::async_trait;
+use futures_util::TryStreamExt;
+use reqwest::{Method, StatusCode, header};
+
+/// The WebDAV source.
+#[derive(Debug)]
+pub struct WebdavSource {
+    base: url::Url,
+    username: Option<String>,
+    password: Option<String>,
+    http: reqwest::Client,
+}
+
+impl WebdavSource {
+    /// A source over the tree at `base` (http or https), with Basic credentials when given.
+    pub fn new(
+        base: &str,
+        username: Option<String>,
+        password: Option<String>,
+    ) -> Result<Self, String> {
+        let mut base = url::Url::parse(base)
+            .map_err(|e| format!("the WebDAV url {base:?} is not a URL: {e}"))?;
+        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
+            return Err(format!(
+                "the WebDAV url {base} must be an http or https URL"
+            ));
+        }
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        crate::fetch::ensure_crypto_provider();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .build()
+            .map_err(|e| format!("the WebDAV client could not be built: {e}"))?;
+        Ok(Self {
+            base,
+            username,
+            password,
+            http,
+        })
+    }
+
+    /// The URL of `path` under the base, each segment percent-encoded.
+    fn url_of(&self, path: &CloudPath) -> url::Url {
+        let mut url = self.base.clone();
+        if let Ok(mut segs) = url.path_segments_mut() {
+            segs.pop_if_empty();
+            let inner = path.as_str().trim_start_matches('/');
+            segs.extend(inner.split('/'));
+        }
+        url
+    }
+
+    fn request(&self, method: Method, url: url::Url) -> reqwest::RequestBuilder {
+        let r = self.http.request(method, url);
+        match &self.username {
+            Some(u) => r.basic_auth(u, self.password.as_deref()),
+            None => r,
+        }
+    }
+}
+
+/// What an answer's status means for a source call on `path`.
+fn refusal(status: StatusCode, path: &CloudPath, resp: &reqwest::Response) -> SourceError {
+    match status {
+        StatusCode::NOT_FOUND | StatusCode::GONE => SourceError::NotFound(path.to_string()),
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            SourceError::Unauthorized(format!("HTTP {status}"))
+        }
+        StatusCode::TOO_MANY_REQUESTS => SourceError::RateLimited {
+            retry_after: resp
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok()),
+        },
+        _ => SourceError::Upstream(format!(
+            "the WebDAV server answered HTTP {status} for {path}"
+        )),
+    }
+}
+
+fn network(e: reqwest::Error) -> SourceError {
+    SourceError::Upstream(format!("the WebDAV server could not be reached: {e}"))
+}
+
+#[async_trait]
+impl Source for WebdavSource {
+    fn name(&self) -> &'static str {
+        "webdav"
+    }
+
+    fn display_name(&self) -> &'static str {
+        "WebDAV"
+    }
+
+    async fn list(&self, dir: &CloudPath, cursor: Option<&str>) -> Result<Page, SourceError> {
+        if cursor.is_some() {
+            // A PROPFIND answer is one page; this source never gives a cursor.
+            return Err(SourceError::Upstream(
+                "the WebDAV source has no further pages".into(),
+            ));
+        }
+        if !dir.is_folder() {
+            return Err(SourceError::WrongKind(format!(
+                "{dir} is a file, not a folder"
+            )));
+        }
+        let url = self.url_of(dir);
+        let method =
+            Method::from_bytes(b"PROPFIND").map_err(|e| SourceError::Upstream(e.to_string()))?;
+        let resp = self
+            .request(method, url.clone())
+            .header("Depth", "1")
+            .header(header::CONTENT_TYPE, "application/xml; charset=utf-8")
+            .body(propfind::REQUEST)
+            .send()
+            .await
+            .map_err(network)?;
+        let status = resp.status();
+        if status != StatusCode::MULTI_STATUS {
+            return Err(refusal(status, dir, &resp));
+        }
+        let xml = resp.text().await.map_err(network)?;
+        let resources = propfind::parse(&xml).map_err(SourceError::Upstream)?;
+        let own = percent_encoding::percent_decode_str(url.path())
+            .decode_utf8_lossy()
+            .into_owned();
+        let mut items = Vec::new();
+        for r in resources {
+            if r.path.trim_end_matches('/') == own.trim_end_matches('/') {
+                if !r.collection {
+                    return Err(SourceError::WrongKind(format!(
+                        "{dir} is a file, not a folder"
+                    )));
+                }
+                continue;
+            }
+            if let Some(item) = entry(dir, &own, &r) {
+                items.push(item);
+            }
+        }
+        items.sort_by(|a, b| b.folder.cmp(&a.folder).then_with(|| a.name.cmp(&b.name)));
+        Ok(Page { items, next: None })
+    }
+
+    async fn open(&self, path: &CloudPath, from: u64) -> Result<Download, SourceError> {
+        if path.is_folder() {
+            return Err(SourceError::WrongKind(format!(
+                "{path} is a folder, not a file"
+            )));
+        }
+        let mut req = self.request(Method::GET, self.url_of(path));
+        if from > 0 {
+            req = req.header(header::RANGE, format!("bytes={from}-"));
+        }
+        let resp = req.send().await.map_err(network)?;
+        let status = resp.status();
+        let size = match status {
+            StatusCode::OK if from == 0 => resp.content_length(),
+            StatusCode::PARTIAL_CONTENT if from > 0 => resp
+                .headers()
+                .get(header::CONTENT_RANGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit_once('/'))
+                .and_then(|(_, total)| total.parse().ok()),
+            StatusCode::OK => {
+                return Err(SourceError::Upstream(format!(
+                    "the WebDAV server ignored the Range of {path} (asked from byte {from})"
+                )));
+            }
+            _ => return Err(refusal(status, path, &resp)),
+        };
+        let mimetype = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or("").trim().to_owned())
+            .filter(|v| !v.is_empty());
+        Ok(Download {
+            name: path.name().to_owned(),
+            size,
+            mimetype,
+            body: Box::pin(resp.bytes_stream().map_err(std::io::Error::other)),
+        })
+    }
+}
+
+/// The item for resource `r` if it sits directly inside the folder at URL path `own`.
+fn entry(dir: &CloudPath, own: &str, r: &Resource) -> Option<CloudItem> {
+    let base = if own.ends_with('/') {
+        own.to_owned()
+    } else {
+        format!("{own}/")
+    };
+    let rest = r.path.strip_prefix(&base)?.trim_end_matches('/');
+    if rest.is_empty() || rest.contains('/') {
+        return None;
+    }
+    let path = dir.join(rest, r.collection).ok()?;
+    Some(CloudItem {
+        name: rest.to_owned(),
+        path,
+        folder: r.collection,
+        size: if r.collection {
+            0
+        } else {
+            r.length.unwrap_or(0)
+        },
+        mimetype: r
+            .content_type
+            .as_deref()
+            .map(|t| t.split(';').next().unwrap_or("").trim().to_owned())
+            .filter(|t| !t.is_empty() && !r.collection),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::{Child, Command, Stdio};
+
+    /// `rclone serve webdav` over a folder filled with the conformance tree, on loopback; killed
+    /// when dropped. `npm test` installs rclone (scripts/setup.sh) and sets SKIFF_REQUIRE_PEERS,
+    /// so there a missing rclone fails the test; a bare `cargo test` without it skips, saying so.
+    struct Rclone {
+        child: Child,
+        url: String,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Drop for Rclone {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    async fn rclone() -> Option<Rclone> {
+        let found = Command::new("rclone")
+            .arg("version")
+            .stdout(Stdio::null())
+            .status();
+        if !found.is_ok_and(|s| s.success()) {
+            assert!(
+                std::env::var_os("SKIFF_REQUIRE_PEERS").is_none(),
+                "rclone is needed for the WebDAV tests (scripts/setup.sh installs it)"
+            );
+            eprintln!("skipped: rclone is not installed (scripts/setup.sh installs it)");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        super::super::conformance::fill_dir(dir.path());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new("rclone")
+            .args([
+                "serve",
+                "webdav",
+                dir.path().to_str().unwrap(),
+                "--addr",
+                &addr,
+            ])
+            .args([
+                "--user",
+                "u",
+                "--pass",
+                "p",
+                "--read-only",
+                "--config",
+                "/dev/null",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Rclone {
+            child,
+            url: format!("http://{addr}/"),
+            _dir: dir,
+        };
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(&addr).await.is_ok() {
+                return Some(server);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("rclone did not start listening on {addr}");
+    }
+
+    #[tokio::test]
+    async fn a_real_webdav_server_passes_the_conformance_suite() {
+        let Some(server) = rclone().await else { return };
+        let source = WebdavSource::new(&server.url, Some("u".into()), Some("p".into())).unwrap();
+        super::super::conformance::run(&source).await;
+    }
+
+    #[tokio::test]
+    async fn wrong_credentials_are_named() {
+        let Some(server) = rclone().await else { return };
+        let source =
+            WebdavSource::new(&server.url, Some("u".into()), Some("wrong".into())).unwrap();
+        let r = source.list(&CloudPath::root(), None).await;
+        assert!(matches!(r, Err(SourceError::Unauthorized(_))), "{r:?}");
+    }
+
+    #[test]
+    fn urls_stay_under_the_base() {
+        let s = WebdavSource::new("http://h/dav", None, None).unwrap();
+        let p = CloudPath::parse("/a b/ü?#.txt").unwrap();
+        assert_eq!(s.url_of(&p).as_str(), "http://h/dav/a%20b/%C3%BC%3F%23.txt");
+        assert_eq!(s.url_of(&CloudPath::root()).as_str(), "http://h/dav/");
+        assert!(WebdavSource::new("ftp://h/", None, None).is_err());
+    }
+}
