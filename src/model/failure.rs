@@ -80,8 +80,12 @@ impl Failure {
                 | "policy_denied" | "invalid_upload_url",
             ) => PERMISSION,
             Some("payload_too_large") => TOO_LARGE,
-            Some("invalid_tags" | "invalid_path" | "unsupported_location") => SETTINGS,
-            Some("internal" | "timeout") => SERVER_TROUBLE,
+            Some("invalid_tags" | "invalid_path" | "unsupported_location" | "unknown_source") => {
+                SETTINGS
+            }
+            Some("internal" | "timeout" | "source_rate_limited" | "source_failed") => {
+                SERVER_TROUBLE
+            }
             Some(FILE_UNAVAILABLE) => FILE_GONE,
             Some(_) => OTHER,
             // No code: judge by the answer, or by its absence.
@@ -144,6 +148,10 @@ mod tests {
             ("invalid_tags", SETTINGS),
             ("invalid_path", SETTINGS),
             ("unsupported_location", SETTINGS),
+            ("unknown_source", SETTINGS),
+            ("source_rate_limited", SERVER_TROUBLE),
+            ("source_failed", SERVER_TROUBLE),
+            ("source_item_not_found", OTHER),
             ("internal", SERVER_TROUBLE),
             ("malformed_request", OTHER),
             ("missing_field", OTHER),

@@ -66,6 +66,14 @@ pub enum ErrorCode {
     UnsupportedLocation,
     /// Unsupported media type for this endpoint.
     UnsupportedMediaType,
+    /// The cloud source is not one this server offers to this app.
+    UnknownSource,
+    /// No such file or folder in the cloud source.
+    SourceItemNotFound,
+    /// The cloud source asked to slow down (429, with `Retry-After` when it said).
+    SourceRateLimited,
+    /// The cloud source failed or refused the server (502).
+    SourceFailed,
     /// The route exists but not with this method.
     MethodNotAllowed,
     /// No such endpoint.
@@ -109,6 +117,10 @@ impl ErrorCode {
             UrlFetchFailed => "url_fetch_failed",
             UnsupportedLocation => "unsupported_location",
             UnsupportedMediaType => "unsupported_media_type",
+            UnknownSource => "unknown_source",
+            SourceItemNotFound => "source_item_not_found",
+            SourceRateLimited => "source_rate_limited",
+            SourceFailed => "source_failed",
             MethodNotAllowed => "method_not_allowed",
             NotFound => "not_found",
             Timeout => "timeout",

@@ -48,6 +48,14 @@ pub const CDN_SIGNED_METADATA: &str = "/{handle}/{file}/metadata";
 pub const INDEX: &str = "/";
 /// `GET`: answers `ok` while the server is up.
 pub const HEALTH: &str = "/health";
+/// `POST`: Filestack's Cloud API: one page of a folder of each cloud source named in `clouds`.
+pub const CLOUD_LIST: &str = "/folder/list";
+/// `POST`: Filestack's Cloud API: import a file from a cloud source into storage.
+pub const CLOUD_STORE: &str = "/store/";
+/// `POST`: Filestack's Cloud API: disconnect cloud sources.
+pub const CLOUD_LOGOUT: &str = "/auth/logout";
+/// `GET`: the icons Cloud API listings name as thumbnails (`folder.svg`, `file.svg`).
+pub const CLOUD_ICON: &str = "/cloud/icons/{name}";
 
 /// Every path above, for checks that a path is part of the API.
 pub const ALL: &[&str] = &[
@@ -67,6 +75,10 @@ pub const ALL: &[&str] = &[
     CDN_SIGNED_METADATA,
     INDEX,
     HEALTH,
+    CLOUD_LIST,
+    CLOUD_STORE,
+    CLOUD_LOGOUT,
+    CLOUD_ICON,
 ];
 
 /// `template` with each `{name}` segment replaced by its value from `values`. Values go in as

@@ -8,19 +8,23 @@
 //! client and checked again here ([`CloudPath`]): a source never sees `..`, a NUL or a path that
 //! does not start at its root.
 
+use crate::config::SourcesConfig;
 use crate::storage::ByteStream;
 use async_trait::async_trait;
 use std::fmt;
+use std::sync::Arc;
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod memory;
 mod path;
 mod propfind;
+mod resume;
 mod webdav;
 
 pub use memory::MemorySource;
 pub use path::CloudPath;
+pub use resume::{MAX_RESUMES, resuming};
 pub use webdav::WebdavSource;
 
 /// One entry of a folder: a file, or a folder (whose path ends with `/`).
@@ -107,4 +111,16 @@ pub trait Source: Send + Sync + fmt::Debug {
 
     /// The file at `path`, from byte `from` on (to resume an import whose connection dropped).
     async fn open(&self, path: &CloudPath, from: u64) -> Result<Download, SourceError>;
+}
+
+/// The sources `[sources.*]` configures; an error names the section and the problem.
+pub fn from_config(config: &SourcesConfig) -> Result<Vec<Arc<dyn Source>>, String> {
+    let mut sources: Vec<Arc<dyn Source>> = Vec::new();
+    if let Some(w) = &config.webdav {
+        let password = w.password.as_ref().map(|p| p.0.clone());
+        let source = WebdavSource::new(&w.url, w.username.clone(), password)
+            .map_err(|e| format!("[sources.webdav] url: {e}"))?;
+        sources.push(Arc::new(source));
+    }
+    Ok(sources)
 }

@@ -22,6 +22,9 @@ pub struct AppConfig {
     /// Key that signs webhooks (`FS-Signature`).
     #[serde(default)]
     pub webhook_secret: Option<String>,
+    /// The cloud sources this app offers, by name (`webdav`, …); absent: every configured one.
+    #[serde(default)]
+    pub sources: Option<Vec<String>>,
 }
 
 /// How webhook deliveries are retried.
@@ -87,6 +90,50 @@ impl Default for StateConfig {
     }
 }
 
+/// A password or key from the config: its `Debug` never shows it, so a logged config leaks nothing.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// The cloud sources the server offers: the `[sources.<name>]` sections.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SourcesConfig {
+    /// The app owner's WebDAV server (`[sources.webdav]`).
+    pub webdav: Option<WebdavConfig>,
+}
+
+impl SourcesConfig {
+    /// The names of the configured sources.
+    pub fn configured(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if self.webdav.is_some() {
+            names.push("webdav");
+        }
+        names
+    }
+}
+
+/// `[sources.webdav]`: the tree people pick from, and the server's credentials for it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebdavConfig {
+    /// Base URL of the tree (Nextcloud: `https://host/remote.php/dav/files/<user>/`).
+    pub url: String,
+    /// Basic auth user name.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Basic auth password (Nextcloud: an app password).
+    #[serde(default)]
+    pub password: Option<Secret>,
+}
+
 /// Everything the server needs to run.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -127,6 +174,8 @@ pub struct Config {
     pub orphan_grace_secs: u64,
     /// Folder of static files served under `/demo/` (a demo page of the picker); none by default.
     pub demo: Option<PathBuf>,
+    /// Cloud sources (`[sources.<name>]`).
+    pub sources: SourcesConfig,
 }
 
 impl Default for Config {
@@ -149,6 +198,7 @@ impl Default for Config {
             webhook_retry: WebhookRetry::default(),
             orphan_grace_secs: 3600,
             demo: None,
+            sources: SourcesConfig::default(),
         }
     }
 }
@@ -310,6 +360,7 @@ impl Args {
                 secret,
                 webhook_url: self.webhook.clone(),
                 webhook_secret: self.webhook_secret.clone(),
+                sources: None,
             });
         }
         cfg.allow_private_urls |= self.allow_private_urls;
@@ -342,6 +393,15 @@ impl Config {
                     "app key {:?} must be non-empty printable ASCII",
                     app.key
                 )));
+            }
+            for name in app.sources.iter().flatten() {
+                if !self.sources.configured().contains(&name.as_str()) {
+                    return Err(ConfigError::Invalid(format!(
+                        "app {} offers the source {name:?}, which has no [sources.{name}] section (configured: {})",
+                        app.key,
+                        self.sources.configured().join(", ")
+                    )));
+                }
             }
             if let Some(url) = &app.webhook_url {
                 let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));

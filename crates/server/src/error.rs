@@ -16,6 +16,8 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// Human message (never internals).
     pub message: String,
+    /// Seconds a client should wait before trying again (`Retry-After`), when known.
+    pub retry_after: Option<u64>,
 }
 
 /// Result of a handler.
@@ -28,6 +30,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -80,7 +83,12 @@ impl IntoResponse for ApiError {
                 message: self.message,
             },
         };
-        (self.status, axum::Json(body)).into_response()
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        resp
     }
 }
 
@@ -133,6 +141,33 @@ impl From<crate::storage::StorageError> for ApiError {
                 format!("reading the request body failed: {cause}"),
             ),
             S::Io { .. } => Self::internal(e),
+        }
+    }
+}
+
+impl From<crate::cloud::SourceError> for ApiError {
+    /// As Companion maps provider answers: a rate limit stays a 429 (with `Retry-After`), a
+    /// source that fails or refuses the server is a 502 (the server's upstream failed, not the
+    /// request), a missing item a 404.
+    fn from(e: crate::cloud::SourceError) -> Self {
+        use crate::cloud::SourceError as S;
+        let message = e.to_string();
+        match e {
+            S::NotFound(_) => Self::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::SourceItemNotFound,
+                message,
+            ),
+            S::WrongKind(_) => Self::bad(ErrorCode::InvalidField, message),
+            S::RateLimited { retry_after } => Self {
+                retry_after,
+                ..Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ErrorCode::SourceRateLimited,
+                    message,
+                )
+            },
+            _ => Self::new(StatusCode::BAD_GATEWAY, ErrorCode::SourceFailed, message),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use skiff_server::{AppState, config::{AppConfig, Config}};
 //! let config = Config {
-//!     apps: vec![AppConfig { key: "demo".into(), secret: None, webhook_url: None, webhook_secret: None }],
+//!     apps: vec![AppConfig { key: "demo".into(), secret: None, webhook_url: None, webhook_secret: None, sources: None }],
 //!     ..Config::default()
 //! };
 //! let state = AppState::open(config)?; // local disk + SQLite under ./data by default
@@ -57,6 +57,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     url_key: Vec<u8>,
     fetcher: fetch::Fetcher,
+    /// Cloud sources by name.
+    sources: std::collections::BTreeMap<&'static str, Arc<dyn cloud::Source>>,
     webhook_wake: tokio::sync::Notify,
 }
 
@@ -107,6 +109,7 @@ impl AppState {
                 clock,
                 url_key,
                 fetcher,
+                sources: std::collections::BTreeMap::new(),
                 webhook_wake: tokio::sync::Notify::new(),
             }),
         }
@@ -122,13 +125,41 @@ impl AppState {
         let storage = backends::open_storage(&config.storage.kind, &config.storage_path())?;
         let state = backends::open_state(&config.state.kind, &config.state_path())?;
         let key = load_or_create_key(&config.data.join("url.key"))?;
-        Ok(Self::new(
-            config,
-            storage,
-            state,
-            Arc::new(clock::SystemClock),
-            key,
-        ))
+        let sources = cloud::from_config(&config.sources).map_err(OpenError::Backend)?;
+        Ok(
+            Self::new(config, storage, state, Arc::new(clock::SystemClock), key)
+                .with_sources(sources),
+        )
+    }
+
+    /// Adds cloud sources (tests and embedding; [`AppState::open`] adds the configured ones).
+    /// Call it before the state is shared: it panics on a state already cloned.
+    pub fn with_sources(mut self, sources: Vec<Arc<dyn cloud::Source>>) -> Self {
+        #[allow(clippy::expect_used)] // a programming error, caught by the first test that does it
+        let inner = Arc::get_mut(&mut self.inner).expect("with_sources before the state is shared");
+        for s in sources {
+            inner.sources.insert(s.name(), s);
+        }
+        self
+    }
+
+    /// The names of the sources `app` offers.
+    pub fn offered_sources(&self, app: &AppConfig) -> Vec<&'static str> {
+        self.inner
+            .sources
+            .keys()
+            .copied()
+            .filter(|n| self.source(app, n).is_some())
+            .collect()
+    }
+
+    /// The source `name` if `app` offers it: the app's `sources` list, or every source.
+    pub fn source(&self, app: &AppConfig, name: &str) -> Option<&Arc<dyn cloud::Source>> {
+        let offered = app
+            .sources
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|n| n == name));
+        self.inner.sources.get(name).filter(|_| offered)
     }
 
     /// Settings.

@@ -17,6 +17,7 @@ use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
+mod cloud;
 mod files;
 mod multipart;
 mod part;
@@ -54,6 +55,9 @@ pub fn app(state: AppState) -> Router {
         .route(routes::CDN_SIGNED_METADATA, get(files::metadata_signed))
         .route(routes::INDEX, get(files::index))
         .route(routes::HEALTH, get(|| async { "ok" }))
+        .route(routes::CLOUD_LIST, post(cloud::list))
+        .route(routes::CLOUD_LOGOUT, post(cloud::logout))
+        .route(routes::CLOUD_ICON, get(cloud::icon))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             api_timeout,
@@ -61,6 +65,8 @@ pub fn app(state: AppState) -> Router {
     let bytes = Router::new()
         .route(routes::MULTIPART_PART, put(part::put_part))
         .route(routes::STORE, post(store::store))
+        // An import streams a whole file from the source before it answers: no overall timeout.
+        .route(routes::CLOUD_STORE, post(cloud::store))
         .layer(DefaultBodyLimit::disable());
     let mut router = api.merge(bytes);
     if let Some(dir) = &cfg.demo {

@@ -23,18 +23,19 @@ use skiff_protocol::{ErrorCode, UploadTags};
 use std::collections::HashMap;
 
 /// What a store needs besides the bytes.
-struct NewFile<'a> {
-    app: &'a AppConfig,
-    target: StoreTarget,
-    filename: Option<String>,
-    mimetype: Option<String>,
-    tags: UploadTags,
-    source_url: Option<String>,
-    client: &'static str,
+pub(super) struct NewFile<'a> {
+    pub(super) app: &'a AppConfig,
+    pub(super) target: StoreTarget,
+    pub(super) filename: Option<String>,
+    pub(super) mimetype: Option<String>,
+    pub(super) tags: UploadTags,
+    pub(super) source_url: Option<String>,
+    /// Who the `fp.upload` webhook says sent it ("Computer", "URL", a cloud source's name).
+    pub(super) client: &'static str,
 }
 
 /// Streams `body` into a new object and records the file with its webhooks.
-async fn store_bytes(
+pub(super) async fn store_bytes(
     state: &AppState,
     nf: NewFile<'_>,
     body: ByteStream,
@@ -89,6 +90,24 @@ async fn store_bytes(
     }
     tracing::info!(%handle, size = file.size, "file stored");
     Ok(file_response(state, &file))
+}
+
+/// Refuses early what the app's policy refuses whatever the size (call, path, container); the
+/// size is checked once the bytes are in (`store_bytes`).
+pub(super) fn may_store(
+    state: &AppState,
+    app: &AppConfig,
+    sec: &Security,
+    headers: &HeaderMap,
+    target: &StoreTarget,
+) -> ApiResult<()> {
+    auth::authorize(
+        state,
+        app,
+        sec,
+        Some(headers),
+        &auth::store_access(target, None, None),
+    )
 }
 
 fn fetch_error(e: FetchError) -> ApiError {
@@ -168,14 +187,7 @@ pub(super) async fn store(
     };
     let target = session::store_target(Some(&params), &state.config().default_container)?;
     let sec = auth::query_security(&q);
-    // Refuse early what the policy refuses whatever the size.
-    auth::authorize(
-        &state,
-        app,
-        &sec,
-        Some(&headers),
-        &auth::store_access(&target, None, None),
-    )?;
+    may_store(&state, app, &sec, &headers, &target)?;
     let b64 = q.get("base64decode").is_some_and(|v| v == "true");
     let sent = store_body::read(&headers, req.into_body()).await?;
     let tags = match (
@@ -244,7 +256,7 @@ async fn store_any(
 }
 
 /// The File API's answer (`type` rather than `mimetype`, plus the handle clients derive).
-fn store_json(r: FileResponse) -> Value {
+pub(super) fn store_json(r: FileResponse) -> Value {
     serde_json::to_value(&r).unwrap_or(Value::Null)
 }
 

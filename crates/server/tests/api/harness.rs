@@ -94,12 +94,14 @@ pub fn config() -> Config {
                 secret: None,
                 webhook_url: Some("http://127.0.0.1:9/hook".into()),
                 webhook_secret: Some("whsec".into()),
+                sources: None,
             },
             AppConfig {
                 key: SECURE.into(),
                 secret: Some(SECRET.into()),
                 webhook_url: None,
                 webhook_secret: None,
+                sources: None,
             },
         ],
         public_url: Some("http://skiff.test".into()),
@@ -113,6 +115,14 @@ impl Harness {
     }
 
     pub fn with(config: Config) -> Self {
+        Self::with_sources(config, Vec::new())
+    }
+
+    /// A harness whose server offers these cloud sources.
+    pub fn with_sources(
+        config: Config,
+        sources: Vec<Arc<dyn skiff_server::cloud::Source>>,
+    ) -> Self {
         let clock = Arc::new(ManualClock::at(NOW_MS));
         let state = AppState::new(
             config,
@@ -120,7 +130,8 @@ impl Harness {
             Arc::new(MemoryState::new()),
             clock.clone(),
             b"test-key".to_vec(),
-        );
+        )
+        .with_sources(sources);
         Self {
             router: app(state.clone()),
             state,

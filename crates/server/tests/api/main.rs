@@ -3,6 +3,7 @@
 //! bad input. Run: `cargo test -p skiff-server --test api`.
 
 mod bad_input;
+mod cloud;
 mod demo;
 mod files;
 mod harness;

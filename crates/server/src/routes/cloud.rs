@@ -1,0 +1,298 @@
+//! Filestack's Cloud API at the server's root, so a client's `cloudApiUrl` is the server's URL:
+//! `POST /folder/list`, `POST /store/` and `POST /auth/logout`, in the shapes filestack-js's
+//! `CloudClient` and the Java and iOS SDKs send and read (docs/protocol.md §7). The sources are
+//! the app owner's own (WebDAV), which need no connection by the person: listings carry no
+//! `auth.redirect_url` and no session `token`, which clients then simply do not store.
+
+use super::store::{NewFile, may_store, store_bytes, store_json};
+use crate::AppState;
+use crate::auth;
+use crate::cloud::{CloudItem, CloudPath, Source, resuming};
+use crate::config::AppConfig;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Payload;
+use crate::session;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use skiff_protocol::policy::{Access, Call};
+use skiff_protocol::routes;
+use skiff_protocol::wire::{Security, StoreParams};
+use skiff_protocol::{ErrorCode, UploadTags};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A Cloud API request: what the three calls share. Fields the SDKs send that Skiff has no use
+/// for (`flow`, `token`, `appurl`) are accepted and ignored, as the hosted API does.
+#[derive(Debug, Deserialize)]
+pub(super) struct CloudRequest {
+    #[serde(default)]
+    apikey: Option<String>,
+    /// Per source name, its arguments.
+    #[serde(default)]
+    clouds: BTreeMap<String, CloudArgs>,
+    /// MIME patterns a listing keeps files of (`image/*`, `application/pdf`, `.pdf`).
+    #[serde(default)]
+    accept: Option<Vec<String>>,
+    #[serde(default)]
+    upload_tags: Option<UploadTags>,
+    /// The Java SDK repeats the store options here.
+    #[serde(default)]
+    store: Option<StoreParams>,
+    #[serde(default)]
+    policy: Option<String>,
+    #[serde(default)]
+    signature: Option<String>,
+}
+
+/// One source's arguments in `clouds`.
+#[derive(Debug, Default, Deserialize)]
+struct CloudArgs {
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default)]
+    store: Option<StoreParams>,
+}
+
+impl CloudRequest {
+    fn security(&self) -> Security {
+        Security {
+            policy: self.policy.clone(),
+            signature: self.signature.clone(),
+        }
+    }
+}
+
+/// The source `name`, if this server offers it to `app`; else a 400 naming it and what is offered.
+fn source_of<'a>(
+    state: &'a AppState,
+    app: &AppConfig,
+    name: &str,
+) -> ApiResult<&'a Arc<dyn Source>> {
+    state.source(app, name).ok_or_else(|| {
+        let offered = state.offered_sources(app);
+        ApiError::bad(
+            ErrorCode::UnknownSource,
+            format!(
+                "the source `{name}` is not offered by this server to this app (offered: {})",
+                if offered.is_empty() {
+                    "none".to_owned()
+                } else {
+                    offered.join(", ")
+                }
+            ),
+        )
+    })
+}
+
+fn path_of(name: &str, raw: Option<&str>) -> ApiResult<CloudPath> {
+    CloudPath::parse(raw.unwrap_or(""))
+        .map_err(|why| ApiError::invalid(&format!("clouds.{name}.path"), why))
+}
+
+/// Whether a file of type `mime` named `name` passes the `accept` patterns.
+fn accepted(accept: &[String], name: &str, mime: &str) -> bool {
+    accept.is_empty()
+        || accept.iter().any(|p| {
+            let p = p.trim().to_ascii_lowercase();
+            if p == "*/*" || p == "*" {
+                true
+            } else if let Some(ext) = p.strip_prefix('.') {
+                name.to_ascii_lowercase().ends_with(&format!(".{ext}"))
+            } else if let Some(major) = p.strip_suffix("/*") {
+                mime.split('/').next() == Some(major)
+            } else {
+                p == mime
+            }
+        })
+}
+
+/// An item as the SDKs read it: `size` a string, `bytes` a number, a thumbnail URL always (iOS
+/// drops items without one), folder paths ending in `/`.
+fn item_json(state: &AppState, item: &CloudItem, mime: &str) -> Value {
+    let icon = if item.folder {
+        "folder.svg"
+    } else {
+        "file.svg"
+    };
+    json!({
+        "name": item.name,
+        "path": item.path.as_str(),
+        "mimetype": mime,
+        "thumbnail": format!("{}{}", state.config().public_url(), routes::fill(routes::CLOUD_ICON, &[("name", icon)])),
+        "size": item.size.to_string(),
+        "bytes": item.size,
+        "folder": item.folder,
+    })
+}
+
+fn type_of(item: &CloudItem) -> String {
+    if item.folder {
+        return "inode/directory".into();
+    }
+    item.mimetype.clone().unwrap_or_else(|| {
+        skiff_protocol::mime::from_file_name_or_octet_stream(&item.name).to_owned()
+    })
+}
+
+/// `POST /folder/list`: one page of a folder of each source named in `clouds`.
+pub(super) async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Payload(req): Payload<CloudRequest>,
+) -> ApiResult<Json<Value>> {
+    let app = auth::app(&state, req.apikey.as_deref())?;
+    let access = Access {
+        call: Some(Call::Pick),
+        ..Access::default()
+    };
+    auth::authorize(&state, app, &req.security(), Some(&headers), &access)?;
+    if req.clouds.is_empty() {
+        return Err(ApiError::missing("clouds"));
+    }
+    let accept = req.accept.clone().unwrap_or_default();
+    let mut out = Map::new();
+    for (name, args) in &req.clouds {
+        let source = source_of(&state, app, name)?;
+        let dir = path_of(name, args.path.as_deref())?;
+        let cursor = args.next.as_deref().filter(|n| !n.is_empty());
+        let page = source.list(&dir, cursor).await?;
+        let contents: Vec<Value> = page
+            .items
+            .iter()
+            .filter_map(|item| {
+                let mime = type_of(item);
+                (item.folder || accepted(&accept, &item.name, &mime))
+                    .then(|| item_json(&state, item, &mime))
+            })
+            .collect();
+        out.insert(
+            name.clone(),
+            json!({
+                "contents": contents,
+                "client": name,
+                "filename": dir.name(),
+                "next": page.next.unwrap_or_default(),
+            }),
+        );
+    }
+    Ok(Json(Value::Object(out)))
+}
+
+/// `POST /store/`: imports one file of one source into storage, streamed (never whole in memory)
+/// and resumed from where it stopped if the source's connection drops, with the store options
+/// and upload tags of an upload, and the `fp.upload` webhook naming the source as its client.
+pub(super) async fn store(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Payload(req): Payload<CloudRequest>,
+) -> ApiResult<Json<Value>> {
+    let app = auth::app(&state, req.apikey.as_deref())?;
+    let mut clouds = req.clouds.iter();
+    let (name, args) = match (clouds.next(), clouds.next()) {
+        (Some(one), None) => one,
+        (None, _) => return Err(ApiError::missing("clouds")),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "clouds",
+                "must name one source: /store/ imports one file",
+            ));
+        }
+    };
+    let source = source_of(&state, app, name)?;
+    let path = path_of(name, args.path.as_deref())?;
+    if path.is_folder() {
+        return Err(ApiError::invalid(
+            &format!("clouds.{name}.path"),
+            format!("names a folder ({path}); /store/ imports one file"),
+        ));
+    }
+    let params = args.store.as_ref().or(req.store.as_ref());
+    let target = session::store_target(params, &state.config().default_container)?;
+    let sec = req.security();
+    may_store(&state, app, &sec, &headers, &target)?;
+    let tags = req.upload_tags.clone().unwrap_or_default();
+    tags.validate()?;
+    let download = source.open(&path, 0).await?;
+    let nf = NewFile {
+        app,
+        target,
+        filename: params
+            .and_then(|p| p.filename.clone())
+            .or_else(|| Some(download.name.clone())),
+        mimetype: download.mimetype.clone(),
+        tags,
+        source_url: None,
+        client: source.display_name(),
+    };
+    let body = resuming(source.clone(), path, download);
+    let stored = store_bytes(&state, nf, body, &sec, &headers).await?;
+    let mut file = store_json(stored);
+    if let Value::Object(m) = &mut file {
+        m.insert("client".into(), json!(source.display_name()));
+    }
+    let mut out = Map::new();
+    out.insert(name.clone(), file);
+    Ok(Json(Value::Object(out)))
+}
+
+/// `POST /auth/logout`: the owner's own sources hold no connection of the person's, so there is
+/// nothing to revoke; each source named (or, with none named, every one) answers `{}`.
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    Payload(req): Payload<CloudRequest>,
+) -> ApiResult<Json<Value>> {
+    let app = auth::app(&state, req.apikey.as_deref())?;
+    let mut out = Map::new();
+    for name in req.clouds.keys() {
+        source_of(&state, app, name)?;
+        out.insert(name.clone(), json!({}));
+    }
+    Ok(Json(Value::Object(out)))
+}
+
+const FOLDER_SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#8aa4c8" d="M3 6a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z"/></svg>"##;
+const FILE_SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#b8c4d6" d="M6 2h8l5 5v13a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2z"/><path fill="#8aa4c8" d="M14 2v5h5z"/></svg>"##;
+
+/// `GET /cloud/icons/{name}`: the thumbnails listings give folders and files.
+pub(super) async fn icon(Path(name): Path<String>) -> impl IntoResponse {
+    let svg = match name.as_str() {
+        "folder.svg" => FOLDER_SVG,
+        "file.svg" => FILE_SVG,
+        _ => {
+            return ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such icon")
+                .into_response();
+        }
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        svg,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepted;
+
+    #[test]
+    fn accept_patterns() {
+        let a = |p: &[&str], n: &str, m: &str| {
+            accepted(&p.iter().map(|s| s.to_string()).collect::<Vec<_>>(), n, m)
+        };
+        assert!(a(&[], "x.bin", "application/octet-stream"));
+        assert!(a(&["image/*"], "a.PNG", "image/png"));
+        assert!(!a(&["image/*"], "a.pdf", "application/pdf"));
+        assert!(a(&["application/pdf"], "a.pdf", "application/pdf"));
+        assert!(a(&[".PDF"], "report.pdf", "application/octet-stream"));
+        assert!(a(&["*/*"], "a", "x/y"));
+    }
+}

@@ -1,0 +1,257 @@
+//! Filestack's Cloud API (`/folder/list`, `/store/`, `/auth/logout`) over the in-memory source:
+//! the shapes the SDKs read, paging, `accept`, imports with store options, tags and the webhook,
+//! and every refusal (unknown or disabled source, bad paths, policies).
+
+use crate::harness::*;
+use serde_json::{Value, json};
+use skiff_server::cloud::{MemorySource, Source};
+use skiff_server::config::{AppConfig, Config};
+use std::sync::Arc;
+
+/// A server offering a memory source `memory` (pages of 2) with a small tree.
+fn harness_with(config: Config) -> Harness {
+    let source = MemorySource::new("memory", "Memory", 2);
+    source.put("/readme.txt", b"hello".to_vec());
+    source.put("/photo.jpg", b"jpeg".to_vec());
+    source.put("/docs/a.txt", b"alpha".to_vec());
+    source.put("/docs/Überblick.pdf", b"%PDF".to_vec());
+    let sources: Vec<Arc<dyn Source>> = vec![Arc::new(source)];
+    Harness::with_sources(config, sources)
+}
+
+fn list_body(path: &str, next: Option<&str>) -> Value {
+    let mut args = json!({ "path": path });
+    if let Some(n) = next {
+        args["next"] = json!(n);
+    }
+    json!({ "apikey": OPEN, "flow": "web", "token": null, "clouds": { "memory": args } })
+}
+
+#[tokio::test]
+async fn a_listing_has_the_sdks_shapes_and_pages() {
+    let h = harness_with(config());
+    let first = h.post("/folder/list", list_body("/", None)).await;
+    let first = first.ok().json();
+    let m = &first["memory"];
+    assert_eq!(
+        (m["client"].as_str(), m["filename"].as_str()),
+        (Some("memory"), Some(""))
+    );
+    assert_eq!(
+        m["contents"][0],
+        json!({ "name": "docs", "path": "/docs/", "mimetype": "inode/directory",
+                "thumbnail": "http://skiff.test/cloud/icons/folder.svg", "size": "0", "bytes": 0, "folder": true })
+    );
+    assert_eq!(
+        m["contents"][1],
+        json!({ "name": "photo.jpg", "path": "/photo.jpg", "mimetype": "image/jpeg",
+                "thumbnail": "http://skiff.test/cloud/icons/file.svg", "size": "4", "bytes": 4, "folder": false })
+    );
+    let next = m["next"].as_str().unwrap();
+    assert!(!next.is_empty(), "a second page: {first}");
+    let second = h
+        .post("/folder/list", list_body("/", Some(next)))
+        .await
+        .ok()
+        .json();
+    let names: Vec<&str> = second["memory"]["contents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["readme.txt"]);
+    assert_eq!(second["memory"]["next"], "", "the last page");
+
+    // `accept` keeps the files of those types, and every folder.
+    let mut body = list_body("/", None);
+    body["accept"] = json!(["image/*"]);
+    let kept = h.post("/folder/list", body).await.ok().json();
+    let names: Vec<&str> = kept["memory"]["contents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["docs", "photo.jpg"]);
+    let docs = h
+        .post("/folder/list", list_body("/docs/", None))
+        .await
+        .ok()
+        .json();
+    assert_eq!(docs["memory"]["filename"], "docs");
+    assert_eq!(docs["memory"]["contents"][1]["name"], "Überblick.pdf");
+    assert_eq!(docs["memory"]["contents"][1]["mimetype"], "application/pdf");
+    // The icons the listing names are served.
+    let icon = h.get("/cloud/icons/folder.svg").await;
+    icon.ok();
+    assert_eq!(icon.headers["content-type"], "image/svg+xml");
+}
+
+#[tokio::test]
+async fn an_import_is_stored_with_its_options_tags_and_webhook() {
+    let h = harness_with(config());
+    let body = json!({
+        "apikey": OPEN,
+        "clouds": { "memory": { "path": "/docs/a.txt",
+                                "store": { "location": "s3", "path": "imports/", "filename": "alpha.txt" } } },
+        "upload_tags": { "crm": "42" },
+    });
+    let r = h.post("/store/", body).await;
+    let file = r.ok().json()["memory"].clone();
+    assert_eq!(
+        (
+            file["filename"].as_str(),
+            file["size"].as_u64(),
+            file["client"].as_str()
+        ),
+        (Some("alpha.txt"), Some(5), Some("Memory"))
+    );
+    assert_eq!(file["mimetype"], "text/plain");
+    assert_eq!(file["upload_tags"], json!({ "crm": "42" }));
+    assert!(file["key"].as_str().unwrap().starts_with("imports/"));
+    let handle = file["handle"].as_str().unwrap();
+    assert_eq!(file["url"], format!("http://skiff.test/{handle}"));
+    assert_eq!(h.download(handle).await, b"alpha");
+    let hooks = h.state.state().due_webhooks(NOW_MS, 10).await.unwrap();
+    assert_eq!(hooks.len(), 1);
+    let event = hooks[0].hook.event.to_string();
+    assert!(
+        event.contains("\"Memory\""),
+        "the webhook names the source: {event}"
+    );
+    // Logging out of the owner's source has nothing to revoke.
+    let out = h
+        .post(
+            "/auth/logout",
+            json!({ "apikey": OPEN, "clouds": { "memory": {} } }),
+        )
+        .await;
+    assert_eq!(out.ok().json(), json!({ "memory": {} }));
+}
+
+#[tokio::test]
+async fn cloud_refusals_name_their_problem() {
+    let mut cfg = config();
+    // An app that offers no source at all.
+    cfg.apps.push(AppConfig {
+        key: "closed".into(),
+        secret: None,
+        webhook_url: None,
+        webhook_secret: None,
+        sources: Some(Vec::new()),
+    });
+    let h = harness_with(cfg);
+    let refused = |r: Resp, status: u16, code: &str, names: &str| {
+        r.refused(status, code);
+        let m = r.json()["error"]["message"].as_str().unwrap().to_owned();
+        assert!(m.contains(names), "{m:?} should name {names}");
+    };
+    let list = |clouds: Value| json!({ "apikey": OPEN, "clouds": clouds });
+    refused(
+        h.post("/folder/list", list(json!({ "dropbox": { "path": "/" } })))
+            .await,
+        400,
+        "unknown_source",
+        "`dropbox`",
+    );
+    refused(
+        h.post(
+            "/folder/list",
+            json!({ "apikey": "closed", "clouds": { "memory": {} } }),
+        )
+        .await,
+        400,
+        "unknown_source",
+        "`memory` is not offered by this server to this app (offered: none)",
+    );
+    refused(
+        h.post(
+            "/folder/list",
+            json!({ "apikey": SECURE, "clouds": { "memory": {} } }),
+        )
+        .await,
+        403,
+        "security_required",
+        "policy",
+    );
+    for bad in ["/../etc/", "docs", "/docs//x/", "/a\\b/"] {
+        refused(
+            h.post("/folder/list", list(json!({ "memory": { "path": bad } })))
+                .await,
+            400,
+            "invalid_field",
+            "clouds.memory.path",
+        );
+    }
+    refused(
+        h.post(
+            "/folder/list",
+            list(json!({ "memory": { "path": "/nope/" } })),
+        )
+        .await,
+        404,
+        "source_item_not_found",
+        "/nope/",
+    );
+    refused(
+        h.post("/folder/list", json!({ "apikey": OPEN })).await,
+        400,
+        "missing_field",
+        "clouds",
+    );
+    refused(
+        h.post("/folder/list", json!({ "clouds": { "memory": {} } }))
+            .await,
+        400,
+        "missing_api_key",
+        "",
+    );
+    let store = |clouds: Value| json!({ "apikey": OPEN, "clouds": clouds });
+    refused(
+        h.post("/store/", store(json!({ "memory": { "path": "/docs/" } })))
+            .await,
+        400,
+        "invalid_field",
+        "folder",
+    );
+    refused(
+        h.post(
+            "/store/",
+            store(json!({ "memory": { "path": "/gone.txt" } })),
+        )
+        .await,
+        404,
+        "source_item_not_found",
+        "/gone.txt",
+    );
+    refused(
+        h.post(
+            "/store/",
+            store(json!({ "memory": { "path": "/readme.txt" }, "webdav": { "path": "/x" } })),
+        )
+        .await,
+        400,
+        "invalid_field",
+        "one source",
+    );
+    let mut bad_tags = store(json!({ "memory": { "path": "/readme.txt" } }));
+    bad_tags["upload_tags"] = json!({ "k": "v".repeat(300) });
+    refused(h.post("/store/", bad_tags).await, 400, "invalid_tags", "");
+    refused(
+        h.post(
+            "/store/",
+            store(
+                json!({ "memory": { "path": "/readme.txt", "store": { "location": "dropbox" } } }),
+            ),
+        )
+        .await,
+        400,
+        "unsupported_location",
+        "",
+    );
+    assert!(
+        h.state.state().handles().await.unwrap().is_empty(),
+        "nothing stored"
+    );
+}
