@@ -74,6 +74,8 @@ pub enum ErrorCode {
     SourceRateLimited,
     /// The cloud source failed or refused the server (502).
     SourceFailed,
+    /// No cloud import with this id is tracked for this app.
+    UnknownImport,
     /// The route exists but not with this method.
     MethodNotAllowed,
     /// No such endpoint.
@@ -121,6 +123,7 @@ impl ErrorCode {
             SourceItemNotFound => "source_item_not_found",
             SourceRateLimited => "source_rate_limited",
             SourceFailed => "source_failed",
+            UnknownImport => "unknown_import",
             MethodNotAllowed => "method_not_allowed",
             NotFound => "not_found",
             Timeout => "timeout",

@@ -54,6 +54,8 @@ pub const CLOUD_LIST: &str = "/folder/list";
 pub const CLOUD_STORE: &str = "/store/";
 /// `POST`: Filestack's Cloud API: disconnect cloud sources.
 pub const CLOUD_LOGOUT: &str = "/auth/logout";
+/// `GET` (`?key=`): **Skiff:** the byte progress of a `/store/` import that named an `import_id`.
+pub const CLOUD_IMPORT: &str = "/cloud/imports/{id}";
 /// `GET`: the icons Cloud API listings name as thumbnails (`folder.svg`, `file.svg`).
 pub const CLOUD_ICON: &str = "/cloud/icons/{name}";
 
@@ -78,6 +80,7 @@ pub const ALL: &[&str] = &[
     CLOUD_LIST,
     CLOUD_STORE,
     CLOUD_LOGOUT,
+    CLOUD_IMPORT,
     CLOUD_ICON,
 ];
 

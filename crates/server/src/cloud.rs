@@ -16,12 +16,14 @@ use std::sync::Arc;
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+mod imports;
 mod memory;
 mod path;
 mod propfind;
 mod resume;
 mod webdav;
 
+pub use imports::{Counter, IdError, ImportStatus, Imports, KEEP_ENDED_MS, MAX_TRACKED};
 pub use memory::MemorySource;
 pub use path::CloudPath;
 pub use resume::{MAX_RESUMES, resuming};

@@ -59,6 +59,8 @@ struct Inner {
     fetcher: fetch::Fetcher,
     /// Cloud sources by name.
     sources: std::collections::BTreeMap<&'static str, Arc<dyn cloud::Source>>,
+    /// Cloud imports in flight, for their progress.
+    imports: cloud::Imports,
     webhook_wake: tokio::sync::Notify,
 }
 
@@ -110,6 +112,7 @@ impl AppState {
                 url_key,
                 fetcher,
                 sources: std::collections::BTreeMap::new(),
+                imports: cloud::Imports::default(),
                 webhook_wake: tokio::sync::Notify::new(),
             }),
         }
@@ -141,6 +144,11 @@ impl AppState {
             inner.sources.insert(s.name(), s);
         }
         self
+    }
+
+    /// Cloud imports in flight.
+    pub fn imports(&self) -> &cloud::Imports {
+        &self.inner.imports
     }
 
     /// The names of the sources `app` offers.

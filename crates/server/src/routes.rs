@@ -58,6 +58,7 @@ pub fn app(state: AppState) -> Router {
         .route(routes::CLOUD_LIST, post(cloud::list))
         .route(routes::CLOUD_LOGOUT, post(cloud::logout))
         .route(routes::CLOUD_ICON, get(cloud::icon))
+        .route(routes::CLOUD_IMPORT, get(cloud::import_status))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             api_timeout,

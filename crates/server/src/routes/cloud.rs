@@ -12,17 +12,19 @@ use crate::config::AppConfig;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Payload;
 use crate::session;
+use crate::state::StoreTarget;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
+use futures_util::TryStreamExt;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use skiff_protocol::policy::{Access, Call};
 use skiff_protocol::routes;
 use skiff_protocol::wire::{Security, StoreParams};
 use skiff_protocol::{ErrorCode, UploadTags};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// A Cloud API request: what the three calls share. Fields the SDKs send that Skiff has no use
@@ -57,6 +59,9 @@ struct CloudArgs {
     next: Option<String>,
     #[serde(default)]
     store: Option<StoreParams>,
+    /// **Skiff:** an id of the client's choosing to follow an import's progress by.
+    #[serde(default)]
+    import_id: Option<String>,
 }
 
 impl CloudRequest {
@@ -218,27 +223,101 @@ pub(super) async fn store(
     may_store(&state, app, &sec, &headers, &target)?;
     let tags = req.upload_tags.clone().unwrap_or_default();
     tags.validate()?;
+    let tracked = match args.import_id.as_deref() {
+        Some(id) => {
+            let counter = state
+                .imports()
+                .start(id, &app.key, state.now_ms())
+                .map_err(|e| ApiError::invalid(&format!("clouds.{name}.import_id"), e))?;
+            Some((id, counter))
+        }
+        None => None,
+    };
+    let stored = import(
+        &state,
+        app,
+        name,
+        source,
+        path,
+        target,
+        params.and_then(|p| p.filename.clone()),
+        tags,
+        &sec,
+        &headers,
+        tracked.as_ref(),
+    )
+    .await;
+    if let Some((id, _)) = tracked {
+        state.imports().end(id, stored.is_ok(), state.now_ms());
+    }
+    stored
+}
+
+/// Streams the file at `path` from `source` into storage and answers as `/store/` does.
+#[allow(clippy::too_many_arguments)] // the parts of one request, checked by the caller; a struct
+// holding them would only be built to be taken apart here
+async fn import(
+    state: &AppState,
+    app: &AppConfig,
+    name: &str,
+    source: &Arc<dyn Source>,
+    path: CloudPath,
+    target: StoreTarget,
+    filename: Option<String>,
+    tags: UploadTags,
+    sec: &Security,
+    headers: &HeaderMap,
+    tracked: Option<&(&str, Arc<crate::cloud::Counter>)>,
+) -> ApiResult<Json<Value>> {
     let download = source.open(&path, 0).await?;
+    if let Some((id, _)) = tracked {
+        state.imports().sized(id, download.size);
+    }
     let nf = NewFile {
         app,
         target,
-        filename: params
-            .and_then(|p| p.filename.clone())
-            .or_else(|| Some(download.name.clone())),
+        filename: filename.or_else(|| Some(download.name.clone())),
         mimetype: download.mimetype.clone(),
         tags,
         source_url: None,
         client: source.display_name(),
     };
-    let body = resuming(source.clone(), path, download);
-    let stored = store_bytes(&state, nf, body, &sec, &headers).await?;
+    let mut body = resuming(source.clone(), path, download);
+    if let Some((_, counter)) = tracked {
+        let counter = counter.clone();
+        body = Box::pin(body.inspect_ok(move |chunk| counter.add(chunk.len() as u64)));
+    }
+    let stored = store_bytes(state, nf, body, sec, headers).await?;
     let mut file = store_json(stored);
     if let Value::Object(m) = &mut file {
         m.insert("client".into(), json!(source.display_name()));
     }
     let mut out = Map::new();
-    out.insert(name.clone(), file);
+    out.insert(name.to_owned(), file);
     Ok(Json(Value::Object(out)))
+}
+
+/// `GET /cloud/imports/{id}?key=`: how far an import that named this `import_id` is. No policy is
+/// asked for: the answer is byte counts, for an id the client chose at random, of its own app.
+pub(super) async fn import_status(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<crate::cloud::ImportStatus>> {
+    let app = auth::app(&state, q.get("key").map(String::as_str))?;
+    state
+        .imports()
+        .status(&id, &app.key)
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::UnknownImport,
+                format!(
+                    "no import `{id}` is tracked for this app (ended imports are kept 5 minutes)"
+                ),
+            )
+        })
 }
 
 /// `POST /auth/logout`: the owner's own sources hold no connection of the person's, so there is

@@ -255,3 +255,101 @@ async fn cloud_refusals_name_their_problem() {
         "nothing stored"
     );
 }
+
+/// A source whose files send their first 1000 bytes, then wait for `release` before the rest.
+#[derive(Debug)]
+struct Held {
+    inner: MemorySource,
+    release: Arc<tokio::sync::Notify>,
+}
+
+#[async_trait::async_trait]
+impl Source for Held {
+    fn name(&self) -> &'static str {
+        "held"
+    }
+    fn display_name(&self) -> &'static str {
+        "Held"
+    }
+    async fn list(
+        &self,
+        dir: &skiff_server::cloud::CloudPath,
+        cursor: Option<&str>,
+    ) -> Result<skiff_server::cloud::Page, skiff_server::cloud::SourceError> {
+        self.inner.list(dir, cursor).await
+    }
+    async fn open(
+        &self,
+        path: &skiff_server::cloud::CloudPath,
+        from: u64,
+    ) -> Result<skiff_server::cloud::Download, skiff_server::cloud::SourceError> {
+        use futures_util::{StreamExt, TryStreamExt};
+        let mut d = self.inner.open(path, from).await?;
+        let all: Vec<bytes::Bytes> = d.body.try_collect().await.unwrap();
+        let all = bytes::Bytes::from(all.concat());
+        let release = self.release.clone();
+        let head = all.slice(..1000);
+        let tail = all.slice(1000..);
+        d.body = Box::pin(futures_util::stream::iter([Ok(head)]).chain(
+            futures_util::stream::once(async move {
+                release.notified().await;
+                Ok(tail)
+            }),
+        ));
+        Ok(d)
+    }
+}
+
+#[tokio::test]
+async fn an_import_in_flight_reports_its_bytes() {
+    let inner = MemorySource::new("held", "Held", 10);
+    inner.put("/big.bin", vec![7u8; 5000]);
+    let release = Arc::new(tokio::sync::Notify::new());
+    let held: Arc<dyn Source> = Arc::new(Held {
+        inner,
+        release: release.clone(),
+    });
+    let h = Arc::new(Harness::with_sources(config(), vec![held]));
+    let body = json!({ "apikey": OPEN, "clouds": { "held": { "path": "/big.bin", "import_id": "imp-12345678" } } });
+    let running = {
+        let h = h.clone();
+        tokio::spawn(async move { h.post("/store/", body).await })
+    };
+    let status = |key: &'static str| {
+        let h = h.clone();
+        async move {
+            h.get(&format!("/cloud/imports/imp-12345678?key={key}"))
+                .await
+        }
+    };
+    let mut seen = None;
+    for _ in 0..200 {
+        let r = status(OPEN).await;
+        if r.status.is_success() && r.json()["bytes"] == 1000 {
+            seen = Some(r.json());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        seen,
+        Some(json!({ "bytes": 1000, "size": 5000, "state": "running" }))
+    );
+    // Another app does not see it; the same id cannot start a second import.
+    status(SECURE).await.refused(404, "unknown_import");
+    let again = json!({ "apikey": OPEN, "clouds": { "held": { "path": "/big.bin", "import_id": "imp-12345678" } } });
+    h.post("/store/", again).await.refused(400, "invalid_field");
+    release.notify_one();
+    let done = running.await.unwrap();
+    assert_eq!(done.ok().json()["held"]["size"], 5000);
+    assert_eq!(
+        status(OPEN).await.ok().json(),
+        json!({ "bytes": 5000, "size": 5000, "state": "done" })
+    );
+    h.get(&format!("/cloud/imports/not-an-import?key={OPEN}"))
+        .await
+        .refused(404, "unknown_import");
+    let bad =
+        json!({ "apikey": OPEN, "clouds": { "held": { "path": "/big.bin", "import_id": "x" } } });
+    h.post("/store/", bad).await.refused(400, "invalid_field");
+}
