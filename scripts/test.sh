@@ -14,8 +14,10 @@ bash scripts/setup.sh test || { echo "setup failed"; exit 1; }
 
 source scripts/suites.sh
 
-# Tests that need a real peer (rclone's WebDAV server) fail instead of skipping when it is missing.
+# Tests that need a real peer (rclone's WebDAV server, SeaweedFS) fail instead of skipping when it
+# is missing; setup.sh installed SeaweedFS's `weed` here.
 export SKIFF_REQUIRE_PEERS=1
+export SKIFF_WEED="$PWD/.cache/tools-venv/bin/weed"
 
 rust_suites
 suite "wasm build" bash scripts/build-wasm.sh

