@@ -21,6 +21,7 @@ mod memory;
 mod path;
 mod propfind;
 mod resume;
+mod rooted;
 mod s3;
 mod webdav;
 
@@ -28,6 +29,7 @@ pub use imports::{Counter, IdError, ImportStatus, Imports, KEEP_ENDED_MS, MAX_TR
 pub use memory::MemorySource;
 pub use path::CloudPath;
 pub use resume::{MAX_RESUMES, resuming};
+pub use rooted::Rooted;
 pub use s3::{S3Settings, S3Source};
 pub use webdav::WebdavSource;
 

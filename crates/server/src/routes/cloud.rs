@@ -62,6 +62,12 @@ struct CloudArgs {
     /// **Skiff:** an id of the client's choosing to follow an import's progress by.
     #[serde(default)]
     import_id: Option<String>,
+    /// `customsource`: the folder of the bucket the picker shows as the root.
+    #[serde(default, rename = "customSourcePath")]
+    custom_source_path: Option<String>,
+    /// `customsource`: the bucket; it must be the one configured.
+    #[serde(default, rename = "customSourceContainer")]
+    custom_source_container: Option<String>,
 }
 
 impl CloudRequest {
@@ -93,6 +99,52 @@ fn source_of<'a>(
             ),
         )
     })
+}
+
+/// The source `name` as this request sees it: for `customsource`, from the folder
+/// `customSourcePath` names, and only in the configured bucket.
+fn scoped_source(
+    state: &AppState,
+    app: &AppConfig,
+    name: &str,
+    args: &CloudArgs,
+) -> ApiResult<Arc<dyn Source>> {
+    let source = source_of(state, app, name)?.clone();
+    if name != "customsource" {
+        return Ok(source);
+    }
+    if let Some(asked) = args
+        .custom_source_container
+        .as_deref()
+        .filter(|c| !c.is_empty())
+    {
+        let bucket = state
+            .config()
+            .sources
+            .customsource
+            .as_ref()
+            .map(|b| b.bucket.as_str());
+        if bucket != Some(asked) {
+            return Err(ApiError::invalid(
+                "clouds.customsource.customSourceContainer",
+                format!("names the bucket `{asked}`, which is not this server's custom source"),
+            ));
+        }
+    }
+    let Some(raw) = args
+        .custom_source_path
+        .as_deref()
+        .filter(|p| !p.is_empty() && *p != "/")
+    else {
+        return Ok(source);
+    };
+    // Filestack writes it as `folder/`; a leading and a trailing `/` are implied.
+    let folder = format!("/{}/", raw.trim_matches('/'));
+    let root = CloudPath::parse(&folder)
+        .map_err(|why| ApiError::invalid("clouds.customsource.customSourcePath", why))?;
+    let rooted = crate::cloud::Rooted::new(source, root)
+        .map_err(|why| ApiError::invalid("clouds.customsource.customSourcePath", why))?;
+    Ok(Arc::new(rooted))
 }
 
 fn path_of(name: &str, raw: Option<&str>) -> ApiResult<CloudPath> {
@@ -163,7 +215,7 @@ pub(super) async fn list(
     let accept = req.accept.clone().unwrap_or_default();
     let mut out = Map::new();
     for (name, args) in &req.clouds {
-        let source = source_of(&state, app, name)?;
+        let source = scoped_source(&state, app, name, args)?;
         let dir = path_of(name, args.path.as_deref())?;
         let cursor = args.next.as_deref().filter(|n| !n.is_empty());
         let page = source.list(&dir, cursor).await?;
@@ -209,7 +261,7 @@ pub(super) async fn store(
             ));
         }
     };
-    let source = source_of(&state, app, name)?;
+    let source = scoped_source(&state, app, name, args)?;
     let path = path_of(name, args.path.as_deref())?;
     if path.is_folder() {
         return Err(ApiError::invalid(
@@ -237,7 +289,7 @@ pub(super) async fn store(
         &state,
         app,
         name,
-        source,
+        &source,
         path,
         target,
         params.and_then(|p| p.filename.clone()),

@@ -353,3 +353,65 @@ async fn an_import_in_flight_reports_its_bytes() {
         json!({ "apikey": OPEN, "clouds": { "held": { "path": "/big.bin", "import_id": "x" } } });
     h.post("/store/", bad).await.refused(400, "invalid_field");
 }
+
+/// `customSourcePath` shows one folder of the owner's bucket as the root, and nothing above it;
+/// `customSourceContainer` must name the configured bucket.
+#[tokio::test]
+async fn the_custom_source_is_seen_from_its_folder_in_its_bucket() {
+    let bucket = MemorySource::new("customsource", "Custom source", 10);
+    bucket.put("/secret.txt", b"no".to_vec());
+    bucket.put("/team/a.txt", b"team file".to_vec());
+    let mut cfg = config();
+    cfg.sources.customsource = Some(skiff_server::config::BucketSourceConfig {
+        endpoint: None,
+        region: "us-east-1".into(),
+        bucket: "picks".into(),
+        prefix: None,
+        access_key_id: "k".into(),
+        secret_access_key: skiff_server::config::Secret("s".into()),
+    });
+    let h = Harness::with_sources(cfg, vec![Arc::new(bucket)]);
+    let args = |path: &str, container: &str| json!({ "path": path, "customSourcePath": "team/", "customSourceContainer": container });
+    let listed = h
+        .post(
+            "/folder/list",
+            json!({ "apikey": OPEN, "clouds": { "customsource": args("/", "picks") } }),
+        )
+        .await;
+    let contents = listed.ok().json()["customsource"]["contents"].clone();
+    assert_eq!(contents.as_array().unwrap().len(), 1, "{contents}");
+    assert_eq!(
+        (contents[0]["name"].as_str(), contents[0]["path"].as_str()),
+        (Some("a.txt"), Some("/a.txt"))
+    );
+    let stored = h
+        .post(
+            "/store/",
+            json!({ "apikey": OPEN, "clouds": { "customsource": args("/a.txt", "") } }),
+        )
+        .await;
+    let handle = stored.ok().json()["customsource"]["handle"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(h.download(&handle).await, b"team file");
+    h.post(
+        "/store/",
+        json!({ "apikey": OPEN, "clouds": { "customsource": args("/../secret.txt", "") } }),
+    )
+    .await
+    .refused(400, "invalid_field");
+    h.post(
+        "/folder/list",
+        json!({ "apikey": OPEN, "clouds": { "customsource": args("/", "other-bucket") } }),
+    )
+    .await
+    .refused(400, "invalid_field");
+    let bad_root = json!({ "path": "/", "customSourcePath": "../x" });
+    h.post(
+        "/folder/list",
+        json!({ "apikey": OPEN, "clouds": { "customsource": bad_root } }),
+    )
+    .await
+    .refused(400, "invalid_field");
+}
