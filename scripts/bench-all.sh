@@ -3,10 +3,12 @@
 #   scripts/bench.sh          server ingest vs raw disk write, server RSS
 #   scripts/bench-browser.sh  Skiff vs filestack-js 4.3.8 vs one plain PUT in Chromium, sizes, memory
 #   scripts/bench-picker.sh   Skiff picker vs Uppy Dashboard in Chromium: first and later open times, gzip sizes
+#   scripts/bench-cloud.sh    cloud imports (WebDAV, S3 bucket) vs a plain download of the same file, server RSS
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 status=0
 bash scripts/bench.sh || status=1
 bash scripts/bench-browser.sh || status=1
 bash scripts/bench-picker.sh || status=1
+bash scripts/bench-cloud.sh || status=1
 exit $status
