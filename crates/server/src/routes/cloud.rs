@@ -285,6 +285,13 @@ pub(super) async fn store(
         }
         None => None,
     };
+    // Ends the tracked import as failed if this request is dropped half-way (the client went
+    // away), so no entry stays `running` for ever; a finished import ends it below.
+    let mut ended = tracked.as_ref().map(|(id, _)| EndImport {
+        state: state.clone(),
+        id: (*id).to_owned(),
+        stored: false,
+    });
     let stored = import(
         &state,
         app,
@@ -299,10 +306,25 @@ pub(super) async fn store(
         tracked.as_ref(),
     )
     .await;
-    if let Some((id, _)) = tracked {
-        state.imports().end(id, stored.is_ok(), state.now_ms());
+    if let Some(e) = ended.as_mut() {
+        e.stored = stored.is_ok();
     }
     stored
+}
+
+/// Marks a tracked import ended when dropped: `stored` as the request found it.
+struct EndImport {
+    state: AppState,
+    id: String,
+    stored: bool,
+}
+
+impl Drop for EndImport {
+    fn drop(&mut self) {
+        self.state
+            .imports()
+            .end(&self.id, self.stored, self.state.now_ms());
+    }
 }
 
 /// Streams the file at `path` from `source` into storage and answers as `/store/` does.

@@ -352,6 +352,30 @@ async fn an_import_in_flight_reports_its_bytes() {
     let bad =
         json!({ "apikey": OPEN, "clouds": { "held": { "path": "/big.bin", "import_id": "x" } } });
     h.post("/store/", bad).await.refused(400, "invalid_field");
+
+    // A client that goes away half-way: its import ends as failed instead of running for ever.
+    let body = json!({ "apikey": OPEN, "clouds": { "held": { "path": "/big.bin", "import_id": "imp-dropped" } } });
+    let gone = {
+        let h = h.clone();
+        tokio::spawn(async move { h.post("/store/", body).await })
+    };
+    let mut state = String::new();
+    for _ in 0..400 {
+        let r = h
+            .get(&format!("/cloud/imports/imp-dropped?key={OPEN}"))
+            .await;
+        if r.status.is_success() {
+            if r.json()["bytes"] == 1000 {
+                gone.abort();
+            }
+            state = r.json()["state"].as_str().unwrap().to_owned();
+            if state == "failed" {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(state, "failed");
 }
 
 /// `customSourcePath` shows one folder of the owner's bucket as the root, and nothing above it;
