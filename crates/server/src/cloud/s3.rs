@@ -37,7 +37,15 @@ impl S3Source {
     /// A source over the bucket `s` describes.
     pub fn new(s: &S3Settings) -> Result<Self, String> {
         crate::fetch::ensure_crypto_provider();
+        // object_store cuts any request after 30 s by default, which would cut a big file's
+        // download on a slow link; instead an answer that stops sending for a minute fails (and
+        // an import then reopens the file where it stopped).
+        let client = object_store::ClientOptions::new()
+            .with_timeout_disabled()
+            .with_connect_timeout(std::time::Duration::from_secs(10))
+            .with_read_timeout(std::time::Duration::from_secs(60));
         let mut b = object_store::aws::AmazonS3Builder::new()
+            .with_client_options(client)
             .with_region(&s.region)
             .with_bucket_name(&s.bucket)
             .with_access_key_id(&s.access_key_id)

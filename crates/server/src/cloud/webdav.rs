@@ -10,6 +10,9 @@ use async_trait::async_trait;
 use futures_util::TryStreamExt;
 use reqwest::{Method, StatusCode, header};
 
+/// How long an answer may send nothing before the request fails.
+const STALL_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The WebDAV source.
 #[derive(Debug)]
 pub struct WebdavSource {
@@ -26,6 +29,16 @@ impl WebdavSource {
         username: Option<String>,
         password: Option<String>,
     ) -> Result<Self, String> {
+        Self::with_stall_limit(base, username, password, STALL_LIMIT)
+    }
+
+    /// [`WebdavSource::new`], giving up on an answer that sends nothing for `stall` (tests).
+    pub(crate) fn with_stall_limit(
+        base: &str,
+        username: Option<String>,
+        password: Option<String>,
+        stall: std::time::Duration,
+    ) -> Result<Self, String> {
         let mut base = url::Url::parse(base)
             .map_err(|e| format!("the WebDAV url {base:?} is not a URL: {e}"))?;
         if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
@@ -40,6 +53,9 @@ impl WebdavSource {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(std::time::Duration::from_secs(10))
+            // No overall timeout (a big file takes as long as it takes), but an answer that stops
+            // sending fails, and an import then reopens the file where it stopped.
+            .read_timeout(stall)
             .build()
             .map_err(|e| format!("the WebDAV client could not be built: {e}"))?;
         Ok(Self {
@@ -316,6 +332,76 @@ mod tests {
             WebdavSource::new(&server.url, Some("u".into()), Some("wrong".into())).unwrap();
         let r = source.list(&CloudPath::root(), None).await;
         assert!(matches!(r, Err(SourceError::Unauthorized(_))), "{r:?}");
+    }
+
+    /// A file server whose first answer stalls after 100 bytes; later ones honour `Range`.
+    async fn stalling_server(data: &'static [u8]) -> String {
+        use axum::http::{HeaderMap, StatusCode};
+        use axum::response::IntoResponse;
+        let served = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let handler = move |headers: HeaderMap| {
+            let served = served.clone();
+            async move {
+                let n = served.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let from: usize = headers
+                    .get("range")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("bytes="))
+                    .and_then(|v| v.strip_suffix('-'))
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                if n == 0 {
+                    let head = futures_util::stream::iter([Ok::<_, std::io::Error>(
+                        bytes::Bytes::from_static(&data[..100]),
+                    )]);
+                    let body =
+                        futures_util::StreamExt::chain(head, futures_util::stream::pending());
+                    let len = data.len().to_string();
+                    return (
+                        [("content-length", len)],
+                        axum::body::Body::from_stream(body),
+                    )
+                        .into_response();
+                }
+                let range = format!("bytes {from}-{}/{}", data.len() - 1, data.len());
+                (
+                    StatusCode::PARTIAL_CONTENT,
+                    [("content-range", range)],
+                    &data[from..],
+                )
+                    .into_response()
+            }
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new().route("/dav/f.bin", axum::routing::get(handler));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}/dav/")
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_stalls_fails_and_the_import_goes_on_where_it_stopped() {
+        use futures_util::StreamExt as _;
+        static DATA: std::sync::LazyLock<Vec<u8>> =
+            std::sync::LazyLock::new(|| super::super::conformance::bytes_of(50_000, 9));
+        let url = stalling_server(&DATA).await;
+        let stall = std::time::Duration::from_millis(300);
+        let source =
+            std::sync::Arc::new(WebdavSource::with_stall_limit(&url, None, None, stall).unwrap());
+        let path = CloudPath::parse("/f.bin").unwrap();
+        let first = source.open(&path, 0).await.unwrap();
+        assert_eq!(first.size, Some(50_000));
+        // Without a stall limit the first answer would hang the import for ever.
+        let all = super::super::resuming(source, path, first).collect::<Vec<_>>();
+        let chunks = tokio::time::timeout(std::time::Duration::from_secs(10), all)
+            .await
+            .expect("the stalled answer was given up on");
+        let bytes: Vec<u8> = chunks
+            .into_iter()
+            .map(Result::unwrap)
+            .flat_map(|c| c.to_vec())
+            .collect();
+        assert!(bytes == *DATA, "{} bytes", bytes.len());
     }
 
     #[test]
