@@ -76,6 +76,24 @@ pub enum ErrorCode {
     SourceFailed,
     /// No cloud import with this id is tracked for this app.
     UnknownImport,
+    /// The picker session has no connection to this cloud source (never made, ended at the
+    /// provider, or revoked): connect again (401).
+    SourceNotConnected,
+    /// The cloud source refused the request for a reason of its own (424).
+    SourceRefused,
+    /// The Cloud API `token` is unknown, expired or another app's (401).
+    InvalidSession,
+    /// No sign-in flow with this id or `state` (404).
+    UnknownAuthFlow,
+    /// The sign-in flow is older than its 10 minutes (410).
+    AuthFlowExpired,
+    /// The sign-in flow was already used (409).
+    AuthFlowUsed,
+    /// The sign-in flow's binding cookie is missing or wrong: it was not finished in the browser
+    /// that began it (403).
+    AuthBindingMismatch,
+    /// An origin or `appurl` is not among the app's `allowed_origins` (403).
+    OriginNotAllowed,
     /// The route exists but not with this method.
     MethodNotAllowed,
     /// No such endpoint.
@@ -124,6 +142,14 @@ impl ErrorCode {
             SourceRateLimited => "source_rate_limited",
             SourceFailed => "source_failed",
             UnknownImport => "unknown_import",
+            SourceNotConnected => "source_not_connected",
+            SourceRefused => "source_refused",
+            InvalidSession => "invalid_session",
+            UnknownAuthFlow => "unknown_auth_flow",
+            AuthFlowExpired => "auth_flow_expired",
+            AuthFlowUsed => "auth_flow_used",
+            AuthBindingMismatch => "auth_binding_mismatch",
+            OriginNotAllowed => "origin_not_allowed",
             MethodNotAllowed => "method_not_allowed",
             NotFound => "not_found",
             Timeout => "timeout",

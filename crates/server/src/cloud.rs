@@ -16,15 +16,22 @@ use std::sync::Arc;
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+mod connected;
 mod imports;
 mod memory;
+pub mod oauth;
 mod path;
 mod propfind;
+pub mod provider;
 mod resume;
 mod rooted;
 mod s3;
+pub mod sessions;
+pub mod store;
+pub mod vault;
 mod webdav;
 
+pub use connected::{Connected, Connections, REFRESH_AHEAD_MS};
 pub use imports::{Counter, IdError, ImportStatus, Imports, KEEP_ENDED_MS, MAX_TRACKED};
 pub use memory::MemorySource;
 pub use path::CloudPath;
@@ -101,6 +108,13 @@ pub enum SourceError {
     /// The source failed or answered something unreadable.
     #[error("the source failed: {0}")]
     Upstream(String),
+    /// The picker session holds no (longer a) connection to this provider: connect again.
+    #[error("not connected to {0}: sign in again")]
+    NotConnected(String),
+    /// The provider refused the request for a reason of its own (a 4xx that is not about
+    /// credentials, rate or existence), with what it said.
+    #[error("the source refused the request: {0}")]
+    Refused(String),
 }
 
 /// A place files are picked from.

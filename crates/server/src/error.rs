@@ -148,7 +148,8 @@ impl From<crate::storage::StorageError> for ApiError {
 impl From<crate::cloud::SourceError> for ApiError {
     /// As Companion maps provider answers: a rate limit stays a 429 (with `Retry-After`), a
     /// source that fails or refuses the server is a 502 (the server's upstream failed, not the
-    /// request), a missing item a 404.
+    /// request), a missing item a 404, a connection the provider no longer honours a 401 (sign
+    /// in again), any other refusal of the provider's a 424.
     fn from(e: crate::cloud::SourceError) -> Self {
         use crate::cloud::SourceError as S;
         let message = e.to_string();
@@ -167,6 +168,16 @@ impl From<crate::cloud::SourceError> for ApiError {
                     message,
                 )
             },
+            S::NotConnected(_) => Self::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::SourceNotConnected,
+                message,
+            ),
+            S::Refused(_) => Self::new(
+                StatusCode::FAILED_DEPENDENCY,
+                ErrorCode::SourceRefused,
+                message,
+            ),
             _ => Self::new(StatusCode::BAD_GATEWAY, ErrorCode::SourceFailed, message),
         }
     }

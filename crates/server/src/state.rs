@@ -14,7 +14,7 @@ use skiff_protocol::UploadTags;
 pub mod conformance;
 mod memory;
 #[cfg(feature = "sqlite")]
-mod sqlite;
+pub(crate) mod sqlite;
 
 pub use memory::MemoryState;
 #[cfg(feature = "sqlite")]

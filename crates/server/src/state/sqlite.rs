@@ -53,15 +53,18 @@ CREATE TABLE IF NOT EXISTS webhooks (
 CREATE INDEX IF NOT EXISTS webhooks_due ON webhooks (state, next_at);
 ";
 
-fn db(e: rusqlite::Error) -> StateError {
+pub(crate) fn db(e: rusqlite::Error) -> StateError {
     StateError::Db(e.to_string())
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> String {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("records serialize")
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, StateError> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    s: &str,
+) -> Result<T, StateError> {
     serde_json::from_str(s).map_err(|e| StateError::Corrupt {
         what: what.to_owned(),
         cause: e.to_string(),
