@@ -58,6 +58,16 @@ pub const CLOUD_LOGOUT: &str = "/auth/logout";
 pub const CLOUD_IMPORT: &str = "/cloud/imports/{id}";
 /// `GET`: the icons Cloud API listings name as thumbnails (`folder.svg`, `file.svg`).
 pub const CLOUD_ICON: &str = "/cloud/icons/{name}";
+/// `GET` (`?flow=`): **Skiff:** a sign-in's `redirect_url`; sets the binding cookie and sends the
+/// browser on to the provider.
+pub const CLOUD_AUTH_START: &str = "/cloud/auth/{provider}/start";
+/// `GET`: **Skiff:** where the provider sends the browser back (the redirect URI to register).
+pub const CLOUD_AUTH_CALLBACK: &str = "/cloud/auth/{provider}/callback";
+/// `POST` (`{apikey, token, flow}`): **Skiff:** where a sign-in stands, for the picker to poll.
+pub const CLOUD_AUTH_STATUS: &str = "/cloud/auth/status";
+/// `GET`: **Skiff:** the script of the page that ends a sign-in (no inline script: its CSP is
+/// `script-src 'self'`).
+pub const CLOUD_AUTH_SCRIPT: &str = "/cloud/auth/done.js";
 
 /// Every path above, for checks that a path is part of the API.
 pub const ALL: &[&str] = &[
@@ -78,6 +88,10 @@ pub const ALL: &[&str] = &[
     INDEX,
     HEALTH,
     CLOUD_LIST,
+    CLOUD_AUTH_START,
+    CLOUD_AUTH_CALLBACK,
+    CLOUD_AUTH_STATUS,
+    CLOUD_AUTH_SCRIPT,
     CLOUD_STORE,
     CLOUD_LOGOUT,
     CLOUD_IMPORT,

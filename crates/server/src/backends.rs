@@ -92,6 +92,22 @@ pub fn open_state(kind: &str, path: &Path) -> Result<Arc<dyn StateStore>, OpenEr
     }
 }
 
+/// The Cloud API's store next to the state `kind` names: SQLite tables in the same database
+/// file, or memory for a memory state.
+pub fn open_cloud_store(
+    kind: &str,
+    path: &Path,
+) -> Result<Arc<dyn crate::cloud::store::CloudStore>, OpenError> {
+    match kind {
+        #[cfg(feature = "sqlite")]
+        "sqlite" => Ok(Arc::new(crate::cloud::store::SqliteCloudStore::open(path)?)),
+        _ => {
+            let _ = path;
+            Ok(Arc::new(crate::cloud::store::MemoryCloudStore::default()))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

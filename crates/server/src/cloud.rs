@@ -23,6 +23,9 @@ pub mod oauth;
 mod path;
 mod propfind;
 pub mod provider;
+#[cfg(test)]
+mod provider_checks;
+pub mod providers;
 mod resume;
 mod rooted;
 mod s3;
@@ -131,6 +134,20 @@ pub trait Source: Send + Sync + fmt::Debug {
 
     /// The file at `path`, from byte `from` on (to resume an import whose connection dropped).
     async fn open(&self, path: &CloudPath, from: u64) -> Result<Download, SourceError>;
+
+    /// The name a person reads for the folder `dir` (sources that put ids in paths override it).
+    fn folder_name(&self, dir: &CloudPath) -> String {
+        dir.name().to_owned()
+    }
+}
+
+/// A source an app offers.
+#[derive(Debug, Clone)]
+pub enum Offered {
+    /// One that needs no sign-in: the owner's own (WebDAV, a bucket) or a server-key search.
+    Open(Arc<dyn Source>),
+    /// An OAuth provider: a [`Connected`] source per picker session.
+    OAuth(Arc<dyn provider::Provider>),
 }
 
 /// The sources `[sources.*]` configures; an error names the section and the problem.

@@ -6,6 +6,9 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+mod sources;
+pub use sources::*;
+
 /// One app: an API key, and optionally a secret (then calls need a policy and signature) and
 /// a webhook receiver.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -22,9 +25,15 @@ pub struct AppConfig {
     /// Key that signs webhooks (`FS-Signature`).
     #[serde(default)]
     pub webhook_secret: Option<String>,
-    /// The cloud sources this app offers, by name (`webdav`, …); absent: every configured one.
+    /// The cloud sources this app offers (`sources = ["webdav", …]`, or `[apps.sources.<name>]`
+    /// tables with keys it overrides); absent: every configured one.
     #[serde(default)]
-    pub sources: Option<Vec<String>>,
+    pub sources: Option<AppSources>,
+    /// Origins this app's picker runs on (`https://app.example.com`): the only ones a sign-in
+    /// popup reports back to and redirect mode returns to. Empty: none (the picker then learns
+    /// of a sign-in by polling).
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 /// How webhook deliveries are retried.
@@ -101,69 +110,6 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// The cloud sources the server offers: the `[sources.<name>]` sections.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SourcesConfig {
-    /// The app owner's WebDAV server (`[sources.webdav]`).
-    pub webdav: Option<WebdavConfig>,
-    /// The app owner's S3-compatible bucket (`[sources.customsource]`, Filestack's name).
-    pub customsource: Option<BucketSourceConfig>,
-}
-
-/// `[sources.customsource]`: a bucket people pick files from.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BucketSourceConfig {
-    /// Endpoint URL; AWS's for the region when absent.
-    #[serde(default)]
-    pub endpoint: Option<String>,
-    /// Region (default `us-east-1`; self-hosted servers take any).
-    #[serde(default = "default_region")]
-    pub region: String,
-    /// Bucket.
-    pub bucket: String,
-    /// Key prefix shown as the root; the whole bucket when absent.
-    #[serde(default)]
-    pub prefix: Option<String>,
-    /// Access key id.
-    pub access_key_id: String,
-    /// Secret access key (never logged).
-    pub secret_access_key: Secret,
-}
-
-fn default_region() -> String {
-    "us-east-1".into()
-}
-
-impl SourcesConfig {
-    /// The names of the configured sources.
-    pub fn configured(&self) -> Vec<&'static str> {
-        let mut names = Vec::new();
-        if self.webdav.is_some() {
-            names.push("webdav");
-        }
-        if self.customsource.is_some() {
-            names.push("customsource");
-        }
-        names
-    }
-}
-
-/// `[sources.webdav]`: the tree people pick from, and the server's credentials for it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WebdavConfig {
-    /// Base URL of the tree (Nextcloud: `https://host/remote.php/dav/files/<user>/`).
-    pub url: String,
-    /// Basic auth user name.
-    #[serde(default)]
-    pub username: Option<String>,
-    /// Basic auth password (Nextcloud: an app password).
-    #[serde(default)]
-    pub password: Option<Secret>,
-}
-
 /// Everything the server needs to run.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -206,6 +152,8 @@ pub struct Config {
     pub demo: Option<PathBuf>,
     /// Cloud sources (`[sources.<name>]`).
     pub sources: SourcesConfig,
+    /// The token vault and picker sessions (`[cloud]`).
+    pub cloud: CloudConfig,
 }
 
 impl Default for Config {
@@ -229,6 +177,7 @@ impl Default for Config {
             orphan_grace_secs: 3600,
             demo: None,
             sources: SourcesConfig::default(),
+            cloud: CloudConfig::default(),
         }
     }
 }
@@ -391,6 +340,7 @@ impl Args {
                 webhook_url: self.webhook.clone(),
                 webhook_secret: self.webhook_secret.clone(),
                 sources: None,
+                allowed_origins: Vec::new(),
             });
         }
         cfg.allow_private_urls |= self.allow_private_urls;
@@ -402,6 +352,12 @@ impl Args {
         }
         if let Some(v) = self.demo {
             cfg.demo = Some(v);
+        }
+        // The vault key only from the environment or the file: a flag would show in `ps`.
+        if let Ok(key) = std::env::var("SKIFF_VAULT_KEY") {
+            if !key.trim().is_empty() {
+                cfg.cloud.vault_key = Some(Secret(key));
+            }
         }
         cfg.validate()?;
         Ok(cfg)
@@ -424,12 +380,24 @@ impl Config {
                     app.key
                 )));
             }
-            for name in app.sources.iter().flatten() {
-                if !self.sources.configured().contains(&name.as_str()) {
+            for name in app.sources.iter().flat_map(AppSources::names) {
+                if !self.sources.configured().contains(&name) {
                     return Err(ConfigError::Invalid(format!(
                         "app {} offers the source {name:?}, which has no [sources.{name}] section (configured: {})",
                         app.key,
                         self.sources.configured().join(", ")
+                    )));
+                }
+            }
+            for origin in &app.allowed_origins {
+                let ok = url::Url::parse(origin).is_ok_and(|u| {
+                    matches!(u.scheme(), "http" | "https")
+                        && u.origin().ascii_serialization() == origin.trim_end_matches('/')
+                });
+                if !ok {
+                    return Err(ConfigError::Invalid(format!(
+                        "allowed origin {origin:?} of app {} is not an origin (scheme://host[:port], no path)",
+                        app.key
                     )));
                 }
             }
@@ -454,6 +422,20 @@ impl Config {
         if self.tls_cert.is_some() != self.tls_key.is_some() {
             return Err(ConfigError::Invalid(
                 "TLS needs both a certificate and a key".into(),
+            ));
+        }
+        for key in self
+            .cloud
+            .vault_key
+            .iter()
+            .chain(&self.cloud.previous_vault_keys)
+        {
+            crate::cloud::vault::parse_key(&key.0)
+                .map_err(|e| ConfigError::Invalid(format!("[cloud] vault_key: {e}")))?;
+        }
+        if self.cloud.session_ttl_secs == 0 || self.cloud.session_max_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "[cloud] session_ttl_secs and session_max_secs must be above 0".into(),
             ));
         }
         crate::backends::check_storage(&self.storage.kind).map_err(ConfigError::Invalid)?;

@@ -7,7 +7,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use skiff_server::{AppState, config::{AppConfig, Config}};
 //! let config = Config {
-//!     apps: vec![AppConfig { key: "demo".into(), secret: None, webhook_url: None, webhook_secret: None, sources: None }],
+//!     apps: vec![AppConfig { key: "demo".into(), secret: None, webhook_url: None, webhook_secret: None, sources: None, allowed_origins: vec![] }],
 //!     ..Config::default()
 //! };
 //! let state = AppState::open(config)?; // local disk + SQLite under ./data by default
@@ -57,8 +57,16 @@ struct Inner {
     clock: Arc<dyn Clock>,
     url_key: Vec<u8>,
     fetcher: fetch::Fetcher,
-    /// Cloud sources by name.
+    /// Cloud sources that need no sign-in (the owner's), by name.
     sources: std::collections::BTreeMap<&'static str, Arc<dyn cloud::Source>>,
+    /// OAuth providers by name.
+    providers: std::collections::BTreeMap<&'static str, Arc<dyn cloud::provider::Provider>>,
+    /// Providers an app overrides keys of (`[apps.sources.<name>]`), by (app key, name).
+    app_providers: HashMap<(String, &'static str), Arc<dyn cloud::provider::Provider>>,
+    /// Picker sessions (the Cloud API's `token`).
+    sessions: cloud::sessions::Sessions,
+    /// Their sealed provider connections.
+    connections: Arc<cloud::Connections>,
     /// Cloud imports in flight, for their progress.
     imports: cloud::Imports,
     webhook_wake: tokio::sync::Notify,
@@ -102,6 +110,20 @@ impl AppState {
             .map(|a| (a.key.clone(), a.clone()))
             .collect();
         let fetcher = fetch::Fetcher::new(config.allow_private_urls);
+        // Until `with_cloud_store` says otherwise: connections in memory, sealed with the
+        // configured key or, without one, a key that lives as long as the process.
+        let vault_key = config
+            .cloud
+            .vault_key
+            .as_ref()
+            .and_then(|k| cloud::vault::parse_key(&k.0).ok())
+            .unwrap_or_else(rand::random);
+        let (sessions, connections) = cloud_parts(
+            &config,
+            Arc::new(cloud::store::MemoryCloudStore::default()),
+            &vault_key,
+            clock.clone(),
+        );
         Self {
             inner: Arc::new(Inner {
                 config,
@@ -112,6 +134,10 @@ impl AppState {
                 url_key,
                 fetcher,
                 sources: std::collections::BTreeMap::new(),
+                providers: std::collections::BTreeMap::new(),
+                app_providers: HashMap::new(),
+                sessions,
+                connections,
                 imports: cloud::Imports::default(),
                 webhook_wake: tokio::sync::Notify::new(),
             }),
@@ -129,17 +155,72 @@ impl AppState {
         let state = backends::open_state(&config.state.kind, &config.state_path())?;
         let key = load_or_create_key(&config.data.join("url.key"))?;
         let sources = cloud::from_config(&config.sources).map_err(OpenError::Backend)?;
-        Ok(
-            Self::new(config, storage, state, Arc::new(clock::SystemClock), key)
-                .with_sources(sources),
-        )
+        let providers =
+            cloud::providers::from_config(&config.sources).map_err(OpenError::Backend)?;
+        let app_providers = app_providers(&config).map_err(OpenError::Backend)?;
+        let vault_key = match &config.cloud.vault_key {
+            Some(k) => cloud::vault::parse_key(&k.0)
+                .map_err(|e| OpenError::Backend(format!("[cloud] vault_key: {e}")))?,
+            None => load_or_create_vault_key(&config.data.join("vault.key"))?,
+        };
+        let store = backends::open_cloud_store(&config.state.kind, &config.state_path())?;
+        let mut state = Self::new(config, storage, state, Arc::new(clock::SystemClock), key)
+            .with_sources(sources)
+            .with_providers(providers)
+            .with_cloud_store(store, &vault_key);
+        for ((app, _), p) in app_providers {
+            state = state.with_app_provider(&app, p);
+        }
+        Ok(state)
+    }
+
+    fn inner_mut(&mut self) -> &mut Inner {
+        #[allow(clippy::expect_used)] // a programming error, caught by the first test that does it
+        Arc::get_mut(&mut self.inner).expect("configure the state before it is shared")
+    }
+
+    /// Adds OAuth providers (tests and embedding; [`AppState::open`] adds the configured
+    /// ones). Call it before the state is shared.
+    pub fn with_providers(mut self, providers: Vec<Arc<dyn cloud::provider::Provider>>) -> Self {
+        let inner = self.inner_mut();
+        for p in providers {
+            inner.providers.insert(p.name(), p);
+        }
+        self
+    }
+
+    /// Uses `provider` for one app in place of the server-wide one of the same name (the
+    /// app's own OAuth client). Call it before the state is shared.
+    pub fn with_app_provider(
+        mut self,
+        app: &str,
+        provider: Arc<dyn cloud::provider::Provider>,
+    ) -> Self {
+        self.inner_mut()
+            .app_providers
+            .insert((app.to_owned(), provider.name()), provider);
+        self
+    }
+
+    /// Keeps picker sessions and connections in `store`, sealed with `vault_key` (and the
+    /// configured earlier keys). Call it before the state is shared.
+    pub fn with_cloud_store(
+        mut self,
+        store: Arc<dyn cloud::store::CloudStore>,
+        vault_key: &[u8; cloud::vault::KEY_LEN],
+    ) -> Self {
+        let inner = self.inner_mut();
+        let (sessions, connections) =
+            cloud_parts(&inner.config, store, vault_key, inner.clock.clone());
+        inner.sessions = sessions;
+        inner.connections = connections;
+        self
     }
 
     /// Adds cloud sources (tests and embedding; [`AppState::open`] adds the configured ones).
     /// Call it before the state is shared: it panics on a state already cloned.
     pub fn with_sources(mut self, sources: Vec<Arc<dyn cloud::Source>>) -> Self {
-        #[allow(clippy::expect_used)] // a programming error, caught by the first test that does it
-        let inner = Arc::get_mut(&mut self.inner).expect("with_sources before the state is shared");
+        let inner = self.inner_mut();
         for s in sources {
             inner.sources.insert(s.name(), s);
         }
@@ -153,21 +234,50 @@ impl AppState {
 
     /// The names of the sources `app` offers.
     pub fn offered_sources(&self, app: &AppConfig) -> Vec<&'static str> {
-        self.inner
+        let mut names: Vec<&'static str> = self
+            .inner
             .sources
             .keys()
+            .chain(self.inner.providers.keys())
             .copied()
-            .filter(|n| self.source(app, n).is_some())
-            .collect()
+            .filter(|n| self.offered(app, n).is_some())
+            .collect();
+        names.sort_unstable();
+        names
     }
 
-    /// The source `name` if `app` offers it: the app's `sources` list, or every source.
-    pub fn source(&self, app: &AppConfig, name: &str) -> Option<&Arc<dyn cloud::Source>> {
-        let offered = app
+    /// The source `name` if `app` offers it (its `sources`, or every source when it names
+    /// none): one that needs no sign-in, or an OAuth provider (the app's own client if it
+    /// configures one).
+    pub fn offered(&self, app: &AppConfig, name: &str) -> Option<cloud::Offered> {
+        let listed = app
             .sources
             .as_ref()
-            .is_none_or(|list| list.iter().any(|n| n == name));
-        self.inner.sources.get(name).filter(|_| offered)
+            .is_none_or(|s| s.names().contains(&name));
+        if !listed {
+            return None;
+        }
+        if let Some(s) = self.inner.sources.get(name) {
+            return Some(cloud::Offered::Open(s.clone()));
+        }
+        let own = self
+            .inner
+            .providers
+            .keys()
+            .find(|k| **k == name)
+            .and_then(|k| self.inner.app_providers.get(&(app.key.clone(), *k)));
+        own.or_else(|| self.inner.providers.get(name))
+            .map(|p| cloud::Offered::OAuth(p.clone()))
+    }
+
+    /// Picker sessions.
+    pub fn sessions(&self) -> &cloud::sessions::Sessions {
+        &self.inner.sessions
+    }
+
+    /// Provider connections.
+    pub fn connections(&self) -> &Arc<cloud::Connections> {
+        &self.inner.connections
     }
 
     /// Settings.
@@ -211,6 +321,86 @@ impl AppState {
     async fn webhook_wakeup(&self) {
         self.inner.webhook_wake.notified().await;
     }
+}
+
+/// The session and connection halves of the Cloud API over `store`.
+fn cloud_parts(
+    config: &Config,
+    store: Arc<dyn cloud::store::CloudStore>,
+    vault_key: &[u8; cloud::vault::KEY_LEN],
+    clock: Arc<dyn Clock>,
+) -> (cloud::sessions::Sessions, Arc<cloud::Connections>) {
+    let earlier: Vec<[u8; cloud::vault::KEY_LEN]> = config
+        .cloud
+        .previous_vault_keys
+        .iter()
+        .filter_map(|k| cloud::vault::parse_key(&k.0).ok())
+        .collect();
+    let vault = cloud::vault::Vault::new(vault_key, &earlier);
+    let secs = |s: u64| i64::try_from(s.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let sessions = cloud::sessions::Sessions::new(
+        store.clone(),
+        cloud::sessions::SessionTtl {
+            idle_ms: secs(config.cloud.session_ttl_secs),
+            max_ms: secs(config.cloud.session_max_secs),
+        },
+    );
+    let callback = format!(
+        "{}{}",
+        config.public_url(),
+        skiff_protocol::routes::CLOUD_AUTH_CALLBACK
+    );
+    let connections = Arc::new(cloud::Connections::new(store, vault, clock, callback));
+    (sessions, connections)
+}
+
+/// A provider built for one app: ((app key, name), provider).
+type AppProvider = ((String, &'static str), Arc<dyn cloud::provider::Provider>);
+
+/// The providers apps configure their own keys for (`[apps.sources.<name>]`).
+fn app_providers(config: &Config) -> Result<Vec<AppProvider>, String> {
+    let mut out = Vec::new();
+    for app in &config.apps {
+        let Some(sources) = &app.sources else {
+            continue;
+        };
+        for (name, base) in config.sources.oauth() {
+            let (Some(o), Some(base)) = (sources.overrides(name), base) else {
+                continue;
+            };
+            let p = cloud::providers::build(name, &o.apply(base))
+                .map_err(|e| format!("app {} [apps.sources.{name}]: {e}", app.key))?;
+            out.push(((app.key.clone(), name), p));
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the vault key file, creating it on first run. A damaged one is an error, not
+/// replaced: replacing it would lose every connection sealed with it.
+fn load_or_create_vault_key(
+    path: &std::path::Path,
+) -> Result<[u8; cloud::vault::KEY_LEN], OpenError> {
+    let err = |source| OpenError::Key {
+        path: path.display().to_string(),
+        source,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            return cloud::vault::parse_key(&text)
+                .map_err(|e| OpenError::Backend(format!("{}: {e}", path.display())));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(err(e)),
+    }
+    let key: [u8; cloud::vault::KEY_LEN] = rand::random();
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, hex::encode(key)).map_err(err)?;
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)?;
+    Ok(key)
 }
 
 /// Reads the part-URL signing key, creating it on first run (a short or damaged key is

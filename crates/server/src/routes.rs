@@ -18,6 +18,7 @@ use tower_http::services::ServeDir;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 mod cloud;
+mod cloud_auth;
 mod files;
 mod multipart;
 mod part;
@@ -59,6 +60,10 @@ pub fn app(state: AppState) -> Router {
         .route(routes::CLOUD_LOGOUT, post(cloud::logout))
         .route(routes::CLOUD_ICON, get(cloud::icon))
         .route(routes::CLOUD_IMPORT, get(cloud::import_status))
+        .route(routes::CLOUD_AUTH_START, get(cloud_auth::start))
+        .route(routes::CLOUD_AUTH_CALLBACK, get(cloud_auth::callback))
+        .route(routes::CLOUD_AUTH_STATUS, post(cloud_auth::status))
+        .route(routes::CLOUD_AUTH_SCRIPT, get(cloud_auth::script))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             api_timeout,

@@ -1,5 +1,6 @@
-//! Background work: webhook delivery, expiry of stale upload sessions, and collection of
-//! objects no file refers to (left by a crash between writing bytes and recording them).
+//! Background work: webhook delivery, expiry of stale upload sessions and picker sessions, and
+//! collection of objects no file refers to (left by a crash between writing bytes and
+//! recording them).
 
 use crate::AppState;
 use crate::storage::ObjectInfo;
@@ -80,6 +81,11 @@ pub fn spawn(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         loop {
             tick.tick().await;
             sweep_expired(&sweeper_state).await;
+            // Picker sessions past their expiry (with their sealed connections) and sign-in
+            // flows past their 10 minutes.
+            if let Err(e) = sweeper_state.sessions().sweep(sweeper_state.now_ms()).await {
+                tracing::error!(error = %e, "cannot sweep expired picker sessions");
+            }
         }
     });
     vec![hooks, sweeper]

@@ -378,6 +378,10 @@ impl Source for Connected {
         Ok(page)
     }
 
+    fn folder_name(&self, dir: &CloudPath) -> String {
+        self.provider.folder_name(dir)
+    }
+
     async fn open(&self, path: &CloudPath, from: u64) -> Result<Download, SourceError> {
         self.with_token(|t| async move { self.provider.open(&t, path, from).await })
             .await

@@ -87,6 +87,7 @@ pub struct Authorization {
 }
 
 fn http() -> reqwest::Client {
+    crate::fetch::ensure_crypto_provider();
     // No redirects: a token endpoint that redirects is refused rather than followed (the
     // oauth2 crate's advice, against SSRF through a misconfigured endpoint).
     reqwest::Client::builder()

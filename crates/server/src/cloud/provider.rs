@@ -62,6 +62,11 @@ pub trait Provider: Send + Sync + fmt::Debug {
         path: &CloudPath,
         from: u64,
     ) -> Result<Download, SourceError>;
+    /// The name a person reads for the folder `dir` (providers that put ids in paths override
+    /// it with [`by_id::name`]).
+    fn folder_name(&self, dir: &CloudPath) -> String {
+        dir.name().to_owned()
+    }
     /// Ends the grant at the provider (RFC 7009 where the provider has that endpoint).
     async fn revoke(&self, tokens: &TokenSet, redirect: &url::Url) -> Revocation {
         match self.oauth().revoke(redirect, tokens).await {
@@ -79,6 +84,7 @@ pub trait Provider: Send + Sync + fmt::Debug {
 /// may stall at most a minute (imports then resume); a whole download may take as long as it
 /// needs.
 pub fn http_client() -> reqwest::Client {
+    crate::fetch::ensure_crypto_provider();
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(15))
         .read_timeout(Duration::from_secs(60))

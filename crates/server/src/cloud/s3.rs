@@ -342,6 +342,7 @@ mod tests {
                 webhook_url: None,
                 webhook_secret: None,
                 sources: None,
+                allowed_origins: Vec::new(),
             }],
             ..Config::default()
         };

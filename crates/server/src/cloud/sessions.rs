@@ -55,14 +55,24 @@ impl Sessions {
         Self { store, ttl }
     }
 
-    /// The live session of `app` that `token` stands for, marked used (and rotated if a
-    /// connection was made since the token was issued). `None` for no token, or one that is
-    /// unknown, expired, superseded for over a minute, or another app's.
+    /// The live session of `app` that `token` stands for, marked used. `None` for no token,
+    /// or one that is unknown, expired, superseded for over a minute, or another app's.
     pub async fn find(
         &self,
         app: &str,
         token: Option<&str>,
         now: i64,
+    ) -> Result<Option<Resolved>, StateError> {
+        self.lookup(app, token, now, false).await
+    }
+
+    /// Finds the session; `rotate`: issue the new token a connection asked for.
+    async fn lookup(
+        &self,
+        app: &str,
+        token: Option<&str>,
+        now: i64,
+        rotate: bool,
     ) -> Result<Option<Resolved>, StateError> {
         let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 128) else {
             return Ok(None);
@@ -79,7 +89,7 @@ impl Sessions {
             return Ok(None);
         }
         let mut new_token = None;
-        if s.rotate && s.token_hash == h {
+        if rotate && s.rotate && s.token_hash == h {
             let t = new_token_for(&mut s, now);
             new_token = Some(t);
         }
@@ -91,15 +101,17 @@ impl Sessions {
         }))
     }
 
-    /// [`Sessions::find`], or a new session of `app` when there is none (a first listing, or a
-    /// token that expired: the client adopts the new one it is sent).
+    /// For a listing: [`Sessions::find`], with a new token when a connection was made since
+    /// the last one was issued, or a new session of `app` when there is none (a first listing,
+    /// or a token that expired). Only listings rotate: every client adopts the `token` of a
+    /// listing's answer.
     pub async fn find_or_begin(
         &self,
         app: &str,
         token: Option<&str>,
         now: i64,
     ) -> Result<Resolved, StateError> {
-        if let Some(r) = self.find(app, token, now).await? {
+        if let Some(r) = self.lookup(app, token, now, true).await? {
             return Ok(r);
         }
         let token = new_token();
@@ -212,7 +224,16 @@ mod tests {
         let r = s.find_or_begin("app", None, 0).await.unwrap();
         let old = r.new_token.unwrap();
         s.rotate_soon(&r.session.id).await.unwrap();
-        let rotated = s.find("app", Some(&old), 100).await.unwrap().unwrap();
+        // Only a listing rotates.
+        assert!(
+            s.find("app", Some(&old), 50)
+                .await
+                .unwrap()
+                .unwrap()
+                .new_token
+                .is_none()
+        );
+        let rotated = s.find_or_begin("app", Some(&old), 100).await.unwrap();
         let new = rotated.new_token.unwrap();
         assert_ne!(new, old);
         // Both work for a moment; the new one only, after the grace.

@@ -1,13 +1,18 @@
 //! Filestack's Cloud API at the server's root, so a client's `cloudApiUrl` is the server's URL:
 //! `POST /folder/list`, `POST /store/` and `POST /auth/logout`, in the shapes filestack-js's
-//! `CloudClient` and the Java and iOS SDKs send and read (docs/protocol.md §7). The sources are
-//! the app owner's own (WebDAV), which need no connection by the person: listings carry no
-//! `auth.redirect_url` and no session `token`, which clients then simply do not store.
+//! `CloudClient` and the Java and iOS SDKs send and read (docs/protocol.md §7).
+//!
+//! Two kinds of source answer here. The app owner's own (WebDAV, a bucket) need no sign-in by
+//! the person. An OAuth provider's files are the person's: a listing names a picker session
+//! (the `token` the client keeps, begun on first use), and a source the session is not
+//! connected to answers `auth.redirect_url` (see `cloud_auth.rs`) instead of contents.
 
+use super::cloud_auth;
 use super::store::{NewFile, may_store, store_bytes, store_json};
 use crate::AppState;
 use crate::auth;
-use crate::cloud::{CloudItem, CloudPath, Source, resuming};
+use crate::cloud::provider::Revocation;
+use crate::cloud::{CloudItem, CloudPath, Connected, Offered, Source, SourceError, resuming};
 use crate::config::AppConfig;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Payload;
@@ -27,12 +32,18 @@ use skiff_protocol::{ErrorCode, UploadTags};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-/// A Cloud API request: what the three calls share. Fields the SDKs send that Skiff has no use
-/// for (`flow`, `token`, `appurl`) are accepted and ignored, as the hosted API does.
+/// A Cloud API request: what the three calls share. `flow` (`web`, `mobile`) is accepted and
+/// ignored, as the hosted API does.
 #[derive(Debug, Deserialize)]
 pub(super) struct CloudRequest {
     #[serde(default)]
     apikey: Option<String>,
+    /// The picker session's token, from an earlier answer.
+    #[serde(default)]
+    token: Option<String>,
+    /// Redirect mode: the page to come back to after signing in (an allowed origin).
+    #[serde(default)]
+    appurl: Option<String>,
     /// Per source name, its arguments.
     #[serde(default)]
     clouds: BTreeMap<String, CloudArgs>,
@@ -80,12 +91,8 @@ impl CloudRequest {
 }
 
 /// The source `name`, if this server offers it to `app`; else a 400 naming it and what is offered.
-fn source_of<'a>(
-    state: &'a AppState,
-    app: &AppConfig,
-    name: &str,
-) -> ApiResult<&'a Arc<dyn Source>> {
-    state.source(app, name).ok_or_else(|| {
+fn offered(state: &AppState, app: &AppConfig, name: &str) -> ApiResult<Offered> {
+    state.offered(app, name).ok_or_else(|| {
         let offered = state.offered_sources(app);
         ApiError::bad(
             ErrorCode::UnknownSource,
@@ -101,15 +108,14 @@ fn source_of<'a>(
     })
 }
 
-/// The source `name` as this request sees it: for `customsource`, from the folder
+/// An open source as this request sees it: for `customsource`, from the folder
 /// `customSourcePath` names, and only in the configured bucket.
 fn scoped_source(
     state: &AppState,
-    app: &AppConfig,
+    source: Arc<dyn Source>,
     name: &str,
     args: &CloudArgs,
 ) -> ApiResult<Arc<dyn Source>> {
-    let source = source_of(state, app, name)?.clone();
     if name != "customsource" {
         return Ok(source);
     }
@@ -197,7 +203,16 @@ fn type_of(item: &CloudItem) -> String {
     })
 }
 
-/// `POST /folder/list`: one page of a folder of each source named in `clouds`.
+/// Whether any source named is an OAuth provider (the request then needs a session).
+fn needs_session(state: &AppState, app: &AppConfig, req: &CloudRequest) -> bool {
+    req.clouds
+        .keys()
+        .any(|n| matches!(state.offered(app, n), Some(Offered::OAuth(_))))
+}
+
+/// `POST /folder/list`: one page of a folder of each source named in `clouds`; for a provider
+/// the session is not connected to, `auth.redirect_url` instead. The answer's `token` is the
+/// session's when it began or was rotated here (the client adopts it).
 pub(super) async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -212,13 +227,58 @@ pub(super) async fn list(
     if req.clouds.is_empty() {
         return Err(ApiError::missing("clouds"));
     }
+    let session = if needs_session(&state, app, &req) {
+        Some(
+            state
+                .sessions()
+                .find_or_begin(&app.key, req.token.as_deref(), state.now_ms())
+                .await?,
+        )
+    } else {
+        None
+    };
     let accept = req.accept.clone().unwrap_or_default();
     let mut out = Map::new();
     for (name, args) in &req.clouds {
-        let source = scoped_source(&state, app, name, args)?;
         let dir = path_of(name, args.path.as_deref())?;
         let cursor = args.next.as_deref().filter(|n| !n.is_empty());
-        let page = source.list(&dir, cursor).await?;
+        let listed = match (offered(&state, app, name)?, &session) {
+            (Offered::Open(s), _) => Some((scoped_source(&state, s, name, args)?, None)),
+            (Offered::OAuth(p), Some(r)) => state
+                .connections()
+                .account(&r.session.id, name)
+                .await?
+                .map(|account| {
+                    let c = Connected::new(state.connections().clone(), p, &r.session.id);
+                    (Arc::new(c) as Arc<dyn Source>, Some(account))
+                }),
+            (Offered::OAuth(_), None) => unreachable!("a session is begun for OAuth sources"),
+        };
+        let listed = match listed {
+            Some((source, account)) => match source.list(&dir, cursor).await {
+                // The provider ended the connection (revoked, or the refresh token expired).
+                Err(SourceError::NotConnected(_)) => None,
+                page => Some((source, account, page?)),
+            },
+            None => None,
+        };
+        let Some((source, account, page)) = listed else {
+            // Not connected: offer a sign-in instead of contents.
+            let (Some(r), Offered::OAuth(p)) = (&session, offered(&state, app, name)?) else {
+                return Err(SourceError::NotConnected(name.clone()).into());
+            };
+            let offer = cloud_auth::offer(
+                &state,
+                app,
+                &r.session,
+                p.as_ref(),
+                &headers,
+                req.appurl.as_deref(),
+            )
+            .await?;
+            out.insert(name.clone(), offer);
+            continue;
+        };
         let contents: Vec<Value> = page
             .items
             .iter()
@@ -228,15 +288,20 @@ pub(super) async fn list(
                     .then(|| item_json(&state, item, &mime))
             })
             .collect();
-        out.insert(
-            name.clone(),
-            json!({
-                "contents": contents,
-                "client": name,
-                "filename": dir.name(),
-                "next": page.next.unwrap_or_default(),
-            }),
-        );
+        let mut answer = json!({
+            "contents": contents,
+            "client": name,
+            "filename": source.folder_name(&dir),
+            "next": page.next.unwrap_or_default(),
+        });
+        if let Some(a) = account {
+            // **Skiff:** who is connected, for the picker to show with "Sign out".
+            answer["account"] = json!(a);
+        }
+        out.insert(name.clone(), answer);
+    }
+    if let Some(t) = session.and_then(|r| r.new_token) {
+        out.insert("token".into(), json!(t));
     }
     Ok(Json(Value::Object(out)))
 }
@@ -261,7 +326,23 @@ pub(super) async fn store(
             ));
         }
     };
-    let source = scoped_source(&state, app, name, args)?;
+    let mut new_token = None;
+    let source: Arc<dyn Source> = match offered(&state, app, name)? {
+        Offered::Open(s) => scoped_source(&state, s, name, args)?,
+        Offered::OAuth(p) => {
+            let r = state
+                .sessions()
+                .find(&app.key, req.token.as_deref(), state.now_ms())
+                .await?
+                .ok_or_else(cloud_auth::invalid_session)?;
+            new_token = r.new_token;
+            Arc::new(Connected::new(
+                state.connections().clone(),
+                p,
+                &r.session.id,
+            ))
+        }
+    };
     let path = path_of(name, args.path.as_deref())?;
     if path.is_folder() {
         return Err(ApiError::invalid(
@@ -309,7 +390,11 @@ pub(super) async fn store(
     if let Some(e) = ended.as_mut() {
         e.stored = stored.is_ok();
     }
-    stored
+    let Json(mut answer) = stored?;
+    if let Some(t) = new_token {
+        answer["token"] = json!(t);
+    }
+    Ok(Json(answer))
 }
 
 /// Marks a tracked import ended when dropped: `stored` as the request found it.
@@ -394,17 +479,50 @@ pub(super) async fn import_status(
         })
 }
 
-/// `POST /auth/logout`: the owner's own sources hold no connection of the person's, so there is
-/// nothing to revoke; each source named (or, with none named, every one) answers `{}`.
+/// `POST /auth/logout`: disconnects the providers named in `clouds` (revoking the grant at
+/// the provider where it can: `{"revoked": true}`, or `{"revoked": false,
+/// "manual_revoke_url": …}` where the person must do it), or with no `clouds`, every one and
+/// the session itself. The owner's own sources hold nothing of the person's: `{}`.
 pub(super) async fn logout(
     State(state): State<AppState>,
     Payload(req): Payload<CloudRequest>,
 ) -> ApiResult<Json<Value>> {
     let app = auth::app(&state, req.apikey.as_deref())?;
+    let session = state
+        .sessions()
+        .find(&app.key, req.token.as_deref(), state.now_ms())
+        .await?;
+    let conns = state.connections();
     let mut out = Map::new();
+    if req.clouds.is_empty() {
+        if let Some(r) = &session {
+            for c in conns.store().credentials(&r.session.id).await? {
+                if let Some(Offered::OAuth(p)) = state.offered(app, &c.provider) {
+                    conns.disconnect(&r.session.id, p.as_ref()).await?;
+                }
+            }
+            state.sessions().end(&r.session.id).await?;
+        }
+        return Ok(Json(Value::Object(out)));
+    }
     for name in req.clouds.keys() {
-        source_of(&state, app, name)?;
-        out.insert(name.clone(), json!({}));
+        let answer = match (offered(&state, app, name)?, &session) {
+            (Offered::Open(_), _) => json!({}),
+            (Offered::OAuth(p), Some(r)) => {
+                match conns.disconnect(&r.session.id, p.as_ref()).await? {
+                    Some(Revocation::Revoked) => json!({ "revoked": true }),
+                    Some(Revocation::Manual(url)) => {
+                        json!({ "revoked": false, "manual_revoke_url": url })
+                    }
+                    Some(Revocation::Failed(_)) | None => json!({ "revoked": false }),
+                }
+            }
+            (Offered::OAuth(_), None) => json!({ "revoked": false }),
+        };
+        out.insert(name.clone(), answer);
+    }
+    if let Some(t) = session.and_then(|r| r.new_token) {
+        out.insert("token".into(), json!(t));
     }
     Ok(Json(Value::Object(out)))
 }

@@ -139,7 +139,8 @@ async fn cloud_refusals_name_their_problem() {
         secret: None,
         webhook_url: None,
         webhook_secret: None,
-        sources: Some(Vec::new()),
+        sources: Some(skiff_server::config::AppSources::Names(Vec::new())),
+        allowed_origins: Vec::new(),
     });
     let h = harness_with(cfg);
     let refused = |r: Resp, status: u16, code: &str, names: &str| {

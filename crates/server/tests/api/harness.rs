@@ -95,6 +95,7 @@ pub fn config() -> Config {
                 webhook_url: Some("http://127.0.0.1:9/hook".into()),
                 webhook_secret: Some("whsec".into()),
                 sources: None,
+                allowed_origins: Vec::new(),
             },
             AppConfig {
                 key: SECURE.into(),
@@ -102,6 +103,7 @@ pub fn config() -> Config {
                 webhook_url: None,
                 webhook_secret: None,
                 sources: None,
+                allowed_origins: Vec::new(),
             },
         ],
         public_url: Some("http://skiff.test".into()),
@@ -137,6 +139,19 @@ impl Harness {
             state,
             clock,
         }
+    }
+
+    /// A harness whose server offers these OAuth providers.
+    pub fn with_providers(
+        config: Config,
+        providers: Vec<Arc<dyn skiff_server::cloud::provider::Provider>>,
+    ) -> Self {
+        let mut h = Self::with(config);
+        // Rebuilt around the same clock: the state is not shared yet.
+        drop(h.router);
+        h.state = h.state.with_providers(providers);
+        h.router = app(h.state.clone());
+        h
     }
 
     pub async fn call(&self, req: Request<Body>) -> Resp {

@@ -8,5 +8,11 @@ mod demo;
 mod files;
 mod harness;
 mod multipart;
+mod oauth;
 mod security;
 mod store;
+
+/// Installs the TLS crypto provider reqwest needs (the server does it in `main`).
+pub fn ensure_tls() {
+    skiff_server::fetch::ensure_crypto_provider();
+}

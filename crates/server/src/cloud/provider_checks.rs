@@ -1,0 +1,182 @@
+//! The checks every OAuth provider passes against its stand-in, on top of the source
+//! conformance suite: signing in with the code flow (PKCE where the provider takes it), one
+//! refresh after the access token expires even under concurrent calls, a refused refresh
+//! (`invalid_grant`) ending the connection, 401/429/5xx mapped as Companion maps them, a big
+//! file streamed whole, and logging out revoking at the provider.
+
+#![allow(clippy::unwrap_used)] // a test suite: failures should panic with context
+
+use super::conformance;
+use super::provider::{Provider, Revocation};
+use super::store::MemoryCloudStore;
+use super::vault::Vault;
+use super::{CloudPath, Connected, Connections, Source, SourceError};
+use crate::clock::SystemClock;
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use skiff_standins::StandIn;
+use std::sync::Arc;
+
+/// Where tests say providers send the browser back to.
+pub(crate) const CALLBACK: &str = "http://127.0.0.1:9/cloud/auth/{provider}/callback";
+
+/// Connections in memory, as a server would keep them.
+pub(crate) fn connections() -> Arc<Connections> {
+    Arc::new(Connections::new(
+        Arc::new(MemoryCloudStore::default()),
+        Vault::new(&[7; 32], &[]),
+        Arc::new(SystemClock),
+        CALLBACK.into(),
+    ))
+}
+
+/// The files of the conformance tree, for a stand-in.
+pub(crate) fn files() -> Vec<(&'static str, Vec<u8>)> {
+    conformance::tree()
+}
+
+/// Signs `session` in through the stand-in's real authorize and token endpoints: the
+/// authorization URL the provider builds, the stand-in's redirect with a code, the exchange.
+pub(crate) async fn sign_in(
+    conns: &Connections,
+    provider: &dyn Provider,
+    standin: &StandIn,
+    session: &str,
+) {
+    let redirect = conns.redirect_uri(provider.name());
+    standin.core.register_redirect(redirect.as_str());
+    let auth = provider.oauth().authorize(&redirect, "st4te");
+    crate::fetch::ensure_crypto_provider();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = http.get(auth.url.clone()).send().await.unwrap();
+    assert_eq!(
+        resp.status(),
+        302,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
+    let back = url::Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
+    let q: std::collections::HashMap<_, _> = back.query_pairs().into_owned().collect();
+    assert_eq!(q["state"], "st4te");
+    let tokens = provider
+        .oauth()
+        .exchange(&redirect, &q["code"], auth.verifier.as_deref())
+        .await
+        .unwrap();
+    // A code works once.
+    assert!(
+        provider
+            .oauth()
+            .exchange(&redirect, &q["code"], auth.verifier.as_deref())
+            .await
+            .is_err()
+    );
+    let account = provider
+        .account(&super::provider::AccessToken(tokens.access.clone()))
+        .await
+        .unwrap();
+    assert!(!account.is_empty());
+    conns
+        .connect(session, provider.name(), &account, &tokens)
+        .await
+        .unwrap();
+}
+
+async fn read(source: &dyn Source, path: &CloudPath) -> Vec<u8> {
+    let d = source.open(path, 0).await.unwrap();
+    let chunks: Vec<Bytes> = d.body.try_collect().await.unwrap();
+    chunks.concat()
+}
+
+/// Runs the conformance suite and the OAuth checks. `standin` serves [`files`], `provider`
+/// points at it; `big` is a stand-in of the same provider serving one file of ≥ 20 MiB at
+/// `/big.bin` with `big_provider` pointing at it.
+pub(crate) async fn run(provider: Arc<dyn Provider>, standin: &StandIn) {
+    let conns = connections();
+    sign_in(&conns, provider.as_ref(), standin, "s1").await;
+    let source = Connected::new(conns.clone(), provider.clone(), "s1");
+    conformance::run(&source).await;
+
+    // A cursor from another folder, session or a made-up one is refused, not followed.
+    let top = CloudPath::root();
+    let root = source.list(&top, None).await.unwrap();
+    assert!(source.list(&top, Some("made-up")).await.is_err());
+
+    // The access token expires: the next calls refresh it once, concurrent or not.
+    let refreshes = standin.core.knobs().refreshes;
+    standin.core.expire_access();
+    let calls = (0..4).map(|_| source.list(&top, None));
+    for r in futures_util::future::join_all(calls).await {
+        assert_eq!(r.unwrap().items, root.items);
+    }
+    assert_eq!(
+        standin.core.knobs().refreshes,
+        refreshes + 1,
+        "one refresh for four calls"
+    );
+
+    // Rate limits and outages are named as such.
+    standin.fail_next("", 429, 1, Some(3));
+    assert!(matches!(
+        source.list(&CloudPath::root(), None).await,
+        Err(SourceError::RateLimited {
+            retry_after: Some(3)
+        })
+    ));
+    standin.fail_next("", 503, 1, None);
+    assert!(matches!(
+        source.list(&CloudPath::root(), None).await,
+        Err(SourceError::Upstream(_))
+    ));
+    // A 401 the refresh cannot cure: the connection is over.
+    standin.core.expire_access();
+    standin.core.revoke_refresh();
+    assert!(matches!(
+        source.list(&CloudPath::root(), None).await,
+        Err(SourceError::NotConnected(_))
+    ));
+    assert!(
+        conns
+            .account("s1", provider.name())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Logging out revokes at the provider and forgets the connection.
+    sign_in(&conns, provider.as_ref(), standin, "s2").await;
+    let r = conns.disconnect("s2", provider.as_ref()).await.unwrap();
+    assert!(
+        matches!(r, Some(Revocation::Revoked | Revocation::Manual(_))),
+        "{r:?}"
+    );
+    assert!(
+        conns
+            .account("s2", provider.name())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        conns
+            .disconnect("s2", provider.as_ref())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// Streams a file of ≥ 20 MiB whole from a stand-in serving it at `/big.bin`.
+pub(crate) async fn big_file(provider: Arc<dyn Provider>, standin: &StandIn, want: &[u8]) {
+    let conns = connections();
+    sign_in(&conns, provider.as_ref(), standin, "s1").await;
+    let source = Connected::new(conns, provider, "s1");
+    let root = source.list(&CloudPath::root(), None).await.unwrap();
+    let item = root.items.iter().find(|i| i.name == "big.bin").unwrap();
+    assert_eq!(item.size, want.len() as u64);
+    let got = read(&source, &item.path).await;
+    assert!(got == want, "20 MiB streamed whole ({} bytes)", got.len());
+}

@@ -1,0 +1,291 @@
+//! Dropbox API v2 (cloud-sources.md §4.3): OAuth with PKCE and offline refresh tokens that do
+//! not rotate, RPC endpoints on the API host (`users/get_current_account`,
+//! `files/list_folder` and `/continue` with a small page, `auth/token/revoke`) and the download
+//! endpoint on the content host, its argument in the `Dropbox-API-Arg` header (which must be
+//! ASCII: Dropbox refuses raw non-ASCII there), its metadata in `Dropbox-API-Result`, Range
+//! honoured. Errors in Dropbox's shapes: 401 `expired_access_token`, 409 `path/not_found/`.
+
+use crate::core::{Bearer, Core, OAuthRules, Refresh, StandIn};
+use crate::files::{Entry, Tree, ranged};
+use axum::body::Bytes;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The client id tests register.
+pub const CLIENT_ID: &str = "dbx-client";
+/// Its secret.
+pub const CLIENT_SECRET: &str = "dbx-secret";
+
+#[derive(Debug)]
+struct Dbx {
+    core: Arc<Core>,
+    tree: Tree,
+    page: usize,
+}
+
+type S = State<Arc<Dbx>>;
+
+fn error(status: u16) -> Response {
+    let body = match status {
+        401 => {
+            json!({"error_summary": "expired_access_token/", "error": {".tag": "expired_access_token"}})
+        }
+        429 => {
+            json!({"error_summary": "too_many_requests/..", "error": {"reason": {".tag": "too_many_requests"}, "retry_after": 1}})
+        }
+        _ => return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response(),
+    };
+    (StatusCode::OK, Json(body)).into_response()
+}
+
+fn path_error(tag: &str) -> Response {
+    (
+        StatusCode::CONFLICT,
+        Json(json!({
+            "error_summary": format!("path/{tag}/.."),
+            "error": {".tag": "path", "path": {".tag": tag}},
+        })),
+    )
+        .into_response()
+}
+
+fn auth(d: &Dbx, headers: &HeaderMap) -> Result<(), Response> {
+    d.core.bearer(headers).map(|_| ()).map_err(|why| {
+        let tag = match why {
+            Bearer::Expired => "expired_access_token",
+            Bearer::Missing | Bearer::Invalid => "invalid_access_token",
+        };
+        (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error_summary": format!("{tag}/"), "error": {".tag": tag}})),
+        )
+            .into_response()
+    })
+}
+
+fn metadata(e: &Entry) -> Value {
+    let id = format!("id:dbx{}", e.id);
+    if e.folder {
+        json!({".tag": "folder", "name": e.name(), "id": id,
+               "path_lower": e.path.to_lowercase(), "path_display": e.path})
+    } else {
+        json!({".tag": "file", "name": e.name(), "id": id,
+               "path_lower": e.path.to_lowercase(), "path_display": e.path,
+               "client_modified": "2026-05-01T10:00:00Z", "server_modified": "2026-05-01T10:00:01Z",
+               "rev": "015f0000000001", "size": e.bytes.len(), "is_downloadable": true,
+               "content_hash": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"})
+    }
+}
+
+/// Finds `path` as Dropbox reads it: `""` the root, `/a/b` without case, or `id:…`.
+fn find<'a>(d: &'a Dbx, path: &str) -> Option<&'a Entry> {
+    if let Some(id) = path.strip_prefix("id:dbx") {
+        return id.parse().ok().and_then(|n| d.tree.by_id(n));
+    }
+    if !path.is_empty() && !path.starts_with('/') {
+        return None;
+    }
+    d.tree.at(path, true)
+}
+
+fn page(d: &Dbx, dir: &Entry, from: usize) -> Response {
+    let all = d.tree.children(dir);
+    let end = (from + d.page).min(all.len());
+    let cursor = URL_SAFE_NO_PAD.encode(format!("{}|{end}", dir.path));
+    Json(json!({
+        "entries": all[from..end].iter().map(|e| metadata(e)).collect::<Vec<_>>(),
+        "cursor": cursor,
+        "has_more": end < all.len(),
+    }))
+    .into_response()
+}
+
+async fn list_folder(State(d): S, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if let Err(r) = auth(&d, &headers) {
+        return r;
+    }
+    let Some(path) = body["path"].as_str() else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "Error in call to API function \"files/list_folder\": missing path",
+        )
+            .into_response();
+    };
+    if path == "/" {
+        // Dropbox names the root "", and refuses "/".
+        return (StatusCode::BAD_REQUEST, "Error in call to API function \"files/list_folder\": request body: path: 'root' should be empty string").into_response();
+    }
+    match find(&d, path) {
+        None => path_error("not_found"),
+        Some(e) if !e.folder => path_error("not_folder"),
+        Some(e) => page(&d, e, 0),
+    }
+}
+
+async fn list_continue(State(d): S, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if let Err(r) = auth(&d, &headers) {
+        return r;
+    }
+    let decoded = body["cursor"]
+        .as_str()
+        .and_then(|c| URL_SAFE_NO_PAD.decode(c).ok())
+        .and_then(|b| String::from_utf8(b).ok());
+    let Some((dir, from)) = decoded.as_deref().and_then(|c| c.rsplit_once('|')) else {
+        return (
+            StatusCode::CONFLICT,
+            Json(json!({"error_summary": "reset/..", "error": {".tag": "reset"}})),
+        )
+            .into_response();
+    };
+    match (d.tree.at(dir, false), from.parse()) {
+        (Some(e), Ok(from)) => page(&d, e, from),
+        _ => path_error("not_found"),
+    }
+}
+
+async fn account(State(d): S, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = auth(&d, &headers) {
+        return r;
+    }
+    if !body.is_empty() && &body[..] != b"null" {
+        return (StatusCode::BAD_REQUEST, "this function takes no arguments").into_response();
+    }
+    Json(json!({
+        "account_id": "dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc",
+        "name": {"display_name": "Ana Lima"},
+        "email": "ana@dropbox.example",
+        "root_info": {".tag": "user", "root_namespace_id": "3235641", "home_namespace_id": "3235641"},
+    }))
+    .into_response()
+}
+
+async fn revoke(State(d): S, headers: HeaderMap) -> Response {
+    match d.core.bearer(&headers) {
+        Ok(token) => {
+            d.core.revoke(&token);
+            Json(Value::Null).into_response()
+        }
+        Err(_) => auth(&d, &headers)
+            .err()
+            .unwrap_or_else(|| StatusCode::UNAUTHORIZED.into_response()),
+    }
+}
+
+async fn download(State(d): S, headers: HeaderMap) -> Response {
+    if let Err(r) = auth(&d, &headers) {
+        return r;
+    }
+    let Some(arg) = headers.get("Dropbox-API-Arg") else {
+        return (StatusCode::BAD_REQUEST, "missing Dropbox-API-Arg").into_response();
+    };
+    if !arg.as_bytes().iter().all(u8::is_ascii) {
+        return (
+            StatusCode::BAD_REQUEST,
+            "Error in call to API function \"files/download\": HTTP header \"Dropbox-API-Arg\": could not decode input as JSON",
+        )
+            .into_response();
+    }
+    let Ok(arg) = serde_json::from_slice::<Value>(arg.as_bytes()) else {
+        return (StatusCode::BAD_REQUEST, "Dropbox-API-Arg is not JSON").into_response();
+    };
+    let Some(e) = arg["path"].as_str().and_then(|p| find(&d, p)) else {
+        return path_error("not_found");
+    };
+    if e.folder {
+        return path_error("not_file");
+    }
+    let mut result = metadata(e).to_string();
+    // Dropbox escapes non-ASCII in this header the same way clients must in the argument.
+    result = result
+        .chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                c.encode_utf16(&mut [0; 2])
+                    .iter()
+                    .map(|u| format!("\\u{u:04x}"))
+                    .collect()
+            }
+        })
+        .collect();
+    let mut extra = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&result) {
+        extra.insert("Dropbox-API-Result", v);
+    }
+    extra.insert(
+        "Content-Type",
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    ranged(&e.bytes, &headers, extra)
+}
+
+async fn authorize(State(d): S, Query(q): Query<HashMap<String, String>>) -> Response {
+    d.core.authorize(&q)
+}
+
+async fn token(State(d): S, Form(f): Form<HashMap<String, String>>) -> Response {
+    d.core.token(&f)
+}
+
+/// Options of a Dropbox stand-in.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Entries per `list_folder` page.
+    pub page: usize,
+    /// Access token lifetime, seconds (Dropbox: 4 h).
+    pub access_ttl: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            page: 2,
+            access_ttl: 14_400,
+        }
+    }
+}
+
+/// Starts a Dropbox stand-in serving `files`.
+pub async fn start(files: &[(&str, Vec<u8>)], options: Options) -> StandIn {
+    let core = Core::new(OAuthRules {
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+        pkce_required: false,
+        pkce_supported: true,
+        code_ttl: Duration::from_secs(600),
+        access_ttl: options.access_ttl,
+        refresh: Refresh::Keep,
+        scopes: vec![
+            "files.metadata.read".into(),
+            "files.content.read".into(),
+            "account_info.read".into(),
+        ],
+    });
+    let d = Arc::new(Dbx {
+        core: core.clone(),
+        tree: Tree::new(files),
+        page: options.page,
+    });
+    let main = Router::new()
+        .route("/oauth2/authorize", get(authorize))
+        .route("/oauth2/token", post(token))
+        .route("/2/auth/token/revoke", post(revoke))
+        .route("/2/users/get_current_account", post(account))
+        .route("/2/files/list_folder", post(list_folder))
+        .route("/2/files/list_folder/continue", post(list_continue))
+        .with_state(d.clone());
+    let content = Router::new()
+        .route("/2/files/download", post(download).get(download))
+        .with_state(d);
+    StandIn::serve(core, main, content, error).await
+}
