@@ -11,6 +11,7 @@
 // Handlers answer a refusal as `Err(Response)`: its size does not matter in a test server.
 #![allow(clippy::result_large_err)]
 
+pub mod box_api;
 pub mod core;
 pub mod dropbox;
 pub mod files;

@@ -69,7 +69,8 @@ pub trait Provider: Send + Sync + fmt::Debug {
     }
     /// Ends the grant at the provider (RFC 7009 where the provider has that endpoint).
     async fn revoke(&self, tokens: &TokenSet, redirect: &url::Url) -> Revocation {
-        match self.oauth().revoke(redirect, tokens).await {
+        let _ = redirect;
+        match self.oauth().revoke(tokens).await {
             Ok(true) => Revocation::Revoked,
             Ok(false) => Revocation::Failed("the provider has no revocation endpoint".into()),
             Err(e) => Revocation::Failed(e.to_string()),

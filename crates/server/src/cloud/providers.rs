@@ -4,14 +4,17 @@ use super::provider::Provider;
 use crate::config::{OAuthSourceConfig, SourcesConfig};
 use std::sync::Arc;
 
+mod box_api;
 mod dropbox;
 
+pub use box_api::BoxApi;
 pub use dropbox::Dropbox;
 
 /// The provider `name` with the settings `config`; an error names the problem.
 pub fn build(name: &str, config: &OAuthSourceConfig) -> Result<Arc<dyn Provider>, String> {
     Ok(match name {
         "dropbox" => Arc::new(Dropbox::new(config)?),
+        "box" => Arc::new(BoxApi::new(config)?),
         other => return Err(format!("{other} is not implemented yet")),
     })
 }
