@@ -6,7 +6,7 @@
 //! carrying `Authorization`, or 202 + `Retry-After` while a file is not ready. Errors in Box's
 //! shape: `{type: "error", status, code, message, request_id}`.
 
-use crate::core::{Core, OAuthRules, Refresh, StandIn};
+use crate::core::{Core, OAuthRules, Refresh, StandIn, oauth_routes};
 use crate::files::{Entry, Tree, ranged};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -203,14 +203,6 @@ async fn download(State(b): S, Path(sig): Path<String>, headers: HeaderMap) -> R
     }
 }
 
-async fn authorize(State(b): S, Query(q): Query<HashMap<String, String>>) -> Response {
-    b.core.authorize(&q)
-}
-
-async fn token(State(b): S, Form(f): Form<HashMap<String, String>>) -> Response {
-    b.core.token(&f)
-}
-
 /// RFC 7009, with the client's credentials in the form (Box's rule).
 async fn revoke(State(b): S, Form(f): Form<HashMap<String, String>>) -> Response {
     let client_ok = f.get("client_id").map(String::as_str) == Some(CLIENT_ID)
@@ -269,13 +261,16 @@ pub async fn start(files: &[(&str, Vec<u8>)], options: Options) -> StandIn {
         web_link: options.web_link,
     });
     let main = Router::new()
-        .route("/api/oauth2/authorize", get(authorize))
-        .route("/oauth2/token", post(token))
         .route("/oauth2/revoke", post(revoke))
         .route("/2.0/users/me", get(me))
         .route("/2.0/folders/{id}/items", get(items))
         .route("/2.0/files/{id}/content", get(content))
-        .with_state(b.clone());
+        .with_state(b.clone())
+        .merge(oauth_routes(
+            core.clone(),
+            "/api/oauth2/authorize",
+            Some("/oauth2/token"),
+        ));
     let content_host = Router::new()
         .route("/d/1/{sig}/download", get(download))
         .with_state(b.clone());

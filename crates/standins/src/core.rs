@@ -24,6 +24,8 @@ pub enum Refresh {
     Rotate,
     /// A new refresh token each time, and the old one is dead once used (Box).
     SingleUse,
+    /// No refresh tokens; access tokens do not expire on a timer (GitHub OAuth apps).
+    Never,
 }
 
 /// The provider's OAuth rules.
@@ -339,6 +341,10 @@ impl Core {
                 }
                 drop(g);
                 let (access, refresh) = self.issue();
+                if self.rules.refresh == Refresh::Never {
+                    lock(&self.grants).refresh.remove(&refresh);
+                    return self.token_answer(&access, None);
+                }
                 self.token_answer(&access, Some(&refresh))
             }
             Some("refresh_token") => {
@@ -357,7 +363,7 @@ impl Core {
                 drop(g);
                 let (access, refresh) = self.issue();
                 match self.rules.refresh {
-                    Refresh::Keep => {
+                    Refresh::Keep | Refresh::Never => {
                         lock(&self.grants).refresh.remove(&refresh);
                         self.token_answer(&access, None)
                     }
@@ -378,13 +384,38 @@ impl Core {
         let mut body = serde_json::json!({
             "access_token": access,
             "token_type": "bearer",
-            "expires_in": self.rules.access_ttl,
         });
+        if self.rules.refresh != Refresh::Never {
+            body["expires_in"] = self.rules.access_ttl.into();
+        }
         if let Some(r) = refresh {
             body["refresh_token"] = r.into();
         }
         axum::Json(body).into_response()
     }
+}
+
+/// The authorization endpoint of `core` at `authorize` and its token endpoint at `token`
+/// (none: the provider answers tokens its own way), to merge into a provider's router.
+pub fn oauth_routes(core: Arc<Core>, authorize: &str, token: Option<&str>) -> Router {
+    async fn authorize_h(
+        State(core): State<Arc<Core>>,
+        axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+    ) -> Response {
+        core.authorize(&q)
+    }
+    async fn token_h(
+        State(core): State<Arc<Core>>,
+        axum::extract::Form(f): axum::extract::Form<HashMap<String, String>>,
+    ) -> Response {
+        core.token(&f)
+    }
+    let r = Router::new().route(authorize, axum::routing::get(authorize_h));
+    match token {
+        Some(t) => r.route(t, axum::routing::post(token_h)),
+        None => r,
+    }
+    .with_state(core)
 }
 
 /// A running stand-in: its main host (OAuth and API) and its content host (downloads, on its

@@ -5,18 +5,17 @@
 //! ASCII: Dropbox refuses raw non-ASCII there), its metadata in `Dropbox-API-Result`, Range
 //! honoured. Errors in Dropbox's shapes: 401 `expired_access_token`, 409 `path/not_found/`.
 
-use crate::core::{Bearer, Core, OAuthRules, Refresh, StandIn};
+use crate::core::{Bearer, Core, OAuthRules, Refresh, StandIn, oauth_routes};
 use crate::files::{Entry, Tree, ranged};
 use axum::body::Bytes;
-use axum::extract::{Form, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -229,14 +228,6 @@ async fn download(State(d): S, headers: HeaderMap) -> Response {
     ranged(&e.bytes, &headers, extra)
 }
 
-async fn authorize(State(d): S, Query(q): Query<HashMap<String, String>>) -> Response {
-    d.core.authorize(&q)
-}
-
-async fn token(State(d): S, Form(f): Form<HashMap<String, String>>) -> Response {
-    d.core.token(&f)
-}
-
 /// Options of a Dropbox stand-in.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -277,13 +268,16 @@ pub async fn start(files: &[(&str, Vec<u8>)], options: Options) -> StandIn {
         page: options.page,
     });
     let main = Router::new()
-        .route("/oauth2/authorize", get(authorize))
-        .route("/oauth2/token", post(token))
         .route("/2/auth/token/revoke", post(revoke))
         .route("/2/users/get_current_account", post(account))
         .route("/2/files/list_folder", post(list_folder))
         .route("/2/files/list_folder/continue", post(list_continue))
-        .with_state(d.clone());
+        .with_state(d.clone())
+        .merge(oauth_routes(
+            core.clone(),
+            "/oauth2/authorize",
+            Some("/oauth2/token"),
+        ));
     let content = Router::new()
         .route("/2/files/download", post(download).get(download))
         .with_state(d);

@@ -15,6 +15,7 @@ pub mod box_api;
 pub mod core;
 pub mod dropbox;
 pub mod files;
+pub mod github;
 
 pub use core::{Core, Knobs, Logged, OAuthRules, StandIn};
 pub use files::Tree;

@@ -6,15 +6,18 @@ use std::sync::Arc;
 
 mod box_api;
 mod dropbox;
+mod github;
 
 pub use box_api::BoxApi;
 pub use dropbox::Dropbox;
+pub use github::GitHub;
 
 /// The provider `name` with the settings `config`; an error names the problem.
 pub fn build(name: &str, config: &OAuthSourceConfig) -> Result<Arc<dyn Provider>, String> {
     Ok(match name {
         "dropbox" => Arc::new(Dropbox::new(config)?),
         "box" => Arc::new(BoxApi::new(config)?),
+        "github" => Arc::new(GitHub::new(config)?),
         other => return Err(format!("{other} is not implemented yet")),
     })
 }

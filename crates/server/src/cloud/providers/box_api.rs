@@ -264,17 +264,9 @@ mod tests {
     use std::sync::Arc;
 
     fn pointed_at(s: &skiff_standins::StandIn) -> Arc<dyn Provider> {
-        Arc::new(
-            BoxApi::new(&OAuthSourceConfig {
-                client_id: box_api::CLIENT_ID.into(),
-                client_secret: Some(crate::config::Secret(box_api::CLIENT_SECRET.into())),
-                auth_url: Some(format!("{}/api/oauth2/authorize", s.url())),
-                token_url: Some(format!("{}/oauth2/token", s.url())),
-                api_url: Some(s.url()),
-                content_url: None,
-            })
-            .unwrap(),
-        )
+        let client = (box_api::CLIENT_ID, box_api::CLIENT_SECRET);
+        let c = provider_checks::config(s, client, "/api/oauth2/authorize", "/oauth2/token");
+        Arc::new(BoxApi::new(&c).unwrap())
     }
 
     #[tokio::test]
@@ -309,10 +301,7 @@ mod tests {
             },
         )
         .await;
-        let conns = provider_checks::connections();
-        let p = pointed_at(&s);
-        provider_checks::sign_in(&conns, p.as_ref(), &s, "s1").await;
-        let source = crate::cloud::Connected::new(conns, p, "s1");
+        let source = provider_checks::signed_in(pointed_at(&s), &s).await;
         let mut items = Vec::new();
         let mut cursor = None;
         loop {

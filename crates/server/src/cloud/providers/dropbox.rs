@@ -310,17 +310,9 @@ mod tests {
     use std::sync::Arc;
 
     fn pointed_at(s: &skiff_standins::StandIn) -> Arc<dyn Provider> {
-        Arc::new(
-            Dropbox::new(&OAuthSourceConfig {
-                client_id: dropbox::CLIENT_ID.into(),
-                client_secret: Some(crate::config::Secret(dropbox::CLIENT_SECRET.into())),
-                auth_url: Some(format!("{}/oauth2/authorize", s.url())),
-                token_url: Some(format!("{}/oauth2/token", s.url())),
-                api_url: Some(s.url()),
-                content_url: Some(s.content_url()),
-            })
-            .unwrap(),
-        )
+        let client = (dropbox::CLIENT_ID, dropbox::CLIENT_SECRET);
+        let c = provider_checks::config(s, client, "/oauth2/authorize", "/oauth2/token");
+        Arc::new(Dropbox::new(&c).unwrap())
     }
 
     #[tokio::test]
