@@ -31,6 +31,7 @@ mod rooted;
 mod s3;
 pub mod sessions;
 pub mod store;
+mod unsplash;
 pub mod vault;
 mod webdav;
 
@@ -41,6 +42,7 @@ pub use path::CloudPath;
 pub use resume::{MAX_RESUMES, resuming};
 pub use rooted::Rooted;
 pub use s3::{S3Settings, S3Source};
+pub use unsplash::UnsplashSource;
 pub use webdav::WebdavSource;
 
 /// One entry of a folder: a file, or a folder (whose path ends with `/`).
@@ -56,6 +58,9 @@ pub struct CloudItem {
     pub size: u64,
     /// Media type, when the source knows one (else the server guesses from the name).
     pub mimetype: Option<String>,
+    /// A thumbnail URL the browser may load directly (a public image host's, such as
+    /// Unsplash's); none: the listing shows the type's icon.
+    pub thumbnail: Option<String>,
 }
 
 /// One page of a folder's entries.
@@ -170,6 +175,11 @@ pub fn from_config(config: &SourcesConfig) -> Result<Vec<Arc<dyn Source>>, Strin
         };
         let source =
             S3Source::new(&settings).map_err(|e| format!("[sources.customsource]: {e}"))?;
+        sources.push(Arc::new(source));
+    }
+    if let Some(u) = &config.unsplash {
+        let source = UnsplashSource::new(&u.api_key.0, u.api_url.as_deref())
+            .map_err(|e| format!("[sources.unsplash] {e}"))?;
         sources.push(Arc::new(source));
     }
     Ok(sources)

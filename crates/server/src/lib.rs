@@ -61,6 +61,8 @@ struct Inner {
     sources: std::collections::BTreeMap<&'static str, Arc<dyn cloud::Source>>,
     /// OAuth providers by name.
     providers: std::collections::BTreeMap<&'static str, Arc<dyn cloud::provider::Provider>>,
+    /// Open sources an app overrides keys of (its own Unsplash key), by (app key, name).
+    app_sources: HashMap<(String, &'static str), Arc<dyn cloud::Source>>,
     /// Providers an app overrides keys of (`[apps.sources.<name>]`), by (app key, name).
     app_providers: HashMap<(String, &'static str), Arc<dyn cloud::provider::Provider>>,
     /// Picker sessions (the Cloud API's `token`).
@@ -136,6 +138,7 @@ impl AppState {
                 sources: std::collections::BTreeMap::new(),
                 providers: std::collections::BTreeMap::new(),
                 app_providers: HashMap::new(),
+                app_sources: HashMap::new(),
                 sessions,
                 connections,
                 imports: cloud::Imports::default(),
@@ -170,6 +173,11 @@ impl AppState {
             .with_cloud_store(store, &vault_key);
         for ((app, _), p) in app_providers {
             state = state.with_app_provider(&app, p);
+        }
+        for ((app, name), source) in
+            app_unsplash(&state.inner.config).map_err(OpenError::Backend)?
+        {
+            state.inner_mut().app_sources.insert((app, name), source);
         }
         Ok(state)
     }
@@ -250,12 +258,22 @@ impl AppState {
     /// none): one that needs no sign-in, or an OAuth provider (the app's own client if it
     /// configures one).
     pub fn offered(&self, app: &AppConfig, name: &str) -> Option<cloud::Offered> {
+        // Filestack's picker calls Unsplash's search `imagesearch`.
+        let canonical = if name == "imagesearch" {
+            "unsplash"
+        } else {
+            name
+        };
         let listed = app
             .sources
             .as_ref()
-            .is_none_or(|s| s.names().contains(&name));
+            .is_none_or(|s| s.names().iter().any(|n| *n == name || *n == canonical));
         if !listed {
             return None;
+        }
+        let name = canonical;
+        if let Some(s) = self.inner.app_sources.get(&(app.key.clone(), name)) {
+            return Some(cloud::Offered::Open(s.clone()));
         }
         if let Some(s) = self.inner.sources.get(name) {
             return Some(cloud::Offered::Open(s.clone()));
@@ -354,6 +372,9 @@ fn cloud_parts(
     (sessions, connections)
 }
 
+/// A source built for one app: ((app key, name), source).
+type AppSource = ((String, &'static str), Arc<dyn cloud::Source>);
+
 /// A provider built for one app: ((app key, name), provider).
 type AppProvider = ((String, &'static str), Arc<dyn cloud::provider::Provider>);
 
@@ -372,6 +393,26 @@ fn app_providers(config: &Config) -> Result<Vec<AppProvider>, String> {
                 .map_err(|e| format!("app {} [apps.sources.{name}]: {e}", app.key))?;
             out.push(((app.key.clone(), name), p));
         }
+    }
+    Ok(out)
+}
+
+/// Unsplash with an app's own access key (`[apps.sources.unsplash] api_key`).
+fn app_unsplash(config: &Config) -> Result<Vec<AppSource>, String> {
+    let mut out = Vec::new();
+    for app in &config.apps {
+        let own = app.sources.as_ref().and_then(|s| s.overrides("unsplash"));
+        let (Some(o), Some(base)) = (own, &config.sources.unsplash) else {
+            continue;
+        };
+        let key = o.api_key.as_ref().unwrap_or(&base.api_key);
+        let api = o.api_url.as_deref().or(base.api_url.as_deref());
+        let source = cloud::UnsplashSource::new(&key.0, api)
+            .map_err(|e| format!("app {} [apps.sources.unsplash]: {e}", app.key))?;
+        out.push((
+            (app.key.clone(), "unsplash"),
+            Arc::new(source) as Arc<dyn cloud::Source>,
+        ));
     }
     Ok(out)
 }

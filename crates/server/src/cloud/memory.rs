@@ -83,6 +83,7 @@ impl Source for MemorySource {
                     folder: false,
                     size: bytes.len() as u64,
                     mimetype: None,
+                    thumbnail: None,
                 }),
             }
         }
@@ -97,6 +98,7 @@ impl Source for MemorySource {
                 folder: true,
                 size: 0,
                 mimetype: None,
+                thumbnail: None,
             });
         }
         items.extend(entries);

@@ -130,6 +130,7 @@ impl Source for S3Source {
                 folder: true,
                 size: 0,
                 mimetype: None,
+                thumbnail: None,
             });
         }
         let mut files = Vec::new();
@@ -143,6 +144,7 @@ impl Source for S3Source {
                 folder: false,
                 size: o.size,
                 mimetype: None,
+                thumbnail: None,
             });
         }
         if dir.as_str() != "/" && items.is_empty() && files.is_empty() {

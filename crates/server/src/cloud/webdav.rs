@@ -238,6 +238,7 @@ fn entry(dir: &CloudPath, own: &str, r: &Resource) -> Option<CloudItem> {
             .as_deref()
             .map(|t| t.split(';').next().unwrap_or("").trim().to_owned())
             .filter(|t| !t.is_empty() && !r.collection),
+        thumbnail: None,
     })
 }
 

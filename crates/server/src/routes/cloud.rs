@@ -187,7 +187,7 @@ fn item_json(state: &AppState, item: &CloudItem, mime: &str) -> Value {
         "name": item.name,
         "path": item.path.as_str(),
         "mimetype": mime,
-        "thumbnail": format!("{}{}", state.config().public_url(), routes::fill(routes::CLOUD_ICON, &[("name", icon)])),
+        "thumbnail": item.thumbnail.clone().unwrap_or_else(|| format!("{}{}", state.config().public_url(), routes::fill(routes::CLOUD_ICON, &[("name", icon)]))),
         "size": item.size.to_string(),
         "bytes": item.size,
         "folder": item.folder,

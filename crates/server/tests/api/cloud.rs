@@ -440,3 +440,33 @@ async fn the_custom_source_is_seen_from_its_folder_in_its_bucket() {
     .await
     .refused(400, "invalid_field");
 }
+
+#[tokio::test]
+async fn image_search_answers_as_unsplash_and_as_imagesearch() {
+    crate::ensure_tls();
+    let photos = (0..3)
+        .map(|i| (format!("p{i}"), format!("Red kite {i}"), vec![i as u8; 50]))
+        .collect();
+    let u = skiff_standins::unsplash::start(photos, 100).await;
+    let source = skiff_server::cloud::UnsplashSource::new(
+        skiff_standins::unsplash::ACCESS_KEY,
+        Some(&u.standin.url()),
+    )
+    .unwrap();
+    let h = Harness::with_sources(config(), vec![Arc::new(source)]);
+    // Filestack's name for it answers under that name.
+    let body = json!({ "apikey": OPEN, "clouds": { "imagesearch": { "path": "/red kite/" } } });
+    let v = h.post("/folder/list", body).await.ok().json();
+    let items = v["imagesearch"]["contents"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["mimetype"], "image/jpeg");
+    let thumb = items[0]["thumbnail"].as_str().unwrap();
+    assert!(thumb.starts_with(&u.standin.content_url()), "{thumb}");
+    assert!(!v.to_string().contains(skiff_standins::unsplash::ACCESS_KEY));
+    let path = items[1]["path"].as_str().unwrap();
+    let body = json!({ "apikey": OPEN, "clouds": { "unsplash": { "path": path } } });
+    let stored = h.post("/store/", body).await.ok().json();
+    assert_eq!(stored["unsplash"]["client"], "Unsplash");
+    assert_eq!(stored["unsplash"]["size"], 50);
+    assert_eq!(u.downloads.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

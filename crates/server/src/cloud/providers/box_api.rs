@@ -203,6 +203,7 @@ impl Provider for BoxApi {
                     .map_err(|why| SourceError::Upstream(format!("{NAME} item {}: {why}", e.id)))?,
                 size: if folder { 0 } else { e.size },
                 mimetype: None,
+                thumbnail: None,
                 folder,
                 name: e.name,
             });

@@ -162,6 +162,7 @@ fn item(dir: &CloudPath, e: &Value) -> Option<CloudItem> {
         path: dir.join(&name, folder).ok()?,
         size: e["size"].as_u64().unwrap_or(0),
         mimetype: None,
+        thumbnail: None,
         folder,
         name,
     })

@@ -274,6 +274,7 @@ impl Provider for GitHub {
                     folder,
                     size,
                     mimetype: None,
+                    thumbnail: None,
                 })
                 .map_err(|why| SourceError::Upstream(format!("{NAME} entry {name:?}: {why}")))
         };
