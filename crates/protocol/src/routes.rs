@@ -52,6 +52,8 @@ pub const HEALTH: &str = "/health";
 pub const CLOUD_LIST: &str = "/folder/list";
 /// `POST`: Filestack's Cloud API: import a file from a cloud source into storage.
 pub const CLOUD_STORE: &str = "/store/";
+/// `POST`: Filestack's Cloud API: what a URL holds (name, type, size) before it is stored.
+pub const CLOUD_METADATA: &str = "/metadata";
 /// `POST`: Filestack's Cloud API: disconnect cloud sources.
 pub const CLOUD_LOGOUT: &str = "/auth/logout";
 /// `GET` (`?key=`): **Skiff:** the byte progress of a `/store/` import that named an `import_id`.
@@ -94,6 +96,7 @@ pub const ALL: &[&str] = &[
     CLOUD_AUTH_SCRIPT,
     CLOUD_STORE,
     CLOUD_LOGOUT,
+    CLOUD_METADATA,
     CLOUD_IMPORT,
     CLOUD_ICON,
 ];

@@ -58,6 +58,7 @@ pub fn app(state: AppState) -> Router {
         .route(routes::HEALTH, get(|| async { "ok" }))
         .route(routes::CLOUD_LIST, post(cloud::list))
         .route(routes::CLOUD_LOGOUT, post(cloud::logout))
+        .route(routes::CLOUD_METADATA, post(cloud::metadata))
         .route(routes::CLOUD_ICON, get(cloud::icon))
         .route(routes::CLOUD_IMPORT, get(cloud::import_status))
         .route(routes::CLOUD_AUTH_START, get(cloud_auth::start))

@@ -527,6 +527,68 @@ pub(super) async fn logout(
     Ok(Json(Value::Object(out)))
 }
 
+/// `POST /metadata`.
+#[derive(Debug, Deserialize)]
+pub(super) struct MetadataRequest {
+    #[serde(default)]
+    apikey: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    /// Request headers to send with the fetch (as for store-from-URL).
+    #[serde(default)]
+    headers: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    policy: Option<String>,
+    #[serde(default)]
+    signature: Option<String>,
+}
+
+/// `POST /metadata` (`{apikey, url, headers?, policy?, signature?}`): what the URL holds, read
+/// from its answer's headers (the body is not read): `{url, filename, mimetype, size}`. The
+/// same guard as store-from-URL applies: no internal addresses unless the server allows them.
+pub(super) async fn metadata(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Payload(req): Payload<MetadataRequest>,
+) -> ApiResult<Json<Value>> {
+    let app = auth::app(&state, req.apikey.as_deref())?;
+    let sec = Security {
+        policy: req.policy.clone(),
+        signature: req.signature.clone(),
+    };
+    let access = Access {
+        call: Some(Call::Pick),
+        ..Access::default()
+    };
+    auth::authorize(&state, app, &sec, Some(&headers), &access)?;
+    let url = req
+        .url
+        .as_deref()
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| ApiError::missing("url"))?;
+    let extra: Vec<(String, String)> = req
+        .headers
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let fetched = state
+        .fetcher()
+        .fetch(url, &extra)
+        .await
+        .map_err(super::store::fetch_error)?;
+    let filename = fetched.filename.clone().unwrap_or_else(|| "file".into());
+    let mimetype = fetched.mimetype.clone().unwrap_or_else(|| {
+        skiff_protocol::mime::from_file_name_or_octet_stream(&filename).to_owned()
+    });
+    Ok(Json(json!({
+        "url": fetched.url,
+        "filename": filename,
+        "mimetype": mimetype,
+        "size": fetched.length,
+    })))
+}
+
 const FOLDER_SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#8aa4c8" d="M3 6a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z"/></svg>"##;
 const FILE_SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#b8c4d6" d="M6 2h8l5 5v13a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2z"/><path fill="#8aa4c8" d="M14 2v5h5z"/></svg>"##;
 

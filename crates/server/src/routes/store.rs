@@ -110,7 +110,7 @@ pub(super) fn may_store(
     )
 }
 
-fn fetch_error(e: FetchError) -> ApiError {
+pub(super) fn fetch_error(e: FetchError) -> ApiError {
     match e {
         FetchError::NotAllowed(m) => ApiError::bad(ErrorCode::UrlNotAllowed, m),
         FetchError::Failed(m) => {

@@ -470,3 +470,36 @@ async fn image_search_answers_as_unsplash_and_as_imagesearch() {
     assert_eq!(stored["unsplash"]["size"], 50);
     assert_eq!(u.downloads.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn metadata_reads_what_a_url_holds_behind_the_url_guard() {
+    crate::ensure_tls();
+    let photos = vec![("p1".to_owned(), "kite".to_owned(), vec![7u8; 1234])];
+    let u = skiff_standins::unsplash::start(photos, 100).await;
+    let url = format!("{}/photo-p1", u.standin.content_url());
+    // The default server fetches no internal address.
+    let h = harness_with(config());
+    h.post("/metadata", json!({ "apikey": OPEN, "url": url }))
+        .await
+        .refused(400, "url_not_allowed");
+    h.post("/metadata", json!({ "apikey": OPEN }))
+        .await
+        .refused(400, "missing_field");
+    let mut cfg = config();
+    cfg.allow_private_urls = true;
+    let h = harness_with(cfg);
+    let v = h
+        .post("/metadata", json!({ "apikey": OPEN, "url": url }))
+        .await
+        .ok()
+        .json();
+    assert_eq!(v["size"], 1234);
+    assert_eq!(v["mimetype"], "image/jpeg");
+    assert_eq!(v["filename"], "photo-p1");
+    h.post(
+        "/metadata",
+        json!({ "apikey": OPEN, "url": format!("{}/photo-nope", u.standin.content_url()) }),
+    )
+    .await
+    .refused(400, "url_fetch_failed");
+}
