@@ -34,8 +34,9 @@ package_lint() {
 suite "package: publint, attw" package_lint
 suite "wasm in Chromium (wasm-bindgen-test)" env CHROMEDRIVER=/usr/bin/chromedriver cargo test --locked --target wasm32-unknown-unknown -p skiff
 suite "dist/ entry in Chromium" node --test tests/wasm/
-# The peers and the browser run against the release binary, like users do.
-suite "release build" cargo build --locked --release --quiet -p skiff-server
+# The peers and the browser run against the release binary, like users do (and the provider
+# stand-ins the sign-in popup test signs in to).
+suite "release build" cargo build --locked --release --quiet -p skiff-server -p skiff-standins
 export SKIFF_SERVER_BIN="$PWD/target/release/skiff-server"
 suite "filestack-python 4.0.0 peer (TLS)" bash tests/peers/python/run.sh -q
 suite "end to end in Chromium: Skiff client and picker, filestack-js 4.3.8" node --test tests/e2e/

@@ -418,6 +418,24 @@ pub fn oauth_routes(core: Arc<Core>, authorize: &str, token: Option<&str>) -> Ro
     .with_state(core)
 }
 
+/// Test hooks over HTTP, for tests outside this process (the browser tests): register the
+/// redirect URI (`POST /__standin/redirect`, the URI as the body) and refuse the next consent
+/// (`POST /__standin/deny-next`). Loopback only, as every stand-in is.
+fn admin_routes(core: Arc<Core>) -> Router {
+    async fn redirect(State(core): State<Arc<Core>>, body: String) -> StatusCode {
+        core.register_redirect(body.trim());
+        StatusCode::NO_CONTENT
+    }
+    async fn deny(State(core): State<Arc<Core>>) -> StatusCode {
+        core.knobs().deny_next = true;
+        StatusCode::NO_CONTENT
+    }
+    Router::new()
+        .route("/__standin/redirect", axum::routing::post(redirect))
+        .route("/__standin/deny-next", axum::routing::post(deny))
+        .with_state(core)
+}
+
 /// A running stand-in: its main host (OAuth and API) and its content host (downloads, on its
 /// own port so redirects between them cross hosts as the real ones do).
 #[derive(Debug)]
@@ -479,6 +497,7 @@ impl StandIn {
             l1.local_addr().expect("bound"),
             l2.local_addr().expect("bound"),
         );
+        let main = main.merge(admin_routes(core.clone()));
         for (i, (listener, router)) in [(l1, main), (l2, content)].into_iter().enumerate() {
             let app = router.layer(middleware::from_fn_with_state(
                 (core.clone(), i, error),

@@ -107,12 +107,19 @@ pub async fn run(store: &dyn CloudStore) {
     let mut started = f2.clone();
     started.status = FlowStatus::Started;
     started.binding_hash = Some("b".into());
+    // Starting gives the flow its OAuth state: it is found by it from then on.
+    started.state_hash = "state-at-start".into();
     assert!(
         store
             .advance_flow(FlowStatus::Pending, &started)
             .await
             .unwrap()
     );
+    assert_eq!(
+        store.flow_by_state("state-at-start").await.unwrap(),
+        Some(started.clone())
+    );
+    assert_eq!(store.flow_by_state("state-of-f2").await.unwrap(), None);
     assert!(
         !store
             .advance_flow(FlowStatus::Pending, &started)

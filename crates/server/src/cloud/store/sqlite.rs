@@ -185,8 +185,16 @@ impl CloudStore for SqliteCloudStore {
         self.with(|c| {
             let n = c
                 .execute(
-                    "UPDATE cloud_flows SET status = ?3, record = ?4 WHERE id = ?1 AND status = ?2",
-                    params![f.id, status_text(from), status_text(f.status), to_json(f)],
+                    "UPDATE cloud_flows SET status = ?3, record = ?4, state_hash = ?5, expires_at = ?6
+                     WHERE id = ?1 AND status = ?2",
+                    params![
+                        f.id,
+                        status_text(from),
+                        status_text(f.status),
+                        to_json(f),
+                        f.state_hash,
+                        f.expires_at
+                    ],
                 )
                 .map_err(db)?;
             Ok(n == 1)
