@@ -27,7 +27,8 @@ fn logs_of_a_short_run() -> (String, String) {
         .expect("skiff-server starts");
     let health = || -> std::io::Result<String> {
         let mut s = TcpStream::connect(&listen)?;
-        s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+        // The query stands for a provider's callback: its code must not reach the log.
+        s.write_all(b"GET /health?code=SECRET-CODE-123&state=S HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
         let mut answer = String::new();
         s.read_to_string(&mut answer)?;
         Ok(answer)
@@ -65,6 +66,10 @@ fn logs_go_to_stderr_without_colour_codes_when_it_is_a_pipe() {
     assert!(
         !err.contains('\u{1b}'),
         "escape codes in piped logs:\n{err:?}"
+    );
+    assert!(
+        !err.contains("SECRET-CODE-123"),
+        "a query string was logged:\n{err}"
     );
     // stdout has the start-up banner (where to point clients) and no log lines.
     assert!(out.contains("listening on"), "no banner on stdout:\n{out}");
