@@ -96,13 +96,21 @@ pub fn app(state: AppState) -> Router {
         })
         .layer(RequestBodyTimeoutLayer::new(idle))
         .layer(cors())
-        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(
-            // The path only: queries carry OAuth codes and states, API keys, policies and
-            // signatures, none of which belongs in a log.
-            |req: &axum::http::Request<_>| {
-                tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
-            },
-        ))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                // The path only: queries carry OAuth codes and states, API keys, policies and
+                // signatures, none of which belongs in a log.
+                |req: &axum::http::Request<_>| {
+                    // tower-http's own target, so `RUST_LOG=tower_http=debug` shows it as before.
+                    tracing::debug_span!(
+                        target: "tower_http::trace::make_span",
+                        "request",
+                        method = %req.method(),
+                        path = %req.uri().path()
+                    )
+                },
+            ),
+        )
         .with_state(state)
 }
 
