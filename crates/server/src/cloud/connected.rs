@@ -387,3 +387,58 @@ impl Source for Connected {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemClock;
+    use crate::cloud::provider_checks;
+    use crate::cloud::providers::Dropbox;
+    use skiff_standins::dropbox;
+
+    #[tokio::test]
+    async fn a_new_vault_key_opens_old_seals_and_reseals_them() {
+        let s = dropbox::start(&[("/a.txt", b"a".to_vec())], dropbox::Options::default()).await;
+        let client = (dropbox::CLIENT_ID, dropbox::CLIENT_SECRET);
+        let c = provider_checks::config(&s, client, "/oauth2/authorize", "/oauth2/token");
+        let p: Arc<dyn Provider> = Arc::new(Dropbox::new(&c).unwrap());
+        let (old, new) = ([1u8; 32], [2u8; 32]);
+        let store: Arc<dyn CloudStore> = Arc::new(crate::cloud::store::MemoryCloudStore::default());
+        let with = |key: &[u8; 32], earlier: &[[u8; 32]]| {
+            Arc::new(Connections::new(
+                store.clone(),
+                Vault::new(key, earlier),
+                Arc::new(SystemClock),
+                provider_checks::CALLBACK.into(),
+            ))
+        };
+        provider_checks::sign_in(&with(&old, &[]), p.as_ref(), &s, "s1").await;
+        let sealed_by = |c: Option<Credential>| c.unwrap().access.key_id().to_owned();
+        let old_id = sealed_by(store.credential("s1", "dropbox").await.unwrap());
+
+        // Rotated: the old key still opens, and the connection is sealed anew on use.
+        let rotated = with(&new, &[old]);
+        let source = Connected::new(rotated.clone(), p.clone(), "s1");
+        assert_eq!(
+            source
+                .list(&CloudPath::root(), None)
+                .await
+                .unwrap()
+                .items
+                .len(),
+            1
+        );
+        let new_id = sealed_by(store.credential("s1", "dropbox").await.unwrap());
+        assert_ne!(old_id, new_id);
+        assert_eq!(new_id, rotated.vault().current_key_id());
+
+        // The old key can go now; a vault without the key a row needs asks to sign in again.
+        let source = Connected::new(with(&new, &[]), p.clone(), "s1");
+        assert!(source.list(&CloudPath::root(), None).await.is_ok());
+        let lost = Connected::new(with(&[3u8; 32], &[]), p, "s1");
+        assert!(matches!(
+            lost.list(&CloudPath::root(), None).await,
+            Err(SourceError::NotConnected(_))
+        ));
+    }
+}

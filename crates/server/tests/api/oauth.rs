@@ -468,6 +468,20 @@ async fn origins_appurls_and_sessions_are_checked() {
     status(&h, &token, "not-a-flow")
         .await
         .refused(404, "unknown_auth_flow");
+    // The checks every Cloud API call makes hold for providers too: the app's policy, the
+    // path, the source's name.
+    let secure = json!({ "apikey": SECURE, "clouds": { "dropbox": { "path": "/" } } });
+    h.post("/folder/list", secure)
+        .await
+        .refused(403, "security_required");
+    h.post("/folder/list", list(Some(&token), "/../etc/"))
+        .await
+        .refused(400, "invalid_field");
+    let unknown =
+        json!({ "apikey": OPEN, "token": token, "clouds": { "gdrive": { "path": "/" } } });
+    h.post("/folder/list", unknown)
+        .await
+        .refused(400, "unknown_source");
     // A day idle, the session is over.
     h.clock.advance(25 * 3600 * 1000);
     h.post("/store/", store(&token))
