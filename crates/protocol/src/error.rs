@@ -83,15 +83,9 @@ pub enum ErrorCode {
     SourceRefused,
     /// The Cloud API `token` is unknown, expired or another app's (401).
     InvalidSession,
-    /// No sign-in flow with this id or `state` (404).
+    /// No sign-in flow with this id belongs to the session (404). (The sign-in pages themselves
+    /// answer people in HTML: expired, used or unbound flows are named there.)
     UnknownAuthFlow,
-    /// The sign-in flow is older than its 10 minutes (410).
-    AuthFlowExpired,
-    /// The sign-in flow was already used (409).
-    AuthFlowUsed,
-    /// The sign-in flow's binding cookie is missing or wrong: it was not finished in the browser
-    /// that began it (403).
-    AuthBindingMismatch,
     /// An origin or `appurl` is not among the app's `allowed_origins` (403).
     OriginNotAllowed,
     /// The route exists but not with this method.
@@ -146,9 +140,6 @@ impl ErrorCode {
             SourceRefused => "source_refused",
             InvalidSession => "invalid_session",
             UnknownAuthFlow => "unknown_auth_flow",
-            AuthFlowExpired => "auth_flow_expired",
-            AuthFlowUsed => "auth_flow_used",
-            AuthBindingMismatch => "auth_binding_mismatch",
             OriginNotAllowed => "origin_not_allowed",
             MethodNotAllowed => "method_not_allowed",
             NotFound => "not_found",

@@ -242,3 +242,51 @@ impl Default for CloudConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{AppSources, Config};
+
+    /// The README's example config is one the server takes, sources and overrides included.
+    #[test]
+    fn the_readme_example_parses_and_validates() {
+        let readme = include_str!("../../../../README.md");
+        let start = readme.find("```toml\n").expect("a toml block") + 8;
+        let end = start + readme[start..].find("```").expect("its end");
+        let mut cfg: Config = toml::from_str(&readme[start..end]).expect("the example parses");
+        // The example's demo folder exists only after a build.
+        cfg.demo = None;
+        cfg.validate().expect("the example validates");
+        assert_eq!(cfg.apps.len(), 2);
+        assert_eq!(
+            cfg.apps[0].sources.as_ref().map(AppSources::names),
+            Some(vec!["webdav", "dropbox"])
+        );
+        let partner = cfg.apps[1].sources.as_ref().unwrap();
+        assert_eq!(partner.names(), ["dropbox", "webdav"]);
+        assert_eq!(
+            partner
+                .overrides("dropbox")
+                .and_then(|o| o.client_id.as_deref()),
+            Some("partner-dropbox-app")
+        );
+        assert!(cfg.sources.configured().contains(&"imagesearch"));
+    }
+
+    #[test]
+    fn bad_cloud_settings_are_named() {
+        let bad = |toml_text: &str| {
+            let cfg: Config = toml::from_str(toml_text).unwrap();
+            cfg.validate().unwrap_err().to_string()
+        };
+        let app = "[[apps]]\nkey = \"k\"\n";
+        assert!(bad(&format!("{app}[cloud]\nvault_key = \"abc\"\n")).contains("vault_key"));
+        assert!(
+            bad(&format!(
+                "{app}allowed_origins = [\"https://a.example/path\"]\n"
+            ))
+            .contains("allowed origin")
+        );
+        assert!(bad(&format!("{app}sources = [\"dropbox\"]\n")).contains("[sources.dropbox]"));
+    }
+}
