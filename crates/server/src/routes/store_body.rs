@@ -74,11 +74,14 @@ fn unreadable(e: multer::Error) -> ApiError {
     )
 }
 
-fn unknown_field(name: &str) -> ApiError {
-    ApiError::invalid(
-        name,
-        format!("is not a field of /api/store, which takes {FIELDS}"),
-    )
+/// A form field /api/store has no use for: read (bounded, as any text field) and left aside.
+/// Uploaders send their own metadata next to the file (Uppy's XHR upload and Companion send
+/// `name`, `type`, `provider`, …), and refusing it would refuse those clients.
+fn ignored(name: &str) {
+    tracing::debug!(
+        field = name,
+        "an /api/store form field with no meaning here was ignored ({FIELDS} are read)"
+    );
 }
 
 fn twice(name: &str) -> ApiError {
@@ -110,7 +113,10 @@ async fn multipart(mut form: Multipart<'static>) -> ApiResult<StoreBody> {
                 });
             }
             "" => return Err(ApiError::invalid("(unnamed)", "form field has no name")),
-            _ => return Err(unknown_field(&name)),
+            _ => {
+                text(field, &name).await?;
+                ignored(&name);
+            }
         }
     }
     match url {
@@ -183,7 +189,10 @@ async fn urlencoded(body: Body) -> ApiResult<StoreBody> {
                     "cannot be sent in a urlencoded form; send the file as multipart/form-data or as the raw body",
                 ));
             }
-            other => return Err(unknown_field(other)),
+            other => {
+                ignored(other);
+                continue;
+            }
         };
         if slot.replace(v.into_owned()).is_some() {
             return Err(twice(&k));
