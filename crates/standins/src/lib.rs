@@ -14,6 +14,7 @@
 pub mod core;
 pub mod dropbox;
 pub mod files;
+pub mod onedrive;
 
 pub use core::{Core, Knobs, Logged, OAuthRules, StandIn};
 pub use files::Tree;
