@@ -5,13 +5,17 @@ use crate::config::{OAuthSourceConfig, SourcesConfig};
 use std::sync::Arc;
 
 mod dropbox;
+mod onedrive;
 
 pub use dropbox::Dropbox;
+pub use onedrive::OneDrive;
 
 /// The provider `name` with the settings `config`; an error names the problem.
 pub fn build(name: &str, config: &OAuthSourceConfig) -> Result<Arc<dyn Provider>, String> {
     Ok(match name {
         "dropbox" => Arc::new(Dropbox::new(config)?),
+        "onedrive" => Arc::new(OneDrive::personal(config)?),
+        "onedriveforbusiness" => Arc::new(OneDrive::business(config)?),
         other => return Err(format!("{other} is not implemented yet")),
     })
 }
