@@ -32,6 +32,9 @@ pub struct OAuthApp {
     pub pkce: bool,
     /// Extra authorization parameters (`access_type=offline`, `token_access_type=offline`, …).
     pub extra: Vec<(&'static str, String)>,
+    /// Whether refresh requests name the scopes again (Microsoft's v2 endpoint requires it;
+    /// others take the grant's scopes and some refuse parameters they do not expect).
+    pub scopes_on_refresh: bool,
 }
 
 impl fmt::Debug for OAuthApp {
@@ -205,9 +208,11 @@ impl OAuthApp {
         let client = self.client(redirect);
         let rt = RefreshToken::new(refresh.to_owned());
         let http = http();
-        client
-            .exchange_refresh_token(&rt)
-            .request_async(&http)
+        let mut req = client.exchange_refresh_token(&rt);
+        if self.scopes_on_refresh {
+            req = req.add_scopes(self.scopes.iter().cloned().map(Scope::new));
+        }
+        req.request_async(&http)
             .await
             .map(|r| tokens(&r))
             .map_err(failure)
@@ -266,6 +271,7 @@ mod tests {
             scopes: vec!["files.read".into(), "account.read".into()],
             pkce,
             extra: vec![("token_access_type", "offline".into())],
+            scopes_on_refresh: false,
         }
     }
 

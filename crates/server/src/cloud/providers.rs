@@ -7,10 +7,12 @@ use std::sync::Arc;
 mod box_api;
 mod dropbox;
 mod github;
+mod onedrive;
 
 pub use box_api::BoxApi;
 pub use dropbox::Dropbox;
 pub use github::GitHub;
+pub use onedrive::OneDrive;
 
 /// The provider `name` with the settings `config`; an error names the problem.
 pub fn build(name: &str, config: &OAuthSourceConfig) -> Result<Arc<dyn Provider>, String> {
@@ -18,6 +20,8 @@ pub fn build(name: &str, config: &OAuthSourceConfig) -> Result<Arc<dyn Provider>
         "dropbox" => Arc::new(Dropbox::new(config)?),
         "box" => Arc::new(BoxApi::new(config)?),
         "github" => Arc::new(GitHub::new(config)?),
+        "onedrive" => Arc::new(OneDrive::personal(config)?),
+        "onedriveforbusiness" => Arc::new(OneDrive::business(config)?),
         other => return Err(format!("{other} is not implemented yet")),
     })
 }

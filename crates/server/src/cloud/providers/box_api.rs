@@ -57,6 +57,7 @@ impl BoxApi {
                 scopes: vec!["root_readonly".into()],
                 pkce: false,
                 extra: Vec::new(),
+                scopes_on_refresh: false,
             },
             api: url_or(c.api_url.as_ref(), "https://api.box.com", "api_url")?,
             http: http_client(),

@@ -55,6 +55,7 @@ impl Dropbox {
                 .to_vec(),
                 pkce: true,
                 extra: vec![("token_access_type", "offline".into())],
+                scopes_on_refresh: false,
             },
             api: url_or(c.api_url.as_ref(), "https://api.dropboxapi.com", "api_url")?,
             content: url_or(

@@ -115,6 +115,7 @@ impl GitHub {
                 scopes: vec!["repo".into()],
                 pkce: true,
                 extra: Vec::new(),
+                scopes_on_refresh: false,
             },
             api: url_or(c.api_url.as_ref(), "https://api.github.com", "api_url")?,
             http: http_client(),
