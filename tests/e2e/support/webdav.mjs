@@ -1,5 +1,5 @@
 // A real WebDAV server for the tests: `rclone serve webdav` over a folder, read-only, on loopback,
-// with Basic credentials (scripts/setup.sh installs rclone).
+// with Basic credentials, or none with `{ user: null }` (scripts/setup.sh installs rclone).
 //
 //   const dav = await startWebdav(dir, { user: 'u', pass: 'p' });   // { url, port, stop() }
 
@@ -13,8 +13,8 @@ export async function startWebdav(dir, { user = 'u', pass = 'p' } = {}) {
     throw new Error('rclone is needed for the WebDAV tests: run scripts/setup.sh test (or apt-get install rclone)');
   }
   const port = await freePort();
-  const args = ['serve', 'webdav', dir, '--addr', `127.0.0.1:${port}`, '--user', user, '--pass', pass,
-    '--read-only', '--config', '/dev/null'];
+  const args = ['serve', 'webdav', dir, '--addr', `127.0.0.1:${port}`, '--read-only', '--config', '/dev/null'];
+  if (user !== null) args.push('--user', user, '--pass', pass);
   const child = spawn('rclone', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const log = [];
   child.stderr.on('data', (b) => log.push(String(b)));
