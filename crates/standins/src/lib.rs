@@ -16,6 +16,7 @@ pub mod core;
 pub mod dropbox;
 pub mod files;
 pub mod github;
+pub mod googledrive;
 pub mod onedrive;
 pub mod unsplash;
 

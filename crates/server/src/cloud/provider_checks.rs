@@ -55,6 +55,20 @@ pub(crate) async fn signed_in(provider: Arc<dyn Provider>, standin: &StandIn) ->
     Connected::new(conns, provider, "s1")
 }
 
+/// Every entry of `dir`, page after page, in the order the source gave them.
+pub(crate) async fn all_items(source: &dyn Source, dir: &CloudPath) -> Vec<super::CloudItem> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = source.list(dir, cursor.as_deref()).await.unwrap();
+        items.extend(page.items);
+        match page.next {
+            Some(n) => cursor = Some(n),
+            None => return items,
+        }
+    }
+}
+
 /// The files of the conformance tree, for a stand-in.
 pub(crate) fn files() -> Vec<(&'static str, Vec<u8>)> {
     conformance::tree()

@@ -7,11 +7,13 @@ use std::sync::Arc;
 mod box_api;
 mod dropbox;
 mod github;
+mod googledrive;
 mod onedrive;
 
 pub use box_api::BoxApi;
 pub use dropbox::Dropbox;
 pub use github::GitHub;
+pub use googledrive::GoogleDrive;
 pub use onedrive::OneDrive;
 
 /// The provider `name` with the settings `config`; an error names the problem.
@@ -20,6 +22,7 @@ pub fn build(name: &str, config: &OAuthSourceConfig) -> Result<Arc<dyn Provider>
         "dropbox" => Arc::new(Dropbox::new(config)?),
         "box" => Arc::new(BoxApi::new(config)?),
         "github" => Arc::new(GitHub::new(config)?),
+        "googledrive" => Arc::new(GoogleDrive::new(config)?),
         "onedrive" => Arc::new(OneDrive::personal(config)?),
         "onedriveforbusiness" => Arc::new(OneDrive::business(config)?),
         other => return Err(format!("{other} is not implemented yet")),
@@ -34,6 +37,34 @@ pub fn from_config(config: &SourcesConfig) -> Result<Vec<Arc<dyn Provider>>, Str
         .filter_map(|(name, c)| c.map(|c| (name, c)))
         .map(|(name, c)| build(name, c).map_err(|e| format!("[sources.{name}]: {e}")))
         .collect()
+}
+
+/// The OAuth half of a provider from its section: the client, and the authorization and token
+/// endpoints (the provider's own, `auth` and `token`, unless the section overrides them). No
+/// scopes, PKCE on, no revocation endpoint: each provider sets its own on top.
+pub(crate) fn oauth_app(
+    c: &OAuthSourceConfig,
+    auth: &str,
+    token: &str,
+) -> Result<crate::cloud::oauth::OAuthApp, String> {
+    Ok(crate::cloud::oauth::OAuthApp {
+        client_id: c.client_id.clone(),
+        client_secret: c.client_secret.as_ref().map(|s| s.0.clone()),
+        auth_url: url_or(c.auth_url.as_ref(), auth, "auth_url")?,
+        token_url: url_or(c.token_url.as_ref(), token, "token_url")?,
+        revoke_url: None,
+        scopes: Vec::new(),
+        pkce: true,
+        extra: Vec::new(),
+        scopes_on_refresh: false,
+    })
+}
+
+/// The revocation endpoint next to a token endpoint (`…/token` → `…/revoke`: Google, Box).
+pub(crate) fn revoke_beside(token_url: &url::Url) -> Result<url::Url, String> {
+    token_url
+        .join("revoke")
+        .map_err(|e| format!("token_url: {e}"))
 }
 
 /// A URL setting, or the provider's own when absent.

@@ -4,7 +4,7 @@
 //! confidential client (Box takes no PKCE), refresh tokens that work once and come back new
 //! each time (`Connected` stores the new pair before using it), RFC 7009 revocation.
 
-use super::{at, url_or};
+use super::{at, oauth_app, revoke_beside, url_or};
 use crate::cloud::oauth::OAuthApp;
 use crate::cloud::provider::{
     AccessToken, Provider, by_id, http_client, range_from, ranged, refusal, retry_after,
@@ -34,30 +34,18 @@ pub struct BoxApi {
 impl BoxApi {
     /// From `[sources.box]`.
     pub fn new(c: &OAuthSourceConfig) -> Result<Self, String> {
-        let token_url = url_or(
-            c.token_url.as_ref(),
+        let base = oauth_app(
+            c,
+            "https://account.box.com/api/oauth2/authorize",
             "https://api.box.com/oauth2/token",
-            "token_url",
         )?;
-        // Box's revocation endpoint sits next to its token endpoint.
-        let revoke_url = token_url
-            .join("revoke")
-            .map_err(|e| format!("token_url: {e}"))?;
         Ok(Self {
             oauth: OAuthApp {
-                client_id: c.client_id.clone(),
-                client_secret: c.client_secret.as_ref().map(|s| s.0.clone()),
-                auth_url: url_or(
-                    c.auth_url.as_ref(),
-                    "https://account.box.com/api/oauth2/authorize",
-                    "auth_url",
-                )?,
-                token_url,
-                revoke_url: Some(revoke_url),
+                revoke_url: Some(revoke_beside(&base.token_url)?),
                 scopes: vec!["root_readonly".into()],
+                // Box documents no PKCE: a confidential client, its secret on the server.
                 pkce: false,
-                extra: Vec::new(),
-                scopes_on_refresh: false,
+                ..base
             },
             api: url_or(c.api_url.as_ref(), "https://api.box.com", "api_url")?,
             http: http_client(),
@@ -304,19 +292,7 @@ mod tests {
         )
         .await;
         let source = provider_checks::signed_in(pointed_at(&s), &s).await;
-        let mut items = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = source
-                .list(&CloudPath::root(), cursor.as_deref())
-                .await
-                .unwrap();
-            items.extend(page.items);
-            match page.next {
-                Some(n) => cursor = Some(n),
-                None => break,
-            }
-        }
+        let items = provider_checks::all_items(&source, &CloudPath::root()).await;
         let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
         assert_eq!(names, ["new.txt", "old.txt"], "the web link is not a file");
         let new = items.iter().find(|i| i.name == "new.txt").unwrap();

@@ -4,7 +4,7 @@
 //! and `token_access_type=offline` for a refresh token, which does not rotate; logout revokes
 //! the token.
 
-use super::{at, url_or};
+use super::{at, oauth_app, url_or};
 use crate::cloud::oauth::{OAuthApp, TokenSet};
 use crate::cloud::provider::{
     AccessToken, Provider, Revocation, http_client, range_from, ranged, refusal, unreachable,
@@ -32,20 +32,7 @@ impl Dropbox {
     pub fn new(c: &OAuthSourceConfig) -> Result<Self, String> {
         Ok(Self {
             oauth: OAuthApp {
-                client_id: c.client_id.clone(),
-                client_secret: c.client_secret.as_ref().map(|s| s.0.clone()),
-                auth_url: url_or(
-                    c.auth_url.as_ref(),
-                    "https://www.dropbox.com/oauth2/authorize",
-                    "auth_url",
-                )?,
-                token_url: url_or(
-                    c.token_url.as_ref(),
-                    "https://api.dropboxapi.com/oauth2/token",
-                    "token_url",
-                )?,
                 // Dropbox revokes with a bearer call, not RFC 7009 (see `revoke`).
-                revoke_url: None,
                 scopes: [
                     "files.metadata.read",
                     "files.content.read",
@@ -53,9 +40,12 @@ impl Dropbox {
                 ]
                 .map(String::from)
                 .to_vec(),
-                pkce: true,
                 extra: vec![("token_access_type", "offline".into())],
-                scopes_on_refresh: false,
+                ..oauth_app(
+                    c,
+                    "https://www.dropbox.com/oauth2/authorize",
+                    "https://api.dropboxapi.com/oauth2/token",
+                )?
             },
             api: url_or(c.api_url.as_ref(), "https://api.dropboxapi.com", "api_url")?,
             content: url_or(

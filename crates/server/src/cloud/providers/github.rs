@@ -6,7 +6,7 @@
 //! contents API serves up to 100 MB that way). OAuth-app tokens do not expire and have no
 //! refresh token; logout deletes the token with the app's credentials.
 
-use super::{at, url_or};
+use super::{at, oauth_app, url_or};
 use crate::cloud::oauth::{OAuthApp, TokenSet};
 use crate::cloud::provider::{
     AccessToken, Provider, Revocation, http_client, range_from, ranged, refusal, retry_after,
@@ -96,26 +96,15 @@ impl GitHub {
     pub fn new(c: &OAuthSourceConfig) -> Result<Self, String> {
         Ok(Self {
             oauth: OAuthApp {
-                client_id: c.client_id.clone(),
-                client_secret: c.client_secret.as_ref().map(|s| s.0.clone()),
-                auth_url: url_or(
-                    c.auth_url.as_ref(),
-                    "https://github.com/login/oauth/authorize",
-                    "auth_url",
-                )?,
-                token_url: url_or(
-                    c.token_url.as_ref(),
-                    "https://github.com/login/oauth/access_token",
-                    "token_url",
-                )?,
-                // GitHub deletes a token through its REST API (see `revoke`).
-                revoke_url: None,
-                // An OAuth app has no read-only scope for private repositories; `repo` is the
-                // least that lists them (a GitHub App could do with "Contents: read").
+                // GitHub deletes a token through its REST API (see `revoke`). An OAuth app has
+                // no read-only scope for private repositories; `repo` is the least that lists
+                // them (a GitHub App could do with "Contents: read").
                 scopes: vec!["repo".into()],
-                pkce: true,
-                extra: Vec::new(),
-                scopes_on_refresh: false,
+                ..oauth_app(
+                    c,
+                    "https://github.com/login/oauth/authorize",
+                    "https://github.com/login/oauth/access_token",
+                )?
             },
             api: url_or(c.api_url.as_ref(), "https://api.github.com", "api_url")?,
             http: http_client(),

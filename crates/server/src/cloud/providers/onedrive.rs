@@ -16,7 +16,7 @@
 //! reach it. Graph has no per-app revocation: logging out forgets the tokens here and points
 //! the person at the page where they can remove the app.
 
-use super::{at, url_or};
+use super::{at, oauth_app, url_or};
 use crate::cloud::oauth::{OAuthApp, TokenSet};
 use crate::cloud::provider::{
     AccessToken, Provider, Revocation, by_id, http_client, range_from, ranged, refusal, unreachable,
@@ -178,27 +178,18 @@ impl OneDrive {
         Ok(Self {
             flavour,
             oauth: OAuthApp {
-                client_id: c.client_id.clone(),
-                client_secret: c.client_secret.as_ref().map(|s| s.0.clone()),
-                auth_url: url_or(
-                    c.auth_url.as_ref(),
-                    &format!("{login}/authorize"),
-                    "auth_url",
-                )?,
-                token_url: url_or(c.token_url.as_ref(), &format!("{login}/token"), "token_url")?,
                 // Microsoft has no per-app revocation (see `revoke`).
-                revoke_url: None,
                 // Files.Read.All: the user's files and those shared with them; offline_access
                 // for a refresh token; User.Read for `/me`.
                 scopes: ["Files.Read.All", "offline_access", "User.Read"]
                     .map(String::from)
                     .to_vec(),
-                pkce: true,
                 extra: vec![
                     ("response_mode", "query".into()),
                     ("prompt", "select_account".into()),
                 ],
                 scopes_on_refresh: true,
+                ..oauth_app(c, &format!("{login}/authorize"), &format!("{login}/token"))?
             },
             api: url_or(c.api_url.as_ref(), "https://graph.microsoft.com", "api_url")?,
             http: http_client(),

@@ -1,0 +1,453 @@
+//! Google Drive (API v3) with the `drive.readonly` scope: folders and files by id (the root is
+//! `root`), listings ordered folders first with `pageToken` paging, shortcuts resolved to their
+//! targets, Google's own documents exported to Office formats or PDF (as Uppy does), other files
+//! read with `alt=media` and Range. OAuth with PKCE and `access_type=offline` (`prompt=consent`,
+//! since Google otherwise sometimes leaves the refresh token out); a refresh sends no new refresh
+//! token; logout revokes at Google's RFC 7009 endpoint.
+//!
+//! `drive.readonly` is a restricted scope: a deployment for the public needs Google's
+//! verification (docs/cloud-sources.md §4.1; the README says so).
+
+use super::{at, oauth_app, revoke_beside, url_or};
+use crate::cloud::oauth::OAuthApp;
+use crate::cloud::provider::{
+    AccessToken, Provider, by_id, http_client, range_from, ranged, refusal, retry_after,
+    unreachable,
+};
+use crate::cloud::{CloudItem, CloudPath, Download, Page, SourceError};
+use crate::config::OAuthSourceConfig;
+use async_trait::async_trait;
+use reqwest::{StatusCode, header};
+use serde::Deserialize;
+
+const NAME: &str = "Google Drive";
+const FOLDER: &str = "application/vnd.google-apps.folder";
+const SHORTCUT: &str = "application/vnd.google-apps.shortcut";
+const FIELDS: &str = "id,name,mimeType,size,shortcutDetails(targetId,targetMimeType)";
+
+/// Google Drive as a provider.
+#[derive(Debug)]
+pub struct GoogleDrive {
+    oauth: OAuthApp,
+    api: url::Url,
+    http: reqwest::Client,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct File {
+    id: String,
+    name: String,
+    mime_type: String,
+    /// Google sends sizes as strings (int64 in JSON).
+    #[serde(default)]
+    size: Option<String>,
+    #[serde(default)]
+    shortcut_details: Option<Shortcut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Shortcut {
+    target_id: String,
+    #[serde(default)]
+    target_mime_type: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FileList {
+    files: Vec<File>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
+/// What a Google document is exported as (Uppy's table, but `.pptx` for presentations):
+/// the export type and the extension added to the name. `None`: not exportable (forms, sites,
+/// maps…), left out of listings.
+fn export_of(mime: &str) -> Option<(&'static str, &'static str)> {
+    let kind = mime.strip_prefix("application/vnd.google-apps.")?;
+    Some(match kind {
+        "document" => (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "docx",
+        ),
+        "spreadsheet" => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        "presentation" => (
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "pptx",
+        ),
+        "drawing" => ("image/png", "png"),
+        "script" => ("application/vnd.google-apps.script+json", "json"),
+        "jam" | "form" | "site" | "map" | "fusiontable" | "folder" | "shortcut" | "file"
+        | "unknown" => return None,
+        _ => ("application/pdf", "pdf"),
+    })
+}
+
+impl GoogleDrive {
+    /// From `[sources.googledrive]`.
+    pub fn new(c: &OAuthSourceConfig) -> Result<Self, String> {
+        let base = oauth_app(
+            c,
+            "https://accounts.google.com/o/oauth2/v2/auth",
+            "https://oauth2.googleapis.com/token",
+        )?;
+        Ok(Self {
+            oauth: OAuthApp {
+                revoke_url: Some(revoke_beside(&base.token_url)?),
+                scopes: vec!["https://www.googleapis.com/auth/drive.readonly".into()],
+                extra: vec![
+                    ("access_type", "offline".into()),
+                    ("prompt", "consent".into()),
+                    ("include_granted_scopes", "true".into()),
+                ],
+                ..base
+            },
+            api: url_or(c.api_url.as_ref(), "https://www.googleapis.com", "api_url")?,
+            http: http_client(),
+        })
+    }
+
+    fn get(&self, token: &AccessToken, url: url::Url) -> reqwest::RequestBuilder {
+        self.http.get(url).bearer_auth(&token.0)
+    }
+
+    fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<url::Url, SourceError> {
+        let mut u = url::Url::parse(&at(&self.api, path))
+            .map_err(|e| SourceError::Upstream(format!("{NAME} URL: {e}")))?;
+        u.query_pairs_mut().extend_pairs(query);
+        Ok(u)
+    }
+
+    async fn send(
+        &self,
+        req: reqwest::RequestBuilder,
+        what: &str,
+    ) -> Result<reqwest::Response, SourceError> {
+        let resp = req.send().await.map_err(|e| unreachable(NAME, &e))?;
+        if resp.status().is_success() {
+            Ok(resp)
+        } else {
+            Err(failure(resp, what).await)
+        }
+    }
+
+    async fn metadata(
+        &self,
+        token: &AccessToken,
+        id: &str,
+        what: &str,
+    ) -> Result<File, SourceError> {
+        let url = self.url(
+            &format!("/drive/v3/files/{id}"),
+            &[("fields", FIELDS), ("supportsAllDrives", "true")],
+        )?;
+        self.send(self.get(token, url), what)
+            .await?
+            .json()
+            .await
+            .map_err(|e| SourceError::Upstream(format!("{NAME} file unreadable: {e}")))
+    }
+}
+
+/// Google's refusals: its rate limits come as 403 with a usage-limit reason as well as 429.
+async fn failure(resp: reqwest::Response, what: &str) -> SourceError {
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let v: serde_json::Value = resp.json().await.unwrap_or_default();
+    let reason = v["error"]["errors"][0]["reason"].as_str().unwrap_or("");
+    let message = v["error"]["message"].as_str().unwrap_or("");
+    if status == StatusCode::FORBIDDEN
+        && matches!(
+            reason,
+            "userRateLimitExceeded" | "rateLimitExceeded" | "dailyLimitExceeded"
+        )
+    {
+        return SourceError::RateLimited {
+            retry_after: retry_after(&headers),
+        };
+    }
+    refusal(NAME, status, &headers, what, message)
+}
+
+#[async_trait]
+impl Provider for GoogleDrive {
+    fn name(&self) -> &'static str {
+        "googledrive"
+    }
+
+    fn display_name(&self) -> &'static str {
+        NAME
+    }
+
+    fn oauth(&self) -> &OAuthApp {
+        &self.oauth
+    }
+
+    fn folder_name(&self, dir: &CloudPath) -> String {
+        by_id::name(dir)
+    }
+
+    async fn account(&self, token: &AccessToken) -> Result<String, SourceError> {
+        let url = self.url("/drive/v3/about", &[("fields", "user")])?;
+        let v: serde_json::Value = self
+            .send(self.get(token, url), "the account")
+            .await?
+            .json()
+            .await
+            .map_err(|e| SourceError::Upstream(format!("{NAME} account unreadable: {e}")))?;
+        Ok(v["user"]["emailAddress"]
+            .as_str()
+            .or(v["user"]["displayName"].as_str())
+            .unwrap_or("Google account")
+            .to_owned())
+    }
+
+    async fn list(
+        &self,
+        token: &AccessToken,
+        dir: &CloudPath,
+        cursor: Option<&str>,
+    ) -> Result<Page, SourceError> {
+        if !dir.is_folder() {
+            return Err(SourceError::WrongKind(format!(
+                "{dir} is a file, not a folder"
+            )));
+        }
+        let id = match by_id::id(dir) {
+            Ok(id) => id.unwrap_or_else(|| "root".into()),
+            Err(_) => return Err(SourceError::NotFound(dir.to_string())),
+        };
+        // Ids are letters, digits, `-` and `_`: nothing that could break out of the quotes.
+        if !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(SourceError::NotFound(dir.to_string()));
+        }
+        let q = format!("'{id}' in parents and trashed=false");
+        let fields = format!("nextPageToken,incompleteSearch,files({FIELDS})");
+        let mut query = vec![
+            ("q", q.as_str()),
+            ("fields", fields.as_str()),
+            ("pageSize", "1000"),
+            ("orderBy", "folder,name"),
+            ("supportsAllDrives", "true"),
+            ("includeItemsFromAllDrives", "true"),
+        ];
+        if let Some(c) = cursor {
+            query.push(("pageToken", c));
+        }
+        let list: FileList = self
+            .send(
+                self.get(token, self.url("/drive/v3/files", &query)?),
+                dir.as_str(),
+            )
+            .await?
+            .json()
+            .await
+            .map_err(|e| SourceError::Upstream(format!("{NAME} listing unreadable: {e}")))?;
+        // Drive lists nothing under a file, or under an id that names nothing: say which.
+        if list.files.is_empty() && cursor.is_none() && id != "root" {
+            let it = self.metadata(token, &id, dir.as_str()).await?;
+            if it.mime_type != FOLDER {
+                return Err(SourceError::WrongKind(format!(
+                    "{dir} is a file, not a folder"
+                )));
+            }
+        }
+        let mut items = Vec::new();
+        for f in list.files {
+            let (id, mime) = match &f.shortcut_details {
+                Some(s) if f.mime_type == SHORTCUT => {
+                    (s.target_id.clone(), s.target_mime_type.clone())
+                }
+                _ => (f.id.clone(), f.mime_type.clone()),
+            };
+            let folder = mime == FOLDER;
+            let (name, mimetype) = if folder || !mime.starts_with("application/vnd.google-apps.") {
+                (f.name.clone(), (!folder).then_some(mime.clone()))
+            } else {
+                match export_of(&mime) {
+                    Some((to, ext)) => (format!("{}.{ext}", f.name), Some(to.to_owned())),
+                    None => continue,
+                }
+            };
+            items.push(CloudItem {
+                path: by_id::child(dir, &name, &id, folder)
+                    .map_err(|why| SourceError::Upstream(format!("{NAME} item {id}: {why}")))?,
+                name,
+                folder,
+                // A shortcut's own size is not its target's; Google documents have none.
+                size: f
+                    .size
+                    .as_deref()
+                    .and_then(|s| s.parse().ok())
+                    .filter(|_| f.shortcut_details.is_none())
+                    .unwrap_or(0),
+                mimetype: mimetype.filter(|m| m != "application/octet-stream"),
+                thumbnail: None,
+            });
+        }
+        Ok(Page {
+            items,
+            next: list.next_page_token.filter(|t| !t.is_empty()),
+        })
+    }
+
+    async fn open(
+        &self,
+        token: &AccessToken,
+        path: &CloudPath,
+        from: u64,
+    ) -> Result<Download, SourceError> {
+        if path.is_folder() {
+            return Err(SourceError::WrongKind(format!(
+                "{path} is a folder, not a file"
+            )));
+        }
+        let id = match by_id::id(path) {
+            Ok(Some(id)) => id,
+            _ => return Err(SourceError::NotFound(path.to_string())),
+        };
+        let mut file = self.metadata(token, &id, path.as_str()).await?;
+        if let (Some(s), true) = (&file.shortcut_details, file.mime_type == SHORTCUT) {
+            let target = s.target_id.clone();
+            file = self.metadata(token, &target, path.as_str()).await?;
+        }
+        if file.mime_type == FOLDER {
+            return Err(SourceError::WrongKind(format!(
+                "{path} is a folder, not a file"
+            )));
+        }
+        if let Some((to, ext)) = export_of(&file.mime_type) {
+            // Exports have no Range; `ranged` skips what a resumed read already has.
+            let url = self.url(
+                &format!("/drive/v3/files/{}/export", file.id),
+                &[("mimeType", to)],
+            )?;
+            let resp = self.send(self.get(token, url), path.as_str()).await?;
+            return ranged(
+                NAME,
+                resp,
+                from,
+                format!("{}.{ext}", file.name),
+                Some(to.to_owned()),
+            );
+        }
+        let url = self.url(
+            &format!("/drive/v3/files/{}", file.id),
+            &[("alt", "media"), ("supportsAllDrives", "true")],
+        )?;
+        let mut req = self.get(token, url);
+        if let Some(r) = range_from(from) {
+            req = req.header(header::RANGE, r);
+        }
+        let resp = self.send(req, path.as_str()).await?;
+        let mime = Some(file.mime_type).filter(|m| m != "application/octet-stream");
+        let mut d = ranged(NAME, resp, from, file.name, mime)?;
+        if d.size.is_none() {
+            d.size = file.size.as_deref().and_then(|s| s.parse().ok());
+        }
+        Ok(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::Source;
+    use crate::cloud::provider_checks;
+    use futures_util::TryStreamExt;
+    use skiff_standins::googledrive;
+    use std::sync::Arc;
+
+    fn pointed_at(s: &skiff_standins::StandIn) -> Arc<dyn Provider> {
+        let client = (googledrive::CLIENT_ID, googledrive::CLIENT_SECRET);
+        let c = provider_checks::config(s, client, "/o/oauth2/v2/auth", "/token");
+        Arc::new(GoogleDrive::new(&c).unwrap())
+    }
+
+    #[tokio::test]
+    async fn passes_the_provider_checks_against_its_stand_in() {
+        let s =
+            googledrive::start(&provider_checks::files(), googledrive::Options::default()).await;
+        provider_checks::run(pointed_at(&s), &s).await;
+        let media = s.requests("/drive/v3/files/");
+        assert!(
+            media.iter().any(|l| l.headers.contains_key("range")),
+            "a resumed read"
+        );
+    }
+
+    #[tokio::test]
+    async fn documents_export_and_shortcuts_open_their_target() {
+        let files = [
+            ("/readme.txt", b"hello".to_vec()),
+            ("/z.bin", vec![1, 2, 3]),
+        ];
+        let options = googledrive::Options {
+            document: true,
+            shortcut: true,
+        };
+        let s = googledrive::start(&files, options).await;
+        let source = provider_checks::signed_in(pointed_at(&s), &s).await;
+        let items = provider_checks::all_items(&source, &CloudPath::root()).await;
+        let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["readme.txt", "z.bin", "Plan.docx", "Link to readme"]
+        );
+        let read = |i: usize| {
+            let source = source.clone();
+            let path = items[i].path.clone();
+            async move {
+                let d = source.open(&path, 0).await.unwrap();
+                let name = d.name.clone();
+                let bytes: Vec<bytes::Bytes> = d.body.try_collect().await.unwrap();
+                (name, bytes.concat())
+            }
+        };
+        let (name, bytes) = read(2).await;
+        assert_eq!(
+            (name.as_str(), bytes.as_slice()),
+            ("Plan.docx", googledrive::EXPORTED)
+        );
+        assert!(
+            items[2]
+                .mimetype
+                .as_deref()
+                .unwrap()
+                .contains("wordprocessingml")
+        );
+        let (name, bytes) = read(3).await;
+        assert_eq!(
+            (name.as_str(), bytes.as_slice()),
+            ("readme.txt", &b"hello"[..])
+        );
+        // A resumed export skips what it already has.
+        let d = source.open(&items[2].path, 3).await.unwrap();
+        let rest: Vec<bytes::Bytes> = d.body.try_collect().await.unwrap();
+        assert_eq!(rest.concat(), &googledrive::EXPORTED[3..]);
+        assert_eq!(export_of("application/vnd.google-apps.form"), None);
+        assert_eq!(
+            export_of("application/vnd.google-apps.presentation").map(|e| e.1),
+            Some("pptx")
+        );
+    }
+
+    #[tokio::test]
+    async fn streams_a_big_file_whole() {
+        let big = crate::cloud::conformance::bytes_of(20 * 1024 * 1024 + 5, 6);
+        let s = googledrive::start(
+            &[("/big.bin", big.clone())],
+            googledrive::Options::default(),
+        )
+        .await;
+        provider_checks::big_file(pointed_at(&s), &s, &big).await;
+    }
+}
