@@ -29,6 +29,29 @@ struct Dbx {
     core: Arc<Core>,
     tree: Tree,
     page: usize,
+    team: bool,
+}
+
+/// A team account's root namespace (its team folders live there, not in the member's home).
+pub const TEAM_ROOT: &str = "9000";
+/// The team folder a team account shows only to calls rooted at [`TEAM_ROOT`].
+pub const TEAM_FOLDER: &str = "/Team Shared";
+
+/// Whether a call asked for the team's root (`Dropbox-API-Path-Root`).
+fn team_rooted(headers: &HeaderMap) -> bool {
+    headers
+        .get("Dropbox-API-Path-Root")
+        .and_then(|v| serde_json::from_slice::<Value>(v.as_bytes()).ok())
+        .is_some_and(|v| v[".tag"] == "root" && v["root"] == TEAM_ROOT)
+}
+
+/// Whether `e` is visible to a call: team folders need the team root.
+fn visible(d: &Dbx, e: &Entry, headers: &HeaderMap) -> bool {
+    let in_team = e
+        .path
+        .to_lowercase()
+        .starts_with(&TEAM_FOLDER.to_lowercase());
+    !in_team || (d.team && team_rooted(headers))
 }
 
 type S = State<Arc<Dbx>>;
@@ -96,8 +119,13 @@ fn find<'a>(d: &'a Dbx, path: &str) -> Option<&'a Entry> {
     d.tree.at(path, true)
 }
 
-fn page(d: &Dbx, dir: &Entry, from: usize) -> Response {
-    let all = d.tree.children(dir);
+fn page(d: &Dbx, dir: &Entry, from: usize, headers: &HeaderMap) -> Response {
+    let all: Vec<&Entry> = d
+        .tree
+        .children(dir)
+        .into_iter()
+        .filter(|e| visible(d, e, headers))
+        .collect();
     let end = (from + d.page).min(all.len());
     let cursor = URL_SAFE_NO_PAD.encode(format!("{}|{end}", dir.path));
     Json(json!({
@@ -123,10 +151,10 @@ async fn list_folder(State(d): S, headers: HeaderMap, Json(body): Json<Value>) -
         // Dropbox names the root "", and refuses "/".
         return (StatusCode::BAD_REQUEST, "Error in call to API function \"files/list_folder\": request body: path: 'root' should be empty string").into_response();
     }
-    match find(&d, path) {
+    match find(&d, path).filter(|e| visible(&d, e, &headers)) {
         None => path_error("not_found"),
         Some(e) if !e.folder => path_error("not_folder"),
-        Some(e) => page(&d, e, 0),
+        Some(e) => page(&d, e, 0, &headers),
     }
 }
 
@@ -146,7 +174,7 @@ async fn list_continue(State(d): S, headers: HeaderMap, Json(body): Json<Value>)
             .into_response();
     };
     match (d.tree.at(dir, false), from.parse()) {
-        (Some(e), Ok(from)) => page(&d, e, from),
+        (Some(e), Ok(from)) => page(&d, e, from, &headers),
         _ => path_error("not_found"),
     }
 }
@@ -162,7 +190,11 @@ async fn account(State(d): S, headers: HeaderMap, body: Bytes) -> Response {
         "account_id": "dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc",
         "name": {"display_name": "Ana Lima"},
         "email": "ana@dropbox.example",
-        "root_info": {".tag": "user", "root_namespace_id": "3235641", "home_namespace_id": "3235641"},
+        "root_info": if d.team {
+            json!({".tag": "team", "root_namespace_id": TEAM_ROOT, "home_namespace_id": "3235641", "home_path": "/Ana Lima"})
+        } else {
+            json!({".tag": "user", "root_namespace_id": "3235641", "home_namespace_id": "3235641"})
+        },
     }))
     .into_response()
 }
@@ -196,7 +228,11 @@ async fn download(State(d): S, headers: HeaderMap) -> Response {
     let Ok(arg) = serde_json::from_slice::<Value>(arg.as_bytes()) else {
         return (StatusCode::BAD_REQUEST, "Dropbox-API-Arg is not JSON").into_response();
     };
-    let Some(e) = arg["path"].as_str().and_then(|p| find(&d, p)) else {
+    let Some(e) = arg["path"]
+        .as_str()
+        .and_then(|p| find(&d, p))
+        .filter(|e| visible(&d, e, &headers))
+    else {
         return path_error("not_found");
     };
     if e.folder {
@@ -235,6 +271,9 @@ pub struct Options {
     pub page: usize,
     /// Access token lifetime, seconds (Dropbox: 4 h).
     pub access_ttl: u64,
+    /// A team account: files under [`TEAM_FOLDER`] show only to calls rooted at the team's
+    /// namespace.
+    pub team: bool,
 }
 
 impl Default for Options {
@@ -242,6 +281,7 @@ impl Default for Options {
         Self {
             page: 2,
             access_ttl: 14_400,
+            team: false,
         }
     }
 }
@@ -266,6 +306,7 @@ pub async fn start(files: &[(&str, Vec<u8>)], options: Options) -> StandIn {
         core: core.clone(),
         tree: Tree::new(files),
         page: options.page,
+        team: options.team,
     });
     let main = Router::new()
         .route("/2/auth/token/revoke", post(revoke))

@@ -2,7 +2,8 @@
 //! downloads from the content host with the argument in `Dropbox-API-Arg` (JSON with every
 //! character above U+007F escaped, as Dropbox requires of headers) and `Range`. OAuth with PKCE
 //! and `token_access_type=offline` for a refresh token, which does not rotate; logout revokes
-//! the token.
+//! the token. A team member's calls are rooted at the team's namespace
+//! (`Dropbox-API-Path-Root`), as Uppy does, so team folders show beside their own.
 
 use super::{at, oauth_app, url_or};
 use crate::cloud::oauth::{OAuthApp, TokenSet};
@@ -24,6 +25,8 @@ pub struct Dropbox {
     oauth: OAuthApp,
     api: url::Url,
     content: url::Url,
+    /// Per access token (by its SHA-256): the team root namespace its calls go to, if any.
+    roots: std::sync::Mutex<std::collections::HashMap<String, Option<String>>>,
     http: reqwest::Client,
 }
 
@@ -54,21 +57,63 @@ impl Dropbox {
                 "content_url",
             )?,
             http: http_client(),
+            roots: std::sync::Mutex::default(),
         })
     }
 
-    /// An RPC call: JSON in, JSON out.
+    /// The `Dropbox-API-Path-Root` a token's calls need: the team's root namespace for a team
+    /// member (else their own folders are all they see), none for a personal account. Asked
+    /// once per token.
+    async fn path_root(&self, token: &AccessToken) -> Result<Option<String>, SourceError> {
+        use sha2::Digest;
+        let key = hex::encode(sha2::Sha256::digest(token.0.as_bytes()));
+        let known = self
+            .roots
+            .lock()
+            .map_err(|_| SourceError::Upstream("a lock was poisoned".into()))?
+            .get(&key)
+            .cloned();
+        if let Some(root) = known {
+            return Ok(root);
+        }
+        let v = self.current_account(token).await?;
+        let info = &v["root_info"];
+        let root = info["root_namespace_id"]
+            .as_str()
+            .filter(|r| Some(*r) != info["home_namespace_id"].as_str())
+            .map(|r| json!({ ".tag": "root", "root": r }).to_string());
+        if let Ok(mut m) = self.roots.lock() {
+            // Tokens come and go (refreshes): a bounded memo, not a store.
+            if m.len() > 10_000 {
+                m.clear();
+            }
+            m.insert(key, root.clone());
+        }
+        Ok(root)
+    }
+
+    /// `users/get_current_account`: who the token belongs to, and their root namespace.
+    async fn current_account(&self, token: &AccessToken) -> Result<Value, SourceError> {
+        let endpoint = "/2/users/get_current_account";
+        self.rpc(token, endpoint, None, "the account", None).await
+    }
+
+    /// An RPC call: JSON in, JSON out, rooted at `root` when given.
     async fn rpc(
         &self,
         token: &AccessToken,
         endpoint: &str,
         body: Option<Value>,
         what: &str,
+        root: Option<&str>,
     ) -> Result<Value, SourceError> {
         let mut req = self
             .http
             .post(at(&self.api, endpoint))
             .bearer_auth(&token.0);
+        if let Some(r) = root {
+            req = req.header("Dropbox-API-Path-Root", r);
+        }
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -174,9 +219,7 @@ impl Provider for Dropbox {
     }
 
     async fn account(&self, token: &AccessToken) -> Result<String, SourceError> {
-        let v = self
-            .rpc(token, "/2/users/get_current_account", None, "the account")
-            .await?;
+        let v = self.current_account(token).await?;
         Ok(v["email"]
             .as_str()
             .or(v["name"]["display_name"].as_str())
@@ -196,6 +239,8 @@ impl Provider for Dropbox {
             )));
         }
         let what = dir.to_string();
+        let root = self.path_root(token).await?;
+        let root = root.as_deref();
         let v = match cursor {
             Some(c) => {
                 self.rpc(
@@ -203,6 +248,7 @@ impl Provider for Dropbox {
                     "/2/files/list_folder/continue",
                     Some(json!({"cursor": c})),
                     &what,
+                    root,
                 )
                 .await?
             }
@@ -215,7 +261,7 @@ impl Provider for Dropbox {
                     "include_non_downloadable_files": false,
                     "limit": 2000,
                 });
-                self.rpc(token, "/2/files/list_folder", Some(body), &what)
+                self.rpc(token, "/2/files/list_folder", Some(body), &what, root)
                     .await?
             }
         };
@@ -238,12 +284,16 @@ impl Provider for Dropbox {
                 "{path} is a folder, not a file"
             )));
         }
+        let root = self.path_root(token).await?;
         let arg = header_json(&json!({ "path": dropbox_path(path) }));
         let mut req = self
             .http
             .post(at(&self.content, "/2/files/download"))
             .bearer_auth(&token.0)
             .header("Dropbox-API-Arg", arg);
+        if let Some(r) = root {
+            req = req.header("Dropbox-API-Path-Root", r);
+        }
         if let Some(r) = range_from(from) {
             req = req.header(header::RANGE, r);
         }
@@ -297,6 +347,7 @@ impl Provider for Dropbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cloud::Source;
     use crate::cloud::provider_checks;
     use skiff_standins::dropbox;
     use std::sync::Arc;
@@ -315,6 +366,35 @@ mod tests {
         let downloads = s.requests("/2/files/download");
         assert!(downloads.iter().all(|l| l.host == 1));
         assert!(downloads.iter().any(|l| l.headers.contains_key("range")));
+    }
+
+    #[tokio::test]
+    async fn a_team_member_sees_the_team_folders() {
+        let files = [
+            ("/mine.txt", b"mine".to_vec()),
+            ("/Team Shared/plan.txt", b"team plan".to_vec()),
+        ];
+        let options = dropbox::Options {
+            team: true,
+            ..Default::default()
+        };
+        let s = dropbox::start(&files, options).await;
+        let source = provider_checks::signed_in(pointed_at(&s), &s).await;
+        let root = provider_checks::all_items(&source, &CloudPath::root()).await;
+        let names: Vec<&str> = root.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["Team Shared", "mine.txt"]);
+        let team = provider_checks::all_items(&source, &root[0].path).await;
+        let d = source.open(&team[0].path, 0).await.unwrap();
+        let bytes: Vec<bytes::Bytes> = futures_util::TryStreamExt::try_collect(d.body)
+            .await
+            .unwrap();
+        assert_eq!(bytes.concat(), b"team plan");
+        // The account was asked once for this token, not per call.
+        assert_eq!(
+            s.requests("/2/users/get_current_account").len(),
+            2,
+            "sign-in and one lookup"
+        );
     }
 
     #[tokio::test]
