@@ -70,6 +70,9 @@ pub struct Page {
     pub items: Vec<CloudItem>,
     /// Where the next page starts, when there is one (opaque to the client).
     pub next: Option<String>,
+    /// A page at the provider where the person first chooses what this folder will hold
+    /// (Google Photos' picker), when that is how the source works.
+    pub pick_url: Option<String>,
 }
 
 /// A file's bytes from some offset on.

@@ -17,6 +17,7 @@ pub mod dropbox;
 pub mod files;
 pub mod github;
 pub mod googledrive;
+pub mod googlephotos;
 pub mod onedrive;
 pub mod unsplash;
 

@@ -107,6 +107,7 @@ impl Source for MemorySource {
         Ok(Page {
             items: items.get(start..end).map(<[_]>::to_vec).unwrap_or_default(),
             next,
+            pick_url: None,
         })
     }
 

@@ -8,12 +8,14 @@ mod box_api;
 mod dropbox;
 mod github;
 mod googledrive;
+mod googlephotos;
 mod onedrive;
 
 pub use box_api::BoxApi;
 pub use dropbox::Dropbox;
 pub use github::GitHub;
 pub use googledrive::GoogleDrive;
+pub use googlephotos::GooglePhotos;
 pub use onedrive::OneDrive;
 
 /// The provider `name` with the settings `config`; an error names the problem.
@@ -23,6 +25,7 @@ pub fn build(name: &str, config: &OAuthSourceConfig) -> Result<Arc<dyn Provider>
         "box" => Arc::new(BoxApi::new(config)?),
         "github" => Arc::new(GitHub::new(config)?),
         "googledrive" => Arc::new(GoogleDrive::new(config)?),
+        "googlephotos" => Arc::new(GooglePhotos::new(config)?),
         "onedrive" => Arc::new(OneDrive::personal(config)?),
         "onedriveforbusiness" => Arc::new(OneDrive::business(config)?),
         other => return Err(format!("{other} is not implemented yet")),

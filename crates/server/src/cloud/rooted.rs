@@ -65,6 +65,7 @@ impl Source for Rooted {
         Ok(Page {
             items,
             next: page.next,
+            pick_url: page.pick_url,
         })
     }
 

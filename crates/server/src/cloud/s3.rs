@@ -154,7 +154,11 @@ impl Source for S3Source {
         items.sort_by(|a, b| a.name.cmp(&b.name));
         files.sort_by(|a, b| a.name.cmp(&b.name));
         items.extend(files);
-        Ok(Page { items, next: None })
+        Ok(Page {
+            items,
+            next: None,
+            pick_url: None,
+        })
     }
 
     async fn open(&self, path: &CloudPath, from: u64) -> Result<Download, SourceError> {

@@ -189,6 +189,7 @@ impl Source for UnsplashSource {
         Ok(Page {
             items,
             next: (page < found.total_pages).then(|| (page + 1).to_string()),
+            pick_url: None,
         })
     }
 

@@ -167,7 +167,11 @@ impl Source for WebdavSource {
             }
         }
         items.sort_by(|a, b| b.folder.cmp(&a.folder).then_with(|| a.name.cmp(&b.name)));
-        Ok(Page { items, next: None })
+        Ok(Page {
+            items,
+            next: None,
+            pick_url: None,
+        })
     }
 
     async fn open(&self, path: &CloudPath, from: u64) -> Result<Download, SourceError> {

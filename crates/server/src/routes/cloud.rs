@@ -298,6 +298,10 @@ pub(super) async fn list(
             // **Skiff:** who is connected, for the picker to show with "Sign out".
             answer["account"] = json!(a);
         }
+        if let Some(u) = page.pick_url {
+            // **Skiff:** where the person chooses what this folder holds (Google Photos).
+            answer["pick_url"] = json!(u);
+        }
         out.insert(name.clone(), answer);
     }
     if let Some(t) = session.and_then(|r| r.new_token) {

@@ -200,6 +200,7 @@ impl Provider for BoxApi {
         Ok(Page {
             items: out,
             next: items.next_marker.filter(|m| !m.is_empty()),
+            pick_url: None,
         })
     }
 

@@ -270,6 +270,7 @@ impl Provider for Dropbox {
         Ok(Page {
             items: answer.entries.iter().filter_map(|e| item(dir, e)).collect(),
             next: answer.has_more.then_some(answer.cursor),
+            pick_url: None,
         })
     }
 

@@ -284,7 +284,11 @@ impl Provider for GitHub {
                     .into_iter()
                     .map(|r| child(&encode(&r.full_name), r.full_name.clone(), true, 0))
                     .collect::<Result<_, _>>()?;
-                Ok(Page { items, next })
+                Ok(Page {
+                    items,
+                    next,
+                    pick_url: None,
+                })
             }
             Place::Branches { repo } => {
                 let (owner, name) = repo
@@ -298,7 +302,11 @@ impl Provider for GitHub {
                     .into_iter()
                     .map(|b| child(&encode(&b.name), b.name.clone(), true, 0))
                     .collect::<Result<_, _>>()?;
-                Ok(Page { items, next })
+                Ok(Page {
+                    items,
+                    next,
+                    pick_url: None,
+                })
             }
             Place::Contents { repo, branch, path } => {
                 let (owner, name) = repo
@@ -338,7 +346,11 @@ impl Provider for GitHub {
                         if folder { 0 } else { e.size },
                     )?);
                 }
-                Ok(Page { items, next: None })
+                Ok(Page {
+                    items,
+                    next: None,
+                    pick_url: None,
+                })
             }
         }
     }
@@ -430,6 +442,7 @@ mod tests {
             Checks {
                 root: Some(root),
                 refreshes: false,
+                ..Checks::default()
             },
         )
         .await;

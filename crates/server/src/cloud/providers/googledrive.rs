@@ -88,25 +88,32 @@ fn export_of(mime: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
+/// Google's OAuth (Drive and Photos share it): PKCE, `access_type=offline` with
+/// `prompt=consent` (Google otherwise sometimes leaves the refresh token out), RFC 7009
+/// revocation next to the token endpoint, and the one `scope` asked.
+pub(super) fn google_oauth(c: &OAuthSourceConfig, scope: &str) -> Result<OAuthApp, String> {
+    let base = oauth_app(
+        c,
+        "https://accounts.google.com/o/oauth2/v2/auth",
+        "https://oauth2.googleapis.com/token",
+    )?;
+    Ok(OAuthApp {
+        revoke_url: Some(revoke_beside(&base.token_url)?),
+        scopes: vec![scope.to_owned()],
+        extra: vec![
+            ("access_type", "offline".into()),
+            ("prompt", "consent".into()),
+            ("include_granted_scopes", "true".into()),
+        ],
+        ..base
+    })
+}
+
 impl GoogleDrive {
     /// From `[sources.googledrive]`.
     pub fn new(c: &OAuthSourceConfig) -> Result<Self, String> {
-        let base = oauth_app(
-            c,
-            "https://accounts.google.com/o/oauth2/v2/auth",
-            "https://oauth2.googleapis.com/token",
-        )?;
         Ok(Self {
-            oauth: OAuthApp {
-                revoke_url: Some(revoke_beside(&base.token_url)?),
-                scopes: vec!["https://www.googleapis.com/auth/drive.readonly".into()],
-                extra: vec![
-                    ("access_type", "offline".into()),
-                    ("prompt", "consent".into()),
-                    ("include_granted_scopes", "true".into()),
-                ],
-                ..base
-            },
+            oauth: google_oauth(c, "https://www.googleapis.com/auth/drive.readonly")?,
             api: url_or(c.api_url.as_ref(), "https://www.googleapis.com", "api_url")?,
             http: http_client(),
         })
@@ -296,6 +303,7 @@ impl Provider for GoogleDrive {
         Ok(Page {
             items,
             next: list.next_page_token.filter(|t| !t.is_empty()),
+            pick_url: None,
         })
     }
 

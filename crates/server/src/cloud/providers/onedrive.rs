@@ -469,6 +469,7 @@ impl Provider for OneDrive {
         Ok(Page {
             items,
             next: answer.next_link,
+            pick_url: None,
         })
     }
 
