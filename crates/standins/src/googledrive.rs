@@ -38,7 +38,14 @@ pub struct Options {
     pub document: bool,
     /// A shortcut `Link to readme` at the root, to `/readme.txt`.
     pub shortcut: bool,
+    /// A shared drive `Team Drive` holding `roadmap.txt` ([`SHARED_FILE`]).
+    pub shared_drive: bool,
 }
+
+/// What the shared drive's one file holds.
+pub const SHARED_FILE: &[u8] = b"the team's roadmap";
+const DRIVE_ID: &str = "0ADrive1";
+const SHARED_ID: &str = "1dSD1";
 
 #[derive(Debug)]
 struct Drive {
@@ -175,7 +182,10 @@ async fn list_files(
     else {
         return google_error(400, "invalid", &format!("Invalid Value: q={query}"));
     };
+    let shared = json!({"kind": "drive#file", "id": SHARED_ID, "name": "roadmap.txt", "mimeType": "text/plain",
+                        "size": SHARED_FILE.len().to_string(), "driveId": DRIVE_ID});
     let mut all: Vec<Value> = match entry(&d, &parent) {
+        _ if d.options.shared_drive && parent == DRIVE_ID => vec![shared],
         // Drive answers an empty list for a parent that is a file, or no file at all.
         Some(dir) if dir.folder => d.tree.children(dir).into_iter().map(file_json).collect(),
         _ => Vec::new(),
@@ -222,6 +232,18 @@ async fn file(
         return r;
     }
     let media = q.get("alt").map(String::as_str) == Some("media");
+    if d.options.shared_drive && (id == DRIVE_ID || id == SHARED_ID) {
+        if id == DRIVE_ID {
+            return Json(json!({"kind": "drive#file", "id": DRIVE_ID, "name": "Team Drive", "mimeType": FOLDER, "driveId": DRIVE_ID}))
+                .into_response();
+        }
+        if media {
+            return ranged(SHARED_FILE, &headers, HeaderMap::new());
+        }
+        return Json(json!({"kind": "drive#file", "id": SHARED_ID, "name": "roadmap.txt", "mimeType": "text/plain",
+                           "size": SHARED_FILE.len().to_string()}))
+            .into_response();
+    }
     if let Some(extra) = extras(&d).into_iter().find(|v| v["id"] == id.as_str()) {
         if media && extra["mimeType"] == DOCUMENT {
             return google_error(
@@ -279,6 +301,19 @@ async fn export(
     r
 }
 
+/// `GET /drive/v3/drives`: the shared drives the person belongs to.
+async fn drives(State(d): S, headers: HeaderMap) -> Response {
+    if let Err(r) = auth(&d, &headers) {
+        return r;
+    }
+    let list: Vec<Value> = if d.options.shared_drive {
+        vec![json!({"kind": "drive#drive", "id": DRIVE_ID, "name": "Team Drive"})]
+    } else {
+        Vec::new()
+    };
+    Json(json!({"kind": "drive#driveList", "drives": list})).into_response()
+}
+
 /// RFC 7009: `token=` in the form; revoking a refresh token ends its access tokens too (here:
 /// the token named).
 async fn revoke(State(d): S, Form(f): Form<HashMap<String, String>>) -> Response {
@@ -313,6 +348,7 @@ pub async fn start(files: &[(&str, Vec<u8>)], options: Options) -> StandIn {
     let main = Router::new()
         .route("/revoke", post(revoke))
         .route("/drive/v3/about", get(about))
+        .route("/drive/v3/drives", get(drives))
         .route("/drive/v3/files", get(list_files))
         .route("/drive/v3/files/{id}", get(file))
         .route("/drive/v3/files/{id}/export", get(export))

@@ -24,6 +24,9 @@ const NAME: &str = "Google Drive";
 const FOLDER: &str = "application/vnd.google-apps.folder";
 const SHORTCUT: &str = "application/vnd.google-apps.shortcut";
 const FIELDS: &str = "id,name,mimeType,size,shortcutDetails(targetId,targetMimeType)";
+/// The folder that holds the person's shared drives (an id no Drive item has).
+const SHARED_DRIVES: &str = "shareddrives";
+const SHARED_DRIVES_NAME: &str = "Shared drives";
 
 /// Google Drive as a provider.
 #[derive(Debug)]
@@ -143,6 +146,75 @@ impl GoogleDrive {
         }
     }
 
+    /// A page of the shared drives: (id, name) pairs and the next page's token.
+    async fn drives(
+        &self,
+        token: &AccessToken,
+        cursor: Option<&str>,
+        size: u32,
+    ) -> Result<(Vec<(String, String)>, Option<String>), SourceError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Drives {
+            #[serde(default)]
+            drives: Vec<Drive>,
+            #[serde(default)]
+            next_page_token: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct Drive {
+            id: String,
+            name: String,
+        }
+        let size = size.to_string();
+        let mut query = vec![
+            ("pageSize", size.as_str()),
+            ("fields", "nextPageToken,drives(id,name)"),
+        ];
+        if let Some(c) = cursor {
+            query.push(("pageToken", c));
+        }
+        let url = self.url("/drive/v3/drives", &query)?;
+        let d: Drives = self
+            .send(self.get(token, url), "the shared drives")
+            .await?
+            .json()
+            .await
+            .map_err(|e| SourceError::Upstream(format!("{NAME} shared drives unreadable: {e}")))?;
+        let list = d.drives.into_iter().map(|d| (d.id, d.name)).collect();
+        Ok((list, d.next_page_token.filter(|t| !t.is_empty())))
+    }
+
+    /// The "Shared drives" folder: each drive as a folder (its root's id is the drive's).
+    async fn shared_drives(
+        &self,
+        token: &AccessToken,
+        dir: &CloudPath,
+        cursor: Option<&str>,
+    ) -> Result<Page, SourceError> {
+        let (drives, next) = self.drives(token, cursor, 100).await?;
+        let items = drives
+            .into_iter()
+            .map(|(id, name)| {
+                Ok(CloudItem {
+                    path: by_id::child(dir, &name, &id, true).map_err(|why| {
+                        SourceError::Upstream(format!("{NAME} drive {id}: {why}"))
+                    })?,
+                    name,
+                    folder: true,
+                    size: 0,
+                    mimetype: None,
+                    thumbnail: None,
+                })
+            })
+            .collect::<Result<_, SourceError>>()?;
+        Ok(Page {
+            items,
+            next,
+            pick_url: None,
+        })
+    }
+
     async fn metadata(
         &self,
         token: &AccessToken,
@@ -229,6 +301,9 @@ impl Provider for GoogleDrive {
             Ok(id) => id.unwrap_or_else(|| "root".into()),
             Err(_) => return Err(SourceError::NotFound(dir.to_string())),
         };
+        if id == SHARED_DRIVES {
+            return self.shared_drives(token, dir, cursor).await;
+        }
         // Ids are letters, digits, `-` and `_`: nothing that could break out of the quotes.
         if !id
             .chars()
@@ -268,6 +343,18 @@ impl Provider for GoogleDrive {
             }
         }
         let mut items = Vec::new();
+        // The root's first page also leads to the shared drives, when the person has any.
+        if id == "root" && cursor.is_none() && !self.drives(token, None, 1).await?.0.is_empty() {
+            items.push(CloudItem {
+                path: by_id::child(dir, SHARED_DRIVES_NAME, SHARED_DRIVES, true)
+                    .map_err(|why| SourceError::Upstream(format!("{NAME}: {why}")))?,
+                name: SHARED_DRIVES_NAME.into(),
+                folder: true,
+                size: 0,
+                mimetype: None,
+                thumbnail: None,
+            });
+        }
         for f in list.files {
             let (id, mime) = match &f.shortcut_details {
                 Some(s) if f.mime_type == SHORTCUT => {
@@ -401,6 +488,7 @@ mod tests {
         let options = googledrive::Options {
             document: true,
             shortcut: true,
+            ..Default::default()
         };
         let s = googledrive::start(&files, options).await;
         let source = provider_checks::signed_in(pointed_at(&s), &s).await;
@@ -446,6 +534,27 @@ mod tests {
             export_of("application/vnd.google-apps.presentation").map(|e| e.1),
             Some("pptx")
         );
+    }
+
+    #[tokio::test]
+    async fn shared_drives_show_in_their_own_folder() {
+        let options = googledrive::Options {
+            shared_drive: true,
+            ..Default::default()
+        };
+        let s = googledrive::start(&[("/mine.txt", b"m".to_vec())], options).await;
+        let source = provider_checks::signed_in(pointed_at(&s), &s).await;
+        let root = provider_checks::all_items(&source, &CloudPath::root()).await;
+        let names: Vec<&str> = root.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["Shared drives", "mine.txt"]);
+        let drives = provider_checks::all_items(&source, &root[0].path).await;
+        assert_eq!(drives.len(), 1);
+        assert_eq!(source.folder_name(&drives[0].path), "Team Drive");
+        let files = provider_checks::all_items(&source, &drives[0].path).await;
+        assert_eq!(files[0].name, "roadmap.txt");
+        let d = source.open(&files[0].path, 0).await.unwrap();
+        let bytes: Vec<bytes::Bytes> = d.body.try_collect().await.unwrap();
+        assert_eq!(bytes.concat(), googledrive::SHARED_FILE);
     }
 
     #[tokio::test]
