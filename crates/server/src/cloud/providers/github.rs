@@ -455,6 +455,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn streams_a_big_file_whole() {
+        let big = crate::cloud::conformance::bytes_of(20 * 1024 * 1024 + 5, 8);
+        let s = github::start(&[("/big.bin", big.clone())]).await;
+        let source = provider_checks::signed_in(pointed_at(&s), &s).await;
+        let path = CloudPath::parse("/octo%2Ffixtures/main/big.bin").unwrap();
+        let d = source.open(&path, 0).await.unwrap();
+        assert_eq!(d.size, Some(big.len() as u64));
+        let got: Vec<bytes::Bytes> = futures_util::TryStreamExt::try_collect(d.body)
+            .await
+            .unwrap();
+        assert!(got.concat() == big, "20 MiB streamed whole");
+    }
+
+    #[tokio::test]
     async fn repositories_and_branches_page_and_read_as_people_name_them() {
         let s = github::start(&[("/a.txt", b"a".to_vec())]).await;
         let source = provider_checks::signed_in(pointed_at(&s), &s).await;

@@ -454,6 +454,26 @@ mod tests {
         ));
     }
 
+    #[tokio::test]
+    async fn streams_a_big_video_whole() {
+        let big = crate::cloud::conformance::bytes_of(20 * 1024 * 1024 + 5, 9);
+        let video = Media {
+            id: "v1".into(),
+            filename: "long.mp4".into(),
+            mime: "video/mp4".into(),
+            bytes: big.clone(),
+            ready: true,
+        };
+        let s = googlephotos::start(vec![video]).await;
+        let source = provider_checks::signed_in(pointed_at(&s), &s).await;
+        let root = source.list(&CloudPath::root(), None).await.unwrap();
+        reqwest::get(root.pick_url.unwrap()).await.unwrap();
+        let items = provider_checks::all_items(&source, &root.items[0].path).await;
+        let d = source.open(&items[0].path, 0).await.unwrap();
+        let got: Vec<bytes::Bytes> = d.body.try_collect().await.unwrap();
+        assert!(got.concat() == big, "20 MiB streamed whole");
+    }
+
     #[test]
     fn only_the_media_host_is_fetched() {
         let p = GooglePhotos::new(&OAuthSourceConfig {
