@@ -29,6 +29,11 @@ pub const CLIENT_SECRET: &str = "gdrive-secret";
 pub const EXPORTED: &[u8] = b"PK\x03\x04 an exported document";
 const FOLDER: &str = "application/vnd.google-apps.folder";
 const DOCUMENT: &str = "application/vnd.google-apps.document";
+/// The formats a document's `exportLinks` offer.
+const EXPORT_TYPES: [&str; 2] = [
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/pdf",
+];
 const SHORTCUT: &str = "application/vnd.google-apps.shortcut";
 
 /// Extra entries beside the given files.
@@ -40,6 +45,17 @@ pub struct Options {
     pub shortcut: bool,
     /// A shared drive `Team Drive` holding `roadmap.txt` ([`SHARED_FILE`]).
     pub shared_drive: bool,
+    /// The document exports to more than Drive's 10 MB export cap ([`big_export`] bytes):
+    /// `export` refuses it, and its `exportLinks` (on the content host) serve it.
+    pub big_document: bool,
+}
+
+/// Drive's cap on what `files.export` returns.
+pub const EXPORT_CAP: usize = 10 * 1000 * 1000;
+
+/// What the big document exports to.
+pub fn big_export() -> Vec<u8> {
+    (0..EXPORT_CAP + 17).map(|i| (i % 251) as u8).collect()
 }
 
 /// What the shared drive's one file holds.
@@ -53,6 +69,8 @@ struct Drive {
     tree: Tree,
     options: Options,
     page: usize,
+    /// The content host's base URL (export links), known once it is bound.
+    content: std::sync::Mutex<String>,
 }
 
 type S = State<Arc<Drive>>;
@@ -130,10 +148,20 @@ fn file_json(e: &Entry) -> Value {
 
 fn extras(d: &Drive) -> Vec<Value> {
     let mut out = Vec::new();
-    if d.options.document {
+    if d.options.document || d.options.big_document {
+        let links: serde_json::Map<String, Value> = EXPORT_TYPES
+            .iter()
+            .map(|t| {
+                let base = d.content.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                (
+                    t.to_string(),
+                    json!(format!("{base}/export/{DOC_ID}?format={t}")),
+                )
+            })
+            .collect();
         out.push(
             json!({"kind": "drive#file", "id": DOC_ID, "name": "Plan", "mimeType": DOCUMENT,
-                        "modifiedTime": "2026-05-01T10:00:00.000Z"}),
+                        "modifiedTime": "2026-05-01T10:00:00.000Z", "exportLinks": links}),
         );
     }
     if d.options.shortcut {
@@ -284,7 +312,7 @@ async fn export(
     if let Err(r) = auth(&d, &headers) {
         return r;
     }
-    if id != DOC_ID || !d.options.document {
+    if id != DOC_ID || !(d.options.document || d.options.big_document) {
         return google_error(
             403,
             "fileNotExportable",
@@ -294,11 +322,34 @@ async fn export(
     let Some(mime) = q.get("mimeType") else {
         return google_error(400, "required", "Required parameter: mimeType");
     };
+    if d.options.big_document {
+        return google_error(
+            403,
+            "exportSizeLimitExceeded",
+            "This file is too large to be exported.",
+        );
+    }
     let mut r = (StatusCode::OK, EXPORTED.to_vec()).into_response();
     if let Ok(v) = HeaderValue::from_str(mime) {
         r.headers_mut().insert(header::CONTENT_TYPE, v);
     }
     r
+}
+
+/// An `exportLinks` URL on the content host: the export, whatever its size, to the bearer.
+async fn export_link(State(d): S, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    if let Err(r) = auth(&d, &headers) {
+        return r;
+    }
+    if id != DOC_ID {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let bytes = if d.options.big_document {
+        big_export()
+    } else {
+        EXPORTED.to_vec()
+    };
+    (StatusCode::OK, bytes).into_response()
 }
 
 /// `GET /drive/v3/drives`: the shared drives the person belongs to.
@@ -344,6 +395,7 @@ pub async fn start(files: &[(&str, Vec<u8>)], options: Options) -> StandIn {
         tree: Tree::new(files),
         options,
         page: 2,
+        content: std::sync::Mutex::default(),
     });
     let main = Router::new()
         .route("/revoke", post(revoke))
@@ -352,11 +404,16 @@ pub async fn start(files: &[(&str, Vec<u8>)], options: Options) -> StandIn {
         .route("/drive/v3/files", get(list_files))
         .route("/drive/v3/files/{id}", get(file))
         .route("/drive/v3/files/{id}/export", get(export))
-        .with_state(d)
+        .with_state(d.clone())
         .merge(oauth_routes(
             core.clone(),
             "/o/oauth2/v2/auth",
             Some("/token"),
         ));
-    StandIn::serve(core, main, Router::new(), error).await
+    let content = Router::new()
+        .route("/export/{id}", get(export_link))
+        .with_state(d.clone());
+    let s = StandIn::serve(core, main, content, error).await;
+    *d.content.lock().unwrap_or_else(|p| p.into_inner()) = s.content_url();
+    s
 }

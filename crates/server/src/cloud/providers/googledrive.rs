@@ -23,7 +23,7 @@ use serde::Deserialize;
 const NAME: &str = "Google Drive";
 const FOLDER: &str = "application/vnd.google-apps.folder";
 const SHORTCUT: &str = "application/vnd.google-apps.shortcut";
-const FIELDS: &str = "id,name,mimeType,size,shortcutDetails(targetId,targetMimeType)";
+const FIELDS: &str = "id,name,mimeType,size,shortcutDetails(targetId,targetMimeType),exportLinks";
 /// The folder that holds the person's shared drives (an id no Drive item has).
 const SHARED_DRIVES: &str = "shareddrives";
 const SHARED_DRIVES_NAME: &str = "Shared drives";
@@ -33,6 +33,9 @@ const SHARED_DRIVES_NAME: &str = "Shared drives";
 pub struct GoogleDrive {
     oauth: OAuthApp,
     api: url::Url,
+    /// Where a document's `exportLinks` may point (Google's own host, `docs.google.com`):
+    /// exports over Drive's 10 MB cap are read there, with the token, and nowhere else.
+    exports: url::Url,
     http: reqwest::Client,
 }
 
@@ -47,6 +50,9 @@ struct File {
     size: Option<String>,
     #[serde(default)]
     shortcut_details: Option<Shortcut>,
+    /// A Google document's export URLs by type (for exports over the API's 10 MB cap).
+    #[serde(default)]
+    export_links: std::collections::HashMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,6 +124,11 @@ impl GoogleDrive {
         Ok(Self {
             oauth: google_oauth(c, "https://www.googleapis.com/auth/drive.readonly")?,
             api: url_or(c.api_url.as_ref(), "https://www.googleapis.com", "api_url")?,
+            exports: url_or(
+                c.content_url.as_ref(),
+                "https://docs.google.com",
+                "content_url",
+            )?,
             http: http_client(),
         })
     }
@@ -238,6 +249,16 @@ async fn failure(resp: reqwest::Response, what: &str) -> SourceError {
     let status = resp.status();
     let headers = resp.headers().clone();
     let v: serde_json::Value = resp.json().await.unwrap_or_default();
+    classify(status, &headers, &v, what)
+}
+
+/// A refusal's meaning, from its status and Google's error body.
+fn classify(
+    status: StatusCode,
+    headers: &header::HeaderMap,
+    v: &serde_json::Value,
+    what: &str,
+) -> SourceError {
     let reason = v["error"]["errors"][0]["reason"].as_str().unwrap_or("");
     let message = v["error"]["message"].as_str().unwrap_or("");
     if status == StatusCode::FORBIDDEN
@@ -247,10 +268,10 @@ async fn failure(resp: reqwest::Response, what: &str) -> SourceError {
         )
     {
         return SourceError::RateLimited {
-            retry_after: retry_after(&headers),
+            retry_after: retry_after(headers),
         };
     }
-    refusal(NAME, status, &headers, what, message)
+    refusal(NAME, status, headers, what, message)
 }
 
 #[async_trait]
@@ -425,7 +446,34 @@ impl Provider for GoogleDrive {
                 &format!("/drive/v3/files/{}/export", file.id),
                 &[("mimeType", to)],
             )?;
-            let resp = self.send(self.get(token, url), path.as_str()).await?;
+            let resp = self
+                .get(token, url)
+                .send()
+                .await
+                .map_err(|e| unreachable(NAME, &e))?;
+            let resp = if resp.status().is_success() {
+                resp
+            } else {
+                let (status, headers) = (resp.status(), resp.headers().clone());
+                let v: serde_json::Value = resp.json().await.unwrap_or_default();
+                if v["error"]["errors"][0]["reason"] != "exportSizeLimitExceeded" {
+                    return Err(classify(status, &headers, &v, path.as_str()));
+                }
+                // Over the API's 10 MB export cap: Uppy's way round it, the document's own
+                // export link, read with the token (and only on Google's host).
+                let link = file.export_links.get(to).ok_or_else(|| {
+                    SourceError::Refused(format!("{path} is too large for {NAME} to export"))
+                })?;
+                let trusted =
+                    url::Url::parse(link).is_ok_and(|u| u.origin() == self.exports.origin());
+                if !trusted {
+                    return Err(SourceError::Upstream(format!(
+                        "{NAME} gave an export link off its export host for {path}"
+                    )));
+                }
+                let req = self.http.get(link).bearer_auth(&token.0);
+                self.send(req, path.as_str()).await?
+            };
             return ranged(
                 NAME,
                 resp,
@@ -534,6 +582,26 @@ mod tests {
             export_of("application/vnd.google-apps.presentation").map(|e| e.1),
             Some("pptx")
         );
+    }
+
+    #[tokio::test]
+    async fn a_document_over_the_export_cap_is_read_from_its_export_link() {
+        let options = googledrive::Options {
+            big_document: true,
+            ..Default::default()
+        };
+        let s = googledrive::start(&[("/a.txt", b"a".to_vec())], options).await;
+        let source = provider_checks::signed_in(pointed_at(&s), &s).await;
+        let items = provider_checks::all_items(&source, &CloudPath::root()).await;
+        let doc = items.iter().find(|i| i.name == "Plan.docx").unwrap();
+        let d = source.open(&doc.path, 0).await.unwrap();
+        let got: Vec<bytes::Bytes> = d.body.try_collect().await.unwrap();
+        assert!(
+            got.concat() == googledrive::big_export(),
+            "the whole export"
+        );
+        assert_eq!(s.requests("/export/").len(), 1, "through the export link");
+        assert!(s.requests("/export/")[0].host == 1);
     }
 
     #[tokio::test]
