@@ -3,6 +3,7 @@
 
 pub mod accept;
 pub mod client_options;
+pub mod cloud;
 pub mod failure;
 pub mod file_name;
 pub mod options;

@@ -96,6 +96,8 @@ pub struct ClientOptions {
     pub urls: Urls,
     /// Default security of every call.
     pub security: Option<Security>,
+    /// `sessionCache`: the picker's cloud session outlives the page (`localStorage`).
+    pub session_cache: bool,
 }
 
 /// The URL option `key`, trimmed and without a trailing `/`.
@@ -152,13 +154,13 @@ pub fn client_options(apikey: &str, value: Value) -> Result<ClientOptions, Optio
                 )
             })?),
         };
-        // filestack-js's switches for its own session cache and error reporting: no effect here.
-        r.bool("sessionCache")?;
+        // filestack-js's switch for its error reporting: no effect here.
         r.bool("forceSentryInit")?;
         Ok(ClientOptions {
             apikey: apikey.trim().to_owned(),
             urls,
             security,
+            session_cache: r.bool("sessionCache")?.unwrap_or(false),
         })
     })
 }

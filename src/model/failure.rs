@@ -6,6 +6,7 @@
 //! picker string.
 
 use skiff_engine::UploadError;
+use skiff_protocol::ErrorReply;
 
 /// A failed upload or link import.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +52,17 @@ pub mod sentence {
     pub const FILE_GONE: &str = "The file is no longer available on this device.";
     /// Anything else.
     pub const OTHER: &str = "The server refused the file.";
+    /// The picker session is not signed in to the cloud source (any more).
+    pub const SIGNED_OUT: &str = "You are signed out of this service. Sign in again and retry.";
+    /// The cloud source asks to slow down.
+    pub const RATE_LIMITED: &str = "The service is busy. Please wait a moment and try again.";
+    /// The cloud source failed while the server read the file.
+    pub const IMPORT_FAILED: &str =
+        "The file could not be copied from this service. Please try again.";
+    /// The cloud source refused the file.
+    pub const SOURCE_REFUSED: &str = "The service refused to give this file.";
+    /// The file is gone from the cloud source.
+    pub const ITEM_GONE: &str = "The file is no longer there.";
 }
 
 impl Failure {
@@ -60,6 +72,17 @@ impl Failure {
             code: code.map(str::to_owned),
             status: None,
             detail: detail.into(),
+        }
+    }
+
+    /// A refused request: `what` names it (`POST /store/`), `status` and `body` are the answer's
+    /// (the server's code and message are read from it).
+    pub fn refused(what: &str, status: u16, body: &str) -> Failure {
+        let reply = ErrorReply::parse(body);
+        Failure {
+            detail: format!("{what} failed with {}", reply.describe(status)),
+            status: Some(status),
+            code: reply.code,
         }
     }
 
@@ -83,9 +106,12 @@ impl Failure {
             Some("invalid_tags" | "invalid_path" | "unsupported_location" | "unknown_source") => {
                 SETTINGS
             }
-            Some("internal" | "timeout" | "source_rate_limited" | "source_failed") => {
-                SERVER_TROUBLE
-            }
+            Some("internal" | "timeout") => SERVER_TROUBLE,
+            Some("source_not_connected" | "invalid_session") => SIGNED_OUT,
+            Some("source_rate_limited") => RATE_LIMITED,
+            Some("source_failed") => IMPORT_FAILED,
+            Some("source_refused") => SOURCE_REFUSED,
+            Some("source_item_not_found") => ITEM_GONE,
             Some(FILE_UNAVAILABLE) => FILE_GONE,
             Some(_) => OTHER,
             // No code: judge by the answer, or by its absence.
@@ -149,9 +175,12 @@ mod tests {
             ("invalid_path", SETTINGS),
             ("unsupported_location", SETTINGS),
             ("unknown_source", SETTINGS),
-            ("source_rate_limited", SERVER_TROUBLE),
-            ("source_failed", SERVER_TROUBLE),
-            ("source_item_not_found", OTHER),
+            ("source_rate_limited", RATE_LIMITED),
+            ("source_failed", IMPORT_FAILED),
+            ("source_refused", SOURCE_REFUSED),
+            ("source_item_not_found", ITEM_GONE),
+            ("source_not_connected", SIGNED_OUT),
+            ("invalid_session", SIGNED_OUT),
             ("internal", SERVER_TROUBLE),
             ("malformed_request", OTHER),
             ("missing_field", OTHER),
@@ -166,6 +195,22 @@ mod tests {
         for (code, want) in table {
             assert_eq!(answered(400, Some(code)).sentence(), want, "{code}");
         }
+    }
+
+    #[test]
+    fn a_refusal_reads_the_servers_code_and_message() {
+        let f = Failure::refused(
+            "POST /store/",
+            424,
+            r#"{"error":{"code":"source_refused","message":"the source said no"}}"#,
+        );
+        assert_eq!(f.code.as_deref(), Some("source_refused"));
+        assert_eq!(f.status, Some(424));
+        assert_eq!(
+            f.detail,
+            "POST /store/ failed with HTTP 424 (source_refused): the source said no"
+        );
+        assert_eq!(f.sentence(), SOURCE_REFUSED);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::web::{clock, http};
 use futures_channel::mpsc::UnboundedSender;
 use serde_json::{Value, json};
 use skiff_engine::{Engine, FileSpec, IdMap, Outcome, UploadError};
-use skiff_protocol::{ErrorReply, UploadTags, routes};
+use skiff_protocol::{UploadTags, routes};
 use std::future::Future;
 use wasm_bindgen::JsCast;
 use web_sys::Blob;
@@ -120,12 +120,7 @@ pub(crate) async fn json_call(
         ));
     };
     if !(200..300).contains(&status) {
-        let reply = ErrorReply::parse(&body);
-        return Err(Failure {
-            detail: format!("{method} {url} failed with {}", reply.describe(status)),
-            status: Some(status),
-            code: reply.code,
-        });
+        return Err(Failure::refused(&format!("{method} {url}"), status, &body));
     }
     Ok(serde_json::from_str(&body).unwrap_or(Value::Null))
 }
