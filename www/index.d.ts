@@ -52,7 +52,7 @@ export interface ClientOptions {
   security?: Security;
   /** filestack-js's custom domain: replaces `filestackapi.com` / `filestackcontent.com`. */
   cname?: string;
-  /** Accepted for compatibility; no effect. */
+  /** Keep the picker's cloud session in `localStorage` (`__fs_picker_token`), across reloads. */
   sessionCache?: boolean;
   /** Accepted for compatibility; no effect. */
   forceSentryInit?: boolean;
@@ -184,7 +184,7 @@ export interface PickerFileMetadata {
   filename: string;
   mimetype: string;
   size: number;
-  source: 'local_file_system' | 'url';
+  source: PickerSource;
   uploadId: string;
   originalPath: string;
   /** `{name, type, size}`; the real `File` while `acceptFn` / `onFileSelected` check it. */
@@ -226,12 +226,24 @@ export interface DropPaneOptions {
   onProgress?: (percent: number) => void;
 }
 
+/** Where files come from: the device, a link, or a cloud source the server offers. */
+export type PickerSource =
+  | 'local_file_system' | 'url' | 'googledrive' | 'googlephotos' | 'dropbox' | 'box' | 'onedrive'
+  | 'onedriveforbusiness' | 'github' | 'unsplash' | 'imagesearch' | 'webdav' | 'customsource';
+
 /** filestack-js's picker options that Skiff supports (others are refused by name on `open()`). */
 export interface PickerOptions {
   displayMode?: 'overlay' | 'inline' | 'dropPane';
   /** Mount point for `inline` and `dropPane`: a selector, an id or an element. */
   container?: string | Element;
-  fromSources?: ('local_file_system' | 'url')[];
+  /** Tabs, in order (default: the device and links). */
+  fromSources?: PickerSource[];
+  /** The `customsource` tab's name. */
+  customSourceName?: string;
+  /** A folder of the `customsource` bucket shown as its root (`folder/`). */
+  customSourcePath?: string;
+  /** The `customsource` bucket (checked by the server). */
+  customSourceContainer?: string;
   /** `.ext`, `type/subtype` or `type/*`. */
   accept?: string | string[];
   /** Resolve to accept the file, reject (or throw) to refuse it with that reason. */

@@ -4,6 +4,7 @@
 //! read [`Selection::startable`] and [`Selection::finished`] after each change.
 
 use super::accept::{AcceptRule, accepts};
+use super::cloud::CloudSource;
 use super::failure::Failure;
 use serde_json::Value;
 
@@ -17,6 +18,8 @@ pub enum Origin {
     Local,
     /// A link the server fetches.
     Url(String),
+    /// A file of a cloud source, imported by the server (`/store/`).
+    Cloud(CloudSource, String),
 }
 
 /// Why a file was refused (shown next to it).
@@ -388,7 +391,9 @@ impl Selection {
 
     /// Whether a new file may join, or why not.
     fn admit(&self, f: &NewFile) -> Result<(), Refusal> {
-        if f.origin == Origin::Local {
+        // A link's name and size are not known before the server fetches it; a local or cloud
+        // file's are.
+        if !matches!(f.origin, Origin::Url(_)) {
             if !accepts(&self.rules.accept, &f.name, &f.mimetype) {
                 return Err(Refusal::Type);
             }
@@ -475,6 +480,15 @@ impl Selection {
         }
         let percent = (sent.min(size) * 100).checked_div(size).unwrap_or(0) as u8;
         (sent, size, percent)
+    }
+
+    /// The entry of a cloud file, if it is picked (refused ones included, so the browser can say
+    /// why).
+    pub fn cloud_entry(&self, source: CloudSource, path: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| {
+            matches!(&e.origin, Origin::Cloud(s, p) if *s == source && p == path)
+                && e.phase != Phase::Cancelled
+        })
     }
 
     /// Stored files and failed files, in the order they were added.

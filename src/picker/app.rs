@@ -73,7 +73,7 @@ pub(crate) fn App(props: &AppProps) -> Html {
     };
     let live = announcement(&setup, &st);
     let ui = Ui {
-        sources: use_sources_ui(setup.opts.from_sources[0]),
+        sources: use_sources_ui(setup.clone()),
         over: use_state(|| false),
         pane_input: use_node_ref(),
     };

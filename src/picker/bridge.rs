@@ -111,6 +111,7 @@ pub(crate) fn file_object(e: &Entry, file: Option<&JsValue>) -> JsValue {
     let (source, original_path) = match &e.origin {
         Origin::Local => ("local_file_system", e.name.clone()),
         Origin::Url(u) => ("url", u.clone()),
+        Origin::Cloud(source, path) => (source.name(), path.clone()),
     };
     let mut v = json!({
         "filename": e.name, "mimetype": e.mimetype, "size": e.size, "source": source,

@@ -2,7 +2,8 @@
 //! behind the [`Picker`] handle.
 //!
 //! - Views: `app` (the dialog or the inline panel), `pane` (the drop pane), `sources` (one view module per
-//!   source: device, link), `rows` (the file list).
+//!   source: device, link, cloud), `rows` (the file list).
+//! - Cloud sources: `cloud` (the folder browsers and their listings), `signin` (the sign-in popup).
 //! - State: `state` (the selection reducer and the callbacks that change it), `picked` (the picked
 //!   `File`s), `checks` (the app's checks of each file, from an effect), `uploads` (starting,
 //!   commanding and ending each upload, reporting the round).
@@ -14,12 +15,15 @@
 mod app;
 mod bridge;
 mod checks;
+mod cloud;
 mod hook;
+mod imports;
 mod keys;
 mod pane;
 mod picked;
 mod rows;
 mod sel;
+mod signin;
 mod sources;
 mod state;
 mod uploads;

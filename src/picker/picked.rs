@@ -1,6 +1,8 @@
 //! The files the user picked, held while the picker is open (the `File`s, which the selection
 //! cannot hold, and their preview URLs), and the new entries made from picked files and links.
 
+use crate::model::cloud::CloudSource;
+use crate::model::cloud::wire::CloudItem;
 use crate::model::file_name;
 use crate::model::selection::{EntryId, NewFile, Origin};
 use skiff_engine::IdMap;
@@ -68,5 +70,16 @@ pub(crate) fn linked(id: EntryId, url: String, name: String) -> NewFile {
         size: 0,
         mimetype,
         origin: Origin::Url(url),
+    }
+}
+
+/// The entry for a file of a cloud source, which the server imports.
+pub(crate) fn cloud(id: EntryId, source: CloudSource, item: CloudItem) -> NewFile {
+    NewFile {
+        id,
+        name: item.name,
+        size: item.size,
+        mimetype: item.mimetype,
+        origin: Origin::Cloud(source, item.path),
     }
 }

@@ -15,6 +15,22 @@ pub(crate) fn accept_list(rules: &[AcceptRule]) -> String {
     each.collect::<Vec<_>>().join(", ")
 }
 
+/// The badge of a file without a picture: its extension, up to four letters, in capitals.
+pub(crate) fn extension(name: &str) -> String {
+    let ext = name.rsplit_once('.').map(|(_, x)| x).unwrap_or("");
+    ext.chars().take(4).collect::<String>().to_ascii_uppercase()
+}
+
+/// An `<img>`'s `onerror`: a picture that cannot be loaded or decoded is hidden, uncovering the
+/// type's badge under it instead of a broken image.
+pub(crate) fn hide_broken() -> Callback<Event> {
+    Callback::from(|e: Event| {
+        if let Some(img) = e.target_dyn_into::<web_sys::HtmlElement>() {
+            img.set_hidden(true);
+        }
+    })
+}
+
 /// What a row says about its file.
 pub(crate) fn note(setup: &Setup, e: &Entry) -> String {
     let t = &setup.text;
@@ -35,6 +51,9 @@ pub(crate) fn note(setup: &Setup, e: &Entry) -> String {
         Phase::Refused(Refusal::Vetoed(r)) => t.fill("Not accepted: {reason}", &[("reason", r)]),
         Phase::Ready => t.get("Ready").to_owned(),
         Phase::Queued => t.get("Waiting").to_owned(),
+        Phase::Uploading { percent, .. } if matches!(e.origin, Origin::Cloud(..)) => {
+            t.fill("Importing {percent}%", &[("percent", &percent.to_string())])
+        }
         Phase::Uploading { percent, .. } => {
             t.fill("Uploading {percent}%", &[("percent", &percent.to_string())])
         }
@@ -96,7 +115,7 @@ pub(crate) fn file_row(
             button("Remove", "skiff-remove", Action::Remove(id))
         }
         Phase::Queued => button("Cancel", "skiff-cancel", Action::Cancelled(id)),
-        // The server fetches a link in one go: it can be cancelled, not paused.
+        // The server fetches a link or a cloud file in one go: it can be cancelled, not paused.
         Phase::Uploading { .. } if e.origin != Origin::Local => {
             button("Cancel", "skiff-cancel", Action::Cancelled(id))
         }
@@ -119,27 +138,21 @@ pub(crate) fn file_row(
         Phase::Uploading { percent, .. } | Phase::Paused { percent, .. } => Some(percent),
         _ => None,
     };
-    let ext = e
-        .name
-        .rsplit_once('.')
-        .map(|(_, x)| x)
-        .unwrap_or("")
-        .chars()
-        .take(4)
-        .collect::<String>()
-        .to_ascii_uppercase();
+    let ext = extension(&e.name);
     let info = match &e.origin {
         Origin::Local => format!("{} · {}", human_size(e.size), e.mimetype),
         Origin::Url(u) => u.clone(),
+        Origin::Cloud(..) => format!("{} · {}", human_size(e.size), e.mimetype),
     };
     let bad = matches!(e.phase, Phase::Refused(_) | Phase::Failed(_));
     html! {
         <li class="skiff-file" data-state={e.phase.name()} key={e.id}>
-            if let Some(src) = thumb {
-                <img class="skiff-thumb" src={src.clone()} alt={t.get("Image preview").to_owned()} />
-            } else {
+            <span class="skiff-pic">
                 <span class="skiff-thumb skiff-kind" aria-hidden="true">{ ext }</span>
-            }
+                if let Some(src) = thumb {
+                    <img class="skiff-thumb skiff-img" src={src.clone()} alt={t.get("Image preview").to_owned()} onerror={hide_broken()} />
+                }
+            </span>
             <div class="skiff-meta">
                 <span class="skiff-file-name">{ &e.name }</span>
                 <span class="skiff-file-info"><bdi dir="ltr">{ info }</bdi></span>

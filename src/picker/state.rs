@@ -8,6 +8,8 @@ use super::checks::use_app_checks;
 use super::picked::{self, Files};
 use super::sel::Sel;
 use super::uploads::{self, Tasks, Uploads};
+use crate::model::cloud::CloudSource;
+use crate::model::cloud::wire::CloudItem;
 use crate::model::selection::{Action, EntryId, NewFile, Selection};
 use crate::upload::driver::Command;
 use skiff_engine::IdMap;
@@ -26,6 +28,8 @@ pub(crate) struct PickerState {
     pub(crate) add_files: Callback<Vec<File>>,
     /// Adds a link; `false` when the text is not one.
     pub(crate) add_url: Rc<dyn Fn(String) -> bool>,
+    /// Adds files of a cloud source.
+    pub(crate) add_cloud: Rc<dyn Fn(CloudSource, Vec<CloudItem>)>,
     /// Per-file commands and Upload.
     pub(crate) act: Callback<Action>,
 }
@@ -70,6 +74,17 @@ pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
                 new.push(entry);
                 files.borrow_mut().insert(id, file);
             }
+            admit(new);
+        })
+    };
+
+    let add_cloud: Rc<dyn Fn(CloudSource, Vec<CloudItem>)> = {
+        let (next, admit) = (next.clone(), admit.clone());
+        Rc::new(move |source: CloudSource, items: Vec<CloudItem>| {
+            let new = items
+                .into_iter()
+                .map(|item| picked::cloud(next.replace_with(|n| *n + 1), source, item))
+                .collect();
             admit(new);
         })
     };
@@ -132,6 +147,7 @@ pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
         files,
         add_files,
         add_url,
+        add_cloud,
         act,
     }
 }

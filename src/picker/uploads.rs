@@ -1,9 +1,10 @@
 //! The picker's running uploads: starting each queued file (an upload task for a local file, a
-//! `/process` call for a link) within the concurrency, its commands (pause, resume, cancel), the
+//! `/process` call for a link, a `/store/` import for a cloud file) within the concurrency, its commands (pause, resume, cancel), the
 //! callbacks of its start, progress and end, and reporting the end of the round.
 
 use super::bridge::{self, Hooks, file_object};
 use super::hook::Hook;
+use super::imports;
 use super::picked::Files;
 use super::sel::Sel;
 use super::{Exit, Setup};
@@ -133,39 +134,85 @@ impl Uploads {
             .security
             .clone()
             .map(|s| (s.policy, s.signature));
-        match &e.origin {
+        match e.origin.clone() {
             Origin::Url(url) => {
                 setup.hooks.call(Hook::FileUploadStarted, &[obj]);
                 let call = start::store_url(
                     &setup.client,
-                    url,
+                    &url,
                     &setup.opts.store_to,
                     Some(tags),
                     security,
                 );
                 // The server's fetch cannot be stopped, but a cancel ends the file at once.
-                let (tx, mut rx) = futures_channel::mpsc::unbounded::<Msg>();
-                self.tasks.borrow_mut().insert(e.id, tx);
-                let this = self.clone();
-                spawn_local(async move {
-                    let cancelled = async move {
-                        while let Some(m) = rx.next().await {
-                            if matches!(m, Msg::Command(Command::Cancel)) {
-                                return;
-                            }
+                self.run_cancellable(e, Box::pin(call), Box::new(|| {}));
+            }
+            Origin::Cloud(source, path) => {
+                setup
+                    .hooks
+                    .call(Hook::FileUploadStarted, std::slice::from_ref(&obj));
+                let progress = {
+                    let (sel, hooks, id, size) =
+                        (self.sel.clone(), setup.hooks.clone(), e.id, e.size);
+                    move |bytes: u64, total: Option<u64>| {
+                        let total = total.unwrap_or(size).max(1);
+                        let percent = (bytes.min(total) * 100 / total) as u8;
+                        sel.dispatch(Action::Progress(id, bytes, percent, None));
+                        let arg = bridge::file_progress(percent, bytes);
+                        hooks.call(Hook::FileUploadProgress, &[obj.clone(), arg]);
+                    }
+                };
+                // A cancel aborts the request: the server stops reading and keeps nothing.
+                let abort = web_sys::AbortController::new().ok();
+                let signal = abort.as_ref().map(|a| a.signal());
+                let name = setup.opts.store_to.clean_name(&e.name);
+                let call =
+                    imports::import(setup.clone(), source, path, name, tags, signal, progress);
+                self.run_cancellable(
+                    e,
+                    Box::pin(call),
+                    Box::new(move || {
+                        if let Some(a) = abort {
+                            a.abort();
                         }
-                        std::future::pending::<()>().await;
-                    };
-                    let r = match select(Box::pin(call), Box::pin(cancelled)).await {
-                        Either::Left((Ok(v), _)) => Ended::Stored(v),
-                        Either::Left((Err(m), _)) => Ended::Failed(m),
-                        Either::Right(_) => Ended::Cancelled,
-                    };
-                    this.ended(&e, r)
-                });
+                    }),
+                );
             }
             Origin::Local => self.begin_local(e, obj, tags, security),
         }
+    }
+
+    /// Runs the request of a link or a cloud file until it ends or the file is cancelled
+    /// (`on_cancel` then stops it where it can).
+    /// Boxed, not generic: one copy of this state machine serves links and cloud files.
+    fn run_cancellable(
+        &self,
+        e: Entry,
+        call: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, Failure>>>>,
+        on_cancel: Box<dyn FnOnce()>,
+    ) {
+        let (tx, mut rx) = futures_channel::mpsc::unbounded::<Msg>();
+        self.tasks.borrow_mut().insert(e.id, tx);
+        let this = self.clone();
+        spawn_local(async move {
+            let cancelled = async move {
+                while let Some(m) = rx.next().await {
+                    if matches!(m, Msg::Command(Command::Cancel)) {
+                        return;
+                    }
+                }
+                std::future::pending::<()>().await;
+            };
+            let r = match select(call, Box::pin(cancelled)).await {
+                Either::Left((Ok(v), _)) => Ended::Stored(v),
+                Either::Left((Err(m), _)) => Ended::Failed(m),
+                Either::Right(_) => {
+                    on_cancel();
+                    Ended::Cancelled
+                }
+            };
+            this.ended(&e, r)
+        });
     }
 
     /// Starts the upload task of a local file.

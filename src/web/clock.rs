@@ -60,6 +60,16 @@ impl Drop for Timeout {
     }
 }
 
+/// Waits `ms` milliseconds (at once when the scope has no timers).
+#[cfg(feature = "picker")]
+pub(crate) async fn sleep(ms: u64) {
+    let (tx, rx) = futures_channel::oneshot::channel();
+    let _timer = Timeout::new(ms, move || {
+        let _ = tx.send(());
+    });
+    let _ = rx.await;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,6 +56,34 @@ fn values_are_read() {
 }
 
 #[test]
+fn cloud_sources_are_read_in_order_once_each_with_the_custom_sources_settings() {
+    let p = picker_options(json!({
+        "fromSources": ["dropbox", "local_file_system", "customsource", "imagesearch", "dropbox"],
+        "customSourceName": "Archive", "customSourcePath": "team/", "customSourceContainer": "bucket"
+    }))
+    .unwrap();
+    assert_eq!(
+        p.from_sources,
+        [
+            Source::Cloud(CloudSource::Dropbox),
+            Source::Local,
+            Source::Cloud(CloudSource::CustomSource),
+            Source::Cloud(CloudSource::ImageSearch),
+        ]
+    );
+    assert_eq!(
+        p.custom_source,
+        CustomSource {
+            name: Some("Archive".into()),
+            path: Some("team/".into()),
+            container: Some("bucket".into()),
+        }
+    );
+    let err = picker_options(json!({ "customSourcePath": 3 })).unwrap_err();
+    assert!(err.0.contains("customSourcePath"), "{}", err.0);
+}
+
+#[test]
 fn each_bad_value_has_its_message() {
     let cases = [
         (json!({ "colour": "red" }), "Unknown picker option `colour`"),
@@ -76,8 +104,8 @@ fn each_bad_value_has_its_message() {
             "The picker option `transformations` is not supported by Skiff yet",
         ),
         (
-            json!({ "fromSources": ["dropbox"] }),
-            "The source \"dropbox\" in `fromSources` is not supported by Skiff yet",
+            json!({ "fromSources": ["webcam"] }),
+            "The source \"webcam\" in `fromSources` is not supported by Skiff yet",
         ),
         (
             json!({ "fromSources": ["myspace"] }),

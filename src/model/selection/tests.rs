@@ -296,3 +296,27 @@ fn finish_waits_for_the_app_checks() {
     let s = s.reduce(Action::Ended(0, Ok(json!({}))));
     assert!(s.finished());
 }
+
+#[test]
+fn cloud_files_meet_the_same_rules_as_local_ones_and_are_found_by_source_and_path() {
+    let cloud = |name: &str, size: u64, mime: &str| NewFile {
+        origin: Origin::Cloud(CloudSource::Dropbox, format!("/{name}")),
+        ..local(name, size, mime)
+    };
+    let s = Selection::new(rules()).reduce(Action::Add(vec![
+        cloud("cat.png", 10, "image/png"),
+        cloud("notes.txt", 10, "text/plain"),
+        cloud("big.pdf", 5000, "application/pdf"),
+    ]));
+    assert_eq!(phases(&s), ["ready", "refused", "refused"]);
+    assert_eq!(s.entries[1].phase, Phase::Refused(Refusal::Type));
+    assert_eq!(s.entries[2].phase, Phase::Refused(Refusal::TooBig(1000)));
+    assert!(s.cloud_entry(CloudSource::Dropbox, "/cat.png").is_some());
+    assert!(s.cloud_entry(CloudSource::Box, "/cat.png").is_none());
+    let id = s.entries[0].id;
+    let s = s.reduce(Action::Remove(id));
+    assert!(
+        s.cloud_entry(CloudSource::Dropbox, "/cat.png").is_none(),
+        "unchecked"
+    );
+}

@@ -1,0 +1,210 @@
+//! The picker's cloud sources: one folder browser per cloud source in `fromSources` (the pure
+//! [`Browse`] state, behind a reducer), the listings the browsers ask for (fetched by an effect
+//! from what [`Browse::want`] names), and the person's sign-in (`signin`) and sign-out. The views
+//! are in `sources/cloud.rs`; imports of picked cloud files run in `uploads`.
+
+use super::Setup;
+use super::signin::{self, Pending, SignIn};
+use crate::model::accept::AcceptRule;
+use crate::model::cloud::CloudSource;
+use crate::model::cloud::browse::{Browse, BrowseAction, Want};
+use crate::model::cloud::wire::{self, Call, Listing};
+use crate::model::failure::Failure;
+use crate::model::picker_options::Source;
+use crate::web::{cloud_api, cloud_token};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+/// The Cloud API's paths (docs/protocol.md §7.2–§7.3).
+pub(crate) mod paths {
+    /// A folder's items.
+    pub(crate) const LIST: &str = "/folder/list";
+    /// Import a file into storage.
+    pub(crate) const STORE: &str = "/store/";
+    /// Sign out of a source.
+    pub(crate) const LOGOUT: &str = "/auth/logout";
+    /// Where a sign-in flow is.
+    pub(crate) const AUTH_STATUS: &str = "/cloud/auth/status";
+    /// How far an import is (`/cloud/imports/{id}?key=`).
+    pub(crate) const IMPORTS: &str = "/cloud/imports/";
+}
+
+/// Every cloud source's browser (the `Rc`s keep a change of one from copying the others).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Browsers(Vec<(CloudSource, Rc<Browse>)>);
+
+impl Browsers {
+    /// The browser of `source`.
+    pub(crate) fn get(&self, source: CloudSource) -> Rc<Browse> {
+        self.0
+            .iter()
+            .find(|(s, _)| *s == source)
+            .map(|(_, b)| b.clone())
+            .unwrap_or_default()
+    }
+
+    /// The sources, in the picker's order.
+    pub(crate) fn sources(&self) -> Vec<CloudSource> {
+        self.0.iter().map(|(s, _)| *s).collect()
+    }
+}
+
+impl Reducible for Browsers {
+    type Action = (CloudSource, BrowseAction);
+    fn reduce(self: Rc<Self>, (source, action): Self::Action) -> Rc<Self> {
+        let mut all = self.0.clone();
+        if let Some((_, b)) = all.iter_mut().find(|(s, _)| *s == source) {
+            *b = Rc::new((**b).clone().reduce(action));
+        }
+        Rc::new(Browsers(all))
+    }
+}
+
+/// The picker's cloud state and what changes it (cheap to clone).
+#[derive(Clone)]
+pub(crate) struct Cloud {
+    /// The browsers.
+    pub(crate) browsers: UseReducerHandle<Browsers>,
+    /// The sign-in in progress, or how the last one ended (shown on its source's connect view).
+    pub(crate) signin: UseStateHandle<SignIn>,
+    /// The sign-in flow being watched (read by the watchers, which outlive renders).
+    pub(crate) pending: Rc<RefCell<Option<Pending>>>,
+}
+
+impl PartialEq for Cloud {
+    fn eq(&self, other: &Self) -> bool {
+        self.browsers == other.browsers && self.signin == other.signin
+    }
+}
+
+impl Cloud {
+    /// Changes the browser of `source`.
+    pub(crate) fn act(&self, source: CloudSource, action: BrowseAction) {
+        self.browsers.dispatch((source, action));
+    }
+
+    /// Signs out of `source`: the server revokes the grant, the browser goes back to the sign-in.
+    pub(crate) fn sign_out(&self, setup: &Rc<Setup>, source: CloudSource) {
+        let (this, setup) = (self.clone(), setup.clone());
+        spawn_local(async move {
+            let body = wire::logout_body(&call(&setup), source);
+            if let Err(f) = cloud_api::post(&endpoint(&setup, paths::LOGOUT), &body, None).await {
+                // The browser lists again either way: what the server says then is the truth.
+                crate::web::js_value::console_warn(&f.detail);
+            }
+            this.act(source, BrowseAction::SignedOut);
+        });
+    }
+}
+
+/// The calls' common fields: the app, its picker session, its policy.
+pub(crate) fn call(setup: &Setup) -> Call {
+    let c = &setup.client;
+    Call {
+        apikey: c.apikey.clone(),
+        token: cloud_token::get(&c.apikey, c.session_cache),
+        security: c
+            .security
+            .as_ref()
+            .map(|s| (s.policy.clone(), s.signature.clone())),
+    }
+}
+
+/// The URL of a Cloud API path.
+pub(crate) fn endpoint(setup: &Setup, path: &str) -> String {
+    format!("{}{path}", setup.client.urls.cloud_api)
+}
+
+/// `accept` as the Cloud API takes it (`image/*`, `.pdf`, `text/plain`).
+fn accept(rules: &[AcceptRule]) -> Vec<String> {
+    rules
+        .iter()
+        .map(|r| match r {
+            AcceptRule::Extension(e) | AcceptRule::Mime(e) => e.clone(),
+            AcceptRule::Family(f) => format!("{f}/*"),
+        })
+        .collect()
+}
+
+/// Lists one page for a browser.
+async fn list(setup: &Setup, source: CloudSource, want: &Want) -> Result<Listing, Failure> {
+    let body = wire::list_body(
+        &call(setup),
+        source,
+        &want.path,
+        want.next.as_deref(),
+        &accept(&setup.opts.accept),
+        &setup.opts.custom_source,
+        None,
+    );
+    let answer = cloud_api::post(&endpoint(setup, paths::LIST), &body, None).await?;
+    let (token, listing) =
+        wire::parse_list(&answer, source).map_err(|m| Failure::local(None, m))?;
+    if let Some(t) = token {
+        let c = &setup.client;
+        cloud_token::set(&c.apikey, Some(&t), c.session_cache);
+    }
+    Ok(listing)
+}
+
+/// The cloud state of one picker, with the effect that fetches what the browsers want and the
+/// sign-in's page listeners.
+#[hook]
+pub(crate) fn use_cloud(setup: Rc<Setup>) -> Cloud {
+    let sources: Vec<CloudSource> = setup
+        .opts
+        .from_sources
+        .iter()
+        .filter_map(|s| match s {
+            Source::Cloud(c) => Some(*c),
+            _ => None,
+        })
+        .collect();
+    let browsers = use_reducer(|| {
+        Browsers(
+            sources
+                .iter()
+                .map(|s| (*s, Rc::new(Browse::default())))
+                .collect(),
+        )
+    });
+    let cloud = Cloud {
+        browsers,
+        signin: use_state(|| SignIn::Idle),
+        pending: use_mut_ref(|| None),
+    };
+    // Requests in flight, so a render while one runs does not send it again.
+    let inflight = use_mut_ref(Vec::<(CloudSource, Want)>::new);
+    let wants: Vec<(CloudSource, Want)> = cloud
+        .browsers
+        .0
+        .iter()
+        .filter_map(|(s, b)| b.want().map(|w| (*s, w)))
+        .collect();
+    {
+        let (cloud, setup) = (cloud.clone(), setup.clone());
+        use_effect_with(wants, move |wants| {
+            let mut running = inflight.borrow_mut();
+            running.retain(|w| wants.contains(w));
+            for (source, want) in wants.iter().cloned() {
+                if running.contains(&(source, want.clone())) {
+                    continue;
+                }
+                running.push((source, want.clone()));
+                let (cloud, setup) = (cloud.clone(), setup.clone());
+                spawn_local(async move {
+                    let answer = list(&setup, source, &want).await;
+                    if matches!(answer, Ok(Listing::Page(_))) {
+                        // A folder that lists is a sign-in that worked, however it was learnt.
+                        signin::connected(&cloud, source);
+                    }
+                    cloud.act(source, BrowseAction::Answer(want.request, answer));
+                });
+            }
+        });
+    }
+    signin::use_listeners(setup, cloud.clone());
+    cloud
+}
