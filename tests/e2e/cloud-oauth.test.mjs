@@ -39,13 +39,7 @@ before(async () => {
     '[[apps]]',
     `key = "${KEY}"`,
     `allowed_origins = ["${allowed.url}"]`,
-    '[sources.dropbox]',
-    `client_id = "${standin.client_id}"`,
-    `client_secret = "${standin.client_secret}"`,
-    `auth_url = "${standin.auth_url}"`,
-    `token_url = "${standin.token_url}"`,
-    `api_url = "${standin.url}"`,
-    `content_url = "${standin.content_url}"`,
+    standin.sourceToml(),
     '',
   ].join('\n'));
   server = await startServer({ name: 'oauth', extraArgs: ['--config', config] });

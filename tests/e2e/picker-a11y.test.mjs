@@ -12,14 +12,12 @@
 // and the server binary ($SKIFF_SERVER_BIN or target/release/skiff-server, built on demand).
 
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { REPO_ROOT } from './support/server.mjs';
+import { assertNoViolations, audit } from './support/axe.mjs';
 import { dropFiles, makeFiles, openPicker, waitEvent, waitFor, waitRows } from './support/picker-page.mjs';
 import {
   MiB, PNG, addContainers, assertStored, cfg, e2e, gate, inputFile, pickerSuite, server, sleep, text,
 } from './support/picker-suite.mjs';
 
-const AXE = join(REPO_ROOT, 'node_modules', 'axe-core', 'axe.min.js');
 
 pickerSuite();
 
@@ -118,19 +116,6 @@ e2e('7. keyboard only: open, focus trapped both ways with a visible outline, cho
 
 // ---------------------------------------------------------------------------------------------
 // 8. Accessibility audit (axe-core).
-
-async function audit(page, include) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: AXE });
-  return page.evaluate(async (sel) => {
-    const r = await window.axe.run({ include: [sel] }, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`) }));
-  }, include);
-}
-
-function assertNoViolations(violations, what) {
-  if (violations.length) console.error(`[axe] ${what}:\n${JSON.stringify(violations, null, 2)}`);
-  assert.deepEqual(violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.join(' | ')}`), [], `axe violations in ${what}`);
-}
 
 e2e('8a. axe: the overlay with a refused file and a file uploading', 40_000, async ({ page }) => {
   gate.configure({ rate: 1_000_000 });

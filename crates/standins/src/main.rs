@@ -9,6 +9,9 @@ fn files() -> Vec<(&'static str, Vec<u8>)> {
         ("/readme.txt", b"hello from the stand-in\n".to_vec()),
         ("/Fotos/Überblick.txt", "grüße\n".as_bytes().to_vec()),
         ("/Fotos/empty.bin", Vec::new()),
+        // The root holds more than one page of Dropbox's (two entries), for the picker's paging.
+        ("/notes.md", b"# notes\n".to_vec()),
+        ("/zeta.csv", b"z,1\n".to_vec()),
     ]
 }
 

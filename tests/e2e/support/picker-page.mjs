@@ -75,8 +75,8 @@ function harness() {
    * `record: false` leaves out the recorders (no onFileSelected: files skip the checking state);
    * `unrecorded: ['onFileSelected']` leaves out some of them.
    */
-  pk.make = function (id, { apikey, baseUrl, options = {}, fns = {}, record = true, unrecorded = [], containerElement }) {
-    const client = window.skiff.init(apikey, { baseUrl });
+  pk.make = function (id, { apikey, baseUrl, clientOptions = {}, options = {}, fns = {}, record = true, unrecorded = [], containerElement }) {
+    const client = window.skiff.init(apikey, { baseUrl, ...clientOptions });
     pk.clients[id] = client;
     const opts = JSON.parse(JSON.stringify(options));
     const own = {};

@@ -3,7 +3,8 @@
 //
 // startStandin('dropbox') runs target/release/skiff-standins (building it when missing) and
 // returns { url, content_url, client_id, client_secret, auth_url, token_url, registerRedirect(uri),
-// denyNext(), log(), stop() }.
+// denyNext(), sourceToml(), log(), stop() }; sourceToml() is the server's `[sources.<provider>]`
+// table pointing at it.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -43,6 +44,15 @@ export async function startStandin(provider) {
   return {
     ...info,
     registerRedirect: (uri) => post('/__standin/redirect', uri),
+    sourceToml: () => [
+      `[sources.${provider}]`,
+      `client_id = "${info.client_id}"`,
+      `client_secret = "${info.client_secret}"`,
+      `auth_url = "${info.auth_url}"`,
+      `token_url = "${info.token_url}"`,
+      `api_url = "${info.url}"`,
+      `content_url = "${info.content_url}"`,
+    ].join('\n'),
     denyNext: () => post('/__standin/deny-next'),
     log: () => lines.join(''),
     async stop() {
