@@ -115,7 +115,7 @@ pub enum BrowseAction {
 }
 
 /// One source's browser.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Browse {
     /// From the root to the folder shown.
     pub trail: Vec<Crumb>,
@@ -139,6 +139,26 @@ pub struct Browse {
     pub filter: String,
     /// The number of the request in flight (or last answered).
     pub request: u32,
+}
+
+impl Default for Browse {
+    /// At the source's root, nothing asked yet.
+    fn default() -> Browse {
+        Browse {
+            trail: vec![Crumb::root()],
+            back: Vec::new(),
+            forward: Vec::new(),
+            items: Vec::new(),
+            next: None,
+            status: Status::Idle,
+            account: None,
+            pick_url: None,
+            layout: Layout::default(),
+            sort: Sort::default(),
+            filter: String::new(),
+            request: 0,
+        }
+    }
 }
 
 /// The error code of a source the server does not offer.
@@ -211,9 +231,6 @@ impl Browse {
 
     /// The browser after `action`.
     pub fn reduce(mut self, action: BrowseAction) -> Browse {
-        if self.trail.is_empty() {
-            self.trail.push(Crumb::root());
-        }
         match action {
             BrowseAction::Show => match self.status {
                 Status::Idle | Status::Failed(_) => return self.load(),

@@ -80,11 +80,17 @@ fn connect(
         _ => None,
     };
     let message = ended.map(|e| match e {
-        Ending::Blocked => t.get("The sign-in window was blocked. Allow pop-ups for this site and try again, or sign in in this tab.").to_owned(),
-        Ending::Closed => t.get("The sign-in window was closed before you finished.").to_owned(),
+        Ending::Blocked => t
+            .get("The sign-in window was blocked. Allow pop-ups for this site and try again.")
+            .to_owned(),
+        Ending::Closed => t
+            .get("The sign-in window was closed before you finished.")
+            .to_owned(),
         Ending::Denied => t.fill("Access was not granted at {provider}.", &p),
         Ending::Expired => t.get("The sign-in took too long and expired.").to_owned(),
-        Ending::Failed => t.get("Signing in did not work. Please try again.").to_owned(),
+        Ending::Failed => t
+            .get("Signing in did not work. Please try again.")
+            .to_owned(),
     });
     let onclick = {
         let (setup, cloud, offer) = (setup.clone(), cloud.clone(), offer.clone());
@@ -273,7 +279,10 @@ fn browser(
         let (cloud, setup) = (cloud.clone(), setup.clone());
         Callback::from(move |_| cloud.sign_out(&setup, source))
     };
-    let here = b.here().name.clone();
+    let here = match b.here().name.as_str() {
+        "" => label(setup, source),
+        name => name.to_owned(),
+    };
     html! {
         <div class="skiff-browser" data-layout={if b.layout == Layout::Grid { "grid" } else { "list" }}>
             <div class="skiff-toolbar">
@@ -469,7 +478,9 @@ fn item_view(
             role="option" aria-selected={(!item.folder).then(|| picked.to_string())} tabindex={if focused { "0" } else { "-1" }}
             data-path={item.path.clone()} key={item.path.clone()} {onclick}>
             if !item.folder {
-                <input type="checkbox" class="skiff-check" checked={picked} tabindex="-1" aria-hidden="true" />
+                // A drawn box, not an <input>: a control inside an option would be a second,
+                // nested focus target (the option's aria-selected says it to screen readers).
+                <span class="skiff-check" aria-hidden="true"></span>
             }
             { picture }
             <span class="skiff-meta">

@@ -225,3 +225,11 @@ fn the_focus_coming_back_lists_again_only_a_folder_filled_elsewhere() {
     let b = b.reduce(BrowseAction::Answer(n, Ok(Listing::Page(p))));
     assert!(b.reduce(BrowseAction::Focus).want().is_some());
 }
+
+#[test]
+fn a_new_browser_is_at_the_root_before_anything_is_asked() {
+    let b = Browse::default();
+    assert_eq!(b.here(), &Crumb::root());
+    assert_eq!(b.want(), None);
+    assert!(b.shown(&str::to_lowercase).is_empty());
+}
