@@ -13,6 +13,16 @@ pub enum AcceptRule {
     Family(String),
 }
 
+impl AcceptRule {
+    /// The rule as people (and the Cloud API's `accept`) write it: `.pdf`, `image/png`, `image/*`.
+    pub fn written(&self) -> String {
+        match self {
+            AcceptRule::Extension(e) | AcceptRule::Mime(e) => e.clone(),
+            AcceptRule::Family(f) => format!("{f}/*"),
+        }
+    }
+}
+
 /// Reads one `accept` entry, or says why it is not one.
 pub fn parse_rule(entry: &str) -> Result<AcceptRule, String> {
     let e = entry.trim().to_ascii_lowercase();
@@ -53,6 +63,13 @@ pub fn accepts(rules: &[AcceptRule], name: &str, mimetype: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_is_written_back_as_it_is_read() {
+        for entry in [".pdf", "image/png", "image/*"] {
+            assert_eq!(parse_rule(entry).unwrap().written(), entry);
+        }
+    }
 
     #[test]
     fn rules_and_matching() {

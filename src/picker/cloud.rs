@@ -12,24 +12,11 @@ use crate::model::cloud::wire::{self, Call, Listing};
 use crate::model::failure::Failure;
 use crate::model::picker_options::Source;
 use crate::web::{cloud_api, cloud_token};
+use skiff_protocol::routes;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
-
-/// The Cloud API's paths (docs/protocol.md §7.2–§7.3).
-pub(crate) mod paths {
-    /// A folder's items.
-    pub(crate) const LIST: &str = "/folder/list";
-    /// Import a file into storage.
-    pub(crate) const STORE: &str = "/store/";
-    /// Sign out of a source.
-    pub(crate) const LOGOUT: &str = "/auth/logout";
-    /// Where a sign-in flow is.
-    pub(crate) const AUTH_STATUS: &str = "/cloud/auth/status";
-    /// How far an import is (`/cloud/imports/{id}?key=`).
-    pub(crate) const IMPORTS: &str = "/cloud/imports/";
-}
 
 /// Every cloud source's browser (the `Rc`s keep a change of one from copying the others).
 #[derive(Debug, Clone, PartialEq)]
@@ -73,12 +60,6 @@ pub(crate) struct Cloud {
     pub(crate) pending: Rc<RefCell<Option<Pending>>>,
 }
 
-impl PartialEq for Cloud {
-    fn eq(&self, other: &Self) -> bool {
-        self.browsers == other.browsers && self.signin == other.signin
-    }
-}
-
 impl Cloud {
     /// Changes the browser of `source`.
     pub(crate) fn act(&self, source: CloudSource, action: BrowseAction) {
@@ -90,7 +71,8 @@ impl Cloud {
         let (this, setup) = (self.clone(), setup.clone());
         spawn_local(async move {
             let body = wire::logout_body(&call(&setup), source);
-            if let Err(f) = cloud_api::post(&endpoint(&setup, paths::LOGOUT), &body, None).await {
+            let url = endpoint(&setup, routes::CLOUD_LOGOUT);
+            if let Err(f) = cloud_api::post(&url, &body, None).await {
                 // The browser lists again either way: what the server says then is the truth.
                 crate::web::js_value::console_warn(&f.detail);
             }
@@ -117,29 +99,19 @@ pub(crate) fn endpoint(setup: &Setup, path: &str) -> String {
     format!("{}{path}", setup.client.urls.cloud_api)
 }
 
-/// `accept` as the Cloud API takes it (`image/*`, `.pdf`, `text/plain`).
-fn accept(rules: &[AcceptRule]) -> Vec<String> {
-    rules
-        .iter()
-        .map(|r| match r {
-            AcceptRule::Extension(e) | AcceptRule::Mime(e) => e.clone(),
-            AcceptRule::Family(f) => format!("{f}/*"),
-        })
-        .collect()
-}
-
 /// Lists one page for a browser.
 async fn list(setup: &Setup, source: CloudSource, want: &Want) -> Result<Listing, Failure> {
+    let accept: Vec<String> = setup.opts.accept.iter().map(AcceptRule::written).collect();
     let body = wire::list_body(
         &call(setup),
         source,
         &want.path,
         want.next.as_deref(),
-        &accept(&setup.opts.accept),
+        &accept,
         &setup.opts.custom_source,
         None,
     );
-    let answer = cloud_api::post(&endpoint(setup, paths::LIST), &body, None).await?;
+    let answer = cloud_api::post(&endpoint(setup, routes::CLOUD_LIST), &body, None).await?;
     let (token, listing) =
         wire::parse_list(&answer, source).map_err(|m| Failure::local(None, m))?;
     if let Some(t) = token {

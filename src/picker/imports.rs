@@ -4,7 +4,7 @@
 //! answers the bytes stored) is polled and reported like an upload's.
 
 use super::Setup;
-use super::cloud::{call, endpoint, paths};
+use super::cloud::{call, endpoint};
 use crate::model::cloud::CloudSource;
 use crate::model::cloud::wire;
 use crate::model::failure::Failure;
@@ -12,7 +12,7 @@ use crate::web::clock::sleep;
 use crate::web::cloud_api;
 use futures_util::future::{Either, select};
 use serde_json::{Value, json};
-use skiff_protocol::UploadTags;
+use skiff_protocol::{UploadTags, routes};
 use std::rc::Rc;
 use web_sys::AbortSignal;
 
@@ -38,10 +38,8 @@ pub(crate) async fn import(
 ) -> Result<Value, Failure> {
     let id = import_id();
     let store_to = &setup.opts.store_to;
+    // (Indexing a null `store` makes it an object.)
     let mut store = store_to.store_for(&name);
-    if store.is_null() {
-        store = json!({});
-    }
     store["filename"] = json!(store_to.filename.clone().unwrap_or(name));
     let body = wire::store_body(
         &call(&setup),
@@ -52,11 +50,11 @@ pub(crate) async fn import(
         &id,
         &setup.opts.custom_source,
     );
-    let url = endpoint(&setup, paths::STORE);
+    let url = endpoint(&setup, routes::CLOUD_STORE);
     let stored = cloud_api::post(&url, &body, signal.as_ref());
     let watch_url = format!(
-        "{}{id}?key={}",
-        endpoint(&setup, paths::IMPORTS),
+        "{}?key={}",
+        endpoint(&setup, &routes::fill(routes::CLOUD_IMPORT, &[("id", &id)])),
         js_sys::encode_uri_component(&setup.client.apikey)
     );
     let watch = async move {

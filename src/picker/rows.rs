@@ -8,11 +8,8 @@ use yew::prelude::*;
 
 /// The `accept` rules as people write them.
 pub(crate) fn accept_list(rules: &[AcceptRule]) -> String {
-    let each = rules.iter().map(|r| match r {
-        AcceptRule::Extension(e) | AcceptRule::Mime(e) => e.clone(),
-        AcceptRule::Family(f) => format!("{f}/*"),
-    });
-    each.collect::<Vec<_>>().join(", ")
+    let each: Vec<String> = rules.iter().map(AcceptRule::written).collect();
+    each.join(", ")
 }
 
 /// The badge of a file without a picture: its extension, up to four letters, in capitals.

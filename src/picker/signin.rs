@@ -7,7 +7,7 @@
 //! after several polls that found it closed and the flow unfinished.
 
 use super::Setup;
-use super::cloud::{Cloud, call, endpoint, paths};
+use super::cloud::{Cloud, call, endpoint};
 use crate::model::cloud::CloudSource;
 use crate::model::cloud::browse::BrowseAction;
 use crate::model::cloud::wire::{self, AuthOffer, AuthState};
@@ -16,6 +16,7 @@ use crate::web::cloud_api;
 use crate::web::js_value::from_js;
 use crate::web::listener::Listener;
 use serde_json::Value;
+use skiff_protocol::routes;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
@@ -92,9 +93,8 @@ pub(crate) fn start(setup: &Rc<Setup>, cloud: &Cloud, source: CloudSource, offer
                 return;
             }
             let body = wire::status_body(&call(&setup), &flow);
-            let state = match cloud_api::post(&endpoint(&setup, paths::AUTH_STATUS), &body, None)
-                .await
-            {
+            let url = endpoint(&setup, routes::CLOUD_AUTH_STATUS);
+            let state = match cloud_api::post(&url, &body, None).await {
                 Ok(v) => wire::auth_state(v.get("status").and_then(Value::as_str).unwrap_or("")),
                 // The server does not know the flow (another session's, or gone).
                 Err(f) if f.status == Some(404) => AuthState::Failed,

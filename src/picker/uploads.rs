@@ -157,9 +157,7 @@ impl Uploads {
                     move |bytes: u64, total: Option<u64>| {
                         let total = total.unwrap_or(size).max(1);
                         let percent = (bytes.min(total) * 100 / total) as u8;
-                        sel.dispatch(Action::Progress(id, bytes, percent, None));
-                        let arg = bridge::file_progress(percent, bytes);
-                        hooks.call(Hook::FileUploadProgress, &[obj.clone(), arg]);
+                        progressed(&sel, &hooks, &obj, id, (bytes, percent, None));
                     }
                 };
                 // A cancel aborts the request: the server stops reading and keeps nothing.
@@ -246,9 +244,7 @@ impl Uploads {
                             speed_bps: p.speed_bps as u64,
                             eta_ms: p.eta_ms,
                         });
-                    sel.dispatch(Action::Progress(id, bytes, percent, rate));
-                    let arg = bridge::file_progress(percent, bytes);
-                    hooks.call(Hook::FileUploadProgress, &[obj.clone(), arg]);
+                    progressed(&sel, &hooks, &obj, id, (bytes, percent, rate));
                 }
             })
         };
@@ -286,6 +282,20 @@ impl Uploads {
             this.ended(&e, r);
         });
     }
+}
+
+/// A file's progress (bytes, whole percent, pace), into the selection and to the app
+/// (`onFileUploadProgress`): the same for uploads and cloud imports.
+fn progressed(
+    sel: &UseReducerHandle<Sel>,
+    hooks: &Hooks,
+    file: &JsValue,
+    id: EntryId,
+    (bytes, percent, rate): (u64, u8, Option<Rate>),
+) {
+    sel.dispatch(Action::Progress(id, bytes, percent, rate));
+    let arg = bridge::file_progress(percent, bytes);
+    hooks.call(Hook::FileUploadProgress, &[file.clone(), arg]);
 }
 
 /// Tags for one file: the upload options' tags, with the app's tag functions' values on top,

@@ -210,8 +210,12 @@ pub fn parse_list(
     Ok((token, Listing::Page(page)))
 }
 
-/// The server's own icons stand in for sources without pictures; the picker draws its own.
-const ICONS: &str = "/cloud/icons/";
+/// The server's own icons (`/cloud/icons/…`) stand in for sources without pictures; the picker
+/// draws its own.
+fn server_icon(url: &str) -> bool {
+    let folder = skiff_protocol::routes::CLOUD_ICON.trim_end_matches("{name}");
+    url.contains(folder)
+}
 
 fn item(v: &Value) -> Option<CloudItem> {
     let name = v.get("name")?.as_str()?.to_owned();
@@ -220,7 +224,7 @@ fn item(v: &Value) -> Option<CloudItem> {
     let thumbnail = v
         .get("thumbnail")
         .and_then(Value::as_str)
-        .filter(|t| !t.is_empty() && !t.contains(ICONS))
+        .filter(|t| !t.is_empty() && !server_icon(t))
         .map(str::to_owned);
     Some(CloudItem {
         name,

@@ -220,14 +220,13 @@ fn browser(
             .iter()
             .all(|i| st.sel.0.cloud_entry(source, &i.path).is_some());
     let select_all = {
-        let (st, items) = (
-            st.clone(),
-            files.iter().map(|i| (*i).clone()).collect::<Vec<_>>(),
-        );
+        // The folder is read when the box is ticked, not copied at every render.
+        let (st, b) = (st.clone(), b.clone());
         Callback::from(move |_| {
-            let new: Vec<CloudItem> = items
-                .iter()
-                .filter(|i| st.sel.0.cloud_entry(source, &i.path).is_none())
+            let new: Vec<CloudItem> = b
+                .shown(&fold_case)
+                .into_iter()
+                .filter(|i| !i.folder && st.sel.0.cloud_entry(source, &i.path).is_none())
                 .cloned()
                 .collect();
             (st.add_cloud)(source, new);
@@ -261,7 +260,7 @@ fn browser(
         .iter()
         .enumerate()
         .map(|(i, item)| item_view(setup, st, cloud, ui, source, item, i, i == focus));
-    let onkeydown = keys(st, cloud, ui, source, &shown);
+    let onkeydown = keys(st, cloud, ui, source, b);
     let pick = b.pick_url.clone().map(|url| {
         let onclick = Callback::from(move |_| {
             if let Some(w) = web_sys::window() {
@@ -308,7 +307,8 @@ fn browser(
                 </div>
             }
             { for pick }
-            if max_files_allow_all(setup) && !files.is_empty() {
+            // "Select all" only where more than one file may be picked.
+            if setup.opts.max_files > 1 && !files.is_empty() {
                 <label class="skiff-select-all">
                     <input type="checkbox" checked={all_picked} disabled={all_picked} onchange={select_all} />
                     { t.get("Select all") }
@@ -332,11 +332,6 @@ fn browser(
 /// Lower case as the browser does it (`String.prototype.toLowerCase`; see [`Browse::shown`]).
 fn fold_case(s: &str) -> String {
     js_sys::JsString::from(s).to_lower_case().into()
-}
-
-/// "Select all" is offered when more than one file may be picked.
-fn max_files_allow_all(setup: &Setup) -> bool {
-    setup.opts.max_files > 1
 }
 
 /// Ticks or unticks a file: adds it to the selection, or takes it out.
@@ -369,11 +364,13 @@ fn keys(
     cloud: &Cloud,
     ui: &CloudUi,
     source: CloudSource,
-    shown: &[&CloudItem],
+    b: &Rc<Browse>,
 ) -> Callback<KeyboardEvent> {
-    let items: Vec<CloudItem> = shown.iter().map(|i| (*i).clone()).collect();
     let (st, cloud, focus, list) = (st.clone(), cloud.clone(), ui.focus.clone(), ui.list.clone());
+    let b = b.clone();
     Callback::from(move |e: KeyboardEvent| {
+        // The items as shown, read on a key press rather than copied at every render.
+        let items = b.shown(&fold_case);
         let n = items.len();
         if n == 0 {
             return;
@@ -394,13 +391,13 @@ fn keys(
             "End" => Some(n - 1),
             "Enter" => {
                 e.prevent_default();
-                choose(&st, &cloud, source, &items[at]);
+                choose(&st, &cloud, source, items[at]);
                 None
             }
             " " => {
                 e.prevent_default();
                 if !items[at].folder {
-                    toggle(&st, source, &items[at]);
+                    toggle(&st, source, items[at]);
                 }
                 None
             }
