@@ -77,12 +77,17 @@ pub fn next_attempt(
 }
 
 /// How long a claimed batch stays hidden from other instances: one attempt's timeout (the
-/// batch's attempts run at once) plus a margin for recording the outcomes.
+/// batch's attempts run at once) plus a margin for recording the outcomes. The lease is also how
+/// long an event claimed by an instance that then crashed waits before anyone tries it again,
+/// so the margin is kept short: recording an outcome is one small write.
 pub fn lease_ms(retry: &WebhookRetry) -> i64 {
     i64::try_from(retry.timeout_ms)
         .unwrap_or(i64::MAX)
-        .saturating_add(60_000)
+        .saturating_add(LEASE_MARGIN_MS)
 }
+
+/// Time allowed for recording a batch's outcomes after its attempts have timed out.
+const LEASE_MARGIN_MS: i64 = 10_000;
 
 /// Claims the due events and delivers each once; returns how many were delivered.
 pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> usize {

@@ -260,7 +260,7 @@ async fn webhooks_reach_a_receiver_that_was_down_even_across_a_restart() {
         &config,
         format!(
             "[[apps]]\nkey = \"k\"\nwebhook_url = \"http://127.0.0.1:{hook_port}/hook\"\nwebhook_secret = \"whsec\"\n\n\
-             [webhook_retry]\nbase_ms = 100\nmax_ms = 400\n"
+             [webhook_retry]\nbase_ms = 100\nmax_ms = 400\ntimeout_ms = 2000\n"
         ),
     )
     .unwrap();
@@ -301,7 +301,8 @@ async fn webhooks_reach_a_receiver_that_was_down_even_across_a_restart() {
     let (mut rx, _recv) = receiver(hook_port).await;
     let mut got = Vec::new();
     while got.len() < 2 {
-        let d = tokio::time::timeout(Duration::from_secs(15), rx.recv())
+        // An event the crashed instance had claimed waits out its lease (timeout + 10 s).
+        let d = tokio::time::timeout(Duration::from_secs(30), rx.recv())
             .await
             .expect("webhook arrives")
             .unwrap();
