@@ -28,6 +28,8 @@ const KEY = 'cloud-picker';
 const SHOTS = join(REPO_ROOT, 'target', 'screenshots');
 const BIG = randomBytes(300 * 1024 + 7);
 const PHOTO = png(96, 64, [200, 120, 40]);
+const MANY = 600;
+const manyName = (i) => `f${String(i).padStart(4, '0')}.txt`;
 let dir;
 let dav;
 let standin;
@@ -45,6 +47,9 @@ before(async () => {
   writeFileSync(join(files, 'photo.png'), PHOTO);
   writeFileSync(join(files, 'docs', 'report q3.csv'), 'a,b\n1,2\n');
   writeFileSync(join(files, 'docs', 'Überblick.bin'), BIG);
+  // A long folder: the list draws only the rows in view.
+  mkdirSync(join(files, 'many'));
+  for (let i = 0; i < MANY; i++) writeFileSync(join(files, 'many', manyName(i)), `${i}\n`);
   [dav, standin, site, browser] = await Promise.all([
     startWebdav(files, { user: 'dav-user', pass: 'dav-pass' }),
     startStandin('dropbox'),
@@ -131,7 +136,7 @@ cloudTest('WebDAV: browse, pick across folders, import with tags, in order, byte
     { fromSources: ['webdav', 'local_file_system'], maxFiles: 5, uploadConfig: { tags: { team: 'blue' } } },
     { fns: { 'uploadConfig.tags.name': '(f) => `n-${f.filename}`' } },
   ));
-  await waitItems(page, ['docs', 'photo.png', 'readme.txt'], 'the root');
+  await waitItems(page, ['docs', 'many', 'photo.png', 'readme.txt'], 'the root');
   const crumbs = () => page.locator('.skiff-crumbs li').allTextContents();
   assert.deepEqual(await crumbs(), ['WebDAV']);
   await item(page, '/readme.txt').click();
@@ -140,7 +145,7 @@ cloudTest('WebDAV: browse, pick across folders, import with tags, in order, byte
   assert.deepEqual(await crumbs(), ['WebDAV', 'docs']);
   await page.locator('.skiff-item', { hasText: 'Überblick.bin' }).click();
   await page.locator('.skiff-crumb', { hasText: 'WebDAV' }).click();
-  await waitItems(page, ['docs', 'photo.png', 'readme.txt'], 'the root again');
+  await waitItems(page, ['docs', 'many', 'photo.png', 'readme.txt'], 'the root again');
   const root = await items(page);
   assert.equal(root.find((i) => i.name === 'readme.txt').selected, true, 'the pick survives moving between folders');
   assert.equal(await page.locator('.skiff-files li').count(), 2);
@@ -172,9 +177,52 @@ cloudTest('WebDAV: browse, pick across folders, import with tags, in order, byte
   assert.ok(finished.every((f) => f.uploadTags?.team === 'blue' && f.handle), JSON.stringify(finished));
 });
 
+cloudTest('WebDAV: a folder of 600 files draws only the rows in view; scrolling, End and the grid reach every one', async ({ page }) => {
+  await openPicker(page, 'm', config({ fromSources: ['webdav'], maxFiles: 700 }));
+  await waitItems(page, ['docs', 'many', 'photo.png', 'readme.txt'], 'the root');
+  await item(page, '/many/').click();
+  await waitFor(page, (n) => document.querySelector('.skiff-item')?.getAttribute('aria-setsize') === String(n), MANY, 15_000, 'the long folder');
+  const drawn = () => page.evaluate(() => Array.from(document.querySelectorAll('.skiff-item'), (e) => Number(e.dataset.index)));
+  const top = await drawn();
+  assert.equal(top[0], 0);
+  assert.ok(top.length < 40, `only the rows in view and a few more are drawn, not ${top.length}`);
+  const list = page.locator('.skiff-items');
+  const fullHeight = await list.evaluate((el) => el.scrollHeight);
+  assert.ok(fullHeight > MANY * 50, `the scroll bar measures the whole folder (${fullHeight} px)`);
+
+  // Scrolled to the middle and to the end, the rows there are drawn.
+  await list.evaluate((el) => { el.scrollTop = el.scrollHeight / 2; });
+  await waitFor(page, () => Array.from(document.querySelectorAll('.skiff-item'), (e) => Number(e.dataset.index)).some((i) => i > 280 && i < 320), null, 5_000, 'the middle rows');
+  await list.evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await waitFor(page, (last) => !!document.querySelector(`.skiff-item[data-index="${last}"]`), MANY - 1, 5_000, 'the last row');
+  assert.equal(await page.locator(`.skiff-item[data-index="${MANY - 1}"] .skiff-file-name`).textContent(), manyName(MANY - 1));
+  assert.ok((await drawn()).length < 40);
+
+  // The keyboard reaches both ends; the focused item is drawn and focused.
+  await list.evaluate((el) => { el.scrollTop = 0; });
+  await waitFor(page, () => !!document.querySelector('.skiff-item[data-index="0"]'), null, 5_000, 'the top again');
+  await page.locator('.skiff-item[data-index="0"]').focus();
+  await page.keyboard.press('End');
+  await waitFor(page, (last) => document.activeElement?.dataset.index === String(last), MANY - 1, 5_000, 'End focuses the last item');
+  await page.keyboard.press(' ');
+  await waitFor(page, (last) => document.querySelector(`.skiff-item[data-index="${last}"]`)?.getAttribute('aria-selected') === 'true', MANY - 1, 5_000, 'Space picks it');
+  await page.keyboard.press('Home');
+  await waitFor(page, () => document.activeElement?.dataset.index === '0', null, 5_000, 'Home focuses the first item');
+  assertNoViolations(await audit(page, '.skiff-dialog'), 'the long folder');
+
+  // The grid draws whole rows of tiles around the view too.
+  await page.locator('.skiff-grid-view').click();
+  await waitFor(page, () => !!document.querySelector('.skiff-browser[data-layout=grid]'), null, 5_000, 'the grid');
+  await list.evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await waitFor(page, (last) => !!document.querySelector(`.skiff-item[data-index="${last}"]`), MANY - 1, 5_000, 'the last tile');
+  const tiles = await drawn();
+  assert.ok(tiles.length < 120, `only the tiles in view and a few rows more are drawn, not ${tiles.length}`);
+  assert.equal(await page.locator('.skiff-files li').count(), 1, 'the pick made by keyboard is in the list');
+});
+
 cloudTest('WebDAV: restrictions show their reason, accept filters, keyboard alone browses and picks', async ({ page }) => {
   await openPicker(page, 'r', config({ fromSources: ['webdav'], maxFiles: 3, maxSize: 1000, lang: 'ar' }));
-  await waitItems(page, ['docs', 'photo.png', 'readme.txt'], 'the root');
+  await waitItems(page, ['docs', 'many', 'photo.png', 'readme.txt'], 'the root');
   await shot(page, 'list-ar');
   assertNoViolations(await audit(page, '.skiff-dialog'), 'the WebDAV list in Arabic');
   // Keyboard only: the first item holds the focus; arrows move it, Enter opens, Space picks.
@@ -194,13 +242,13 @@ cloudTest('WebDAV: restrictions show their reason, accept filters, keyboard alon
   await page.keyboard.press(' ');
   await waitFor(page, () => document.querySelector('.skiff-item[aria-selected=true]') !== null, null, 5_000, 'a pick by Space');
   await page.keyboard.press('Backspace');
-  await waitItems(page, ['docs', 'photo.png', 'readme.txt'], 'back by Backspace');
+  await waitItems(page, ['docs', 'many', 'photo.png', 'readme.txt'], 'back by Backspace');
   await page.locator('.skiff-grid-view').click();
   await shot(page, 'grid-ar');
   await page.evaluate(() => window.pk.pickers.r.close());
 
   await openPicker(page, 'a', config({ fromSources: ['webdav'], accept: ['.txt'] }));
-  await waitItems(page, ['docs', 'readme.txt'], 'the root with accept .txt');
+  await waitItems(page, ['docs', 'many', 'readme.txt'], 'the root with accept .txt');
 });
 
 /** Clicks "Connect to Dropbox" and follows the popup to the server's callback page. */
@@ -221,11 +269,12 @@ cloudTest('Dropbox: connect in the popup, page past one page, import, reopen, re
   await shot(page, 'connect-en');
   assertNoViolations(await audit(page, '.skiff-dialog'), 'the connect view');
   await connect(page);
-  // Two entries a page: the first page, then the rest on "Load more".
-  await waitItems(page, ['Fotos', 'notes.md'], 'the first page after connecting');
+  // Two entries a page: the rows drawn reach the end of the first page, so the next is asked
+  // for without a click, and so on to the last.
+  const all = ['Fotos', 'notes.md', 'readme.txt', 'zeta.csv'];
+  await waitItems(page, all, 'every page after connecting');
   assert.match(await page.locator('.skiff-account').textContent(), /ana@dropbox\.example/);
-  await page.locator('.skiff-more').click();
-  await waitItems(page, ['Fotos', 'notes.md', 'readme.txt', 'zeta.csv'], 'every page');
+  assert.equal(await page.locator('.skiff-more').count(), 0, 'no "Load more" once the last page is read');
   await item(page, '/Fotos/').click();
   await waitFor(page, () => document.querySelectorAll('.skiff-item').length === 2, null, 15_000, 'Fotos');
   await page.locator('.skiff-item', { hasText: 'Überblick.txt' }).click();
@@ -239,7 +288,7 @@ cloudTest('Dropbox: connect in the popup, page past one page, import, reopen, re
 
   // Reopened: the session is kept, no sign-in.
   await page.evaluate(() => window.pk.pickers.d.open());
-  await waitItems(page, ['Fotos', 'notes.md'], 'the reopened picker');
+  await waitItems(page, all, 'the reopened picker');
   await page.evaluate(() => window.pk.pickers.d.close());
 
   // Reloaded: sessionCache kept the token in localStorage.
@@ -248,7 +297,7 @@ cloudTest('Dropbox: connect in the popup, page past one page, import, reopen, re
   await installHarness(page);
   assert.ok(await page.evaluate(() => localStorage.getItem('__fs_picker_token')), 'the token is in localStorage');
   await openPicker(page, 'e', cfg);
-  await waitItems(page, ['Fotos', 'notes.md'], 'the picker after a reload');
+  await waitItems(page, all, 'the picker after a reload');
 
   await page.locator('.skiff-sign-out').click();
   await page.locator('.skiff-connect').waitFor({ timeout: 15_000 });
@@ -271,6 +320,6 @@ cloudTest('Dropbox: a blocked popup and a refusal at the provider each say so, a
   await waitFor(page, () => /not granted/.test(document.querySelector('.skiff-signin-error')?.textContent ?? ''), null, 15_000, 'the denial');
   assert.equal(await page.locator('.skiff-connect-button').textContent(), 'Try again');
   await connect(page);
-  await waitItems(page, ['Fotos', 'notes.md'], 'the listing after trying again');
+  await waitItems(page, ['Fotos', 'notes.md', 'readme.txt', 'zeta.csv'], 'the listing after trying again');
   assert.deepEqual((await events(page, 'b')).filter((e) => e.name === 'onUploadDone'), []);
 });

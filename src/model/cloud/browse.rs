@@ -189,25 +189,40 @@ impl Browse {
         })
     }
 
-    /// The items to show: filtered, folders first, in the chosen order. Names are compared as
-    /// `fold` lowers their case: the browser passes JavaScript's `toLowerCase`, since Rust's
-    /// `str::to_lowercase` would add its Unicode tables (kilobytes) to the wasm.
-    pub fn shown(&self, fold: &dyn Fn(&str) -> String) -> Vec<&CloudItem> {
+    /// The items to show, as indexes into `items`: filtered, folders first, in the chosen order.
+    /// Names are compared as `fold` lowers their case: the browser passes JavaScript's
+    /// `toLowerCase`, since Rust's `str::to_lowercase` would add its Unicode tables (kilobytes)
+    /// to the wasm.
+    pub fn order(&self, fold: &dyn Fn(&str) -> String) -> Vec<usize> {
         let needle = fold(self.filter.trim());
-        let mut out: Vec<(String, &CloudItem)> = self
+        let mut out: Vec<(String, usize)> = self
             .items
             .iter()
-            .map(|i| (fold(&i.name), i))
+            .enumerate()
+            .map(|(n, i)| (fold(&i.name), n))
             .filter(|(name, _)| needle.is_empty() || name.contains(&needle))
             .collect();
+        let items = &self.items;
         out.sort_by(|(an, a), (bn, b)| {
+            let (a, b) = (&items[*a], &items[*b]);
             b.folder.cmp(&a.folder).then_with(|| match self.sort {
                 Sort::Name => an.cmp(bn),
                 Sort::Size => b.size.cmp(&a.size).then_with(|| an.cmp(bn)),
                 Sort::Type => a.mimetype.cmp(&b.mimetype).then_with(|| an.cmp(bn)),
             })
         });
-        out.into_iter().map(|(_, i)| i).collect()
+        out.into_iter().map(|(_, n)| n).collect()
+    }
+
+    /// What [`Browse::order`] depends on: equal keys, equal orders. Items only change by a new
+    /// listing (a new request number) or by a page appended (a longer list).
+    pub fn order_key(&self) -> (u32, usize, Sort, String) {
+        (
+            self.request,
+            self.items.len(),
+            self.sort,
+            self.filter.clone(),
+        )
     }
 
     /// Starts listing the folder at the end of the trail.

@@ -4,32 +4,29 @@
 //! "Sign out". Picking a file adds it to the selection like a local one (the same rules, the same
 //! list below); unticking it takes it out. The state is `picker::cloud`'s; this is only its look.
 
+mod items;
+
 use crate::model::cloud::CloudSource;
-use crate::model::cloud::browse::{Browse, BrowseAction, Crumb, Layout, Sort, Status};
-use crate::model::cloud::wire::CloudItem;
-use crate::model::selection::{Action, Phase};
-use crate::model::text::{Text, human_size};
+use crate::model::cloud::browse::{Browse, BrowseAction, Layout, Sort, Status};
 use crate::picker::Setup;
 use crate::picker::cloud::Cloud;
-use crate::picker::rows;
 use crate::picker::signin::{self, Ending, SignIn};
 use crate::picker::state::PickerState;
+use items::ItemsUi;
 use std::rc::Rc;
-use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-/// The view's own state: which item has the keyboard focus, and the search field.
+/// The view's own state: the folder's items (focus, rows drawn) and the search field.
 pub(super) struct CloudUi {
-    focus: UseStateHandle<usize>,
-    list: NodeRef,
+    items: ItemsUi,
     search: NodeRef,
 }
 
 #[hook]
 pub(super) fn use_cloud_ui() -> CloudUi {
     CloudUi {
-        focus: use_state(|| 0),
-        list: use_node_ref(),
+        items: items::use_items_ui(),
         search: use_node_ref(),
     }
 }
@@ -213,24 +210,21 @@ fn browser(
                 aria-label={t.get(words).to_owned()} title={t.get(words).to_owned()} {onclick}><span aria-hidden="true">{ glyph }</span></button>
         }
     };
-    let shown = b.shown(&fold_case);
-    let files: Vec<&CloudItem> = shown.iter().copied().filter(|i| !i.folder).collect();
+    let order = ui.items.order(source, b);
+    let files: Vec<&str> = order
+        .iter()
+        .map(|n| &b.items[*n])
+        .filter(|i| !i.folder)
+        .map(|i| i.path.as_str())
+        .collect();
     let all_picked = !files.is_empty()
         && files
             .iter()
-            .all(|i| st.sel.0.cloud_entry(source, &i.path).is_some());
+            .all(|p| st.sel.0.cloud_entry(source, p).is_some());
     let select_all = {
         // The folder is read when the box is ticked, not copied at every render.
-        let (st, b) = (st.clone(), b.clone());
-        Callback::from(move |_| {
-            let new: Vec<CloudItem> = b
-                .shown(&fold_case)
-                .into_iter()
-                .filter(|i| !i.folder && st.sel.0.cloud_entry(source, &i.path).is_none())
-                .cloned()
-                .collect();
-            (st.add_cloud)(source, new);
-        })
+        let (st, b, order) = (st.clone(), b.clone(), order.clone());
+        Callback::from(move |_| (st.add_cloud)(source, items::unpicked(&st, source, &b, &order)))
     };
     let loading = matches!(b.status, Status::Loading | Status::LoadingMore);
     let status_line = match &b.status {
@@ -250,17 +244,11 @@ fn browser(
         {
             Some(html! { <p class="skiff-hint skiff-empty">{ t.get("This folder is empty") }</p> })
         }
-        Status::Ready if shown.is_empty() && !b.filter.trim().is_empty() => Some(html! {
+        Status::Ready if order.is_empty() && !b.filter.trim().is_empty() => Some(html! {
             <p class="skiff-hint skiff-empty">{ t.fill("Nothing in this folder matches “{filter}”", &[("filter", b.filter.trim())]) }</p>
         }),
         _ => None,
     };
-    let focus = (*ui.focus).min(shown.len().saturating_sub(1));
-    let items = shown
-        .iter()
-        .enumerate()
-        .map(|(i, item)| item_view(setup, st, cloud, ui, source, item, i, i == focus));
-    let onkeydown = keys(st, cloud, ui, source, b);
     let pick = b.pick_url.clone().map(|url| {
         let onclick = Callback::from(move |_| {
             if let Some(w) = web_sys::window() {
@@ -314,10 +302,7 @@ fn browser(
                     { t.get("Select all") }
                 </label>
             }
-            <div class="skiff-items" role="listbox" aria-multiselectable="true" aria-label={here} aria-busy={loading.to_string()}
-                tabindex="-1" ref={ui.list.clone()} {onkeydown}>
-                { for items }
-            </div>
+            { items::listbox(setup, st, cloud, &ui.items, source, b, order, here) }
             { for status_line }
             if b.status == Status::LoadingMore {
                 <p class="skiff-hint skiff-loading">{ t.get("Loading…") }</p>
@@ -327,180 +312,4 @@ fn browser(
             <p class="skiff-hint skiff-item-count" aria-live="polite">{ t.fill("{count} items", &[("count", &b.items.len().to_string())]) }</p>
         </div>
     }
-}
-
-/// Lower case as the browser does it (`String.prototype.toLowerCase`; see [`Browse::shown`]).
-fn fold_case(s: &str) -> String {
-    js_sys::JsString::from(s).to_lower_case().into()
-}
-
-/// Ticks or unticks a file: adds it to the selection, or takes it out.
-fn toggle(st: &PickerState, source: CloudSource, item: &CloudItem) {
-    match st.sel.0.cloud_entry(source, &item.path) {
-        Some(e) => st.act.emit(Action::Remove(e.id)),
-        None => (st.add_cloud)(source, vec![item.clone()]),
-    }
-}
-
-/// Opens a folder item, or ticks a file.
-fn choose(st: &PickerState, cloud: &Cloud, source: CloudSource, item: &CloudItem) {
-    if item.folder {
-        cloud.act(
-            source,
-            BrowseAction::Open(Crumb {
-                name: item.name.clone(),
-                path: item.path.clone(),
-            }),
-        );
-    } else {
-        toggle(st, source, item);
-    }
-}
-
-/// The listbox's keys: arrows, Home and End move the focus (roving: one item is in the tab
-/// order), Enter opens a folder or ticks a file, Space ticks, Backspace goes up a folder.
-fn keys(
-    st: &PickerState,
-    cloud: &Cloud,
-    ui: &CloudUi,
-    source: CloudSource,
-    b: &Rc<Browse>,
-) -> Callback<KeyboardEvent> {
-    let (st, cloud, focus, list) = (st.clone(), cloud.clone(), ui.focus.clone(), ui.list.clone());
-    let b = b.clone();
-    Callback::from(move |e: KeyboardEvent| {
-        // The items as shown, read on a key press rather than copied at every render.
-        let items = b.shown(&fold_case);
-        let n = items.len();
-        if n == 0 {
-            return;
-        }
-        let at = (*focus).min(n - 1);
-        let grid = list
-            .cast::<HtmlElement>()
-            .and_then(|l| l.closest("[data-layout=grid]").ok().flatten())
-            .is_some();
-        // In the grid, up and down move by a row of tiles.
-        let row = if grid { columns(&list).max(1) } else { 1 };
-        let to = match e.key().as_str() {
-            "ArrowDown" => Some((at + row).min(n - 1)),
-            "ArrowUp" => Some(at.saturating_sub(row)),
-            "ArrowRight" if grid => Some((at + 1).min(n - 1)),
-            "ArrowLeft" if grid => Some(at.saturating_sub(1)),
-            "Home" => Some(0),
-            "End" => Some(n - 1),
-            "Enter" => {
-                e.prevent_default();
-                choose(&st, &cloud, source, items[at]);
-                None
-            }
-            " " => {
-                e.prevent_default();
-                if !items[at].folder {
-                    toggle(&st, source, items[at]);
-                }
-                None
-            }
-            "Backspace" => {
-                e.prevent_default();
-                cloud.act(source, BrowseAction::Back);
-                None
-            }
-            _ => None,
-        };
-        if let Some(to) = to {
-            e.prevent_default();
-            focus.set(to);
-            focus_item(&list, to);
-        }
-    })
-}
-
-/// How many tiles a grid row holds (from where the tiles are laid out).
-fn columns(list: &NodeRef) -> usize {
-    let Some(l) = list.cast::<HtmlElement>() else {
-        return 1;
-    };
-    let kids = l.children();
-    let top = kids.item(0).map(|k| k.get_bounding_client_rect().top());
-    (0..kids.length())
-        .take_while(|i| kids.item(*i).map(|k| k.get_bounding_client_rect().top()) == top)
-        .count()
-}
-
-/// Moves the keyboard focus to item `i`.
-fn focus_item(list: &NodeRef, i: usize) {
-    if let Some(el) = list
-        .cast::<HtmlElement>()
-        .and_then(|l| l.children().item(i as u32))
-        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlElement>(e).ok())
-    {
-        let _ = el.focus();
-    }
-}
-
-/// One item of the folder.
-#[allow(clippy::too_many_arguments)]
-fn item_view(
-    setup: &Setup,
-    st: &PickerState,
-    cloud: &Cloud,
-    ui: &CloudUi,
-    source: CloudSource,
-    item: &CloudItem,
-    index: usize,
-    focused: bool,
-) -> Html {
-    let t = &setup.text;
-    let entry = st.sel.0.cloud_entry(source, &item.path);
-    let picked = entry.is_some_and(|e| !matches!(e.phase, Phase::Refused(_)));
-    let refusal = entry
-        .filter(|e| matches!(e.phase, Phase::Refused(_)))
-        .map(|e| rows::note(setup, e));
-    let onclick = {
-        let (st, cloud, item, focus) = (st.clone(), cloud.clone(), item.clone(), ui.focus.clone());
-        Callback::from(move |_| {
-            focus.set(index);
-            choose(&st, &cloud, source, &item);
-        })
-    };
-    let info = if item.folder {
-        t.get("Folder").to_owned()
-    } else {
-        format!("{} · {}", human_size(item.size), item.mimetype)
-    };
-    let picture = picture(t, item, !setup.opts.disable_thumbnails);
-    html! {
-        <div class={classes!("skiff-item", item.folder.then_some("skiff-folder"), refusal.is_some().then_some("skiff-refused"))}
-            role="option" aria-selected={(!item.folder).then(|| picked.to_string())} tabindex={if focused { "0" } else { "-1" }}
-            data-path={item.path.clone()} key={item.path.clone()} {onclick}>
-            if !item.folder {
-                // A drawn box, not an <input>: a control inside an option would be a second,
-                // nested focus target (the option's aria-selected says it to screen readers).
-                <span class="skiff-check" aria-hidden="true"></span>
-            }
-            { picture }
-            <span class="skiff-meta">
-                <span class="skiff-file-name">{ &item.name }</span>
-                <span class="skiff-file-info"><bdi dir="ltr">{ info }</bdi></span>
-                if let Some(r) = refusal {
-                    <span class="skiff-file-note skiff-bad">{ r }</span>
-                }
-            </span>
-        </div>
-    }
-}
-
-/// An item's picture: the source's thumbnail, loaded when it scrolls into view, over its type's
-/// icon, which shows if the picture cannot be loaded or decoded.
-fn picture(t: &Text, item: &CloudItem, thumbnails: bool) -> Html {
-    let icon = if item.folder {
-        html! { <svg class="skiff-thumb skiff-kind" viewBox="0 0 24 24" aria-hidden="true"><path d="M3 6a1 1 0 0 1 1-1h5l2 2h9a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1z" /></svg> }
-    } else {
-        html! { <span class="skiff-thumb skiff-kind" aria-hidden="true">{ rows::extension(&item.name) }</span> }
-    };
-    let img = item.thumbnail.clone().filter(|_| thumbnails).map(|src| {
-        html! { <img class="skiff-thumb skiff-img" {src} alt={t.get("Image preview").to_owned()} loading="lazy" onerror={rows::hide_broken()} /> }
-    });
-    html! { <span class="skiff-pic">{ icon }{ for img }</span> }
 }

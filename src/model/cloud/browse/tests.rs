@@ -27,9 +27,9 @@ fn page(items: Vec<CloudItem>, next: Option<&str>) -> Listing {
 }
 
 fn shown(b: &Browse) -> Vec<&str> {
-    b.shown(&str::to_lowercase)
-        .iter()
-        .map(|i| i.name.as_str())
+    b.order(&str::to_lowercase)
+        .into_iter()
+        .map(|n| b.items[n].name.as_str())
         .collect()
 }
 
@@ -231,5 +231,5 @@ fn a_new_browser_is_at_the_root_before_anything_is_asked() {
     let b = Browse::default();
     assert_eq!(b.here(), &Crumb::root());
     assert_eq!(b.want(), None);
-    assert!(b.shown(&str::to_lowercase).is_empty());
+    assert!(b.order(&str::to_lowercase).is_empty());
 }
