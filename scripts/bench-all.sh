@@ -4,6 +4,7 @@
 #   scripts/bench-browser.sh  Skiff vs filestack-js 4.3.8 vs one plain PUT in Chromium, sizes, memory
 #   scripts/bench-picker.sh   Skiff picker vs Uppy Dashboard in Chromium: first and later open times, gzip sizes
 #   scripts/bench-cloud.sh    cloud imports (WebDAV, S3 bucket) vs a plain download of the same file, server RSS
+#   scripts/bench-folder.sh   a 5,000-file WebDAV folder in Skiff's picker vs Uppy's (Companion): first rows, long tasks
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 status=0
@@ -11,4 +12,5 @@ bash scripts/bench.sh || status=1
 bash scripts/bench-browser.sh || status=1
 bash scripts/bench-picker.sh || status=1
 bash scripts/bench-cloud.sh || status=1
+bash scripts/bench-folder.sh || status=1
 exit $status
