@@ -7,6 +7,10 @@
 //! open what they sealed). A sealed value names its key by a short id, and a reader re-seals a
 //! value found under an earlier key (see `Connections`), so old keys can be dropped once no row
 //! names them.
+//!
+//! Most seals take a random nonce, so sealing one value twice gives two texts. Thumbnail
+//! capabilities want the opposite ([`Vault::seal_stable`]): the same grant should give the same
+//! URL, so a browser's cache recognises a picture it already has when a folder is listed again.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -24,14 +28,21 @@ const NONCE_LEN: usize = 24;
 struct Key {
     id: String,
     cipher: XChaCha20Poly1305,
+    /// Derives the nonces of stable seals; a key of its own (a hash of the raw key under a
+    /// label), so the nonce function and the cipher never share a key.
+    nonces: [u8; 32],
 }
 
 impl Key {
     fn new(raw: &[u8; KEY_LEN]) -> Self {
         let id = hex::encode(&Sha256::digest(raw)[..4]);
+        let mut nonces = Sha256::new();
+        nonces.update(b"skiff vault: stable nonces\0");
+        nonces.update(raw);
         Self {
             id,
             cipher: XChaCha20Poly1305::new(raw.into()),
+            nonces: nonces.finalize().into(),
         }
     }
 }
@@ -123,7 +134,32 @@ impl Vault {
 
     /// Seals `secret` for `context` (the row and column, or whatever it must stay bound to).
     pub fn seal(&self, context: &str, secret: &[u8]) -> Sealed {
-        let nonce: [u8; NONCE_LEN] = rand::random();
+        self.seal_with(rand::random(), context, secret)
+    }
+
+    /// Seals `secret` for `context` so that the same pair always gives the same text under the
+    /// current key: the nonce is a keyed hash of both (a synthetic IV, as in SIV modes), so
+    /// nonces repeat only where the whole input repeats. That tells whoever sees two seals that
+    /// they hold the same value, and nothing else; use it only where that is wanted. [`Vault::open`]
+    /// opens these as any other seal.
+    pub fn seal_stable(&self, context: &str, secret: &[u8]) -> Sealed {
+        use hmac::{KeyInit as _, Mac as _};
+        let mut mac = match hmac::Hmac::<Sha256>::new_from_slice(&self.current.nonces) {
+            Ok(m) => m,
+            // HMAC takes a key of any length; a 32-byte one cannot be refused.
+            Err(_) => return self.seal(context, secret),
+        };
+        // The context's length first, so (context, secret) pairs cannot run into each other.
+        mac.update(&(context.len() as u64).to_be_bytes());
+        mac.update(context.as_bytes());
+        mac.update(secret);
+        let tag = mac.finalize().into_bytes();
+        let mut nonce = [0u8; NONCE_LEN];
+        nonce.copy_from_slice(&tag[..NONCE_LEN]);
+        self.seal_with(nonce, context, secret)
+    }
+
+    fn seal_with(&self, nonce: [u8; NONCE_LEN], context: &str, secret: &[u8]) -> Sealed {
         let ct = self
             .current
             .cipher
@@ -219,6 +255,25 @@ mod tests {
                 .is_err()
         );
         assert!(format!("{s:?}").starts_with("Sealed("));
+    }
+
+    #[test]
+    fn stable_seals_repeat_only_for_the_same_input() {
+        let v = Vault::new(&[1u8; 32], &[]);
+        let a = v.seal_stable("thumbnail", b"grant");
+        assert_eq!(a, v.seal_stable("thumbnail", b"grant"));
+        assert_ne!(a, v.seal_stable("thumbnail", b"grant2"));
+        assert_ne!(
+            a,
+            v.seal_stable("thumbnai", b"lgrant"),
+            "context and secret kept apart"
+        );
+        assert_eq!(v.open("thumbnail", &a).unwrap(), b"grant");
+        assert_eq!(v.open("other", &a), Err(OpenError::Tampered));
+        // Another key: another text, and this vault cannot open it.
+        let w = Vault::new(&[2u8; 32], &[]);
+        assert_ne!(w.seal_stable("thumbnail", b"grant"), a);
+        assert!(w.open("thumbnail", &a).is_err());
     }
 
     #[test]
