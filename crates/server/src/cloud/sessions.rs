@@ -66,6 +66,23 @@ impl Sessions {
         self.lookup(app, token, now, false).await
     }
 
+    /// The live session of `app` with this internal id, for a request that names it through a
+    /// capability the session's listing sealed (a thumbnail URL) rather than by its token.
+    /// Unlike [`Sessions::find`] it is not marked used: pictures loading in an open picker do
+    /// not keep a session alive; only the person's own calls do.
+    pub async fn live(
+        &self,
+        id: &str,
+        app: &str,
+        now: i64,
+    ) -> Result<Option<CloudSession>, StateError> {
+        Ok(self.store.session(id).await?.filter(|s| {
+            s.app == app
+                && now - s.used_at <= self.ttl.idle_ms
+                && now - s.created_at <= self.ttl.max_ms
+        }))
+    }
+
     /// Finds the session; `rotate`: issue the new token a connection asked for.
     async fn lookup(
         &self,
@@ -198,6 +215,23 @@ mod tests {
         // Sliding: used at 500, good at 1 400; then idle past 1 s it is gone.
         assert!(s.find("app", Some(&token), 1_400).await.unwrap().is_some());
         assert!(s.find("app", Some(&token), 2_500).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_session_named_by_its_id_is_checked_but_not_kept_alive() {
+        let s = sessions();
+        let r = s.find_or_begin("app", None, 0).await.unwrap();
+        let id = r.session.id.clone();
+        assert!(s.live(&id, "app", 900).await.unwrap().is_some());
+        assert!(
+            s.live(&id, "other", 900).await.unwrap().is_none(),
+            "another app's"
+        );
+        assert!(s.live("nope", "app", 900).await.unwrap().is_none());
+        // Looking did not count as a use: idle since 0, it is over after 1 s.
+        assert!(s.live(&id, "app", 1_100).await.unwrap().is_none());
+        s.end(&id).await.unwrap();
+        assert!(s.live(&id, "app", 10).await.unwrap().is_none(), "ended");
     }
 
     #[tokio::test]
