@@ -3,11 +3,14 @@
 //! (the old one dead), RFC 7009 revocation with the client's secret; folder items by id
 //! (`"0"` the root) in offset and marker paging; `users/me`; downloads that answer 302 to a
 //! pre-authenticated URL on the content host valid for 15 minutes, which refuses a request
-//! carrying `Authorization`, or 202 + `Retry-After` while a file is not ready. Errors in Box's
-//! shape: `{type: "error", status, code, message, request_id}`.
+//! carrying `Authorization`, or 202 + `Retry-After` while a file is not ready; thumbnails
+//! (`/files/{id}/thumbnail.jpg|png`, sizes 32 to 320): an image or video's picture, 202 with a
+//! placeholder's `Location` and `Retry-After` while one is being made, 302 to a placeholder for
+//! a type Box makes none of. Errors in Box's shape: `{type: "error", status, code, message,
+//! request_id}`.
 
 use crate::core::{Core, OAuthRules, Refresh, StandIn, oauth_routes};
-use crate::files::{Entry, Tree, ranged};
+use crate::files::{self, Entry, Tree, ranged};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -36,6 +39,8 @@ struct BoxApi {
     links: Mutex<HashMap<String, (u64, Instant)>>,
     /// Web links shown in the root (not downloadable).
     web_link: bool,
+    /// Files whose first thumbnail request answers 202 (still being made).
+    thumbnail_warming: Mutex<HashSet<u64>>,
 }
 
 type S = State<Arc<BoxApi>>;
@@ -90,6 +95,14 @@ fn folder<'a>(b: &'a BoxApi, id: &str) -> Option<&'a Entry> {
         .ok()
         .and_then(|n| b.tree.by_id(n))
         .filter(|e| e.folder)
+}
+
+/// The file with the id `id`.
+fn file<'a>(b: &'a BoxApi, id: &str) -> Option<&'a Entry> {
+    id.parse()
+        .ok()
+        .and_then(|n| b.tree.by_id(n))
+        .filter(|e| !e.folder)
 }
 
 async fn items(
@@ -153,12 +166,7 @@ async fn content(State(b): S, Path(id): Path<String>, headers: HeaderMap) -> Res
     if let Err(r) = auth(&b, &headers) {
         return r;
     }
-    let Some(file) = id
-        .parse()
-        .ok()
-        .and_then(|n| b.tree.by_id(n))
-        .filter(|e| !e.folder)
-    else {
+    let Some(file) = file(&b, &id) else {
         return box_error(404, "not_found", "Not Found");
     };
     if b.warming
@@ -179,6 +187,67 @@ async fn content(State(b): S, Path(id): Path<String>, headers: HeaderMap) -> Res
     );
     let base = b.content.lock().unwrap_or_else(|p| p.into_inner()).clone();
     crate::core::found(&format!("{base}/d/1/{sig}/download"))
+}
+
+/// `GET /2.0/files/{id}/thumbnail.{jpg|png}` (Box's basic thumbnails).
+async fn thumbnail(
+    State(b): S,
+    Path((id, asked)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = auth(&b, &headers) {
+        return r;
+    }
+    let ext = match asked.as_str() {
+        "thumbnail.jpg" => "jpg",
+        "thumbnail.png" => "png",
+        _ => return box_error(404, "not_found", "Not Found"),
+    };
+    // Each bound is 32 to 320 pixels, a minimum no larger than its maximum.
+    let bound = |k: &str, default: u32| match q.get(k) {
+        None => Some(default),
+        Some(v) => v.parse::<u32>().ok().filter(|n| (32..=320).contains(n)),
+    };
+    let sizes = (
+        bound("min_width", 32),
+        bound("max_width", 320),
+        bound("min_height", 32),
+        bound("max_height", 320),
+    );
+    let (Some(min_w), Some(max_w), Some(min_h), Some(max_h)) = sizes else {
+        return box_error(400, "bad_request", "Invalid value for a thumbnail size.");
+    };
+    if min_w > max_w || min_h > max_h {
+        return box_error(400, "bad_request", "The minimum size exceeds the maximum.");
+    }
+    let Some(e) = file(&b, &id) else {
+        return box_error(404, "not_found", "Not Found");
+    };
+    let base = b.content.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let placeholder = format!("{base}/placeholder/{ext}");
+    if !files::pictured(e.name()) {
+        return crate::core::found(&placeholder);
+    }
+    if b.thumbnail_warming
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&e.id)
+    {
+        let mut r = StatusCode::ACCEPTED.into_response();
+        if let Ok(v) = HeaderValue::from_str(&placeholder) {
+            r.headers_mut().insert(header::LOCATION, v);
+        }
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        return r;
+    }
+    files::thumbnail("image/jpeg", HeaderMap::new())
+}
+
+/// A type's placeholder graphic (the content host), where thumbnails' 202 and 302 point.
+async fn placeholder() -> Response {
+    files::thumbnail("image/jpeg", HeaderMap::new())
 }
 
 /// The pre-authenticated download host.
@@ -231,6 +300,8 @@ pub struct Options {
     pub web_link: bool,
     /// Code lifetime (default Box's 30 s).
     pub code_ttl: Option<Duration>,
+    /// Files (by path) whose first thumbnail request answers 202.
+    pub thumbnail_warming: Vec<String>,
 }
 
 /// Starts a Box stand-in serving `files`.
@@ -246,11 +317,14 @@ pub async fn start(files: &[(&str, Vec<u8>)], options: Options) -> StandIn {
         scopes: vec!["root_readonly".into()],
     });
     let tree = Tree::new(files);
-    let warming = options
-        .warming
-        .iter()
-        .filter_map(|p| tree.at(p, false).map(|e| e.id))
-        .collect();
+    let ids = |paths: &[String]| -> HashSet<u64> {
+        paths
+            .iter()
+            .filter_map(|p| tree.at(p, false).map(|e| e.id))
+            .collect()
+    };
+    let warming = ids(&options.warming);
+    let thumbnail_warming = ids(&options.thumbnail_warming);
     let b = Arc::new(BoxApi {
         core: core.clone(),
         tree,
@@ -259,12 +333,14 @@ pub async fn start(files: &[(&str, Vec<u8>)], options: Options) -> StandIn {
         warming: Mutex::new(warming),
         links: Mutex::new(HashMap::new()),
         web_link: options.web_link,
+        thumbnail_warming: Mutex::new(thumbnail_warming),
     });
     let main = Router::new()
         .route("/oauth2/revoke", post(revoke))
         .route("/2.0/users/me", get(me))
         .route("/2.0/folders/{id}/items", get(items))
         .route("/2.0/files/{id}/content", get(content))
+        .route("/2.0/files/{id}/{file}", get(thumbnail))
         .with_state(b.clone())
         .merge(oauth_routes(
             core.clone(),
@@ -273,6 +349,7 @@ pub async fn start(files: &[(&str, Vec<u8>)], options: Options) -> StandIn {
         ));
     let content_host = Router::new()
         .route("/d/1/{sig}/download", get(download))
+        .route("/placeholder/{ext}", get(placeholder))
         .with_state(b.clone());
     let s = StandIn::serve(core, main, content_host, error).await;
     *b.content.lock().unwrap_or_else(|p| p.into_inner()) = s.content_url();

@@ -3,10 +3,12 @@
 //! `files/list_folder` and `/continue` with a small page, `auth/token/revoke`) and the download
 //! endpoint on the content host, its argument in the `Dropbox-API-Arg` header (which must be
 //! ASCII: Dropbox refuses raw non-ASCII there), its metadata in `Dropbox-API-Result`, Range
-//! honoured. Errors in Dropbox's shapes: 401 `expired_access_token`, 409 `path/not_found/`.
+//! honoured; `files/get_thumbnail_v2` there too (a JPEG of an image, 409
+//! `unsupported_extension` for other files). Errors in Dropbox's shapes: 401
+//! `expired_access_token`, 409 `path/not_found/`.
 
 use crate::core::{Bearer, Core, OAuthRules, Refresh, StandIn, oauth_routes};
-use crate::files::{Entry, Tree, ranged};
+use crate::files::{self, Entry, Tree, ranged};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -264,6 +266,52 @@ async fn download(State(d): S, headers: HeaderMap) -> Response {
     ranged(&e.bytes, &headers, extra)
 }
 
+/// `files/get_thumbnail_v2` (content host): the argument in `Dropbox-API-Arg` as for downloads,
+/// `resource` naming the file by path; a JPEG of an image, 409 for a folder or another type.
+async fn thumbnail(State(d): S, headers: HeaderMap) -> Response {
+    if let Err(r) = auth(&d, &headers) {
+        return r;
+    }
+    let arg = headers
+        .get("Dropbox-API-Arg")
+        .filter(|v| v.as_bytes().iter().all(u8::is_ascii))
+        .and_then(|v| serde_json::from_slice::<Value>(v.as_bytes()).ok());
+    let Some(arg) = arg else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "Error in call to API function \"files/get_thumbnail_v2\": HTTP header \"Dropbox-API-Arg\": could not decode input as JSON",
+        )
+            .into_response();
+    };
+    let known_size = matches!(
+        arg["size"].as_str(),
+        None | Some("w32h32" | "w64h64" | "w128h128" | "w256h256" | "w480h320" | "w640h480")
+    );
+    let known_format = matches!(arg["format"].as_str(), None | Some("jpeg" | "png"));
+    if arg["resource"][".tag"] != "path" || !known_size || !known_format {
+        return (StatusCode::BAD_REQUEST, "Error in call to API function \"files/get_thumbnail_v2\": request body: unknown resource, size or format").into_response();
+    }
+    let Some(e) = arg["resource"]["path"]
+        .as_str()
+        .and_then(|p| find(&d, p))
+        .filter(|e| visible(&d, e, &headers))
+    else {
+        return path_error("not_found");
+    };
+    if e.folder || !files::pictured(e.name()) {
+        return (
+            StatusCode::CONFLICT,
+            Json(json!({"error_summary": "unsupported_extension/..", "error": {".tag": "unsupported_extension"}})),
+        )
+            .into_response();
+    }
+    let mut extra = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&metadata(e).to_string()) {
+        extra.insert("Dropbox-API-Result", v);
+    }
+    files::thumbnail("application/octet-stream", extra)
+}
+
 /// Options of a Dropbox stand-in.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -321,6 +369,7 @@ pub async fn start(files: &[(&str, Vec<u8>)], options: Options) -> StandIn {
         ));
     let content = Router::new()
         .route("/2/files/download", post(download).get(download))
+        .route("/2/files/get_thumbnail_v2", post(thumbnail))
         .with_state(d);
     StandIn::serve(core, main, content, error).await
 }

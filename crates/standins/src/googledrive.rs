@@ -3,12 +3,13 @@
 //! listings by `'<id>' in parents and trashed=false` (alias `root`) with `pageSize` and
 //! `pageToken`, ordered folders first, `size` as a string (absent for folders and Google's own
 //! documents), a file's metadata, `alt=media` with Range (a Google document there is a 403
-//! `fileNotDownloadable`), `export` of Google documents, shortcuts with `shortcutDetails`, and
-//! Google's error shape `{"error": {"code", "message", "errors": [{"domain", "reason"}],
+//! `fileNotDownloadable`), `export` of Google documents, shortcuts with `shortcutDetails`,
+//! `hasThumbnail` and a `thumbnailLink` for images and videos (on the content host, to the bearer
+//! only, as a file that is not public is), and Google's error shape `{"error": {"code", "message", "errors": [{"domain", "reason"}],
 //! "status"}}`.
 
 use crate::core::{Core, OAuthRules, Refresh, StandIn, oauth_routes};
-use crate::files::{Entry, Tree, ranged};
+use crate::files::{self, Entry, Tree, ranged};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -132,16 +133,25 @@ fn mime_of(e: &Entry) -> &'static str {
     match e.name().rsplit_once('.').map(|(_, x)| x) {
         Some("txt") => "text/plain",
         Some("csv") => "text/csv",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("mp4") => "video/mp4",
         _ => "application/octet-stream",
     }
 }
 
-fn file_json(e: &Entry) -> Value {
+fn file_json(d: &Drive, e: &Entry) -> Value {
     let mut v = json!({"kind": "drive#file", "id": id_of(e), "name": e.name(), "mimeType": mime_of(e),
                        "modifiedTime": "2026-05-01T10:00:00.000Z",
                        "iconLink": "https://drive-thirdparty.example/16/type/text/plain"});
     if !e.folder {
         v["size"] = json!(e.bytes.len().to_string());
+        let pictured = files::pictured(e.name());
+        v["hasThumbnail"] = json!(pictured);
+        if pictured {
+            let base = d.content.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            v["thumbnailLink"] = json!(format!("{base}/drive-storage/{}=s220", id_of(e)));
+        }
     }
     v
 }
@@ -215,7 +225,12 @@ async fn list_files(
     let mut all: Vec<Value> = match entry(&d, &parent) {
         _ if d.options.shared_drive && parent == DRIVE_ID => vec![shared],
         // Drive answers an empty list for a parent that is a file, or no file at all.
-        Some(dir) if dir.folder => d.tree.children(dir).into_iter().map(file_json).collect(),
+        Some(dir) if dir.folder => d
+            .tree
+            .children(dir)
+            .into_iter()
+            .map(|e| file_json(&d, e))
+            .collect(),
         _ => Vec::new(),
     };
     if parent == "root" {
@@ -286,7 +301,7 @@ async fn file(
         return google_error(404, "notFound", &format!("File not found: {id}."));
     };
     if !media {
-        return Json(file_json(e)).into_response();
+        return Json(file_json(&d, e)).into_response();
     }
     if e.folder {
         return google_error(
@@ -352,6 +367,21 @@ async fn export_link(State(d): S, Path(id): Path<String>, headers: HeaderMap) ->
     (StatusCode::OK, bytes).into_response()
 }
 
+/// A `thumbnailLink` (content host): the picture, to the bearer only.
+async fn thumbnail(State(d): S, Path(name): Path<String>, headers: HeaderMap) -> Response {
+    if let Err(r) = auth(&d, &headers) {
+        return r;
+    }
+    let e = name
+        .strip_suffix("=s220")
+        .and_then(|id| entry(&d, id))
+        .filter(|e| !e.folder && files::pictured(e.name()));
+    match e {
+        Some(_) => files::thumbnail("image/jpeg", HeaderMap::new()),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 /// `GET /drive/v3/drives`: the shared drives the person belongs to.
 async fn drives(State(d): S, headers: HeaderMap) -> Response {
     if let Err(r) = auth(&d, &headers) {
@@ -412,6 +442,7 @@ pub async fn start(files: &[(&str, Vec<u8>)], options: Options) -> StandIn {
         ));
     let content = Router::new()
         .route("/export/{id}", get(export_link))
+        .route("/drive-storage/{name}", get(thumbnail))
         .with_state(d.clone());
     let s = StandIn::serve(core, main, content, error).await;
     *d.content.lock().unwrap_or_else(|p| p.into_inner()) = s.content_url();

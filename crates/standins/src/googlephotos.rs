@@ -2,12 +2,13 @@
 //! person's whole library: Google's OAuth (as for Drive), picking sessions
 //! (`POST /v1/sessions`, `GET`/`DELETE /v1/sessions/{id}`) whose `pickerUri` the person opens
 //! to choose, `GET /v1/mediaItems?sessionId` once `mediaItemsSet` (paged), and the media host
-//! serving `<baseUrl>=d` (photos) and `=dv` (videos) to a bearer token, with Range.
+//! serving `<baseUrl>=d` (photos) and `=dv` (videos) to a bearer token, with Range, and
+//! `=w<width>-h<height>` (optionally `-c`, cropped): a JPEG picture of a photo or a video.
 //!
 //! Opening a session's `pickerUri` here stands for the person choosing: every fixture is picked.
 
 use crate::core::{Core, OAuthRules, Refresh, StandIn, oauth_routes};
-use crate::files::ranged;
+use crate::files::{self, ranged};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -197,7 +198,17 @@ async fn media_items(
     Json(out).into_response()
 }
 
-/// `<baseUrl>=d` / `=dv`: the bytes, to the bearer only.
+/// Whether `params` asks for a picture: `w<n>-h<n>`, optionally `-c`.
+fn sized(params: &str) -> bool {
+    let params = params.strip_suffix("-c").unwrap_or(params);
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    params
+        .strip_prefix('w')
+        .and_then(|r| r.split_once("-h"))
+        .is_some_and(|(w, h)| number(w) && number(h))
+}
+
+/// `<baseUrl>=d` / `=dv`: the bytes; `=w…-h…`: a picture; to the bearer only.
 async fn bytes(State(p): S, Path(name): Path<String>, headers: HeaderMap) -> Response {
     if p.core.bearer(&headers).is_err() {
         return StatusCode::FORBIDDEN.into_response();
@@ -205,6 +216,12 @@ async fn bytes(State(p): S, Path(name): Path<String>, headers: HeaderMap) -> Res
     let Some((id, kind)) = name.split_once('=') else {
         return (StatusCode::BAD_REQUEST, "a base URL needs =d or =dv").into_response();
     };
+    if sized(kind) {
+        return match p.media.iter().find(|m| m.id == id) {
+            Some(_) => files::thumbnail("image/jpeg", HeaderMap::new()),
+            None => StatusCode::NOT_FOUND.into_response(),
+        };
+    }
     match p.media.iter().find(|m| m.id == id) {
         Some(m)
             if (kind == "dv") == m.mime.starts_with("video/") && (kind == "d" || kind == "dv") =>

@@ -2,7 +2,8 @@
 //! platform's v2 endpoints under a tenant (`/{tenant}/oauth2/v2.0/authorize` and `/token`, PKCE
 //! S256, refresh tokens that rotate, AADSTS-style errors), `GET /v1.0/me`, folder children by
 //! root, by item and by drive with `$top` paging through an absolute `@odata.nextLink` (with a
-//! `$skiptoken`) pointing back here, `$expand=thumbnails`, and downloads: `…/content` answers a
+//! `$skiptoken`) pointing back here, `$expand=thumbnails` and `…/thumbnails/0/{size}/content`
+//! (a 302 to the picture, pre-authenticated like downloads), and downloads: `…/content` answers a
 //! 302 to the content host, a pre-authenticated URL carrying its own short-lived token, which
 //! serves the bytes with Range and refuses any request carrying `Authorization` (as a client
 //! that leaked its bearer token there must fail a test). Errors in Graph's JSON shape.
@@ -14,7 +15,7 @@
 //! in the root too and cannot be downloaded.
 
 use crate::core::{Bearer, Core, OAuthRules, Refresh, StandIn};
-use crate::files::{Entry, Tree, ranged};
+use crate::files::{self, Entry, Tree, ranged};
 use axum::body::to_bytes;
 use axum::extract::{Form, OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -302,18 +303,21 @@ impl Graph {
         }
     }
 
+    /// A pre-authenticated URL of an entry's picture of `size` (`small`, `medium`, `large`).
+    fn thumbnail_url(&self, d: usize, e: &Entry, size: &str) -> String {
+        format!(
+            "{}/thumbnail/{d}/{}/{size}?tempauth={}",
+            self.content_url(),
+            e.id,
+            random_hex(24)
+        )
+    }
+
     fn thumbnails(&self, d: usize, e: &Entry) -> Value {
         if e.folder {
             return json!([]);
         }
-        let at = |size: &str| {
-            format!(
-                "{}/thumbnail/{d}/{}/{size}?tempauth={}",
-                self.content_url(),
-                e.id,
-                random_hex(24)
-            )
-        };
+        let at = |size: &str| self.thumbnail_url(d, e, size);
         json!([{
             "id": "0",
             "small": {"height": 96, "width": 96, "url": at("small")},
@@ -675,6 +679,45 @@ fn content(g: &Graph, d: usize, id: &str, q: &HashMap<String, String>) -> Respon
     (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
 }
 
+/// `…/thumbnails/{thumb-id}/{size}/content`: a 302 to the picture's pre-authenticated URL (a
+/// file's only set is `0`); 404 for a folder or an item not found.
+fn thumbnail_content(g: &Graph, d: usize, id: &str, set: &str, size: &str) -> Response {
+    let e = match g.find(d, id) {
+        Some(Item::Entry(_, e)) if !e.folder => e,
+        _ => return not_found(),
+    };
+    if set != "0" || !matches!(size, "small" | "medium" | "large") {
+        return not_found();
+    }
+    let location = g.thumbnail_url(d, e, size);
+    (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
+}
+
+async fn my_thumbnail(
+    State(g): S,
+    headers: HeaderMap,
+    Path((id, set, size)): Path<(String, String, String)>,
+) -> Response {
+    if let Err(r) = auth(&g, &headers) {
+        return r;
+    }
+    thumbnail_content(&g, 0, &id, &set, &size)
+}
+
+async fn drive_thumbnail(
+    State(g): S,
+    headers: HeaderMap,
+    Path((drive, id, set, size)): Path<(String, String, String, String)>,
+) -> Response {
+    if let Err(r) = auth(&g, &headers) {
+        return r;
+    }
+    match g.drive_index(&drive) {
+        Some(d) => thumbnail_content(&g, d, &id, &set, &size),
+        None => not_found(),
+    }
+}
+
 async fn my_content(
     State(g): S,
     headers: HeaderMap,
@@ -771,9 +814,7 @@ async fn thumbnail(headers: HeaderMap) -> Response {
     if let Err(r) = pre_authenticated(&headers) {
         return r;
     }
-    let mut extra = HeaderMap::new();
-    extra.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
-    ranged(&[0xff, 0xd8, 0xff, 0xe0, 0xff, 0xd9], &headers, extra)
+    files::thumbnail("image/jpeg", HeaderMap::new())
 }
 
 /// The tenants the v2 endpoints take: the three aliases or a tenant id.
@@ -990,6 +1031,14 @@ pub async fn start(files: &[(&str, Vec<u8>)], options: Options) -> StandIn {
         .route(
             "/v1.0/drives/{drive}/items/{id}/content",
             get(drive_content),
+        )
+        .route(
+            "/v1.0/me/drive/items/{id}/thumbnails/{set}/{size}/content",
+            get(my_thumbnail),
+        )
+        .route(
+            "/v1.0/drives/{drive}/items/{id}/thumbnails/{set}/{size}/content",
+            get(drive_thumbnail),
         )
         .with_state(g.clone());
     let content = Router::new()
