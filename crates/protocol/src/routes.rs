@@ -60,6 +60,10 @@ pub const CLOUD_LOGOUT: &str = "/auth/logout";
 pub const CLOUD_IMPORT: &str = "/cloud/imports/{id}";
 /// `GET`: the icons Cloud API listings name as thumbnails (`folder.svg`, `file.svg`).
 pub const CLOUD_ICON: &str = "/cloud/icons/{name}";
+/// `GET`: **Skiff:** the picture of one listed item, fetched through its source. The segment is
+/// an opaque capability the listing sealed (which session, app, source and item, until when), so
+/// an `<img>` can load it without the session's token, which never goes in a URL.
+pub const CLOUD_THUMBNAIL: &str = "/cloud/thumbnails/{capability}";
 /// `GET` (`?flow=`): **Skiff:** a sign-in's `redirect_url`; sets the binding cookie and sends the
 /// browser on to the provider.
 pub const CLOUD_AUTH_START: &str = "/cloud/auth/{provider}/start";
@@ -99,6 +103,7 @@ pub const ALL: &[&str] = &[
     CLOUD_METADATA,
     CLOUD_IMPORT,
     CLOUD_ICON,
+    CLOUD_THUMBNAIL,
 ];
 
 /// `template` with each `{name}` segment replaced by its value from `values`. Values go in as

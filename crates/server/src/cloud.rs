@@ -4,6 +4,9 @@
 //! use. The Filestack Cloud API (`/folder/list`, `/store/`, `/auth/logout`) lives in
 //! `routes/cloud.rs` and only ever sees this port.
 //!
+//! Items carry a [`Preview`]: the type's icon, a public image, or a picture the source makes,
+//! which [`Source::thumbnail`] fetches when the picker shows it (`thumbnails`).
+//!
 //! Paths are the client's handle on an item and come back from it, so they are opaque to the
 //! client and checked again here ([`CloudPath`]): a source never sees `..`, a NUL or a path that
 //! does not start at its root.
@@ -31,6 +34,7 @@ mod rooted;
 mod s3;
 pub mod sessions;
 pub mod store;
+pub mod thumbnails;
 mod unsplash;
 pub mod vault;
 mod webdav;
@@ -42,6 +46,7 @@ pub use path::CloudPath;
 pub use resume::{MAX_RESUMES, resuming};
 pub use rooted::Rooted;
 pub use s3::{S3Settings, S3Source};
+pub use thumbnails::{Preview, Thumbnail};
 pub use unsplash::UnsplashSource;
 pub use webdav::WebdavSource;
 
@@ -58,9 +63,8 @@ pub struct CloudItem {
     pub size: u64,
     /// Media type, when the source knows one (else the server guesses from the name).
     pub mimetype: Option<String>,
-    /// A thumbnail URL the browser may load directly (a public image host's, such as
-    /// Unsplash's); none: the listing shows the type's icon.
-    pub thumbnail: Option<String>,
+    /// What the listing shows as its thumbnail.
+    pub preview: Preview,
 }
 
 /// One page of a folder's entries.
@@ -146,6 +150,18 @@ pub trait Source: Send + Sync + fmt::Debug {
     /// The name a person reads for the folder `dir` (sources that put ids in paths override it).
     fn folder_name(&self, dir: &CloudPath) -> String {
         dir.name().to_owned()
+    }
+
+    /// A picture of the file at `path`, for an item this source listed with
+    /// [`Preview::Made`], given that preview's `hint`. `Ok(None)`: the source makes no picture
+    /// of it (the default: the listing shows the type's icon).
+    async fn thumbnail(
+        &self,
+        path: &CloudPath,
+        hint: Option<&str>,
+    ) -> Result<Option<Thumbnail>, SourceError> {
+        let _ = (path, hint);
+        Ok(None)
     }
 }
 

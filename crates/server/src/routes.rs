@@ -25,6 +25,7 @@ mod part;
 mod ranges;
 mod store;
 mod store_body;
+mod thumbnails;
 
 /// The whole API as a router over `state`.
 pub fn app(state: AppState) -> Router {
@@ -60,6 +61,7 @@ pub fn app(state: AppState) -> Router {
         .route(routes::CLOUD_LOGOUT, post(cloud::logout))
         .route(routes::CLOUD_METADATA, post(cloud::metadata))
         .route(routes::CLOUD_ICON, get(cloud::icon))
+        .route(routes::CLOUD_THUMBNAIL, get(thumbnails::thumbnail))
         .route(routes::CLOUD_IMPORT, get(cloud::import_status))
         .route(routes::CLOUD_AUTH_START, get(cloud_auth::start))
         .route(routes::CLOUD_AUTH_CALLBACK, get(cloud_auth::callback))
@@ -99,14 +101,21 @@ pub fn app(state: AppState) -> Router {
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(
                 // The path only: queries carry OAuth codes and states, API keys, policies and
-                // signatures, none of which belongs in a log.
+                // signatures, none of which belongs in a log. A thumbnail's path is a
+                // capability (whoever has it sees the picture): its template stands in for it.
                 |req: &axum::http::Request<_>| {
+                    let path = req.uri().path();
+                    let path = if routes::matches(routes::CLOUD_THUMBNAIL, path) {
+                        routes::CLOUD_THUMBNAIL
+                    } else {
+                        path
+                    };
                     // tower-http's own target, so `RUST_LOG=tower_http=debug` shows it as before.
                     tracing::debug_span!(
                         target: "tower_http::trace::make_span",
                         "request",
                         method = %req.method(),
-                        path = %req.uri().path()
+                        path = %path
                     )
                 },
             ),

@@ -16,7 +16,7 @@ use super::oauth::{OAuthError, TokenSet};
 use super::provider::{AccessToken, Provider, Revocation};
 use super::store::{CloudStore, Credential};
 use super::vault::{Sealed, Vault};
-use super::{CloudPath, Download, Page, Source, SourceError};
+use super::{CloudPath, Download, Page, Source, SourceError, Thumbnail};
 use crate::clock::Clock;
 use crate::state::StateError;
 use async_trait::async_trait;
@@ -384,6 +384,15 @@ impl Source for Connected {
 
     async fn open(&self, path: &CloudPath, from: u64) -> Result<Download, SourceError> {
         self.with_token(|t| async move { self.provider.open(&t, path, from).await })
+            .await
+    }
+
+    async fn thumbnail(
+        &self,
+        path: &CloudPath,
+        hint: Option<&str>,
+    ) -> Result<Option<Thumbnail>, SourceError> {
+        self.with_token(|t| async move { self.provider.thumbnail(&t, path, hint).await })
             .await
     }
 }

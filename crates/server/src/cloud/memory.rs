@@ -1,6 +1,8 @@
 //! The in-memory twin of a source: a tree of files held in a map, with small pages so paging is
 //! exercised. The API tests use it; it passes the same conformance suite as the real sources.
+//! Like the owner's own sources it has no thumbnail service: a small image is its own picture.
 
+use super::thumbnails::{self, Preview, Thumbnail};
 use super::{CloudItem, CloudPath, Download, Page, Source, SourceError};
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -83,7 +85,7 @@ impl Source for MemorySource {
                     folder: false,
                     size: bytes.len() as u64,
                     mimetype: None,
-                    thumbnail: None,
+                    preview: thumbnails::own_preview(rest, None, bytes.len() as u64),
                 }),
             }
         }
@@ -98,7 +100,7 @@ impl Source for MemorySource {
                 folder: true,
                 size: 0,
                 mimetype: None,
-                thumbnail: None,
+                preview: Preview::Icon,
             });
         }
         items.extend(entries);
@@ -140,6 +142,14 @@ impl Source for MemorySource {
             mimetype: None,
             body: Box::pin(futures_util::stream::iter(chunks)),
         })
+    }
+
+    async fn thumbnail(
+        &self,
+        path: &CloudPath,
+        _hint: Option<&str>,
+    ) -> Result<Option<Thumbnail>, SourceError> {
+        thumbnails::own_picture(path.name(), self.open(path, 0)).await
     }
 }
 

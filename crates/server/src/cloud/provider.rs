@@ -9,7 +9,7 @@
 //! that cope with a server ignoring `Range`, and paths for providers that address items by id.
 
 use super::oauth::{OAuthApp, TokenSet};
-use super::{CloudPath, Download, Page, SourceError};
+use super::{CloudPath, Download, Page, SourceError, Thumbnail};
 use async_trait::async_trait;
 use futures_util::{StreamExt, TryStreamExt};
 use reqwest::{StatusCode, header};
@@ -66,6 +66,17 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// it with [`by_id::name`]).
     fn folder_name(&self, dir: &CloudPath) -> String {
         dir.name().to_owned()
+    }
+    /// A picture of the file at `path` from the provider's thumbnail service, given the
+    /// `hint` its listing put in [`super::Preview::Made`]; `Ok(None)` when it has none of it.
+    async fn thumbnail(
+        &self,
+        token: &AccessToken,
+        path: &CloudPath,
+        hint: Option<&str>,
+    ) -> Result<Option<Thumbnail>, SourceError> {
+        let _ = (token, path, hint);
+        Ok(None)
     }
     /// Ends the grant at the provider (RFC 7009 where the provider has that endpoint).
     async fn revoke(&self, tokens: &TokenSet, redirect: &url::Url) -> Revocation {

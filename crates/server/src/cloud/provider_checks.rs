@@ -1,5 +1,5 @@
 //! The checks every OAuth provider passes against its stand-in, on top of the source
-//! conformance suite: signing in with the code flow (PKCE where the provider takes it), one
+//! conformance suite (which also asks each for a picture of its image): signing in with the code flow (PKCE where the provider takes it), one
 //! refresh after the access token expires even under concurrent calls, a refused refresh
 //! (`invalid_grant`) ending the connection, 401/429/5xx mapped as Companion maps them, a big
 //! file streamed whole, and logging out revoking at the provider.

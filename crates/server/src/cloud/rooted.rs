@@ -2,7 +2,7 @@
 //! bucket (the picker shows that folder as the root). Paths going in are put under the folder,
 //! paths coming out are taken back off it, so the client never sees or reaches above it.
 
-use super::{CloudItem, CloudPath, Download, Page, Source, SourceError};
+use super::{CloudItem, CloudPath, Download, Page, Source, SourceError, Thumbnail};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -71,6 +71,14 @@ impl Source for Rooted {
 
     async fn open(&self, path: &CloudPath, from: u64) -> Result<Download, SourceError> {
         self.inner.open(&self.inside(path)?, from).await
+    }
+
+    async fn thumbnail(
+        &self,
+        path: &CloudPath,
+        hint: Option<&str>,
+    ) -> Result<Option<Thumbnail>, SourceError> {
+        self.inner.thumbnail(&self.inside(path)?, hint).await
     }
 }
 

@@ -2,6 +2,7 @@
 //! owner's own bucket), through `object_store`: folders are the common prefixes of a delimited
 //! listing, files are read with a ranged GET. Everything stays under the configured `prefix`.
 
+use super::thumbnails::{self, Preview, Thumbnail};
 use super::{CloudItem, CloudPath, Download, Page, Source, SourceError};
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
@@ -130,7 +131,7 @@ impl Source for S3Source {
                 folder: true,
                 size: 0,
                 mimetype: None,
-                thumbnail: None,
+                preview: Preview::Icon,
             });
         }
         let mut files = Vec::new();
@@ -144,7 +145,7 @@ impl Source for S3Source {
                 folder: false,
                 size: o.size,
                 mimetype: None,
-                thumbnail: None,
+                preview: thumbnails::own_preview(name, None, o.size),
             });
         }
         if dir.as_str() != "/" && items.is_empty() && files.is_empty() {
@@ -183,6 +184,15 @@ impl Source for S3Source {
             mimetype: None,
             body: Box::pin(got.into_stream().map_err(std::io::Error::other)),
         })
+    }
+
+    /// A bucket has no thumbnails: a small image is its own picture (see `own_picture`).
+    async fn thumbnail(
+        &self,
+        path: &CloudPath,
+        _hint: Option<&str>,
+    ) -> Result<Option<Thumbnail>, SourceError> {
+        thumbnails::own_picture(path.name(), self.open(path, 0)).await
     }
 }
 

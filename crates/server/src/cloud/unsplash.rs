@@ -6,7 +6,7 @@
 //! (`download_location`), which the guidelines require of every use.
 
 use super::provider::{http_client, range_from, ranged, refusal, unreachable};
-use super::{CloudItem, CloudPath, Download, Page, Source, SourceError};
+use super::{CloudItem, CloudPath, Download, Page, Preview, Source, SourceError};
 use async_trait::async_trait;
 use reqwest::{StatusCode, header};
 use serde::Deserialize;
@@ -182,7 +182,8 @@ impl Source for UnsplashSource {
                     // Unsplash does not say a photo's size in bytes.
                     size: 0,
                     mimetype: Some("image/jpeg".into()),
-                    thumbnail: Some(photo.urls.thumb),
+                    // Unsplash's guidelines ask for its own image URLs, hotlinked.
+                    preview: Preview::Public(photo.urls.thumb),
                 })
             })
             .collect();
@@ -274,7 +275,7 @@ mod tests {
         let item = &first.items[3];
         assert_eq!(item.name, "p03.jpg");
         assert!(
-            item.thumbnail.as_deref().unwrap().contains("photo-p03"),
+            matches!(&item.preview, Preview::Public(u) if u.contains("photo-p03")),
             "hotlinked thumbnail"
         );
         let d = s.open(&item.path, 0).await.unwrap();

@@ -5,6 +5,7 @@
 //! hrefs in answers are used only for the entries directly inside the folder asked for.
 
 use super::propfind::{self, Resource};
+use super::thumbnails::{self, Preview, Thumbnail};
 use super::{CloudItem, CloudPath, Download, Page, Source, SourceError};
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
@@ -214,6 +215,15 @@ impl Source for WebdavSource {
             body: Box::pin(resp.bytes_stream().map_err(std::io::Error::other)),
         })
     }
+
+    /// WebDAV has no thumbnails: a small image is its own picture (see `own_picture`).
+    async fn thumbnail(
+        &self,
+        path: &CloudPath,
+        _hint: Option<&str>,
+    ) -> Result<Option<Thumbnail>, SourceError> {
+        thumbnails::own_picture(path.name(), self.open(path, 0)).await
+    }
 }
 
 /// The item for resource `r` if it sits directly inside the folder at URL path `own`.
@@ -228,21 +238,28 @@ fn entry(dir: &CloudPath, own: &str, r: &Resource) -> Option<CloudItem> {
         return None;
     }
     let path = dir.join(rest, r.collection).ok()?;
+    let size = if r.collection {
+        0
+    } else {
+        r.length.unwrap_or(0)
+    };
+    let mimetype = r
+        .content_type
+        .as_deref()
+        .map(|t| t.split(';').next().unwrap_or("").trim().to_owned())
+        .filter(|t| !t.is_empty() && !r.collection);
+    let preview = if r.collection {
+        Preview::Icon
+    } else {
+        thumbnails::own_preview(rest, mimetype.as_deref(), size)
+    };
     Some(CloudItem {
         name: rest.to_owned(),
         path,
         folder: r.collection,
-        size: if r.collection {
-            0
-        } else {
-            r.length.unwrap_or(0)
-        },
-        mimetype: r
-            .content_type
-            .as_deref()
-            .map(|t| t.split(';').next().unwrap_or("").trim().to_owned())
-            .filter(|t| !t.is_empty() && !r.collection),
-        thumbnail: None,
+        size,
+        mimetype,
+        preview,
     })
 }
 
@@ -267,7 +284,13 @@ mod tests {
         }
     }
 
+    /// [`rclone_with`] the conformance tree only.
     async fn rclone() -> Option<Rclone> {
+        rclone_with(&[]).await
+    }
+
+    /// `rclone serve webdav` over the conformance tree and `extra` files.
+    async fn rclone_with(extra: &[(&str, Vec<u8>)]) -> Option<Rclone> {
         let found = Command::new("rclone")
             .arg("version")
             .stdout(Stdio::null())
@@ -282,6 +305,9 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         super::super::conformance::fill_dir(dir.path());
+        for (path, bytes) in extra {
+            std::fs::write(dir.path().join(path.trim_start_matches('/')), bytes).unwrap();
+        }
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -328,6 +354,42 @@ mod tests {
         let Some(server) = rclone().await else { return };
         let source = WebdavSource::new(&server.url, Some("u".into()), Some("p".into())).unwrap();
         super::super::conformance::run(&source).await;
+    }
+
+    #[tokio::test]
+    async fn an_image_of_up_to_a_mebibyte_is_its_own_picture() {
+        let limit = thumbnails::OWN_MAX_BYTES as usize;
+        let extra = [
+            ("/small.gif", vec![7u8; limit]),
+            ("/large.jpg", vec![7u8; limit + 1]),
+        ];
+        let Some(server) = rclone_with(&extra).await else {
+            return;
+        };
+        let source = WebdavSource::new(&server.url, Some("u".into()), Some("p".into())).unwrap();
+        let root = source.list(&CloudPath::root(), None).await.unwrap().items;
+        let item = |name: &str| root.iter().find(|i| i.name == name).unwrap();
+        assert_eq!(item("small.gif").preview, Preview::Made(None));
+        assert_eq!(
+            item("large.jpg").preview,
+            Preview::Icon,
+            "listed without a picture"
+        );
+        let t = source
+            .thumbnail(&item("small.gif").path, None)
+            .await
+            .unwrap();
+        let t = t.expect("its own bytes");
+        assert_eq!(
+            (t.mimetype.as_str(), t.size),
+            ("image/gif", Some(limit as u64))
+        );
+        // Even asked for (the file grew since it was listed), a big image gets no picture.
+        let big = source
+            .thumbnail(&item("large.jpg").path, None)
+            .await
+            .unwrap();
+        assert!(big.is_none());
     }
 
     #[tokio::test]

@@ -9,6 +9,7 @@
 
 use super::cloud_auth;
 use super::store::{NewFile, may_store, store_bytes, store_json};
+use super::thumbnails::Pictures;
 use crate::AppState;
 use crate::auth;
 use crate::cloud::provider::Revocation;
@@ -26,7 +27,6 @@ use futures_util::TryStreamExt;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use skiff_protocol::policy::{Access, Call};
-use skiff_protocol::routes;
 use skiff_protocol::wire::{Security, StoreParams};
 use skiff_protocol::{ErrorCode, UploadTags};
 use std::collections::{BTreeMap, HashMap};
@@ -137,20 +137,24 @@ fn scoped_source(
             ));
         }
     }
-    let Some(raw) = args
-        .custom_source_path
-        .as_deref()
-        .filter(|p| !p.is_empty() && *p != "/")
-    else {
+    let Some(folder) = custom_root(name, args) else {
         return Ok(source);
     };
-    // Filestack writes it as `folder/`; a leading and a trailing `/` are implied.
-    let folder = format!("/{}/", raw.trim_matches('/'));
     let root = CloudPath::parse(&folder)
         .map_err(|why| ApiError::invalid("clouds.customsource.customSourcePath", why))?;
     let rooted = crate::cloud::Rooted::new(source, root)
         .map_err(|why| ApiError::invalid("clouds.customsource.customSourcePath", why))?;
     Ok(Arc::new(rooted))
+}
+
+/// The folder `customSourcePath` makes the root of a `customsource` request, if any.
+fn custom_root(name: &str, args: &CloudArgs) -> Option<String> {
+    let raw = args
+        .custom_source_path
+        .as_deref()
+        .filter(|p| name == "customsource" && !p.is_empty() && *p != "/")?;
+    // Filestack writes it as `folder/`; a leading and a trailing `/` are implied.
+    Some(format!("/{}/", raw.trim_matches('/')))
 }
 
 fn path_of(name: &str, raw: Option<&str>) -> ApiResult<CloudPath> {
@@ -177,17 +181,12 @@ fn accepted(accept: &[String], name: &str, mime: &str) -> bool {
 
 /// An item as the SDKs read it: `size` a string, `bytes` a number, a thumbnail URL always (iOS
 /// drops items without one), folder paths ending in `/`.
-fn item_json(state: &AppState, item: &CloudItem, mime: &str) -> Value {
-    let icon = if item.folder {
-        "folder.svg"
-    } else {
-        "file.svg"
-    };
+fn item_json(pictures: &Pictures<'_>, item: &CloudItem, mime: &str) -> Value {
     json!({
         "name": item.name,
         "path": item.path.as_str(),
         "mimetype": mime,
-        "thumbnail": item.thumbnail.clone().unwrap_or_else(|| format!("{}{}", state.config().public_url(), routes::fill(routes::CLOUD_ICON, &[("name", icon)]))),
+        "thumbnail": pictures.url(item),
         "size": item.size.to_string(),
         "bytes": item.size,
         "folder": item.folder,
@@ -279,13 +278,20 @@ pub(super) async fn list(
             out.insert(name.clone(), offer);
             continue;
         };
+        // Pictures of a signed-in source's items are the session's; the owner's own sources
+        // need none.
+        let session_id = match (&account, &session) {
+            (Some(_), Some(r)) => Some(r.session.id.as_str()),
+            _ => None,
+        };
+        let pictures = Pictures::new(&state, &app.key, name, session_id, custom_root(name, args));
         let contents: Vec<Value> = page
             .items
             .iter()
             .filter_map(|item| {
                 let mime = type_of(item);
                 (item.folder || accepted(&accept, &item.name, &mime))
-                    .then(|| item_json(&state, item, &mime))
+                    .then(|| item_json(&pictures, item, &mime))
             })
             .collect();
         let mut answer = json!({

@@ -11,6 +11,7 @@ mod multipart;
 mod oauth;
 mod security;
 mod store;
+mod thumbnails;
 
 /// Installs the TLS crypto provider reqwest needs (the server does it in `main`).
 pub fn ensure_tls() {

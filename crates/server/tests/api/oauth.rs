@@ -12,10 +12,12 @@ use std::collections::HashMap;
 
 const APP_ORIGIN: &str = "https://app.example";
 
-async fn setup() -> (Harness, StandIn) {
+/// A server offering the Dropbox stand-in, which holds a few files (one image).
+pub async fn setup() -> (Harness, StandIn) {
     let files = vec![
         ("/readme.txt", b"hello from dropbox\n".to_vec()),
         ("/Fotos/Überblick 😀.txt", "grüße".as_bytes().to_vec()),
+        ("/Fotos/beach.jpg", vec![0xff, 0xd8, 0xff, 0xd9]),
         ("/empty.bin", Vec::new()),
     ];
     let s = dropbox::start(&files, dropbox::Options::default()).await;
@@ -51,7 +53,7 @@ async fn setup() -> (Harness, StandIn) {
     (h, s)
 }
 
-fn list(token: Option<&str>, path: &str) -> Value {
+pub fn list(token: Option<&str>, path: &str) -> Value {
     json!({ "apikey": OPEN, "flow": "web", "token": token, "clouds": { "dropbox": { "path": path } } })
 }
 
@@ -81,6 +83,14 @@ fn query(url: &str) -> HashMap<String, String> {
 
 fn location(r: &Resp) -> String {
     r.headers["location"].to_str().unwrap().to_owned()
+}
+
+/// A picker session signed in to Dropbox (the whole popup flow): its token.
+pub async fn connected(h: &Harness) -> String {
+    let (token, _, cookie, authorize) = begin(h, None).await;
+    let back = consent(&authorize).await;
+    assert_eq!(callback(h, &back, Some(&cookie)).await.status, 200);
+    token
 }
 
 /// The first half of a sign-in: a listing's offer and `/start`. Returns the token, the flow

@@ -3,6 +3,8 @@
 //! `Authorization` there) or 202 + `Retry-After` while a new file is prepared. OAuth as a
 //! confidential client (Box takes no PKCE), refresh tokens that work once and come back new
 //! each time (`Connected` stores the new pair before using it), RFC 7009 revocation.
+//! Images and videos get pictures from `/files/{id}/thumbnail.jpg`; its 202 (still being made)
+//! and 302 (none can be made) point at a placeholder graphic, which is not the file's picture.
 
 use super::{at, oauth_app, revoke_beside, url_or};
 use crate::cloud::oauth::OAuthApp;
@@ -10,6 +12,7 @@ use crate::cloud::provider::{
     AccessToken, Provider, by_id, http_client, range_from, ranged, refusal, retry_after,
     unreachable,
 };
+use crate::cloud::thumbnails::{self, Preview, Thumbnail};
 use crate::cloud::{CloudItem, CloudPath, Download, Page, SourceError};
 use crate::config::OAuthSourceConfig;
 use async_trait::async_trait;
@@ -23,12 +26,19 @@ const NOT_READY_TRIES: u32 = 4;
 /// The longest `Retry-After` honoured while waiting for a file, seconds.
 const NOT_READY_WAIT_MAX: u64 = 10;
 
+/// The sizes asked of `thumbnail.jpg`. Box makes JPEG thumbnails of 32, 160 and 320 pixels
+/// only, so one square of 256 (min and max) names none of them; between 160 and 320 lets it
+/// answer the sharper one it has for a tile of about 100 to 160 CSS pixels.
+const THUMBNAIL_SIZES: &str = "min_width=160&min_height=160&max_width=320&max_height=320";
+
 /// Box as a provider.
 #[derive(Debug)]
 pub struct BoxApi {
     oauth: OAuthApp,
     api: url::Url,
     http: reqwest::Client,
+    /// For thumbnails: no redirects followed (a redirect leads to a placeholder).
+    thumbs: reqwest::Client,
 }
 
 impl BoxApi {
@@ -49,6 +59,7 @@ impl BoxApi {
             },
             api: url_or(c.api_url.as_ref(), "https://api.box.com", "api_url")?,
             http: http_client(),
+            thumbs: thumbnails::http_client(),
         })
     }
 
@@ -187,12 +198,14 @@ impl Provider for BoxApi {
                 "file" => false,
                 _ => continue,
             };
+            let pictured = !folder
+                && (thumbnails::pictured(&e.name, None) || thumbnails::moving(&e.name, None));
             out.push(CloudItem {
                 path: by_id::child(dir, &e.name, &e.id, folder)
                     .map_err(|why| SourceError::Upstream(format!("{NAME} item {}: {why}", e.id)))?,
                 size: if folder { 0 } else { e.size },
                 mimetype: None,
-                thumbnail: None,
+                preview: Preview::made_if(pictured),
                 folder,
                 name: e.name,
             });
@@ -243,6 +256,39 @@ impl Provider for BoxApi {
         Err(SourceError::Upstream(format!(
             "{NAME} kept saying {path} is not ready to download"
         )))
+    }
+
+    async fn thumbnail(
+        &self,
+        token: &AccessToken,
+        path: &CloudPath,
+        _hint: Option<&str>,
+    ) -> Result<Option<Thumbnail>, SourceError> {
+        let id = match by_id::id(path) {
+            Ok(Some(id)) if !path.is_folder() => id,
+            _ => return Ok(None),
+        };
+        let url = at(
+            &self.api,
+            &format!("/2.0/files/{id}/thumbnail.jpg?{THUMBNAIL_SIZES}"),
+        );
+        let resp = self
+            .thumbs
+            .get(url)
+            .bearer_auth(&token.0)
+            .send()
+            .await
+            .map_err(|e| unreachable(NAME, &e))?;
+        let status = resp.status();
+        if status == StatusCode::OK {
+            return Ok(thumbnails::from_response(resp, Some("image/jpeg")));
+        }
+        // 202: still being made (a placeholder until then); 302: Box makes none of this type.
+        // Either way the picker shows the type's icon, and a later listing asks again.
+        if status == StatusCode::ACCEPTED || status.is_redirection() {
+            return Ok(None);
+        }
+        Err(failure(resp, path.as_str()).await)
     }
 }
 
@@ -303,6 +349,43 @@ mod tests {
             .unwrap();
         assert_eq!(bytes.concat(), b"fresh");
         assert_eq!(s.requests("/2.0/files/").len(), 2, "a 202, then the file");
+    }
+
+    #[tokio::test]
+    async fn a_picture_still_being_made_or_never_made_is_none() {
+        let files = [
+            ("/new.jpg", vec![1u8; 10]),
+            ("/clip.mp4", vec![2u8; 10]),
+            ("/notes.txt", b"n".to_vec()),
+        ];
+        let options = box_api::Options {
+            thumbnail_warming: vec!["/new.jpg".into()],
+            ..Default::default()
+        };
+        let s = box_api::start(&files, options).await;
+        let source = provider_checks::signed_in(pointed_at(&s), &s).await;
+        let items = provider_checks::all_items(&source, &CloudPath::root()).await;
+        let item = |name: &str| items.iter().find(|i| i.name == name).unwrap().clone();
+        assert_eq!(item("clip.mp4").preview, Preview::Made(None), "videos too");
+        assert_eq!(item("notes.txt").preview, Preview::Icon);
+        let picture = |name: &str| {
+            let (source, path) = (source.clone(), item(name).path);
+            async move { source.thumbnail(&path, None).await.unwrap() }
+        };
+        // 202 while it is made (its placeholder is not fetched), then the picture.
+        assert!(picture("new.jpg").await.is_none());
+        let t = picture("new.jpg").await.expect("made by now");
+        assert_eq!(t.mimetype, "image/jpeg");
+        // 302: Box makes none of this type.
+        assert!(picture("notes.txt").await.is_none());
+        assert!(s.requests("/placeholder/").is_empty());
+        let asked = s.requests("/2.0/files/");
+        let thumbs: Vec<_> = asked
+            .iter()
+            .filter(|l| l.path.ends_with("/thumbnail.jpg"))
+            .collect();
+        assert_eq!(thumbs.len(), 3);
+        assert!(thumbs.iter().all(|l| l.query.contains("max_width=320")));
     }
 
     #[tokio::test]

@@ -4,12 +4,15 @@
 //! and `token_access_type=offline` for a refresh token, which does not rotate; logout revokes
 //! the token. A team member's calls are rooted at the team's namespace
 //! (`Dropbox-API-Path-Root`), as Uppy does, so team folders show beside their own.
+//! Images get pictures from `files/get_thumbnail_v2` (a 256-pixel JPEG); Dropbox answers 409
+//! for a type it makes none of.
 
 use super::{at, oauth_app, url_or};
 use crate::cloud::oauth::{OAuthApp, TokenSet};
 use crate::cloud::provider::{
     AccessToken, Provider, Revocation, http_client, range_from, ranged, refusal, unreachable,
 };
+use crate::cloud::thumbnails::{self, Preview, Thumbnail};
 use crate::cloud::{CloudItem, CloudPath, Download, Page, SourceError};
 use crate::config::OAuthSourceConfig;
 use async_trait::async_trait;
@@ -28,6 +31,8 @@ pub struct Dropbox {
     /// Per access token (by its SHA-256): the team root namespace its calls go to, if any.
     roots: std::sync::Mutex<std::collections::HashMap<String, Option<String>>>,
     http: reqwest::Client,
+    /// For thumbnails: shorter timeouts.
+    thumbs: reqwest::Client,
 }
 
 impl Dropbox {
@@ -57,6 +62,7 @@ impl Dropbox {
                 "content_url",
             )?,
             http: http_client(),
+            thumbs: thumbnails::http_client(),
             roots: std::sync::Mutex::default(),
         })
     }
@@ -96,6 +102,26 @@ impl Dropbox {
     async fn current_account(&self, token: &AccessToken) -> Result<Value, SourceError> {
         let endpoint = "/2/users/get_current_account";
         self.rpc(token, endpoint, None, "the account", None).await
+    }
+
+    /// A call to the content host (`client`'s): the argument in `Dropbox-API-Arg`, rooted as
+    /// the token's calls are.
+    async fn content_call(
+        &self,
+        client: &reqwest::Client,
+        token: &AccessToken,
+        endpoint: &str,
+        arg: &Value,
+    ) -> Result<reqwest::RequestBuilder, SourceError> {
+        let root = self.path_root(token).await?;
+        let req = client
+            .post(at(&self.content, endpoint))
+            .bearer_auth(&token.0)
+            .header("Dropbox-API-Arg", header_json(arg));
+        Ok(match root {
+            Some(r) => req.header("Dropbox-API-Path-Root", r),
+            None => req,
+        })
     }
 
     /// An RPC call: JSON in, JSON out, rooted at `root` when given.
@@ -198,7 +224,8 @@ fn item(dir: &CloudPath, e: &Value) -> Option<CloudItem> {
         path: dir.join(&name, folder).ok()?,
         size: e["size"].as_u64().unwrap_or(0),
         mimetype: None,
-        thumbnail: None,
+        // Dropbox lists no types; it makes thumbnails of images (by their extension).
+        preview: Preview::made_if(!folder && thumbnails::pictured(&name, None)),
         folder,
         name,
     })
@@ -285,16 +312,10 @@ impl Provider for Dropbox {
                 "{path} is a folder, not a file"
             )));
         }
-        let root = self.path_root(token).await?;
-        let arg = header_json(&json!({ "path": dropbox_path(path) }));
+        let arg = json!({ "path": dropbox_path(path) });
         let mut req = self
-            .http
-            .post(at(&self.content, "/2/files/download"))
-            .bearer_auth(&token.0)
-            .header("Dropbox-API-Arg", arg);
-        if let Some(r) = root {
-            req = req.header("Dropbox-API-Path-Root", r);
-        }
+            .content_call(&self.http, token, "/2/files/download", &arg)
+            .await?;
         if let Some(r) = range_from(from) {
             req = req.header(header::RANGE, r);
         }
@@ -311,6 +332,36 @@ impl Provider for Dropbox {
             .and_then(|v| v["name"].as_str().map(str::to_owned))
             .unwrap_or_else(|| path.name().to_owned());
         ranged(NAME, resp, from, name, None)
+    }
+
+    async fn thumbnail(
+        &self,
+        token: &AccessToken,
+        path: &CloudPath,
+        _hint: Option<&str>,
+    ) -> Result<Option<Thumbnail>, SourceError> {
+        if path.is_folder() {
+            return Ok(None);
+        }
+        let arg = json!({
+            "resource": { ".tag": "path", "path": dropbox_path(path) },
+            "format": "jpeg",
+            "size": "w256h256",
+            "mode": "strict",
+        });
+        let req = self
+            .content_call(&self.thumbs, token, "/2/files/get_thumbnail_v2", &arg)
+            .await?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| unreachable(NAME, &e.without_url()))?;
+        match resp.status() {
+            s if s.is_success() => Ok(thumbnails::from_response(resp, Some("image/jpeg"))),
+            // A type Dropbox makes no thumbnail of, or an image it could not read.
+            StatusCode::CONFLICT => Ok(None),
+            _ => Err(failure(resp, path.as_str()).await),
+        }
     }
 
     async fn revoke(&self, tokens: &TokenSet, redirect: &url::Url) -> Revocation {
@@ -396,6 +447,40 @@ mod tests {
             2,
             "sign-in and one lookup"
         );
+    }
+
+    #[tokio::test]
+    async fn images_get_dropbox_thumbnails_and_other_files_none() {
+        let files = [
+            ("/Fotos/Strand ü.jpg", vec![1u8; 10]),
+            ("/a.txt", b"a".to_vec()),
+        ];
+        let s = dropbox::start(&files, dropbox::Options::default()).await;
+        let source = provider_checks::signed_in(pointed_at(&s), &s).await;
+        let root = provider_checks::all_items(&source, &CloudPath::root()).await;
+        let fotos = provider_checks::all_items(&source, &root[0].path).await;
+        assert_eq!(fotos[0].preview, Preview::Made(None));
+        let t = source
+            .thumbnail(&fotos[0].path, None)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.mimetype, "image/jpeg", "the format asked for");
+        let text = root.iter().find(|i| i.name == "a.txt").unwrap();
+        assert_eq!(text.preview, Preview::Icon);
+        assert!(
+            source.thumbnail(&text.path, None).await.unwrap().is_none(),
+            "409"
+        );
+        let asked = s.requests("/2/files/get_thumbnail_v2");
+        assert!(asked.iter().all(|l| l.host == 1));
+        let arg: Value =
+            serde_json::from_slice(asked[0].headers["dropbox-api-arg"].as_bytes()).unwrap();
+        assert_eq!(
+            (arg["format"].as_str(), arg["size"].as_str()),
+            (Some("jpeg"), Some("w256h256"))
+        );
+        assert_eq!(arg["resource"]["path"], "/Fotos/Strand ü.jpg");
     }
 
     #[tokio::test]

@@ -12,6 +12,7 @@ use crate::cloud::provider::{
     AccessToken, Provider, Revocation, http_client, range_from, ranged, refusal, retry_after,
     unreachable,
 };
+use crate::cloud::thumbnails::{self, Preview, Thumbnail};
 use crate::cloud::{CloudItem, CloudPath, Download, Page, SourceError};
 use crate::config::OAuthSourceConfig;
 use async_trait::async_trait;
@@ -259,12 +260,16 @@ impl Provider for GitHub {
         let child = |name: &str, shown: String, folder: bool, size: u64| {
             dir.join(name, folder)
                 .map(|path| CloudItem {
+                    preview: if folder {
+                        Preview::Icon
+                    } else {
+                        thumbnails::own_preview(&shown, None, size)
+                    },
                     name: shown,
                     path,
                     folder,
                     size,
                     mimetype: None,
-                    thumbnail: None,
                 })
                 .map_err(|why| SourceError::Upstream(format!("{NAME} entry {name:?}: {why}")))
         };
@@ -389,6 +394,22 @@ impl Provider for GitHub {
         }
         let resp = self.send(req, path.as_str()).await?;
         ranged(NAME, resp, from, path.name().to_owned(), None)
+    }
+
+    /// GitHub makes no thumbnails: a small image in a repository is its own picture.
+    async fn thumbnail(
+        &self,
+        token: &AccessToken,
+        path: &CloudPath,
+        _hint: Option<&str>,
+    ) -> Result<Option<Thumbnail>, SourceError> {
+        let open = async {
+            let mut d = self.open(token, path, 0).await?;
+            // The raw answer's type names GitHub's media type, not the file's: the name says.
+            d.mimetype = None;
+            Ok(d)
+        };
+        thumbnails::own_picture(path.name(), open).await
     }
 
     async fn revoke(&self, tokens: &TokenSet, _redirect: &url::Url) -> Revocation {

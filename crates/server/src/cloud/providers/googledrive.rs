@@ -7,6 +7,11 @@
 //!
 //! `drive.readonly` is a restricted scope: a deployment for the public needs Google's
 //! verification (docs/cloud-sources.md §4.1; the README says so).
+//!
+//! Pictures: a listing asks for each file's `thumbnailLink` and hands it back to
+//! [`Provider::thumbnail`] through the thumbnail capability, which saves asking Drive for the
+//! link again when the picture is shown. Such a link lives a few hours and, for a file that is
+//! not public, opens only with the bearer token; one that no longer works is asked for anew.
 
 use super::{at, oauth_app, revoke_beside, url_or};
 use crate::cloud::oauth::OAuthApp;
@@ -14,6 +19,7 @@ use crate::cloud::provider::{
     AccessToken, Provider, by_id, http_client, range_from, ranged, refusal, retry_after,
     unreachable,
 };
+use crate::cloud::thumbnails::{self, Preview, Thumbnail};
 use crate::cloud::{CloudItem, CloudPath, Download, Page, SourceError};
 use crate::config::OAuthSourceConfig;
 use async_trait::async_trait;
@@ -23,7 +29,7 @@ use serde::Deserialize;
 const NAME: &str = "Google Drive";
 const FOLDER: &str = "application/vnd.google-apps.folder";
 const SHORTCUT: &str = "application/vnd.google-apps.shortcut";
-const FIELDS: &str = "id,name,mimeType,size,shortcutDetails(targetId,targetMimeType),exportLinks";
+const FIELDS: &str = "id,name,mimeType,size,shortcutDetails(targetId,targetMimeType),exportLinks,hasThumbnail,thumbnailLink";
 /// The folder that holds the person's shared drives (an id no Drive item has).
 const SHARED_DRIVES: &str = "shareddrives";
 const SHARED_DRIVES_NAME: &str = "Shared drives";
@@ -53,6 +59,12 @@ struct File {
     /// A Google document's export URLs by type (for exports over the API's 10 MB cap).
     #[serde(default)]
     export_links: std::collections::HashMap<String, String>,
+    /// Whether Drive has a picture of it.
+    #[serde(default)]
+    has_thumbnail: bool,
+    /// Where that picture is, for a few hours (with the bearer token when not public).
+    #[serde(default)]
+    thumbnail_link: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -215,7 +227,7 @@ impl GoogleDrive {
                     folder: true,
                     size: 0,
                     mimetype: None,
-                    thumbnail: None,
+                    preview: Preview::Icon,
                 })
             })
             .collect::<Result<_, SourceError>>()?;
@@ -224,6 +236,47 @@ impl GoogleDrive {
             next,
             pick_url: None,
         })
+    }
+
+    /// Whether a `thumbnailLink` points where the bearer token may go: Google's image hosts
+    /// (`*.googleusercontent.com`) or its documents host (`content_url`, where older links
+    /// point). The token never goes anywhere a listing merely named.
+    fn thumbnail_host(&self, link: &str) -> bool {
+        let Ok(u) = url::Url::parse(link) else {
+            return false;
+        };
+        u.origin() == self.exports.origin()
+            || (u.scheme() == "https"
+                && u.host_str()
+                    .is_some_and(|h| h.ends_with(".googleusercontent.com")))
+    }
+
+    /// The picture at a `thumbnailLink`, with the token. A link from the listing (`fresh`
+    /// false) that does not work any more is `None`, to ask Drive for a new one; a new one
+    /// refused with 401 is the token's fault (refreshed once, by [`crate::cloud::Connected`]).
+    async fn picture(
+        &self,
+        token: &AccessToken,
+        link: &str,
+        fresh: bool,
+    ) -> Result<Option<Thumbnail>, SourceError> {
+        let resp = self
+            .http
+            .get(link)
+            .bearer_auth(&token.0)
+            .send()
+            .await
+            .map_err(|e| unreachable(NAME, &e.without_url()))?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(thumbnails::from_response(resp, None));
+        }
+        if fresh && status == StatusCode::UNAUTHORIZED {
+            return Err(SourceError::Unauthorized(format!(
+                "{NAME} HTTP 401 for a thumbnail"
+            )));
+        }
+        Ok(None)
     }
 
     async fn metadata(
@@ -373,7 +426,7 @@ impl Provider for GoogleDrive {
                 folder: true,
                 size: 0,
                 mimetype: None,
-                thumbnail: None,
+                preview: Preview::Icon,
             });
         }
         for f in list.files {
@@ -392,6 +445,17 @@ impl Provider for GoogleDrive {
                     None => continue,
                 }
             };
+            let preview = if folder {
+                Preview::Icon
+            } else if f.shortcut_details.is_some() {
+                // The shortcut's own listing says nothing of its target's picture: asked for
+                // when shown (`thumbnail` opens the target).
+                Preview::made_if(thumbnails::pictured(&name, Some(&mime)))
+            } else if f.has_thumbnail || f.thumbnail_link.is_some() {
+                Preview::Made(f.thumbnail_link.clone())
+            } else {
+                Preview::Icon
+            };
             items.push(CloudItem {
                 path: by_id::child(dir, &name, &id, folder)
                     .map_err(|why| SourceError::Upstream(format!("{NAME} item {id}: {why}")))?,
@@ -405,7 +469,7 @@ impl Provider for GoogleDrive {
                     .filter(|_| f.shortcut_details.is_none())
                     .unwrap_or(0),
                 mimetype: mimetype.filter(|m| m != "application/octet-stream"),
-                thumbnail: None,
+                preview,
             });
         }
         Ok(Page {
@@ -497,6 +561,32 @@ impl Provider for GoogleDrive {
             d.size = file.size.as_deref().and_then(|s| s.parse().ok());
         }
         Ok(d)
+    }
+
+    async fn thumbnail(
+        &self,
+        token: &AccessToken,
+        path: &CloudPath,
+        hint: Option<&str>,
+    ) -> Result<Option<Thumbnail>, SourceError> {
+        let id = match by_id::id(path) {
+            Ok(Some(id)) if !path.is_folder() => id,
+            _ => return Ok(None),
+        };
+        if let Some(link) = hint.filter(|l| self.thumbnail_host(l)) {
+            if let Some(t) = self.picture(token, link, false).await? {
+                return Ok(Some(t));
+            }
+        }
+        let mut file = self.metadata(token, &id, path.as_str()).await?;
+        if let (Some(s), true) = (&file.shortcut_details, file.mime_type == SHORTCUT) {
+            let target = s.target_id.clone();
+            file = self.metadata(token, &target, path.as_str()).await?;
+        }
+        match file.thumbnail_link.filter(|l| self.thumbnail_host(l)) {
+            Some(link) => self.picture(token, &link, true).await,
+            None => Ok(None),
+        }
     }
 }
 
@@ -623,6 +713,62 @@ mod tests {
         let d = source.open(&files[0].path, 0).await.unwrap();
         let bytes: Vec<bytes::Bytes> = d.body.try_collect().await.unwrap();
         assert_eq!(bytes.concat(), googledrive::SHARED_FILE);
+    }
+
+    #[tokio::test]
+    async fn pictures_come_from_the_listed_link_or_a_fresh_one_and_only_from_google() {
+        let files = [("/beach.jpg", vec![1u8; 50]), ("/notes.txt", b"n".to_vec())];
+        let s = googledrive::start(&files, googledrive::Options::default()).await;
+        let source = provider_checks::signed_in(pointed_at(&s), &s).await;
+        let items = provider_checks::all_items(&source, &CloudPath::root()).await;
+        assert!(
+            s.requests("/drive/v3/files")[0]
+                .query
+                .contains("thumbnailLink")
+        );
+        let beach = items.iter().find(|i| i.name == "beach.jpg").unwrap();
+        let Preview::Made(Some(link)) = &beach.preview else {
+            panic!("{:?}", beach.preview);
+        };
+        assert!(link.starts_with(&s.content_url()), "{link}");
+        let notes = items.iter().find(|i| i.name == "notes.txt").unwrap();
+        assert_eq!(notes.preview, Preview::Icon);
+        let picture = |hint: Option<String>| {
+            let (source, path) = (source.clone(), beach.path.clone());
+            async move {
+                let t = source.thumbnail(&path, hint.as_deref()).await.unwrap();
+                let t = t.expect("a picture");
+                let bytes: Vec<bytes::Bytes> = t.body.try_collect().await.unwrap();
+                (t.mimetype, bytes.concat())
+            }
+        };
+        let metadata_calls = || s.requests("/drive/v3/files/").len();
+        let before = metadata_calls();
+        let (mime, bytes) = picture(Some(link.clone())).await;
+        assert_eq!(
+            (mime.as_str(), bytes.as_slice()),
+            ("image/jpeg", googledrive_thumbnail())
+        );
+        assert_eq!(metadata_calls(), before, "the listed link saved a call");
+        let fetched = s.requests("/drive-storage/");
+        assert!(
+            fetched
+                .iter()
+                .all(|l| l.headers.contains_key("authorization"))
+        );
+        // A link that stopped working, and one off Google's hosts (never fetched): Drive is
+        // asked for a fresh one.
+        let stale = link.replace("=s220", "x=s220");
+        assert_eq!(picture(Some(stale)).await.1, googledrive_thumbnail());
+        let elsewhere = "http://169.254.169.254/latest/meta-data=s220".to_owned();
+        assert_eq!(picture(Some(elsewhere)).await.1, googledrive_thumbnail());
+        assert_eq!(metadata_calls(), before + 2);
+        assert_eq!(s.requests("/drive-storage/").len(), fetched.len() + 3);
+        assert!(source.thumbnail(&notes.path, None).await.unwrap().is_none());
+    }
+
+    fn googledrive_thumbnail() -> &'static [u8] {
+        skiff_standins::files::THUMBNAIL_JPEG
     }
 
     #[tokio::test]

@@ -5,12 +5,16 @@
 //! photos and ready videos once the person is done (and the `pick_url` again until then);
 //! importing one reads `<baseUrl>=d` (`=dv` for a video) with the bearer token, after checking
 //! the base URL is Google's media host (a listing's URLs are never fetched blindly).
+//! A picture is `<baseUrl>=w256-h256` (a frame, for a video), with the bearer token; the
+//! listing hands the base URL on through the thumbnail capability, and one that expired (they
+//! live about an hour) is looked up again in the session.
 
 use super::url_or;
 use crate::cloud::oauth::OAuthApp;
 use crate::cloud::provider::{
     AccessToken, Provider, by_id, http_client, range_from, ranged, refusal, unreachable,
 };
+use crate::cloud::thumbnails::{self, Preview, Thumbnail};
 use crate::cloud::{CloudItem, CloudPath, Download, Page, SourceError};
 use crate::config::OAuthSourceConfig;
 use async_trait::async_trait;
@@ -150,6 +154,54 @@ impl GooglePhotos {
         self.call(self.http.get(url), token, what).await
     }
 
+    /// The chosen item at `path`, with its current base URL (base URLs live about an hour, so
+    /// it is looked up in the session each time).
+    async fn find(&self, token: &AccessToken, path: &CloudPath) -> Result<Item, SourceError> {
+        let not_found = || SourceError::NotFound(path.to_string());
+        let segs: Vec<&str> = path.as_str().trim_matches('/').split('/').collect();
+        let [session_seg, _] = segs.as_slice() else {
+            return Err(not_found());
+        };
+        let session = session_seg
+            .rsplit_once('~')
+            .and_then(|(_, s)| session_of(s))
+            .ok_or_else(not_found)?;
+        let wanted = by_id::id(path).ok().flatten().ok_or_else(not_found)?;
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .items(token, session, cursor.as_deref(), path.as_str())
+                .await?;
+            if let Some(it) = page.media_items.into_iter().find(|i| i.id == wanted) {
+                return Ok(it);
+            }
+            match page.next_page_token.filter(|t| !t.is_empty()) {
+                Some(n) => cursor = Some(n),
+                None => return Err(not_found()),
+            }
+        }
+    }
+
+    /// The picture at `base` (a base URL on the media host): `=w256-h256`, with the token.
+    /// `None` for an answer that is not a picture (a base URL that expired).
+    async fn picture(
+        &self,
+        token: &AccessToken,
+        base: &str,
+    ) -> Result<Option<Thumbnail>, SourceError> {
+        let resp = self
+            .http
+            .get(format!("{base}=w256-h256"))
+            .bearer_auth(&token.0)
+            .send()
+            .await
+            .map_err(|e| unreachable(NAME, &e.without_url()))?;
+        if !resp.status().is_success() {
+            return Ok(None);
+        }
+        Ok(thumbnails::from_response(resp, None))
+    }
+
     /// Whether `base` is on the media host.
     fn trusted(&self, base: &str) -> bool {
         let Ok(u) = url::Url::parse(base) else {
@@ -230,7 +282,7 @@ impl Provider for GooglePhotos {
                     folder: true,
                     size: 0,
                     mimetype: None,
-                    thumbnail: None,
+                    preview: Preview::Icon,
                 }],
                 next: None,
                 pick_url: Some(s.picker_uri),
@@ -270,7 +322,7 @@ impl Provider for GooglePhotos {
                 // The Picker API does not say how big a file is.
                 size: 0,
                 mimetype: Some(it.media_file.mime_type.clone()),
-                thumbnail: None,
+                preview: Preview::Made(Some(it.media_file.base_url.clone())),
             });
         }
         Ok(Page {
@@ -278,6 +330,27 @@ impl Provider for GooglePhotos {
             next: page.next_page_token.filter(|t| !t.is_empty()),
             pick_url: None,
         })
+    }
+
+    async fn thumbnail(
+        &self,
+        token: &AccessToken,
+        path: &CloudPath,
+        hint: Option<&str>,
+    ) -> Result<Option<Thumbnail>, SourceError> {
+        if path.is_folder() {
+            return Ok(None);
+        }
+        if let Some(base) = hint.filter(|b| self.trusted(b)) {
+            if let Some(t) = self.picture(token, base).await? {
+                return Ok(Some(t));
+            }
+        }
+        let item = self.find(token, path).await?;
+        if !self.trusted(&item.media_file.base_url) {
+            return Ok(None);
+        }
+        self.picture(token, &item.media_file.base_url).await
     }
 
     async fn open(
@@ -291,30 +364,7 @@ impl Provider for GooglePhotos {
                 "{path} is a folder, not a photo"
             )));
         }
-        let not_found = || SourceError::NotFound(path.to_string());
-        let segs: Vec<&str> = path.as_str().trim_matches('/').split('/').collect();
-        let [session_seg, _] = segs.as_slice() else {
-            return Err(not_found());
-        };
-        let session = session_seg
-            .rsplit_once('~')
-            .and_then(|(_, s)| session_of(s))
-            .ok_or_else(not_found)?;
-        let wanted = by_id::id(path).ok().flatten().ok_or_else(not_found)?;
-        // Base URLs live about an hour: find the item's current one in the session.
-        let mut cursor: Option<String> = None;
-        let item = loop {
-            let page = self
-                .items(token, session, cursor.as_deref(), path.as_str())
-                .await?;
-            if let Some(it) = page.media_items.into_iter().find(|i| i.id == wanted) {
-                break it;
-            }
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                Some(n) => cursor = Some(n),
-                None => return Err(not_found()),
-            }
-        };
+        let item = self.find(token, path).await?;
         if !item.usable() {
             return Err(SourceError::Refused(format!(
                 "{} is not ready in {NAME} yet",
@@ -445,6 +495,35 @@ mod tests {
                 .iter()
                 .all(|l| l.headers.contains_key("authorization")),
             "with the bearer"
+        );
+        // Pictures: of the base URL the listing gave, or of the current one when that one
+        // fails or is missing; a frame for a video.
+        let Preview::Made(Some(base)) = &items[0].preview else {
+            panic!("{:?}", items[0].preview);
+        };
+        for (i, hint) in [(0, Some(base.clone())), (0, None), (2, None)] {
+            let t = source.thumbnail(&items[i].path, hint.as_deref()).await;
+            let t = t.unwrap().expect("a picture");
+            assert_eq!(t.mimetype, "image/jpeg");
+        }
+        let stale = format!("{base}-gone");
+        assert!(
+            source
+                .thumbnail(&items[0].path, Some(&stale))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        let sized = s.requests("/lh/");
+        let sized: Vec<_> = sized
+            .iter()
+            .filter(|l| l.path.ends_with("=w256-h256"))
+            .collect();
+        assert_eq!(sized.len(), 5, "one failed try of the stale base URL");
+        assert!(
+            sized
+                .iter()
+                .all(|l| l.headers.contains_key("authorization"))
         );
         // Made-up paths name nothing.
         let bogus = CloudPath::parse("/x~ps1/nope.jpg").unwrap();

@@ -15,12 +15,16 @@
 //! (the host differs), as Graph requires: the range belongs on that URL, the token must not
 //! reach it. Graph has no per-app revocation: logging out forgets the tokens here and points
 //! the person at the page where they can remove the app.
+//!
+//! Images and videos get pictures from `…/thumbnails/0/medium/content`, which answers like
+//! `…/content`: a redirect to a pre-authenticated URL, followed without the token.
 
 use super::{at, oauth_app, url_or};
 use crate::cloud::oauth::{OAuthApp, TokenSet};
 use crate::cloud::provider::{
     AccessToken, Provider, Revocation, by_id, http_client, range_from, ranged, refusal, unreachable,
 };
+use crate::cloud::thumbnails::{self, Preview, Thumbnail};
 use crate::cloud::{CloudItem, CloudPath, Download, Page, SourceError};
 use crate::config::OAuthSourceConfig;
 use async_trait::async_trait;
@@ -374,13 +378,17 @@ fn item(dir: &CloudPath, drive: Option<&str>, v: Value) -> Option<CloudItem> {
     let mimetype = file
         .and_then(|f| f.mime_type)
         .filter(|m| !m.is_empty() && m != "application/octet-stream");
+    // Graph makes pictures of images and videos. Its own thumbnail URLs (`$expand=thumbnails`)
+    // are pre-authenticated links to the person's files, not for the browser, and asking for
+    // them would slow every listing: the server fetches a picture when one is shown.
+    let pictured = !folder
+        && (thumbnails::pictured(&e.name, mimetype.as_deref())
+            || thumbnails::moving(&e.name, mimetype.as_deref()));
     Some(CloudItem {
         path: by_id::child(dir, &e.name, &at.encode(), folder).ok()?,
         size: if folder { 0 } else { size.unwrap_or(0) },
         mimetype: if folder { None } else { mimetype },
-        // Graph's thumbnails are pre-authenticated links to the person's files; the picker's
-        // cloud views will get thumbnails through the server instead.
-        thumbnail: None,
+        preview: Preview::made_if(pictured),
         folder,
         name: e.name,
     })
@@ -518,6 +526,36 @@ impl Provider for OneDrive {
         by_id::name(dir)
     }
 
+    async fn thumbnail(
+        &self,
+        token: &AccessToken,
+        path: &CloudPath,
+        _hint: Option<&str>,
+    ) -> Result<Option<Thumbnail>, SourceError> {
+        let at_file = match item_ref(path) {
+            Ok(Some(r)) if !path.is_folder() => r,
+            _ => return Ok(None),
+        };
+        let resp = self
+            .http
+            .get(at_file.url(&self.api, "/thumbnails/0/medium/content"))
+            .bearer_auth(&token.0)
+            .send()
+            .await
+            .map_err(|e| unreachable(self.display(), &e.without_url()))?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(thumbnails::from_response(resp, None));
+        }
+        // An item Graph has no thumbnail of answers 404, as a missing one does; and the
+        // thumbnail host refusing its own link is not about the token.
+        let elsewhere = resp.url().origin() != self.api.origin();
+        if status == StatusCode::NOT_FOUND || elsewhere {
+            return Ok(None);
+        }
+        Err(self.failure(resp, path.as_str()).await)
+    }
+
     /// Microsoft has no per-app revocation (`revokeSignInSessions` would end every session the
     /// person has): the tokens are forgotten here, and the person is shown where to remove the
     /// app.
@@ -577,6 +615,18 @@ mod tests {
         assert!(
             api.iter()
                 .all(|l| l.host == 0 && l.headers.contains_key("authorization"))
+        );
+        // Pictures too: asked of Graph with the token, fetched from the host without it.
+        assert!(
+            api.iter()
+                .any(|l| l.path.ends_with("/thumbnails/0/medium/content"))
+        );
+        let pictures = s.requests("/thumbnail/");
+        assert!(!pictures.is_empty());
+        assert!(
+            pictures
+                .iter()
+                .all(|l| l.host == 1 && !l.headers.contains_key("authorization"))
         );
     }
 
@@ -888,7 +938,7 @@ mod tests {
         assert_eq!(v["value"].as_array().unwrap().len(), 1, "$top is a maximum");
         let docs = &v["value"][0];
         assert_eq!(docs["name"], "docs");
-        assert_eq!(docs["folder"]["childCount"], 3);
+        assert_eq!(docs["folder"]["childCount"], 4);
         assert_eq!(docs["parentReference"]["driveId"], onedrive::MY_DRIVE);
         assert_eq!(docs["parentReference"]["path"], "/drive/root:");
         let next = v["@odata.nextLink"].as_str().unwrap();
