@@ -447,7 +447,11 @@ pub(super) async fn callback(
     let mut r = match (&ended.appurl, &outcome) {
         // Redirect mode: back to the app's page (an allowed origin, checked when the flow was
         // made), with the source to reopen; nothing secret rides along.
-        (Some(appurl), _) => match back_to(appurl, &flow.provider) {
+        (Some(appurl), outcome) => match back_to(
+            appurl,
+            &flow.provider,
+            outcome.is_err().then(|| ended_outcome(&ended)),
+        ) {
             Some(url) => {
                 let mut r = StatusCode::FOUND.into_response();
                 locked(r.headers_mut(), "text/plain; charset=utf-8");
@@ -474,18 +478,22 @@ fn ended_outcome(f: &Flow) -> &'static str {
     }
 }
 
-/// `appurl` with `fs-tab` naming the provider (filestack-js sends `fs-tab=init` there).
-fn back_to(appurl: &str, provider: &str) -> Option<String> {
+/// `appurl` with `fs-tab` naming the provider (filestack-js sends `fs-tab=init` there) and, for
+/// a sign-in that did not work, `skiff-auth` saying how it ended (`denied`, `failed`), so the
+/// picker can say so; filestack-js ignores it.
+fn back_to(appurl: &str, provider: &str, failed: Option<&str>) -> Option<String> {
     let mut u = url::Url::parse(appurl).ok()?;
     let kept: Vec<(String, String)> = u
         .query_pairs()
-        .filter(|(k, _)| k != "fs-tab")
+        .filter(|(k, _)| k != "fs-tab" && k != "skiff-auth")
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    u.query_pairs_mut()
-        .clear()
-        .extend_pairs(kept)
-        .append_pair("fs-tab", provider);
+    let mut q = u.query_pairs_mut();
+    q.clear().extend_pairs(kept).append_pair("fs-tab", provider);
+    if let Some(how) = failed {
+        q.append_pair("skiff-auth", how);
+    }
+    drop(q);
     Some(u.into())
 }
 
@@ -687,8 +695,17 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
         assert_eq!(
-            back_to("https://app.example/p?fs-tab=init&x=1", "dropbox").as_deref(),
+            back_to("https://app.example/p?fs-tab=init&x=1", "dropbox", None).as_deref(),
             Some("https://app.example/p?x=1&fs-tab=dropbox")
+        );
+        assert_eq!(
+            back_to(
+                "https://app.example/p?skiff-auth=denied&fs-tab=init",
+                "box",
+                Some("denied")
+            )
+            .as_deref(),
+            Some("https://app.example/p?fs-tab=box&skiff-auth=denied")
         );
         assert_eq!(
             origin_of("https://app.example:8443/a?b"),
