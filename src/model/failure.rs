@@ -22,6 +22,10 @@ pub struct Failure {
 
 /// Client-side code: the file the person picked can no longer be read from the device.
 pub const FILE_UNAVAILABLE: &str = "file_unavailable";
+/// Client-side code: a picked cloud folder holds more files than may be picked.
+pub const FOLDER_TOO_LARGE: &str = "folder_too_large";
+/// Client-side code: a picked cloud folder holds no file that may be picked.
+pub const FOLDER_EMPTY: &str = "folder_empty";
 
 /// What a person reads for a failure: a short sentence that says what went wrong and, where
 /// there is one, what to do. One sentence per group of codes that call for the same action.
@@ -63,6 +67,11 @@ pub mod sentence {
     pub const SOURCE_REFUSED: &str = "The service refused to give this file.";
     /// The file is gone from the cloud source.
     pub const ITEM_GONE: &str = "The file is no longer there.";
+    /// A picked folder holds more files than may be picked.
+    pub const FOLDER_TOO_LARGE: &str =
+        "This folder holds more files than can be picked. Pick a smaller folder or fewer files.";
+    /// A picked folder holds nothing that may be picked.
+    pub const FOLDER_EMPTY: &str = "This folder has no files that can be picked.";
 }
 
 impl Failure {
@@ -113,6 +122,8 @@ impl Failure {
             Some("source_refused") => SOURCE_REFUSED,
             Some("source_item_not_found") => ITEM_GONE,
             Some(FILE_UNAVAILABLE) => FILE_GONE,
+            Some(self::FOLDER_TOO_LARGE) => FOLDER_TOO_LARGE,
+            Some(self::FOLDER_EMPTY) => FOLDER_EMPTY,
             Some(_) => OTHER,
             // No code: judge by the answer, or by its absence.
             None => match self.status {

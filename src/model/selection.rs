@@ -18,8 +18,17 @@ pub enum Origin {
     Local,
     /// A link the server fetches.
     Url(String),
-    /// A file of a cloud source, imported by the server (`/store/`).
+    /// A file of a cloud source, imported by the server (`/store/`), or a whole folder (its path
+    /// ends with `/`, as every folder path of the Cloud API does), whose files take its place
+    /// when the upload starts.
     Cloud(CloudSource, String),
+}
+
+impl Origin {
+    /// Whether this is a whole cloud folder.
+    pub fn is_folder(&self) -> bool {
+        matches!(self, Origin::Cloud(_, p) if p.ends_with('/'))
+    }
 }
 
 /// Why a file was refused (shown next to it).
@@ -193,6 +202,9 @@ pub enum Action {
     Ended(EntryId, Result<Value, Failure>),
     /// A file's upload was cancelled (or a waiting file dropped by a cancel).
     Cancelled(EntryId),
+    /// A picked folder's files were listed (they take its place, each admitted by the rules and
+    /// joining the running upload), or listing them failed.
+    Expanded(EntryId, Result<Vec<NewFile>, Failure>),
     /// The user retries a failed file.
     Retry(EntryId),
     /// Everything not yet ended is cancelled.
@@ -236,27 +248,30 @@ impl Selection {
                     self = self.reduce(Action::Clear);
                 }
                 for f in files {
-                    let phase = match self.admit(&f) {
-                        Err(r) => Phase::Refused(r),
-                        Ok(()) if self.rules.app_checks => Phase::Checking,
-                        Ok(()) => self.admitted_phase(),
-                    };
-                    let NewFile {
-                        id,
-                        name,
-                        size,
-                        mimetype,
-                        origin,
-                    } = f;
-                    self.entries.push(Entry {
-                        id,
-                        name,
-                        size,
-                        mimetype,
-                        origin,
-                        phase,
-                        rate: None,
-                    });
+                    let e = self.admitted(f);
+                    self.entries.push(e);
+                }
+            }
+            Action::Expanded(id, listed) => {
+                let at = self.entries.iter().position(|e| {
+                    e.id == id && e.origin.is_folder() && matches!(e.phase, Phase::Uploading { .. })
+                });
+                match (at, listed) {
+                    (Some(at), Ok(files)) => {
+                        // Out first, so the folder does not count against its own files; each
+                        // file counts against the ones before it, then all move to its place.
+                        self.entries.remove(at);
+                        let start = self.entries.len();
+                        for f in files {
+                            let e = self.admitted(f);
+                            self.entries.push(e);
+                        }
+                        let new: Vec<Entry> = self.entries.drain(start..).collect();
+                        self.entries.splice(at..at, new);
+                    }
+                    (Some(at), Err(f)) => self.entries[at].phase = Phase::Failed(f),
+                    // Cancelled or removed meanwhile.
+                    (None, _) => {}
                 }
             }
             Action::Checked(id, result) => {
@@ -367,8 +382,35 @@ impl Selection {
         self
     }
 
+    /// A new file as it joins: refused with the reason, checked by the app first, or admitted.
+    /// A whole folder is not checked: its files are, when they take its place.
+    fn admitted(&self, f: NewFile) -> Entry {
+        let phase = match self.admit(&f) {
+            Err(r) => Phase::Refused(r),
+            Ok(()) if self.rules.app_checks && !f.origin.is_folder() => Phase::Checking,
+            Ok(()) => self.admitted_phase(),
+        };
+        let NewFile {
+            id,
+            name,
+            size,
+            mimetype,
+            origin,
+        } = f;
+        Entry {
+            id,
+            name,
+            size,
+            mimetype,
+            origin,
+            phase,
+            rate: None,
+        }
+    }
+
     fn admitted_phase(&self) -> Phase {
-        if self.rules.background {
+        // A file admitted while an upload runs (a folder's files) joins it.
+        if self.rules.background || self.finishing {
             Phase::Queued
         } else {
             Phase::Ready
@@ -391,9 +433,9 @@ impl Selection {
 
     /// Whether a new file may join, or why not.
     fn admit(&self, f: &NewFile) -> Result<(), Refusal> {
-        // A link's name and size are not known before the server fetches it; a local or cloud
-        // file's are.
-        if !matches!(f.origin, Origin::Url(_)) {
+        // A link's name and size are not known before the server fetches it, nor a folder's
+        // files before they are listed; a local or cloud file's are.
+        if !matches!(f.origin, Origin::Url(_)) && !f.origin.is_folder() {
             if !accepts(&self.rules.accept, &f.name, &f.mimetype) {
                 return Err(Refusal::Type);
             }

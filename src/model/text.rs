@@ -76,7 +76,9 @@ pub const ENGLISH: &[&str] = &[
     "This app asks to read your files in {provider}. It cannot change or delete them, and you can sign out at any time.",
     "A window opens where you sign in to {provider}. Come back here when you are done.",
     "Waiting for you to sign in to {provider}…",
-    "The sign-in window was blocked. Allow pop-ups for this site and try again.",
+    "The sign-in window was blocked. Allow pop-ups for this site and try again, or sign in in this tab.",
+    "Sign in in this tab",
+    "Opening {provider}’s sign-in page. You will come back here afterwards.",
     "The sign-in window was closed before you finished.",
     "Access was not granted at {provider}.",
     "The sign-in took too long and expired.",
@@ -116,6 +118,11 @@ pub const ENGLISH: &[&str] = &[
     sentence::IMPORT_FAILED,
     sentence::SOURCE_REFUSED,
     sentence::ITEM_GONE,
+    sentence::FOLDER_TOO_LARGE,
+    sentence::FOLDER_EMPTY,
+    // A picked folder while its files are listed (rows::note), and its check box (cloud items).
+    "Listing the files in this folder…",
+    "Pick the whole folder",
 ];
 
 /// The picker's words for one picker: English, a translation, and overrides.

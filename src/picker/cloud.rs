@@ -99,8 +99,14 @@ pub(crate) fn endpoint(setup: &Setup, path: &str) -> String {
     format!("{}{path}", setup.client.urls.cloud_api)
 }
 
-/// Lists one page for a browser.
-async fn list(setup: &Setup, source: CloudSource, want: &Want) -> Result<Listing, Failure> {
+/// Lists one page for a browser; with `appurl`, a sign-in it offers comes back to that page
+/// instead of a popup (redirect mode).
+pub(crate) async fn list(
+    setup: &Setup,
+    source: CloudSource,
+    want: &Want,
+    appurl: Option<&str>,
+) -> Result<Listing, Failure> {
     let accept: Vec<String> = setup.opts.accept.iter().map(AcceptRule::written).collect();
     let body = wire::list_body(
         &call(setup),
@@ -109,7 +115,7 @@ async fn list(setup: &Setup, source: CloudSource, want: &Want) -> Result<Listing
         want.next.as_deref(),
         &accept,
         &setup.opts.custom_source,
-        None,
+        appurl,
     );
     let answer = cloud_api::post(&endpoint(setup, routes::CLOUD_LIST), &body, None).await?;
     let (token, listing) =
@@ -122,9 +128,10 @@ async fn list(setup: &Setup, source: CloudSource, want: &Want) -> Result<Listing
 }
 
 /// The cloud state of one picker, with the effect that fetches what the browsers want and the
-/// sign-in's page listeners.
+/// sign-in's page listeners; `first` is how a sign-in in this tab ended, when the page is back
+/// from one.
 #[hook]
-pub(crate) fn use_cloud(setup: Rc<Setup>) -> Cloud {
+pub(crate) fn use_cloud(setup: Rc<Setup>, first: SignIn) -> Cloud {
     let sources: Vec<CloudSource> = setup
         .opts
         .from_sources
@@ -144,7 +151,7 @@ pub(crate) fn use_cloud(setup: Rc<Setup>) -> Cloud {
     });
     let cloud = Cloud {
         browsers,
-        signin: use_state(|| SignIn::Idle),
+        signin: use_state(|| first),
         pending: use_mut_ref(|| None),
     };
     // Requests in flight, so a render while one runs does not send it again.
@@ -167,7 +174,7 @@ pub(crate) fn use_cloud(setup: Rc<Setup>) -> Cloud {
                 running.push((source, want.clone()));
                 let (cloud, setup) = (cloud.clone(), setup.clone());
                 spawn_local(async move {
-                    let answer = list(&setup, source, &want).await;
+                    let answer = list(&setup, source, &want, None).await;
                     if matches!(answer, Ok(Listing::Page(_))) {
                         // A folder that lists is a sign-in that worked, however it was learnt.
                         signin::connected(&cloud, source);

@@ -16,6 +16,7 @@ mod app;
 mod bridge;
 mod checks;
 mod cloud;
+mod folders;
 mod hook;
 mod imports;
 mod keys;

@@ -46,6 +46,13 @@ pub(crate) fn note(setup: &Setup, e: &Entry) -> String {
             &[("max", &m.to_string())],
         ),
         Phase::Refused(Refusal::Vetoed(r)) => t.fill("Not accepted: {reason}", &[("reason", r)]),
+        Phase::Ready if e.origin.is_folder() => t.fill(
+            "Folder: all files inside, up to {max}",
+            &[("max", &folder_room(setup).to_string())],
+        ),
+        Phase::Uploading { .. } if e.origin.is_folder() => {
+            t.get("Listing the files in this folder…").to_owned()
+        }
         Phase::Ready => t.get("Ready").to_owned(),
         Phase::Queued => t.get("Waiting").to_owned(),
         Phase::Uploading { percent, .. } if matches!(e.origin, Origin::Cloud(..)) => {
@@ -61,6 +68,11 @@ pub(crate) fn note(setup: &Setup, e: &Entry) -> String {
         Phase::Failed(f) => t.fill("Failed: {reason}", &[("reason", t.get(f.sentence()))]),
         Phase::Cancelled => t.get("Cancelled").to_owned(),
     }
+}
+
+/// The most files a picked folder can add: `maxFiles`, and never more than the folder limit.
+fn folder_room(setup: &Setup) -> usize {
+    (setup.opts.max_files as usize).min(crate::picker::folders::FOLDER_LIMIT)
 }
 
 /// "3.1 MB/s, 12 s left": the speed and time left of an upload that takes a while. Not in the
@@ -137,9 +149,9 @@ pub(crate) fn file_row(
     };
     let ext = extension(&e.name);
     let info = match &e.origin {
-        Origin::Local => format!("{} · {}", human_size(e.size), e.mimetype),
         Origin::Url(u) => u.clone(),
-        Origin::Cloud(..) => format!("{} · {}", human_size(e.size), e.mimetype),
+        o if o.is_folder() => t.get("Folder").to_owned(),
+        _ => format!("{} · {}", human_size(e.size), e.mimetype),
     };
     let bad = matches!(e.phase, Phase::Refused(_) | Phase::Failed(_));
     html! {

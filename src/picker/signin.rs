@@ -7,14 +7,14 @@
 //! after several polls that found it closed and the flow unfinished.
 
 use super::Setup;
-use super::cloud::{Cloud, call, endpoint};
+use super::cloud::{Cloud, call, endpoint, list};
 use crate::model::cloud::CloudSource;
-use crate::model::cloud::browse::BrowseAction;
-use crate::model::cloud::wire::{self, AuthOffer, AuthState};
+use crate::model::cloud::browse::{BrowseAction, Want};
+use crate::model::cloud::wire::{self, AuthOffer, AuthState, Listing};
 use crate::web::clock::sleep;
-use crate::web::cloud_api;
 use crate::web::js_value::from_js;
 use crate::web::listener::Listener;
+use crate::web::{cloud_api, cloud_token, redirect};
 use serde_json::Value;
 use skiff_protocol::routes;
 use std::rc::Rc;
@@ -51,6 +51,8 @@ pub(crate) enum SignIn {
     Idle,
     /// The popup is open for this source.
     Waiting(CloudSource),
+    /// The tab is about to leave for this source's sign-in page.
+    Leaving(CloudSource),
     /// The last sign-in to this source did not work.
     Ended(CloudSource, Ending),
 }
@@ -119,6 +121,49 @@ pub(crate) fn start(setup: &Rc<Setup>, cloud: &Cloud, source: CloudSource, offer
             return;
         }
     });
+}
+
+/// Signs in to `source` in this tab (when a popup cannot open): lists the source again with this
+/// page as the address to come back to, keeps the session token for the return, and leaves.
+pub(crate) fn start_in_tab(setup: &Rc<Setup>, cloud: &Cloud, source: CloudSource) {
+    cloud.pending.borrow_mut().take();
+    cloud.signin.set(SignIn::Leaving(source));
+    let (setup, cloud) = (setup.clone(), cloud.clone());
+    spawn_local(async move {
+        let root = Want {
+            request: 0,
+            path: "/".into(),
+            next: None,
+        };
+        let Some(appurl) = redirect::appurl() else {
+            cloud.signin.set(SignIn::Ended(source, Ending::Failed));
+            return;
+        };
+        match list(&setup, source, &root, Some(&appurl)).await {
+            Ok(Listing::SignIn(offer)) => {
+                cloud_token::keep_for_return(&setup.client.apikey);
+                if !redirect::go(&offer.redirect_url) {
+                    cloud.signin.set(SignIn::Ended(source, Ending::Failed));
+                }
+            }
+            // Signed in meanwhile (in another tab): just show the files.
+            Ok(Listing::Page(_)) => {
+                cloud.signin.set(SignIn::Idle);
+                cloud.act(source, BrowseAction::Refresh);
+            }
+            Err(_) => cloud.signin.set(SignIn::Ended(source, Ending::Failed)),
+        }
+    });
+}
+
+/// How a sign-in in this tab ended, from the address the server sent the tab back to (`None`:
+/// it worked, or the page is not back from one).
+pub(crate) fn returned_ending(outcome: Option<&str>) -> Option<Ending> {
+    match outcome? {
+        "denied" => Some(Ending::Denied),
+        "expired" => Some(Ending::Expired),
+        _ => Some(Ending::Failed),
+    }
 }
 
 /// Whether `flow` is still the one watched.

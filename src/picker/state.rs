@@ -132,6 +132,7 @@ pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
             tasks: tasks.clone(),
             act: act.clone(),
             announced,
+            next,
         };
         use_effect_with(sel.clone(), move |sel| uploads.advance(&sel.0));
     }

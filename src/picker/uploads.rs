@@ -4,10 +4,10 @@
 
 use super::bridge::{self, Hooks, file_object};
 use super::hook::Hook;
-use super::imports;
-use super::picked::Files;
+use super::picked::{self, Files};
 use super::sel::Sel;
 use super::{Exit, Setup};
+use super::{folders, imports};
 use crate::js_api::shapes;
 use crate::model::failure::{self, Failure};
 use crate::model::options::UploadOptions;
@@ -59,6 +59,8 @@ pub(crate) struct Uploads {
     pub(crate) act: Callback<Action>,
     /// `onUploadStarted` was called for this round.
     pub(crate) announced: Rc<RefCell<bool>>,
+    /// The next entry id (a picked folder's files get theirs when they are listed).
+    pub(crate) next: Rc<RefCell<EntryId>>,
 }
 
 /// How one file's upload ended, for the selection and the app's callbacks.
@@ -119,8 +121,37 @@ impl Uploads {
         }
     }
 
+    /// Lists a picked folder's files, which then take its place (and start like any file).
+    /// A cancel while it lists leaves the folder cancelled: the listing is then ignored.
+    fn expand(&self, e: Entry) {
+        let Origin::Cloud(source, path) = e.origin else {
+            return;
+        };
+        let s = &self.sel.0;
+        // What maxFiles leaves (the folder itself counts as one file until it is listed).
+        let room = (s.rules.max_files as usize + 1).saturating_sub(s.counted());
+        let limit = room.min(folders::FOLDER_LIMIT);
+        let this = self.clone();
+        spawn_local(async move {
+            let listed = folders::files_in(&this.setup, source, path, limit).await;
+            let files = listed.map(|items| {
+                items
+                    .into_iter()
+                    .map(|item| picked::cloud(this.next.replace_with(|n| *n + 1), source, item))
+                    .collect()
+            });
+            if let Err(f) = &files {
+                console_warn(&format!("{} failed: {}", e.name, f.detail));
+            }
+            this.sel.dispatch(Action::Expanded(e.id, files));
+        });
+    }
+
     /// Starts uploading one file.
     fn begin(&self, e: Entry) {
+        if e.origin.is_folder() {
+            return self.expand(e);
+        }
         let setup = &self.setup;
         let obj = file_object(&e, None);
         let tags = match tags_for(&setup.opts.upload_config, &setup.hooks, &obj) {

@@ -320,3 +320,97 @@ fn cloud_files_meet_the_same_rules_as_local_ones_and_are_found_by_source_and_pat
         "unchecked"
     );
 }
+
+fn cloud_at(path: &str, size: u64, mime: &str) -> NewFile {
+    let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    NewFile {
+        origin: Origin::Cloud(CloudSource::Dropbox, path.into()),
+        ..local(name, size, mime)
+    }
+}
+
+#[test]
+fn a_picked_folder_is_replaced_by_its_files_which_meet_the_rules_and_join_the_upload() {
+    let s = Selection::new(Rules {
+        concurrency: 1,
+        ..rules()
+    })
+    .reduce(Action::Add(vec![
+        cloud_at("/a.png", 10, "image/png"),
+        // A folder is not typed or sized: it is admitted, and checked file by file later.
+        cloud_at("/Fotos/", 0, ""),
+        cloud_at("/z.png", 10, "image/png"),
+    ]));
+    assert_eq!(phases(&s), ["ready", "ready", "ready"]);
+    assert!(s.entries[1].origin.is_folder());
+    assert!(s.cloud_entry(CloudSource::Dropbox, "/Fotos/").is_some());
+    let folder = s.entries[1].id;
+    let s = s
+        .reduce(Action::Start)
+        .reduce(Action::Began(0))
+        .reduce(Action::Ended(0, Ok(json!({}))))
+        .reduce(Action::Began(folder));
+    let listed = vec![
+        cloud_at("/Fotos/b.png", 10, "image/png"),
+        cloud_at("/Fotos/big.png", 5000, "image/png"),
+        cloud_at("/Fotos/c.png", 10, "image/png"),
+    ];
+    let s = s.reduce(Action::Expanded(folder, Ok(listed)));
+    let names: Vec<&str> = s.entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["a.png", "b.png", "big.png", "c.png", "z.png"]);
+    // Too big, then one over maxFiles (3: a.png, z.png and b.png count before c.png).
+    assert_eq!(
+        phases(&s),
+        ["done", "queued", "refused", "refused", "queued"]
+    );
+    assert_eq!(s.entries[3].phase, Phase::Refused(Refusal::TooMany(3)));
+    assert_eq!(s.startable().len(), 1);
+    assert!(!s.finished());
+}
+
+#[test]
+fn a_folder_that_cannot_be_listed_fails_and_can_be_retried() {
+    let s = Selection::new(rules())
+        .reduce(Action::Add(vec![cloud_at("/Fotos/", 0, "")]))
+        .reduce(Action::Start)
+        .reduce(Action::Began(0));
+    let too_many = Failure::local(Some(crate::model::failure::FOLDER_TOO_LARGE), "over 3");
+    let s = s.reduce(Action::Expanded(0, Err(too_many.clone())));
+    assert_eq!(s.entries[0].phase, Phase::Failed(too_many.clone()));
+    assert_eq!(
+        too_many.sentence(),
+        crate::model::failure::sentence::FOLDER_TOO_LARGE
+    );
+    assert!(s.finished());
+    let s = s.reduce(Action::Retry(0));
+    assert_eq!(phases(&s), ["queued"]);
+    // A listing that arrives after the folder was cancelled changes nothing.
+    let s = s
+        .reduce(Action::Began(0))
+        .reduce(Action::Cancelled(0))
+        .reduce(Action::Expanded(
+            0,
+            Ok(vec![cloud_at("/Fotos/b.png", 1, "image/png")]),
+        ));
+    assert_eq!(phases(&s), ["cancelled"]);
+}
+
+#[test]
+fn a_folders_files_checked_by_the_app_join_the_running_upload() {
+    let s = Selection::new(Rules {
+        app_checks: true,
+        ..rules()
+    })
+    .reduce(Action::Add(vec![cloud_at("/Fotos/", 0, "")]));
+    assert_eq!(phases(&s), ["ready"], "the folder itself is not checked");
+    let s = s
+        .reduce(Action::Start)
+        .reduce(Action::Began(0))
+        .reduce(Action::Expanded(
+            0,
+            Ok(vec![cloud_at("/Fotos/b.png", 1, "image/png")]),
+        ));
+    assert_eq!(phases(&s), ["checking"]);
+    let s = s.reduce(Action::Checked(1, Ok(None)));
+    assert_eq!(phases(&s), ["queued"]);
+}

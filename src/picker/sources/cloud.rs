@@ -72,13 +72,14 @@ fn connect(
     let name = label(setup, source);
     let p = [("provider", name.as_str())];
     let waiting = *cloud.signin == SignIn::Waiting(source);
+    let leaving = *cloud.signin == SignIn::Leaving(source);
     let ended = match *cloud.signin {
         SignIn::Ended(s, e) if s == source => Some(e),
         _ => None,
     };
     let message = ended.map(|e| match e {
         Ending::Blocked => t
-            .get("The sign-in window was blocked. Allow pop-ups for this site and try again.")
+            .get("The sign-in window was blocked. Allow pop-ups for this site and try again, or sign in in this tab.")
             .to_owned(),
         Ending::Closed => t
             .get("The sign-in window was closed before you finished.")
@@ -94,6 +95,14 @@ fn connect(
         // Opened inside the click, before anything is awaited, so no popup blocker steps in.
         Callback::from(move |_| signin::start(&setup, &cloud, source, &offer))
     };
+    // A blocked popup (or an in-app browser that cannot open one) can sign in in this tab.
+    let in_tab = (ended == Some(Ending::Blocked) || leaving).then(|| {
+        let (setup, cloud) = (setup.clone(), cloud.clone());
+        let onclick = Callback::from(move |_| signin::start_in_tab(&setup, &cloud, source));
+        html! {
+            <button type="button" class="skiff-btn skiff-in-tab" disabled={leaving} {onclick}>{ t.get("Sign in in this tab") }</button>
+        }
+    });
     let button = if ended.is_some() {
         t.get("Try again").to_owned()
     } else {
@@ -101,13 +110,17 @@ fn connect(
     };
     html! {
         <div class="skiff-connect">
-            <svg class="skiff-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M7 18a5 5 0 0 1-.6-9.96A6 6 0 0 1 18 9a4.5 4.5 0 0 1-.5 9H7z" /></svg>
+            { super::icons::icon(crate::model::picker_options::Source::Cloud(source), "skiff-icon skiff-source-icon") }
             <h3 class="skiff-lead">{ t.fill("Connect to {provider}", &p) }</h3>
             <p class="skiff-or">{ t.fill("This app asks to read your files in {provider}. It cannot change or delete them, and you can sign out at any time.", &p) }</p>
-            <button type="button" class="skiff-btn skiff-primary skiff-connect-button" disabled={waiting} {onclick}>{ button }</button>
+            <button type="button" class="skiff-btn skiff-primary skiff-connect-button" disabled={waiting || leaving} {onclick}>{ button }</button>
+            { for in_tab }
             <p class="skiff-hint">{ t.fill("A window opens where you sign in to {provider}. Come back here when you are done.", &p) }</p>
             if waiting {
                 <p class="skiff-hint skiff-waiting" role="status">{ t.fill("Waiting for you to sign in to {provider}…", &p) }</p>
+            }
+            if leaving {
+                <p class="skiff-hint skiff-waiting" role="status">{ t.fill("Opening {provider}’s sign-in page. You will come back here afterwards.", &p) }</p>
             }
             if let Some(m) = message {
                 <p class="skiff-error skiff-signin-error" role="alert">{ m }</p>

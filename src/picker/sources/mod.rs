@@ -9,6 +9,7 @@
 //! a cloud source (every cloud source shares `cloud.rs`, over `picker::cloud`'s state).
 
 mod cloud;
+mod icons;
 mod local;
 mod url;
 
@@ -16,9 +17,11 @@ pub(crate) use local::files_of;
 
 use super::Setup;
 use super::cloud::{Cloud, use_cloud};
+use super::signin::{self, SignIn};
 use super::state::PickerState;
 use crate::model::cloud::browse::BrowseAction;
 use crate::model::picker_options::Source;
+use crate::web::redirect;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -37,12 +40,28 @@ pub(crate) struct SourcesUi {
 /// The sources' UI state, showing the first source at the start.
 #[hook]
 pub(crate) fn use_sources_ui(setup: Rc<Setup>) -> SourcesUi {
-    let first = setup.opts.from_sources[0];
+    // Back from a sign-in in this tab: that source is shown first, with how it ended.
+    let back = {
+        let setup = setup.clone();
+        use_state(move || {
+            let (tab, outcome) = redirect::returned()?;
+            let source = setup.opts.from_sources.iter().find_map(|s| match s {
+                Source::Cloud(c) if c.name() == tab => Some(*c),
+                _ => None,
+            })?;
+            Some((source, signin::returned_ending(outcome.as_deref())))
+        })
+    };
+    let first = back.map_or(setup.opts.from_sources[0], |(c, _)| Source::Cloud(c));
+    let signin = match *back {
+        Some((c, Some(ending))) => SignIn::Ended(c, ending),
+        _ => SignIn::Idle,
+    };
     let ui = SourcesUi {
         current: use_state(|| first),
         local: local::use_local_ui(),
         url: url::use_url_ui(),
-        cloud: use_cloud(setup),
+        cloud: use_cloud(setup, signin),
         cloud_ui: cloud::use_cloud_ui(),
     };
     {
@@ -75,7 +94,7 @@ pub(crate) fn tabs(setup: &Setup, ui: &SourcesUi) -> Html {
         let (current, src) = (ui.current.clone(), *src);
         let onclick = Callback::from(move |_| current.set(src));
         html! {
-            <button type="button" class="skiff-tab" data-source={name} aria-pressed={pressed} {onclick}>{ label }</button>
+            <button type="button" class="skiff-tab" data-source={name} aria-pressed={pressed} {onclick}>{ icons::icon(src, "skiff-tab-icon") }{ label }</button>
         }
     });
     html! { <div class="skiff-tabs">{ for buttons }</div> }

@@ -109,6 +109,8 @@ struct Ctx {
     focus: UseStateHandle<usize>,
     list: NodeRef,
     window: UseStateHandle<Option<(FolderKey, Window)>>,
+    /// Whole folders can be picked (more than one file may be).
+    folders: bool,
 }
 
 impl Ctx {
@@ -260,6 +262,7 @@ pub(crate) fn listbox(
         focus: ui.focus.clone(),
         list: ui.list.clone(),
         window: ui.window.clone(),
+        folders: setup.opts.max_files > 1,
     };
     let folder = ctx.folder();
     let w = match *ui.window {
@@ -340,7 +343,7 @@ fn keys(ctx: &Ctx, after: &AfterRender) -> Callback<KeyboardEvent> {
             }
             " " => {
                 e.prevent_default();
-                if !ctx.item(at).folder {
+                if !ctx.item(at).folder || ctx.folders {
                     toggle(&ctx.st, ctx.source, ctx.item(at));
                 }
                 None
@@ -388,15 +391,26 @@ fn item_view(
         format!("{} · {}", human_size(item.size), item.mimetype)
     };
     let picture = picture(t, item, !setup.opts.disable_thumbnails);
+    let pickable = !item.folder || ctx.folders;
+    // A folder's box picks the whole folder; a click elsewhere on it opens it.
+    let pick_folder = item.folder.then(|| {
+        let (ctx, item) = (ctx.clone(), item.clone());
+        Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            ctx.focus.set(index);
+            toggle(&ctx.st, source, &item);
+        })
+    });
     html! {
         <div class={classes!("skiff-item", item.folder.then_some("skiff-folder"), refusal.is_some().then_some("skiff-refused"))}
-            role="option" aria-selected={(!item.folder).then(|| picked.to_string())} tabindex={if tab_stop { "0" } else { "-1" }}
+            role="option" aria-selected={pickable.then(|| picked.to_string())} tabindex={if tab_stop { "0" } else { "-1" }}
             aria-posinset={(index + 1).to_string()} aria-setsize={total.to_string()}
             data-path={item.path.clone()} data-index={index.to_string()} key={item.path.clone()} {onclick}>
-            if !item.folder {
+            if pickable {
                 // A drawn box, not an <input>: a control inside an option would be a second,
-                // nested focus target (the option's aria-selected says it to screen readers).
-                <span class="skiff-check" aria-hidden="true"></span>
+                // nested focus target (the option's aria-selected says it to screen readers;
+                // Space picks a folder, Enter opens it).
+                <span class="skiff-check" aria-hidden="true" title={item.folder.then(|| t.get("Pick the whole folder").to_owned())} onclick={pick_folder}></span>
             }
             { picture }
             <span class="skiff-meta">
