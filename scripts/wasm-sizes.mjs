@@ -21,9 +21,11 @@ const BUDGETS = [
   // closure and the engine's in-flight byte accounting, which nothing called before).
   { module: 'uploader', files: ['skiff_bg.wasm', 'skiff.js', 'index.js'], budget: 98_000 },
   // What `client.picker()` loads: the whole module again with the Yew picker and its CSS.
-  // 200 KB until the cloud sources' views came in (182 -> 217 KB; the cloud issue's target is
-  // still 200 KB and open: this budget only stops further growth while the views are slimmed).
-  { module: 'picker', files: ['skiff_picker_bg.wasm', 'skiff_picker.js', 'index.js'], budget: 220_000 },
+  // 200 KB until the cloud sources came in: their views, sign-in (popup and this-tab), long
+  // folders drawn by the window, whole folders, imports and icons took it from 182 to 229 KB.
+  // The cloud issue's 200 KB target is missed (its closing note has the figures); this budget
+  // stops further growth.
+  { module: 'picker', files: ['skiff_picker_bg.wasm', 'skiff_picker.js', 'index.js'], budget: 232_000 },
 ];
 
 const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
