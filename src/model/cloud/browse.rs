@@ -7,6 +7,7 @@
 
 use super::wire::{AuthOffer, CloudItem, Listing};
 use crate::model::failure::Failure;
+use std::rc::Rc;
 
 /// A folder on the trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,8 +122,9 @@ pub struct Browse {
     pub trail: Vec<Crumb>,
     back: Vec<Vec<Crumb>>,
     forward: Vec<Vec<Crumb>>,
-    /// The folder's items read so far, in the source's order.
-    pub items: Vec<CloudItem>,
+    /// The folder's items read so far, in the source's order. Shared: every change of the
+    /// browser copies it, and a folder can hold thousands of items.
+    pub items: Rc<Vec<CloudItem>>,
     /// The next page's token.
     pub next: Option<String>,
     /// What it is doing.
@@ -148,7 +150,7 @@ impl Default for Browse {
             trail: vec![Crumb::root()],
             back: Vec::new(),
             forward: Vec::new(),
-            items: Vec::new(),
+            items: Rc::default(),
             next: None,
             status: Status::Idle,
             account: None,
@@ -227,7 +229,7 @@ impl Browse {
 
     /// Starts listing the folder at the end of the trail.
     fn load(mut self) -> Browse {
-        self.items.clear();
+        self.items = Rc::default();
         self.next = None;
         self.pick_url = None;
         self.filter.clear();
@@ -313,9 +315,9 @@ impl Browse {
         match answer {
             Ok(Listing::Page(p)) => {
                 if more {
-                    self.items.extend(p.items);
+                    Rc::make_mut(&mut self.items).extend(p.items);
                 } else {
-                    self.items = p.items;
+                    self.items = Rc::new(p.items);
                 }
                 let here = self.trail.last_mut().expect("the trail has the root");
                 if here.name.is_empty() {
@@ -327,7 +329,7 @@ impl Browse {
                 self.status = Status::Ready;
             }
             Ok(Listing::SignIn(offer)) => {
-                self.items.clear();
+                self.items = Rc::default();
                 self.next = None;
                 self.account = None;
                 self.status = Status::SignIn(offer);
