@@ -35,16 +35,18 @@
 //
 // The pieces, all in bench/browser/: picker-open.bench.mjs (this: rounds and report), picker-site.mjs
 // (server and page), picker-page.js (the code in the page), picker-uppy-build.mjs (the Uppy bundle),
-// uppy/entry.mjs (the Uppy app).
+// uppy/entry.mjs (the Uppy app); shared with the big-folder benchmark (bench/cloud/folder.bench.mjs):
+// head-to-head.mjs (the page, a fresh page per round, the alternating rounds, the report's machine
+// and checkout lines), page-frames.js (frame helpers in the page) and uppy-bundle.mjs (the bundling).
 
-import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync, statSync } from 'node:fs';
-import { cpus, loadavg, release, totalmem } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { alternatingRounds, builtAt, checkout, machineLine, openBenchPage, playwrightChromium, runMain } from './head-to-head.mjs';
 import { ensureUppyBundle, REPO_ROOT, UPPY_CSS, UPPY_DIR, UPPY_JS } from './picker-uppy-build.mjs';
 import { snapshotDist, startPickerSite } from './picker-site.mjs';
 import { gz } from './sizes.mjs';
-import { f1, f2, median, sleep, targetsTable } from './util.mjs';
+import { versionList } from './uppy-bundle.mjs';
+import { f1, f2, finishReport, median, sleep, targetsTable } from './util.mjs';
 
 const ROUNDS = Math.max(5, Number(process.env.BENCH_PICKER_ROUNDS ?? 7));
 const REOPENS = Math.max(1, Number(process.env.BENCH_PICKER_REOPENS ?? 20));
@@ -75,23 +77,7 @@ const kb = (bytes) => (Number.isFinite(bytes) ? (bytes / 1000).toFixed(1) : '–
 const gzOrNaN = (file) => (existsSync(file) ? gz(file) : { raw: NaN, gz: NaN });
 
 /** A fresh context and page at the site, ready: { context, page, console, info }. */
-async function openPage(browser, url) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const consoleLines = [];
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') consoleLines.push(`[console.${m.type()}] ${m.text()}`); });
-  page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.stack || e.message}`));
-  page.on('requestfailed', (r) => consoleLines.push(`[requestfailed] ${r.url()}: ${r.failure()?.errorText}`));
-  await page.goto(`${url}/`);
-  try {
-    await page.waitForFunction(() => window.pickerBench !== undefined, null, { timeout: 20000 });
-  } catch (e) {
-    await context.close().catch(() => {});
-    throw new Error(`the page did not set up window.pickerBench: ${e.message}\n${consoleLines.join('\n')}`);
-  }
-  const info = await page.evaluate(() => window.pickerBench.ready);
-  return { context, page, console: consoleLines, info };
-}
+const openPage = (browser, url) => openBenchPage(browser, url, { global: 'pickerBench', context: { viewport: { width: 1280, height: 800 } } });
 
 /** One round of one contender: a fresh page, its first open, then REOPENS close + open. */
 async function runRound(browser, url, c) {
@@ -119,18 +105,12 @@ async function runRound(browser, url, c) {
 
 async function main() {
   const started = Date.now();
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_BIN)`);
-  let chromium;
-  try {
-    ({ chromium } = await import('playwright-core'));
-  } catch (e) {
-    throw new Error(`playwright-core is missing: run npm ci (${e.message})`);
-  }
+  const chromium = await playwrightChromium(CHROMIUM);
   const bundle = await ensureUppyBundle();
-  log(`Uppy bundle ${bundle.built ? 'built' : 'up to date'} (${Object.entries(bundle.versions).map(([p, v]) => `${p} ${v}`).join(', ')})`);
+  log(`Uppy bundle ${bundle.built ? 'built' : 'up to date'} (${versionList(bundle.versions)})`);
 
   const snapshot = snapshotDist(DIST, join(REPO_ROOT, '.cache', 'bench-picker', `dist-${process.pid}`));
-  const distBuilt = existsSync(join(DIST, 'index.js')) ? statSync(join(DIST, 'index.js')).mtime.toISOString() : null;
+  const distBuilt = builtAt(join(DIST, 'index.js'));
   let site, browser;
   try {
     site = await startPickerSite({ distDir: snapshot, uppyDir: UPPY_DIR });
@@ -146,26 +126,16 @@ async function main() {
     for (const c of CONTENDERS) log(`${c.label}: ${avail[c.id].available ? 'available' : `NOT available (${avail[c.id].reason})`}`);
     if (probeConsole.length) log(`page console:\n${probeConsole.join('\n')}`);
 
-    const runs = Object.fromEntries(CONTENDERS.map((c) => [c.id, []]));
-    const failures = [];
-    const loadStart = loadavg()[0];
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 ? [...CONTENDERS].reverse() : CONTENDERS;
-      for (const c of order) {
-        if (!avail[c.id].available) continue;
-        if (runs[c.id].some((x) => x.error)) { runs[c.id].push({ error: 'skipped after an earlier failure' }); continue; }
-        const r = await runRound(browser, site.url, c).catch((e) => ({ error: e.message }));
-        if (r.unavailable) { runs[c.id].push({ error: `not available: ${r.unavailable}` }); continue; }
-        runs[c.id].push(r);
-        if (r.error) {
-          failures.push({ contender: c.label, round: round + 1, diag: `${r.error}\n${(r.console ?? []).join('\n')}` });
-          log(`round ${round + 1}: ${c.label} FAILED: ${r.error}`);
-          continue;
-        }
-        log(`round ${round + 1}: ${c.label.padEnd(24)} first ${f1(r.first.ms).padStart(7)} ms, later median ${f1(median(r.later.map((x) => x.ms))).padStart(6)} ms`);
-      }
-    }
-    const loadEnd = loadavg()[0];
+    // A contender that did not load is left out; one that failed once is not run again.
+    const { runs, failures, loadStart, loadEnd } = await alternatingRounds({
+      rounds: ROUNDS,
+      contenders: CONTENDERS,
+      measure: (c) => runRound(browser, site.url, c).catch((e) => ({ error: e.message })),
+      line: (c, r) => `${c.label.padEnd(24)} first ${f1(r.first.ms).padStart(7)} ms, later median ${f1(median(r.later.map((x) => x.ms))).padStart(6)} ms`,
+      log,
+      leaveOut: (c) => !avail[c.id].available,
+      stopAfterFailure: true,
+    });
 
     const { text, allPass } = report({ started, runs, avail, failures, frameMs, browser, bundle, snapshot, distBuilt, loadStart, loadEnd });
     console.log(text);
@@ -205,15 +175,13 @@ function report({ started, runs, avail, failures, frameMs, browser, bundle, snap
   const S = stats.skiff;
   const U = stats.uppy;
 
-  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() ?? '?';
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() ? ' (+ uncommitted changes)' : '';
   const out = [];
   const p = (s = '') => out.push(s);
   p('## Picker open benchmark');
   p();
-  p(`- machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), memory ${(totalmem() / 2 ** 30).toFixed(1)} GiB, kernel ${release()}; load average (1 min) ${loadStart.toFixed(2)} at the first round, ${loadEnd.toFixed(2)} after the last`);
+  p(machineLine(loadStart, loadEnd));
   p(`- Chromium ${browser.version()} headless (${CHROMIUM}), driven by playwright-core; node ${process.version}; animation frames every ${f1(frameMs)} ms in the page`);
-  p(`- Skiff ${avail.skiff.version ?? '?'} at ${git}${dirty}, dist/ built ${distBuilt ?? '–'} (a snapshot taken at the start); ${Object.entries(bundle.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  p(`- Skiff ${avail.skiff.version ?? '?'} at ${checkout()}, dist/ built ${distBuilt ?? '–'} (a snapshot taken at the start); ${versionList(bundle.versions)}`);
   p(`- ${ROUNDS} rounds: per round and contender a fresh page (fresh context, no cache) that loads both contenders, waits ${SETTLE_MS} ms, times the first open, then ${REOPENS} × (close, untimed; timed open); contender order alternating`);
   p();
   p('| contender | first open ms (median) | later opens ms (median) | gzip KB |');
@@ -263,18 +231,7 @@ function report({ started, runs, avail, failures, frameMs, browser, bundle, snap
   for (const [f, s] of Object.entries(uppySizes)) p(`| Uppy ${f} (esbuild, minified) | ${s.raw} | ${s.gz} | ${kb(s.gz)} |`);
   p(`| **Uppy total** | ${sum(uppySizes, 'raw')} | ${size.uppy} | **${kb(size.uppy)}** |`);
   p();
-  if (failures.length) {
-    p('### Failures');
-    p();
-    for (const f of failures) p(`- ${f.contender}, round ${f.round}:\n\n\`\`\`\n${f.diag}\n\`\`\``);
-    p();
-  }
-  const allPass = targets.every((t) => t.pass) && failures.length === 0;
-  p(`Result: ${allPass ? 'all targets met' : 'TARGET MISSED or a run failed'} (${((Date.now() - started) / 1000).toFixed(0)} s).`);
-  return { text: out.join('\n'), allPass };
+  return finishReport(out, { targets, failures, started });
 }
 
-main().then((code) => process.exit(code), (err) => {
-  console.error('[bench-picker] error:', err?.stack ?? err);
-  process.exit(2);
-});
+runMain('bench-picker', main);

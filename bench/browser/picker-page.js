@@ -1,7 +1,8 @@
-// The code in the picker-open benchmark's page (served as /picker-page.js by picker-site.mjs; a
-// browser module, not for node). The page has already loaded the Uppy bundle (/uppy/uppy.js, which
-// defines window.openUppy/closeUppy, and /uppy/uppy.css); this module loads Skiff from /dist/index.js,
-// waits for its wasm (`loadPicker()`: the picker's build), and defines window.pickerBench:
+// The code in the picker-open benchmark's page (served as /picker-page.js by picker-site.mjs, with
+// /page-frames.js, the frame helpers it shares with the big-folder page; a browser module, not for
+// node). The page has already loaded the Uppy bundle (/uppy/uppy.js, which defines
+// window.openUppy/closeUppy, and /uppy/uppy.css); this module loads Skiff from /dist/index.js, waits
+// for its wasm (`loadPicker()`: the picker's build), and defines window.pickerBench:
 //
 //   ready                     a promise of { skiff: { available, reason, version }, uppy: { available, reason } }
 //   frameInterval()           median ms between animation frames (the display rate rAF runs at)
@@ -18,11 +19,10 @@
 // at a random point of the frame like a user's click does (starting right after a frame would add
 // almost a whole frame of waiting to every open).
 
+import { describe, frameInterval, nextPaint, sleep } from './page-frames.js';
+
 const APIKEY = 'benchkey';
 const TIMEOUT_MS = 10000;
-
-const nextPaint = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Connected, not display:none / visibility:hidden / content-visibility-hidden (itself or an ancestor); `sized` also needs a non-empty box. */
 function visible(el, sized) {
@@ -98,8 +98,6 @@ function withTimeout(p, what, ms = TIMEOUT_MS) {
     new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms); }),
   ]);
 }
-
-const describe = (e) => (e && e.message ? e.message : String(e));
 
 async function setupSkiff() {
   let mod;
@@ -177,16 +175,6 @@ async function close(id) {
   } catch (e) {
     return { ok: false, error: describe(e) };
   }
-}
-
-async function frameInterval(n = 30) {
-  const ts = [];
-  await new Promise((resolve) => {
-    const tick = (t) => { ts.push(t); if (ts.length > n) resolve(); else requestAnimationFrame(tick); };
-    requestAnimationFrame(tick);
-  });
-  const d = ts.slice(1).map((t, i) => t - ts[i]).sort((a, b) => a - b);
-  return d[d.length >> 1];
 }
 
 window.pickerBench = {

@@ -1,6 +1,8 @@
 // The picker-open benchmark's site: one tiny static HTTP server on 127.0.0.1 (its own port) serving
-//   /                  the page: the Uppy stylesheet and script, then /picker-page.js (a module)
+//   /                  the page (head-to-head.mjs's benchPage): the Uppy stylesheet and script, then
+//                      /picker-page.js (a module)
 //   /picker-page.js    bench/browser/picker-page.js (window.pickerBench, the code in the page)
+//   /page-frames.js    bench/browser/page-frames.js (frame helpers picker-page.js imports)
 //   /dist/<file>       a snapshot of dist/ taken when the benchmark starts (Skiff: index.js,
 //                      skiff.js, skiff_bg.wasm), so a rebuild of dist/ during the run changes nothing
 //   /uppy/<file>       the Uppy bundle (uppy.js, uppy.css; picker-uppy-build.mjs)
@@ -12,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchPage } from './head-to-head.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const TYPES = {
@@ -23,25 +26,14 @@ const TYPES = {
   '.json': 'application/json',
 };
 
-const PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Picker open benchmark</title>
-<link rel="stylesheet" href="/uppy/uppy.css">
-<script src="/uppy/uppy.js"></script>
-<script type="module" src="/picker-page.js"></script>
-</head>
-<body>
-<main>
-<h1>Picker open benchmark</h1>
-<p>An ordinary page with a button that opens a file picker.</p>
-<button type="button" id="pick">Choose files…</button>
-</main>
-</body>
-</html>
-`;
+const PAGE = benchPage({
+  title: 'Picker open benchmark',
+  text: 'An ordinary page with a button that opens a file picker.',
+  script: '/picker-page.js',
+  body: ['<button type="button" id="pick">Choose files…</button>'],
+});
+// The page's modules, served from this folder under their own names.
+const PAGE_MODULES = ['picker-page.js', 'page-frames.js'];
 
 /** Copies dist/ to snapshotDir (replacing it); returns snapshotDir. */
 export function snapshotDist(distDir, snapshotDir) {
@@ -62,7 +54,7 @@ export async function startPickerSite({ distDir, uppyDir }) {
       res.writeHead(200, { ...headers, 'content-type': TYPES['.html'] }).end(PAGE);
       return;
     }
-    let file = path === '/picker-page.js' ? join(HERE, 'picker-page.js') : null;
+    let file = PAGE_MODULES.includes(path.slice(1)) ? join(HERE, path.slice(1)) : null;
     for (const [prefix, folder] of Object.entries(folders)) {
       if (file || !path.startsWith(prefix)) continue;
       const rel = normalize(decodeURIComponent(path.slice(prefix.length)));

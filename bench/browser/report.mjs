@@ -10,7 +10,7 @@ import { REPO_ROOT, serverBinary } from '../../tests/e2e/support/server.mjs';
 import { DIST, DRIVER, MEM_SIZE, MiB, ROUNDS, SIZE } from './config.mjs';
 import { CONTENDERS } from './contenders.mjs';
 import { bundleSizes } from './sizes.mjs';
-import { f1, f2, median, mib, targetsTable } from './util.mjs';
+import { f1, f2, finishReport, median, mib, targetsTable } from './util.mjs';
 
 /**
  * The report as { text, allPass }. runs: per contender id, one entry per round ({ mibs, ms,
@@ -96,15 +96,7 @@ export function report({ started, runs, verified, failures, loadStart, loadEnd, 
     (primitives.md5Agree == null ? '' : ` (digests agree: ${primitives.md5Agree})`) + '.');
   p();
 
-  const allPass = targets.every((t) => t.pass) && failures.length === 0;
-  if (failures.length) {
-    p('### Failures');
-    p();
-    for (const f of failures) p(`- ${f.contender}, round ${f.round}:\n\n\`\`\`\n${f.diag}\n\`\`\``);
-    p();
-  }
-  p(`Result: ${allPass ? 'all targets met' : 'TARGET MISSED or a run failed'} (${((Date.now() - started) / 1000).toFixed(0)} s).`);
-  return { text: out.join('\n'), allPass };
+  return finishReport(out, { targets, failures, started });
 }
 
 /** ### Memory: the memory run (memory.mjs), or why it was skipped. */

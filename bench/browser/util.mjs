@@ -25,3 +25,20 @@ export function targetsTable(targets) {
     '',
   ];
 }
+
+/**
+ * Ends a report whose markdown lines are `out`: adds the failed runs with their diagnosis
+ * (`failures` is [{ contender, round, diag }]) and the result line with the run's time since
+ * `started` (Date.now()). Returns { text, allPass }: allPass when every target was met and no run
+ * failed.
+ */
+export function finishReport(out, { targets, failures, started }) {
+  const allPass = targets.every((t) => t.pass) && failures.length === 0;
+  if (failures.length) {
+    out.push('### Failures', '');
+    for (const f of failures) out.push(`- ${f.contender}, round ${f.round}:\n\n\`\`\`\n${f.diag}\n\`\`\``);
+    out.push('');
+  }
+  out.push(`Result: ${allPass ? 'all targets met' : 'TARGET MISSED or a run failed'} (${((Date.now() - started) / 1000).toFixed(0)} s).`);
+  return { text: out.join('\n'), allPass };
+}

@@ -1,6 +1,7 @@
-// The code in the big-folder benchmark's page (served as /bench/folder-page.js next to the Uppy
-// bundle; a browser module, not for node). It loads Skiff from /dist/index.js and waits for the
-// picker's wasm, and defines window.folderBench:
+// The code in the big-folder benchmark's page (served as /bench/cloud/folder-page.js next to the
+// Uppy bundle, with the frame helpers it shares with the picker-open page from
+// /bench/browser/page-frames.js; a browser module, not for node). It loads Skiff from /dist/index.js
+// and waits for the picker's wasm, and defines window.folderBench:
 //
 //   ready                   a promise of { skiff: { available, reason, version }, uppy: { available, reason } }
 //   frameInterval()         median ms between animation frames
@@ -33,11 +34,10 @@
 // runs; every entry (start, duration) is kept and the benchmark reads the ones in a window. Total
 // blocking time = the sum over those tasks of (duration − 50 ms).
 
+import { describe, frameInterval, nextPaint, sleep } from '../browser/page-frames.js';
+
 const TIMEOUT_MS = 60_000;
 const nextFrame = () => new Promise((r) => requestAnimationFrame(r));
-const nextPaint = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const describe = (e) => (e && e.message ? e.message : String(e));
 
 const longTasks = [];
 try {
@@ -248,16 +248,6 @@ async function scrollAll(id, { step, moreMs, lastName, maxMs }) {
     grew,
     reached,
   };
-}
-
-async function frameInterval(n = 30) {
-  const ts = [];
-  await new Promise((resolve) => {
-    const tick = (t) => { ts.push(t); if (ts.length > n) resolve(); else requestAnimationFrame(tick); };
-    requestAnimationFrame(tick);
-  });
-  const d = ts.slice(1).map((t, i) => t - ts[i]).sort((a, b) => a - b);
-  return d[d.length >> 1];
 }
 
 async function setupSkiff() {

@@ -31,17 +31,25 @@
 // BENCH_FOLDER_SETTLE_MS (500: quiet time before a timed click), BENCH_FOLDER_DIST (dist/),
 // CHROMIUM_BIN (the system's Chromium by default). Needs rclone, curl, the release skiff-server (SKIFF_SERVER_BIN) and
 // Companion in .cache/companion (scripts/bench-folder.sh sees to all of it).
+//
+// What it shares with the picker-open benchmark (bench/browser/picker-open.bench.mjs) is in
+// bench/browser/: head-to-head.mjs (the page, a fresh page per round, the alternating rounds, the
+// report's machine and checkout lines), page-frames.js (frame helpers in the page) and
+// uppy-bundle.mjs (the bundling behind folder-uppy-build.mjs).
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../tests/e2e/support/browser.mjs';
 import { REPO_ROOT, startServer } from '../../tests/e2e/support/server.mjs';
 import { startStaticServer } from '../../tests/e2e/support/static.mjs';
 import { startWebdav } from '../../tests/e2e/support/webdav.mjs';
+import {
+  alternatingRounds, benchPage, builtAt, checkout, machineLine, openBenchPage, playwrightChromium, runMain,
+} from '../browser/head-to-head.mjs';
 import { snapshotDist } from '../browser/picker-site.mjs';
-import { f1, f2, median, sleep, targetsTable } from '../browser/util.mjs';
+import { f1, f2, finishReport, median, sleep, targetsTable } from '../browser/util.mjs';
 import { PREFIX as COMPANION_PREFIX, startCompanion } from './companion.mjs';
 import { ensureFolderUppyBundle } from './folder-uppy-build.mjs';
 
@@ -69,6 +77,16 @@ const CONTENDERS = [
 const log = (...a) => console.error('[bench-folder]', ...a);
 
 class SetupError extends Error {}
+
+// The page both contenders load: the Uppy bundle (folder-uppy.mjs), then the module that loads
+// Skiff's dist/ and defines window.folderBench (folder-page.js, served from /bench/cloud/). The icon
+// is an empty data: URL so that no page load asks the server for /favicon.ico.
+const PAGE = benchPage({
+  title: 'Big folder benchmark',
+  text: 'An ordinary page whose file picker browses a WebDAV server.',
+  script: '/bench/cloud/folder-page.js',
+  head: ['<link rel="icon" href="data:,">'],
+});
 
 /** The WebDAV tree: /readme.txt and /many/ with ITEMS files of 16 bytes. */
 function makeTree(dir) {
@@ -112,23 +130,7 @@ async function listingsByCurl({ dav, server, companion, openDav }, n) {
 }
 
 /** Opens the page in a fresh context; { context, page, console, info } once folderBench is ready. */
-async function openPage(browser, url) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const lines = [];
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') lines.push(`[console.${m.type()}] ${m.text()}`); });
-  page.on('pageerror', (e) => lines.push(`[pageerror] ${e.stack || e.message}`));
-  page.on('requestfailed', (r) => lines.push(`[requestfailed] ${r.url()}: ${r.failure()?.errorText}`));
-  await page.goto(`${url}/`);
-  try {
-    await page.waitForFunction(() => window.folderBench !== undefined, null, { timeout: 20_000 });
-  } catch (e) {
-    await context.close().catch(() => {});
-    throw new SetupError(`the page did not set up window.folderBench: ${e.message}\n${lines.join('\n')}`);
-  }
-  const info = await page.evaluate(() => window.folderBench.ready);
-  return { context, page, console: lines, info };
-}
+const openPage = (browser, url) => openBenchPage(browser, url, { global: 'folderBench', SetupError });
 
 /** Opens the picker at the WebDAV root; returns the folder's locator once it is shown. */
 async function openAtRoot(page, id, cfg) {
@@ -187,14 +189,8 @@ async function runRound(browser, url, id, cfg) {
 
 async function main() {
   const started = Date.now();
-  if (!existsSync(CHROMIUM)) throw new SetupError(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_BIN)`);
+  const chromium = await playwrightChromium(CHROMIUM, SetupError);
   if (!existsSync(join(COMPANION_PREFIX, 'node_modules', '@uppy', 'companion'))) throw new SetupError('@uppy/companion is not in .cache/companion: run scripts/bench-folder.sh');
-  let chromium;
-  try {
-    ({ chromium } = await import('playwright-core'));
-  } catch (e) {
-    throw new SetupError(`playwright-core is missing: run npm ci (${e.message})`);
-  }
   const bundle = await ensureFolderUppyBundle().catch((e) => { throw new SetupError(`the Uppy bundle: ${e.message}`); });
   log(`Uppy bundle ${bundle.built ? 'built' : 'up to date'}`);
 
@@ -204,7 +200,7 @@ async function main() {
   try {
     // dist/ may be rebuilt by someone else while this runs: measure one fixed copy.
     snapshotDist(DIST, snapshot);
-    const distBuilt = existsSync(join(DIST, 'index.js')) ? statSync(join(DIST, 'index.js')).mtime.toISOString() : null;
+    const distBuilt = builtAt(join(DIST, 'index.js'));
     log(`writing ${ITEMS} files`);
     const tree = makeTree(dir);
     let dav, openDav, server, companion, site, browser;
@@ -213,9 +209,12 @@ async function main() {
       stops.push(() => dav.stop());
       openDav = await startWebdav(tree, { user: null });
       stops.push(() => openDav.stop());
+      const page = join(dir, 'index.html');
+      writeFileSync(page, PAGE);
+      // /bench/ is the whole of bench/: folder-page.js imports ../browser/page-frames.js.
       site = await startStaticServer({
-        page: join(REPO_ROOT, 'bench', 'cloud', 'folder-page.html'),
-        folders: { '/dist/': snapshot, '/uppy/': bundle.dir, '/bench/': join(REPO_ROOT, 'bench', 'cloud') },
+        page,
+        folders: { '/dist/': snapshot, '/uppy/': bundle.dir, '/bench/': join(REPO_ROOT, 'bench') },
       });
       stops.push(() => site.stop());
       const config = join(dir, 'skiff.toml');
@@ -247,23 +246,14 @@ async function main() {
     // for a while, and the first round should not be the only one to pay for reading the disk.
     await listingsByCurl({ dav, server, companion, openDav }, 1).catch((e) => { throw new SetupError(`listing the folder: ${e.message}`); });
 
-    const runs = Object.fromEntries(CONTENDERS.map((c) => [c.id, []]));
-    const failures = [];
-    const loadStart = loadavg()[0];
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 ? [...CONTENDERS].reverse() : CONTENDERS;
-      for (const c of order) {
-        const r = await runRound(browser, site.url, c.id, cfg).catch((e) => ({ error: e.message.split('\n')[0] }));
-        runs[c.id].push(r);
-        if (r.error) {
-          failures.push({ contender: c.label, round: round + 1, diag: `${r.error}\n${(r.console ?? []).slice(-20).join('\n')}` });
-          log(`round ${round + 1}: ${c.label} FAILED: ${r.error}`);
-          continue;
-        }
-        log(`round ${round + 1}: ${c.label.padEnd(44)} first rows ${f1(r.first.ms).padStart(7)} ms; scroll ${r.scroll.steps} steps, ${r.scroll.count} long tasks, longest ${f1(r.scroll.longest)} ms`);
-      }
-    }
-    const loadEnd = loadavg()[0];
+    const { runs, failures, loadStart, loadEnd } = await alternatingRounds({
+      rounds: ROUNDS,
+      contenders: CONTENDERS,
+      measure: (c) => runRound(browser, site.url, c.id, cfg).catch((e) => ({ error: e.message.split('\n')[0] })),
+      line: (c, r) => `${c.label.padEnd(44)} first rows ${f1(r.first.ms).padStart(7)} ms; scroll ${r.scroll.steps} steps, ${r.scroll.count} long tasks, longest ${f1(r.scroll.longest)} ms`,
+      log,
+      consoleTail: 20,
+    });
     const listings = await listingsByCurl({ dav, server, companion, openDav }, 5).catch((e) => ({ error: e.message }));
     const { text, allPass } = report({ started, runs, failures, avail, frameMs, browser, bundle, distBuilt, loadStart, loadEnd, listings });
     console.log(text);
@@ -318,8 +308,6 @@ function report({ started, runs, failures, avail, frameMs, browser, bundle, dist
   const S = st.skiff;
   const U = st.uppy;
   const ratio = (s, u) => (Number.isFinite(s) && Number.isFinite(u) && u > 0 ? `${f2(s / u)}×` : '–');
-  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() ?? '?';
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() ? ' (+ uncommitted changes)' : '';
   const rclone = spawnSync('rclone', ['version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? 'rclone';
   const items = ITEMS.toLocaleString('en-US');
 
@@ -327,9 +315,9 @@ function report({ started, runs, failures, avail, frameMs, browser, bundle, dist
   const p = (s = '') => out.push(s);
   p(`## Big WebDAV folder: ${items} files, Skiff's picker vs Uppy's`);
   p();
-  p(`- machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), memory ${(totalmem() / 2 ** 30).toFixed(1)} GiB, kernel ${release()}; load average (1 min) ${loadStart.toFixed(2)} at the first round, ${loadEnd.toFixed(2)} after the last`);
+  p(machineLine(loadStart, loadEnd));
   p(`- Chromium ${browser.version()} headless (${CHROMIUM}), playwright-core, viewport 1280×720, frames every ${f1(frameMs)} ms; node ${process.version}`);
-  p(`- Skiff ${avail.skiff.version ?? '?'} at ${git}${dirty}, dist/ built ${distBuilt ?? '–'} (a snapshot taken at the start), on skiff-server (release) with \`[sources.webdav]\``);
+  p(`- Skiff ${avail.skiff.version ?? '?'} at ${checkout()}, dist/ built ${distBuilt ?? '–'} (a snapshot taken at the start), on skiff-server (release) with \`[sources.webdav]\``);
   p(`- Uppy: ${Object.entries(bundle.versions).filter(([k]) => k !== 'esbuild').map(([k, v]) => `${k} ${v}`).join(', ')} (esbuild bundle) through @uppy/companion 6.2.2; WebDAV: ${rclone} serving one tree of ${items} files of 16 bytes in /${FOLDER}/ (two servers: with credentials for skiff-server, without for Companion)`);
   p(`- ${ROUNDS} rounds, contender order alternating; per round and contender a fresh browser context, the picker opened at the WebDAV root, then a click on /${FOLDER}/ (list layout), then the grid scrolled top to bottom ${STEP_PX} px per painted frame`);
   p();
@@ -373,19 +361,7 @@ function report({ started, runs, failures, avail, frameMs, browser, bundle, dist
   p('- long tasks: PerformanceObserver `longtask` (buffered), tasks of 50 ms or more that started while scrolling; total blocking time = Σ (duration − 50 ms). Scrolling sets the scroll container\'s scrollTop, then waits for the next animation frame and a task after it; at the end it waits ' + `${MORE_MS}` + ' ms for more items and goes on if the content grew.');
   p('- Uppy opens its WebDAV folders in the list layout (@uppy/webdav has no grid switch); for the scroll its ProviderView is set to Uppy\'s own grid layout (`viewType: \'grid\'`, the one its image-search plugins use). Skiff switches with its "Grid view" button.');
   p();
-  if (failures.length) {
-    p('### Failures');
-    p();
-    for (const f of failures) p(`- ${f.contender}, round ${f.round}:\n\n\`\`\`\n${f.diag}\n\`\`\``);
-    p();
-  }
-  const allPass = targets.every((t) => t.pass) && failures.length === 0;
-  p(`Result: ${allPass ? 'all targets met' : 'TARGET MISSED or a run failed'} (${((Date.now() - started) / 1000).toFixed(0)} s).`);
-  return { text: out.join('\n'), allPass };
+  return finishReport(out, { targets, failures, started });
 }
 
-main().then((code) => process.exit(code), (err) => {
-  console.error('[bench-folder] error:', err?.stack ?? err);
-  // Measurement failures are caught per round and reported; anything thrown here is setup.
-  process.exit(2);
-});
+runMain('bench-folder', main);
