@@ -373,6 +373,16 @@ impl Selection {
                 self.reported = false;
             }
         }
+        // A round whose every file was cancelled is over, with nothing to report: a file picked
+        // next waits for Upload instead of joining it.
+        if self.finishing
+            && !self
+                .entries
+                .iter()
+                .any(|e| e.phase.pending() || matches!(e.phase, Phase::Done(_) | Phase::Failed(_)))
+        {
+            self.finishing = false;
+        }
         if self.rules.start_at_max
             && !self.finishing
             && self.count_in(|p| *p == Phase::Ready) as u32 == self.rules.max_files

@@ -300,7 +300,19 @@ impl Browse {
                 return self.load();
             }
             BrowseAction::Focus if self.pick_url.is_some() && self.status == Status::Ready => {
-                return self.load();
+                // Back from choosing at the root: the choice is in the root's one folder, which
+                // opens (listing the root again would start a new choice and lose this one).
+                let chosen = match &self.items[..] {
+                    [only] if only.folder && self.trail.len() == 1 => Some(Crumb {
+                        name: only.name.clone(),
+                        path: only.path.clone(),
+                    }),
+                    _ => None,
+                };
+                return match chosen {
+                    Some(c) => self.reduce(BrowseAction::Open(c)),
+                    None => self.load(),
+                };
             }
             BrowseAction::Focus => {}
             BrowseAction::Layout(l) => self.layout = l,

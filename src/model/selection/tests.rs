@@ -414,3 +414,16 @@ fn a_folders_files_checked_by_the_app_join_the_running_upload() {
     let s = s.reduce(Action::Checked(1, Ok(None)));
     assert_eq!(phases(&s), ["queued"]);
 }
+
+#[test]
+fn a_round_whose_every_file_was_cancelled_is_over_and_the_next_pick_waits_for_upload() {
+    let s = Selection::new(rules())
+        .reduce(Action::Add(vec![local("a.png", 1, "image/png")]))
+        .reduce(Action::Start)
+        .reduce(Action::Began(0))
+        .reduce(Action::Cancelled(0));
+    assert!(!s.finishing);
+    assert!(!s.finished(), "nothing to report");
+    let s = s.reduce(Action::Add(vec![local("b.png", 1, "image/png")]));
+    assert_eq!(phases(&s), ["cancelled", "ready"]);
+}

@@ -114,7 +114,7 @@ fn connect(
             <h3 class="skiff-lead">{ t.fill("Connect to {provider}", &p) }</h3>
             <p class="skiff-or">{ t.fill("This app asks to read your files in {provider}. It cannot change or delete them, and you can sign out at any time.", &p) }</p>
             <button type="button" class="skiff-btn skiff-primary skiff-connect-button" disabled={waiting || leaving} {onclick}>{ button }</button>
-            { for in_tab }
+            { in_tab.unwrap_or_default() }
             <p class="skiff-hint">{ t.fill("A window opens where you sign in to {provider}. Come back here when you are done.", &p) }</p>
             if waiting {
                 <p class="skiff-hint skiff-waiting" role="status">{ t.fill("Waiting for you to sign in to {provider}…", &p) }</p>
@@ -307,7 +307,7 @@ fn browser(
                     <button type="button" class="skiff-btn skiff-small skiff-sign-out" onclick={sign_out}>{ t.get("Sign out") }</button>
                 </div>
             }
-            { for pick }
+            { pick.unwrap_or_default() }
             // "Select all" only where more than one file may be picked.
             if setup.opts.max_files > 1 && !files.is_empty() {
                 <label class="skiff-select-all">
@@ -316,7 +316,10 @@ fn browser(
                 </label>
             }
             { items::listbox(setup, st, cloud, &ui.items, source, b, order, here) }
-            { for status_line }
+            // One node whether there is a line or not: Yew matches unkeyed children from the
+            // end, so a child that comes and goes would make it rebuild the toolbars above it
+            // (and lose what was typed in the search field).
+            { status_line.unwrap_or_default() }
             if b.status == Status::LoadingMore {
                 <p class="skiff-hint skiff-loading">{ t.get("Loading…") }</p>
             } else if b.next.is_some() && b.status == Status::Ready {

@@ -233,3 +233,18 @@ fn a_new_browser_is_at_the_root_before_anything_is_asked() {
     assert_eq!(b.want(), None);
     assert!(b.order(&str::to_lowercase).is_empty());
 }
+
+#[test]
+fn back_from_choosing_at_the_root_the_one_folder_of_the_choice_opens() {
+    let b = Browse::default().reduce(BrowseAction::Show);
+    let n = b.request;
+    let Listing::Page(mut p) = page(vec![item("Photos you chose", true, 0, "")], None) else {
+        unreachable!()
+    };
+    p.pick_url = Some("https://photos.example/pick".into());
+    let b = b.reduce(BrowseAction::Answer(n, Ok(Listing::Page(p))));
+    let b = b.reduce(BrowseAction::Focus);
+    assert_eq!(b.here().name, "Photos you chose");
+    assert_eq!(b.want().unwrap().path, "/Photos you chose/");
+    assert_eq!(b.can_go(), (true, false), "Back returns to the root");
+}
