@@ -5,9 +5,16 @@
 // returns { url, content_url, client_id, client_secret, auth_url, token_url, registerRedirect(uri),
 // denyNext(), sourceToml(), log(), stop() }; sourceToml() is the server's `[sources.<provider>]`
 // table pointing at it.
+//
+// startFixtureStandin('unsplash' | 'googlephotos', items) runs the stand-ins that binary does not
+// start, from tests/e2e/fixtures/standins (built into target/e2e-standins when missing), with
+// `items` [{id, name, mime, bytes}] as the photos (name: the description) or the library; the same object plus
+// requests(prefix) (what the stand-in was asked: [{method, path, query, host, auth}]) and
+// downloads() (Unsplash: uses reported).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './server.mjs';
 
@@ -21,8 +28,9 @@ function binary() {
   return bin;
 }
 
-export async function startStandin(provider) {
-  const child = spawn(binary(), [provider], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `bin args` and reads the stand-in's first line: [info, child, stderr lines]. */
+async function launch(bin, args, provider) {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = [];
   child.stderr.on('data', (b) => lines.push(b.toString()));
   const info = await new Promise((ok, fail) => {
@@ -38,6 +46,11 @@ export async function startStandin(provider) {
     });
     child.on('exit', (code) => fail(new Error(`the ${provider} stand-in exited (${code}): ${lines.join('')}`)));
   });
+  return [info, child, lines];
+}
+
+export async function startStandin(provider) {
+  const [info, child, lines] = await launch(binary(), [provider], provider);
   const post = (path, body = '') => fetch(`${info.url}${path}`, { method: 'POST', body }).then((r) => {
     if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
   });
@@ -57,6 +70,66 @@ export async function startStandin(provider) {
     log: () => lines.join(''),
     async stop() {
       child.kill('SIGTERM');
+    },
+  };
+}
+
+const FIXTURE_CRATE = join(REPO_ROOT, 'tests', 'e2e', 'fixtures', 'standins');
+const FIXTURE_TARGET = join(REPO_ROOT, 'target', 'e2e-standins');
+
+function fixtureBinary() {
+  const bin = join(FIXTURE_TARGET, 'release', 'skiff-e2e-standins');
+  if (!existsSync(bin)) {
+    // Its own workspace and target folder: about a minute the first time. The workspace's lock
+    // file seeds its own, so it builds with the same versions.
+    console.error('[e2e] building skiff-e2e-standins (tests/e2e/fixtures/standins) ...');
+    const lock = join(FIXTURE_CRATE, 'Cargo.lock');
+    if (!existsSync(lock)) copyFileSync(join(REPO_ROOT, 'Cargo.lock'), lock);
+    const r = spawnSync('cargo', ['build', '--release', '--quiet', '--manifest-path', join(FIXTURE_CRATE, 'Cargo.toml')], {
+      cwd: FIXTURE_CRATE, stdio: 'inherit', env: { ...process.env, CARGO_TARGET_DIR: FIXTURE_TARGET },
+    });
+    if (r.status !== 0 || !existsSync(bin)) throw new Error(`building skiff-e2e-standins failed (status ${r.status})`);
+  }
+  return bin;
+}
+
+export async function startFixtureStandin(provider, items) {
+  const dir = mkdtempSync(join(tmpdir(), `skiff-e2e-${provider}-`));
+  const fixture = join(dir, 'fixture.json');
+  const listed = items.map(({ id, name, mime, bytes }, i) => {
+    const file = join(dir, `${i}.bin`);
+    writeFileSync(file, bytes);
+    return { id, name, mime, file };
+  });
+  writeFileSync(fixture, JSON.stringify(listed));
+  const [info, child, lines] = await launch(fixtureBinary(), [provider, fixture], provider);
+  const control = (path) => fetch(`${info.control_url}${path}`).then((r) => {
+    if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+    return r.json();
+  });
+  const oauth = [
+    `[sources.${provider}]`,
+    `client_id = "${info.client_id}"`,
+    `client_secret = "${info.client_secret}"`,
+    `auth_url = "${info.auth_url}"`,
+    `token_url = "${info.token_url}"`,
+    `api_url = "${info.url}"`,
+    `content_url = "${info.content_url}"`,
+  ];
+  // Unsplash signs with the server's key alone: no sign-in, no content host to name.
+  const unsplash = [`[sources.${provider}]`, `api_key = "${info.client_id}"`, `api_url = "${info.url}"`];
+  return {
+    ...info,
+    registerRedirect: (uri) => fetch(`${info.url}/__standin/redirect`, { method: 'POST', body: uri }).then((r) => {
+      if (!r.ok) throw new Error(`/__standin/redirect: HTTP ${r.status}`);
+    }),
+    sourceToml: () => (provider === 'unsplash' ? unsplash : oauth).join('\n'),
+    requests: (prefix = '/') => control(`/requests?prefix=${encodeURIComponent(prefix)}`),
+    downloads: () => control('/downloads'),
+    log: () => lines.join(''),
+    async stop() {
+      child.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
