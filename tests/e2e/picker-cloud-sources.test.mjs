@@ -5,13 +5,13 @@
 //      stand-in: search, thumbnails as the listing gives them, two photos imported, the use
 //      reported to Unsplash, bytes intact;
 //   2. Google Photos through its stand-in: sign-in in the popup, choosing in "Google Photos"
-//      (the stand-in's picker page), one photo imported; and (todo) a choice made from the
-//      root's button kept when the person comes back;
+//      (the stand-in's picker page), one photo imported; and a choice made from the root's
+//      button kept when the person comes back (the folder of the choice opens);
 //   3. the `customsource` tab over a real S3 server (SeaweedFS): customSourceName,
 //      customSourcePath and customSourceContainer, nested folders, bytes intact;
 //   4. an import from a throttled WebDAV server cancelled from its row while it runs (nothing
-//      stored, the server stops reading), then picked again and finished; and (todo) a file
-//      picked after such a cancel waits for Upload;
+//      stored, the server stops reading), then picked again and finished; and a file picked
+//      after such a cancel waits for Upload;
 //   5. unmodified filestack-js 4.3.8 opening Skiff's picker through the drop-in
 //      (registerWithFilestack) with cloud sources: Dropbox connected, a file imported with tags
 //      (filestack-js itself drops `webdav`, which it does not know, from fromSources).
@@ -19,9 +19,9 @@
 // Each checks the view it reached with the axe audit.
 //
 // Run: node --test tests/e2e/picker-cloud-sources.test.mjs
-// Needs rclone and SeaweedFS (scripts/setup.sh), /usr/bin/chromium, dist/, the server and
-// stand-in binaries, and cargo for the Unsplash and Google Photos stand-ins
-// (tests/e2e/fixtures/standins, built on first use).
+// Needs rclone and SeaweedFS (scripts/setup.sh), /usr/bin/chromium, dist/, and the server and
+// stand-in binaries (skiff-standins' second one, skiff-e2e-standins, runs the Unsplash and
+// Google Photos stand-ins).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -334,7 +334,7 @@ sourcesTest('Unsplash: words typed in the search box while the tab is still load
   assert.equal(await page.locator('.skiff-search-input').inputValue(), 'kayak', 'the words are still in the box');
   await page.locator('.skiff-search-input').press('Enter');
   await waitItems(page, ['kayak1.jpg', 'kayak2.jpg'], 'the search typed while loading', 5_000);
-}, { todo: 'the search form is drawn anew when the first listing answers, so what was typed is lost (see the report)' });
+});
 
 sourcesTest('Google Photos: connect in the popup, choose in Google Photos, import one photo', async (tab) => {
   const { page } = tab;
@@ -534,7 +534,7 @@ sourcesTest('Cancel: a file picked after every import of the round was cancelled
   assert.deepEqual((await rows(page)).map((r) => r.state), ['cancelled', 'ready']);
   assert.deepEqual(stores, [], 'nothing imported before Upload');
   assert.equal(await page.locator('.skiff-upload').isEnabled(), true);
-}, { todo: 'after a round whose every file was cancelled, a newly picked file is imported at once (Selection.finishing stays true; see the report)' });
+});
 
 sourcesTest('filestack-js 4.3.8 through the drop-in: client.picker() with cloud sources, Dropbox connected, a file imported with tags', async (tab) => {
   const { page } = tab;

@@ -7,23 +7,24 @@
 // table pointing at it.
 //
 // startFixtureStandin('unsplash' | 'googlephotos', items) runs the stand-ins that binary does not
-// start, from tests/e2e/fixtures/standins (built into target/e2e-standins when missing), with
+// start, with skiff-standins' second binary (skiff-e2e-standins), with
 // `items` [{id, name, mime, bytes}] as the photos (name: the description) or the library; the same object plus
 // requests(prefix) (what the stand-in was asked: [{method, path, query, host, auth}]) and
 // downloads() (Unsplash: uses reported).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './server.mjs';
 
-function binary() {
-  const bin = join(REPO_ROOT, 'target', 'release', 'skiff-standins');
+/** A binary of crates/standins (`skiff-standins`, `skiff-e2e-standins`), built when missing. */
+function binary(name = 'skiff-standins') {
+  const bin = join(REPO_ROOT, 'target', 'release', name);
   if (!existsSync(bin)) {
-    console.error('[e2e] building skiff-standins (cargo build --release -p skiff-standins) ...');
+    console.error('[e2e] building the stand-ins (cargo build --release -p skiff-standins) ...');
     const r = spawnSync('cargo', ['build', '--release', '-p', 'skiff-standins'], { cwd: REPO_ROOT, stdio: 'inherit' });
-    if (r.status !== 0 || !existsSync(bin)) throw new Error(`building skiff-standins failed (status ${r.status})`);
+    if (r.status !== 0 || !existsSync(bin)) throw new Error(`building ${name} failed (status ${r.status})`);
   }
   return bin;
 }
@@ -74,25 +75,6 @@ export async function startStandin(provider) {
   };
 }
 
-const FIXTURE_CRATE = join(REPO_ROOT, 'tests', 'e2e', 'fixtures', 'standins');
-const FIXTURE_TARGET = join(REPO_ROOT, 'target', 'e2e-standins');
-
-function fixtureBinary() {
-  const bin = join(FIXTURE_TARGET, 'release', 'skiff-e2e-standins');
-  if (!existsSync(bin)) {
-    // Its own workspace and target folder: about a minute the first time. The workspace's lock
-    // file seeds its own, so it builds with the same versions.
-    console.error('[e2e] building skiff-e2e-standins (tests/e2e/fixtures/standins) ...');
-    const lock = join(FIXTURE_CRATE, 'Cargo.lock');
-    if (!existsSync(lock)) copyFileSync(join(REPO_ROOT, 'Cargo.lock'), lock);
-    const r = spawnSync('cargo', ['build', '--release', '--quiet', '--manifest-path', join(FIXTURE_CRATE, 'Cargo.toml')], {
-      cwd: FIXTURE_CRATE, stdio: 'inherit', env: { ...process.env, CARGO_TARGET_DIR: FIXTURE_TARGET },
-    });
-    if (r.status !== 0 || !existsSync(bin)) throw new Error(`building skiff-e2e-standins failed (status ${r.status})`);
-  }
-  return bin;
-}
-
 export async function startFixtureStandin(provider, items) {
   const dir = mkdtempSync(join(tmpdir(), `skiff-e2e-${provider}-`));
   const fixture = join(dir, 'fixture.json');
@@ -102,7 +84,7 @@ export async function startFixtureStandin(provider, items) {
     return { id, name, mime, file };
   });
   writeFileSync(fixture, JSON.stringify(listed));
-  const [info, child, lines] = await launch(fixtureBinary(), [provider, fixture], provider);
+  const [info, child, lines] = await launch(binary('skiff-e2e-standins'), [provider, fixture], provider);
   const control = (path) => fetch(`${info.control_url}${path}`).then((r) => {
     if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
     return r.json();
