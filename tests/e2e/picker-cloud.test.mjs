@@ -213,6 +213,14 @@ cloudTest('WebDAV: a folder of 600 files draws only the rows in view; scrolling,
   // The keyboard reaches both ends; the focused item is drawn and focused.
   await list.evaluate((el) => { el.scrollTop = 0; });
   await waitFor(page, () => !!document.querySelector('.skiff-item[data-index="0"]'), null, 5_000, 'the top again');
+  // A click, then a Shift-click five rows down, picks the six files between.
+  await page.locator('.skiff-item[data-index="2"]').click();
+  await page.locator('.skiff-item[data-index="7"]').click({ modifiers: ['Shift'] });
+  await waitFor(page, () => document.querySelectorAll('.skiff-item[aria-selected=true]').length === 6, null, 5_000, 'a Shift-click range');
+  assert.deepEqual(await page.evaluate(() => Array.from(document.querySelectorAll('.skiff-item[aria-selected=true]'), (e) => Number(e.dataset.index))), [2, 3, 4, 5, 6, 7]);
+  await page.locator('.skiff-files .skiff-remove').first().waitFor();
+  for (let i = 0; i < 6; i++) await page.locator('.skiff-files .skiff-remove').first().click();
+
   await page.locator('.skiff-item[data-index="0"]').focus();
   await page.keyboard.press('End');
   await waitFor(page, (last) => document.activeElement?.dataset.index === String(last), MANY - 1, 5_000, 'End focuses the last item');
@@ -357,6 +365,12 @@ cloudTest('Dropbox: connect in the popup, page past one page, import, reopen, re
 });
 
 cloudTest('Dropbox: a blocked popup and a refusal at the provider each say so, and trying again works', async ({ page }) => {
+  // The connect view in Arabic first.
+  await openPicker(page, 'ar', config({ fromSources: ['dropbox'], lang: 'ar' }));
+  await page.locator('.skiff-connect-button').waitFor({ timeout: 15_000 });
+  await shot(page, 'connect-ar');
+  assertNoViolations(await audit(page, '.skiff-dialog'), 'the connect view in Arabic');
+  await page.evaluate(() => window.pk.pickers.ar.close());
   await openPicker(page, 'b', config({ fromSources: ['dropbox'] }));
   await page.locator('.skiff-connect-button').waitFor({ timeout: 15_000 });
   await page.evaluate(() => { window.realOpen = window.open; window.open = () => null; });

@@ -109,7 +109,7 @@ struct Ctx {
     focus: UseStateHandle<usize>,
     list: NodeRef,
     window: UseStateHandle<Option<(FolderKey, Window)>>,
-    /// Whole folders can be picked (more than one file may be).
+    /// More than one file may be picked: whole folders and Shift-click ranges can be.
     folders: bool,
 }
 
@@ -380,8 +380,20 @@ fn item_view(
         .map(|e| rows::note(setup, e));
     let onclick = {
         let (ctx, item) = (ctx.clone(), item.clone());
-        Callback::from(move |_| {
+        Callback::from(move |e: MouseEvent| {
+            // The item clicked last (or moved to by the keyboard) anchors a Shift-click range.
+            let anchor = *ctx.focus;
             ctx.focus.set(index);
+            if e.shift_key() && ctx.folders && !item.folder {
+                let (from, to) = (anchor.min(index), anchor.max(index));
+                let range: Vec<CloudItem> = (from..=to.min(ctx.order.len() - 1))
+                    .map(|i| ctx.item(i))
+                    .filter(|i| !i.folder && ctx.st.sel.0.cloud_entry(source, &i.path).is_none())
+                    .cloned()
+                    .collect();
+                (ctx.st.add_cloud)(source, range);
+                return;
+            }
             choose(&ctx.st, &ctx.cloud, source, &item);
         })
     };
