@@ -107,7 +107,6 @@ pub const ENGLISH: &[&str] = &[
     "Load more",
     "{count} items",
     "Select all",
-    "{count} selected",
     "Folder",
     "Folder: all files inside, up to {max}",
     "Refresh",
