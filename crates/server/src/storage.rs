@@ -19,6 +19,8 @@ pub mod conformance;
 #[cfg(feature = "fs")]
 mod fs;
 mod memory;
+#[cfg(test)]
+pub(crate) mod seaweed;
 
 #[cfg(feature = "fs")]
 pub use fs::FsStorage;

