@@ -140,6 +140,18 @@ impl From<crate::storage::StorageError> for ApiError {
                 ErrorCode::MalformedRequest,
                 format!("reading the request body failed: {cause}"),
             ),
+            // An outage of the storage (S3 down or failing): a 503 clients retry, never a 500.
+            S::Unavailable { .. } => {
+                tracing::warn!(cause = %e, "storage unavailable");
+                Self {
+                    retry_after: Some(5),
+                    ..Self::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        ErrorCode::Internal,
+                        "the file storage cannot be reached just now; try again shortly",
+                    )
+                }
+            }
             S::Io { .. } => Self::internal(e),
         }
     }

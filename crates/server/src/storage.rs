@@ -1,7 +1,7 @@
 //! Where file bytes live: the narrow [`Storage`] port, with a local-filesystem backend (the
-//! embedded default, cargo feature `fs`) and an in-memory one for tests. Both pass the
-//! `conformance` suite (compiled for tests, and for other crates' backends with the cargo
-//! feature `conformance`).
+//! embedded default, cargo feature `fs`), an S3-compatible one ([`S3Storage`]) and an in-memory
+//! one for tests. All pass the `conformance` suite (compiled for tests, and for other crates'
+//! backends with the cargo feature `conformance`).
 //!
 //! An upload's bytes arrive as *staged pieces* (a regular part, or one chunk of an intelligent
 //! part); complete *assembles* the pieces, in order, into an object. Backends may assemble without
@@ -19,12 +19,14 @@ pub mod conformance;
 #[cfg(feature = "fs")]
 mod fs;
 mod memory;
+mod s3;
 #[cfg(test)]
 pub(crate) mod seaweed;
 
 #[cfg(feature = "fs")]
 pub use fs::FsStorage;
 pub use memory::MemoryStorage;
+pub use s3::{DirectUpload, PresignedPart, S3SetupError, S3Storage, S3StorageSettings};
 
 /// A stream of body bytes.
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
@@ -65,6 +67,15 @@ pub enum StorageError {
     #[error("request body: {cause}")]
     Body {
         /// Why.
+        cause: String,
+    },
+    /// The backend cannot be reached or failed on its side (connection refused or cut, a 5xx
+    /// after its retries): an outage that may pass, so the request may be tried again.
+    #[error("storage unavailable for {what}: {cause}")]
+    Unavailable {
+        /// What was being accessed.
+        what: String,
+        /// Why (never a secret).
         cause: String,
     },
     /// The backend failed.
