@@ -94,6 +94,9 @@ pub enum ErrorCode {
     NotFound,
     /// The request took too long.
     Timeout,
+    /// The server's database is unreachable for now (down, restarting, out of connections):
+    /// 503 with `Retry-After`; the same request may be sent again.
+    StateUnavailable,
     /// Something failed inside the server; details are in its log.
     Internal,
 }
@@ -144,6 +147,7 @@ impl ErrorCode {
             MethodNotAllowed => "method_not_allowed",
             NotFound => "not_found",
             Timeout => "timeout",
+            StateUnavailable => "state_unavailable",
             Internal => "internal",
         }
     }
@@ -259,6 +263,7 @@ mod tests {
             ErrorCode::Md5Mismatch,
             ErrorCode::InvalidTags,
             ErrorCode::UnknownUpload,
+            ErrorCode::StateUnavailable,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

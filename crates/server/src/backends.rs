@@ -1,8 +1,8 @@
 //! Choosing the storage and state backends that the config's `[storage]` and `[state]`
 //! sections name.
 //!
-//! Each backend sits behind a cargo feature of the same name (`fs` and `sqlite` are on by
-//! default), so a build carries only the backends it needs. A new one (an `s3` storage, a
+//! Each backend sits behind a cargo feature of the same name (`fs`, `sqlite` and `postgres` are
+//! on by default), so a build carries only the backends it needs. A new one (an `s3` storage, a
 //! `postgres` state) adds a row to [`STORAGE`] or [`STATE`], an arm to [`open_storage`] or
 //! [`open_state`] under its feature, and runs the conformance suites (the `conformance`
 //! feature exports them to backends kept in other crates).
@@ -29,10 +29,16 @@ pub const STORAGE: &[Backend] = &[Backend {
 }];
 
 /// State backends.
-pub const STATE: &[Backend] = &[Backend {
-    kind: "sqlite",
-    compiled: cfg!(feature = "sqlite"),
-}];
+pub const STATE: &[Backend] = &[
+    Backend {
+        kind: "sqlite",
+        compiled: cfg!(feature = "sqlite"),
+    },
+    Backend {
+        kind: "postgres",
+        compiled: cfg!(feature = "postgres"),
+    },
+];
 
 /// Checks that `kind` names a backend of `section` that this build includes; the error names
 /// the setting and says what to do.
@@ -79,13 +85,28 @@ pub fn open_storage(kind: &str, path: &Path) -> Result<Arc<dyn Storage>, OpenErr
     }
 }
 
-/// Opens the state backend of `kind` at `path` (`Config::state_path`).
-#[cfg_attr(not(feature = "sqlite"), allow(unused_variables))] // `path` is read by the sqlite arm only
-pub fn open_state(kind: &str, path: &Path) -> Result<Arc<dyn StateStore>, OpenError> {
+/// Opens the state backend of `kind` at `path` (`Config::state_path`) or `url` (`[state] url`).
+#[cfg_attr(
+    not(all(feature = "sqlite", feature = "postgres")),
+    allow(unused_variables) // `path` is read by the sqlite arm only, `url` by the postgres one
+)]
+pub fn open_state(
+    kind: &str,
+    path: &Path,
+    url: Option<&str>,
+) -> Result<Arc<dyn StateStore>, OpenError> {
     check_state(kind).map_err(OpenError::Backend)?;
     match kind {
         #[cfg(feature = "sqlite")]
         "sqlite" => Ok(Arc::new(crate::state::SqliteState::open(path)?)),
+        // Connects and migrates now, so a wrong URL or a database that is down stops the start.
+        #[cfg(feature = "postgres")]
+        "postgres" => {
+            let url = url.ok_or_else(|| OpenError::Backend("[state] url is missing".into()))?;
+            let state = crate::state::PostgresState::open(url)
+                .map_err(|e| OpenError::Backend(e.to_string()))?;
+            Ok(Arc::new(state))
+        }
         other => Err(OpenError::Backend(format!(
             "[state] kind = {other:?} cannot be opened"
         ))),

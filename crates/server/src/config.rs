@@ -84,10 +84,14 @@ impl Default for StorageConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StateConfig {
-    /// Backend name: `sqlite` (one database file, the default).
+    /// Backend name: `sqlite` (one database file, the default) or `postgres` (one database
+    /// shared by several instances).
     pub kind: String,
     /// Database file of the `sqlite` backend; `<data>/skiff.db` when absent.
     pub path: Option<PathBuf>,
+    /// Connection URL of the `postgres` backend (`postgres://user:password@host:5432/db`, or
+    /// `SKIFF_STATE_URL`); a secret, since it may hold the password.
+    pub url: Option<Secret>,
 }
 
 impl Default for StateConfig {
@@ -95,6 +99,33 @@ impl Default for StateConfig {
         Self {
             kind: "sqlite".into(),
             path: None,
+            url: None,
+        }
+    }
+}
+
+impl StateConfig {
+    /// Checks that the keys fit the kind: a key the chosen backend ignores is most likely a
+    /// mistake (a URL left behind while switching back to SQLite).
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: String| Err(ConfigError::Invalid(m));
+        match (self.kind.as_str(), &self.path, &self.url) {
+            ("postgres", _, None) => invalid(
+                "[state] kind = \"postgres\" needs `url` (postgres://user:password@host:5432/database, \
+                 or the SKIFF_STATE_URL environment variable)"
+                    .into(),
+            ),
+            ("postgres", Some(_), _) => invalid(
+                "[state] path is read by kind = \"sqlite\" only; kind = \"postgres\" uses `url`"
+                    .into(),
+            ),
+            ("postgres", None, Some(url)) if url.0.trim().is_empty() => {
+                invalid("[state] url is empty".into())
+            }
+            (kind, _, Some(_)) if kind != "postgres" => invalid(format!(
+                "[state] url is read by kind = \"postgres\" only, not kind = {kind:?}"
+            )),
+            _ => Ok(()),
         }
     }
 }
@@ -359,6 +390,12 @@ impl Args {
                 cfg.cloud.vault_key = Some(Secret(key));
             }
         }
+        // The database URL, like the vault key, may hold a password: environment or file only.
+        if let Ok(url) = std::env::var("SKIFF_STATE_URL") {
+            if !url.trim().is_empty() {
+                cfg.state.url = Some(Secret(url));
+            }
+        }
         cfg.validate()?;
         Ok(cfg)
     }
@@ -440,6 +477,7 @@ impl Config {
         }
         crate::backends::check_storage(&self.storage.kind).map_err(ConfigError::Invalid)?;
         crate::backends::check_state(&self.state.kind).map_err(ConfigError::Invalid)?;
+        self.state.validate()?;
         if let Some(dir) = self.demo.as_deref().filter(|d| !d.is_dir()) {
             return Err(ConfigError::Invalid(format!(
                 "demo folder {} is not a directory",
@@ -574,6 +612,31 @@ secret_access_key = "bucket-secret"
             .unwrap_err()
             .to_string();
         assert!(err.contains("url"), "{err}");
+    }
+
+    #[test]
+    fn state_keys_fit_the_kind() {
+        let cfg = |toml: &str| -> Config {
+            toml::from_str(&format!("[[apps]]\nkey = \"k\"\n{toml}")).unwrap()
+        };
+        let pg = cfg("[state]\nkind = \"postgres\"\nurl = \"postgres://skiff:pw-123@db/skiff\"");
+        assert_eq!(
+            pg.state.url.as_ref().map(|u| u.0.as_str()),
+            Some("postgres://skiff:pw-123@db/skiff")
+        );
+        assert!(!format!("{pg:?}").contains("pw-123"));
+        if cfg!(feature = "postgres") {
+            pg.validate().unwrap();
+        }
+        // The keys alone, whichever backends this build has.
+        let err = |toml: &str| cfg(toml).state.validate().unwrap_err().to_string();
+        assert!(err("[state]\nkind = \"postgres\"").contains("needs `url`"));
+        assert!(
+            err("[state]\nkind = \"postgres\"\nurl = \"x\"\npath = \"/db\"")
+                .contains("[state] path")
+        );
+        assert!(err("[state]\nkind = \"postgres\"\nurl = \" \"").contains("empty"));
+        assert!(err("[state]\nurl = \"postgres://db/x\"").contains("[state] url is read by"));
     }
 
     #[test]

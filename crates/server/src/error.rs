@@ -1,5 +1,6 @@
 //! The one error type at the HTTP edge. Every refusal is `{"error": {"code", "message"}}` with a
-//! precise 4xx for bad input and a generic 500 for internal faults (details go to the log only).
+//! precise 4xx for bad input, a 503 to retry while the database is away, and a generic 500 for
+//! internal faults (details go to the log only).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -195,8 +196,57 @@ impl From<crate::cloud::SourceError> for ApiError {
     }
 }
 
+/// What a client is told to wait before retrying while the database is away: a restart takes
+/// seconds, and clients back off further on their own.
+const STATE_RETRY_AFTER_SECS: u64 = 2;
+
 impl From<crate::state::StateError> for ApiError {
+    /// An unreachable database is an outage, not a fault of this request or of the server's
+    /// code: 503 `state_unavailable` with `Retry-After`, which clients retry. The cause goes to
+    /// the log only. Anything else is a 500.
     fn from(e: crate::state::StateError) -> Self {
-        Self::internal(e)
+        match e {
+            crate::state::StateError::Unavailable { cause } => {
+                tracing::warn!(%cause, "database unavailable");
+                Self {
+                    retry_after: Some(STATE_RETRY_AFTER_SECS),
+                    ..Self::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        ErrorCode::StateUnavailable,
+                        "the server's database is unavailable for now; try again shortly",
+                    )
+                }
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::StateError;
+
+    #[test]
+    fn an_unreachable_database_is_a_503_to_retry() {
+        let e = ApiError::from(StateError::Unavailable {
+            cause: "connection refused".into(),
+        });
+        assert_eq!(
+            (e.status, e.code, e.retry_after),
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::StateUnavailable,
+                Some(2)
+            )
+        );
+        assert!(!e.message.contains("refused"), "{}", e.message);
+        let resp = e.into_response();
+        assert_eq!(resp.headers()[axum::http::header::RETRY_AFTER], "2");
+        let e = ApiError::from(StateError::Db("syntax error".into()));
+        assert_eq!(
+            (e.status, e.code),
+            (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
+        );
     }
 }

@@ -155,7 +155,11 @@ impl AppState {
             source,
         })?;
         let storage = backends::open_storage(&config.storage.kind, &config.storage_path())?;
-        let state = backends::open_state(&config.state.kind, &config.state_path())?;
+        let state = backends::open_state(
+            &config.state.kind,
+            &config.state_path(),
+            config.state.url.as_ref().map(|u| u.0.as_str()),
+        )?;
         let key = load_or_create_key(&config.data.join("url.key"))?;
         let sources = cloud::from_config(&config.sources).map_err(OpenError::Backend)?;
         let providers =

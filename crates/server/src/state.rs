@@ -13,10 +13,14 @@ use skiff_protocol::UploadTags;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;
 
 pub use memory::MemoryState;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresOpenError, PostgresState};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteState;
 
@@ -38,6 +42,13 @@ pub enum StateError {
     /// The session was completed or removed meanwhile.
     #[error("upload session {0} is gone")]
     SessionGone(String),
+    /// The database cannot be reached right now (down, restarting, out of connections); the
+    /// same call may work a moment later.
+    #[error("database unavailable: {cause}")]
+    Unavailable {
+        /// Why.
+        cause: String,
+    },
 }
 
 /// Where and how a file is to be stored, as asked at start.
@@ -207,7 +218,8 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     async fn handles(&self) -> Result<Vec<String>, StateError>;
     /// Removes a file record; whether there was one.
     async fn delete_file(&self, handle: &str) -> Result<bool, StateError>;
-    /// Sessions that expired at `now` (at most `limit`).
+    /// Sessions that expired at `now` (at most `limit`). A store shared by several instances
+    /// may hand each one to a single caller for a while (a lease), so that one sweep removes it.
     async fn expired_sessions(&self, now: i64, limit: usize) -> Result<Vec<String>, StateError>;
     /// Removes a session with its parts and chunks.
     async fn delete_session(&self, id: &str) -> Result<(), StateError>;

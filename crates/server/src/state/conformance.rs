@@ -8,7 +8,8 @@ use super::{
 use crate::storage::Piece;
 use skiff_protocol::UploadTags;
 
-fn session(id: &str, expires_at: i64) -> Session {
+/// A session that expires at `expires_at` (for backend tests).
+pub fn session(id: &str, expires_at: i64) -> Session {
     Session {
         id: id.into(),
         app: "app".into(),

@@ -1,0 +1,138 @@
+//! The schema of the `postgres` state and the migrations that build it, applied at start.
+
+use super::PostgresOpenError;
+use crate::fetch::error_chain;
+use tokio_postgres::NoTls;
+
+/// Key of the advisory lock that serializes migrations ("skiff" in ASCII, then a 1): instances
+/// starting at once take turns, and the later ones find the schema current.
+const MIGRATION_LOCK: i64 = 0x736b_6966_6600_0001;
+
+/// The schema's migrations, by version. Append only: a released migration never changes, since
+/// databases that applied it will not run it again.
+const MIGRATIONS: &[(i32, &str)] = &[(
+    1,
+    "
+CREATE TABLE skiff_sessions (
+    id TEXT PRIMARY KEY,
+    record JSONB NOT NULL,
+    expires_at BIGINT NOT NULL,
+    completed TEXT,
+    -- Until when a sweep has claimed this expired session (unix ms; 0: never claimed).
+    sweep_until BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX skiff_sessions_expiry ON skiff_sessions (expires_at);
+CREATE TABLE skiff_parts (
+    upload TEXT NOT NULL,
+    part BIGINT NOT NULL,
+    record JSONB NOT NULL,
+    PRIMARY KEY (upload, part)
+);
+CREATE TABLE skiff_chunks (
+    upload TEXT NOT NULL,
+    part BIGINT NOT NULL,
+    byte_offset BIGINT NOT NULL,
+    size BIGINT NOT NULL,
+    piece TEXT NOT NULL,
+    PRIMARY KEY (upload, part, byte_offset)
+);
+CREATE TABLE skiff_files (
+    handle TEXT PRIMARY KEY,
+    record JSONB NOT NULL
+);
+CREATE TABLE skiff_webhooks (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    hook JSONB NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_at BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    last_error TEXT
+);
+CREATE INDEX skiff_webhooks_due ON skiff_webhooks (next_at, id) WHERE state = 'pending';
+",
+)];
+
+/// Why [`migrate`] stopped.
+pub(super) enum Migration {
+    Db(tokio_postgres::Error),
+    TooNew { found: i32, known: i32 },
+}
+
+impl From<tokio_postgres::Error> for Migration {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Db(e)
+    }
+}
+
+/// Applies the missing migrations on `client`, in one transaction: all of them or none.
+///
+/// The transaction first takes [`MIGRATION_LOCK`] (released at commit or rollback), so a second
+/// instance starting at the same time waits here, then reads the versions the first one
+/// committed and applies nothing. DDL is transactional in PostgreSQL, so a crash halfway leaves
+/// the schema as it was.
+pub(super) async fn migrate(client: &mut tokio_postgres::Client) -> Result<usize, Migration> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS skiff_schema (
+             version INTEGER PRIMARY KEY,
+             applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+         )",
+    )
+    .await?;
+    let found: i32 = tx
+        .query_one("SELECT COALESCE(MAX(version), 0) FROM skiff_schema", &[])
+        .await?
+        .try_get(0)?;
+    let known = MIGRATIONS.last().map_or(0, |(v, _)| *v);
+    if found > known {
+        return Err(Migration::TooNew { found, known });
+    }
+    let mut applied = 0;
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+        tx.batch_execute(sql).await?;
+        tx.execute("INSERT INTO skiff_schema (version) VALUES ($1)", &[version])
+            .await?;
+        applied += 1;
+    }
+    tx.commit().await?;
+    Ok(applied)
+}
+
+/// Connects once on its own (not through the pool), migrates and closes: the start-up check.
+pub(super) async fn migrate_fresh(
+    config: &tokio_postgres::Config,
+    target: &str,
+) -> Result<(), PostgresOpenError> {
+    let (mut client, connection) =
+        config
+            .connect(NoTls)
+            .await
+            .map_err(|e| PostgresOpenError::Connect {
+                target: target.to_owned(),
+                cause: error_chain(&e),
+            })?;
+    let driver = tokio::spawn(connection);
+    let result = migrate(&mut client).await;
+    drop(client);
+    let _ = driver.await;
+    match result {
+        Ok(applied) => {
+            if applied > 0 {
+                tracing::info!(database = %target, applied, "database schema updated");
+            }
+            Ok(())
+        }
+        Err(Migration::Db(e)) => Err(PostgresOpenError::Migrate {
+            target: target.to_owned(),
+            cause: error_chain(&e),
+        }),
+        Err(Migration::TooNew { found, known }) => Err(PostgresOpenError::TooNew {
+            target: target.to_owned(),
+            found,
+            known,
+        }),
+    }
+}
