@@ -3,7 +3,7 @@
 #
 #   scripts/setup.sh          # what `npm start` needs: a Rust toolchain
 #   scripts/setup.sh test     # plus npm packages, Chromium, OpenSSL, Python's venv module, and the
-#                             # real servers the tests start (rclone's WebDAV, SeaweedFS)
+#                             # real servers the tests start (rclone's WebDAV, SeaweedFS, PostgreSQL)
 #
 # Needs root (or sudo) only for Debian packages that are missing.
 set -euo pipefail
@@ -37,6 +37,12 @@ bash scripts/setup-wasm.sh browser
 command -v openssl >/dev/null || { log "installing OpenSSL"; apt_install openssl; }
 # A real WebDAV server for the WebDAV source's tests (`rclone serve webdav`).
 command -v rclone >/dev/null || { log "installing rclone (WebDAV server for the cloud source tests)"; apt_install rclone; }
+# A real PostgreSQL for the postgres state's tests, which start their own server from its
+# programs (initdb, pg_ctl); Debian keeps them off PATH, under /usr/lib/postgresql/<version>/bin.
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v initdb >/dev/null; then
+  log "installing PostgreSQL (server for the postgres state's tests)"
+  apt_install postgresql
+fi
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   log "installing Python's venv module"
   apt_install python3-venv
