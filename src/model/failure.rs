@@ -115,7 +115,7 @@ impl Failure {
             Some("invalid_tags" | "invalid_path" | "unsupported_location" | "unknown_source") => {
                 SETTINGS
             }
-            Some("internal" | "timeout") => SERVER_TROUBLE,
+            Some("internal" | "timeout" | "state_unavailable") => SERVER_TROUBLE,
             Some("source_not_connected" | "invalid_session") => SIGNED_OUT,
             Some("source_rate_limited") => RATE_LIMITED,
             Some("source_failed") => IMPORT_FAILED,
@@ -193,6 +193,7 @@ mod tests {
             ("source_not_connected", SIGNED_OUT),
             ("invalid_session", SIGNED_OUT),
             ("internal", SERVER_TROUBLE),
+            ("state_unavailable", SERVER_TROUBLE),
             ("malformed_request", OTHER),
             ("missing_field", OTHER),
             ("empty_body", OTHER),
