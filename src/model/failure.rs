@@ -115,7 +115,9 @@ impl Failure {
             Some("invalid_tags" | "invalid_path" | "unsupported_location" | "unknown_source") => {
                 SETTINGS
             }
-            Some("internal" | "timeout" | "state_unavailable") => SERVER_TROUBLE,
+            Some("internal" | "timeout" | "state_unavailable" | "storage_unavailable") => {
+                SERVER_TROUBLE
+            }
             Some("source_not_connected" | "invalid_session") => SIGNED_OUT,
             Some("source_rate_limited") => RATE_LIMITED,
             Some("source_failed") => IMPORT_FAILED,
@@ -194,6 +196,7 @@ mod tests {
             ("invalid_session", SIGNED_OUT),
             ("internal", SERVER_TROUBLE),
             ("state_unavailable", SERVER_TROUBLE),
+            ("storage_unavailable", SERVER_TROUBLE),
             ("malformed_request", OTHER),
             ("missing_field", OTHER),
             ("empty_body", OTHER),

@@ -97,6 +97,9 @@ pub enum ErrorCode {
     /// The server's database is unreachable for now (down, restarting, out of connections):
     /// 503 with `Retry-After`; the same request may be sent again.
     StateUnavailable,
+    /// The server's file storage is unreachable for now (an S3 outage): 503 with `Retry-After`;
+    /// the same request may be sent again.
+    StorageUnavailable,
     /// Something failed inside the server; details are in its log.
     Internal,
 }
@@ -148,6 +151,7 @@ impl ErrorCode {
             NotFound => "not_found",
             Timeout => "timeout",
             StateUnavailable => "state_unavailable",
+            StorageUnavailable => "storage_unavailable",
             Internal => "internal",
         }
     }
@@ -264,6 +268,7 @@ mod tests {
             ErrorCode::InvalidTags,
             ErrorCode::UnknownUpload,
             ErrorCode::StateUnavailable,
+            ErrorCode::StorageUnavailable,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

@@ -9,7 +9,7 @@
 
 use crate::OpenError;
 use crate::state::StateStore;
-use crate::storage::Storage;
+use crate::storage::{S3SetupError, S3Storage, S3StorageSettings, Storage};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -22,11 +22,18 @@ pub struct Backend {
     pub compiled: bool,
 }
 
-/// Storage backends.
-pub const STORAGE: &[Backend] = &[Backend {
-    kind: "fs",
-    compiled: cfg!(feature = "fs"),
-}];
+/// Storage backends. `s3` has no feature of its own: object_store (with S3) is always built,
+/// for the bucket cloud source.
+pub const STORAGE: &[Backend] = &[
+    Backend {
+        kind: "fs",
+        compiled: cfg!(feature = "fs"),
+    },
+    Backend {
+        kind: "s3",
+        compiled: true,
+    },
+];
 
 /// State backends.
 pub const STATE: &[Backend] = &[
@@ -70,19 +77,64 @@ pub fn check_state(kind: &str) -> Result<(), String> {
     check("state", kind, STATE)
 }
 
-/// Opens the storage backend of `kind` at `path` (`Config::storage_path`). Takes the two values
-/// rather than the config, so that the config can check kinds here without the two modules
-/// depending on each other.
+/// Opens the storage backend of `kind` at `path` (`Config::storage_path`) or on the bucket of
+/// `s3` (`StorageConfig::s3_settings`). Takes these values rather than the config, so that the
+/// config can check kinds here without the two modules depending on each other.
 #[cfg_attr(not(feature = "fs"), allow(unused_variables))] // `path` is read by the fs arm only
-pub fn open_storage(kind: &str, path: &Path) -> Result<Arc<dyn Storage>, OpenError> {
+pub fn open_storage(
+    kind: &str,
+    path: &Path,
+    s3: Option<&S3StorageSettings>,
+) -> Result<Arc<dyn Storage>, OpenError> {
     check_storage(kind).map_err(OpenError::Backend)?;
     match kind {
         #[cfg(feature = "fs")]
         "fs" => Ok(Arc::new(crate::storage::FsStorage::open(path)?)),
+        "s3" => {
+            let s = s3.ok_or_else(|| {
+                OpenError::Backend("[storage] the s3 settings are missing".into())
+            })?;
+            let named = |e: S3SetupError| OpenError::Backend(format!("[storage] {e}"));
+            // Wrong credentials or a missing bucket stop the start: one listing, now. This
+            // function is not async, so the check runs on a client and runtime of its own; the
+            // serving client is made afresh, not bound to a runtime that ends here.
+            apart(
+                async {
+                    S3Storage::new(s)
+                        .map_err(named)?
+                        .check()
+                        .await
+                        .map_err(named)
+                },
+                |why| OpenError::Backend(format!("[storage] {why}")),
+            )?;
+            Ok(Arc::new(S3Storage::new(s).map_err(named)?))
+        }
         other => Err(OpenError::Backend(format!(
             "[storage] kind = {other:?} cannot be opened"
         ))),
     }
+}
+
+/// Runs `work` to its end on a thread and a runtime of its own. The start-up checks are async,
+/// [`crate::AppState::open`] is not, and it may be called from inside a runtime, where blocking
+/// on a future would panic; `failed` words what stops the thread or its runtime.
+pub(crate) fn apart<T: Send, E: Send>(
+    work: impl std::future::Future<Output = Result<T, E>> + Send,
+    failed: impl Fn(String) -> E + Sync,
+) -> Result<T, E> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| failed(format!("cannot start a runtime: {e}")))?
+                    .block_on(work)
+            })
+            .join()
+            .unwrap_or_else(|_| Err(failed("the start-up check panicked".into())))
+    })
 }
 
 /// Opens the state backend of `kind` at `path` (`Config::state_path`) or `url` (`[state] url`).
@@ -148,5 +200,42 @@ mod tests {
             (check_storage("fs"), check_state("sqlite")),
             (Ok(()), Ok(()))
         );
+    }
+
+    #[tokio::test]
+    async fn an_s3_storage_opens_on_its_bucket_and_a_wrong_secret_stops_the_start() {
+        use crate::storage::seaweed::{self, ACCESS_KEY, REGION, SECRET_KEY};
+        let Some(bucket) = seaweed::bucket("backends").await else {
+            return;
+        };
+        let settings = S3StorageSettings {
+            endpoint: Some(bucket.endpoint.clone()),
+            region: REGION.into(),
+            bucket: bucket.name.clone(),
+            prefix: Some("skiff".into()),
+            access_key_id: ACCESS_KEY.into(),
+            secret_access_key: crate::config::Secret(SECRET_KEY.into()),
+            path_style: true,
+        };
+        let unused = Path::new("unused");
+        let storage = open_storage("s3", unused, Some(&settings)).unwrap();
+        assert_eq!(storage.location(), "S3");
+        let wrong = S3StorageSettings {
+            secret_access_key: crate::config::Secret("not-the-secret".into()),
+            ..settings.clone()
+        };
+        let e = open_storage("s3", unused, Some(&wrong))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("[storage] secret_access_key"), "{e}");
+        assert!(!e.contains("not-the-secret"), "no secret in {e}");
+        let missing = S3StorageSettings {
+            bucket: format!("{}-absent", bucket.name),
+            ..settings
+        };
+        let e = open_storage("s3", unused, Some(&missing))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("[storage] bucket"), "{e}");
     }
 }

@@ -65,10 +65,26 @@ impl Default for WebhookRetry {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StorageConfig {
-    /// Backend name: `fs` (local folder, the default).
+    /// Backend name: `fs` (local folder, the default) or `s3` (an S3-compatible bucket).
     pub kind: String,
     /// Folder of the `fs` backend; `<data>/files` when absent.
     pub path: Option<PathBuf>,
+    /// `s3`: the service's URL (`http://127.0.0.1:8333`); none for AWS, whose endpoint follows
+    /// from the region.
+    pub endpoint: Option<String>,
+    /// `s3`: the region (default `us-east-1`).
+    pub region: Option<String>,
+    /// `s3`: the bucket, which must exist.
+    pub bucket: Option<String>,
+    /// `s3`: the key prefix everything is stored under; none for the bucket's root.
+    pub prefix: Option<String>,
+    /// `s3`: the access key id.
+    pub access_key_id: Option<String>,
+    /// `s3`: the secret access key (or `SKIFF_S3_SECRET_ACCESS_KEY`).
+    pub secret_access_key: Option<Secret>,
+    /// `s3`: path-style requests (`endpoint/bucket/key`); by default on when `endpoint` is set
+    /// (SeaweedFS, MinIO and most self-hosted servers want it) and off for AWS.
+    pub path_style: Option<bool>,
 }
 
 impl Default for StorageConfig {
@@ -76,7 +92,81 @@ impl Default for StorageConfig {
         Self {
             kind: "fs".into(),
             path: None,
+            endpoint: None,
+            region: None,
+            bucket: None,
+            prefix: None,
+            access_key_id: None,
+            secret_access_key: None,
+            path_style: None,
         }
+    }
+}
+
+impl StorageConfig {
+    /// The settings of the `s3` backend, when that is the kind.
+    pub fn s3_settings(&self) -> Option<crate::storage::S3StorageSettings> {
+        (self.kind == "s3").then(|| crate::storage::S3StorageSettings {
+            endpoint: self.endpoint.clone(),
+            region: self.region.clone().unwrap_or_else(|| "us-east-1".into()),
+            bucket: self.bucket.clone().unwrap_or_default(),
+            prefix: self.prefix.clone(),
+            access_key_id: self.access_key_id.clone().unwrap_or_default(),
+            secret_access_key: self
+                .secret_access_key
+                .clone()
+                .unwrap_or_else(|| Secret(String::new())),
+            path_style: self.path_style.unwrap_or(self.endpoint.is_some()),
+        })
+    }
+
+    /// Checks that the keys fit the kind, and that `s3` has what it needs.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: String| Err(ConfigError::Invalid(m));
+        let s3_keys = [
+            ("endpoint", self.endpoint.is_some()),
+            ("region", self.region.is_some()),
+            ("bucket", self.bucket.is_some()),
+            ("prefix", self.prefix.is_some()),
+            ("access_key_id", self.access_key_id.is_some()),
+            ("secret_access_key", self.secret_access_key.is_some()),
+            ("path_style", self.path_style.is_some()),
+        ];
+        if self.kind == "s3" {
+            if self.path.is_some() {
+                return invalid(
+                    "[storage] path is read by kind = \"fs\" only; kind = \"s3\" uses `bucket`"
+                        .into(),
+                );
+            }
+            let empty = |v: &Option<String>| v.as_deref().is_none_or(|v| v.trim().is_empty());
+            let secret_empty = self
+                .secret_access_key
+                .as_ref()
+                .is_none_or(|s| s.0.trim().is_empty());
+            for (key, missing) in [
+                ("bucket", empty(&self.bucket)),
+                ("access_key_id", empty(&self.access_key_id)),
+                ("secret_access_key", secret_empty),
+            ] {
+                if missing {
+                    return invalid(format!(
+                        "[storage] kind = \"s3\" needs `{key}`{}",
+                        if key == "secret_access_key" {
+                            " (or the SKIFF_S3_SECRET_ACCESS_KEY environment variable)"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+            }
+        } else if let Some((key, _)) = s3_keys.iter().find(|(_, set)| *set) {
+            return invalid(format!(
+                "[storage] {key} is read by kind = \"s3\" only, not kind = {:?}",
+                self.kind
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -396,6 +486,12 @@ impl Args {
                 cfg.state.url = Some(Secret(url));
             }
         }
+        // The bucket's secret key likewise.
+        if let Ok(key) = std::env::var("SKIFF_S3_SECRET_ACCESS_KEY") {
+            if !key.trim().is_empty() {
+                cfg.storage.secret_access_key = Some(Secret(key));
+            }
+        }
         cfg.validate()?;
         Ok(cfg)
     }
@@ -478,6 +574,7 @@ impl Config {
         crate::backends::check_storage(&self.storage.kind).map_err(ConfigError::Invalid)?;
         crate::backends::check_state(&self.state.kind).map_err(ConfigError::Invalid)?;
         self.state.validate()?;
+        self.storage.validate()?;
         if let Some(dir) = self.demo.as_deref().filter(|d| !d.is_dir()) {
             return Err(ConfigError::Invalid(format!(
                 "demo folder {} is not a directory",
@@ -612,6 +709,38 @@ secret_access_key = "bucket-secret"
             .unwrap_err()
             .to_string();
         assert!(err.contains("url"), "{err}");
+    }
+
+    #[test]
+    fn s3_storage_keys_are_checked_against_the_kind() {
+        let cfg = |toml: &str| -> Config {
+            toml::from_str(&format!("[[apps]]\nkey = \"k\"\n{toml}")).unwrap()
+        };
+        let err = |toml: &str| cfg(toml).storage.validate().unwrap_err().to_string();
+        assert!(err("[storage]\nkind = \"s3\"\n").contains("needs `bucket`"));
+        assert!(
+            err("[storage]\nkind = \"s3\"\nbucket = \"b\"\naccess_key_id = \"k\"\n")
+                .contains("SKIFF_S3_SECRET_ACCESS_KEY")
+        );
+        assert!(err("[storage]\nbucket = \"b\"\n").contains("read by kind = \"s3\" only"));
+        let ok = cfg(
+            "[storage]\nkind = \"s3\"\nendpoint = \"http://127.0.0.1:8333\"\nbucket = \"b\"\n\
+             access_key_id = \"k\"\nsecret_access_key = \"s\"\n",
+        );
+        ok.storage.validate().unwrap();
+        let s = ok.storage.s3_settings().unwrap();
+        assert!(s.path_style, "path style by default with an endpoint");
+        assert_eq!(s.region, "us-east-1");
+        assert!(
+            !format!("{:?}", ok.storage).contains("\"s\""),
+            "the secret is not shown"
+        );
+        assert!(
+            cfg("[storage]\nkind = \"fs\"\n")
+                .storage
+                .s3_settings()
+                .is_none()
+        );
     }
 
     #[test]

@@ -148,7 +148,7 @@ impl From<crate::storage::StorageError> for ApiError {
                     retry_after: Some(5),
                     ..Self::new(
                         StatusCode::SERVICE_UNAVAILABLE,
-                        ErrorCode::Internal,
+                        ErrorCode::StorageUnavailable,
                         "the file storage cannot be reached just now; try again shortly",
                     )
                 }

@@ -154,7 +154,11 @@ impl AppState {
             path: config.data.display().to_string(),
             source,
         })?;
-        let storage = backends::open_storage(&config.storage.kind, &config.storage_path())?;
+        let storage = backends::open_storage(
+            &config.storage.kind,
+            &config.storage_path(),
+            config.storage.s3_settings().as_ref(),
+        )?;
         let state = backends::open_state(
             &config.state.kind,
             &config.state_path(),

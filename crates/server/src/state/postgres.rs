@@ -84,18 +84,7 @@ impl PostgresState {
             target: target.clone(),
             cause,
         };
-        std::thread::scope(|scope| {
-            scope
-                .spawn(|| {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .map_err(|e| connect_failed(format!("cannot start a runtime: {e}")))?;
-                    runtime.block_on(migrate_fresh(&config, &target))
-                })
-                .join()
-                .unwrap_or_else(|_| Err(connect_failed("the start-up check panicked".into())))
-        })?;
+        crate::backends::apart(migrate_fresh(&config, &target), connect_failed)?;
         Ok(Self::with_pool(config, target))
     }
 

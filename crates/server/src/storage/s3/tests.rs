@@ -470,6 +470,7 @@ async fn an_outage_is_unavailable_and_a_503() {
             );
             let answer = crate::error::ApiError::from(err);
             assert_eq!(answer.status, axum::http::StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(answer.code, skiff_protocol::ErrorCode::StorageUnavailable);
             assert_eq!(answer.retry_after, Some(5));
         }
     }
