@@ -99,20 +99,21 @@ pub(crate) fn endpoint(setup: &Setup, path: &str) -> String {
     format!("{}{path}", setup.client.urls.cloud_api)
 }
 
-/// Lists one page for a browser; with `appurl`, a sign-in it offers comes back to that page
+/// Lists the page of `path` after `next` (the first without); with `appurl`, a sign-in it offers comes back to that page
 /// instead of a popup (redirect mode).
 pub(crate) async fn list(
     setup: &Setup,
     source: CloudSource,
-    want: &Want,
+    path: &str,
+    next: Option<&str>,
     appurl: Option<&str>,
 ) -> Result<Listing, Failure> {
     let accept: Vec<String> = setup.opts.accept.iter().map(AcceptRule::written).collect();
     let body = wire::list_body(
         &call(setup),
         source,
-        &want.path,
-        want.next.as_deref(),
+        path,
+        next,
         &accept,
         &setup.opts.custom_source,
         appurl,
@@ -174,7 +175,7 @@ pub(crate) fn use_cloud(setup: Rc<Setup>, first: SignIn) -> Cloud {
                 running.push((source, want.clone()));
                 let (cloud, setup) = (cloud.clone(), setup.clone());
                 spawn_local(async move {
-                    let answer = list(&setup, source, &want, None).await;
+                    let answer = list(&setup, source, &want.path, want.next.as_deref(), None).await;
                     if matches!(answer, Ok(Listing::Page(_))) {
                         // A folder that lists is a sign-in that worked, however it was learnt.
                         signin::connected(&cloud, source);

@@ -7,7 +7,6 @@
 use super::Setup;
 use super::cloud::list;
 use crate::model::cloud::CloudSource;
-use crate::model::cloud::browse::Want;
 use crate::model::cloud::wire::{CloudItem, Listing};
 use crate::model::failure::{self, Failure};
 use std::collections::VecDeque;
@@ -39,12 +38,7 @@ pub(crate) async fn files_in(
     while let Some(folder) = folders.pop_front() {
         let mut next = None;
         loop {
-            let want = Want {
-                request: 0,
-                path: folder.clone(),
-                next: next.take(),
-            };
-            let page = match list(setup, source, &want, None).await? {
+            let page = match list(setup, source, &folder, next.take().as_deref(), None).await? {
                 Listing::Page(p) => p,
                 Listing::SignIn(_) => {
                     return Err(Failure::local(

@@ -9,7 +9,7 @@
 use super::Setup;
 use super::cloud::{Cloud, call, endpoint, list};
 use crate::model::cloud::CloudSource;
-use crate::model::cloud::browse::{BrowseAction, Want};
+use crate::model::cloud::browse::BrowseAction;
 use crate::model::cloud::wire::{self, AuthOffer, AuthState, Listing};
 use crate::web::clock::sleep;
 use crate::web::js_value::from_js;
@@ -130,16 +130,11 @@ pub(crate) fn start_in_tab(setup: &Rc<Setup>, cloud: &Cloud, source: CloudSource
     cloud.signin.set(SignIn::Leaving(source));
     let (setup, cloud) = (setup.clone(), cloud.clone());
     spawn_local(async move {
-        let root = Want {
-            request: 0,
-            path: "/".into(),
-            next: None,
-        };
         let Some(appurl) = redirect::appurl() else {
             cloud.signin.set(SignIn::Ended(source, Ending::Failed));
             return;
         };
-        match list(&setup, source, &root, Some(&appurl)).await {
+        match list(&setup, source, "/", None, Some(&appurl)).await {
             Ok(Listing::SignIn(offer)) => {
                 cloud_token::keep_for_return(&setup.client.apikey);
                 if !redirect::go(&offer.redirect_url) {

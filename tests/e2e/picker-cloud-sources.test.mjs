@@ -336,6 +336,19 @@ sourcesTest('Unsplash: words typed in the search box while the tab is still load
   await waitItems(page, ['kayak1.jpg', 'kayak2.jpg'], 'the search typed while loading', 5_000);
 });
 
+/**
+ * Clicks "Choose in Google Photos", chooses in the page it opens (the stand-in's chooses the whole
+ * library), closes it and comes back: the picker's page gets the focus again.
+ */
+async function chooseInGooglePhotos(page) {
+  const [chooser] = await Promise.all([page.waitForEvent('popup'), page.locator('.skiff-pick-button').click()]);
+  await chooser.waitForLoadState();
+  assert.match(await chooser.textContent('body'), /Chosen/);
+  await chooser.close();
+  await page.bringToFront();
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+}
+
 sourcesTest('Google Photos: connect in the popup, choose in Google Photos, import one photo', async (tab) => {
   const { page } = tab;
   await openPicker(page, 'g', config({ fromSources: ['googlephotos'], maxFiles: 2 }));
@@ -350,14 +363,8 @@ sourcesTest('Google Photos: connect in the popup, choose in Google Photos, impor
     !document.querySelector('.skiff-loading'), null, 15_000, 'the folder listed');
   assert.equal(await page.locator('.skiff-item').count(), 0, 'nothing chosen yet');
   assert.equal(await page.locator('.skiff-pick-button').count(), 1, '"Choose in Google Photos" is offered');
-  // The person chooses in Google Photos' page (the stand-in's chooses the whole library) ...
-  const [chooser] = await Promise.all([page.waitForEvent('popup'), page.locator('.skiff-pick-button').click()]);
-  await chooser.waitForLoadState();
-  assert.match(await chooser.textContent('body'), /Chosen/);
-  await chooser.close();
-  // ... and comes back: the page gets the focus again, the folder is listed again.
-  await page.bringToFront();
-  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  // The person chooses in Google Photos' page and comes back; the folder is listed again.
+  await chooseInGooglePhotos(page);
   await waitItems(page, ['clip.mp4', 'IMG_0001.png'], 'the chosen photos');
   assert.equal(await page.locator('.skiff-pick-button').count(), 0, 'no "Choose" once the choice is made');
   assertNoViolations(await audit(page, '.skiff-dialog'), 'the chosen photos');
@@ -381,12 +388,7 @@ sourcesTest('Google Photos: choosing from the root\'s "Choose in Google Photos" 
   await waitItems(page, ['Photos you chose'], 'the Google Photos root');
   // The root offers the button too: the person chooses at once, without opening the folder.
   await page.locator('.skiff-pick-button').waitFor({ timeout: 15_000 });
-  const [chooser] = await Promise.all([page.waitForEvent('popup'), page.locator('.skiff-pick-button').click()]);
-  await chooser.waitForLoadState();
-  assert.match(await chooser.textContent('body'), /Chosen/);
-  await chooser.close();
-  await page.bringToFront();
-  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  await chooseInGooglePhotos(page);
   // Coming back opens "Photos you chose" with what was just chosen (listing the root again
   // would start a new choice).
   await waitItems(page, ['clip.mp4', 'IMG_0001.png'], 'the photos chosen from the root', 10_000);

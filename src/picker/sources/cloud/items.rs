@@ -222,7 +222,8 @@ fn choose(st: &PickerState, cloud: &Cloud, source: CloudSource, item: &CloudItem
     }
 }
 
-/// The files of the folder as shown that are not picked yet (for "Select all").
+/// The files among `order` (positions in the folder as shown) that are not picked yet: "Select
+/// all" and Shift-click ranges add them.
 pub(crate) fn unpicked(
     st: &PickerState,
     source: CloudSource,
@@ -386,11 +387,8 @@ fn item_view(
             ctx.focus.set(index);
             if e.shift_key() && ctx.folders && !item.folder {
                 let (from, to) = (anchor.min(index), anchor.max(index));
-                let range: Vec<CloudItem> = (from..=to.min(ctx.order.len() - 1))
-                    .map(|i| ctx.item(i))
-                    .filter(|i| !i.folder && ctx.st.sel.0.cloud_entry(source, &i.path).is_none())
-                    .cloned()
-                    .collect();
+                let to = to.min(ctx.order.len() - 1);
+                let range = unpicked(&ctx.st, source, &ctx.browse, &ctx.order[from..=to]);
                 (ctx.st.add_cloud)(source, range);
                 return;
             }
