@@ -153,6 +153,10 @@ impl From<crate::storage::StorageError> for ApiError {
                     )
                 }
             }
+            S::Refused { what, cause } => Self::bad(
+                ErrorCode::PartMissing,
+                format!("the storage refused the upload's parts ({what}): {cause}"),
+            ),
             S::Io { .. } => Self::internal(e),
         }
     }

@@ -19,6 +19,7 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 mod cloud;
 mod cloud_auth;
+mod direct;
 mod files;
 mod multipart;
 mod part;

@@ -398,5 +398,62 @@ pub fn plan_complete(
         .collect())
 }
 
+/// The ETags of a direct upload's parts 1, 2, … in that order, from the parts a complete
+/// `listed` (in any order) and the sizes their URLs were `asked` for. Every number from 1 to
+/// the highest must be listed once (the storage would join the parts around a gap), and the
+/// sizes must add up to the file's: checked here, since the storage's complete cannot be
+/// undone. The storage still checks the ETags and what was really sent.
+pub fn plan_direct(
+    session: &Session,
+    listed: Option<&[PartRef]>,
+    asked: &[PartRecord],
+) -> ApiResult<Vec<String>> {
+    let listed = listed.unwrap_or_default();
+    if listed.is_empty() {
+        return Err(ApiError::bad(
+            ErrorCode::PartMissing,
+            "complete must list the parts sent, each with the ETag its PUT answered",
+        ));
+    }
+    let mut by_number: Vec<&PartRef> = listed.iter().collect();
+    by_number.sort_by_key(|p| p.part_number);
+    let mut etags = Vec::with_capacity(by_number.len());
+    let mut total = 0u64;
+    for (i, p) in by_number.iter().enumerate() {
+        let want = i as u64 + 1;
+        if p.part_number != want {
+            let what = if p.part_number < want {
+                format!("part {} is listed twice", p.part_number)
+            } else {
+                format!("part {want} is not listed")
+            };
+            return Err(ApiError::bad(ErrorCode::PartMissing, what));
+        }
+        let size = asked
+            .iter()
+            .find(|r| u64::from(r.part) == want)
+            .map(|r| r.size)
+            .ok_or_else(|| {
+                ApiError::bad(
+                    ErrorCode::PartMissing,
+                    format!("part {want} was never uploaded"),
+                )
+            })?;
+        total += size;
+        etags.push(p.etag.trim().to_owned());
+    }
+    if total != session.size {
+        return Err(ApiError::bad(
+            ErrorCode::IncompleteUpload,
+            format!(
+                "the {} parts listed hold {total} bytes but the file is {} bytes",
+                etags.len(),
+                session.size
+            ),
+        ));
+    }
+    Ok(etags)
+}
+
 #[cfg(test)]
 mod tests;

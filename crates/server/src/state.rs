@@ -90,6 +90,10 @@ pub struct Session {
     pub expires_at: i64,
     /// Handle of the file once completed.
     pub completed: Option<String>,
+    /// The storage's multipart upload when clients send the parts straight to it (its object
+    /// is named by the handle the file will have); `None` when parts come through the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct: Option<crate::storage::DirectUpload>,
 }
 
 /// One part ready for assembly: a regular part (with its ETag) or a committed intelligent part.

@@ -16,6 +16,7 @@ use std::time::SystemTime;
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+mod direct;
 #[cfg(feature = "fs")]
 mod fs;
 mod memory;
@@ -23,10 +24,13 @@ mod s3;
 #[cfg(test)]
 pub(crate) mod seaweed;
 
+#[cfg(any(test, feature = "conformance"))]
+pub use direct::conformance as direct_conformance;
+pub use direct::{DirectUpload, DirectUploads, PresignedPart};
 #[cfg(feature = "fs")]
 pub use fs::FsStorage;
 pub use memory::MemoryStorage;
-pub use s3::{DirectUpload, PresignedPart, S3SetupError, S3Storage, S3StorageSettings};
+pub use s3::{S3SetupError, S3Storage, S3StorageSettings};
 
 /// A stream of body bytes.
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
@@ -76,6 +80,15 @@ pub enum StorageError {
         /// What was being accessed.
         what: String,
         /// Why (never a secret).
+        cause: String,
+    },
+    /// The backend refused a request as malformed (a 4xx of its own: a wrong part ETag, a
+    /// part too small, an out-of-range part number); sending it again will not help.
+    #[error("{what}: refused: {cause}")]
+    Refused {
+        /// What was being accessed.
+        what: String,
+        /// The backend's reason.
         cause: String,
     },
     /// The backend failed.
@@ -194,6 +207,11 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Every object stored, in no particular order (for garbage collection of unreferenced
     /// ones).
     async fn list(&self) -> Result<Vec<ObjectInfo>, StorageError>;
+
+    /// Direct uploads, when clients can send parts straight to this storage.
+    fn direct(&self) -> Option<&dyn DirectUploads> {
+        None
+    }
 }
 
 /// Groups `pieces` into consecutive runs (index ranges, covering all pieces in order) of at

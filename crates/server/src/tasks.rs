@@ -20,6 +20,10 @@ pub async fn sweep_expired(state: &AppState) -> usize {
             }
         };
         for id in ids {
+            if let Err(e) = abort_direct(state, &id).await {
+                tracing::error!(upload = %id, error = %e, "cannot abort the upload in the storage");
+                return removed;
+            }
             // Bytes first: a crash in between leaves a session whose parts are gone, which is
             // swept again next time, never bytes that nothing will ever remove.
             if let Err(e) = state.storage().discard_upload(&id).await {
@@ -33,6 +37,22 @@ pub async fn sweep_expired(state: &AppState) -> usize {
             tracing::info!(upload = %id, "expired upload removed");
             removed += 1;
         }
+    }
+}
+
+/// Aborts the storage's multipart upload of an expired session whose parts went straight to
+/// the storage (a bucket keeps the parts of an open upload, and bills them, until then).
+async fn abort_direct(state: &AppState, id: &str) -> Result<(), String> {
+    let Some(direct) = state.storage().direct() else {
+        return Ok(());
+    };
+    let sess = state.state().session(id).await.map_err(|e| e.to_string())?;
+    match sess {
+        Some(s) if s.completed.is_none() => match &s.direct {
+            Some(upload) => direct.abort_direct(upload).await.map_err(|e| e.to_string()),
+            None => Ok(()),
+        },
+        _ => Ok(()),
     }
 }
 

@@ -1,6 +1,6 @@
 //! `POST /multipart/start|upload|commit|complete` (docs/protocol.md §3, §4).
 
-use super::{file_response, upload_webhooks};
+use super::{direct, file_response, upload_webhooks};
 use crate::AppState;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
@@ -48,6 +48,7 @@ pub(super) async fn start(
     )?;
     let now = state.now_ms();
     let id = crate::ids::random_id(32);
+    let direct = direct::begin(&state, size, req.fii).await?;
     let session = Session {
         id: id.clone(),
         app: app.key.clone(),
@@ -59,9 +60,15 @@ pub(super) async fn start(
         created_at: now,
         expires_at: now + state.config().session_ttl_secs as i64 * 1000,
         completed: None,
+        direct,
     };
-    state.state().insert_session(&session).await?;
-    tracing::info!(upload = %id, size, fii = req.fii, "upload started");
+    if let Err(e) = state.state().insert_session(&session).await {
+        if let Some(upload) = &session.direct {
+            direct::forget(&state, upload).await;
+        }
+        return Err(e.into());
+    }
+    tracing::info!(upload = %id, size, fii = req.fii, direct = session.direct.is_some(), "upload started");
     Ok(Json(StartResponse {
         uri: format!("/skiff/{id}"),
         region: "skiff".into(),
@@ -87,6 +94,9 @@ pub(super) async fn upload(
             ErrorCode::UnknownUpload,
             format!("upload {id:?} is already complete"),
         ));
+    }
+    if let Some(upload) = &sess.direct {
+        return Ok(Json(direct::presign(&state, &sess, upload, &req).await?));
     }
     let slot = session::slot(
         &sess,
@@ -120,6 +130,14 @@ pub(super) async fn commit(
         return Err(ApiError::bad(
             ErrorCode::UnknownUpload,
             format!("upload {id:?} is already complete"),
+        ));
+    }
+    if sess.direct.is_some() {
+        return Err(ApiError::bad(
+            ErrorCode::InvalidField,
+            format!(
+                "upload {id:?} sends whole parts straight to the storage: there is nothing to commit"
+            ),
         ));
     }
     let part = session::part_number(req.part)?;
@@ -188,10 +206,22 @@ pub(super) async fn complete(
     if alt.as_ref().is_some_and(|a| a.chars().count() > 125) {
         return Err(ApiError::invalid("alt", "must be at most 125 characters"));
     }
-    let recorded = state.state().parts(&id).await?;
-    let pieces = session::plan_complete(&sess, &recorded, req.parts.as_deref(), req.fii)?;
-    let handle = crate::ids::handle();
-    state.storage().assemble(&id, &handle, &pieces).await?;
+    let handle = match &sess.direct {
+        Some(upload) => {
+            direct::finish(&state, &sess, upload, req.parts.as_deref()).await?;
+            upload.name.clone()
+        }
+        None => {
+            let recorded = state.state().parts(&id).await?;
+            let pieces = session::plan_complete(&sess, &recorded, req.parts.as_deref(), req.fii)?;
+            let handle = crate::ids::handle();
+            state.storage().assemble(&id, &handle, &pieces).await?;
+            handle
+        }
+    };
+    // The object of a direct upload is the one every complete of it makes: never delete it
+    // here (an unrecorded one is an orphan the sweep removes after its grace period).
+    let owned = sess.direct.is_none();
     let file = FileRecord {
         handle: handle.clone(),
         app: app.key.clone(),
@@ -213,7 +243,9 @@ pub(super) async fn complete(
         Ok(()) => {}
         Err(StateError::SessionGone(_)) => {
             // Another complete of the same upload won the race: answer with its file.
-            let _ = state.storage().delete(&handle).await;
+            if owned {
+                let _ = state.storage().delete(&handle).await;
+            }
             let sess = state.state().session(&id).await?;
             let other = match sess.and_then(|s| s.completed) {
                 Some(h) => state.state().file(&h).await?,
@@ -229,7 +261,9 @@ pub(super) async fn complete(
                 });
         }
         Err(e) => {
-            let _ = state.storage().delete(&handle).await;
+            if owned {
+                let _ = state.storage().delete(&handle).await;
+            }
             return Err(e.into());
         }
     }

@@ -12,6 +12,7 @@ fn session(size: u64, fii: bool) -> Session {
         created_at: 0,
         expires_at: 100,
         completed: None,
+        direct: None,
     }
 }
 
@@ -316,5 +317,37 @@ fn completes() {
         plan_complete(&session(0, false), &[], None, false)
             .unwrap()
             .is_empty()
+    );
+}
+
+#[test]
+fn direct_parts_are_listed_once_each_from_one_and_hold_the_file() {
+    let asked = [regular(1, 5, ""), regular(2, 3, ""), regular(3, 4, "")];
+    let plan = |size: u64, parts: Option<&[(u64, &str)]>| {
+        let listed = parts.map(refs);
+        plan_direct(&session(size, false), listed.as_deref(), &asked)
+    };
+    assert_eq!(
+        plan(8, Some(&[(2, "\"bb\""), (1, " aa ")])).unwrap(),
+        ["aa", "\"bb\""]
+    );
+    let code = |size: u64, parts: Option<&[(u64, &str)]>| plan(size, parts).unwrap_err().code;
+    assert_eq!(code(8, None), ErrorCode::PartMissing);
+    assert_eq!(code(8, Some(&[])), ErrorCode::PartMissing);
+    assert_eq!(code(3, Some(&[(2, "bb")])), ErrorCode::PartMissing);
+    assert_eq!(
+        code(10, Some(&[(1, "aa"), (1, "ab")])),
+        ErrorCode::PartMissing
+    );
+    assert_eq!(
+        code(9, Some(&[(1, "aa"), (3, "cc")])),
+        ErrorCode::PartMissing
+    );
+    // Never asked for; or not the file's size.
+    let four = [(1, "a"), (2, "b"), (3, "c"), (4, "d")];
+    assert_eq!(code(12, Some(&four)), ErrorCode::PartMissing);
+    assert_eq!(
+        code(9, Some(&[(1, "aa"), (2, "bb")])),
+        ErrorCode::IncompleteUpload
     );
 }

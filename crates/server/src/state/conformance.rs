@@ -25,6 +25,7 @@ pub fn session(id: &str, expires_at: i64) -> Session {
         created_at: 0,
         expires_at,
         completed: None,
+        direct: None,
     }
 }
 
@@ -173,7 +174,15 @@ pub async fn run(s: &dyn StateStore) {
     assert_eq!(handles, ["h0", "h1"]);
 
     // Expiry.
-    s.insert_session(&session("s2", 200)).await.unwrap();
+    let direct = Session {
+        direct: Some(crate::storage::DirectUpload {
+            name: "h9".into(),
+            upload_id: "u/9=".into(),
+        }),
+        ..session("s2", 200)
+    };
+    s.insert_session(&direct).await.unwrap();
+    assert_eq!(s.session("s2").await.unwrap().as_ref(), Some(&direct));
     assert_eq!(s.expired_sessions(150, 10).await.unwrap(), ["s1"]);
     s.delete_session("s1").await.unwrap();
     assert_eq!(s.session("s1").await.unwrap(), None);

@@ -1,4 +1,5 @@
-//! In-memory [`Storage`] for tests.
+//! In-memory [`Storage`] for tests, with a twin of direct uploads when made
+//! [`MemoryStorage::with_direct`].
 
 use super::{
     ByteStream, Checker, Expect, ObjectInfo, Piece, Storage, StorageError, Written, body_error,
@@ -12,17 +13,33 @@ use std::ops::Range;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
+mod direct;
+
 /// Keeps every piece and object in memory.
 #[derive(Debug, Default)]
 pub struct MemoryStorage {
     staged: Mutex<HashMap<(String, String), Bytes>>,
     objects: Mutex<HashMap<String, (Bytes, SystemTime)>>,
+    direct: Option<Mutex<direct::Open>>,
 }
 
 impl MemoryStorage {
     /// Empty storage.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Empty storage that offers direct uploads, as a bucket does.
+    pub fn with_direct() -> Self {
+        Self {
+            direct: Some(Mutex::default()),
+            ..Self::default()
+        }
+    }
+
+    /// How many direct uploads are open (started, neither completed nor aborted).
+    pub fn open_direct_uploads(&self) -> usize {
+        self.direct.as_ref().map_or(0, |d| d.lock().unwrap().len())
     }
 
     async fn collect(
@@ -156,12 +173,34 @@ impl Storage for MemoryStorage {
             })
             .collect())
     }
+
+    fn direct(&self) -> Option<&dyn super::DirectUploads> {
+        self.direct
+            .as_ref()
+            .map(|_| self as &dyn super::DirectUploads)
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::MemoryStorage;
+
     #[tokio::test]
     async fn conformance() {
-        super::super::conformance::run(&super::MemoryStorage::new()).await;
+        super::super::conformance::run(&MemoryStorage::new()).await;
+        super::super::conformance::run(&MemoryStorage::with_direct()).await;
+    }
+
+    #[tokio::test]
+    async fn direct_conformance() {
+        let storage = MemoryStorage::with_direct();
+        let send = |part: super::super::PresignedPart, bytes: Vec<u8>| {
+            let got = storage
+                .receive(&part.url, &part.headers, bytes.into())
+                .map_err(|e| e.to_string());
+            async move { got }
+        };
+        super::super::direct_conformance::run(&storage, send).await;
+        assert_eq!(storage.open_direct_uploads(), 0);
     }
 }

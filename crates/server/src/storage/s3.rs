@@ -21,7 +21,6 @@ mod requests;
 #[cfg(test)]
 mod tests;
 
-pub use direct::{DirectUpload, PresignedPart};
 pub use open::{S3SetupError, S3StorageSettings};
 
 use super::{
@@ -424,5 +423,9 @@ impl Storage for S3Storage {
             })
             .try_collect()
             .await
+    }
+
+    fn direct(&self) -> Option<&dyn crate::storage::DirectUploads> {
+        Some(self)
     }
 }

@@ -125,10 +125,19 @@ impl Harness {
         config: Config,
         sources: Vec<Arc<dyn skiff_server::cloud::Source>>,
     ) -> Self {
+        Self::with_storage(config, Arc::new(MemoryStorage::new()), sources)
+    }
+
+    /// A harness whose server keeps files in `storage`.
+    pub fn with_storage(
+        config: Config,
+        storage: Arc<MemoryStorage>,
+        sources: Vec<Arc<dyn skiff_server::cloud::Source>>,
+    ) -> Self {
         let clock = Arc::new(ManualClock::at(NOW_MS));
         let state = AppState::new(
             config,
-            Arc::new(MemoryStorage::new()),
+            storage,
             Arc::new(MemoryState::new()),
             clock.clone(),
             b"test-key".to_vec(),

@@ -5,6 +5,7 @@
 mod bad_input;
 mod cloud;
 mod demo;
+mod direct;
 mod files;
 mod harness;
 mod multipart;
