@@ -352,7 +352,7 @@ impl Config {
 #[command(version, about)]
 pub struct Args {
     /// TOML configuration file (command line and environment override it).
-    #[arg(long, env = "SKIFF_CONFIG")]
+    #[arg(long, env = "SKIFF_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "SKIFF_LISTEN")]
@@ -393,6 +393,17 @@ pub struct Args {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "SKIFF_LOG_JSON")]
     pub log_json: bool,
+    /// Instead of serving, one task.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Tasks besides serving.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Check (or with --apply set) the CORS rule browsers need to send parts straight to the
+    /// S3 bucket of [storage], then exit.
+    S3Setup(crate::s3_setup::SetupArgs),
 }
 
 /// A configuration problem, reported before the server starts.

@@ -26,6 +26,7 @@ mod extract;
 pub mod fetch;
 mod ids;
 mod routes;
+pub mod s3_setup;
 pub mod session;
 pub mod state;
 pub mod storage;

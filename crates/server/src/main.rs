@@ -4,7 +4,7 @@
 //! Run: `skiff-server --listen 127.0.0.1:8080 --data ./data --app demo` (see `--help`).
 
 use clap::Parser;
-use skiff_server::config::Args;
+use skiff_server::config::{Args, Command};
 use skiff_server::{AppState, app, tasks};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -46,9 +46,17 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(mut args: Args) -> Result<(), Box<dyn std::error::Error>> {
     skiff_server::fetch::ensure_crypto_provider();
+    let command = args.command.take();
     let config = args.into_config()?;
+    if let Some(Command::S3Setup(setup)) = command {
+        let lines = skiff_server::s3_setup::run(&config, &setup).await?;
+        for line in lines {
+            println!("{line}");
+        }
+        return Ok(());
+    }
     let state = AppState::open(config.clone())?;
     let orphans = tasks::collect_orphans(&state, std::time::SystemTime::now()).await;
     let expired = tasks::sweep_expired(&state).await;

@@ -30,6 +30,7 @@ pub use direct::{DirectUpload, DirectUploads, PresignedPart};
 #[cfg(feature = "fs")]
 pub use fs::FsStorage;
 pub use memory::MemoryStorage;
+pub use s3::cors as bucket_cors;
 pub use s3::{S3SetupError, S3Storage, S3StorageSettings};
 
 /// A stream of body bytes.

@@ -15,6 +15,7 @@
 //! than a few network buffers of it. An outage (no connection, a 5xx after the retries) is
 //! [`StorageError::Unavailable`], which clients may retry.
 
+pub mod cors;
 mod direct;
 mod open;
 mod requests;

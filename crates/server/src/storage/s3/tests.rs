@@ -286,6 +286,38 @@ async fn direct_uploads_conform() {
     assert_eq!(open_uploads(&storage).await, 0);
 }
 
+/// The bucket's CORS rules are read and replaced: none at first, then the rule browsers need
+/// first and the bucket's own kept, which closes the gap for the app's origin.
+#[tokio::test]
+async fn cors_rules_are_read_and_set() {
+    use crate::storage::bucket_cors::{CorsRule, gap, with_needed};
+    let Some((_bucket, storage)) = storage_in("cors", None).await else {
+        return;
+    };
+    let app = "http://app.test:8080".to_owned();
+    let before = storage.cors().await.unwrap();
+    let theirs = CorsRule {
+        origins: vec!["*".into()],
+        methods: vec!["GET".into()],
+        headers: Vec::new(),
+        expose: Vec::new(),
+        max_age: None,
+    };
+    storage
+        .set_cors(std::slice::from_ref(&theirs))
+        .await
+        .unwrap();
+    let read = storage.cors().await.unwrap();
+    assert!(gap(&read, &app).is_some(), "{before:?} {read:?}");
+    storage
+        .set_cors(&with_needed(&read, std::slice::from_ref(&app)))
+        .await
+        .unwrap();
+    let after = storage.cors().await.unwrap();
+    assert_eq!(gap(&after, &app), None, "{after:?}");
+    assert!(after.iter().any(|r| r.methods == ["GET"]), "{after:?}");
+}
+
 /// Settings that cannot work stop the storage from opening, naming the setting and never the
 /// secret.
 #[tokio::test]
