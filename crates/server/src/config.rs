@@ -503,6 +503,13 @@ impl Args {
                 cfg.storage.secret_access_key = Some(Secret(key));
             }
         }
+        // A server needs an app to serve; a task such as s3-setup works on the backends only.
+        if self.command.is_none() && cfg.apps.is_empty() {
+            return Err(ConfigError::Invalid(
+                "no app is configured: pass --app KEY[:SECRET] or add [[apps]] to the config file"
+                    .into(),
+            ));
+        }
         cfg.validate()?;
         Ok(cfg)
     }
@@ -511,12 +518,6 @@ impl Args {
 impl Config {
     /// Checks settings that would otherwise fail later or silently.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.apps.is_empty() {
-            return Err(ConfigError::Invalid(
-                "no app is configured: pass --app KEY[:SECRET] or add [[apps]] to the config file"
-                    .into(),
-            ));
-        }
         for app in &self.apps {
             if app.key.is_empty() || !app.key.bytes().all(|b| b.is_ascii_graphic()) {
                 return Err(ConfigError::Invalid(format!(

@@ -46,9 +46,9 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(mut args: Args) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     skiff_server::fetch::ensure_crypto_provider();
-    let command = args.command.take();
+    let command = args.command.clone();
     let config = args.into_config()?;
     if let Some(Command::S3Setup(setup)) = command {
         let lines = skiff_server::s3_setup::run(&config, &setup).await?;

@@ -1,11 +1,13 @@
 // A real S3-compatible server for the tests: SeaweedFS's `weed mini` (from $SKIFF_WEED, which
 // scripts/test.sh points at the copy scripts/setup.sh installs, else that copy, else the PATH),
 // on loopback, with S3 credentials and one bucket, started the way the server's own bucket tests
-// start it (crates/server/src/cloud/s3.rs). `weed mini` also takes ports 9333 and 8888 (its master and
-// filer, the filer putting objects in the bucket here), so only one runs at a time.
+// start it (crates/server/src/storage/seaweed.rs). Every listener (master, volume, filer, S3 and
+// their gRPC ports) gets a free port, so test files running side by side each have their own.
 //
 //   const s3 = await startSeaweed({ bucket: 'picks', objects: { 'shared/a.txt': Buffer } });
 //   s3.sourceToml({ prefix })   the server's [sources.customsource] table for the bucket
+//   s3.storageToml({ prefix })  the server's [storage] table keeping files in the bucket
+//   s3.list(prefix)             the bucket's keys under prefix (through the filer)
 //   s3.put(key, bytes)          one more object
 //   s3.stop()
 
@@ -16,7 +18,6 @@ import { tmpdir } from 'node:os';
 import { REPO_ROOT, freePort } from './server.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const FILER = 'http://127.0.0.1:8888';
 const ACCESS_KEY = 'e2e-key';
 const SECRET_KEY = 'e2e-secret';
 
@@ -35,8 +36,15 @@ export async function startSeaweed({ bucket = 'picks', objects = {} } = {}) {
   const config = join(dir, 's3.json');
   writeFileSync(config, JSON.stringify({ identities: [{ name: 'e2e', credentials: [{ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }],
     actions: ['Admin', 'Read', 'List', 'Write'] }] }));
-  const port = await freePort();
-  const child = spawn(bin, ['mini', `-dir=${join(dir, 'data')}`, '-ip=127.0.0.1', '-ip.bind=127.0.0.1', `-s3.port=${port}`,
+  const ports = {};
+  for (const name of ['master', 'volume', 'filer', 's3', 'admin']) {
+    ports[name] = await freePort();
+    ports[`${name}.grpc`] = await freePort();
+  }
+  const port = ports.s3;
+  const FILER = `http://127.0.0.1:${ports.filer}`;
+  const child = spawn(bin, ['mini', `-dir=${join(dir, 'data')}`, '-ip=127.0.0.1', '-ip.bind=127.0.0.1',
+    ...Object.entries(ports).map(([name, p]) => (name.endsWith('.grpc') ? `-${name.slice(0, -5)}.port.grpc=${p}` : `-${name}.port=${p}`)),
     `-s3.config=${config}`, '-master.telemetry=false', '-webdav=false', '-admin.ui=false', '-s3.port.iceberg=0',
     '-s3.port.lance=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const log = [];
@@ -56,7 +64,7 @@ export async function startSeaweed({ bucket = 'picks', objects = {} } = {}) {
       await sleep(250);
     }
     // The S3 API cannot make buckets without signing; weed's shell can.
-    const shell = spawnSync(bin, ['shell', '-master=127.0.0.1:9333'], { input: `s3.bucket.create -name ${bucket}\n`, encoding: 'utf8' });
+    const shell = spawnSync(bin, ['shell', `-master=127.0.0.1:${ports.master}.${ports['master.grpc']}`], { input: `s3.bucket.create -name ${bucket}\n`, encoding: 'utf8', timeout: 60_000 });
     if (!/created bucket/.test(shell.stdout)) throw new Error(`weed shell: ${shell.stdout}${shell.stderr}`);
     // The filer shows buckets as folders: a file put there is an object of the bucket.
     const put = async (key, bytes) => {
@@ -77,6 +85,22 @@ export async function startSeaweed({ bucket = 'picks', objects = {} } = {}) {
         `access_key_id = "${ACCESS_KEY}"`,
         `secret_access_key = "${SECRET_KEY}"`,
       ].join('\n'),
+      storageToml: ({ prefix } = {}) => [
+        '[storage]',
+        'kind = "s3"',
+        `endpoint = "${endpoint}"`,
+        `bucket = "${bucket}"`,
+        ...(prefix ? [`prefix = "${prefix}"`] : []),
+        `access_key_id = "${ACCESS_KEY}"`,
+        `secret_access_key = "${SECRET_KEY}"`,
+      ].join('\n'),
+      list: async (prefix = '') => {
+        const r = await fetch(`${FILER}/buckets/${bucket}/${prefix}?limit=1000`, { headers: { accept: 'application/json' } });
+        if (r.status === 404) return [];
+        if (!r.ok) throw new Error(`listing ${prefix}: HTTP ${r.status}`);
+        const body = await r.json();
+        return (body.Entries ?? []).map((e) => e.FullPath.replace(`/buckets/${bucket}/`, ''));
+      },
       log: () => log.join(''),
       stop,
     };
