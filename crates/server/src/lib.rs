@@ -165,7 +165,10 @@ impl AppState {
             &config.state_path(),
             config.state.url.as_ref().map(|u| u.0.as_str()),
         )?;
-        let key = load_or_create_key(&config.data.join("url.key"))?;
+        let key = match state.part_url_key() {
+            Some(shared) => shared.to_vec(),
+            None => load_or_create_key(&config.data.join("url.key"))?,
+        };
         let sources = cloud::from_config(&config.sources).map_err(OpenError::Backend)?;
         let providers =
             cloud::providers::from_config(&config.sources).map_err(OpenError::Backend)?;

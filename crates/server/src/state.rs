@@ -187,6 +187,13 @@ pub struct WebhookJob {
 /// webhooks together, so an acknowledged upload always has its webhook queued.
 #[async_trait]
 pub trait StateStore: Send + Sync + std::fmt::Debug {
+    /// A key that every instance sharing this store signs part URLs with, when the store
+    /// keeps one (PostgreSQL: instances on several machines); `None` to use the key file in
+    /// the data folder.
+    fn part_url_key(&self) -> Option<&[u8]> {
+        None
+    }
+
     /// Records a new session.
     async fn insert_session(&self, session: &Session) -> Result<(), StateError>;
     /// The session with this id.

@@ -54,6 +54,8 @@ pub struct PostgresState {
     pool: Pool,
     /// The database as `postgres://user@host:port/db`, for messages (no password).
     target: String,
+    /// The key every instance on this database signs part URLs with.
+    part_url_key: Vec<u8>,
 }
 
 impl std::fmt::Debug for PostgresState {
@@ -64,14 +66,20 @@ impl std::fmt::Debug for PostgresState {
     }
 }
 
+/// A random part-URL key (as long as the file key of the other stores) that this instance
+/// offers, kept only if it is the first.
+fn fresh_key() -> Vec<u8> {
+    crate::ids::random_id(64).into_bytes()
+}
+
 impl PostgresState {
     /// Connects to the database at `url`, brings its schema up to date and returns the store.
     /// Fails when the URL is bad, the database is unreachable or refuses the login, or a
     /// migration fails.
     pub async fn connect(url: &str) -> Result<Self, PostgresOpenError> {
         let (config, target) = address::parse(url)?;
-        migrate_fresh(&config, &target).await?;
-        Ok(Self::with_pool(config, target))
+        let key = migrate_fresh(&config, &target, &fresh_key()).await?;
+        Ok(Self::with_pool(config, target, key))
     }
 
     /// [`PostgresState::connect`] for callers that cannot await (the server's start, which is
@@ -84,11 +92,12 @@ impl PostgresState {
             target: target.clone(),
             cause,
         };
-        crate::backends::apart(migrate_fresh(&config, &target), connect_failed)?;
-        Ok(Self::with_pool(config, target))
+        let fresh = fresh_key();
+        let key = crate::backends::apart(migrate_fresh(&config, &target, &fresh), connect_failed)?;
+        Ok(Self::with_pool(config, target, key))
     }
 
-    fn with_pool(config: tokio_postgres::Config, target: String) -> Self {
+    fn with_pool(config: tokio_postgres::Config, target: String, part_url_key: Vec<u8>) -> Self {
         // Fast recycling: a connection the server closed (a restart) is known closed by the
         // time it is handed out again and is replaced; one that dies unnoticed fails its call
         // as unavailable, and the next call gets a fresh one.
@@ -109,7 +118,11 @@ impl PostgresState {
         // Building fails only without a runtime for the timeouts, which is given just above.
         #[allow(clippy::expect_used)]
         let pool = pool.expect("a pool with a runtime builds");
-        Self { pool, target }
+        Self {
+            pool,
+            target,
+            part_url_key,
+        }
     }
 
     /// The database, as `postgres://user@host:port/database` (no password).
@@ -274,6 +287,10 @@ async fn insert_file(
 
 #[async_trait]
 impl StateStore for PostgresState {
+    fn part_url_key(&self) -> Option<&[u8]> {
+        Some(&self.part_url_key)
+    }
+
     async fn insert_session(&self, s: &Session) -> Result<(), StateError> {
         self.exec(
             "INSERT INTO skiff_sessions (id, record, expires_at) VALUES ($1, $2, $3)",

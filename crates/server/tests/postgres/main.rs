@@ -67,6 +67,11 @@ async fn migrations_twice_and_at_once(pg: &Cluster) {
     assert_eq!(b.migrate().await.unwrap(), 0);
     let c = PostgresState::connect(&url).await.unwrap();
     assert_eq!(c.file("kept").await.unwrap(), Some(file("kept")));
+    // All three sign part URLs with one key: the first instance's, kept in the database.
+    let key = a.part_url_key().expect("a key shared through the database");
+    assert!(key.len() >= 32);
+    assert_eq!(b.part_url_key(), Some(key));
+    assert_eq!(c.part_url_key(), Some(key));
     assert_eq!(c.due_webhooks(5, 10).await.unwrap().len(), 1);
 }
 

@@ -10,9 +10,10 @@ const MIGRATION_LOCK: i64 = 0x736b_6966_6600_0001;
 
 /// The schema's migrations, by version. Append only: a released migration never changes, since
 /// databases that applied it will not run it again.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    "
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        "
 CREATE TABLE skiff_sessions (
     id TEXT PRIMARY KEY,
     record JSONB NOT NULL,
@@ -51,7 +52,39 @@ CREATE TABLE skiff_webhooks (
 );
 CREATE INDEX skiff_webhooks_due ON skiff_webhooks (next_at, id) WHERE state = 'pending';
 ",
-)];
+    ),
+    (
+        2,
+        "
+CREATE TABLE skiff_keys (
+    name TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+",
+    ),
+];
+
+/// The part-URL key: `fresh` if no instance stored one before, else the stored one. Every
+/// instance on the database must sign and check part URLs with the same key, since the next
+/// request of an upload may reach any of them.
+async fn shared_key(
+    client: &tokio_postgres::Client,
+    fresh: &[u8],
+) -> Result<Vec<u8>, tokio_postgres::Error> {
+    client
+        .execute(
+            "INSERT INTO skiff_keys (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            &[&PART_URL_KEY, &fresh],
+        )
+        .await?;
+    let row = client
+        .query_one(
+            "SELECT value FROM skiff_keys WHERE name = $1",
+            &[&PART_URL_KEY],
+        )
+        .await?;
+    row.try_get(0)
+}
 
 /// Why [`migrate`] stopped.
 pub(super) enum Migration {
@@ -101,11 +134,16 @@ pub(super) async fn migrate(client: &mut tokio_postgres::Client) -> Result<usize
     Ok(applied)
 }
 
-/// Connects once on its own (not through the pool), migrates and closes: the start-up check.
+/// The name of the key that signs part URLs in `skiff_keys`.
+const PART_URL_KEY: &str = "part-urls";
+
+/// Connects once on its own (not through the pool), migrates, reads the key every instance
+/// signs part URLs with (the first instance stores `fresh`), and closes: the start-up check.
 pub(super) async fn migrate_fresh(
     config: &tokio_postgres::Config,
     target: &str,
-) -> Result<(), PostgresOpenError> {
+    fresh: &[u8],
+) -> Result<Vec<u8>, PostgresOpenError> {
     let (mut client, connection) =
         config
             .connect(NoTls)
@@ -115,15 +153,21 @@ pub(super) async fn migrate_fresh(
                 cause: error_chain(&e),
             })?;
     let driver = tokio::spawn(connection);
-    let result = migrate(&mut client).await;
+    let result = match migrate(&mut client).await {
+        Ok(applied) => shared_key(&client, fresh)
+            .await
+            .map(|key| (applied, key))
+            .map_err(Migration::Db),
+        Err(e) => Err(e),
+    };
     drop(client);
     let _ = driver.await;
     match result {
-        Ok(applied) => {
+        Ok((applied, key)) => {
             if applied > 0 {
                 tracing::info!(database = %target, applied, "database schema updated");
             }
-            Ok(())
+            Ok(key)
         }
         Err(Migration::Db(e)) => Err(PostgresOpenError::Migrate {
             target: target.to_owned(),
