@@ -37,6 +37,8 @@ bash scripts/setup-wasm.sh browser
 command -v openssl >/dev/null || { log "installing OpenSSL"; apt_install openssl; }
 # A real WebDAV server for the WebDAV source's tests (`rclone serve webdav`).
 command -v rclone >/dev/null || { log "installing rclone (WebDAV server for the cloud source tests)"; apt_install rclone; }
+# HAProxy: the load balancer in front of two skiff-server instances in the scale-out tests.
+command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { log "installing HAProxy (load balancer for the two-instance tests)"; apt_install haproxy; }
 # A real PostgreSQL for the postgres state's tests, which start their own server from its
 # programs (initdb, pg_ctl); Debian keeps them off PATH, under /usr/lib/postgresql/<version>/bin.
 if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v initdb >/dev/null; then

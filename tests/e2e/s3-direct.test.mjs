@@ -25,7 +25,7 @@ import { launchBrowser, openPage } from './support/browser.mjs';
 import { ensureDist, startSkiffSite } from './support/skiff-site.mjs';
 import { startStaticServer } from './support/static.mjs';
 import { startSeaweed } from './support/seaweed.mjs';
-import { rethrowWith } from './support/diag.mjs';
+import { cleanUp, deadlineTest } from './support/diag.mjs';
 
 process.env.RUST_LOG ??= 'info,tower_http=debug';
 
@@ -72,33 +72,25 @@ after(async () => {
     () => s3?.stop(),
     () => work && rmSync(work, { recursive: true, force: true }),
   ];
-  for (const step of steps) {
-    try { await step(); } catch (e) { console.error('[e2e] cleanup:', e); }
-  }
+  await cleanUp(steps);
 });
 
 function e2e(name, deadlineMs, fn) {
-  test(name, { timeout: deadlineMs + 15_000 }, async () => {
-    if (!skiffTab || !fsTab) throw new Error('setup failed (see the before hook)');
-    const from = { server: server.log().length, skiff: skiffTab.console.length, fs: fsTab.console.length };
-    skiffTab.clearExchanges();
-    fsTab.clearExchanges();
-    let timer;
-    try {
-      await Promise.race([
-        fn(),
-        new Promise((_, fail) => { timer = setTimeout(() => fail(new Error(`no result within ${deadlineMs} ms`)), deadlineMs); }),
-      ]);
-    } catch (err) {
+  deadlineTest(test, name, deadlineMs, {
+    mark: () => {
+      if (!skiffTab || !fsTab) throw new Error('setup failed (see the before hook)');
+      skiffTab.clearExchanges();
+      fsTab.clearExchanges();
+      return { server: server.log().length, skiff: skiffTab.console.length, fs: fsTab.console.length };
+    },
+    diag: (from) => {
       const ex = (tab) => tab.exchanges.map((e) => `${e.method} ${e.url} -> ${e.status}`);
-      rethrowWith(err, ['', '--- Skiff page console ---', ...skiffTab.console.slice(from.skiff),
+      return ['', '--- Skiff page console ---', ...skiffTab.console.slice(from.skiff),
         '--- Skiff page exchanges ---', ...ex(skiffTab), '--- filestack-js page console ---', ...fsTab.console.slice(from.fs),
         '--- filestack-js page exchanges ---', ...ex(fsTab), '--- server log ---', server.log().slice(from.server),
-        '--- SeaweedFS log (tail) ---', s3.log().slice(-3000)].join('\n'));
-    } finally {
-      clearTimeout(timer);
-    }
-  });
+        '--- SeaweedFS log (tail) ---', s3.log().slice(-3000)].join('\n');
+    },
+  }, fn);
 }
 
 const makeFile = (tab, id, size, name) =>

@@ -23,8 +23,8 @@ export async function launchBrowser() {
  * `exchanges` lists requests to apiOrigins: { method, url, path, status, requestBody, responseBody,
  * responseHeaders }. Bodies are kept for JSON API calls only (part PUT bodies are bytes).
  */
-export async function openPage(browser, pageUrl, apiOrigins) {
-  const context = await browser.newContext();
+export async function openPage(browser, pageUrl, apiOrigins, contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   const consoleLines = [];
   const exchanges = [];

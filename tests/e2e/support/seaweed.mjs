@@ -8,6 +8,7 @@
 //   s3.sourceToml({ prefix })   the server's [sources.customsource] table for the bucket
 //   s3.storageToml({ prefix })  the server's [storage] table keeping files in the bucket
 //   s3.list(prefix)             the bucket's keys under prefix (through the filer)
+//   s3.halt(), s3.resume()      an outage: stopped, then started again with the same data
 //   s3.put(key, bytes)          one more object
 //   s3.stop()
 
@@ -43,26 +44,38 @@ export async function startSeaweed({ bucket = 'picks', objects = {} } = {}) {
   }
   const port = ports.s3;
   const FILER = `http://127.0.0.1:${ports.filer}`;
-  const child = spawn(bin, ['mini', `-dir=${join(dir, 'data')}`, '-ip=127.0.0.1', '-ip.bind=127.0.0.1',
+  const args = ['mini', `-dir=${join(dir, 'data')}`, '-ip=127.0.0.1', '-ip.bind=127.0.0.1',
     ...Object.entries(ports).map(([name, p]) => (name.endsWith('.grpc') ? `-${name.slice(0, -5)}.port.grpc=${p}` : `-${name}.port=${p}`)),
     `-s3.config=${config}`, '-master.telemetry=false', '-webdav=false', '-admin.ui=false', '-s3.port.iceberg=0',
-    '-s3.port.lance=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    '-s3.port.lance=0'];
   const log = [];
-  child.stderr.on('data', (b) => { log.push(String(b)); if (log.length > 400) log.splice(0, 100); });
-  const exited = new Promise((ok) => child.once('exit', ok));
-  const stop = async () => {
+  let child;
+  let exited;
+  const launch = () => {
+    child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (b) => { log.push(String(b)); if (log.length > 400) log.splice(0, 100); });
+    exited = new Promise((ok) => child.once('exit', ok));
+  };
+  const halt = async () => {
     if (child.exitCode === null) { child.kill('SIGTERM'); await Promise.race([exited, sleep(5000)]); }
     if (child.exitCode === null) { child.kill('SIGKILL'); await exited; }
+  };
+  const stop = async () => {
+    await halt();
     rmSync(dir, { recursive: true, force: true });
   };
-  try {
-    const endpoint = `http://127.0.0.1:${port}`;
+  const answering = async (endpoint) => {
     for (let i = 0; ; i++) {
-      try { await fetch(endpoint).then((r) => r.arrayBuffer()); break; } catch { /* not listening yet */ }
+      try { await fetch(endpoint).then((r) => r.arrayBuffer()); return; } catch { /* not listening yet */ }
       if (child.exitCode !== null) throw new Error(`weed mini exited (${child.exitCode}): ${log.join('').slice(-2000)}`);
       if (i > 240) throw new Error(`weed mini did not answer on ${endpoint} within 60 s`);
       await sleep(250);
     }
+  };
+  launch();
+  try {
+    const endpoint = `http://127.0.0.1:${port}`;
+    await answering(endpoint);
     // The S3 API cannot make buckets without signing; weed's shell can.
     const shell = spawnSync(bin, ['shell', `-master=127.0.0.1:${ports.master}.${ports['master.grpc']}`], { input: `s3.bucket.create -name ${bucket}\n`, encoding: 'utf8', timeout: 60_000 });
     if (!/created bucket/.test(shell.stdout)) throw new Error(`weed shell: ${shell.stdout}${shell.stderr}`);
@@ -102,6 +115,9 @@ export async function startSeaweed({ bucket = 'picks', objects = {} } = {}) {
         return (body.Entries ?? []).map((e) => e.FullPath.replace(`/buckets/${bucket}/`, ''));
       },
       log: () => log.join(''),
+      // An outage: the server is stopped, then started again on the same ports and data.
+      halt,
+      resume: async () => { launch(); await answering(endpoint); },
       stop,
     };
   } catch (e) {
