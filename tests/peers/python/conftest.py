@@ -7,6 +7,7 @@ filestack-python 4.0.0 is pointed at it exactly as docs/protocol.md §1.3 says: 
 ``filestack.config.API_URL``, and ``REQUESTS_CA_BUNDLE`` to trust the certificate.
 """
 
+import contextlib
 import copy
 import hashlib
 import os
@@ -29,7 +30,8 @@ SECURED_APP = "secured"
 SECRET = "s3cret"
 MiB = 1024 * 1024
 
-_server_log: Optional[Path] = None  # for the failure summary
+# Logs shown in the failure summary: title -> a function returning the log's text.
+FAILURE_LOGS: dict = {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -91,15 +93,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(binary: Path, workdir: Path, cert: Path, key: Path, attempt: int) -> Server:
+def _start(binary: Path, workdir: Path, cert: Path, key: Path, attempt: int, name: str = "server",
+           extra_args=(), extra_env: Optional[dict] = None) -> Server:
     port = _free_port()
     base = f"https://127.0.0.1:{port}"
     data = workdir / f"data-{attempt}"
-    log = workdir / f"server-{attempt}.log"
+    log = workdir / f"{name}-{attempt}.log"
     # Settings come from the command line only: drop SKIFF_* from the environment (clap reads
     # them as defaults), keep the rest (RUST_LOG may be set by whoever runs the suite).
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKIFF_")}
     env["NO_COLOR"] = "1"  # a readable log
+    env.update(extra_env or {})
     cmd = [
         str(binary),
         "--listen", f"127.0.0.1:{port}",
@@ -109,6 +113,7 @@ def _start(binary: Path, workdir: Path, cert: Path, key: Path, attempt: int) -> 
         "--tls-key", str(key),
         "--app", OPEN_APP,
         "--app", f"{SECURED_APP}:{SECRET}",
+        *extra_args,
     ]
     with open(log, "wb") as logf:
         logf.write(("$ " + " ".join(cmd) + "\n").encode())
@@ -142,28 +147,28 @@ def _stop(server: Server) -> None:
             server.proc.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """A running skiff-server over TLS, with filestack-python pointed at it."""
-    global _server_log
-    binary = _server_bin()
-    workdir = tmp_path_factory.mktemp("skiff")
-    cert, key = _make_cert(workdir)
-
+def start_server(binary: Path, workdir: Path, cert: Path, key: Path, name: str = "server",
+                 extra_args=(), extra_env: Optional[dict] = None) -> tuple:
+    """Starts skiff-server (extra_args after the usual flags, extra_env over the environment) and
+    waits until it answers /health. Returns (server, None), or (None, the last attempt's log)."""
     srv = None
     for attempt in range(3):  # a free port may be taken between probing and binding
-        srv = _start(binary, workdir, cert, key, attempt)
-        _server_log = srv.log
+        srv = _start(binary, workdir, cert, key, attempt, name, extra_args, extra_env)
+        FAILURE_LOGS[f"skiff-server log ({srv.log})"] = srv.log_text
         if _wait_ready(srv):
-            break
+            return srv, None
         _stop(srv)
-    else:
-        pytest.exit(f"skiff-server did not come up; log:\n{srv.log_text()}", returncode=3)
+    return None, srv.log_text()
 
+
+@contextlib.contextmanager
+def filestack_pointed_at(srv: Server):
+    """Points filestack-python at srv (docs/protocol.md §1.3) and trusts its certificate; restores
+    the previous settings on exit (so the fixtures nest)."""
     # Trust the certificate (python-requests reads this for every module-level call and for
     # Sessions with trust_env, which is how filestack-python calls).
     saved_env = os.environ.get("REQUESTS_CA_BUNDLE")
-    os.environ["REQUESTS_CA_BUNDLE"] = str(cert)
+    os.environ["REQUESTS_CA_BUNDLE"] = str(srv.cert)
 
     # docs/protocol.md §1.3: the two hosts are read-only properties of CFG -> replace the properties on
     # the class; API_URL is a plain attribute of the shared config instance.
@@ -189,18 +194,45 @@ def server(tmp_path_factory):
             os.environ.pop("REQUESTS_CA_BUNDLE", None)
         else:
             os.environ["REQUESTS_CA_BUNDLE"] = saved_env
+
+
+@pytest.fixture(scope="session")
+def server_binary() -> Path:
+    return _server_bin()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, server_binary):
+    """A running skiff-server over TLS, with filestack-python pointed at it."""
+    workdir = tmp_path_factory.mktemp("skiff")
+    cert, key = _make_cert(workdir)
+
+    srv, log = start_server(server_binary, workdir, cert, key)
+    if srv is None:
+        pytest.exit(f"skiff-server did not come up; log:\n{log}", returncode=3)
+
+    try:
+        with filestack_pointed_at(srv):
+            yield srv
+    finally:
         _stop(srv)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Show the server's log when something failed."""
+    """Show the servers' logs when something failed."""
     failed = terminalreporter.stats.get("failed") or terminalreporter.stats.get("error")
-    if not failed or _server_log is None or not _server_log.exists():
+    if not failed:
         return
-    lines = _server_log.read_text(errors="replace").splitlines()
-    terminalreporter.section(f"skiff-server log ({_server_log}, last 300 lines)")
-    for line in lines[-300:]:
-        terminalreporter.line(line)
+    for title, text in FAILURE_LOGS.items():
+        try:
+            lines = text().splitlines()
+        except OSError:
+            continue
+        if not lines:
+            continue
+        terminalreporter.section(f"{title}, last 300 lines")
+        for line in lines[-300:]:
+            terminalreporter.line(line)
 
 
 # --------------------------------------------------------------------------------------------
