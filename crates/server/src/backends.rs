@@ -137,47 +137,46 @@ pub(crate) fn apart<T: Send, E: Send>(
     })
 }
 
+/// The stores the `[state]` section opens: the upload state and the Cloud API's store, kept
+/// together (in one SQLite file or one PostgreSQL database), so that instances sharing one share
+/// the other.
+#[derive(Debug)]
+pub struct States {
+    /// Upload sessions, files, webhooks.
+    pub state: Arc<dyn StateStore>,
+    /// Picker sessions, sign-in flows, sealed provider tokens.
+    pub cloud: Arc<dyn crate::cloud::store::CloudStore>,
+}
+
 /// Opens the state backend of `kind` at `path` (`Config::state_path`) or `url` (`[state] url`).
 #[cfg_attr(
     not(all(feature = "sqlite", feature = "postgres")),
     allow(unused_variables) // `path` is read by the sqlite arm only, `url` by the postgres one
 )]
-pub fn open_state(
-    kind: &str,
-    path: &Path,
-    url: Option<&str>,
-) -> Result<Arc<dyn StateStore>, OpenError> {
+pub fn open_state(kind: &str, path: &Path, url: Option<&str>) -> Result<States, OpenError> {
     check_state(kind).map_err(OpenError::Backend)?;
     match kind {
         #[cfg(feature = "sqlite")]
-        "sqlite" => Ok(Arc::new(crate::state::SqliteState::open(path)?)),
+        "sqlite" => Ok(States {
+            state: Arc::new(crate::state::SqliteState::open(path)?),
+            cloud: Arc::new(crate::cloud::store::SqliteCloudStore::open(path)?),
+        }),
         // Connects and migrates now, so a wrong URL or a database that is down stops the start.
         #[cfg(feature = "postgres")]
         "postgres" => {
             let url = url.ok_or_else(|| OpenError::Backend("[state] url is missing".into()))?;
-            let state = crate::state::PostgresState::open(url)
-                .map_err(|e| OpenError::Backend(e.to_string()))?;
-            Ok(Arc::new(state))
+            let state = Arc::new(
+                crate::state::PostgresState::open(url)
+                    .map_err(|e| OpenError::Backend(e.to_string()))?,
+            );
+            Ok(States {
+                state: state.clone(),
+                cloud: state,
+            })
         }
         other => Err(OpenError::Backend(format!(
             "[state] kind = {other:?} cannot be opened"
         ))),
-    }
-}
-
-/// The Cloud API's store next to the state `kind` names: SQLite tables in the same database
-/// file, or memory for a memory state.
-pub fn open_cloud_store(
-    kind: &str,
-    path: &Path,
-) -> Result<Arc<dyn crate::cloud::store::CloudStore>, OpenError> {
-    match kind {
-        #[cfg(feature = "sqlite")]
-        "sqlite" => Ok(Arc::new(crate::cloud::store::SqliteCloudStore::open(path)?)),
-        _ => {
-            let _ = path;
-            Ok(Arc::new(crate::cloud::store::MemoryCloudStore::default()))
-        }
     }
 }
 

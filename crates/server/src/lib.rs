@@ -160,7 +160,7 @@ impl AppState {
             &config.storage_path(),
             config.storage.s3_settings().as_ref(),
         )?;
-        let state = backends::open_state(
+        let backends::States { state, cloud } = backends::open_state(
             &config.state.kind,
             &config.state_path(),
             config.state.url.as_ref().map(|u| u.0.as_str()),
@@ -176,13 +176,24 @@ impl AppState {
         let vault_key = match &config.cloud.vault_key {
             Some(k) => cloud::vault::parse_key(&k.0)
                 .map_err(|e| OpenError::Backend(format!("[cloud] vault_key: {e}")))?,
+            // Instances on one PostgreSQL database open each other's sealed tokens: a key
+            // file of each one's own would not do.
+            None if config.state.kind == "postgres"
+                && !(providers.is_empty() && app_providers.is_empty()) =>
+            {
+                return Err(OpenError::Backend(
+                    "[cloud] vault_key is needed with [state] kind = \"postgres\": every \
+                     instance must open the provider tokens the others sealed (64 hex \
+                     characters, e.g. from `openssl rand -hex 32`; or SKIFF_VAULT_KEY)"
+                        .into(),
+                ));
+            }
             None => load_or_create_vault_key(&config.data.join("vault.key"))?,
         };
-        let store = backends::open_cloud_store(&config.state.kind, &config.state_path())?;
         let mut state = Self::new(config, storage, state, Arc::new(clock::SystemClock), key)
             .with_sources(sources)
             .with_providers(providers)
-            .with_cloud_store(store, &vault_key);
+            .with_cloud_store(cloud, &vault_key);
         for ((app, _), p) in app_providers {
             state = state.with_app_provider(&app, p);
         }

@@ -14,6 +14,7 @@
 //! keeps them as JSON text.
 
 mod address;
+mod cloud;
 mod schema;
 
 pub use address::PostgresOpenError;

@@ -45,6 +45,13 @@ async fn conformance(pg: &Cluster) {
         .await
         .unwrap();
     skiff_server::state::conformance::run(&store).await;
+    // The Cloud API's store lives in the same database, and passes its own suite; what one
+    // instance wrote, another reads.
+    let url = pg.local_schema("cloud");
+    let cloud = PostgresState::connect(&url).await.unwrap();
+    skiff_server::cloud::store::conformance::run(&cloud).await;
+    let other = PostgresState::connect(&url).await.unwrap();
+    skiff_server::cloud::store::conformance::survives_reopen(&cloud, &other).await;
     // What was written is there for a second store on the same database (another instance).
     let url = pg.local_schema("seeded");
     let other = PostgresState::connect(&url).await.unwrap();
@@ -177,13 +184,26 @@ async fn startup_errors_name_the_key(pg: &Cluster) {
         ..Config::default()
     };
     config.validate().unwrap();
-    let err = AppState::open(config).unwrap_err().to_string();
+    let err = AppState::open(config.clone()).unwrap_err().to_string();
     assert!(
         err.starts_with("[state] url (postgres://postgres@127.0.0.1:")
             && err.contains("password authentication failed")
             && !err.contains(wrong),
         "{err}"
     );
+    // With an OAuth provider, the instances must share the key that seals its tokens.
+    let with_dropbox: Config = toml::from_str(&format!(
+        "[state]\nkind = \"postgres\"\nurl = \"{}\"\n[sources.dropbox]\nclient_id = \"c\"\nclient_secret = \"s\"\n",
+        pg.url("postgres", PASSWORD)
+    ))
+    .unwrap();
+    let config = Config {
+        data: data.path().to_owned(),
+        apps: vec![app_config()],
+        ..with_dropbox
+    };
+    let err = AppState::open(config).unwrap_err().to_string();
+    assert!(err.contains("[cloud] vault_key is needed"), "{err}");
 }
 
 fn app_config() -> AppConfig {

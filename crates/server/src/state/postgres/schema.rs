@@ -62,6 +62,36 @@ CREATE TABLE skiff_keys (
 );
 ",
     ),
+    (
+        3,
+        "
+CREATE TABLE skiff_cloud_sessions (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    prev_hash TEXT,
+    used_at BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    record JSONB NOT NULL
+);
+CREATE INDEX skiff_cloud_sessions_prev ON skiff_cloud_sessions (prev_hash);
+CREATE TABLE skiff_cloud_flows (
+    id TEXT PRIMARY KEY,
+    session TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    state_hash TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    record JSONB NOT NULL
+);
+CREATE INDEX skiff_cloud_flows_session ON skiff_cloud_flows (session, provider);
+CREATE TABLE skiff_cloud_credentials (
+    session TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    record JSONB NOT NULL,
+    PRIMARY KEY (session, provider)
+);
+",
+    ),
 ];
 
 /// The part-URL key: `fresh` if no instance stored one before, else the stored one. Every
