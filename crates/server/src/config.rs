@@ -34,6 +34,10 @@ pub struct AppConfig {
     /// of a sign-in by polling).
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// Where this app's files live, instead of the server's `[storage]` (an app on its own
+    /// bucket); absent: the server's.
+    #[serde(default)]
+    pub storage: Option<StorageConfig>,
 }
 
 /// How webhook deliveries are retried.
@@ -120,8 +124,9 @@ impl StorageConfig {
         })
     }
 
-    /// Checks that the keys fit the kind, and that `s3` has what it needs.
-    fn validate(&self) -> Result<(), ConfigError> {
+    /// Checks that the keys fit the kind, and that `s3` has what it needs; messages name the
+    /// keys as in `section` (`[storage]`, or `[apps.storage]` of one app).
+    fn validate(&self, section: &str) -> Result<(), ConfigError> {
         let invalid = |m: String| Err(ConfigError::Invalid(m));
         let s3_keys = [
             ("endpoint", self.endpoint.is_some()),
@@ -134,10 +139,9 @@ impl StorageConfig {
         ];
         if self.kind == "s3" {
             if self.path.is_some() {
-                return invalid(
-                    "[storage] path is read by kind = \"fs\" only; kind = \"s3\" uses `bucket`"
-                        .into(),
-                );
+                return invalid(format!(
+                    "{section} path is read by kind = \"fs\" only; kind = \"s3\" uses `bucket`"
+                ));
             }
             let empty = |v: &Option<String>| v.as_deref().is_none_or(|v| v.trim().is_empty());
             let secret_empty = self
@@ -151,8 +155,8 @@ impl StorageConfig {
             ] {
                 if missing {
                     return invalid(format!(
-                        "[storage] kind = \"s3\" needs `{key}`{}",
-                        if key == "secret_access_key" {
+                        "{section} kind = \"s3\" needs `{key}`{}",
+                        if key == "secret_access_key" && section == "[storage]" {
                             " (or the SKIFF_S3_SECRET_ACCESS_KEY environment variable)"
                         } else {
                             ""
@@ -162,7 +166,7 @@ impl StorageConfig {
             }
         } else if let Some((key, _)) = s3_keys.iter().find(|(_, set)| *set) {
             return invalid(format!(
-                "[storage] {key} is read by kind = \"s3\" only, not kind = {:?}",
+                "{section} {key} is read by kind = \"s3\" only, not kind = {:?}",
                 self.kind
             ));
         }
@@ -473,6 +477,7 @@ impl Args {
                 webhook_secret: self.webhook_secret.clone(),
                 sources: None,
                 allowed_origins: Vec::new(),
+                storage: None,
             });
         }
         cfg.allow_private_urls |= self.allow_private_urls;
@@ -586,7 +591,19 @@ impl Config {
         crate::backends::check_storage(&self.storage.kind).map_err(ConfigError::Invalid)?;
         crate::backends::check_state(&self.state.kind).map_err(ConfigError::Invalid)?;
         self.state.validate()?;
-        self.storage.validate()?;
+        self.storage.validate("[storage]")?;
+        for app in &self.apps {
+            if let Some(storage) = &app.storage {
+                crate::backends::check_storage(&storage.kind).map_err(|e| {
+                    ConfigError::Invalid(format!(
+                        "app {:?}: {}",
+                        app.key,
+                        e.replace("[storage]", "[apps.storage]")
+                    ))
+                })?;
+                storage.validate(&format!("app {:?}: [apps.storage]", app.key))?;
+            }
+        }
         if let Some(dir) = self.demo.as_deref().filter(|d| !d.is_dir()) {
             return Err(ConfigError::Invalid(format!(
                 "demo folder {} is not a directory",
@@ -728,7 +745,13 @@ secret_access_key = "bucket-secret"
         let cfg = |toml: &str| -> Config {
             toml::from_str(&format!("[[apps]]\nkey = \"k\"\n{toml}")).unwrap()
         };
-        let err = |toml: &str| cfg(toml).storage.validate().unwrap_err().to_string();
+        let err = |toml: &str| {
+            cfg(toml)
+                .storage
+                .validate("[storage]")
+                .unwrap_err()
+                .to_string()
+        };
         assert!(err("[storage]\nkind = \"s3\"\n").contains("needs `bucket`"));
         assert!(
             err("[storage]\nkind = \"s3\"\nbucket = \"b\"\naccess_key_id = \"k\"\n")
@@ -739,7 +762,7 @@ secret_access_key = "bucket-secret"
             "[storage]\nkind = \"s3\"\nendpoint = \"http://127.0.0.1:8333\"\nbucket = \"b\"\n\
              access_key_id = \"k\"\nsecret_access_key = \"s\"\n",
         );
-        ok.storage.validate().unwrap();
+        ok.storage.validate("[storage]").unwrap();
         let s = ok.storage.s3_settings().unwrap();
         assert!(s.path_style, "path style by default with an endpoint");
         assert_eq!(s.region, "us-east-1");
@@ -752,6 +775,41 @@ secret_access_key = "bucket-secret"
                 .storage
                 .s3_settings()
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn an_app_storage_is_checked_like_the_server_one() {
+        let validate = |toml: &str| {
+            let cfg: Config = toml::from_str(toml).unwrap();
+            cfg.validate().map(|_| cfg).map_err(|e| e.to_string())
+        };
+        let ok = validate(
+            "[[apps]]\nkey = \"own\"\n[apps.storage]\nkind = \"s3\"\nbucket = \"b\"\n\
+             access_key_id = \"k\"\nsecret_access_key = \"s\"\n[[apps]]\nkey = \"shared\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            ok.apps[0].storage.as_ref().unwrap().bucket.as_deref(),
+            Some("b")
+        );
+        assert_eq!(ok.apps[1].storage, None);
+        let err = validate("[[apps]]\nkey = \"own\"\n[apps.storage]\nkind = \"s3\"\n").unwrap_err();
+        assert!(
+            err.contains("app \"own\": [apps.storage] kind = \"s3\" needs `bucket`"),
+            "{err}"
+        );
+        let err =
+            validate("[[apps]]\nkey = \"own\"\n[apps.storage]\nkind = \"ftp\"\n").unwrap_err();
+        assert!(
+            err.contains("app \"own\": [apps.storage] kind = \"ftp\""),
+            "{err}"
+        );
+        let err =
+            validate("[[apps]]\nkey = \"own\"\n[apps.storage]\nbucket = \"b\"\n").unwrap_err();
+        assert!(
+            err.contains("[apps.storage] bucket is read by kind = \"s3\" only"),
+            "{err}"
         );
     }
 

@@ -7,7 +7,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use skiff_server::{AppState, config::{AppConfig, Config}};
 //! let config = Config {
-//!     apps: vec![AppConfig { key: "demo".into(), secret: None, webhook_url: None, webhook_secret: None, sources: None, allowed_origins: vec![] }],
+//!     apps: vec![AppConfig { key: "demo".into(), secret: None, webhook_url: None, webhook_secret: None, sources: None, allowed_origins: vec![], storage: None }],
 //!     ..Config::default()
 //! };
 //! let state = AppState::open(config)?; // local disk + SQLite under ./data by default
@@ -54,6 +54,8 @@ struct Inner {
     config: Config,
     apps: HashMap<String, AppConfig>,
     storage: Arc<dyn Storage>,
+    /// Apps with storage of their own (`[apps.storage]`), by app key.
+    app_storage: HashMap<String, Arc<dyn Storage>>,
     state: Arc<dyn StateStore>,
     clock: Arc<dyn Clock>,
     url_key: Vec<u8>,
@@ -140,6 +142,7 @@ impl AppState {
                 providers: std::collections::BTreeMap::new(),
                 app_providers: HashMap::new(),
                 app_sources: HashMap::new(),
+                app_storage: HashMap::new(),
                 sessions,
                 connections,
                 imports: cloud::Imports::default(),
@@ -160,6 +163,25 @@ impl AppState {
             &config.storage_path(),
             config.storage.s3_settings().as_ref(),
         )?;
+        let mut app_storages = Vec::new();
+        for app in &config.apps {
+            let Some(own) = &app.storage else { continue };
+            // A folder of its own under the data folder unless it names one.
+            let path = own
+                .path
+                .clone()
+                .unwrap_or_else(|| config.data.join("apps").join(&app.key).join("files"));
+            let storage = backends::open_storage(&own.kind, &path, own.s3_settings().as_ref())
+                .map_err(|e| match e {
+                    OpenError::Backend(m) => OpenError::Backend(format!(
+                        "app {:?}: {}",
+                        app.key,
+                        m.replace("[storage]", "[apps.storage]")
+                    )),
+                    other => other,
+                })?;
+            app_storages.push((app.key.clone(), storage));
+        }
         let backends::States { state, cloud } = backends::open_state(
             &config.state.kind,
             &config.state_path(),
@@ -197,6 +219,9 @@ impl AppState {
         for ((app, _), p) in app_providers {
             state = state.with_app_provider(&app, p);
         }
+        for (app, storage) in app_storages {
+            state = state.with_app_storage(&app, storage);
+        }
         for ((app, name), source) in
             app_unsplash(&state.inner.config).map_err(OpenError::Backend)?
         {
@@ -217,6 +242,13 @@ impl AppState {
         for p in providers {
             inner.providers.insert(p.name(), p);
         }
+        self
+    }
+
+    /// Keeps `app`'s files in `storage` instead of the server's. Call it before the state is
+    /// shared.
+    pub fn with_app_storage(mut self, app: &str, storage: Arc<dyn Storage>) -> Self {
+        self.inner_mut().app_storage.insert(app.to_owned(), storage);
         self
     }
 
@@ -331,9 +363,24 @@ impl AppState {
         self.inner.apps.get(key)
     }
 
-    /// File storage.
+    /// The server's file storage (`[storage]`).
     pub fn storage(&self) -> &dyn Storage {
         self.inner.storage.as_ref()
+    }
+
+    /// Where the files of `app` live: its own storage (`[apps.storage]`) or the server's.
+    pub fn storage_for(&self, app: &str) -> &dyn Storage {
+        self.inner
+            .app_storage
+            .get(app)
+            .map_or(self.inner.storage.as_ref(), |s| s.as_ref())
+    }
+
+    /// Every storage: the server's, then each app's own (sweeps go over all of them).
+    pub fn storages(&self) -> Vec<&dyn Storage> {
+        std::iter::once(self.inner.storage.as_ref())
+            .chain(self.inner.app_storage.values().map(|s| s.as_ref()))
+            .collect()
     }
 
     /// Session and file state.

@@ -3,8 +3,8 @@
 //! are the ones given with `--origin`, else every app's `allowed_origins`.
 
 use crate::config::Config;
-use crate::storage::S3Storage;
 use crate::storage::bucket_cors::{gap, with_needed};
+use crate::storage::{S3Storage, S3StorageSettings};
 
 /// What to do.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -18,53 +18,99 @@ pub struct SetupArgs {
     pub apply: bool,
 }
 
-/// Runs the check (and the change); the lines to print, or why it could not.
-pub async fn run(config: &Config, args: &SetupArgs) -> Result<Vec<String>, String> {
-    let settings = config
-        .storage
-        .s3_settings()
-        .ok_or("s3-setup is for [storage] kind = \"s3\"; this config keeps files elsewhere")?;
-    let origins = if args.origins.is_empty() {
-        let mut all: Vec<String> = config
-            .apps
-            .iter()
+/// One bucket to set up: where the config names it, its settings, the origins that upload to it.
+struct Target {
+    section: String,
+    settings: S3StorageSettings,
+    origins: Vec<String>,
+}
+
+/// The S3 buckets of the config: `[storage]`'s, for every app's origins, and each app's own
+/// (`[apps.storage]`), for that app's origins; `--origin` replaces the origins of all.
+fn targets(config: &Config, args: &SetupArgs) -> Vec<Target> {
+    let origins = |apps: &mut dyn Iterator<Item = &crate::config::AppConfig>| -> Vec<String> {
+        if !args.origins.is_empty() {
+            return args.origins.clone();
+        }
+        let mut all: Vec<String> = apps
             .flat_map(|a| a.allowed_origins.iter().cloned())
             .collect();
         all.sort();
         all.dedup();
         all
-    } else {
-        args.origins.clone()
     };
-    if origins.is_empty() {
-        return Err(
-            "name the origins whose pages upload: --origin https://app.example.com \
-                    (or list them in each app's allowed_origins)"
-                .into(),
-        );
+    let mut out = Vec::new();
+    if let Some(settings) = config.storage.s3_settings() {
+        let sharing = &mut config.apps.iter().filter(|a| a.storage.is_none());
+        out.push(Target {
+            section: "[storage]".into(),
+            settings,
+            origins: origins(sharing),
+        });
     }
-    let storage = S3Storage::new(&settings).map_err(|e| format!("[storage] {e}"))?;
+    for app in &config.apps {
+        if let Some(settings) = app.storage.as_ref().and_then(|s| s.s3_settings()) {
+            out.push(Target {
+                section: format!("app {:?}: [apps.storage]", app.key),
+                settings,
+                origins: origins(&mut std::iter::once(app)),
+            });
+        }
+    }
+    out
+}
+
+/// Runs the check (and the change) on every bucket; the lines to print, or why it could not.
+pub async fn run(config: &Config, args: &SetupArgs) -> Result<Vec<String>, String> {
+    let all = targets(config, args);
+    if all.is_empty() {
+        return Err("s3-setup is for [storage] (or [apps.storage]) kind = \"s3\"; this config keeps files elsewhere".into());
+    }
+    let mut out = Vec::new();
+    let mut failed = false;
+    for t in &all {
+        match one(t, args.apply).await {
+            Ok(lines) => out.extend(lines),
+            Err(lines) => {
+                failed = true;
+                out.push(lines);
+            }
+        }
+    }
+    if failed { Err(out.join("\n")) } else { Ok(out) }
+}
+
+async fn one(t: &Target, apply: bool) -> Result<Vec<String>, String> {
+    let (section, origins) = (&t.section, &t.origins);
+    if origins.is_empty() {
+        return Err(format!(
+            "{section}: name the origins whose pages upload: --origin https://app.example.com \
+             (or list them in the apps' allowed_origins)"
+        ));
+    }
+    let storage = S3Storage::new(&t.settings).map_err(|e| format!("{section} {e}"))?;
     storage
         .check()
         .await
-        .map_err(|e| format!("[storage] {e}"))?;
+        .map_err(|e| format!("{section} {e}"))?;
     let rules = storage.cors().await.map_err(|e| e.to_string())?;
-    let bucket = &settings.bucket;
+    let bucket = &t.settings.bucket;
     let gaps: Vec<String> = origins.iter().filter_map(|o| gap(&rules, o)).collect();
-    let mut out = Vec::new();
     if gaps.is_empty() {
-        out.push(format!(
+        return Ok(vec![format!(
             "bucket {bucket}: browsers at {} can send parts (PUT with Content-MD5, ETag exposed)",
             origins.join(", ")
-        ));
-        return Ok(out);
+        )]);
     }
-    out.extend(gaps.iter().map(|g| format!("bucket {bucket}: {g}")));
-    if !args.apply {
+    let mut out: Vec<String> = gaps
+        .iter()
+        .map(|g| format!("bucket {bucket}: {g}"))
+        .collect();
+    if !apply {
         out.push("run again with --apply to put the rule first in the bucket's CORS rules".into());
         return Err(out.join("\n"));
     }
-    let fixed = with_needed(&rules, &origins);
+    let fixed = with_needed(&rules, origins);
     storage.set_cors(&fixed).await.map_err(|e| e.to_string())?;
     let after = storage.cors().await.map_err(|e| e.to_string())?;
     let left: Vec<String> = origins.iter().filter_map(|o| gap(&after, o)).collect();
@@ -111,6 +157,7 @@ mod tests {
                 webhook_secret: None,
                 sources: None,
                 allowed_origins: vec!["https://app.test".into()],
+                storage: None,
             }],
             ..Config::default()
         };
@@ -152,6 +199,7 @@ mod tests {
             apps: Vec::new(),
             ..config
         };
-        assert!(run(&none, &check).await.unwrap_err().contains("--origin"));
+        let err = run(&none, &check).await.unwrap_err();
+        assert!(err.starts_with("[storage]: name the origins"), "{err}");
     }
 }

@@ -20,14 +20,10 @@ pub async fn sweep_expired(state: &AppState) -> usize {
             }
         };
         for id in ids {
-            if let Err(e) = abort_direct(state, &id).await {
-                tracing::error!(upload = %id, error = %e, "cannot abort the upload in the storage");
-                return removed;
-            }
             // Bytes first: a crash in between leaves a session whose parts are gone, which is
             // swept again next time, never bytes that nothing will ever remove.
-            if let Err(e) = state.storage().discard_upload(&id).await {
-                tracing::error!(upload = %id, error = %e, "cannot remove staged parts");
+            if let Err(e) = release(state, &id).await {
+                tracing::error!(upload = %id, error = %e, "cannot remove the upload's parts");
                 return removed;
             }
             if let Err(e) = state.state().delete_session(&id).await {
@@ -40,20 +36,24 @@ pub async fn sweep_expired(state: &AppState) -> usize {
     }
 }
 
-/// Aborts the storage's multipart upload of an expired session whose parts went straight to
-/// the storage (a bucket keeps the parts of an open upload, and bills them, until then).
-async fn abort_direct(state: &AppState, id: &str) -> Result<(), String> {
-    let Some(direct) = state.storage().direct() else {
-        return Ok(());
-    };
+/// Drops what an expired upload left in its app's storage: the staged pieces, and the
+/// storage's own multipart upload when its parts went straight there (a bucket keeps the parts
+/// of an open upload, and bills them, until it is aborted).
+async fn release(state: &AppState, id: &str) -> Result<(), String> {
     let sess = state.state().session(id).await.map_err(|e| e.to_string())?;
-    match sess {
-        Some(s) if s.completed.is_none() => match &s.direct {
-            Some(upload) => direct.abort_direct(upload).await.map_err(|e| e.to_string()),
-            None => Ok(()),
-        },
-        _ => Ok(()),
+    let storage = match &sess {
+        Some(s) => state.storage_for(&s.app),
+        None => state.storage(),
+    };
+    if let (Some(s), Some(direct)) = (&sess, storage.direct()) {
+        if let (None, Some(upload)) = (&s.completed, &s.direct) {
+            direct
+                .abort_direct(upload)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
     }
+    storage.discard_upload(id).await.map_err(|e| e.to_string())
 }
 
 /// The objects to remove: those no file record names and last written before `cutoff`. A
@@ -74,19 +74,28 @@ pub fn orphans(
 /// grace period at `now`; run before serving. `now` is wall-clock time, not the app's clock,
 /// because it is compared with the storage's write times.
 pub async fn collect_orphans(state: &AppState, now: SystemTime) -> usize {
-    let (Ok(objects), Ok(handles)) = (state.storage().list().await, state.state().handles().await)
-    else {
-        tracing::warn!("cannot list objects or files; skipping orphan collection");
+    let Ok(handles) = state.state().handles().await else {
+        tracing::warn!("cannot list files; skipping orphan collection");
         return 0;
     };
     let known: HashSet<String> = handles.into_iter().collect();
     let grace = Duration::from_secs(state.config().orphan_grace_secs);
     let cutoff = now.checked_sub(grace).unwrap_or(SystemTime::UNIX_EPOCH);
     let mut n = 0;
-    for object in orphans(objects, &known, cutoff) {
-        if state.storage().delete(&object.name).await.is_ok() {
-            tracing::info!(object = %object.name, size = object.size, "removed an object no file refers to");
-            n += 1;
+    // Handles are unique across apps, so one set of known ones serves every storage.
+    for storage in state.storages() {
+        let Ok(objects) = storage.list().await else {
+            tracing::warn!(
+                location = storage.location(),
+                "cannot list objects; skipping it"
+            );
+            continue;
+        };
+        for object in orphans(objects, &known, cutoff) {
+            if storage.delete(&object.name).await.is_ok() {
+                tracing::info!(object = %object.name, size = object.size, "removed an object no file refers to");
+                n += 1;
+            }
         }
     }
     n

@@ -270,6 +270,7 @@ mod tests {
                 webhook_secret: None,
                 sources: None,
                 allowed_origins: Vec::new(),
+                storage: None,
             }],
             ..Config::default()
         };

@@ -21,10 +21,11 @@ const PART_URL_LIFETIME: Duration = Duration::from_secs(3600);
 /// the storage; `None` when they come through the server.
 pub(super) async fn begin(
     state: &AppState,
+    app: &str,
     size: u64,
     fii: bool,
 ) -> ApiResult<Option<DirectUpload>> {
-    let Some(direct) = state.storage().direct() else {
+    let Some(direct) = state.storage_for(app).direct() else {
         return Ok(None);
     };
     // An intelligent upload's chunks are assembled by the server; an empty file has no part
@@ -36,8 +37,8 @@ pub(super) async fn begin(
 }
 
 /// Aborts the storage's upload of a session that could not be recorded.
-pub(super) async fn forget(state: &AppState, upload: &DirectUpload) {
-    if let Some(direct) = state.storage().direct() {
+pub(super) async fn forget(state: &AppState, app: &str, upload: &DirectUpload) {
+    if let Some(direct) = state.storage_for(app).direct() {
         if let Err(e) = direct.abort_direct(upload).await {
             tracing::warn!(object = %upload.name, error = %e, "could not abort a direct upload; the bucket's lifecycle rules must");
         }
@@ -58,7 +59,7 @@ pub(super) async fn presign(
         ));
     }
     let slot = session::slot(sess, req.part, req.size, None, false, req.md5.as_deref())?;
-    let direct = state.storage().direct().ok_or_else(gone)?;
+    let direct = state.storage_for(&sess.app).direct().ok_or_else(gone)?;
     // The size asked for, so that complete can check the parts hold the file before the
     // storage joins them for good.
     let asked = PartRecord {
@@ -87,7 +88,7 @@ pub(super) async fn finish(
 ) -> ApiResult<()> {
     let asked = state.state().parts(&sess.id).await?;
     let etags = session::plan_direct(sess, listed, &asked)?;
-    let direct = state.storage().direct().ok_or_else(gone)?;
+    let direct = state.storage_for(&sess.app).direct().ok_or_else(gone)?;
     let size = direct
         .complete_direct(upload, &etags)
         .await
@@ -104,7 +105,7 @@ pub(super) async fn finish(
     if size != sess.size {
         // Other bytes were sent than were asked for. They cannot become the file, and the
         // parts went with the completed upload.
-        let _ = state.storage().delete(&upload.name).await;
+        let _ = state.storage_for(&sess.app).delete(&upload.name).await;
         return Err(ApiError::bad(
             ErrorCode::IncompleteUpload,
             format!(

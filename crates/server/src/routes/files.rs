@@ -196,7 +196,7 @@ async fn metadata_of(
 async fn image_size(state: &AppState, file: &FileRecord) -> Option<(usize, usize)> {
     let head_len = file.size.min(256 * 1024);
     let chunks: Vec<bytes::Bytes> = state
-        .storage()
+        .storage_for(&file.app)
         .get(&file.handle, Some(0..head_len))
         .await
         .ok()?
@@ -231,7 +231,7 @@ async fn hash_file(
         };
         hashers.push((name, h));
     }
-    let mut stream = state.storage().get(&file.handle, None).await?;
+    let mut stream = state.storage_for(&file.app).get(&file.handle, None).await?;
     while let Some(chunk) = stream.try_next().await.map_err(ApiError::internal)? {
         for (_, h) in &mut hashers {
             h.update(&chunk);
@@ -364,7 +364,10 @@ async fn deliver(
     if method == Method::HEAD {
         return Ok((status, h).into_response());
     }
-    let stream = state.storage().get(&file.handle, Some(range)).await?;
+    let stream = state
+        .storage_for(&file.app)
+        .get(&file.handle, Some(range))
+        .await?;
     Ok((status, h, Body::from_stream(stream)).into_response())
 }
 
@@ -395,7 +398,7 @@ pub(super) async fn delete(
     state.state().delete_file(&handle).await?;
     let skip_storage = q.get("skip_storage").is_some_and(|v| v == "true");
     if !skip_storage {
-        state.storage().delete(&handle).await?;
+        state.storage_for(&file.app).delete(&handle).await?;
     }
     tracing::info!(%handle, "file deleted");
     Ok(Json(json!({ "handle": handle, "status": "deleted" })))

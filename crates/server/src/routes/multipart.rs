@@ -48,7 +48,7 @@ pub(super) async fn start(
     )?;
     let now = state.now_ms();
     let id = crate::ids::random_id(32);
-    let direct = direct::begin(&state, size, req.fii).await?;
+    let direct = direct::begin(&state, &app.key, size, req.fii).await?;
     let session = Session {
         id: id.clone(),
         app: app.key.clone(),
@@ -64,7 +64,7 @@ pub(super) async fn start(
     };
     if let Err(e) = state.state().insert_session(&session).await {
         if let Some(upload) = &session.direct {
-            direct::forget(&state, upload).await;
+            direct::forget(&state, &app.key, upload).await;
         }
         return Err(e.into());
     }
@@ -215,7 +215,10 @@ pub(super) async fn complete(
             let recorded = state.state().parts(&id).await?;
             let pieces = session::plan_complete(&sess, &recorded, req.parts.as_deref(), req.fii)?;
             let handle = crate::ids::handle();
-            state.storage().assemble(&id, &handle, &pieces).await?;
+            state
+                .storage_for(&sess.app)
+                .assemble(&id, &handle, &pieces)
+                .await?;
             handle
         }
     };
@@ -231,7 +234,7 @@ pub(super) async fn complete(
         size: sess.size,
         path: sess.target.path.clone(),
         container: sess.target.container.clone(),
-        location: state.storage().location().to_owned(),
+        location: state.storage_for(&sess.app).location().to_owned(),
         uploaded_at: now,
         upload_tags: tags,
         md5: None,
@@ -244,7 +247,7 @@ pub(super) async fn complete(
         Err(StateError::SessionGone(_)) => {
             // Another complete of the same upload won the race: answer with its file.
             if owned {
-                let _ = state.storage().delete(&handle).await;
+                let _ = state.storage_for(&sess.app).delete(&handle).await;
             }
             let sess = state.state().session(&id).await?;
             let other = match sess.and_then(|s| s.completed) {
@@ -262,7 +265,7 @@ pub(super) async fn complete(
         }
         Err(e) => {
             if owned {
-                let _ = state.storage().delete(&handle).await;
+                let _ = state.storage_for(&sess.app).delete(&handle).await;
             }
             return Err(e.into());
         }
@@ -270,7 +273,7 @@ pub(super) async fn complete(
     if !hooks.is_empty() {
         state.wake_webhooks();
     }
-    if let Err(e) = state.storage().discard_upload(&id).await {
+    if let Err(e) = state.storage_for(&sess.app).discard_upload(&id).await {
         tracing::warn!(upload = %id, error = %e, "could not remove staged parts; the expiry sweep will");
     }
     tracing::info!(upload = %id, %handle, size = file.size, "upload complete");

@@ -73,7 +73,7 @@ pub(super) async fn put_part(
         ));
     }
     let written = state
-        .storage()
+        .storage_for(&sess.app)
         .stage(
             &upload_id,
             body_stream(body),

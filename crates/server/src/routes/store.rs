@@ -53,14 +53,12 @@ pub(super) async fn store_bytes(
     };
     let handle = crate::ids::handle();
     let limit = state.config().max_file_size;
-    let written = state
-        .storage()
-        .put(&handle, body, Expect::AtMost(limit))
-        .await?;
+    let storage = state.storage_for(&nf.app.key);
+    let written = storage.put(&handle, body, Expect::AtMost(limit)).await?;
     // The size is known only now: check it against the policy, and drop the bytes if refused.
     let access = auth::store_access(&nf.target, Some(written.size), nf.source_url.as_deref());
     if let Err(e) = auth::authorize(state, nf.app, sec, Some(headers), &access) {
-        let _ = state.storage().delete(&handle).await;
+        let _ = storage.delete(&handle).await;
         return Err(e);
     }
     let now = state.now_ms();
@@ -73,7 +71,7 @@ pub(super) async fn store_bytes(
         size: written.size,
         path: nf.target.path.clone(),
         container: nf.target.container.clone(),
-        location: state.storage().location().to_owned(),
+        location: storage.location().to_owned(),
         uploaded_at: now,
         upload_tags: nf.tags,
         md5: Some(hex::encode(written.md5)),
@@ -82,7 +80,7 @@ pub(super) async fn store_bytes(
     };
     let hooks = upload_webhooks(state, &file, nf.client);
     if let Err(e) = state.state().insert_file(&file, &hooks, now).await {
-        let _ = state.storage().delete(&handle).await;
+        let _ = storage.delete(&handle).await;
         return Err(e.into());
     }
     if !hooks.is_empty() {

@@ -151,6 +151,7 @@ async fn cloud_refusals_name_their_problem() {
         webhook_secret: None,
         sources: Some(skiff_server::config::AppSources::Names(Vec::new())),
         allowed_origins: Vec::new(),
+        storage: None,
     });
     let h = harness_with(cfg);
     let refused = |r: Resp, status: u16, code: &str, names: &str| {

@@ -96,6 +96,7 @@ pub fn config() -> Config {
                 webhook_secret: Some("whsec".into()),
                 sources: None,
                 allowed_origins: Vec::new(),
+                storage: None,
             },
             AppConfig {
                 key: SECURE.into(),
@@ -104,6 +105,7 @@ pub fn config() -> Config {
                 webhook_secret: None,
                 sources: None,
                 allowed_origins: Vec::new(),
+                storage: None,
             },
         ],
         public_url: Some("http://skiff.test".into()),

@@ -2,6 +2,7 @@
 #![allow(unreachable_pub)] // a test binary: `pub` only shares helpers between its modules
 //! bad input. Run: `cargo test -p skiff-server --test api`.
 
+mod app_storage;
 mod bad_input;
 mod cloud;
 mod demo;

@@ -32,6 +32,7 @@ pub async fn setup() -> (Harness, StandIn) {
         webhook_secret: None,
         sources: None,
         allowed_origins: Vec::new(),
+        storage: None,
     });
     let provider = skiff_server::cloud::providers::build(
         "dropbox",

@@ -214,6 +214,7 @@ fn app_config() -> AppConfig {
         webhook_secret: None,
         sources: None,
         allowed_origins: Vec::new(),
+        storage: None,
     }
 }
 
