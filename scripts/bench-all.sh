@@ -5,6 +5,8 @@
 #   scripts/bench-picker.sh   Skiff picker vs Uppy Dashboard in Chromium: first and later open times, gzip sizes
 #   scripts/bench-cloud.sh    cloud imports (WebDAV, S3 bucket) vs a plain download of the same file, server RSS
 #   scripts/bench-folder.sh   a 5,000-file WebDAV folder in Skiff's picker vs Uppy's (Companion): first rows, long tasks
+#   scripts/bench-scale.mjs   parts straight to SeaweedFS vs a minimal presigned client; two instances
+#                             on PostgreSQL behind HAProxy vs one on SQLite: time, CPU per GiB, RSS
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 status=0
@@ -13,4 +15,5 @@ bash scripts/bench-browser.sh || status=1
 bash scripts/bench-picker.sh || status=1
 bash scripts/bench-cloud.sh || status=1
 bash scripts/bench-folder.sh || status=1
+node scripts/bench-scale.mjs || status=1
 exit $status
