@@ -6,7 +6,9 @@
 //   1. Skiff's client, regular: every part PUT goes to the bucket, none to the server; tags
 //      echoed; the object is in the bucket under the configured prefix; bytes intact;
 //   2. Skiff's client, intelligent: chunks come to the server, which joins them into the bucket;
-//   3. unmodified filestack-js 4.3.8, regular and intelligent, with tags.
+//   3. unmodified filestack-js 4.3.8, regular and intelligent, with tags;
+//   4. a file stored to another location (`[locations.archive]`, another prefix of the bucket):
+//      InTransit and readable at once, then moved by the transfer queue, Stored, its webhook sent.
 //
 // filestack-python does the same in tests/peers/python/test_s3_storage.py.
 //
@@ -55,7 +57,11 @@ before(async () => {
   [s3, skiffSite, fsSite] = await Promise.all([startSeaweed({ bucket: 'uploads' }), startSkiffSite(), startStaticServer()]);
   work = mkdtempSync(join(tmpdir(), 'skiff-e2e-s3-'));
   config = join(work, 'skiff.toml');
-  writeFileSync(config, `${s3.storageToml({ prefix: PREFIX })}\n`);
+  writeFileSync(config, [
+    s3.storageToml({ prefix: PREFIX }),
+    s3.storageToml({ prefix: 'archive' }).replace('[storage]', '[locations.archive]'),
+    '',
+  ].join('\n\n'));
   server = await startServer({ name: 's3', extraArgs: ['--config', config] });
   browser = await launchBrowser();
   const origins = () => [server.url, s3.endpoint];
@@ -217,4 +223,29 @@ e2e('3. filestack-js 4.3.8, regular and intelligent, with tags', 120_000, async 
     assert.deepEqual(complete?.responseBody?.upload_tags, tags, `${id}: tags echoed`);
     await assertStored(r.res.handle, file);
   }
+});
+
+e2e('4. another location: in transit and readable at once, then moved and Stored', 60_000, async () => {
+  const bytes = Buffer.from(`archived ${Date.now()}\n`.repeat(5000));
+  const r = await fetch(`${server.url}/api/store/archive?key=${server.apikey}&filename=archived.txt`, {
+    method: 'POST', headers: { 'content-type': 'text/plain' }, body: bytes,
+  });
+  const stored = await r.json();
+  assert.equal(r.status, 200, JSON.stringify(stored));
+  const handle = stored.url.split('/').pop();
+  const readable = await fetch(`${server.url}/${handle}`).then((x) => x.arrayBuffer());
+  assert.equal(sha256(Buffer.from(readable)), sha256(bytes), 'readable while in transit');
+  let meta;
+  for (let i = 0; i < 100; i++) {
+    meta = await fetch(`${server.url}/${handle}/metadata`).then((x) => x.json());
+    if (meta.status === 'Stored') break;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  assert.equal(meta.status, 'Stored', JSON.stringify(meta));
+  assert.equal(meta.location, 'archive');
+  assert.ok((await s3.list('archive/objects/')).includes(`archive/objects/${handle}`), 'in the location');
+  assert.ok(!(await s3.list(`${PREFIX}/objects/`)).includes(`${PREFIX}/objects/${handle}`), 'gone from where it landed');
+  const after = await fetch(`${server.url}/${handle}`).then((x) => x.arrayBuffer());
+  assert.equal(sha256(Buffer.from(after)), sha256(bytes), 'read from the location');
+  assert.match(server.log(), /file transferred/);
 });

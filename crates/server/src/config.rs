@@ -279,6 +279,9 @@ pub struct Config {
     pub sources: SourcesConfig,
     /// The token vault and picker sessions (`[cloud]`).
     pub cloud: CloudConfig,
+    /// Other places files can be stored (`[locations.<name>]`, the [`StorageConfig`] keys):
+    /// `store.location = "<name>"` stores there, through the transfer queue.
+    pub locations: std::collections::BTreeMap<String, StorageConfig>,
 }
 
 impl Default for Config {
@@ -303,6 +306,7 @@ impl Default for Config {
             demo: None,
             sources: SourcesConfig::default(),
             cloud: CloudConfig::default(),
+            locations: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -592,6 +596,24 @@ impl Config {
         crate::backends::check_state(&self.state.kind).map_err(ConfigError::Invalid)?;
         self.state.validate()?;
         self.storage.validate("[storage]")?;
+        for (name, location) in &self.locations {
+            let section = format!("[locations.{name}]");
+            let fine = !name.is_empty()
+                && name.len() <= 32
+                && name.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+                });
+            if !fine || crate::session::LOCATIONS.contains(&name.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "{section}: a location's name is lower-case letters, digits, `-` and `_` \
+                     (at most 32), and not one of {:?}, which name this server's own storage",
+                    crate::session::LOCATIONS
+                )));
+            }
+            crate::backends::check_storage(&location.kind)
+                .map_err(|e| ConfigError::Invalid(e.replace("[storage]", &section)))?;
+            location.validate(&section)?;
+        }
         for app in &self.apps {
             if let Some(storage) = &app.storage {
                 crate::backends::check_storage(&storage.kind).map_err(|e| {

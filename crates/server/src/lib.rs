@@ -32,6 +32,7 @@ pub mod state;
 pub mod storage;
 pub mod tasks;
 mod token;
+pub mod transfer;
 pub mod webhook;
 
 use crate::clock::Clock;
@@ -56,6 +57,9 @@ struct Inner {
     storage: Arc<dyn Storage>,
     /// Apps with storage of their own (`[apps.storage]`), by app key.
     app_storage: HashMap<String, Arc<dyn Storage>>,
+    /// Other locations (`[locations.<name>]`), by name: files move there through the
+    /// transfer queue.
+    locations: std::collections::BTreeMap<String, Arc<dyn Storage>>,
     state: Arc<dyn StateStore>,
     clock: Arc<dyn Clock>,
     url_key: Vec<u8>,
@@ -143,6 +147,7 @@ impl AppState {
                 app_providers: HashMap::new(),
                 app_sources: HashMap::new(),
                 app_storage: HashMap::new(),
+                locations: std::collections::BTreeMap::new(),
                 sessions,
                 connections,
                 imports: cloud::Imports::default(),
@@ -181,6 +186,23 @@ impl AppState {
                     other => other,
                 })?;
             app_storages.push((app.key.clone(), storage));
+        }
+        let mut locations = Vec::new();
+        for (name, location) in &config.locations {
+            let path = location
+                .path
+                .clone()
+                .unwrap_or_else(|| config.data.join("locations").join(name));
+            let section = format!("[locations.{name}]");
+            let storage =
+                backends::open_storage(&location.kind, &path, location.s3_settings().as_ref())
+                    .map_err(|e| match e {
+                        OpenError::Backend(m) => {
+                            OpenError::Backend(m.replace("[storage]", &section))
+                        }
+                        other => other,
+                    })?;
+            locations.push((name.clone(), storage));
         }
         let backends::States { state, cloud } = backends::open_state(
             &config.state.kind,
@@ -222,6 +244,9 @@ impl AppState {
         for (app, storage) in app_storages {
             state = state.with_app_storage(&app, storage);
         }
+        for (name, storage) in locations {
+            state = state.with_location(&name, storage);
+        }
         for ((app, name), source) in
             app_unsplash(&state.inner.config).map_err(OpenError::Backend)?
         {
@@ -242,6 +267,13 @@ impl AppState {
         for p in providers {
             inner.providers.insert(p.name(), p);
         }
+        self
+    }
+
+    /// Adds a location files can be stored to (`store.location = name`), through the transfer
+    /// queue. Call it before the state is shared.
+    pub fn with_location(mut self, name: &str, storage: Arc<dyn Storage>) -> Self {
+        self.inner_mut().locations.insert(name.to_owned(), storage);
         self
     }
 
@@ -374,6 +406,25 @@ impl AppState {
             .app_storage
             .get(app)
             .map_or(self.inner.storage.as_ref(), |s| s.as_ref())
+    }
+
+    /// The location named `name` (`[locations.<name>]`), if the config has it.
+    pub fn location(&self, name: &str) -> Option<&dyn Storage> {
+        self.inner.locations.get(name).map(|s| s.as_ref())
+    }
+
+    /// The names of the configured locations.
+    pub fn location_names(&self) -> Vec<&str> {
+        self.inner.locations.keys().map(String::as_str).collect()
+    }
+
+    /// Where `file`'s bytes are now: its location once the transfer queue has moved them
+    /// there, else its app's storage.
+    pub fn file_storage(&self, file: &state::FileRecord) -> &dyn Storage {
+        match (&file.transfer, self.location(&file.location)) {
+            (None, Some(moved)) => moved,
+            _ => self.storage_for(&file.app),
+        }
     }
 
     /// Every storage: the server's, then each app's own (sweeps go over all of them).

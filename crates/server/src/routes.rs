@@ -187,6 +187,21 @@ pub(crate) fn file_url(state: &AppState, handle: &str) -> String {
 }
 
 /// The JSON answer for a stored file.
+/// The transfer a new file stored to `target` needs: one to its location when `store.location`
+/// named a configured location, none when it named this server's storage.
+pub(crate) fn transfer(
+    state: &AppState,
+    target: &crate::state::StoreTarget,
+    client: &str,
+) -> Option<crate::state::Transfer> {
+    state
+        .location(&target.location)
+        .map(|_| crate::state::Transfer {
+            to: target.location.clone(),
+            client: client.to_owned(),
+        })
+}
+
 pub(crate) fn file_response(state: &AppState, f: &FileRecord) -> FileResponse {
     FileResponse {
         handle: f.handle.clone(),
@@ -195,7 +210,13 @@ pub(crate) fn file_response(state: &AppState, f: &FileRecord) -> FileResponse {
         size: f.size,
         mimetype: f.mimetype.clone(),
         kind: f.mimetype.clone(),
-        status: "Stored".into(),
+        // Usable at once; `Stored` once the transfer queue has moved it to its location.
+        status: if f.transfer.is_some() {
+            "InTransit"
+        } else {
+            "Stored"
+        }
+        .into(),
         key: f.key.clone(),
         container: f.container.clone(),
         upload_tags: f.upload_tags.clone(),
@@ -205,6 +226,10 @@ pub(crate) fn file_response(state: &AppState, f: &FileRecord) -> FileResponse {
 
 /// The `fp.upload` webhooks of a new file, one per receiver of its app.
 pub(crate) fn upload_webhooks(state: &AppState, f: &FileRecord, client: &str) -> Vec<NewWebhook> {
+    // A file on its way to a location sends its webhook when it gets there (crate::transfer).
+    if f.transfer.is_some() {
+        return Vec::new();
+    }
     let Some(app) = state.app(&f.app) else {
         return Vec::new();
     };

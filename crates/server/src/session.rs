@@ -10,7 +10,8 @@ use skiff_protocol::wire::{PartRef, SessionRef, StoreParams};
 
 /// Locations that map to this server's storage. Others (gcs, azure, dropbox, …) are refused
 /// rather than silently stored somewhere else.
-const LOCATIONS: &[&str] = &["s3", "local", "default"];
+/// The names of this server's own storage (`s3` is every client's default).
+pub const LOCATIONS: &[&str] = &["s3", "local", "default"];
 
 /// File name used when a client sends none.
 pub const UNNAMED: &str = "unnamed_file";
@@ -93,9 +94,11 @@ pub fn storage_path(path: &str) -> ApiResult<String> {
 }
 
 /// Reads the `store` object of start into a target, with `default_container` when none is given.
+/// `locations` are the other locations the config names (`[locations.<name>]`).
 pub fn store_target(
     store: Option<&StoreParams>,
     default_container: &str,
+    locations: &[&str],
 ) -> ApiResult<StoreTarget> {
     let store = store.cloned().unwrap_or_default();
     let location = store
@@ -104,11 +107,12 @@ pub fn store_target(
         .unwrap_or("s3")
         .trim()
         .to_ascii_lowercase();
-    if !LOCATIONS.contains(&location.as_str()) {
+    if !LOCATIONS.contains(&location.as_str()) && !locations.contains(&location.as_str()) {
+        let others: String = locations.iter().map(|l| format!(", {l:?}")).collect();
         return Err(ApiError::bad(
             ErrorCode::UnsupportedLocation,
             format!(
-                "storage location {location:?} is not available on this server; use \"s3\" (this server's storage)"
+                "storage location {location:?} is not available on this server; use \"s3\" (this server's storage){others}"
             ),
         ));
     }

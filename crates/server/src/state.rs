@@ -153,6 +153,38 @@ pub struct FileRecord {
     pub source_url: Option<String>,
     /// Alt text.
     pub alt: Option<String>,
+    /// Where the file is on its way to, while it is: `store.location` named a location of the
+    /// config (`[locations.<name>]`), the bytes wait in the app's storage, and the transfer
+    /// queue moves them. `None` once they are where they belong.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<Transfer>,
+}
+
+/// Where a file is going, and what its webhook will name as its client once it is there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transfer {
+    /// The location's name (`[locations.<name>]`).
+    pub to: String,
+    /// The `client` of its `fp.upload` webhook ("Computer", a cloud source's name).
+    pub client: String,
+}
+
+/// A file's move to its location, in the transfer queue (recorded with the file, in the same
+/// transaction, whenever [`FileRecord::transfer`] is set).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferJob {
+    /// The file.
+    pub handle: String,
+    /// The location's name.
+    pub to: String,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// Due, unix ms (for a claimed job, when its lease ends).
+    pub next_at: i64,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// Given up after too many attempts: kept, and shown, until someone acts.
+    pub failed: bool,
 }
 
 /// A webhook to deliver.
@@ -261,4 +293,33 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
         next_at: Option<i64>,
         error: &str,
     ) -> Result<(), StateError>;
+
+    /// Claims the transfers due at `now` (at most `limit`) for `lease_ms`, as
+    /// [`StateStore::claim_due_webhooks`] claims webhooks: no other claim returns them until
+    /// the lease ends, and a claimer that dies leaves them due again after it.
+    async fn claim_due_transfers(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<TransferJob>, StateError>;
+    /// The transfer of `file` is done: its record becomes `file` (moved, `transfer` cleared),
+    /// the job leaves the queue and `webhooks` are queued, in one transaction.
+    async fn transfer_done(
+        &self,
+        file: &FileRecord,
+        webhooks: &[NewWebhook],
+        now: i64,
+    ) -> Result<(), StateError>;
+    /// An attempt failed: try again at `next_at`, or give up when it is `None` (the job stays,
+    /// marked failed, for [`StateStore::transfer`] to show).
+    async fn transfer_failed(
+        &self,
+        handle: &str,
+        attempts: u32,
+        next_at: Option<i64>,
+        error: &str,
+    ) -> Result<(), StateError>;
+    /// The queued transfer of a file, if it has one.
+    async fn transfer(&self, handle: &str) -> Result<Option<TransferJob>, StateError>;
 }

@@ -117,7 +117,8 @@ pub fn spawn(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
             }
         }
     });
-    vec![hooks, sweeper]
+    let transfers = tokio::spawn(crate::transfer::run(state.clone()));
+    vec![hooks, sweeper, transfers]
 }
 
 #[cfg(test)]

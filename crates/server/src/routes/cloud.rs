@@ -361,7 +361,11 @@ pub(super) async fn store(
         ));
     }
     let params = args.store.as_ref().or(req.store.as_ref());
-    let target = session::store_target(params, &state.config().default_container)?;
+    let target = session::store_target(
+        params,
+        &state.config().default_container,
+        &state.location_names(),
+    )?;
     let sec = req.security();
     may_store(&state, app, &sec, &headers, &target)?;
     let tags = req.upload_tags.clone().unwrap_or_default();

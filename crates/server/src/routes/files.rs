@@ -92,6 +92,7 @@ const DEFAULT_FIELDS: &[&str] = &[
     "container",
     "key",
     "upload_tags",
+    "status",
 ];
 const HASHES: &[&str] = &["md5", "sha1", "sha224", "sha256", "sha384", "sha512"];
 
@@ -178,6 +179,13 @@ async fn metadata_of(
             "source_url" => json!(file.source_url),
             "alt" => json!(file.alt),
             "exif" => Value::Null,
+            // Skiff: `InTransit` while the transfer queue moves the file to its location (it is
+            // usable all along), then `Stored`.
+            "status" => json!(if file.transfer.is_some() {
+                "InTransit"
+            } else {
+                "Stored"
+            }),
             h if HASHES.contains(&h) => json!(hashes.get(h)),
             other => {
                 return Err(ApiError::invalid(
@@ -189,6 +197,15 @@ async fn metadata_of(
         out.insert(field.to_owned(), value);
     }
     out.insert("handle".into(), json!(file.handle));
+    // A transfer that keeps failing shows here, with why (Skiff's extension).
+    if file.transfer.is_some() {
+        if let Some(job) = state.state().transfer(&file.handle).await? {
+            out.insert(
+                "transfer".into(),
+                json!({ "to": job.to, "attempts": job.attempts, "failed": job.failed, "last_error": job.last_error }),
+            );
+        }
+    }
     Ok(Json(Value::Object(out)))
 }
 
@@ -196,7 +213,7 @@ async fn metadata_of(
 async fn image_size(state: &AppState, file: &FileRecord) -> Option<(usize, usize)> {
     let head_len = file.size.min(256 * 1024);
     let chunks: Vec<bytes::Bytes> = state
-        .storage_for(&file.app)
+        .file_storage(file)
         .get(&file.handle, Some(0..head_len))
         .await
         .ok()?
@@ -231,7 +248,7 @@ async fn hash_file(
         };
         hashers.push((name, h));
     }
-    let mut stream = state.storage_for(&file.app).get(&file.handle, None).await?;
+    let mut stream = state.file_storage(file).get(&file.handle, None).await?;
     while let Some(chunk) = stream.try_next().await.map_err(ApiError::internal)? {
         for (_, h) in &mut hashers {
             h.update(&chunk);
@@ -365,7 +382,7 @@ async fn deliver(
         return Ok((status, h).into_response());
     }
     let stream = state
-        .storage_for(&file.app)
+        .file_storage(&file)
         .get(&file.handle, Some(range))
         .await?;
     Ok((status, h, Body::from_stream(stream)).into_response())
@@ -398,7 +415,7 @@ pub(super) async fn delete(
     state.state().delete_file(&handle).await?;
     let skip_storage = q.get("skip_storage").is_some_and(|v| v == "true");
     if !skip_storage {
-        state.storage_for(&file.app).delete(&handle).await?;
+        state.file_storage(&file).delete(&handle).await?;
     }
     tracing::info!(%handle, "file deleted");
     Ok(Json(json!({ "handle": handle, "status": "deleted" })))

@@ -38,7 +38,11 @@ pub(super) async fn start(
     }
     let filename = session::filename(req.filename.as_deref())?;
     let mimetype = session::mimetype(req.mimetype.as_deref())?;
-    let target = session::store_target(req.store.as_ref(), &state.config().default_container)?;
+    let target = session::store_target(
+        req.store.as_ref(),
+        &state.config().default_container,
+        &state.location_names(),
+    )?;
     auth::authorize(
         &state,
         app,
@@ -240,6 +244,7 @@ pub(super) async fn complete(
         md5: None,
         source_url: None,
         alt,
+        transfer: super::transfer(&state, &sess.target, "Computer"),
     };
     let hooks = upload_webhooks(&state, &file, "Computer");
     match state.state().complete(&id, &file, &hooks, now).await {

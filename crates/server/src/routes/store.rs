@@ -77,6 +77,7 @@ pub(super) async fn store_bytes(
         md5: Some(hex::encode(written.md5)),
         source_url: nf.source_url,
         alt: None,
+        transfer: super::transfer(state, &nf.target, nf.client),
     };
     let hooks = upload_webhooks(state, &file, nf.client);
     if let Err(e) = state.state().insert_file(&file, &hooks, now).await {
@@ -183,7 +184,11 @@ pub(super) async fn store(
         filename: None,
         disable_storage_key: None,
     };
-    let target = session::store_target(Some(&params), &state.config().default_container)?;
+    let target = session::store_target(
+        Some(&params),
+        &state.config().default_container,
+        &state.location_names(),
+    )?;
     let sec = auth::query_security(&q);
     may_store(&state, app, &sec, &headers, &target)?;
     let b64 = q.get("base64decode").is_some_and(|v| v == "true");
@@ -348,7 +353,11 @@ pub(super) async fn process(
     };
     let tags = req.upload_tags.unwrap_or_default();
     tags.validate()?;
-    let target = session::store_target(Some(&store_params), &state.config().default_container)?;
+    let target = session::store_target(
+        Some(&store_params),
+        &state.config().default_container,
+        &state.location_names(),
+    )?;
     auth::authorize(
         &state,
         app,

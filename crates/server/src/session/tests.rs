@@ -82,36 +82,39 @@ fn paths_and_targets() {
             "{bad:?}"
         );
     }
-    let t = store_target(None, "skiff").unwrap();
+    let t = store_target(None, "skiff", &[]).unwrap();
     assert_eq!((t.location.as_str(), t.container.as_str()), ("s3", "skiff"));
     let p = |json: &str| serde_json::from_str::<StoreParams>(json).unwrap();
+    // A location of the config is taken, by its name, in any case.
+    let archive = store_target(Some(&p(r#"{"location":"Archive"}"#)), "x", &["archive"]).unwrap();
+    assert_eq!(archive.location, "archive");
     assert_eq!(
-        store_target(Some(&p(r#"{"location":"S3","container":"b-1"}"#)), "x")
+        store_target(Some(&p(r#"{"location":"S3","container":"b-1"}"#)), "x", &[])
             .unwrap()
             .container,
         "b-1"
     );
     assert_eq!(
-        store_target(Some(&p(r#"{"location":"azure"}"#)), "x")
+        store_target(Some(&p(r#"{"location":"azure"}"#)), "x", &[])
             .unwrap_err()
             .code,
         ErrorCode::UnsupportedLocation
     );
     assert_eq!(
-        store_target(Some(&p(r#"{"container":"../x"}"#)), "x")
+        store_target(Some(&p(r#"{"container":"../x"}"#)), "x", &[])
             .unwrap_err()
             .code,
         ErrorCode::InvalidPath
     );
     assert_eq!(
-        store_target(Some(&p(r#"{"access":"world"}"#)), "x")
+        store_target(Some(&p(r#"{"access":"world"}"#)), "x", &[])
             .unwrap_err()
             .code,
         ErrorCode::InvalidField
     );
-    let folder = store_target(Some(&p(r#"{"path":"/docs/"}"#)), "x").unwrap();
+    let folder = store_target(Some(&p(r#"{"path":"/docs/"}"#)), "x", &[]).unwrap();
     assert_eq!(storage_key(&folder, "a.txt", "U"), "docs/U_a.txt");
-    let exact = store_target(Some(&p(r#"{"path":"docs/b.txt"}"#)), "x").unwrap();
+    let exact = store_target(Some(&p(r#"{"path":"docs/b.txt"}"#)), "x", &[]).unwrap();
     assert_eq!(storage_key(&exact, "a.txt", "U"), "docs/b.txt");
     assert_eq!(storage_key(&t, "a.txt", "U"), "U_a.txt");
 }

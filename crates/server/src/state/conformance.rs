@@ -46,6 +46,7 @@ pub fn file(handle: &str) -> FileRecord {
         md5: None,
         source_url: None,
         alt: None,
+        transfer: None,
     }
 }
 
@@ -214,6 +215,7 @@ pub async fn run(s: &dyn StateStore) {
     assert_eq!(s.next_webhook_at().await.unwrap(), None);
 
     claims(s).await;
+    transfers(s).await;
 }
 
 /// Claims lease jobs: a claimed job is hidden from every other claimer until its lease ends,
@@ -251,4 +253,96 @@ async fn claims(s: &dyn StateStore) {
     );
     s.webhook_delivered(retried[0].id).await.unwrap();
     assert_eq!(s.next_webhook_at().await.unwrap(), None);
+}
+
+/// The transfer queue: a file recorded with a transfer has a job, claimed under leases like
+/// webhooks; done, the file's new record and its webhooks land together; failures are kept and
+/// shown, a given-up job stays until the file goes.
+async fn transfers(s: &dyn StateStore) {
+    let moving = |h: &str| FileRecord {
+        transfer: Some(super::Transfer {
+            to: "archive".into(),
+            client: "Computer".into(),
+        }),
+        ..file(h)
+    };
+    s.insert_file(&moving("t1"), &[], 100).await.unwrap();
+    s.insert_session(&session("st", 10_000)).await.unwrap();
+    s.complete("st", &moving("t2"), &[], 100).await.unwrap();
+    s.insert_file(&file("t0"), &[], 100).await.unwrap();
+    assert_eq!(s.transfer("t0").await.unwrap(), None);
+    let t1 = s.transfer("t1").await.unwrap().unwrap();
+    assert_eq!(
+        (t1.to.as_str(), t1.attempts, t1.next_at, t1.failed),
+        ("archive", 0, 100, false)
+    );
+    let handles =
+        |jobs: &[super::TransferJob]| jobs.iter().map(|j| j.handle.clone()).collect::<Vec<_>>();
+    assert!(s.claim_due_transfers(99, 50, 10).await.unwrap().is_empty());
+    let first = s.claim_due_transfers(100, 50, 1).await.unwrap();
+    assert_eq!(handles(&first), ["t1"]);
+    assert_eq!(first[0].next_at, 150);
+    assert_eq!(
+        handles(&s.claim_due_transfers(100, 50, 10).await.unwrap()),
+        ["t2"]
+    );
+    assert!(s.claim_due_transfers(120, 50, 10).await.unwrap().is_empty());
+
+    // t2 fails once; t1 is done: moved, its webhook queued with it.
+    s.transfer_failed("t2", 1, Some(400), "refused")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.transfer("t2")
+            .await
+            .unwrap()
+            .unwrap()
+            .last_error
+            .as_deref(),
+        Some("refused")
+    );
+    let moved = FileRecord {
+        location: "archive".into(),
+        transfer: None,
+        ..moving("t1")
+    };
+    s.transfer_done(&moved, &[hook(20)], 160).await.unwrap();
+    assert_eq!(s.file("t1").await.unwrap(), Some(moved));
+    assert_eq!(s.transfer("t1").await.unwrap(), None);
+    let due = s.due_webhooks(160, 10).await.unwrap();
+    assert_eq!(
+        due.iter().map(|j| j.hook.url.as_str()).collect::<Vec<_>>(),
+        ["http://hook/20"]
+    );
+    s.webhook_delivered(due[0].id).await.unwrap();
+
+    // t2 again after its back-off, then given up: kept and shown, never claimed again.
+    assert!(s.claim_due_transfers(399, 50, 10).await.unwrap().is_empty());
+    let retried = s.claim_due_transfers(400, 50, 10).await.unwrap();
+    assert_eq!(
+        (handles(&retried), retried[0].attempts),
+        (vec!["t2".to_owned()], 1)
+    );
+    s.transfer_failed("t2", 2, None, "gave up").await.unwrap();
+    let given_up = s.transfer("t2").await.unwrap().unwrap();
+    assert!(given_up.failed && given_up.last_error.as_deref() == Some("gave up"));
+    assert!(
+        s.claim_due_transfers(100_000, 50, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(s.delete_file("t2").await.unwrap());
+    assert_eq!(s.transfer("t2").await.unwrap(), None);
+
+    // A file deleted while on its way stays deleted, and sends no event.
+    s.insert_file(&moving("t3"), &[], 500).await.unwrap();
+    assert!(s.delete_file("t3").await.unwrap());
+    s.transfer_done(&file("t3"), &[hook(21)], 600)
+        .await
+        .unwrap();
+    assert_eq!(s.file("t3").await.unwrap(), None);
+    assert!(s.due_webhooks(600, 10).await.unwrap().is_empty());
+    assert!(s.delete_file("t0").await.unwrap());
+    assert!(s.delete_file("t1").await.unwrap());
 }

@@ -1,7 +1,8 @@
 //! In-memory [`StateStore`] for tests.
 
 use super::{
-    ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, WebhookJob,
+    ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, TransferJob,
+    WebhookJob,
 };
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
@@ -15,9 +16,27 @@ struct Inner {
     files: HashMap<String, FileRecord>,
     webhooks: BTreeMap<i64, (WebhookJob, bool)>,
     next_id: i64,
+    transfers: BTreeMap<String, TransferJob>,
 }
 
 impl Inner {
+    /// Records `file`, with its transfer when it has one, and queues `webhooks`.
+    fn put_file(&mut self, file: &FileRecord, webhooks: &[NewWebhook], now: i64) {
+        self.files.insert(file.handle.clone(), file.clone());
+        if let Some(t) = &file.transfer {
+            let job = TransferJob {
+                handle: file.handle.clone(),
+                to: t.to.clone(),
+                attempts: 0,
+                next_at: now,
+                last_error: None,
+                failed: false,
+            };
+            self.transfers.insert(file.handle.clone(), job);
+        }
+        self.queue(webhooks, now);
+    }
+
     fn queue(&mut self, webhooks: &[NewWebhook], now: i64) {
         for hook in webhooks {
             self.next_id += 1;
@@ -129,8 +148,7 @@ impl StateStore for MemoryState {
             _ => return Err(StateError::SessionGone(upload.to_owned())),
         }
         inner.drop_upload(upload);
-        inner.files.insert(file.handle.clone(), file.clone());
-        inner.queue(webhooks, now);
+        inner.put_file(file, webhooks, now);
         Ok(())
     }
 
@@ -140,9 +158,7 @@ impl StateStore for MemoryState {
         webhooks: &[NewWebhook],
         now: i64,
     ) -> Result<(), StateError> {
-        let mut inner = self.lock();
-        inner.files.insert(file.handle.clone(), file.clone());
-        inner.queue(webhooks, now);
+        self.lock().put_file(file, webhooks, now);
         Ok(())
     }
 
@@ -155,7 +171,9 @@ impl StateStore for MemoryState {
     }
 
     async fn delete_file(&self, handle: &str) -> Result<bool, StateError> {
-        Ok(self.lock().files.remove(handle).is_some())
+        let mut inner = self.lock();
+        inner.transfers.remove(handle);
+        Ok(inner.files.remove(handle).is_some())
     }
 
     async fn expired_sessions(&self, now: i64, limit: usize) -> Result<Vec<String>, StateError> {
@@ -233,6 +251,67 @@ impl StateStore for MemoryState {
             }
         }
         Ok(())
+    }
+
+    async fn claim_due_transfers(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<TransferJob>, StateError> {
+        let mut inner = self.lock();
+        let mut due: Vec<&mut TransferJob> = inner
+            .transfers
+            .values_mut()
+            .filter(|j| !j.failed && j.next_at <= now)
+            .collect();
+        due.sort_by(|a, b| (a.next_at, &a.handle).cmp(&(b.next_at, &b.handle)));
+        Ok(due
+            .into_iter()
+            .take(limit)
+            .map(|j| {
+                j.next_at = now.saturating_add(lease_ms);
+                j.clone()
+            })
+            .collect())
+    }
+
+    async fn transfer_done(
+        &self,
+        file: &FileRecord,
+        webhooks: &[NewWebhook],
+        now: i64,
+    ) -> Result<(), StateError> {
+        let mut inner = self.lock();
+        inner.transfers.remove(&file.handle);
+        // A file deleted meanwhile stays deleted.
+        if inner.files.contains_key(&file.handle) {
+            inner.files.insert(file.handle.clone(), file.clone());
+            inner.queue(webhooks, now);
+        }
+        Ok(())
+    }
+
+    async fn transfer_failed(
+        &self,
+        handle: &str,
+        attempts: u32,
+        next_at: Option<i64>,
+        error: &str,
+    ) -> Result<(), StateError> {
+        if let Some(job) = self.lock().transfers.get_mut(handle) {
+            job.attempts = attempts;
+            job.last_error = Some(error.to_owned());
+            match next_at {
+                Some(at) => job.next_at = at,
+                None => job.failed = true,
+            }
+        }
+        Ok(())
+    }
+
+    async fn transfer(&self, handle: &str) -> Result<Option<TransferJob>, StateError> {
+        Ok(self.lock().transfers.get(handle).cloned())
     }
 }
 

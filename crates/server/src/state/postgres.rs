@@ -16,11 +16,13 @@
 mod address;
 mod cloud;
 mod schema;
+mod transfers;
 
 pub use address::PostgresOpenError;
 
 use super::{
-    ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, WebhookJob,
+    ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, TransferJob,
+    WebhookJob,
 };
 use crate::fetch::error_chain as chain;
 use async_trait::async_trait;
@@ -276,6 +278,7 @@ async fn insert_webhooks(
 async fn insert_file(
     tx: &deadpool_postgres::Transaction<'_>,
     file: &FileRecord,
+    now: i64,
 ) -> Result<(), StateError> {
     tx.execute(
         "INSERT INTO skiff_files (handle, record) VALUES ($1, $2)",
@@ -283,7 +286,7 @@ async fn insert_file(
     )
     .await
     .map_err(pg)?;
-    Ok(())
+    transfers::queue(tx, file, now).await
 }
 
 #[async_trait]
@@ -399,7 +402,7 @@ impl StateStore for PostgresState {
         tx.execute("DELETE FROM skiff_chunks WHERE upload = $1", &[&upload])
             .await
             .map_err(pg)?;
-        insert_file(&tx, file).await?;
+        insert_file(&tx, file, now).await?;
         insert_webhooks(&tx, webhooks, now).await?;
         tx.commit().await.map_err(pg)
     }
@@ -412,7 +415,7 @@ impl StateStore for PostgresState {
     ) -> Result<(), StateError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg)?;
-        insert_file(&tx, file).await?;
+        insert_file(&tx, file, now).await?;
         insert_webhooks(&tx, webhooks, now).await?;
         tx.commit().await.map_err(pg)
     }
@@ -433,6 +436,8 @@ impl StateStore for PostgresState {
     }
 
     async fn delete_file(&self, handle: &str) -> Result<bool, StateError> {
+        self.exec("DELETE FROM skiff_transfers WHERE handle = $1", &[&handle])
+            .await?;
         let gone = self
             .rows(
                 "DELETE FROM skiff_files WHERE handle = $1 RETURNING handle",
@@ -574,5 +579,37 @@ impl StateStore for PostgresState {
                 .await
             }
         }
+    }
+
+    async fn claim_due_transfers(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<TransferJob>, StateError> {
+        self.claim_transfers(now, lease_ms, limit).await
+    }
+
+    async fn transfer_done(
+        &self,
+        file: &FileRecord,
+        webhooks: &[NewWebhook],
+        now: i64,
+    ) -> Result<(), StateError> {
+        self.finish_transfer(file, webhooks, now).await
+    }
+
+    async fn transfer_failed(
+        &self,
+        handle: &str,
+        attempts: u32,
+        next_at: Option<i64>,
+        error: &str,
+    ) -> Result<(), StateError> {
+        self.fail_transfer(handle, attempts, next_at, error).await
+    }
+
+    async fn transfer(&self, handle: &str) -> Result<Option<TransferJob>, StateError> {
+        self.find_transfer(handle).await
     }
 }

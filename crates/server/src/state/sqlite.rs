@@ -2,7 +2,8 @@
 //! acknowledged write survives a crash or power loss.
 
 use super::{
-    ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, WebhookJob,
+    ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, TransferJob,
+    WebhookJob,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -51,6 +52,15 @@ CREATE TABLE IF NOT EXISTS webhooks (
     last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS webhooks_due ON webhooks (state, next_at);
+CREATE TABLE IF NOT EXISTS transfers (
+    handle TEXT PRIMARY KEY,
+    dest TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS transfers_due ON transfers (state, next_at);
 ";
 
 pub(crate) fn db(e: rusqlite::Error) -> StateError {
@@ -125,6 +135,39 @@ fn insert_webhooks(
         .map_err(db)?;
     }
     Ok(())
+}
+
+/// Records a file and, when it is on its way to a location, its transfer.
+fn insert_file_row(
+    tx: &rusqlite::Transaction<'_>,
+    file: &FileRecord,
+    now: i64,
+) -> Result<(), StateError> {
+    tx.execute(
+        "INSERT INTO files (handle, record) VALUES (?1, ?2)",
+        params![file.handle, to_json(file)],
+    )
+    .map_err(db)?;
+    if let Some(t) = &file.transfer {
+        tx.execute(
+            "INSERT INTO transfers (handle, dest, next_at) VALUES (?1, ?2, ?3)",
+            params![file.handle, t.to, now],
+        )
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Reads `handle, dest, attempts, next_at, last_error, state`.
+fn transfer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TransferJob> {
+    Ok(TransferJob {
+        handle: r.get(0)?,
+        to: r.get(1)?,
+        attempts: r.get(2)?,
+        next_at: r.get(3)?,
+        last_error: r.get(4)?,
+        failed: r.get::<_, String>(5)? == "failed",
+    })
 }
 
 /// The columns of an outbox row, as `job` reads them.
@@ -244,10 +287,10 @@ impl StateStore for SqliteState {
         webhooks: &[NewWebhook],
         now: i64,
     ) -> Result<(), StateError> {
-        let (upload, handle, record, webhooks) = (
+        let (upload, handle, file, webhooks) = (
             upload.to_owned(),
             file.handle.clone(),
-            to_json(file),
+            file.clone(),
             webhooks.to_vec(),
         );
         self.with(move |c| {
@@ -265,11 +308,7 @@ impl StateStore for SqliteState {
                 .map_err(db)?;
             tx.execute("DELETE FROM chunks WHERE upload = ?1", [&upload])
                 .map_err(db)?;
-            tx.execute(
-                "INSERT INTO files (handle, record) VALUES (?1, ?2)",
-                params![handle, record],
-            )
-            .map_err(db)?;
+            insert_file_row(&tx, &file, now)?;
             insert_webhooks(&tx, &webhooks, now)?;
             tx.commit().map_err(db)
         })
@@ -282,14 +321,10 @@ impl StateStore for SqliteState {
         webhooks: &[NewWebhook],
         now: i64,
     ) -> Result<(), StateError> {
-        let (handle, record, webhooks) = (file.handle.clone(), to_json(file), webhooks.to_vec());
+        let (file, webhooks) = (file.clone(), webhooks.to_vec());
         self.with(move |c| {
             let tx = c.transaction().map_err(db)?;
-            tx.execute(
-                "INSERT INTO files (handle, record) VALUES (?1, ?2)",
-                params![handle, record],
-            )
-            .map_err(db)?;
+            insert_file_row(&tx, &file, now)?;
             insert_webhooks(&tx, &webhooks, now)?;
             tx.commit().map_err(db)
         })
@@ -324,9 +359,14 @@ impl StateStore for SqliteState {
     async fn delete_file(&self, handle: &str) -> Result<bool, StateError> {
         let handle = handle.to_owned();
         self.with(move |c| {
-            Ok(c.execute("DELETE FROM files WHERE handle = ?1", [&handle])
-                .map_err(db)?
-                > 0)
+            let tx = c.transaction().map_err(db)?;
+            tx.execute("DELETE FROM transfers WHERE handle = ?1", [&handle])
+                .map_err(db)?;
+            let n = tx
+                .execute("DELETE FROM files WHERE handle = ?1", [&handle])
+                .map_err(db)?;
+            tx.commit().map_err(db)?;
+            Ok(n > 0)
         })
         .await
     }
@@ -451,6 +491,97 @@ impl StateStore for SqliteState {
         })
         .await
     }
+
+    async fn claim_due_transfers(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<TransferJob>, StateError> {
+        let until = now.saturating_add(lease_ms);
+        self.with(move |c| {
+            // One statement, one atomic write, as for webhooks.
+            let mut st = c
+                .prepare_cached(
+                    "UPDATE transfers SET next_at = ?2 WHERE handle IN (
+                         SELECT handle FROM transfers WHERE state = 'pending' AND next_at <= ?1
+                         ORDER BY next_at, handle LIMIT ?3)
+                     RETURNING handle, dest, attempts, next_at, last_error, state",
+                )
+                .map_err(db)?;
+            let rows = st
+                .query_map(params![now, until, limit as i64], transfer_row)
+                .map_err(db)?;
+            rows.map(|r| r.map_err(db)).collect()
+        })
+        .await
+    }
+
+    async fn transfer_done(
+        &self,
+        file: &FileRecord,
+        webhooks: &[NewWebhook],
+        now: i64,
+    ) -> Result<(), StateError> {
+        let (file, webhooks) = (file.clone(), webhooks.to_vec());
+        self.with(move |c| {
+            let tx = c.transaction().map_err(db)?;
+            tx.execute("DELETE FROM transfers WHERE handle = ?1", [&file.handle])
+                .map_err(db)?;
+            // A file deleted meanwhile stays deleted, and sends no event.
+            let n = tx
+                .execute(
+                    "UPDATE files SET record = ?2 WHERE handle = ?1",
+                    params![file.handle, to_json(&file)],
+                )
+                .map_err(db)?;
+            if n > 0 {
+                insert_webhooks(&tx, &webhooks, now)?;
+            }
+            tx.commit().map_err(db)
+        })
+        .await
+    }
+
+    async fn transfer_failed(
+        &self,
+        handle: &str,
+        attempts: u32,
+        next_at: Option<i64>,
+        error: &str,
+    ) -> Result<(), StateError> {
+        let (handle, error) = (handle.to_owned(), error.to_owned());
+        self.with(move |c| {
+            match next_at {
+                Some(at) => c.execute(
+                    "UPDATE transfers SET attempts = ?2, next_at = ?3, last_error = ?4 WHERE handle = ?1",
+                    params![handle, attempts, at, error],
+                ),
+                None => c.execute(
+                    "UPDATE transfers SET attempts = ?2, state = 'failed', last_error = ?3 WHERE handle = ?1",
+                    params![handle, attempts, error],
+                ),
+            }
+            .map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn transfer(&self, handle: &str) -> Result<Option<TransferJob>, StateError> {
+        let handle = handle.to_owned();
+        self.with(move |c| {
+            c.query_row(
+                "SELECT handle, dest, attempts, next_at, last_error, state FROM transfers
+                 WHERE handle = ?1",
+                [&handle],
+                transfer_row,
+            )
+            .optional()
+            .map_err(db)
+        })
+        .await
+    }
 }
 
 #[cfg(test)]
@@ -458,6 +589,33 @@ mod tests {
     #[tokio::test]
     async fn conformance() {
         super::super::conformance::run(&super::SqliteState::in_memory().unwrap()).await;
+    }
+
+    /// A queued transfer outlives the process: reopened, the store hands it out.
+    #[tokio::test]
+    async fn transfers_survive_a_restart() {
+        use super::super::{FileRecord, StateStore, Transfer};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let file = FileRecord {
+            transfer: Some(Transfer {
+                to: "archive".into(),
+                client: "Computer".into(),
+            }),
+            ..super::super::conformance::file("moving")
+        };
+        super::SqliteState::open(&path)
+            .unwrap()
+            .insert_file(&file, &[], 10)
+            .await
+            .unwrap();
+        let again = super::SqliteState::open(&path).unwrap();
+        let jobs = again.claim_due_transfers(10, 1000, 10).await.unwrap();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(
+            (jobs[0].handle.as_str(), jobs[0].to.as_str()),
+            ("moving", "archive")
+        );
     }
 
     #[tokio::test]

@@ -14,6 +14,7 @@ mod oauth;
 mod security;
 mod store;
 mod thumbnails;
+mod transfers;
 
 /// Installs the TLS crypto provider reqwest needs (the server does it in `main`).
 pub fn ensure_tls() {

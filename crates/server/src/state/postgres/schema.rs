@@ -92,6 +92,20 @@ CREATE TABLE skiff_cloud_credentials (
 );
 ",
     ),
+    (
+        4,
+        "
+CREATE TABLE skiff_transfers (
+    handle TEXT PRIMARY KEY,
+    dest TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_at BIGINT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    last_error TEXT
+);
+CREATE INDEX skiff_transfers_due ON skiff_transfers (next_at, handle) WHERE state = 'pending';
+",
+    ),
 ];
 
 /// The part-URL key: `fresh` if no instance stored one before, else the stored one. Every

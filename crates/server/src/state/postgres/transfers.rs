@@ -1,0 +1,134 @@
+//! The transfer queue in PostgreSQL (`skiff_transfers`): a row per file on its way to a
+//! location, written with the file, claimed with `FOR UPDATE SKIP LOCKED` leases like webhooks,
+//! settled with the file's new record and its webhooks in one transaction.
+
+use super::{PostgresState, get, insert_webhooks, pg, unsigned};
+use crate::state::{FileRecord, NewWebhook, StateError, TransferJob};
+use tokio_postgres::Row;
+use tokio_postgres::types::Json;
+
+/// Reads `handle, dest, attempts, next_at, last_error, state`.
+fn job(row: &Row) -> Result<TransferJob, StateError> {
+    Ok(TransferJob {
+        handle: get(row, 0, "transfer")?,
+        to: get(row, 1, "transfer")?,
+        attempts: unsigned(row, 2, "transfer")?,
+        next_at: get(row, 3, "transfer")?,
+        last_error: get(row, 4, "transfer")?,
+        failed: get::<String>(row, 5, "transfer")? == "failed",
+    })
+}
+
+/// Queues the transfer of `file` when it has one (in the transaction that records it).
+pub(super) async fn queue(
+    tx: &deadpool_postgres::Transaction<'_>,
+    file: &FileRecord,
+    now: i64,
+) -> Result<(), StateError> {
+    if let Some(t) = &file.transfer {
+        tx.execute(
+            "INSERT INTO skiff_transfers (handle, dest, next_at) VALUES ($1, $2, $3)",
+            &[&file.handle, &t.to, &now],
+        )
+        .await
+        .map_err(pg)?;
+    }
+    Ok(())
+}
+
+impl PostgresState {
+    pub(super) async fn claim_transfers(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<TransferJob>, StateError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let until = now.saturating_add(lease_ms);
+        let rows = self
+            .rows(
+                "WITH due AS (
+                     SELECT handle FROM skiff_transfers
+                     WHERE state = 'pending' AND next_at <= $1
+                     ORDER BY next_at, handle
+                     LIMIT $3
+                     FOR UPDATE SKIP LOCKED)
+                 UPDATE skiff_transfers t SET next_at = $2 FROM due
+                 WHERE t.handle = due.handle
+                 RETURNING t.handle, t.dest, t.attempts, t.next_at, t.last_error, t.state",
+                &[&now, &until, &limit],
+            )
+            .await?;
+        rows.iter().map(job).collect()
+    }
+
+    pub(super) async fn finish_transfer(
+        &self,
+        file: &FileRecord,
+        webhooks: &[NewWebhook],
+        now: i64,
+    ) -> Result<(), StateError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        tx.execute(
+            "DELETE FROM skiff_transfers WHERE handle = $1",
+            &[&file.handle],
+        )
+        .await
+        .map_err(pg)?;
+        // A file deleted meanwhile stays deleted, and sends no event.
+        let n = tx
+            .execute(
+                "UPDATE skiff_files SET record = $2 WHERE handle = $1",
+                &[&file.handle, &Json(file)],
+            )
+            .await
+            .map_err(pg)?;
+        if n > 0 {
+            insert_webhooks(&tx, webhooks, now).await?;
+        }
+        tx.commit().await.map_err(pg)
+    }
+
+    pub(super) async fn fail_transfer(
+        &self,
+        handle: &str,
+        attempts: u32,
+        next_at: Option<i64>,
+        error: &str,
+    ) -> Result<(), StateError> {
+        let attempts = i64::from(attempts);
+        match next_at {
+            Some(at) => {
+                self.exec(
+                    "UPDATE skiff_transfers SET attempts = $2, next_at = $3, last_error = $4
+                     WHERE handle = $1",
+                    &[&handle, &attempts, &at, &error],
+                )
+                .await
+            }
+            None => {
+                self.exec(
+                    "UPDATE skiff_transfers SET attempts = $2, state = 'failed', last_error = $3
+                     WHERE handle = $1",
+                    &[&handle, &attempts, &error],
+                )
+                .await
+            }
+        }
+    }
+
+    pub(super) async fn find_transfer(
+        &self,
+        handle: &str,
+    ) -> Result<Option<TransferJob>, StateError> {
+        let rows = self
+            .rows(
+                "SELECT handle, dest, attempts, next_at, last_error, state FROM skiff_transfers
+                 WHERE handle = $1",
+                &[&handle],
+            )
+            .await?;
+        rows.first().map(job).transpose()
+    }
+}
