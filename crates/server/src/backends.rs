@@ -33,6 +33,11 @@ pub const STORAGE: &[Backend] = &[
         kind: "s3",
         compiled: true,
     },
+    // A location only (`[locations.<name>]`); the config refuses it for `[storage]`.
+    Backend {
+        kind: "azure",
+        compiled: true,
+    },
 ];
 
 /// State backends.
@@ -85,6 +90,7 @@ pub fn open_storage(
     kind: &str,
     path: &Path,
     s3: Option<&S3StorageSettings>,
+    azure: Option<&crate::storage::AzureSettings>,
 ) -> Result<Arc<dyn Storage>, OpenError> {
     check_storage(kind).map_err(OpenError::Backend)?;
     match kind {
@@ -109,6 +115,26 @@ pub fn open_storage(
                 |why| OpenError::Backend(format!("[storage] {why}")),
             )?;
             Ok(Arc::new(S3Storage::new(s).map_err(named)?))
+        }
+        "azure" => {
+            let s = azure.ok_or_else(|| {
+                OpenError::Backend("[storage] the azure settings are missing".into())
+            })?;
+            let named = |e: String| OpenError::Backend(format!("[storage] {e}"));
+            // As for s3: a missing container or a wrong key stops the start.
+            apart(
+                async {
+                    crate::storage::AzureStorage::new(s)
+                        .map_err(named)?
+                        .check()
+                        .await
+                        .map_err(named)
+                },
+                |why| OpenError::Backend(format!("[storage] {why}")),
+            )?;
+            Ok(Arc::new(
+                crate::storage::AzureStorage::new(s).map_err(named)?,
+            ))
         }
         other => Err(OpenError::Backend(format!(
             "[storage] kind = {other:?} cannot be opened"
@@ -217,13 +243,13 @@ mod tests {
             path_style: true,
         };
         let unused = Path::new("unused");
-        let storage = open_storage("s3", unused, Some(&settings)).unwrap();
+        let storage = open_storage("s3", unused, Some(&settings), None).unwrap();
         assert_eq!(storage.location(), "S3");
         let wrong = S3StorageSettings {
             secret_access_key: crate::config::Secret("not-the-secret".into()),
             ..settings.clone()
         };
-        let e = open_storage("s3", unused, Some(&wrong))
+        let e = open_storage("s3", unused, Some(&wrong), None)
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("[storage] secret_access_key"), "{e}");
@@ -232,7 +258,7 @@ mod tests {
             bucket: format!("{}-absent", bucket.name),
             ..settings
         };
-        let e = open_storage("s3", unused, Some(&missing))
+        let e = open_storage("s3", unused, Some(&missing), None)
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("[storage] bucket"), "{e}");

@@ -89,6 +89,13 @@ pub struct StorageConfig {
     /// `s3`: path-style requests (`endpoint/bucket/key`); by default on when `endpoint` is set
     /// (SeaweedFS, MinIO and most self-hosted servers want it) and off for AWS.
     pub path_style: Option<bool>,
+    /// `azure` (a location only): the storage account.
+    pub account: Option<String>,
+    /// `azure`: the account's access key (or its `SKIFF_…` variable is not read: keep the file
+    /// private).
+    pub access_key: Option<Secret>,
+    /// `azure`: the container, which must exist.
+    pub container: Option<String>,
 }
 
 impl Default for StorageConfig {
@@ -103,6 +110,9 @@ impl Default for StorageConfig {
             access_key_id: None,
             secret_access_key: None,
             path_style: None,
+            account: None,
+            access_key: None,
+            container: None,
         }
     }
 }
@@ -121,6 +131,20 @@ impl StorageConfig {
                 .clone()
                 .unwrap_or_else(|| Secret(String::new())),
             path_style: self.path_style.unwrap_or(self.endpoint.is_some()),
+        })
+    }
+
+    /// The settings of the `azure` location, when that is the kind.
+    pub fn azure_settings(&self) -> Option<crate::storage::AzureSettings> {
+        (self.kind == "azure").then(|| crate::storage::AzureSettings {
+            account: self.account.clone().unwrap_or_default(),
+            access_key: self
+                .access_key
+                .clone()
+                .unwrap_or_else(|| Secret(String::new())),
+            container: self.container.clone().unwrap_or_default(),
+            endpoint: self.endpoint.clone(),
+            prefix: self.prefix.clone(),
         })
     }
 
@@ -164,11 +188,54 @@ impl StorageConfig {
                     ));
                 }
             }
+        } else if self.kind == "azure" {
+            let empty = |v: &Option<String>| v.as_deref().is_none_or(|v| v.trim().is_empty());
+            let key_empty = self
+                .access_key
+                .as_ref()
+                .is_none_or(|s| s.0.trim().is_empty());
+            for (key, missing) in [
+                ("account", empty(&self.account)),
+                ("access_key", key_empty),
+                ("container", empty(&self.container)),
+            ] {
+                if missing {
+                    return invalid(format!("{section} kind = \"azure\" needs `{key}`"));
+                }
+            }
+            let s3_only = [
+                "region",
+                "bucket",
+                "access_key_id",
+                "secret_access_key",
+                "path_style",
+            ];
+            if let Some((key, _)) = s3_keys.iter().find(|(k, set)| *set && s3_only.contains(k)) {
+                return invalid(format!(
+                    "{section} {key} is read by kind = \"s3\" only, not kind = \"azure\""
+                ));
+            }
+            if self.path.is_some() {
+                return invalid(format!("{section} path is read by kind = \"fs\" only"));
+            }
         } else if let Some((key, _)) = s3_keys.iter().find(|(_, set)| *set) {
             return invalid(format!(
                 "{section} {key} is read by kind = \"s3\" only, not kind = {:?}",
                 self.kind
             ));
+        }
+        if self.kind != "azure" {
+            let azure_keys = [
+                ("account", self.account.is_some()),
+                ("access_key", self.access_key.is_some()),
+                ("container", self.container.is_some()),
+            ];
+            if let Some((key, _)) = azure_keys.iter().find(|(_, set)| *set) {
+                return invalid(format!(
+                    "{section} {key} is read by kind = \"azure\" only, not kind = {:?}",
+                    self.kind
+                ));
+            }
         }
         Ok(())
     }
@@ -595,6 +662,21 @@ impl Config {
         crate::backends::check_storage(&self.storage.kind).map_err(ConfigError::Invalid)?;
         crate::backends::check_state(&self.state.kind).map_err(ConfigError::Invalid)?;
         self.state.validate()?;
+        let location_only = |section: &str, kind: &str| {
+            if kind == "azure" {
+                return Err(ConfigError::Invalid(format!(
+                    "{section} kind = \"azure\": Azure Blob Storage is a location files are moved \
+                     to ([locations.<name>]), not where uploads land; use \"fs\" or \"s3\" here"
+                )));
+            }
+            Ok(())
+        };
+        location_only("[storage]", &self.storage.kind)?;
+        for app in &self.apps {
+            if let Some(own) = &app.storage {
+                location_only(&format!("app {:?}: [apps.storage]", app.key), &own.kind)?;
+            }
+        }
         self.storage.validate("[storage]")?;
         for (name, location) in &self.locations {
             let section = format!("[locations.{name}]");
@@ -833,6 +915,41 @@ secret_access_key = "bucket-secret"
             err.contains("[apps.storage] bucket is read by kind = \"s3\" only"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn locations_are_checked_by_kind_and_name() {
+        let validate = |toml: &str| {
+            let cfg: Config = toml::from_str(&format!("[[apps]]\nkey = \"k\"\n{toml}")).unwrap();
+            cfg.validate().map(|_| cfg).map_err(|e| e.to_string())
+        };
+        let azure = "[locations.azure]\nkind = \"azure\"\naccount = \"a\"\naccess_key = \"k\"\n\
+                     container = \"c\"\nendpoint = \"http://127.0.0.1:10000/a\"\n";
+        let ok = validate(azure).unwrap();
+        let s = ok.locations["azure"].azure_settings().unwrap();
+        assert_eq!((s.account.as_str(), s.container.as_str()), ("a", "c"));
+        assert!(!format!("{ok:?}").contains("access_key: Some(Secret(\"k\"))"));
+        let err = validate("[locations.azure]\nkind = \"azure\"\naccount = \"a\"\n").unwrap_err();
+        assert!(
+            err.contains("[locations.azure] kind = \"azure\" needs `access_key`"),
+            "{err}"
+        );
+        let err = validate(&format!("{azure}bucket = \"b\"\n")).unwrap_err();
+        assert!(
+            err.contains("bucket is read by kind = \"s3\" only"),
+            "{err}"
+        );
+        let err = validate("[locations.archive]\nkind = \"fs\"\ncontainer = \"c\"\n").unwrap_err();
+        assert!(
+            err.contains("container is read by kind = \"azure\" only"),
+            "{err}"
+        );
+        let err = validate("[locations.S3]\nkind = \"fs\"\n").unwrap_err();
+        assert!(err.contains("a location's name"), "{err}");
+        let err = validate("[locations.s3]\nkind = \"fs\"\n").unwrap_err();
+        assert!(err.contains("a location's name"), "{err}");
+        let err = validate("[storage]\nkind = \"azure\"\n").unwrap_err();
+        assert!(err.contains("is a location files are moved to"), "{err}");
     }
 
     #[test]

@@ -167,6 +167,7 @@ impl AppState {
             &config.storage.kind,
             &config.storage_path(),
             config.storage.s3_settings().as_ref(),
+            None,
         )?;
         let mut app_storages = Vec::new();
         for app in &config.apps {
@@ -176,15 +177,16 @@ impl AppState {
                 .path
                 .clone()
                 .unwrap_or_else(|| config.data.join("apps").join(&app.key).join("files"));
-            let storage = backends::open_storage(&own.kind, &path, own.s3_settings().as_ref())
-                .map_err(|e| match e {
-                    OpenError::Backend(m) => OpenError::Backend(format!(
-                        "app {:?}: {}",
-                        app.key,
-                        m.replace("[storage]", "[apps.storage]")
-                    )),
-                    other => other,
-                })?;
+            let storage =
+                backends::open_storage(&own.kind, &path, own.s3_settings().as_ref(), None)
+                    .map_err(|e| match e {
+                        OpenError::Backend(m) => OpenError::Backend(format!(
+                            "app {:?}: {}",
+                            app.key,
+                            m.replace("[storage]", "[apps.storage]")
+                        )),
+                        other => other,
+                    })?;
             app_storages.push((app.key.clone(), storage));
         }
         let mut locations = Vec::new();
@@ -194,14 +196,16 @@ impl AppState {
                 .clone()
                 .unwrap_or_else(|| config.data.join("locations").join(name));
             let section = format!("[locations.{name}]");
-            let storage =
-                backends::open_storage(&location.kind, &path, location.s3_settings().as_ref())
-                    .map_err(|e| match e {
-                        OpenError::Backend(m) => {
-                            OpenError::Backend(m.replace("[storage]", &section))
-                        }
-                        other => other,
-                    })?;
+            let storage = backends::open_storage(
+                &location.kind,
+                &path,
+                location.s3_settings().as_ref(),
+                location.azure_settings().as_ref(),
+            )
+            .map_err(|e| match e {
+                OpenError::Backend(m) => OpenError::Backend(m.replace("[storage]", &section)),
+                other => other,
+            })?;
             locations.push((name.clone(), storage));
         }
         let backends::States { state, cloud } = backends::open_state(

@@ -14,16 +14,19 @@ use std::ops::Range;
 use std::pin::Pin;
 use std::time::SystemTime;
 
+mod azure;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod direct;
 #[cfg(feature = "fs")]
 mod fs;
 mod memory;
+mod objects;
 mod s3;
 #[cfg(test)]
 pub(crate) mod seaweed;
 
+pub use azure::{AzureSettings, AzureStorage};
 #[cfg(any(test, feature = "conformance"))]
 pub use direct::conformance as direct_conformance;
 pub use direct::{DirectUpload, DirectUploads, PresignedPart};

@@ -18,31 +18,26 @@
 pub mod cors;
 mod direct;
 mod open;
-mod requests;
+pub(super) mod requests;
 #[cfg(test)]
 mod tests;
 
 pub use open::{S3SetupError, S3StorageSettings};
 
 use super::{
-    ByteStream, Checker, Expect, ObjectInfo, Piece, Storage, StorageError, Written, body_error,
-    piece_id, runs,
+    ByteStream, Expect, ObjectInfo, Piece, Storage, StorageError, Written, piece_id, runs,
 };
 use async_trait::async_trait;
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3;
 use object_store::multipart::PartId;
 use object_store::path::Path as Key;
-use object_store::{
-    GetOptions, GetRange, MultipartId, ObjectStore as _, ObjectStoreExt as _, PutPayloadMut,
-    WriteMultipart,
-};
+use object_store::{MultipartId, ObjectStore, ObjectStoreExt as _};
 use requests::{failed, multipart};
 use skiff_protocol::limits::{MAX_PARTS, MIN_PART_SIZE};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 /// S3-backed [`Storage`]. Cheap to clone.
 ///
@@ -91,11 +86,8 @@ impl std::fmt::Debug for S3Storage {
     }
 }
 
-/// Bodies up to this size are one PUT; larger ones a multipart upload in parts of this size.
-const PART: usize = MIN_PART_SIZE as usize;
-/// Parts of one body in flight at once while staging: memory per write stays near
-/// `PART * (WRITE_PARALLEL + 1)`.
-const WRITE_PARALLEL: usize = 2;
+#[cfg(test)]
+use super::objects::PART;
 
 impl S3Storage {
     fn staging(&self, upload: &str) -> Result<Key, StorageError> {
@@ -130,68 +122,15 @@ impl S3Storage {
         })?
     }
 
-    /// Writes `body` to `key` once it passed `expect`: one PUT when it fits in [`PART`], else
-    /// a multipart upload completed after the last check (and aborted on any failure).
+    /// Writes `body` to `key` once it passed `expect` ([`super::objects::write`]).
     async fn write(
         self,
         key: Key,
-        mut body: ByteStream,
+        body: ByteStream,
         expect: Expect,
     ) -> Result<(u64, [u8; 16]), StorageError> {
-        let mut checker = Checker::new(expect);
-        let mut buffer = PutPayloadMut::new();
-        let mut upload: Option<WriteMultipart> = None;
-        let what = key.to_string();
-        let read = async {
-            while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(body_error)?;
-                checker.update(&chunk)?;
-                if let Some(parts) = upload.as_mut() {
-                    parts
-                        .wait_for_capacity(WRITE_PARALLEL)
-                        .await
-                        .map_err(|e| failed(e, &what))?;
-                    parts.put(chunk);
-                    continue;
-                }
-                buffer.push(chunk);
-                if buffer.content_length() >= PART {
-                    let started = self
-                        .store
-                        .put_multipart(&key)
-                        .await
-                        .map_err(|e| failed(e, &what))?;
-                    let mut parts = WriteMultipart::new_with_chunk_size(started, PART);
-                    for held in std::mem::take(&mut buffer).freeze() {
-                        parts.put(held);
-                    }
-                    upload = Some(parts);
-                }
-            }
-            Ok(())
-        };
-        let read: Result<(), StorageError> = read.await;
-        let verdict = read.and_then(|()| checker.finish());
-        match (verdict, upload) {
-            (Ok(v), None) => {
-                self.store
-                    .put(&key, buffer.freeze())
-                    .await
-                    .map_err(|e| failed(e, &what))?;
-                Ok(v)
-            }
-            // `finish` aborts the upload itself when completing fails.
-            (Ok(v), Some(parts)) => parts
-                .finish()
-                .await
-                .map(|_| v)
-                .map_err(|e| failed(e, &what)),
-            (Err(e), Some(parts)) => {
-                let _ = parts.abort().await;
-                Err(e)
-            }
-            (Err(e), None) => Err(e),
-        }
+        let store: Arc<dyn ObjectStore> = self.store.clone();
+        super::objects::write(store, key, body, expect).await
     }
 
     /// The size of every piece staged for `upload`, by id (one listing, so that assembly
@@ -266,7 +205,7 @@ impl S3Storage {
 
 /// Names become one key segment only when they are plain: letters, digits, `-`, `_` and
 /// inner dots, as handles, upload ids and piece ids are.
-fn segment(name: &str) -> Result<&str, StorageError> {
+pub(super) fn segment(name: &str) -> Result<&str, StorageError> {
     let ok = !name.is_empty()
         && name.len() <= 200
         && !name.starts_with('.')
@@ -378,52 +317,16 @@ impl Storage for S3Storage {
 
     async fn get(&self, name: &str, range: Option<Range<u64>>) -> Result<ByteStream, StorageError> {
         let key = self.object(name)?;
-        let what = format!("object {name}");
-        if range.as_ref().is_some_and(|r| r.is_empty()) {
-            // S3 has no empty range; the object must still exist.
-            self.store.head(&key).await.map_err(|e| failed(e, &what))?;
-            return Ok(Box::pin(futures_util::stream::empty()));
-        }
-        let options = GetOptions {
-            range: range.map(GetRange::Bounded),
-            ..GetOptions::default()
-        };
-        let got = self
-            .store
-            .get_opts(&key, options)
-            .await
-            .map_err(|e| failed(e, &what))?;
-        Ok(Box::pin(got.into_stream().map_err(std::io::Error::other)))
+        super::objects::read(self.store.as_ref(), &key, &format!("object {name}"), range).await
     }
 
     async fn delete(&self, name: &str) -> Result<(), StorageError> {
         let key = self.object(name)?;
-        match self.store.delete(&key).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(failed(e, &format!("object {name}"))),
-        }
+        super::objects::delete(self.store.as_ref(), &key, &format!("object {name}")).await
     }
 
     async fn list(&self) -> Result<Vec<ObjectInfo>, StorageError> {
-        let dir = self.objects();
-        let what = dir.to_string();
-        let depth = dir.parts().count() + 1;
-        self.store
-            .list(Some(&dir))
-            .map_err(|e| failed(e, &what))
-            // Only direct children: keys deeper down were not written here.
-            .try_filter_map(|meta| async move {
-                let name = meta.location.filename().map(str::to_owned);
-                Ok(name
-                    .filter(|_| meta.location.parts().count() == depth)
-                    .map(|name| ObjectInfo {
-                        name,
-                        size: meta.size,
-                        modified: SystemTime::from(meta.last_modified),
-                    }))
-            })
-            .try_collect()
-            .await
+        super::objects::list(self.store.as_ref(), &self.objects()).await
     }
 
     fn direct(&self) -> Option<&dyn crate::storage::DirectUploads> {

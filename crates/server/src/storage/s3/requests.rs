@@ -34,7 +34,7 @@ const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// An `object_store` failure about `what` as a [`StorageError`].
-pub(super) fn failed(e: object_store::Error, what: &str) -> StorageError {
+pub(in crate::storage) fn failed(e: object_store::Error, what: &str) -> StorageError {
     match e {
         object_store::Error::NotFound { .. } => StorageError::NotFound {
             what: what.to_owned(),
