@@ -35,6 +35,7 @@ async fn shared_database() {
     conformance(&pg).await;
     migrations_twice_and_at_once(&pg).await;
     claims_are_disjoint(&pg).await;
+    transfers_are_disjoint(&pg).await;
     sweeps_are_disjoint(&pg).await;
     startup_errors_name_the_key(&pg).await;
     println!("checks took {:?} after the server started", t.elapsed());
@@ -116,6 +117,45 @@ async fn claims_are_disjoint(pg: &Cluster) {
         per_claimer.iter().filter(|c| !c.is_empty()).count() > 1,
         "the claimers should have shared the work: {per_claimer:?}"
     );
+}
+
+/// Transfers, like webhooks: four claimers on two instances take 100 queued transfers, each
+/// exactly once.
+async fn transfers_are_disjoint(pg: &Cluster) {
+    use skiff_server::state::{FileRecord, Transfer};
+    let url = pg.local_schema("transfers");
+    let a = PostgresState::connect(&url).await.unwrap();
+    let b = PostgresState::connect(&url).await.unwrap();
+    for i in 0..100 {
+        let moving = FileRecord {
+            transfer: Some(Transfer {
+                to: "archive".into(),
+                client: "Computer".into(),
+            }),
+            ..file(&format!("t{i}"))
+        };
+        a.insert_file(&moving, &[], 0).await.unwrap();
+    }
+    let drain = |s: PostgresState| async move {
+        let mut handles = Vec::new();
+        loop {
+            let jobs = s.claim_due_transfers(10, 60_000, 3).await.unwrap();
+            if jobs.is_empty() {
+                return handles;
+            }
+            handles.extend(jobs.into_iter().map(|j| j.handle));
+        }
+    };
+    let runs: Vec<_> = [a.clone(), a, b.clone(), b]
+        .into_iter()
+        .map(|s| tokio::spawn(drain(s)))
+        .collect();
+    let mut all = Vec::new();
+    for run in runs {
+        all.extend(run.await.unwrap());
+    }
+    let distinct: HashSet<&String> = all.iter().collect();
+    assert_eq!((all.len(), distinct.len()), (100, 100));
 }
 
 /// Two instances sweeping at once get disjoint sets of the expired sessions; one that a sweep
