@@ -52,55 +52,58 @@ pub const STATE: &[Backend] = &[
     },
 ];
 
-/// Checks that `kind` names a backend of `section` that this build includes; the error names
-/// the setting and says what to do.
-fn check(section: &str, kind: &str, known: &[Backend]) -> Result<(), String> {
+/// Checks that `kind` names a `what` backend that this build includes; the error names the
+/// setting as `section` (`[storage]`, `[locations.archive]`, …) and says what to do.
+fn check(section: &str, what: &str, kind: &str, known: &[Backend]) -> Result<(), String> {
     match known.iter().find(|b| b.kind == kind) {
         Some(b) if b.compiled => Ok(()),
         Some(b) => Err(format!(
-            "[{section}] kind = {kind:?}: this build of skiff-server leaves that backend out; \
+            "{section} kind = {kind:?}: this build of skiff-server leaves that backend out; \
              build it with the cargo feature `{}`",
             b.kind
         )),
         None => {
             let names: Vec<String> = known.iter().map(|b| format!("{:?}", b.kind)).collect();
             Err(format!(
-                "[{section}] kind = {kind:?} is not a {section} backend (known: {})",
+                "{section} kind = {kind:?} is not a {what} backend (known: {})",
                 names.join(", ")
             ))
         }
     }
 }
 
-/// Checks `[storage] kind`.
-pub fn check_storage(kind: &str) -> Result<(), String> {
-    check("storage", kind, STORAGE)
+/// Checks the `kind` of a storage section: `[storage]`, an app's `[apps.storage]` or a
+/// `[locations.<name>]`, as `section` names it.
+pub fn check_storage(section: &str, kind: &str) -> Result<(), String> {
+    check(section, "storage", kind, STORAGE)
 }
 
 /// Checks `[state] kind`.
 pub fn check_state(kind: &str) -> Result<(), String> {
-    check("state", kind, STATE)
+    check("[state]", "state", kind, STATE)
 }
 
-/// Opens the storage backend of `kind` at `path` (`Config::storage_path`) or on the bucket of
-/// `s3` (`StorageConfig::s3_settings`). Takes these values rather than the config, so that the
+/// Opens the storage backend of `kind` that the config's `section` names, at `path`
+/// (`Config::storage_path`), on the bucket of `s3` (`StorageConfig::s3_settings`) or in the
+/// container of `azure`; messages name the setting as in `section`. Takes these values rather than the config, so that the
 /// config can check kinds here without the two modules depending on each other.
 #[cfg_attr(not(feature = "fs"), allow(unused_variables))] // `path` is read by the fs arm only
 pub fn open_storage(
+    section: &str,
     kind: &str,
     path: &Path,
     s3: Option<&S3StorageSettings>,
     azure: Option<&crate::storage::AzureSettings>,
 ) -> Result<Arc<dyn Storage>, OpenError> {
-    check_storage(kind).map_err(OpenError::Backend)?;
+    check_storage(section, kind).map_err(OpenError::Backend)?;
     match kind {
         #[cfg(feature = "fs")]
         "fs" => Ok(Arc::new(crate::storage::FsStorage::open(path)?)),
         "s3" => {
             let s = s3.ok_or_else(|| {
-                OpenError::Backend("[storage] the s3 settings are missing".into())
+                OpenError::Backend(format!("{section} the s3 settings are missing"))
             })?;
-            let named = |e: S3SetupError| OpenError::Backend(format!("[storage] {e}"));
+            let named = |e: S3SetupError| OpenError::Backend(format!("{section} {e}"));
             // Wrong credentials or a missing bucket stop the start: one listing, now. This
             // function is not async, so the check runs on a client and runtime of its own; the
             // serving client is made afresh, not bound to a runtime that ends here.
@@ -112,15 +115,15 @@ pub fn open_storage(
                         .await
                         .map_err(named)
                 },
-                |why| OpenError::Backend(format!("[storage] {why}")),
+                |why| OpenError::Backend(format!("{section} {why}")),
             )?;
             Ok(Arc::new(S3Storage::new(s).map_err(named)?))
         }
         "azure" => {
             let s = azure.ok_or_else(|| {
-                OpenError::Backend("[storage] the azure settings are missing".into())
+                OpenError::Backend(format!("{section} the azure settings are missing"))
             })?;
-            let named = |e: String| OpenError::Backend(format!("[storage] {e}"));
+            let named = |e: String| OpenError::Backend(format!("{section} {e}"));
             // As for s3: a missing container or a wrong key stops the start.
             apart(
                 async {
@@ -130,14 +133,14 @@ pub fn open_storage(
                         .await
                         .map_err(named)
                 },
-                |why| OpenError::Backend(format!("[storage] {why}")),
+                |why| OpenError::Backend(format!("{section} {why}")),
             )?;
             Ok(Arc::new(
                 crate::storage::AzureStorage::new(s).map_err(named)?,
             ))
         }
         other => Err(OpenError::Backend(format!(
-            "[storage] kind = {other:?} cannot be opened"
+            "{section} kind = {other:?} cannot be opened"
         ))),
     }
 }
@@ -216,13 +219,13 @@ mod tests {
             kind: "s3",
             compiled: false,
         }];
-        let err = check("storage", "s3", &missing).unwrap_err();
+        let err = check("[storage]", "storage", "s3", &missing).unwrap_err();
         assert!(err.contains("[storage] kind = \"s3\"") && err.contains("feature `s3`"));
-        let err = check("state", "mongo", STATE).unwrap_err();
+        let err = check("[state]", "state", "mongo", STATE).unwrap_err();
         assert!(err.contains("[state] kind = \"mongo\"") && err.contains("\"sqlite\""));
         #[cfg(all(feature = "fs", feature = "sqlite"))]
         assert_eq!(
-            (check_storage("fs"), check_state("sqlite")),
+            (check_storage("[storage]", "fs"), check_state("sqlite")),
             (Ok(()), Ok(()))
         );
     }
@@ -243,13 +246,13 @@ mod tests {
             path_style: true,
         };
         let unused = Path::new("unused");
-        let storage = open_storage("s3", unused, Some(&settings), None).unwrap();
+        let storage = open_storage("[storage]", "s3", unused, Some(&settings), None).unwrap();
         assert_eq!(storage.location(), "S3");
         let wrong = S3StorageSettings {
             secret_access_key: crate::config::Secret("not-the-secret".into()),
             ..settings.clone()
         };
-        let e = open_storage("s3", unused, Some(&wrong), None)
+        let e = open_storage("[storage]", "s3", unused, Some(&wrong), None)
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("[storage] secret_access_key"), "{e}");
@@ -258,7 +261,7 @@ mod tests {
             bucket: format!("{}-absent", bucket.name),
             ..settings
         };
-        let e = open_storage("s3", unused, Some(&missing), None)
+        let e = open_storage("[storage]", "s3", unused, Some(&missing), None)
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("[storage] bucket"), "{e}");

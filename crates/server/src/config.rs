@@ -241,6 +241,11 @@ impl StorageConfig {
     }
 }
 
+/// How messages name the `[apps.storage]` of app `key`.
+pub fn app_storage_section(key: &str) -> String {
+    format!("app {key:?}: [apps.storage]")
+}
+
 /// Where sessions, file records and the webhook outbox live: the `[state]` section.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -659,25 +664,25 @@ impl Config {
                 "[cloud] session_ttl_secs and session_max_secs must be above 0".into(),
             ));
         }
-        crate::backends::check_storage(&self.storage.kind).map_err(ConfigError::Invalid)?;
-        crate::backends::check_state(&self.state.kind).map_err(ConfigError::Invalid)?;
-        self.state.validate()?;
-        let location_only = |section: &str, kind: &str| {
-            if kind == "azure" {
+        // Azure takes finished files only; uploads land in [storage] or [apps.storage].
+        let landing = |section: &str, storage: &StorageConfig| {
+            if storage.kind == "azure" {
                 return Err(ConfigError::Invalid(format!(
                     "{section} kind = \"azure\": Azure Blob Storage is a location files are moved \
                      to ([locations.<name>]), not where uploads land; use \"fs\" or \"s3\" here"
                 )));
             }
-            Ok(())
+            crate::backends::check_storage(section, &storage.kind).map_err(ConfigError::Invalid)?;
+            storage.validate(section)
         };
-        location_only("[storage]", &self.storage.kind)?;
+        landing("[storage]", &self.storage)?;
+        crate::backends::check_state(&self.state.kind).map_err(ConfigError::Invalid)?;
+        self.state.validate()?;
         for app in &self.apps {
             if let Some(own) = &app.storage {
-                location_only(&format!("app {:?}: [apps.storage]", app.key), &own.kind)?;
+                landing(&app_storage_section(&app.key), own)?;
             }
         }
-        self.storage.validate("[storage]")?;
         for (name, location) in &self.locations {
             let section = format!("[locations.{name}]");
             let fine = !name.is_empty()
@@ -692,21 +697,9 @@ impl Config {
                     crate::session::LOCATIONS
                 )));
             }
-            crate::backends::check_storage(&location.kind)
-                .map_err(|e| ConfigError::Invalid(e.replace("[storage]", &section)))?;
+            crate::backends::check_storage(&section, &location.kind)
+                .map_err(ConfigError::Invalid)?;
             location.validate(&section)?;
-        }
-        for app in &self.apps {
-            if let Some(storage) = &app.storage {
-                crate::backends::check_storage(&storage.kind).map_err(|e| {
-                    ConfigError::Invalid(format!(
-                        "app {:?}: {}",
-                        app.key,
-                        e.replace("[storage]", "[apps.storage]")
-                    ))
-                })?;
-                storage.validate(&format!("app {:?}: [apps.storage]", app.key))?;
-            }
         }
         if let Some(dir) = self.demo.as_deref().filter(|d| !d.is_dir()) {
             return Err(ConfigError::Invalid(format!(

@@ -164,6 +164,7 @@ impl AppState {
             source,
         })?;
         let storage = backends::open_storage(
+            "[storage]",
             &config.storage.kind,
             &config.storage_path(),
             config.storage.s3_settings().as_ref(),
@@ -177,16 +178,14 @@ impl AppState {
                 .path
                 .clone()
                 .unwrap_or_else(|| config.data.join("apps").join(&app.key).join("files"));
-            let storage =
-                backends::open_storage(&own.kind, &path, own.s3_settings().as_ref(), None)
-                    .map_err(|e| match e {
-                        OpenError::Backend(m) => OpenError::Backend(format!(
-                            "app {:?}: {}",
-                            app.key,
-                            m.replace("[storage]", "[apps.storage]")
-                        )),
-                        other => other,
-                    })?;
+            let section = config::app_storage_section(&app.key);
+            let storage = backends::open_storage(
+                &section,
+                &own.kind,
+                &path,
+                own.s3_settings().as_ref(),
+                None,
+            )?;
             app_storages.push((app.key.clone(), storage));
         }
         let mut locations = Vec::new();
@@ -195,17 +194,13 @@ impl AppState {
                 .path
                 .clone()
                 .unwrap_or_else(|| config.data.join("locations").join(name));
-            let section = format!("[locations.{name}]");
             let storage = backends::open_storage(
+                &format!("[locations.{name}]"),
                 &location.kind,
                 &path,
                 location.s3_settings().as_ref(),
                 location.azure_settings().as_ref(),
-            )
-            .map_err(|e| match e {
-                OpenError::Backend(m) => OpenError::Backend(m.replace("[storage]", &section)),
-                other => other,
-            })?;
+            )?;
             locations.push((name.clone(), storage));
         }
         let backends::States { state, cloud } = backends::open_state(

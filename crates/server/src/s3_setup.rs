@@ -51,7 +51,7 @@ fn targets(config: &Config, args: &SetupArgs) -> Vec<Target> {
     for app in &config.apps {
         if let Some(settings) = app.storage.as_ref().and_then(|s| s.s3_settings()) {
             out.push(Target {
-                section: format!("app {:?}: [apps.storage]", app.key),
+                section: crate::config::app_storage_section(&app.key),
                 settings,
                 origins: origins(&mut std::iter::once(app)),
             });

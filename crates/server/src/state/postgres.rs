@@ -162,6 +162,27 @@ impl PostgresState {
         client.query(&st, params).await.map_err(pg)
     }
 
+    /// Records a failed attempt of the job whose `key_column` is `key` in `queue` (the
+    /// webhook outbox, the transfer queue): due again at `next_at`, or kept as failed when it
+    /// is `None`.
+    async fn job_failed(
+        &self,
+        queue: &str,
+        key_column: &str,
+        key: &(dyn ToSql + Sync),
+        attempts: u32,
+        next_at: Option<i64>,
+        error: &str,
+    ) -> Result<(), StateError> {
+        let sql = format!(
+            "UPDATE {queue} SET attempts = $2, next_at = COALESCE($3::BIGINT, next_at),
+             state = CASE WHEN $3::BIGINT IS NULL THEN 'failed' ELSE state END, last_error = $4
+             WHERE {key_column} = $1"
+        );
+        self.exec(&sql, &[key, &i64::from(attempts), &next_at, &error])
+            .await
+    }
+
     /// Runs one statement.
     async fn exec(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<(), StateError> {
         let client = self.client().await?;
@@ -560,25 +581,8 @@ impl StateStore for PostgresState {
         next_at: Option<i64>,
         error: &str,
     ) -> Result<(), StateError> {
-        let attempts = i64::from(attempts);
-        match next_at {
-            Some(at) => {
-                self.exec(
-                    "UPDATE skiff_webhooks SET attempts = $2, next_at = $3, last_error = $4
-                     WHERE id = $1",
-                    &[&id, &attempts, &at, &error],
-                )
-                .await
-            }
-            None => {
-                self.exec(
-                    "UPDATE skiff_webhooks SET attempts = $2, state = 'failed', last_error = $3
-                     WHERE id = $1",
-                    &[&id, &attempts, &error],
-                )
-                .await
-            }
-        }
+        self.job_failed("skiff_webhooks", "id", &id, attempts, next_at, error)
+            .await
     }
 
     async fn claim_due_transfers(

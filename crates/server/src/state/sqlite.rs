@@ -137,6 +137,28 @@ fn insert_webhooks(
     Ok(())
 }
 
+/// Records a failed attempt of the job whose `key_column` is `key` in `queue` (the webhook
+/// outbox, the transfer queue): due again at `next_at`, or kept as failed when it is `None`.
+fn job_failed(
+    c: &Connection,
+    queue: &str,
+    key_column: &str,
+    key: &dyn rusqlite::ToSql,
+    attempts: u32,
+    next_at: Option<i64>,
+    error: &str,
+) -> Result<(), StateError> {
+    let sql = format!(
+        "UPDATE {queue} SET attempts = ?2, next_at = COALESCE(?3, next_at),
+         state = CASE WHEN ?3 IS NULL THEN 'failed' ELSE state END, last_error = ?4
+         WHERE {key_column} = ?1"
+    );
+    c.prepare_cached(&sql)
+        .and_then(|mut st| st.execute(params![key, attempts, next_at, error]))
+        .map_err(db)?;
+    Ok(())
+}
+
 /// Records a file and, when it is on its way to a location, its transfer.
 fn insert_file_row(
     tx: &rusqlite::Transaction<'_>,
@@ -475,21 +497,8 @@ impl StateStore for SqliteState {
         error: &str,
     ) -> Result<(), StateError> {
         let error = error.to_owned();
-        self.with(move |c| {
-            match next_at {
-                Some(at) => c.execute(
-                    "UPDATE webhooks SET attempts = ?2, next_at = ?3, last_error = ?4 WHERE id = ?1",
-                    params![id, attempts, at, error],
-                ),
-                None => c.execute(
-                    "UPDATE webhooks SET attempts = ?2, state = 'failed', last_error = ?3 WHERE id = ?1",
-                    params![id, attempts, error],
-                ),
-            }
-            .map_err(db)?;
-            Ok(())
-        })
-        .await
+        self.with(move |c| job_failed(c, "webhooks", "id", &id, attempts, next_at, &error))
+            .await
     }
 
     async fn claim_due_transfers(
@@ -551,21 +560,8 @@ impl StateStore for SqliteState {
         error: &str,
     ) -> Result<(), StateError> {
         let (handle, error) = (handle.to_owned(), error.to_owned());
-        self.with(move |c| {
-            match next_at {
-                Some(at) => c.execute(
-                    "UPDATE transfers SET attempts = ?2, next_at = ?3, last_error = ?4 WHERE handle = ?1",
-                    params![handle, attempts, at, error],
-                ),
-                None => c.execute(
-                    "UPDATE transfers SET attempts = ?2, state = 'failed', last_error = ?3 WHERE handle = ?1",
-                    params![handle, attempts, error],
-                ),
-            }
-            .map_err(db)?;
-            Ok(())
-        })
-        .await
+        self.with(move |c| job_failed(c, "transfers", "handle", &handle, attempts, next_at, &error))
+            .await
     }
 
     async fn transfer(&self, handle: &str) -> Result<Option<TransferJob>, StateError> {

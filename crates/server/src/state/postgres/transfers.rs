@@ -97,25 +97,15 @@ impl PostgresState {
         next_at: Option<i64>,
         error: &str,
     ) -> Result<(), StateError> {
-        let attempts = i64::from(attempts);
-        match next_at {
-            Some(at) => {
-                self.exec(
-                    "UPDATE skiff_transfers SET attempts = $2, next_at = $3, last_error = $4
-                     WHERE handle = $1",
-                    &[&handle, &attempts, &at, &error],
-                )
-                .await
-            }
-            None => {
-                self.exec(
-                    "UPDATE skiff_transfers SET attempts = $2, state = 'failed', last_error = $3
-                     WHERE handle = $1",
-                    &[&handle, &attempts, &error],
-                )
-                .await
-            }
-        }
+        self.job_failed(
+            "skiff_transfers",
+            "handle",
+            &handle,
+            attempts,
+            next_at,
+            error,
+        )
+        .await
     }
 
     pub(super) async fn find_transfer(
