@@ -3,7 +3,7 @@
 // uploads with `{ location: 'azure' }`:
 //
 //   1. complete answers InTransit; the file is readable at once; the transfer queue moves it to
-//      the container; then its metadata says Stored and location azure, the blob is there, and
+//      the container; then its metadata says Complete and location azure, the blob is there, and
 //      its fp.upload webhook arrives only then (status Stored, with the tags);
 //   2. Azurite down while a file is on its way: the file stays usable, its metadata shows the
 //      failed attempts and why; once Azurite is back, a retry moves it.
@@ -14,15 +14,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startServer } from './support/server.mjs';
+import { startServer } from './support/server.mjs';
 import { launchBrowser, openPage } from './support/browser.mjs';
 import { startStaticServer } from './support/static.mjs';
 import { startAzurite } from './support/azurite.mjs';
 import { cleanUp, deadlineTest } from './support/diag.mjs';
+import { startReceiver } from './support/webhooks.mjs';
 
 process.env.RUST_LOG ??= 'info,tower_http=debug';
 
@@ -37,21 +37,6 @@ let hooks; // the webhook receiver: { url, events: [{ at, body }] , close }
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function startReceiver() {
-  const events = [];
-  const srv = createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      events.push({ at: Date.now(), body: JSON.parse(Buffer.concat(chunks).toString()) });
-      res.end('ok');
-    });
-  });
-  const port = await freePort();
-  await new Promise((ok) => srv.listen(port, '127.0.0.1', ok));
-  return { url: `http://127.0.0.1:${port}/hook`, events, close: () => new Promise((ok) => srv.close(ok)) };
-}
 
 before(async () => {
   [az, site, hooks] = await Promise.all([startAzurite({ container: 'skiff' }), startStaticServer(), startReceiver()]);
@@ -97,12 +82,12 @@ async function uploadToAzure(id, size, tags) {
 
 const metadata = (handle) => fetch(`${server.url}/${handle}/metadata`).then((r) => r.json());
 
-async function untilStored(handle, ms) {
+async function untilComplete(handle, ms) {
   const deadline = Date.now() + ms;
   for (;;) {
     const m = await metadata(handle);
-    if (m.status === 'Stored') return { m, at: Date.now() };
-    if (Date.now() > deadline) throw new Error(`still not Stored after ${ms} ms: ${JSON.stringify(m)}`);
+    if (m.status === 'Complete') return { m, at: Date.now() };
+    if (Date.now() > deadline) throw new Error(`still not Complete after ${ms} ms: ${JSON.stringify(m)}`);
     await sleep(100);
   }
 }
@@ -112,12 +97,12 @@ async function assertBytes(handle, file) {
   assert.equal(sha256(body), file.sha256, `bytes of ${handle}`);
 }
 
-e2e('1. store.location azure: in transit, moved to the container, Stored, webhook after', 60_000, async () => {
+e2e('1. store.location azure: in transit, moved to the container, Complete, webhook after', 60_000, async () => {
   const tags = { to: 'azure', client: 'filestack-js' };
   const { file, res } = await uploadToAzure('az1', 7 * MiB + 5, tags);
   assert.equal(res.status, 'InTransit', JSON.stringify(res));
   await assertBytes(res.handle, file); // usable at once
-  const { m, at } = await untilStored(res.handle, 20_000);
+  const { m, at } = await untilComplete(res.handle, 20_000);
   assert.equal(m.location, 'azure');
   assert.deepEqual(await az.blobs(`objects/${res.handle}`), [`objects/${res.handle}`]);
   await assertBytes(res.handle, file); // now from Azure
@@ -142,7 +127,7 @@ e2e('2. Azurite down meanwhile: failures shown, retried until it is back', 90_00
   assert.ok(m.transfer.attempts >= 1 && m.transfer.failed === false && m.transfer.last_error, JSON.stringify(m));
   await assertBytes(res.handle, file); // still usable where it landed
   await az.resume();
-  await untilStored(res.handle, 60_000); // the next attempt (5 s, then 10 s, …) gets through
+  await untilComplete(res.handle, 60_000); // the next attempt (5 s, then 10 s, …) gets through
   assert.deepEqual(await az.blobs(`objects/${res.handle}`), [`objects/${res.handle}`]);
   await assertBytes(res.handle, file);
   assert.match(server.log(), /transfer failed; will try again/);

@@ -238,10 +238,10 @@ e2e('4. another location: in transit and readable at once, then moved and Stored
   let meta;
   for (let i = 0; i < 100; i++) {
     meta = await fetch(`${server.url}/${handle}/metadata`).then((x) => x.json());
-    if (meta.status === 'Stored') break;
+    if (meta.status === 'Complete') break;
     await new Promise((ok) => setTimeout(ok, 100));
   }
-  assert.equal(meta.status, 'Stored', JSON.stringify(meta));
+  assert.equal(meta.status, 'Complete', JSON.stringify(meta));
   assert.equal(meta.location, 'archive');
   assert.ok((await s3.list('archive/objects/')).includes(`archive/objects/${handle}`), 'in the location');
   assert.ok(!(await s3.list(`${PREFIX}/objects/`)).includes(`${PREFIX}/objects/${handle}`), 'gone from where it landed');

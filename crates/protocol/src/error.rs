@@ -48,6 +48,8 @@ pub enum ErrorCode {
     IncompleteUpload,
     /// The part upload URL is invalid, expired or was tampered with.
     InvalidUploadUrl,
+    /// A call of an upload reached an instance that is not of the edge holding its bytes.
+    WrongEdge,
     /// Upload tags break the tag rules.
     InvalidTags,
     /// A filename or storage path is unsafe (traversal, control characters, too long).
@@ -128,6 +130,7 @@ impl ErrorCode {
             PartMissing => "part_missing",
             IncompleteUpload => "incomplete_upload",
             InvalidUploadUrl => "invalid_upload_url",
+            WrongEdge => "wrong_edge",
             InvalidTags => "invalid_tags",
             InvalidPath => "invalid_path",
             PayloadTooLarge => "payload_too_large",

@@ -114,6 +114,14 @@ pub struct StartResponse {
     /// `"intelligent_ingestion"` when `fii` was asked for and granted.
     #[serde(default, skip_serializing_if = "is_none")]
     pub upload_type: Option<String>,
+    /// The region of the instance that takes the upload (filestack-js then sends it as
+    /// `Filestack-Upload-Region` on every later call).
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub location_region: Option<String>,
+    /// Skiff: the handle the file will have once complete (its metadata says `Started` until
+    /// then).
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub handle: Option<String>,
 }
 
 /// `POST /multipart/upload`: ask where to PUT one part, or one chunk of a part.

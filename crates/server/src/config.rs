@@ -354,6 +354,15 @@ pub struct Config {
     /// Other places files can be stored (`[locations.<name>]`, the [`StorageConfig`] keys):
     /// `store.location = "<name>"` stores there, through the transfer queue.
     pub locations: std::collections::BTreeMap<String, StorageConfig>,
+    /// The region this instance serves, e.g. `eu-west`: start answers it as `region` and
+    /// `location_region`, and an edge's files are held under it.
+    pub region: Option<String>,
+    /// An ingestion point: uploads land in `[landing]`, near their users, and the transfer
+    /// queue moves them on to the shared storage; the file is usable meanwhile (`InTransit`).
+    pub edge: bool,
+    /// Where uploads land at an edge (the [`StorageConfig`] keys; a folder `<data>/landing` by
+    /// default). Every instance of one region must share it.
+    pub landing: Option<StorageConfig>,
 }
 
 impl Default for Config {
@@ -379,6 +388,9 @@ impl Default for Config {
             sources: SourcesConfig::default(),
             cloud: CloudConfig::default(),
             locations: std::collections::BTreeMap::new(),
+            region: None,
+            edge: false,
+            landing: None,
         }
     }
 }
@@ -390,6 +402,19 @@ impl Config {
             .path
             .clone()
             .unwrap_or_else(|| self.data.join("files"))
+    }
+
+    /// The folder of an edge's `fs` landing storage.
+    pub fn landing_path(&self) -> PathBuf {
+        self.landing
+            .as_ref()
+            .and_then(|l| l.path.clone())
+            .unwrap_or_else(|| self.data.join("landing"))
+    }
+
+    /// The edge's region when this instance is an edge (`edge = true`).
+    pub fn edge_region(&self) -> Option<&str> {
+        self.region.as_deref().filter(|_| self.edge)
     }
 
     /// The database file of the `sqlite` state backend.
@@ -596,7 +621,57 @@ impl Args {
     }
 }
 
+/// A name of a location or region: lower-case letters, digits, `-` and `_`, at most 32.
+fn is_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 32
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
 impl Config {
+    /// `region`, `edge` and `[landing]`, checked with `landing` (a storage where uploads land).
+    fn validate_edge(
+        &self,
+        landing: &dyn Fn(&str, &StorageConfig) -> Result<(), ConfigError>,
+    ) -> Result<(), ConfigError> {
+        if let Some(region) = self.region.as_deref().filter(|r| !is_name(r)) {
+            return Err(ConfigError::Invalid(format!(
+                "region {region:?}: a region's name is lower-case letters, digits, `-` and `_` \
+                 (at most 32)"
+            )));
+        }
+        if !self.edge {
+            return match self.landing {
+                Some(_) => Err(ConfigError::Invalid(
+                    "[landing] is where an edge's uploads land; it needs edge = true".into(),
+                )),
+                None => Ok(()),
+            };
+        }
+        if self.region.is_none() {
+            return Err(ConfigError::Invalid(
+                "edge = true needs region: the files an edge holds are known by its region, \
+                 and only its instances move them on"
+                    .into(),
+            ));
+        }
+        // Other instances send requests for the files this edge holds to its public URL,
+        // which a wildcard listening address does not give.
+        if self.public_url.is_none() && self.listen.ip().is_unspecified() {
+            return Err(ConfigError::Invalid(format!(
+                "edge = true needs public_url when listening on {}: other instances send \
+                 requests for the files this edge holds there",
+                self.listen
+            )));
+        }
+        match &self.landing {
+            Some(l) => landing("[landing]", l),
+            None => Ok(()),
+        }
+    }
+
     /// Checks settings that would otherwise fail later or silently.
     pub fn validate(&self) -> Result<(), ConfigError> {
         for app in &self.apps {
@@ -683,14 +758,10 @@ impl Config {
                 landing(&app_storage_section(&app.key), own)?;
             }
         }
+        self.validate_edge(&landing)?;
         for (name, location) in &self.locations {
             let section = format!("[locations.{name}]");
-            let fine = !name.is_empty()
-                && name.len() <= 32
-                && name.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
-                });
-            if !fine || crate::session::LOCATIONS.contains(&name.as_str()) {
+            if !is_name(name) || crate::session::LOCATIONS.contains(&name.as_str()) {
                 return Err(ConfigError::Invalid(format!(
                     "{section}: a location's name is lower-case letters, digits, `-` and `_` \
                      (at most 32), and not one of {:?}, which name this server's own storage",
@@ -908,6 +979,46 @@ secret_access_key = "bucket-secret"
             err.contains("[apps.storage] bucket is read by kind = \"s3\" only"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_edge_needs_a_region_and_a_public_url() {
+        let validate = |toml: &str| {
+            toml::from_str::<Config>(toml)
+                .map_err(|e| e.to_string())
+                .and_then(|c| c.validate().map(|()| c).map_err(|e| e.to_string()))
+        };
+        let ok = validate(
+            "region = \"eu-west\"\nedge = true\npublic_url = \"https://eu.example\"\n\
+             [landing]\npath = \"/srv/landing\"\n",
+        )
+        .unwrap();
+        assert_eq!(ok.edge_region(), Some("eu-west"));
+        assert_eq!(ok.landing_path(), PathBuf::from("/srv/landing"));
+        assert_eq!(validate("region = \"eu\"\n").unwrap().edge_region(), None);
+        for (toml, says) in [
+            (
+                "edge = true\npublic_url = \"https://e.example\"\n",
+                "edge = true needs region",
+            ),
+            (
+                "edge = true\nregion = \"eu\"\nlisten = \"0.0.0.0:8080\"\n",
+                "edge = true needs public_url when listening on 0.0.0.0:8080",
+            ),
+            ("region = \"EU west\"\n", "region \"EU west\""),
+            (
+                "[landing]\npath = \"/x\"\n",
+                "[landing] is where an edge's uploads land",
+            ),
+            (
+                "edge = true\nregion = \"eu\"\npublic_url = \"https://e.example\"\n\
+                 [landing]\nkind = \"azure\"\n",
+                "[landing] kind = \"azure\"",
+            ),
+        ] {
+            let err = validate(toml).unwrap_err();
+            assert!(err.contains(says), "{toml}: {err}");
+        }
     }
 
     #[test]

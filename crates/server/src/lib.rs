@@ -60,6 +60,8 @@ struct Inner {
     /// Other locations (`[locations.<name>]`), by name: files move there through the
     /// transfer queue.
     locations: std::collections::BTreeMap<String, Arc<dyn Storage>>,
+    /// Where uploads land when this instance is an edge (`edge = true`, `[landing]`).
+    landing: Option<Arc<dyn Storage>>,
     state: Arc<dyn StateStore>,
     clock: Arc<dyn Clock>,
     url_key: Vec<u8>,
@@ -79,6 +81,16 @@ struct Inner {
     /// Cloud imports in flight, for their progress.
     imports: cloud::Imports,
     webhook_wake: tokio::sync::Notify,
+}
+
+/// Where a file's bytes can be read from this instance.
+#[derive(Debug)]
+pub enum FileBytes<'a> {
+    /// In this storage.
+    Here(&'a dyn Storage),
+    /// At another edge, which holds them until they reach the final storage: requests for
+    /// them go there.
+    Elsewhere(state::Held),
 }
 
 /// Failure to open the embedded storage or state.
@@ -148,6 +160,7 @@ impl AppState {
                 app_sources: HashMap::new(),
                 app_storage: HashMap::new(),
                 locations: std::collections::BTreeMap::new(),
+                landing: None,
                 sessions,
                 connections,
                 imports: cloud::Imports::default(),
@@ -203,6 +216,20 @@ impl AppState {
             )?;
             locations.push((name.clone(), storage));
         }
+        let landing = match (config.edge, &config.landing) {
+            (false, _) => None,
+            (true, landing) => {
+                let default = config::StorageConfig::default();
+                let landing = landing.as_ref().unwrap_or(&default);
+                Some(backends::open_storage(
+                    "[landing]",
+                    &landing.kind,
+                    &config.landing_path(),
+                    landing.s3_settings().as_ref(),
+                    None,
+                )?)
+            }
+        };
         let backends::States { state, cloud } = backends::open_state(
             &config.state.kind,
             &config.state_path(),
@@ -245,6 +272,9 @@ impl AppState {
         }
         for (name, storage) in locations {
             state = state.with_location(&name, storage);
+        }
+        if let Some(landing) = landing {
+            state = state.with_landing(landing);
         }
         for ((app, name), source) in
             app_unsplash(&state.inner.config).map_err(OpenError::Backend)?
@@ -412,24 +442,82 @@ impl AppState {
         self.inner.locations.get(name).map(|s| s.as_ref())
     }
 
+    /// Makes this instance an edge whose uploads land in `storage` (the config must say
+    /// `edge = true` and name a region; `open` does this from `[landing]`).
+    pub fn with_landing(mut self, storage: Arc<dyn Storage>) -> Self {
+        self.inner_mut().landing = Some(storage);
+        self
+    }
+
+    /// The edge this instance is: its region and public URL, which files landed here record
+    /// as their holder; `None` unless it is an edge.
+    pub fn edge(&self) -> Option<state::Held> {
+        let region = self.inner.config.edge_region()?;
+        self.inner.landing.as_ref()?;
+        Some(state::Held {
+            region: region.to_owned(),
+            url: self.inner.config.public_url(),
+        })
+    }
+
+    /// Whether this instance holds the bytes `held` names: it is an edge of that region.
+    fn holds(&self, held: &state::Held) -> bool {
+        self.inner.config.edge_region() == Some(held.region.as_str())
+    }
+
+    /// Where new uploads and stored files of `app` land here: the edge's landing storage, or
+    /// the app's storage.
+    pub fn intake(&self, app: &str) -> &dyn Storage {
+        match (&self.inner.landing, self.inner.config.edge_region()) {
+            (Some(landing), Some(_)) => landing.as_ref(),
+            _ => self.storage_for(app),
+        }
+    }
+
+    /// Where the staged bytes of `sess` are: the app's storage, or the landing storage of the
+    /// edge it began at; `Err` with that edge's region when this instance is not of it.
+    pub fn upload_storage(&self, sess: &state::Session) -> Result<&dyn Storage, String> {
+        match (&sess.edge, &self.inner.landing) {
+            (None, _) => Ok(self.storage_for(&sess.app)),
+            (Some(region), Some(landing))
+                if self.inner.config.edge_region() == Some(region.as_str()) =>
+            {
+                Ok(landing.as_ref())
+            }
+            (Some(region), _) => Err(region.clone()),
+        }
+    }
+
     /// The names of the configured locations.
     pub fn location_names(&self) -> Vec<&str> {
         self.inner.locations.keys().map(String::as_str).collect()
     }
 
     /// Where `file`'s bytes are now: its location once the transfer queue has moved them
-    /// there, else its app's storage.
-    pub fn file_storage(&self, file: &state::FileRecord) -> &dyn Storage {
-        match (&file.transfer, self.location(&file.location)) {
-            (None, Some(moved)) => moved,
-            _ => self.storage_for(&file.app),
+    /// there, the landing storage of the edge holding them while they are on their way (here,
+    /// or at another edge), else its app's storage.
+    pub fn file_bytes(&self, file: &state::FileRecord) -> FileBytes<'_> {
+        match &file.transfer {
+            Some(state::Transfer {
+                held: Some(held), ..
+            }) => match (&self.inner.landing, self.holds(held)) {
+                (Some(landing), true) => FileBytes::Here(landing.as_ref()),
+                _ => FileBytes::Elsewhere(held.clone()),
+            },
+            Some(_) => FileBytes::Here(self.storage_for(&file.app)),
+            None => FileBytes::Here(
+                self.location(&file.location)
+                    .unwrap_or_else(|| self.storage_for(&file.app)),
+            ),
         }
     }
 
-    /// Every storage: the server's, then each app's own (sweeps go over all of them).
+    /// Every storage files land in: the server's, each app's own, and an edge's landing
+    /// storage (sweeps go over all of them).
     pub fn storages(&self) -> Vec<&dyn Storage> {
         std::iter::once(self.inner.storage.as_ref())
             .chain(self.inner.app_storage.values().map(|s| s.as_ref()))
+            .chain(self.inner.landing.as_deref())
             .collect()
     }
 

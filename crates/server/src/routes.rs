@@ -186,22 +186,27 @@ pub(crate) fn file_url(state: &AppState, handle: &str) -> String {
     format!("{}/{handle}", state.config().public_url())
 }
 
-/// The JSON answer for a stored file.
-/// The transfer a new file stored to `target` needs: one to its location when `store.location`
-/// named a configured location, none when it named this server's storage.
+/// The transfer a new file stored to `target` needs: to its location when `store.location`
+/// named a configured location, and on from this edge when its bytes landed here
+/// (`landed_at_edge`); none when they are already where they belong.
 pub(crate) fn transfer(
     state: &AppState,
     target: &crate::state::StoreTarget,
     client: &str,
+    landed_at_edge: bool,
 ) -> Option<crate::state::Transfer> {
-    state
+    let to = state
         .location(&target.location)
-        .map(|_| crate::state::Transfer {
-            to: target.location.clone(),
-            client: client.to_owned(),
-        })
+        .map(|_| target.location.clone());
+    let held = state.edge().filter(|_| landed_at_edge);
+    (to.is_some() || held.is_some()).then(|| crate::state::Transfer {
+        to,
+        client: client.to_owned(),
+        held,
+    })
 }
 
+/// The JSON answer for a stored file.
 pub(crate) fn file_response(state: &AppState, f: &FileRecord) -> FileResponse {
     FileResponse {
         handle: f.handle.clone(),

@@ -94,6 +94,14 @@ pub struct Session {
     /// is named by the handle the file will have); `None` when parts come through the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direct: Option<crate::storage::DirectUpload>,
+    /// The handle the file will have, chosen at start (so the metadata call can say
+    /// `Started`); empty in sessions stored before it was (complete then picks one).
+    #[serde(default)]
+    pub handle: String,
+    /// The region of the edge whose landing storage holds this upload's bytes (it began
+    /// there); `None` when they are in the app's storage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edge: Option<String>,
 }
 
 /// One part ready for assembly: a regular part (with its ETag) or a committed intelligent part.
@@ -154,8 +162,9 @@ pub struct FileRecord {
     /// Alt text.
     pub alt: Option<String>,
     /// Where the file is on its way to, while it is: `store.location` named a location of the
-    /// config (`[locations.<name>]`), the bytes wait in the app's storage, and the transfer
-    /// queue moves them. `None` once they are where they belong.
+    /// config (`[locations.<name>]`), or it was uploaded to an edge; the bytes wait where they
+    /// landed (the app's storage, or the edge's), and the transfer queue moves them. `None`
+    /// once they are where they belong.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer: Option<Transfer>,
 }
@@ -163,10 +172,24 @@ pub struct FileRecord {
 /// Where a file is going, and what its webhook will name as its client once it is there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transfer {
-    /// The location's name (`[locations.<name>]`).
-    pub to: String,
+    /// The location's name (`[locations.<name>]`); `None`: the app's own storage (a file
+    /// uploaded to an edge, on its way to the final storage).
+    pub to: Option<String>,
     /// The `client` of its `fp.upload` webhook ("Computer", a cloud source's name).
     pub client: String,
+    /// The edge holding the bytes until they are moved; `None`: they are in the app's storage,
+    /// where every instance reads them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<Held>,
+}
+
+/// An edge that holds a file's bytes in its landing storage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    /// The edge's region (`region`): only its instances read the bytes and move them.
+    pub region: String,
+    /// Its public URL: other instances send requests for the bytes there.
+    pub url: String,
 }
 
 /// A file's move to its location, in the transfer queue (recorded with the file, in the same
@@ -175,8 +198,10 @@ pub struct Transfer {
 pub struct TransferJob {
     /// The file.
     pub handle: String,
-    /// The location's name.
-    pub to: String,
+    /// The location's name; `None`: the app's own storage.
+    pub to: Option<String>,
+    /// The region of the edge holding the bytes: only its instances claim the job.
+    pub holder: Option<String>,
     /// Failed attempts so far.
     pub attempts: u32,
     /// Due, unix ms (for a claimed job, when its lease ends).
@@ -185,6 +210,19 @@ pub struct TransferJob {
     pub last_error: Option<String>,
     /// Given up after too many attempts: kept, and shown, until someone acts.
     pub failed: bool,
+}
+
+/// The `dest` column of a queued transfer: the location's name, or an empty string for the
+/// app's own storage (the column predates edges, and a location's name is never empty).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn dest_column(to: Option<&str>) -> &str {
+    to.unwrap_or("")
+}
+
+/// A transfer's destination from its `dest` column (see [`dest_column`]).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn dest_of(column: String) -> Option<String> {
+    Some(column).filter(|c| !c.is_empty())
 }
 
 /// A webhook to deliver.
@@ -230,6 +268,8 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     async fn insert_session(&self, session: &Session) -> Result<(), StateError>;
     /// The session with this id.
     async fn session(&self, id: &str) -> Result<Option<Session>, StateError>;
+    /// The session whose file will have this handle ([`Session::handle`]), completed or not.
+    async fn session_for_handle(&self, handle: &str) -> Result<Option<Session>, StateError>;
     /// Records a part, replacing an earlier record of the same number.
     async fn put_part(&self, upload: &str, part: &PartRecord) -> Result<(), StateError>;
     /// The parts of an upload, by number.
@@ -296,12 +336,14 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
 
     /// Claims the transfers due at `now` (at most `limit`) for `lease_ms`, as
     /// [`StateStore::claim_due_webhooks`] claims webhooks: no other claim returns them until
-    /// the lease ends, and a claimer that dies leaves them due again after it.
+    /// the lease ends, and a claimer that dies leaves them due again after it. Only jobs any
+    /// instance can do (no holder) and those held by the edge region `holder` are claimed.
     async fn claim_due_transfers(
         &self,
         now: i64,
         lease_ms: i64,
         limit: usize,
+        holder: Option<&str>,
     ) -> Result<Vec<TransferJob>, StateError>;
     /// The transfer of `file` is done: its record becomes `file` (moved, `transfer` cleared),
     /// the job leaves the queue and `webhooks` are queued, in one transaction.

@@ -7,7 +7,8 @@ use crate::storage::ObjectInfo;
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
 
-/// Removes sessions that expired, with their staged parts; returns how many.
+/// Removes sessions that expired, with their staged parts; returns how many. A session that
+/// began at another edge is left to that edge's instances, which hold its bytes.
 pub async fn sweep_expired(state: &AppState) -> usize {
     let mut removed = 0;
     loop {
@@ -19,12 +20,17 @@ pub async fn sweep_expired(state: &AppState) -> usize {
                 return removed;
             }
         };
+        let before = removed;
         for id in ids {
             // Bytes first: a crash in between leaves a session whose parts are gone, which is
             // swept again next time, never bytes that nothing will ever remove.
-            if let Err(e) = release(state, &id).await {
-                tracing::error!(upload = %id, error = %e, "cannot remove the upload's parts");
-                return removed;
+            match release(state, &id).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::error!(upload = %id, error = %e, "cannot remove the upload's parts");
+                    return removed;
+                }
             }
             if let Err(e) = state.state().delete_session(&id).await {
                 tracing::error!(upload = %id, error = %e, "cannot remove session");
@@ -33,16 +39,25 @@ pub async fn sweep_expired(state: &AppState) -> usize {
             tracing::info!(upload = %id, "expired upload removed");
             removed += 1;
         }
+        // Only sessions of other edges are left in this batch (a store without leases hands
+        // them out again): they wait for their edge.
+        if removed == before {
+            return removed;
+        }
     }
 }
 
-/// Drops what an expired upload left in its app's storage: the staged pieces, and the
-/// storage's own multipart upload when its parts went straight there (a bucket keeps the parts
-/// of an open upload, and bills them, until it is aborted).
-async fn release(state: &AppState, id: &str) -> Result<(), String> {
+/// Drops what an expired upload left where it landed: the staged pieces, and the storage's
+/// own multipart upload when its parts went straight there (a bucket keeps the parts of an
+/// open upload, and bills them, until it is aborted). `false` when its bytes are at another
+/// edge, out of this instance's reach.
+async fn release(state: &AppState, id: &str) -> Result<bool, String> {
     let sess = state.state().session(id).await.map_err(|e| e.to_string())?;
     let storage = match &sess {
-        Some(s) => state.storage_for(&s.app),
+        Some(s) => match state.upload_storage(s) {
+            Ok(storage) => storage,
+            Err(_) => return Ok(false),
+        },
         None => state.storage(),
     };
     if let (Some(s), Some(direct)) = (&sess, storage.direct()) {
@@ -53,7 +68,11 @@ async fn release(state: &AppState, id: &str) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
         }
     }
-    storage.discard_upload(id).await.map_err(|e| e.to_string())
+    storage
+        .discard_upload(id)
+        .await
+        .map(|()| true)
+        .map_err(|e| e.to_string())
 }
 
 /// The objects to remove: those no file record names and last written before `cutoff`. A

@@ -1,5 +1,7 @@
 //! The transfer queue's worker: moves each file stored with `store.location` = a configured
-//! location (`[locations.<name>]`) from its app's storage, where it landed, to that location.
+//! location (`[locations.<name>]`) from its app's storage, where it landed, to that location,
+//! and each file uploaded to an edge from the edge's landing storage to its final storage (the
+//! app's, or a location). Only an edge's own instances claim the files it holds.
 //! The file is usable from the moment it is recorded (`InTransit`, read from where it landed);
 //! once moved, its record says so (`Stored`, read from the location), the copy where it landed
 //! goes, and its `fp.upload` webhook is sent. Jobs live in the state store, so they survive
@@ -7,9 +9,9 @@
 //! again with a growing delay, and after [`GIVE_UP_AFTER`] attempts the job is kept as failed,
 //! shown by the file's metadata and logged as an error, never dropped.
 
-use crate::AppState;
 use crate::state::{FileRecord, TransferJob};
 use crate::storage::Expect;
+use crate::{AppState, FileBytes};
 use std::time::Duration;
 
 /// How long a claimed transfer is this instance's: long enough for a big file to be copied.
@@ -37,7 +39,12 @@ pub async fn run(state: AppState) {
 pub async fn drain(state: &AppState) -> usize {
     let jobs = match state
         .state()
-        .claim_due_transfers(state.now_ms(), LEASE_MS, BATCH)
+        .claim_due_transfers(
+            state.now_ms(),
+            LEASE_MS,
+            BATCH,
+            state.edge().as_ref().map(|e| e.region.as_str()),
+        )
         .await
     {
         Ok(jobs) => jobs,
@@ -55,15 +62,16 @@ pub async fn drain(state: &AppState) -> usize {
 
 async fn attempt(state: &AppState, job: TransferJob) {
     let handle = job.handle.clone();
+    let to = job.to.as_deref().unwrap_or("its app's storage");
     match move_file(state, &job).await {
-        Ok(()) => tracing::info!(%handle, to = %job.to, "file transferred"),
+        Ok(()) => tracing::info!(%handle, %to, "file transferred"),
         Err(why) => {
             let attempts = job.attempts + 1;
             let next = (attempts < GIVE_UP_AFTER).then(|| state.now_ms() + backoff_ms(attempts));
             if next.is_none() {
-                tracing::error!(%handle, to = %job.to, attempts, error = %why, "transfer given up");
+                tracing::error!(%handle, %to, attempts, error = %why, "transfer given up");
             } else {
-                tracing::warn!(%handle, to = %job.to, attempts, error = %why, "transfer failed; will try again");
+                tracing::warn!(%handle, %to, attempts, error = %why, "transfer failed; will try again");
             }
             if let Err(e) = state
                 .state()
@@ -86,10 +94,19 @@ async fn move_file(state: &AppState, job: &TransferJob) -> Result<(), String> {
     else {
         return Ok(()); // deleted meanwhile: its job went with it
     };
-    let dest = state
-        .location(&job.to)
-        .ok_or_else(|| format!("no location {:?} is configured", job.to))?;
-    let from = state.storage_for(&file.app);
+    let dest = match &job.to {
+        Some(name) => state
+            .location(name)
+            .ok_or_else(|| format!("no location {name:?} is configured"))?,
+        None => state.storage_for(&file.app),
+    };
+    let from = match state.file_bytes(&file) {
+        FileBytes::Here(from) => from,
+        // Claims hand out only jobs whose bytes this instance holds.
+        FileBytes::Elsewhere(held) => {
+            return Err(format!("the bytes are at the edge {:?}", held.region));
+        }
+    };
     let body = from
         .get(&file.handle, None)
         .await
@@ -106,7 +123,7 @@ async fn move_file(state: &AppState, job: &TransferJob) -> Result<(), String> {
         .as_ref()
         .map_or("Computer".to_owned(), |t| t.client.clone());
     let moved = FileRecord {
-        location: job.to.clone(),
+        location: job.to.clone().unwrap_or_else(|| dest.location().to_owned()),
         transfer: None,
         ..file
     };

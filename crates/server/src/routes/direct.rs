@@ -22,10 +22,11 @@ const PART_URL_LIFETIME: Duration = Duration::from_secs(3600);
 pub(super) async fn begin(
     state: &AppState,
     app: &str,
+    handle: &str,
     size: u64,
     fii: bool,
 ) -> ApiResult<Option<DirectUpload>> {
-    let Some(direct) = state.storage_for(app).direct() else {
+    let Some(direct) = state.intake(app).direct() else {
         return Ok(None);
     };
     // An intelligent upload's chunks are assembled by the server; an empty file has no part
@@ -33,12 +34,12 @@ pub(super) async fn begin(
     if fii || size == 0 {
         return Ok(None);
     }
-    Ok(Some(direct.start_direct(&crate::ids::handle()).await?))
+    Ok(Some(direct.start_direct(handle).await?))
 }
 
 /// Aborts the storage's upload of a session that could not be recorded.
 pub(super) async fn forget(state: &AppState, app: &str, upload: &DirectUpload) {
-    if let Some(direct) = state.storage_for(app).direct() {
+    if let Some(direct) = state.intake(app).direct() {
         if let Err(e) = direct.abort_direct(upload).await {
             tracing::warn!(object = %upload.name, error = %e, "could not abort a direct upload; the bucket's lifecycle rules must");
         }
@@ -59,7 +60,9 @@ pub(super) async fn presign(
         ));
     }
     let slot = session::slot(sess, req.part, req.size, None, false, req.md5.as_deref())?;
-    let direct = state.storage_for(&sess.app).direct().ok_or_else(gone)?;
+    let direct = super::multipart::upload_storage(state, sess)?
+        .direct()
+        .ok_or_else(gone)?;
     // The size asked for, so that complete can check the parts hold the file before the
     // storage joins them for good.
     let asked = PartRecord {
@@ -88,7 +91,8 @@ pub(super) async fn finish(
 ) -> ApiResult<()> {
     let asked = state.state().parts(&sess.id).await?;
     let etags = session::plan_direct(sess, listed, &asked)?;
-    let direct = state.storage_for(&sess.app).direct().ok_or_else(gone)?;
+    let storage = super::multipart::upload_storage(state, sess)?;
+    let direct = storage.direct().ok_or_else(gone)?;
     let size = direct
         .complete_direct(upload, &etags)
         .await
@@ -105,7 +109,7 @@ pub(super) async fn finish(
     if size != sess.size {
         // Other bytes were sent than were asked for. They cannot become the file, and the
         // parts went with the completed upload.
-        let _ = state.storage_for(&sess.app).delete(&upload.name).await;
+        let _ = storage.delete(&upload.name).await;
         return Err(ApiError::bad(
             ErrorCode::IncompleteUpload,
             format!(

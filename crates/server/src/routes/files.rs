@@ -1,15 +1,16 @@
 //! The file API: metadata, delivery (with ranges and ETags) and delete (docs/protocol.md §2.2, §6).
 
 use super::ranges::{self, Selection};
-use crate::AppState;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::state::FileRecord;
+use crate::state::{FileRecord, Held};
+use crate::storage::Storage;
+use crate::{AppState, FileBytes};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use futures_util::TryStreamExt;
 use serde_json::{Map, Value, json};
 use skiff_protocol::ErrorCode;
@@ -27,6 +28,25 @@ async fn find(state: &AppState, handle: &str) -> ApiResult<FileRecord> {
         .file(handle)
         .await?
         .ok_or_else(|| ApiError::no_file(handle))
+}
+
+/// Where `file`'s bytes are, or the request sent on, as it was asked, to the edge holding them
+/// (307 keeps the method and body; the edge answers from its landing storage, or from the
+/// final storage once they have moved on).
+fn bytes_or_redirect<'a>(
+    state: &'a AppState,
+    file: &FileRecord,
+    uri: &Uri,
+) -> Result<&'a dyn Storage, Redirect> {
+    match state.file_bytes(file) {
+        FileBytes::Here(storage) => Ok(storage),
+        FileBytes::Elsewhere(held) => Err(to_edge(&held, uri)),
+    }
+}
+
+fn to_edge(held: &Held, uri: &Uri) -> Redirect {
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    Redirect::temporary(&format!("{}{path}", held.url))
 }
 
 /// Reads a CDN-style security path segment, `security=p:<policy>,s:<signature>` (or the long
@@ -98,33 +118,76 @@ const HASHES: &[&str] = &["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]
 
 pub(super) async fn metadata(
     State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
     Path(handle): Path<String>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let sec = auth::query_security(&q);
-    metadata_of(&state, &handle, &q, &sec, &headers).await
+    metadata_of(&state, &uri, &handle, &q, &sec, &headers).await
 }
 
 pub(super) async fn metadata_signed(
     State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
     Path((first, handle)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let (handle, sec) = signed(&first, handle)?;
-    metadata_of(&state, &handle, &q, &sec, &headers).await
+    metadata_of(&state, &uri, &handle, &q, &sec, &headers).await
+}
+
+/// The metadata of an upload that has begun but is not complete: its handle is known from
+/// the start response, its file not yet (Skiff's extension, for the `Started` status).
+async fn started(
+    state: &AppState,
+    handle: &str,
+    sec: &Security,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let found = if crate::ids::is_handle(handle) {
+        state.state().session_for_handle(handle).await?
+    } else {
+        None
+    };
+    let sess = found
+        .filter(|s| s.completed.is_none() && s.expires_at > state.now_ms())
+        .ok_or_else(|| ApiError::no_file(handle))?;
+    if let Some(app) = state.app(&sess.app) {
+        let access = Access {
+            call: Some(Call::Stat),
+            handle: Some(handle),
+            ..Access::default()
+        };
+        auth::authorize(state, app, sec, Some(headers), &access)?;
+    }
+    Ok(Json(json!({
+        "handle": handle,
+        "status": "Started",
+        "filename": sess.filename,
+        "mimetype": sess.mimetype,
+        "size": sess.size,
+    }))
+    .into_response())
 }
 
 async fn metadata_of(
     state: &AppState,
+    uri: &Uri,
     handle: &str,
     q: &HashMap<String, String>,
     sec: &Security,
     headers: &HeaderMap,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let state = state.clone();
-    let file = find(&state, handle).await?;
+    let file = match find(&state, handle).await {
+        Ok(file) => file,
+        Err(e) if e.code == ErrorCode::FileNotFound => {
+            return started(&state, handle, sec, headers).await;
+        }
+        Err(e) => return Err(e),
+    };
     guard(&state, &file, sec, headers, Call::Stat)?;
     let truthy = |v: &str| matches!(v, "true" | "1" | "");
     let mut asked: Vec<&str> = q
@@ -146,20 +209,27 @@ async fn metadata_of(
     }
     let mut out = Map::new();
     let wants_dims = asked.iter().any(|f| *f == "width" || *f == "height");
-    let dims = if wants_dims {
-        image_size(&state, &file).await
-    } else {
-        None
-    };
     let wanted_hashes: Vec<&str> = asked
         .iter()
         .copied()
         .filter(|f| HASHES.contains(f))
         .collect();
-    let hashes = if wanted_hashes.is_empty() {
-        HashMap::new()
+    // Fields read from the bytes are answered where the bytes are.
+    let bytes = if wants_dims || !wanted_hashes.is_empty() {
+        match bytes_or_redirect(&state, &file, uri) {
+            Ok(storage) => Some(storage),
+            Err(redirect) => return Ok(redirect.into_response()),
+        }
     } else {
-        hash_file(&state, &file, &wanted_hashes).await?
+        None
+    };
+    let dims = match bytes.filter(|_| wants_dims) {
+        Some(storage) => image_size(storage, &file).await,
+        None => None,
+    };
+    let hashes = match bytes.filter(|_| !wanted_hashes.is_empty()) {
+        Some(storage) => hash_file(storage, &file, &wanted_hashes).await?,
+        None => HashMap::new(),
     };
     for field in asked {
         let value = match field {
@@ -179,12 +249,13 @@ async fn metadata_of(
             "source_url" => json!(file.source_url),
             "alt" => json!(file.alt),
             "exif" => Value::Null,
-            // Skiff: `InTransit` while the transfer queue moves the file to its location (it is
-            // usable all along), then `Stored`.
+            // `InTransit` while the transfer queue moves the file on from where it landed (an
+            // edge, or the app's storage on the way to a location; usable all along), then
+            // `Complete`. Before complete, a begun upload's handle says `Started`.
             "status" => json!(if file.transfer.is_some() {
                 "InTransit"
             } else {
-                "Stored"
+                "Complete"
             }),
             h if HASHES.contains(&h) => json!(hashes.get(h)),
             other => {
@@ -198,22 +269,27 @@ async fn metadata_of(
     }
     out.insert("handle".into(), json!(file.handle));
     // A transfer that keeps failing shows here, with why (Skiff's extension).
-    if file.transfer.is_some() {
+    if let Some(transfer) = &file.transfer {
         if let Some(job) = state.state().transfer(&file.handle).await? {
             out.insert(
                 "transfer".into(),
-                json!({ "to": job.to, "attempts": job.attempts, "failed": job.failed, "last_error": job.last_error }),
+                json!({
+                    "to": job.to,
+                    "at_edge": transfer.held.as_ref().map(|h| &h.region),
+                    "attempts": job.attempts,
+                    "failed": job.failed,
+                    "last_error": job.last_error,
+                }),
             );
         }
     }
-    Ok(Json(Value::Object(out)))
+    Ok(Json(Value::Object(out)).into_response())
 }
 
 /// Width and height of an image file, read from its first bytes.
-async fn image_size(state: &AppState, file: &FileRecord) -> Option<(usize, usize)> {
+async fn image_size(storage: &dyn Storage, file: &FileRecord) -> Option<(usize, usize)> {
     let head_len = file.size.min(256 * 1024);
-    let chunks: Vec<bytes::Bytes> = state
-        .file_storage(file)
+    let chunks: Vec<bytes::Bytes> = storage
         .get(&file.handle, Some(0..head_len))
         .await
         .ok()?
@@ -228,7 +304,7 @@ async fn image_size(state: &AppState, file: &FileRecord) -> Option<(usize, usize
 
 /// Hex digests of the whole file, in one pass.
 async fn hash_file(
-    state: &AppState,
+    storage: &dyn Storage,
     file: &FileRecord,
     which: &[&str],
 ) -> ApiResult<HashMap<&'static str, String>> {
@@ -248,7 +324,7 @@ async fn hash_file(
         };
         hashers.push((name, h));
     }
-    let mut stream = state.file_storage(file).get(&file.handle, None).await?;
+    let mut stream = storage.get(&file.handle, None).await?;
     while let Some(chunk) = stream.try_next().await.map_err(ApiError::internal)? {
         for (_, h) in &mut hashers {
             h.update(&chunk);
@@ -283,28 +359,31 @@ fn disposition(kind: &str, filename: &str) -> HeaderValue {
 pub(super) async fn download(
     State(state): State<AppState>,
     method: Method,
+    OriginalUri(uri): OriginalUri,
     Path(handle): Path<String>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let sec = auth::query_security(&q);
-    deliver(&state, method, &handle, &q, &sec, &headers).await
+    deliver(&state, method, &uri, &handle, &q, &sec, &headers).await
 }
 
 pub(super) async fn download_signed(
     State(state): State<AppState>,
     method: Method,
+    OriginalUri(uri): OriginalUri,
     Path((first, handle)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let (handle, sec) = signed(&first, handle)?;
-    deliver(&state, method, &handle, &q, &sec, &headers).await
+    deliver(&state, method, &uri, &handle, &q, &sec, &headers).await
 }
 
 async fn deliver(
     state: &AppState,
     method: Method,
+    uri: &Uri,
     handle: &str,
     q: &HashMap<String, String>,
     sec: &Security,
@@ -312,6 +391,10 @@ async fn deliver(
 ) -> ApiResult<Response> {
     let file = find(state, handle).await?;
     guard(state, &file, sec, headers, Call::Read)?;
+    let storage = match bytes_or_redirect(state, &file, uri) {
+        Ok(storage) => storage,
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
     let etag = format!("\"skiff-{}\"", file.handle);
     let mut h = HeaderMap::new();
     h.insert(
@@ -381,19 +464,17 @@ async fn deliver(
     if method == Method::HEAD {
         return Ok((status, h).into_response());
     }
-    let stream = state
-        .file_storage(&file)
-        .get(&file.handle, Some(range))
-        .await?;
+    let stream = storage.get(&file.handle, Some(range)).await?;
     Ok((status, h, Body::from_stream(stream)).into_response())
 }
 
 pub(super) async fn delete(
     State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
     Path(handle): Path<String>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let app = auth::app(&state, q.get("key").map(String::as_str))?;
     let file = find(&state, &handle).await?;
     if file.app != app.key {
@@ -410,15 +491,20 @@ pub(super) async fn delete(
             ..Access::default()
         },
     )?;
+    // Only the edge holding the bytes can remove them.
+    let storage = match bytes_or_redirect(&state, &file, &uri) {
+        Ok(storage) => storage,
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
     // The record goes first: a crash in between leaves unreferenced bytes (collected at the
     // next start), never a record whose bytes are gone.
     state.state().delete_file(&handle).await?;
     let skip_storage = q.get("skip_storage").is_some_and(|v| v == "true");
     if !skip_storage {
-        state.file_storage(&file).delete(&handle).await?;
+        storage.delete(&handle).await?;
     }
     tracing::info!(%handle, "file deleted");
-    Ok(Json(json!({ "handle": handle, "status": "deleted" })))
+    Ok(Json(json!({ "handle": handle, "status": "deleted" })).into_response())
 }
 
 pub(super) async fn index(State(state): State<AppState>) -> Html<String> {

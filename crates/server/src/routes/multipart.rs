@@ -21,6 +21,25 @@ use std::collections::BTreeMap;
 /// How long a part URL stays valid.
 const PART_URL_TTL_MS: i64 = 3_600_000;
 
+/// Where the staged bytes of `sess` are; a clear refusal when it began at another edge (its
+/// calls belong at the `location_url` its start answered).
+pub(super) fn upload_storage<'a>(
+    state: &'a AppState,
+    sess: &Session,
+) -> ApiResult<&'a dyn crate::storage::Storage> {
+    state.upload_storage(sess).map_err(|region| {
+        ApiError::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            ErrorCode::WrongEdge,
+            format!(
+                "upload {:?} began at the edge of region {region:?}, which holds its bytes: \
+                 send its calls to the location_url its start answered",
+                sess.id
+            ),
+        )
+    })
+}
+
 pub(super) async fn start(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -52,7 +71,8 @@ pub(super) async fn start(
     )?;
     let now = state.now_ms();
     let id = crate::ids::random_id(32);
-    let direct = direct::begin(&state, &app.key, size, req.fii).await?;
+    let handle = crate::ids::handle();
+    let direct = direct::begin(&state, &app.key, &handle, size, req.fii).await?;
     let session = Session {
         id: id.clone(),
         app: app.key.clone(),
@@ -65,6 +85,8 @@ pub(super) async fn start(
         expires_at: now + state.config().session_ttl_secs as i64 * 1000,
         completed: None,
         direct,
+        handle: handle.clone(),
+        edge: state.edge().map(|e| e.region),
     };
     if let Err(e) = state.state().insert_session(&session).await {
         if let Some(upload) = &session.direct {
@@ -72,13 +94,17 @@ pub(super) async fn start(
         }
         return Err(e.into());
     }
-    tracing::info!(upload = %id, size, fii = req.fii, direct = session.direct.is_some(), "upload started");
+    tracing::info!(upload = %id, size, fii = req.fii, direct = session.direct.is_some(), edge = ?session.edge, "upload started");
+    let region = state.config().region.clone();
     Ok(Json(StartResponse {
         uri: format!("/skiff/{id}"),
-        region: "skiff".into(),
+        region: region.clone().unwrap_or_else(|| "skiff".into()),
         upload_id: id,
+        // Later calls go to this instance: at an edge, the bytes land here.
         location_url: state.config().location_url(),
         upload_type: req.fii.then(|| "intelligent_ingestion".to_owned()),
+        location_region: region,
+        handle: Some(handle),
     }))
 }
 
@@ -99,6 +125,8 @@ pub(super) async fn upload(
             format!("upload {id:?} is already complete"),
         ));
     }
+    // Its bytes go where it began: a part URL of this instance would be refused.
+    upload_storage(&state, &sess)?;
     if let Some(upload) = &sess.direct {
         return Ok(Json(direct::presign(&state, &sess, upload, &req).await?));
     }
@@ -210,6 +238,7 @@ pub(super) async fn complete(
     if alt.as_ref().is_some_and(|a| a.chars().count() > 125) {
         return Err(ApiError::invalid("alt", "must be at most 125 characters"));
     }
+    let storage = upload_storage(&state, &sess)?;
     let handle = match &sess.direct {
         Some(upload) => {
             direct::finish(&state, &sess, upload, req.parts.as_deref()).await?;
@@ -218,17 +247,18 @@ pub(super) async fn complete(
         None => {
             let recorded = state.state().parts(&id).await?;
             let pieces = session::plan_complete(&sess, &recorded, req.parts.as_deref(), req.fii)?;
-            let handle = crate::ids::handle();
-            state
-                .storage_for(&sess.app)
-                .assemble(&id, &handle, &pieces)
-                .await?;
+            // Sessions stored before handles were chosen at start have none yet.
+            let handle = match sess.handle.as_str() {
+                "" => crate::ids::handle(),
+                chosen => chosen.to_owned(),
+            };
+            storage.assemble(&id, &handle, &pieces).await?;
             handle
         }
     };
-    // The object of a direct upload is the one every complete of it makes: never delete it
-    // here (an unrecorded one is an orphan the sweep removes after its grace period).
-    let owned = sess.direct.is_none();
+    // The object is the one every complete of this upload makes (its handle was chosen at
+    // start): never delete it here, since a concurrent complete may have recorded it. One
+    // left unrecorded is an orphan the sweep removes after its grace period.
     let file = FileRecord {
         handle: handle.clone(),
         app: app.key.clone(),
@@ -238,22 +268,19 @@ pub(super) async fn complete(
         size: sess.size,
         path: sess.target.path.clone(),
         container: sess.target.container.clone(),
-        location: state.storage_for(&sess.app).location().to_owned(),
+        location: storage.location().to_owned(),
         uploaded_at: now,
         upload_tags: tags,
         md5: None,
         source_url: None,
         alt,
-        transfer: super::transfer(&state, &sess.target, "Computer"),
+        transfer: super::transfer(&state, &sess.target, "Computer", sess.edge.is_some()),
     };
     let hooks = upload_webhooks(&state, &file, "Computer");
     match state.state().complete(&id, &file, &hooks, now).await {
         Ok(()) => {}
         Err(StateError::SessionGone(_)) => {
             // Another complete of the same upload won the race: answer with its file.
-            if owned {
-                let _ = state.storage_for(&sess.app).delete(&handle).await;
-            }
             let sess = state.state().session(&id).await?;
             let other = match sess.and_then(|s| s.completed) {
                 Some(h) => state.state().file(&h).await?,
@@ -268,17 +295,12 @@ pub(super) async fn complete(
                     )
                 });
         }
-        Err(e) => {
-            if owned {
-                let _ = state.storage_for(&sess.app).delete(&handle).await;
-            }
-            return Err(e.into());
-        }
+        Err(e) => return Err(e.into()),
     }
     if !hooks.is_empty() {
         state.wake_webhooks();
     }
-    if let Err(e) = state.storage_for(&sess.app).discard_upload(&id).await {
+    if let Err(e) = storage.discard_upload(&id).await {
         tracing::warn!(upload = %id, error = %e, "could not remove staged parts; the expiry sweep will");
     }
     tracing::info!(upload = %id, %handle, size = file.size, "upload complete");

@@ -72,8 +72,7 @@ pub(super) async fn put_part(
             format!("upload {upload_id:?} is already complete"),
         ));
     }
-    let written = state
-        .storage_for(&sess.app)
+    let written = super::multipart::upload_storage(&state, &sess)?
         .stage(
             &upload_id,
             body_stream(body),

@@ -53,7 +53,7 @@ pub(super) async fn store_bytes(
     };
     let handle = crate::ids::handle();
     let limit = state.config().max_file_size;
-    let storage = state.storage_for(&nf.app.key);
+    let storage = state.intake(&nf.app.key);
     let written = storage.put(&handle, body, Expect::AtMost(limit)).await?;
     // The size is known only now: check it against the policy, and drop the bytes if refused.
     let access = auth::store_access(&nf.target, Some(written.size), nf.source_url.as_deref());
@@ -77,7 +77,8 @@ pub(super) async fn store_bytes(
         md5: Some(hex::encode(written.md5)),
         source_url: nf.source_url,
         alt: None,
-        transfer: super::transfer(state, &nf.target, nf.client),
+        // `intake` is the edge's landing storage when this instance is an edge.
+        transfer: super::transfer(state, &nf.target, nf.client, state.edge().is_some()),
     };
     let hooks = upload_webhooks(state, &file, nf.client);
     if let Err(e) = state.state().insert_file(&file, &hooks, now).await {

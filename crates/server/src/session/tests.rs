@@ -13,6 +13,8 @@ fn session(size: u64, fii: bool) -> Session {
         expires_at: 100,
         completed: None,
         direct: None,
+        handle: "h".into(),
+        edge: None,
     }
 }
 

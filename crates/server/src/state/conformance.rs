@@ -26,6 +26,8 @@ pub fn session(id: &str, expires_at: i64) -> Session {
         expires_at,
         completed: None,
         direct: None,
+        handle: format!("h_{id}"),
+        edge: None,
     }
 }
 
@@ -101,6 +103,12 @@ pub async fn run(s: &dyn StateStore) {
     seed(s).await;
     check_seeded(s).await;
     assert_eq!(s.session("nope").await.unwrap(), None);
+    // A session is found by the handle its file will have, and after it completed too.
+    assert_eq!(
+        s.session_for_handle("h_s1").await.unwrap(),
+        Some(session("s1", 100))
+    );
+    assert_eq!(s.session_for_handle("h_nope").await.unwrap(), None);
 
     // Parts replace by number and list in order; chunks replace by offset.
     let p = |n: u32, etag: &str| PartRecord {
@@ -216,6 +224,7 @@ pub async fn run(s: &dyn StateStore) {
 
     claims(s).await;
     transfers(s).await;
+    held_transfers(s).await;
 }
 
 /// Claims lease jobs: a claimed job is hidden from every other claimer until its lease ends,
@@ -261,8 +270,9 @@ async fn claims(s: &dyn StateStore) {
 async fn transfers(s: &dyn StateStore) {
     let moving = |h: &str| FileRecord {
         transfer: Some(super::Transfer {
-            to: "archive".into(),
+            to: Some("archive".into()),
             client: "Computer".into(),
+            held: None,
         }),
         ..file(h)
     };
@@ -273,20 +283,30 @@ async fn transfers(s: &dyn StateStore) {
     assert_eq!(s.transfer("t0").await.unwrap(), None);
     let t1 = s.transfer("t1").await.unwrap().unwrap();
     assert_eq!(
-        (t1.to.as_str(), t1.attempts, t1.next_at, t1.failed),
-        ("archive", 0, 100, false)
+        (t1.to.as_deref(), t1.attempts, t1.next_at, t1.failed),
+        (Some("archive"), 0, 100, false)
     );
     let handles =
         |jobs: &[super::TransferJob]| jobs.iter().map(|j| j.handle.clone()).collect::<Vec<_>>();
-    assert!(s.claim_due_transfers(99, 50, 10).await.unwrap().is_empty());
-    let first = s.claim_due_transfers(100, 50, 1).await.unwrap();
+    assert!(
+        s.claim_due_transfers(99, 50, 10, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let first = s.claim_due_transfers(100, 50, 1, None).await.unwrap();
     assert_eq!(handles(&first), ["t1"]);
     assert_eq!(first[0].next_at, 150);
     assert_eq!(
-        handles(&s.claim_due_transfers(100, 50, 10).await.unwrap()),
+        handles(&s.claim_due_transfers(100, 50, 10, None).await.unwrap()),
         ["t2"]
     );
-    assert!(s.claim_due_transfers(120, 50, 10).await.unwrap().is_empty());
+    assert!(
+        s.claim_due_transfers(120, 50, 10, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // t2 fails once; t1 is done: moved, its webhook queued with it.
     s.transfer_failed("t2", 1, Some(400), "refused")
@@ -317,8 +337,13 @@ async fn transfers(s: &dyn StateStore) {
     s.webhook_delivered(due[0].id).await.unwrap();
 
     // t2 again after its back-off, then given up: kept and shown, never claimed again.
-    assert!(s.claim_due_transfers(399, 50, 10).await.unwrap().is_empty());
-    let retried = s.claim_due_transfers(400, 50, 10).await.unwrap();
+    assert!(
+        s.claim_due_transfers(399, 50, 10, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let retried = s.claim_due_transfers(400, 50, 10, None).await.unwrap();
     assert_eq!(
         (handles(&retried), retried[0].attempts),
         (vec!["t2".to_owned()], 1)
@@ -327,7 +352,7 @@ async fn transfers(s: &dyn StateStore) {
     let given_up = s.transfer("t2").await.unwrap().unwrap();
     assert!(given_up.failed && given_up.last_error.as_deref() == Some("gave up"));
     assert!(
-        s.claim_due_transfers(100_000, 50, 10)
+        s.claim_due_transfers(100_000, 50, 10, None)
             .await
             .unwrap()
             .is_empty()
@@ -345,4 +370,49 @@ async fn transfers(s: &dyn StateStore) {
     assert!(s.due_webhooks(600, 10).await.unwrap().is_empty());
     assert!(s.delete_file("t0").await.unwrap());
     assert!(s.delete_file("t1").await.unwrap());
+}
+
+/// Transfers of files held at an edge: claimed only by that edge's region; those without a
+/// holder by anyone. A job going to the app's own storage has no location name.
+async fn held_transfers(s: &dyn StateStore) {
+    let held = |h: &str, region: &str| FileRecord {
+        transfer: Some(super::Transfer {
+            to: None,
+            client: "Computer".into(),
+            held: Some(super::Held {
+                region: region.into(),
+                url: format!("https://{region}.example"),
+            }),
+        }),
+        ..file(h)
+    };
+    s.insert_file(&held("e1", "eu"), &[], 1000).await.unwrap();
+    s.insert_file(&held("e2", "us"), &[], 1000).await.unwrap();
+    let job = s.transfer("e1").await.unwrap().unwrap();
+    assert_eq!((job.to, job.holder.as_deref()), (None, Some("eu")));
+    assert!(
+        s.claim_due_transfers(1000, 50, 10, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let eu = s
+        .claim_due_transfers(1000, 50, 10, Some("eu"))
+        .await
+        .unwrap();
+    assert_eq!(
+        eu.iter().map(|j| j.handle.as_str()).collect::<Vec<_>>(),
+        ["e1"]
+    );
+    let us = s
+        .claim_due_transfers(1000, 50, 10, Some("us"))
+        .await
+        .unwrap();
+    assert_eq!(
+        us.iter().map(|j| j.handle.as_str()).collect::<Vec<_>>(),
+        ["e2"]
+    );
+    assert_eq!(s.file("e1").await.unwrap(), Some(held("e1", "eu")));
+    assert!(s.delete_file("e1").await.unwrap());
+    assert!(s.delete_file("e2").await.unwrap());
 }

@@ -27,6 +27,7 @@ impl Inner {
             let job = TransferJob {
                 handle: file.handle.clone(),
                 to: t.to.clone(),
+                holder: t.held.as_ref().map(|h| h.region.clone()),
                 attempts: 0,
                 next_at: now,
                 last_error: None,
@@ -99,6 +100,15 @@ impl StateStore for MemoryState {
 
     async fn session(&self, id: &str) -> Result<Option<Session>, StateError> {
         Ok(self.lock().sessions.get(id).cloned())
+    }
+
+    async fn session_for_handle(&self, handle: &str) -> Result<Option<Session>, StateError> {
+        Ok(self
+            .lock()
+            .sessions
+            .values()
+            .find(|s| !s.handle.is_empty() && s.handle == handle)
+            .cloned())
     }
 
     async fn put_part(&self, upload: &str, part: &PartRecord) -> Result<(), StateError> {
@@ -258,12 +268,14 @@ impl StateStore for MemoryState {
         now: i64,
         lease_ms: i64,
         limit: usize,
+        holder: Option<&str>,
     ) -> Result<Vec<TransferJob>, StateError> {
         let mut inner = self.lock();
         let mut due: Vec<&mut TransferJob> = inner
             .transfers
             .values_mut()
             .filter(|j| !j.failed && j.next_at <= now)
+            .filter(|j| j.holder.is_none() || j.holder.as_deref() == holder)
             .collect();
         due.sort_by(|a, b| (a.next_at, &a.handle).cmp(&(b.next_at, &b.handle)));
         Ok(due

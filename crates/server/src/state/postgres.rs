@@ -266,6 +266,13 @@ fn record<T: serde::de::DeserializeOwned>(
 }
 
 /// Reads `id, hook, attempts, next_at, created_at`.
+/// A session from its `record` and `completed` columns.
+fn session_of(row: &Row) -> Result<Session, StateError> {
+    let mut s: Session = record(row, 0, "session")?;
+    s.completed = get(row, 1, "session")?;
+    Ok(s)
+}
+
 fn job(row: &Row) -> Result<WebhookJob, StateError> {
     Ok(WebhookJob {
         id: get(row, 0, "webhook")?,
@@ -331,13 +338,17 @@ impl StateStore for PostgresState {
                 &[&id],
             )
             .await?;
-        rows.first()
-            .map(|row| {
-                let mut s: Session = record(row, 0, "session")?;
-                s.completed = get(row, 1, "session")?;
-                Ok(s)
-            })
-            .transpose()
+        rows.first().map(session_of).transpose()
+    }
+
+    async fn session_for_handle(&self, handle: &str) -> Result<Option<Session>, StateError> {
+        let rows = self
+            .rows(
+                "SELECT record, completed FROM skiff_sessions WHERE record->>'handle' = $1",
+                &[&handle],
+            )
+            .await?;
+        rows.first().map(session_of).transpose()
     }
 
     async fn put_part(&self, upload: &str, part: &PartRecord) -> Result<(), StateError> {
@@ -590,8 +601,9 @@ impl StateStore for PostgresState {
         now: i64,
         lease_ms: i64,
         limit: usize,
+        holder: Option<&str>,
     ) -> Result<Vec<TransferJob>, StateError> {
-        self.claim_transfers(now, lease_ms, limit).await
+        self.claim_transfers(now, lease_ms, limit, holder).await
     }
 
     async fn transfer_done(

@@ -61,7 +61,15 @@ CREATE TABLE IF NOT EXISTS transfers (
     last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS transfers_due ON transfers (state, next_at);
+CREATE INDEX IF NOT EXISTS sessions_handle ON sessions (json_extract(record, '$.handle'));
 ";
+
+/// Columns added after a table was first released: `CREATE TABLE IF NOT EXISTS` leaves an
+/// older database's table as it was, so each is added when missing.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    // The edge region holding a transfer's bytes (NULL: any instance may move it).
+    ("transfers", "holder", "TEXT"),
+];
 
 pub(crate) fn db(e: rusqlite::Error) -> StateError {
     StateError::Db(e.to_string())
@@ -101,6 +109,19 @@ impl SqliteState {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
+        for (table, column, kind) in ADDED_COLUMNS {
+            let present: bool = conn
+                .query_row(
+                    "SELECT COUNT(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+                    [table, column],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            if !present {
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+                    .map_err(db)?;
+            }
+        }
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -172,24 +193,37 @@ fn insert_file_row(
     .map_err(db)?;
     if let Some(t) = &file.transfer {
         tx.execute(
-            "INSERT INTO transfers (handle, dest, next_at) VALUES (?1, ?2, ?3)",
-            params![file.handle, t.to, now],
+            "INSERT INTO transfers (handle, dest, next_at, holder) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                file.handle,
+                super::dest_column(t.to.as_deref()),
+                now,
+                t.held.as_ref().map(|h| &h.region)
+            ],
         )
         .map_err(db)?;
     }
     Ok(())
 }
 
-/// Reads `handle, dest, attempts, next_at, last_error, state`.
+/// Reads `handle, dest, attempts, next_at, last_error, state, holder`.
 fn transfer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TransferJob> {
     Ok(TransferJob {
         handle: r.get(0)?,
-        to: r.get(1)?,
+        to: super::dest_of(r.get(1)?),
         attempts: r.get(2)?,
         next_at: r.get(3)?,
         last_error: r.get(4)?,
         failed: r.get::<_, String>(5)? == "failed",
+        holder: r.get(6)?,
     })
+}
+
+/// A session from its `record` and `completed` columns.
+fn session_of((record, completed): (String, Option<String>)) -> Result<Session, StateError> {
+    let mut s: Session = from_json("session", &record)?;
+    s.completed = completed;
+    Ok(s)
 }
 
 /// The columns of an outbox row, as `job` reads them.
@@ -236,12 +270,24 @@ impl StateStore for SqliteState {
                 )
                 .optional()
                 .map_err(db)?;
-            row.map(|(record, completed)| {
-                let mut s: Session = from_json("session", &record)?;
-                s.completed = completed;
-                Ok(s)
-            })
-            .transpose()
+            row.map(session_of).transpose()
+        })
+        .await
+    }
+
+    async fn session_for_handle(&self, handle: &str) -> Result<Option<Session>, StateError> {
+        let handle = handle.to_owned();
+        self.with(move |c| {
+            let row: Option<(String, Option<String>)> = c
+                .query_row(
+                    "SELECT record, completed FROM sessions
+                     WHERE json_extract(record, '$.handle') = ?1",
+                    [&handle],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(db)?;
+            row.map(session_of).transpose()
         })
         .await
     }
@@ -506,20 +552,23 @@ impl StateStore for SqliteState {
         now: i64,
         lease_ms: i64,
         limit: usize,
+        holder: Option<&str>,
     ) -> Result<Vec<TransferJob>, StateError> {
         let until = now.saturating_add(lease_ms);
+        let holder = holder.map(str::to_owned);
         self.with(move |c| {
             // One statement, one atomic write, as for webhooks.
             let mut st = c
                 .prepare_cached(
                     "UPDATE transfers SET next_at = ?2 WHERE handle IN (
                          SELECT handle FROM transfers WHERE state = 'pending' AND next_at <= ?1
+                         AND (holder IS NULL OR holder = ?4)
                          ORDER BY next_at, handle LIMIT ?3)
-                     RETURNING handle, dest, attempts, next_at, last_error, state",
+                     RETURNING handle, dest, attempts, next_at, last_error, state, holder",
                 )
                 .map_err(db)?;
             let rows = st
-                .query_map(params![now, until, limit as i64], transfer_row)
+                .query_map(params![now, until, limit as i64, holder], transfer_row)
                 .map_err(db)?;
             rows.map(|r| r.map_err(db)).collect()
         })
@@ -568,7 +617,7 @@ impl StateStore for SqliteState {
         let handle = handle.to_owned();
         self.with(move |c| {
             c.query_row(
-                "SELECT handle, dest, attempts, next_at, last_error, state FROM transfers
+                "SELECT handle, dest, attempts, next_at, last_error, state, holder FROM transfers
                  WHERE handle = ?1",
                 [&handle],
                 transfer_row,
@@ -595,8 +644,9 @@ mod tests {
         let path = dir.path().join("state.db");
         let file = FileRecord {
             transfer: Some(Transfer {
-                to: "archive".into(),
+                to: Some("archive".into()),
                 client: "Computer".into(),
+                held: None,
             }),
             ..super::super::conformance::file("moving")
         };
@@ -606,11 +656,11 @@ mod tests {
             .await
             .unwrap();
         let again = super::SqliteState::open(&path).unwrap();
-        let jobs = again.claim_due_transfers(10, 1000, 10).await.unwrap();
+        let jobs = again.claim_due_transfers(10, 1000, 10, None).await.unwrap();
         assert_eq!(jobs.len(), 1);
         assert_eq!(
-            (jobs[0].handle.as_str(), jobs[0].to.as_str()),
-            ("moving", "archive")
+            (jobs[0].handle.as_str(), jobs[0].to.as_deref()),
+            ("moving", Some("archive"))
         );
     }
 

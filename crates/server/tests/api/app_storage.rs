@@ -1,25 +1,13 @@
 //! An app with storage of its own (`[apps.storage]`): its files, staged parts and direct
 //! uploads are there and nowhere else, while the other apps keep the server's storage.
 
-use crate::harness::{Harness, config, random_bytes};
+use crate::harness::{Harness, config, object_names, random_bytes};
 use serde_json::json;
 use skiff_server::config::AppConfig;
-use skiff_server::storage::{MemoryStorage, Storage};
+use skiff_server::storage::MemoryStorage;
 use std::sync::Arc;
 
 const OWN: &str = "ownkey";
-
-async fn names(storage: &MemoryStorage) -> Vec<String> {
-    let mut names: Vec<String> = storage
-        .list()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|o| o.name)
-        .collect();
-    names.sort();
-    names
-}
 
 #[tokio::test]
 async fn an_app_keeps_its_files_in_its_own_storage() {
@@ -44,7 +32,10 @@ async fn an_app_keeps_its_files_in_its_own_storage() {
     let data = random_bytes(300_000, 1);
     let file = h.upload_regular(&data, 100_000, json!({})).await;
     let shared_handle = file["handle"].as_str().unwrap().to_owned();
-    assert_eq!(names(&shared).await, std::slice::from_ref(&shared_handle));
+    assert_eq!(
+        object_names(&shared).await,
+        std::slice::from_ref(&shared_handle)
+    );
 
     // The app with its own (bucket-like) storage: parts straight there, the file there only.
     let start = h.start(OWN, data.len(), json!({})).await;
@@ -65,8 +56,11 @@ async fn an_app_keeps_its_files_in_its_own_storage() {
         )
         .await;
     let own_handle = r.ok().json()["handle"].as_str().unwrap().to_owned();
-    assert_eq!(names(&own).await, std::slice::from_ref(&own_handle));
-    assert_eq!(names(&shared).await, std::slice::from_ref(&shared_handle));
+    assert_eq!(object_names(&own).await, std::slice::from_ref(&own_handle));
+    assert_eq!(
+        object_names(&shared).await,
+        std::slice::from_ref(&shared_handle)
+    );
     assert!(h.download(&own_handle).await == data);
     assert!(h.download(&shared_handle).await == data);
 
@@ -86,7 +80,7 @@ async fn an_app_keeps_its_files_in_its_own_storage() {
         .next()
         .unwrap()
         .to_owned();
-    assert!(names(&own).await.contains(&stored));
+    assert!(object_names(&own).await.contains(&stored));
 
     // Deleting goes to the app's storage; an expired direct upload is aborted there.
     let r = h
@@ -98,7 +92,7 @@ async fn an_app_keeps_its_files_in_its_own_storage() {
         )
         .await;
     r.ok();
-    assert!(!names(&own).await.contains(&own_handle));
+    assert!(!object_names(&own).await.contains(&own_handle));
     let _open = h.start(OWN, data.len(), json!({})).await;
     assert_eq!(own.open_direct_uploads(), 1);
     let ttl = h.state.config().session_ttl_secs as i64 * 1000;

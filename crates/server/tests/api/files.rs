@@ -137,7 +137,7 @@ async fn metadata_fields_and_hashes() {
     ] {
         assert!(m.get(f).is_some(), "default metadata lacks {f}: {m}");
     }
-    assert_eq!(m["status"], "Stored");
+    assert_eq!(m["status"], "Complete");
     assert_eq!(
         (m["size"].as_u64(), m["filename"].as_str()),
         (Some(5000), Some("file.bin"))

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use skiff_server::clock::ManualClock;
 use skiff_server::config::{AppConfig, Config};
 use skiff_server::state::MemoryState;
-use skiff_server::storage::MemoryStorage;
+use skiff_server::storage::{MemoryStorage, Storage};
 use skiff_server::{AppState, app};
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -338,4 +338,17 @@ pub fn merge(into: &mut Value, extra: Value) {
             a.insert(k, v);
         }
     }
+}
+
+/// The names of the objects in `storage`, sorted.
+pub async fn object_names(storage: &MemoryStorage) -> Vec<String> {
+    let mut names: Vec<String> = storage
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+    names.sort();
+    names
 }

@@ -7,6 +7,7 @@ mod bad_input;
 mod cloud;
 mod demo;
 mod direct;
+mod edges;
 mod files;
 mod harness;
 mod multipart;

@@ -1,9 +1,9 @@
 //! Storing to another location (`store.location` = a `[locations.<name>]`): the file lands in
 //! the app's storage, is usable at once (`InTransit`), then the transfer queue moves it, after
-//! which it reads from the location, says `Stored` and its webhook goes out; a transfer that
+//! which it reads from the location, says `Complete` and its webhook goes out; a transfer that
 //! cannot be done is retried, then kept as failed and shown.
 
-use crate::harness::{Harness, OPEN, config, random_bytes};
+use crate::harness::{Harness, OPEN, config, object_names, random_bytes};
 use axum::http::Method;
 use serde_json::json;
 use skiff_server::storage::{MemoryStorage, Storage};
@@ -40,16 +40,6 @@ async fn store_to_archive(h: &Harness) -> String {
         .await;
     let url = r.ok().json()["url"].as_str().unwrap().to_owned();
     url.rsplit('/').next().unwrap().to_owned()
-}
-
-async fn names(storage: &MemoryStorage) -> Vec<String> {
-    storage
-        .list()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|o| o.name)
-        .collect()
 }
 
 #[tokio::test]
@@ -90,16 +80,19 @@ async fn a_file_is_usable_in_transit_then_stored_at_its_location() {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(names(&landed).await, std::slice::from_ref(&handle));
+    assert_eq!(object_names(&landed).await, std::slice::from_ref(&handle));
 
     assert_eq!(transfer::drain(&h.state).await, 1);
-    assert_eq!(names(&archive).await, std::slice::from_ref(&handle));
-    assert!(names(&landed).await.is_empty(), "the landed copy goes");
+    assert_eq!(object_names(&archive).await, std::slice::from_ref(&handle));
+    assert!(
+        object_names(&landed).await.is_empty(),
+        "the landed copy goes"
+    );
     assert!(h.download(&handle).await == data, "read from the location");
     let m = h.get(&format!("/{handle}/metadata")).await.ok().json();
     assert_eq!(
         (m["status"].as_str(), m["location"].as_str()),
-        (Some("Stored"), Some("archive"))
+        (Some("Complete"), Some("archive"))
     );
     assert!(m.get("transfer").is_none(), "{m}");
     // The webhook, sent now, says Stored and names the client.
@@ -123,7 +116,7 @@ async fn a_file_is_usable_in_transit_then_stored_at_its_location() {
         )
         .await;
     r.ok();
-    assert!(names(&archive).await.is_empty());
+    assert!(object_names(&archive).await.is_empty());
 }
 
 #[tokio::test]
@@ -131,7 +124,7 @@ async fn the_file_api_store_goes_through_the_queue_too() {
     let Setup { h, archive, .. } = setup();
     let handle = store_to_archive(&h).await;
     assert_eq!(transfer::drain(&h.state).await, 1);
-    assert_eq!(names(&archive).await, [handle]);
+    assert_eq!(object_names(&archive).await, [handle]);
     // An unknown location is still refused, naming the ones there are.
     let r = h
         .request(
@@ -185,7 +178,7 @@ async fn a_transfer_that_keeps_failing_is_retried_then_kept_and_shown() {
         0,
         "given up: never claimed again"
     );
-    assert!(names(&archive).await.is_empty());
+    assert!(object_names(&archive).await.is_empty());
     assert!(
         h.state
             .state()

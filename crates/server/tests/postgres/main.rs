@@ -129,8 +129,9 @@ async fn transfers_are_disjoint(pg: &Cluster) {
     for i in 0..100 {
         let moving = FileRecord {
             transfer: Some(Transfer {
-                to: "archive".into(),
+                to: Some("archive".into()),
                 client: "Computer".into(),
+                held: None,
             }),
             ..file(&format!("t{i}"))
         };
@@ -139,7 +140,7 @@ async fn transfers_are_disjoint(pg: &Cluster) {
     let drain = |s: PostgresState| async move {
         let mut handles = Vec::new();
         loop {
-            let jobs = s.claim_due_transfers(10, 60_000, 3).await.unwrap();
+            let jobs = s.claim_due_transfers(10, 60_000, 3, None).await.unwrap();
             if jobs.is_empty() {
                 return handles;
             }

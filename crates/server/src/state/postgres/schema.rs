@@ -106,6 +106,13 @@ CREATE TABLE skiff_transfers (
 CREATE INDEX skiff_transfers_due ON skiff_transfers (next_at, handle) WHERE state = 'pending';
 ",
     ),
+    (
+        5,
+        "
+ALTER TABLE skiff_transfers ADD COLUMN holder TEXT;
+CREATE INDEX skiff_sessions_handle ON skiff_sessions ((record->>'handle'));
+",
+    ),
 ];
 
 /// The part-URL key: `fresh` if no instance stored one before, else the stored one. Every

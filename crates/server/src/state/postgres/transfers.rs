@@ -7,11 +7,12 @@ use crate::state::{FileRecord, NewWebhook, StateError, TransferJob};
 use tokio_postgres::Row;
 use tokio_postgres::types::Json;
 
-/// Reads `handle, dest, attempts, next_at, last_error, state`.
+/// Reads `handle, dest, attempts, next_at, last_error, state, holder`.
 fn job(row: &Row) -> Result<TransferJob, StateError> {
     Ok(TransferJob {
         handle: get(row, 0, "transfer")?,
-        to: get(row, 1, "transfer")?,
+        to: crate::state::dest_of(get(row, 1, "transfer")?),
+        holder: get(row, 6, "transfer")?,
         attempts: unsigned(row, 2, "transfer")?,
         next_at: get(row, 3, "transfer")?,
         last_error: get(row, 4, "transfer")?,
@@ -27,8 +28,13 @@ pub(super) async fn queue(
 ) -> Result<(), StateError> {
     if let Some(t) = &file.transfer {
         tx.execute(
-            "INSERT INTO skiff_transfers (handle, dest, next_at) VALUES ($1, $2, $3)",
-            &[&file.handle, &t.to, &now],
+            "INSERT INTO skiff_transfers (handle, dest, next_at, holder) VALUES ($1, $2, $3, $4)",
+            &[
+                &file.handle,
+                &crate::state::dest_column(t.to.as_deref()),
+                &now,
+                &t.held.as_ref().map(|h| &h.region),
+            ],
         )
         .await
         .map_err(pg)?;
@@ -42,6 +48,7 @@ impl PostgresState {
         now: i64,
         lease_ms: i64,
         limit: usize,
+        holder: Option<&str>,
     ) -> Result<Vec<TransferJob>, StateError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let until = now.saturating_add(lease_ms);
@@ -50,13 +57,15 @@ impl PostgresState {
                 "WITH due AS (
                      SELECT handle FROM skiff_transfers
                      WHERE state = 'pending' AND next_at <= $1
+                     AND (holder IS NULL OR holder = $4)
                      ORDER BY next_at, handle
                      LIMIT $3
                      FOR UPDATE SKIP LOCKED)
                  UPDATE skiff_transfers t SET next_at = $2 FROM due
                  WHERE t.handle = due.handle
-                 RETURNING t.handle, t.dest, t.attempts, t.next_at, t.last_error, t.state",
-                &[&now, &until, &limit],
+                 RETURNING t.handle, t.dest, t.attempts, t.next_at, t.last_error, t.state,
+                     t.holder",
+                &[&now, &until, &limit, &holder],
             )
             .await?;
         rows.iter().map(job).collect()
@@ -114,8 +123,8 @@ impl PostgresState {
     ) -> Result<Option<TransferJob>, StateError> {
         let rows = self
             .rows(
-                "SELECT handle, dest, attempts, next_at, last_error, state FROM skiff_transfers
-                 WHERE handle = $1",
+                "SELECT handle, dest, attempts, next_at, last_error, state, holder
+                 FROM skiff_transfers WHERE handle = $1",
                 &[&handle],
             )
             .await?;
