@@ -48,6 +48,8 @@ pub const CDN_SIGNED_METADATA: &str = "/{handle}/{file}/metadata";
 pub const INDEX: &str = "/";
 /// `GET`: answers `ok` while the server is up.
 pub const HEALTH: &str = "/health";
+/// `GET`: the transfer queue's and the webhook outbox's sizes, in Prometheus's text format.
+pub const METRICS: &str = "/metrics";
 /// `POST`: Filestack's Cloud API: one page of a folder of each cloud source named in `clouds`.
 pub const CLOUD_LIST: &str = "/folder/list";
 /// `POST`: Filestack's Cloud API: import a file from a cloud source into storage.
@@ -93,6 +95,7 @@ pub const ALL: &[&str] = &[
     CDN_SIGNED_METADATA,
     INDEX,
     HEALTH,
+    METRICS,
     CLOUD_LIST,
     CLOUD_AUTH_START,
     CLOUD_AUTH_CALLBACK,

@@ -509,6 +509,9 @@ pub enum Command {
     /// Check (or with --apply set) the CORS rule browsers need to send parts straight to the
     /// S3 bucket of [storage], then exit.
     S3Setup(crate::s3_setup::SetupArgs),
+    /// Make every transfer that was given up (after 24 failed attempts) due again, once what
+    /// made it fail is mended; running instances pick them up within seconds. Then exit.
+    RetryTransfers,
 }
 
 /// A configuration problem, reported before the server starts.

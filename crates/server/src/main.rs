@@ -58,6 +58,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let state = AppState::open(config.clone())?;
+    if let Some(Command::RetryTransfers) = command {
+        let n = state.state().retry_failed_transfers(state.now_ms()).await?;
+        println!("{n} given-up transfer(s) will be tried again by the running instances");
+        return Ok(());
+    }
     let orphans = tasks::collect_orphans(&state, std::time::SystemTime::now()).await;
     let expired = tasks::sweep_expired(&state).await;
     tracing::info!(orphans, expired, "storage checked");

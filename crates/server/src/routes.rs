@@ -21,6 +21,7 @@ mod cloud;
 mod cloud_auth;
 mod direct;
 mod files;
+mod metrics;
 mod multipart;
 mod part;
 mod ranges;
@@ -58,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .route(routes::CDN_SIGNED_METADATA, get(files::metadata_signed))
         .route(routes::INDEX, get(files::index))
         .route(routes::HEALTH, get(|| async { "ok" }))
+        .route(routes::METRICS, get(metrics::metrics))
         .route(routes::CLOUD_LIST, post(cloud::list))
         .route(routes::CLOUD_LOGOUT, post(cloud::logout))
         .route(routes::CLOUD_METADATA, post(cloud::metadata))

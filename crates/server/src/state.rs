@@ -364,4 +364,23 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     ) -> Result<(), StateError>;
     /// The queued transfer of a file, if it has one.
     async fn transfer(&self, handle: &str) -> Result<Option<TransferJob>, StateError>;
+    /// Makes every given-up transfer due at `now` again, its attempts counted afresh (after
+    /// the cause was mended); how many.
+    async fn retry_failed_transfers(&self, now: i64) -> Result<u64, StateError>;
+
+    /// How many transfers and webhooks wait, and how many were given up (for `/metrics`).
+    async fn queue_counts(&self) -> Result<QueueCounts, StateError>;
+}
+
+/// The sizes of the transfer queue and the webhook outbox.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueCounts {
+    /// Transfers waiting or being worked on.
+    pub transfers_pending: u64,
+    /// Transfers given up (kept, shown in the file's metadata).
+    pub transfers_failed: u64,
+    /// Webhooks waiting or being delivered.
+    pub webhooks_pending: u64,
+    /// Webhooks given up.
+    pub webhooks_failed: u64,
 }

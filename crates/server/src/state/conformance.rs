@@ -357,6 +357,18 @@ async fn transfers(s: &dyn StateStore) {
             .unwrap()
             .is_empty()
     );
+    let counts = s.queue_counts().await.unwrap();
+    assert_eq!((counts.transfers_pending, counts.transfers_failed), (0, 1));
+    assert!(counts.webhooks_failed >= 1, "{counts:?}");
+    // Retried by hand once the cause is mended: due now, its attempts counted afresh.
+    assert_eq!(s.retry_failed_transfers(100_000).await.unwrap(), 1);
+    assert_eq!(s.retry_failed_transfers(100_000).await.unwrap(), 0);
+    let again = s.claim_due_transfers(100_000, 50, 10, None).await.unwrap();
+    assert_eq!(
+        (handles(&again), again[0].attempts, again[0].failed),
+        (vec!["t2".to_owned()], 0, false)
+    );
+    assert_eq!(s.queue_counts().await.unwrap().transfers_pending, 1);
     assert!(s.delete_file("t2").await.unwrap());
     assert_eq!(s.transfer("t2").await.unwrap(), None);
 

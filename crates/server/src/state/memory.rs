@@ -1,8 +1,8 @@
 //! In-memory [`StateStore`] for tests.
 
 use super::{
-    ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, TransferJob,
-    WebhookJob,
+    ChunkRecord, FileRecord, NewWebhook, PartRecord, QueueCounts, Session, StateError, StateStore,
+    TransferJob, WebhookJob,
 };
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
@@ -324,6 +324,29 @@ impl StateStore for MemoryState {
 
     async fn transfer(&self, handle: &str) -> Result<Option<TransferJob>, StateError> {
         Ok(self.lock().transfers.get(handle).cloned())
+    }
+
+    async fn retry_failed_transfers(&self, now: i64) -> Result<u64, StateError> {
+        let mut inner = self.lock();
+        let mut n = 0;
+        for job in inner.transfers.values_mut().filter(|j| j.failed) {
+            (job.failed, job.attempts, job.next_at) = (false, 0, now);
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    async fn queue_counts(&self) -> Result<QueueCounts, StateError> {
+        let inner = self.lock();
+        let count = |it: &mut dyn Iterator<Item = bool>, want: bool| {
+            it.filter(|b| *b == want).count() as u64
+        };
+        Ok(QueueCounts {
+            transfers_pending: count(&mut inner.transfers.values().map(|j| !j.failed), true),
+            transfers_failed: count(&mut inner.transfers.values().map(|j| !j.failed), false),
+            webhooks_pending: count(&mut inner.webhooks.values().map(|(_, p)| *p), true),
+            webhooks_failed: count(&mut inner.webhooks.values().map(|(_, p)| *p), false),
+        })
     }
 }
 

@@ -21,8 +21,8 @@ mod transfers;
 pub use address::PostgresOpenError;
 
 use super::{
-    ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, TransferJob,
-    WebhookJob,
+    ChunkRecord, FileRecord, NewWebhook, PartRecord, QueueCounts, Session, StateError, StateStore,
+    TransferJob, WebhookJob,
 };
 use crate::fetch::error_chain as chain;
 use async_trait::async_trait;
@@ -627,5 +627,31 @@ impl StateStore for PostgresState {
 
     async fn transfer(&self, handle: &str) -> Result<Option<TransferJob>, StateError> {
         self.find_transfer(handle).await
+    }
+
+    async fn retry_failed_transfers(&self, now: i64) -> Result<u64, StateError> {
+        self.retry_transfers(now).await
+    }
+
+    async fn queue_counts(&self) -> Result<QueueCounts, StateError> {
+        let rows = self
+            .rows(
+                "SELECT
+                   (SELECT COUNT(*) FROM skiff_transfers WHERE state = 'pending'),
+                   (SELECT COUNT(*) FROM skiff_transfers WHERE state = 'failed'),
+                   (SELECT COUNT(*) FROM skiff_webhooks WHERE state = 'pending'),
+                   (SELECT COUNT(*) FROM skiff_webhooks WHERE state = 'failed')",
+                &[],
+            )
+            .await?;
+        let row = rows
+            .first()
+            .ok_or_else(|| StateError::Db("no counts".into()))?;
+        Ok(QueueCounts {
+            transfers_pending: unsigned(row, 0, "counts")?,
+            transfers_failed: unsigned(row, 1, "counts")?,
+            webhooks_pending: unsigned(row, 2, "counts")?,
+            webhooks_failed: unsigned(row, 3, "counts")?,
+        })
     }
 }

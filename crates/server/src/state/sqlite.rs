@@ -2,8 +2,8 @@
 //! acknowledged write survives a crash or power loss.
 
 use super::{
-    ChunkRecord, FileRecord, NewWebhook, PartRecord, Session, StateError, StateStore, TransferJob,
-    WebhookJob,
+    ChunkRecord, FileRecord, NewWebhook, PartRecord, QueueCounts, Session, StateError, StateStore,
+    TransferJob, WebhookJob,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -627,6 +627,42 @@ impl StateStore for SqliteState {
         })
         .await
     }
+
+    async fn retry_failed_transfers(&self, now: i64) -> Result<u64, StateError> {
+        self.with(move |c| {
+            c.execute(
+                "UPDATE transfers SET state = 'pending', attempts = 0, next_at = ?1
+                 WHERE state = 'failed'",
+                [now],
+            )
+            .map(|n| n as u64)
+            .map_err(db)
+        })
+        .await
+    }
+
+    async fn queue_counts(&self) -> Result<QueueCounts, StateError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT
+                   (SELECT COUNT(*) FROM transfers WHERE state = 'pending'),
+                   (SELECT COUNT(*) FROM transfers WHERE state = 'failed'),
+                   (SELECT COUNT(*) FROM webhooks WHERE state = 'pending'),
+                   (SELECT COUNT(*) FROM webhooks WHERE state = 'failed')",
+                [],
+                |r| {
+                    Ok(QueueCounts {
+                        transfers_pending: r.get(0)?,
+                        transfers_failed: r.get(1)?,
+                        webhooks_pending: r.get(2)?,
+                        webhooks_failed: r.get(3)?,
+                    })
+                },
+            )
+            .map_err(db)
+        })
+        .await
+    }
 }
 
 #[cfg(test)]
@@ -634,6 +670,35 @@ mod tests {
     #[tokio::test]
     async fn conformance() {
         super::super::conformance::run(&super::SqliteState::in_memory().unwrap()).await;
+    }
+
+    /// A database made before a column was added gets it when opened, and keeps its rows.
+    #[tokio::test]
+    async fn an_older_database_gains_the_added_columns() {
+        use super::super::StateStore;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let old = rusqlite::Connection::open(&path).unwrap();
+        old.execute_batch(
+            "CREATE TABLE transfers (handle TEXT PRIMARY KEY, dest TEXT NOT NULL,
+                 attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
+                 state TEXT NOT NULL DEFAULT 'pending', last_error TEXT);
+             INSERT INTO transfers (handle, dest, next_at) VALUES ('old', 'archive', 5);",
+        )
+        .unwrap();
+        drop(old);
+        let store = super::SqliteState::open(&path).unwrap();
+        let jobs = store.claim_due_transfers(10, 100, 10, None).await.unwrap();
+        assert_eq!(
+            (
+                jobs[0].handle.as_str(),
+                jobs[0].to.as_deref(),
+                jobs[0].holder.as_deref()
+            ),
+            ("old", Some("archive"), None)
+        );
+        drop(store);
+        super::SqliteState::open(&path).unwrap(); // and opens again once it has them
     }
 
     /// A queued transfer outlives the process: reopened, the store hands it out.

@@ -6,7 +6,8 @@
 use crate::harness::{Harness, OPEN, config, object_names, random_bytes};
 use axum::http::Method;
 use serde_json::json;
-use skiff_server::storage::{MemoryStorage, Storage};
+use skiff_server::storage::conformance::body;
+use skiff_server::storage::{Expect, MemoryStorage, Storage};
 use skiff_server::transfer;
 use std::sync::Arc;
 
@@ -187,4 +188,33 @@ async fn a_transfer_that_keeps_failing_is_retried_then_kept_and_shown() {
             .unwrap()
             .is_empty()
     );
+    // Counted where an alert can see it.
+    let metrics = h.get("/metrics").await.ok().body.clone();
+    let metrics = String::from_utf8(metrics.to_vec()).unwrap();
+    assert!(
+        metrics.contains("skiff_transfers{state=\"failed\"} 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("skiff_transfers{state=\"pending\"} 0\n"),
+        "{metrics}"
+    );
+
+    // The disk is mended: `skiff-server retry-transfers` makes it due again, and it moves.
+    landed
+        .put(&handle, body(b"hello"), Expect::AtMost(100))
+        .await
+        .unwrap();
+    assert_eq!(
+        h.state
+            .state()
+            .retry_failed_transfers(h.state.now_ms())
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(transfer::drain(&h.state).await, 1);
+    assert_eq!(object_names(&archive).await, std::slice::from_ref(&handle));
+    let m = h.get(&format!("/{handle}/metadata")).await.ok().json();
+    assert_eq!(m["status"], "Complete");
 }

@@ -130,4 +130,16 @@ impl PostgresState {
             .await?;
         rows.first().map(job).transpose()
     }
+
+    pub(super) async fn retry_transfers(&self, now: i64) -> Result<u64, StateError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE skiff_transfers SET state = 'pending', attempts = 0, next_at = $1
+                 WHERE state = 'failed'",
+                &[&now],
+            )
+            .await
+            .map_err(pg)
+    }
 }
