@@ -22,6 +22,9 @@ pub const MULTIPART_UPLOAD: &str = "/multipart/upload";
 pub const MULTIPART_COMMIT: &str = "/multipart/commit";
 /// `POST`: all parts are sent; store the file.
 pub const MULTIPART_COMPLETE: &str = "/multipart/complete";
+/// `POST` (Skiff): what the server holds of an upload in progress, so that a client resuming
+/// it (after a page reload) sends only what is missing.
+pub const MULTIPART_RESUME: &str = "/multipart/resume";
 /// `PUT`: the bytes of a part or chunk (the upload answer hands out this URL, signed).
 pub const MULTIPART_PART: &str = "/multipart/part/{upload_id}";
 /// `POST`: the Processing API (`storeURL` stores a remote file through it).
@@ -83,6 +86,7 @@ pub const ALL: &[&str] = &[
     MULTIPART_UPLOAD,
     MULTIPART_COMMIT,
     MULTIPART_COMPLETE,
+    MULTIPART_RESUME,
     MULTIPART_PART,
     PROCESS,
     PREFETCH,

@@ -183,6 +183,61 @@ pub struct CommitRequest<S = StoreParams> {
     pub security: Security,
 }
 
+/// `POST /multipart/resume` (Skiff): the upload to look at.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResumeRequest {
+    /// Session fields.
+    #[serde(flatten)]
+    pub session: SessionRef,
+}
+
+/// Answer to `POST /multipart/resume`: what the server holds of the upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResumeResponse {
+    /// Upload id.
+    pub upload_id: String,
+    /// The file size the upload started with (a file of another size is another file).
+    pub size: u64,
+    /// Intelligent ingestion.
+    pub fii: bool,
+    /// When the server forgets the upload, unix ms.
+    pub expires_at: i64,
+    /// The handle of the file once complete: the upload needs nothing more.
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub handle: Option<String>,
+    /// Whether the parts go straight to the storage (§3.8): then the server cannot see them,
+    /// `parts` is empty, and the client sends again any part it has no ETag of.
+    pub direct: bool,
+    /// Parts received whole: regular parts with their ETag (hex MD5), and committed
+    /// intelligent parts (no ETag).
+    pub parts: Vec<HeldPart>,
+    /// Chunks of intelligent parts not committed yet.
+    pub chunks: Vec<HeldChunk>,
+}
+
+/// A part the server holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldPart {
+    /// 1-based part number.
+    pub part: u32,
+    /// Its length.
+    pub size: u64,
+    /// Hex MD5 of a regular part, as its PUT answered it.
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub etag: Option<String>,
+}
+
+/// A chunk of an intelligent part the server holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldChunk {
+    /// 1-based part number.
+    pub part: u32,
+    /// Offset within the part.
+    pub offset: u64,
+    /// Its length.
+    pub size: u64,
+}
+
 /// One part named at complete.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartRef {

@@ -25,6 +25,7 @@ mod metrics;
 mod multipart;
 mod part;
 mod ranges;
+mod resume;
 mod store;
 mod store_body;
 mod thumbnails;
@@ -41,6 +42,7 @@ pub fn app(state: AppState) -> Router {
         .route(routes::MULTIPART_UPLOAD, post(multipart::upload))
         .route(routes::MULTIPART_COMMIT, post(multipart::commit))
         .route(routes::MULTIPART_COMPLETE, post(multipart::complete))
+        .route(routes::MULTIPART_RESUME, post(resume::resume))
         .route(routes::PROCESS, post(store::process))
         .route(routes::PREFETCH, post(store::prefetch))
         .route(routes::FILE_METADATA, get(files::metadata))

@@ -278,6 +278,8 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     async fn put_chunk(&self, upload: &str, chunk: &ChunkRecord) -> Result<(), StateError>;
     /// The chunks of one part, by offset.
     async fn chunks(&self, upload: &str, part: u32) -> Result<Vec<ChunkRecord>, StateError>;
+    /// Every chunk of an upload, by part and offset (what it holds, for a resumed upload).
+    async fn upload_chunks(&self, upload: &str) -> Result<Vec<ChunkRecord>, StateError>;
     /// Marks the session completed as `file`, drops its part and chunk records, stores the file
     /// and queues `webhooks`, all at once. Fails with [`StateError::SessionGone`] when the
     /// session is missing or already completed.

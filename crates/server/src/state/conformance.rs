@@ -158,6 +158,26 @@ pub async fn run(s: &dyn StateStore) {
         [(0, "c3"), (6, "c2")]
     );
     assert!(s.chunks("s1", 9).await.unwrap().is_empty());
+    // Every chunk of an upload, by part (as numbers: 2 before 10) and offset; no other's.
+    let chunk = |part: u32, piece: &str| ChunkRecord {
+        part,
+        offset: 0,
+        size: 1,
+        piece: piece.into(),
+    };
+    s.put_chunk("s1", &chunk(10, "c10")).await.unwrap();
+    s.insert_session(&session("s2", 100)).await.unwrap();
+    s.put_chunk("s2", &chunk(1, "other")).await.unwrap();
+    assert_eq!(
+        s.upload_chunks("s1")
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| (c.part, c.offset, c.piece.as_str()))
+            .collect::<Vec<_>>(),
+        [(2, 0, "c3"), (2, 6, "c2"), (10, 0, "c10")]
+    );
+    s.delete_session("s2").await.unwrap();
 
     // Complete is once only, and takes parts and chunks with it.
     s.complete("s1", &file("h1"), &[hook(1), hook(2)], 10)
@@ -169,6 +189,7 @@ pub async fn run(s: &dyn StateStore) {
     );
     assert!(s.parts("s1").await.unwrap().is_empty());
     assert!(s.chunks("s1", 2).await.unwrap().is_empty());
+    assert!(s.upload_chunks("s1").await.unwrap().is_empty());
     assert!(matches!(
         s.complete("s1", &file("h2"), &[], 10).await,
         Err(StateError::SessionGone(_))

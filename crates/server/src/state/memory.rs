@@ -145,6 +145,16 @@ impl StateStore for MemoryState {
             .collect())
     }
 
+    async fn upload_chunks(&self, upload: &str) -> Result<Vec<ChunkRecord>, StateError> {
+        Ok(self
+            .lock()
+            .chunks
+            .iter()
+            .filter(|((u, _, _), _)| u == upload)
+            .map(|(_, c)| c.clone())
+            .collect())
+    }
+
     async fn complete(
         &self,
         upload: &str,

@@ -407,6 +407,26 @@ impl StateStore for PostgresState {
             .collect()
     }
 
+    async fn upload_chunks(&self, upload: &str) -> Result<Vec<ChunkRecord>, StateError> {
+        let rows = self
+            .rows(
+                "SELECT part, byte_offset, size, piece FROM skiff_chunks
+                 WHERE upload = $1 ORDER BY part, byte_offset",
+                &[&upload],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ChunkRecord {
+                    part: unsigned(row, 0, "chunk")?,
+                    offset: unsigned(row, 1, "chunk")?,
+                    size: unsigned(row, 2, "chunk")?,
+                    piece: get(row, 3, "chunk")?,
+                })
+            })
+            .collect()
+    }
+
     async fn complete(
         &self,
         upload: &str,

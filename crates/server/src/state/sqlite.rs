@@ -348,6 +348,30 @@ impl StateStore for SqliteState {
         .await
     }
 
+    async fn upload_chunks(&self, upload: &str) -> Result<Vec<ChunkRecord>, StateError> {
+        let upload = upload.to_owned();
+        self.with(move |c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT part, offset, size, piece FROM chunks WHERE upload = ?1
+                     ORDER BY part, offset",
+                )
+                .map_err(db)?;
+            let rows = st
+                .query_map([upload], |r| {
+                    Ok(ChunkRecord {
+                        part: r.get(0)?,
+                        offset: r.get::<_, i64>(1)? as u64,
+                        size: r.get::<_, i64>(2)? as u64,
+                        piece: r.get(3)?,
+                    })
+                })
+                .map_err(db)?;
+            rows.map(|r| r.map_err(db)).collect()
+        })
+        .await
+    }
+
     async fn complete(
         &self,
         upload: &str,

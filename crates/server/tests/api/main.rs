@@ -12,6 +12,7 @@ mod files;
 mod harness;
 mod multipart;
 mod oauth;
+mod resume;
 mod security;
 mod store;
 mod thumbnails;

@@ -1,0 +1,132 @@
+//! `POST /multipart/resume` (Skiff): what the server holds of an upload, for a client that
+//! carries on after losing its page: regular parts with their ETags, committed intelligent
+//! parts, the chunks of parts not committed yet; the file's handle once complete; clear
+//! refusals for ids that are unknown, of another app, or expired.
+
+use crate::harness::{Harness, OPEN, SECURE, random_bytes, session_fields};
+use serde_json::{Value, json};
+
+async fn resume(h: &Harness, key: &str, start: &Value) -> crate::harness::Resp {
+    h.post("/multipart/resume", session_fields(key, start))
+        .await
+}
+
+#[tokio::test]
+async fn a_regular_upload_lists_the_parts_received_with_their_etags() {
+    let h = Harness::new();
+    let data = random_bytes(30_000, 21);
+    let start = h.start(OPEN, data.len(), json!({})).await;
+    let fresh = resume(&h, OPEN, &start).await.ok().json();
+    assert_eq!(fresh["parts"], json!([]));
+    assert_eq!(
+        (fresh["size"].as_u64(), fresh["fii"].as_bool()),
+        (Some(30_000), Some(false))
+    );
+    assert_eq!(fresh["direct"], false);
+    assert!(fresh["expires_at"].as_i64().unwrap() > 0);
+
+    let parts: Vec<&[u8]> = data.chunks(10_000).collect();
+    let e1 = h.send(OPEN, &start, 1, parts[0], None).await;
+    let e3 = h.send(OPEN, &start, 3, parts[2], None).await;
+    let held = resume(&h, OPEN, &start).await.ok().json();
+    assert_eq!(
+        held["parts"],
+        json!([
+            { "part": 1, "size": 10_000, "etag": e1.trim_matches('"') },
+            { "part": 3, "size": 10_000, "etag": e3.trim_matches('"') },
+        ])
+    );
+    // The missing part, then complete with all three: the file is whole.
+    let e2 = h.send(OPEN, &start, 2, parts[1], None).await;
+    let listed = json!([
+        { "part_number": 1, "etag": e1 }, { "part_number": 2, "etag": e2 }, { "part_number": 3, "etag": e3 }
+    ]);
+    let file = h
+        .complete(OPEN, &start, data.len(), json!({ "parts": listed }))
+        .await
+        .ok()
+        .json();
+    let handle = file["handle"].as_str().unwrap();
+    assert!(h.download(handle).await == data);
+    // Asked again after complete (its answer was lost with the page): the file's handle.
+    let done = resume(&h, OPEN, &start).await.ok().json();
+    assert_eq!(done["handle"], handle);
+}
+
+#[tokio::test]
+async fn an_intelligent_upload_lists_committed_parts_and_the_chunks_of_the_others() {
+    let h = Harness::new();
+    let data = random_bytes(20_000, 22);
+    let start = h.start(OPEN, data.len(), json!({ "fii": true })).await;
+    h.send(OPEN, &start, 1, &data[..4_000], Some(0)).await;
+    h.send(OPEN, &start, 1, &data[4_000..10_000], Some(4_000))
+        .await;
+    h.commit(OPEN, &start, 1, data.len()).await.ok();
+    h.send(OPEN, &start, 2, &data[10_000..13_000], Some(0))
+        .await;
+    let held = resume(&h, OPEN, &start).await.ok().json();
+    assert_eq!(held["fii"], true);
+    assert_eq!(held["parts"], json!([{ "part": 1, "size": 10_000 }]));
+    assert_eq!(
+        held["chunks"],
+        json!([{ "part": 2, "offset": 0, "size": 3_000 }])
+    );
+}
+
+#[tokio::test]
+async fn unknown_foreign_and_expired_uploads_are_refused() {
+    let h = Harness::new();
+    let start = h.start(OPEN, 10, json!({})).await;
+    let mut unknown = start.clone();
+    unknown["upload_id"] = json!("no-such-upload");
+    resume(&h, OPEN, &unknown)
+        .await
+        .refused(400, "unknown_upload");
+    resume(&h, SECURE, &start)
+        .await
+        .refused(400, "unknown_upload");
+    h.post("/multipart/resume", json!({ "apikey": OPEN }))
+        .await
+        .refused(400, "missing_field");
+    h.clock
+        .advance(h.state.config().session_ttl_secs as i64 * 1000 + 1);
+    resume(&h, OPEN, &start)
+        .await
+        .refused(400, "upload_expired");
+}
+
+/// A server on disk (SQLite, files in a folder) in `data`.
+fn on_disk(data: &std::path::Path) -> Harness {
+    let config = skiff_server::config::Config {
+        data: data.to_owned(),
+        ..crate::harness::config()
+    };
+    let state = skiff_server::AppState::open(config).unwrap();
+    Harness {
+        router: skiff_server::app(state.clone()),
+        state,
+        clock: std::sync::Arc::new(skiff_server::clock::ManualClock::at(0)),
+    }
+}
+
+#[tokio::test]
+async fn what_was_received_outlives_a_server_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = random_bytes(20_000, 23);
+    let first = on_disk(dir.path());
+    let start = first.start(OPEN, data.len(), json!({})).await;
+    let e1 = first.send(OPEN, &start, 1, &data[..10_000], None).await;
+    drop(first);
+
+    let again = on_disk(dir.path());
+    let held = resume(&again, OPEN, &start).await.ok().json();
+    assert_eq!(held["parts"][0]["etag"], e1.trim_matches('"'));
+    let e2 = again.send(OPEN, &start, 2, &data[10_000..], None).await;
+    let listed = json!([{ "part_number": 1, "etag": e1 }, { "part_number": 2, "etag": e2 }]);
+    let file = again
+        .complete(OPEN, &start, data.len(), json!({ "parts": listed }))
+        .await
+        .ok()
+        .json();
+    assert!(again.download(file["handle"].as_str().unwrap()).await == data);
+}
