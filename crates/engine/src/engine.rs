@@ -389,9 +389,25 @@ impl Engine {
             let f = files.get_mut(&id).expect("listed");
             if matches!(f.state, FileState::Queued) && free_files > 0 {
                 free_files -= 1;
-                f.state = FileState::Starting(Call::default());
+                f.state = match f.spec.rejoin {
+                    Some(_) => FileState::Rejoining(Call::default()),
+                    None => FileState::Starting(Call::default()),
+                };
             }
             match &mut f.state {
+                FileState::Rejoining(call) if call.req.is_none() && call.not_before <= ctx.now => {
+                    if let Some(cp) = &f.spec.rejoin {
+                        let session = cp.session();
+                        let url = format!("{}{}", session.base, routes::MULTIPART_RESUME);
+                        let body = Body::Json {
+                            value: wire::to_json(&wire::resume_body(&f.spec, &session)),
+                            md5_of: None,
+                        };
+                        let headers = session.headers();
+                        call.req =
+                            Some(ctx.send(id, RequestKind::Rejoin, "POST", url, headers, body));
+                    }
+                }
                 FileState::Starting(call) if call.req.is_none() && call.not_before <= ctx.now => {
                     let fii = ctx.options.mode != crate::options::Mode::Regular;
                     let url = format!("{}{}", f.spec.upload_url, routes::MULTIPART_START);
@@ -511,6 +527,10 @@ fn quiesce(state: FileState, now: Millis) -> FileState {
         FileState::Starting(mut c) => {
             c.req = None;
             FileState::Starting(c)
+        }
+        FileState::Rejoining(mut c) => {
+            c.req = None;
+            FileState::Rejoining(c)
         }
         FileState::Uploading(mut t) => {
             for p in &mut t.parts {

@@ -18,9 +18,9 @@ pub(crate) struct Call {
     pub(crate) polls: u32,
 }
 
-/// How this file's parts travel now.
+/// How a file's parts travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Flow {
+pub enum Flow {
     /// One PUT per part; complete lists ETags.
     Regular,
     /// Chunks + commit per part.
@@ -152,6 +152,8 @@ pub(crate) enum FileState {
     Queued,
     /// `/multipart/start`.
     Starting(Call),
+    /// `/multipart/resume`: asking what the server holds of an upload begun earlier.
+    Rejoining(Call),
     /// Parts on their way.
     Uploading(Transfer),
     /// `/multipart/complete`.
@@ -171,7 +173,7 @@ impl FileState {
     pub(crate) fn active(&self) -> bool {
         matches!(
             self,
-            Self::Starting(_) | Self::Uploading(_) | Self::Completing(..)
+            Self::Starting(_) | Self::Rejoining(_) | Self::Uploading(_) | Self::Completing(..)
         )
     }
 
@@ -182,7 +184,7 @@ impl FileState {
     /// Every request in flight for this file.
     pub(crate) fn requests(&self) -> Vec<RequestId> {
         match self {
-            Self::Starting(c) => c.req.into_iter().collect(),
+            Self::Starting(c) | Self::Rejoining(c) => c.req.into_iter().collect(),
             Self::Uploading(t) => t.parts.iter().filter_map(Part::request).collect(),
             Self::Completing(_, c) => c.req.into_iter().collect(),
             _ => Vec::new(),
@@ -206,6 +208,7 @@ impl FileUpload {
             match state {
                 FileState::Queued
                 | FileState::Starting(_)
+                | FileState::Rejoining(_)
                 | FileState::Cancelled
                 | FileState::Failed(_) => 0,
                 FileState::Uploading(t) => t.sent(),

@@ -3,6 +3,7 @@
 use crate::engine::{Ctx, Engine, Inflight, flow_after_start};
 use crate::file::{Call, FileState, Flow, Part, PartState, Transfer};
 use crate::plan::plan_parts;
+use crate::rejoin::{self, Checkpoint};
 use crate::types::{Body, Event, FileId, Millis, Outcome, RequestId, RequestKind, UploadError};
 use crate::wire;
 use skiff_protocol::limits::INTELLIGENT_PART_SIZE;
@@ -65,6 +66,10 @@ impl Engine {
             RequestKind::Put { .. } => self.on_part(file, id, inflight.kind, verdict),
             RequestKind::Commit { .. } => self.on_part(file, id, inflight.kind, verdict),
             RequestKind::Complete => self.on_complete(file, verdict),
+            RequestKind::Rejoin => {
+                self.on_rejoin(file, verdict);
+                Ok(())
+            }
         };
         if let Err(error) = result {
             self.fail(file, error);
@@ -134,6 +139,17 @@ impl Engine {
                     file,
                     upload_id: session.upload_id.clone(),
                     intelligent: flow != Flow::Regular,
+                    checkpoint: Checkpoint {
+                        uri: session.uri.clone(),
+                        region: session.region.clone(),
+                        upload_id: session.upload_id.clone(),
+                        base: session.base.clone(),
+                        location_region: session.location_region.clone(),
+                        flow,
+                        part_size,
+                        size: f.spec.size,
+                        done: Vec::new(),
+                    },
                 });
                 f.state = FileState::Uploading(Transfer {
                     session,
@@ -147,6 +163,48 @@ impl Engine {
             }
             Verdict::Fatal(e) => Err(e),
         }
+    }
+
+    /// What the server holds of an upload begun earlier: carry on from there, or (anything
+    /// else: unknown, expired, a server without the extension, out of tries) start afresh.
+    fn on_rejoin(&mut self, file: FileId, verdict: Verdict) {
+        let Self { files, ctx, .. } = self;
+        let Some(f) = files.get_mut(&file) else {
+            return;
+        };
+        let FileState::Rejoining(call) = &mut f.state else {
+            return;
+        };
+        let why = match verdict {
+            Verdict::Ok { body, .. } => {
+                let rebuilt = wire::parse_resume(&body).and_then(|held| match &f.spec.rejoin {
+                    Some(cp) => rejoin::rebuild(cp, f.spec.size, &held),
+                    None => Err("no checkpoint".into()),
+                });
+                match rebuilt {
+                    Ok(t) => {
+                        ctx.event(Event::Rejoined {
+                            file,
+                            upload_id: t.session.upload_id.clone(),
+                            held: t.sent(),
+                        });
+                        f.state = FileState::Uploading(t);
+                        return;
+                    }
+                    Err(why) => why,
+                }
+            }
+            Verdict::Retry { reason, status } => {
+                match retry_call(ctx, file, call, RequestKind::Rejoin, &reason, status) {
+                    Ok(()) => return,
+                    Err(e) => e.message,
+                }
+            }
+            Verdict::Fatal(e) => e.message,
+        };
+        f.spec.rejoin = None;
+        f.state = FileState::Starting(Call::default());
+        ctx.event(Event::RejoinRefused { file, reason: why });
     }
 
     fn on_complete(&mut self, file: FileId, verdict: Verdict) -> Result<(), UploadError> {
@@ -258,14 +316,24 @@ impl Engine {
                         "the PUT succeeded but its ETag header could not be read; the server must send ETag and expose it to browsers (Access-Control-Expose-Headers: ETag)",
                     )
                 })?;
-                p.state = PartState::Done { etag: Some(etag) };
-                ctx.event(Event::PartDone { file, part: number });
+                p.state = PartState::Done {
+                    etag: Some(etag.clone()),
+                };
+                ctx.event(Event::PartDone {
+                    file,
+                    part: number,
+                    etag: Some(etag),
+                });
                 Ok(())
             }
             (PartState::Committing { .. }, Verdict::Ok { .. }) => {
                 p.attempts = 0;
                 p.state = PartState::Done { etag: None };
-                ctx.event(Event::PartDone { file, part: number });
+                ctx.event(Event::PartDone {
+                    file,
+                    part: number,
+                    etag: None,
+                });
                 Ok(())
             }
             (PartState::Putting { len, .. }, Verdict::Retry { reason, status }) if p.chunked => {

@@ -31,15 +31,18 @@ mod id_map;
 mod options;
 mod plan;
 mod progress;
+mod rejoin;
 mod types;
 mod wire;
 
 pub use backoff::Backoff;
 pub use chunk::ChunkController;
 pub use engine::Engine;
+pub use file::Flow;
 pub use id_map::IdMap;
 pub use options::{Mode, OptionError, Options};
 pub use plan::{PartPlan, plan_parts};
+pub use rejoin::Checkpoint;
 pub use types::{
     Body, Event, FileId, FileResult, FileSpec, Millis, Outcome, Output, ProgressInfo, Request,
     RequestId, RequestKind, UploadError,

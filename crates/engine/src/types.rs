@@ -35,6 +35,8 @@ pub struct FileSpec {
     pub security: Option<(String, String)>,
     /// Alt text.
     pub alt: Option<String>,
+    /// An upload of this file begun earlier, to carry on with (see [`crate::Checkpoint`]).
+    pub rejoin: Option<crate::Checkpoint>,
 }
 
 impl FileSpec {
@@ -50,6 +52,7 @@ impl FileSpec {
             tags: UploadTags::new(),
             security: None,
             alt: None,
+            rejoin: None,
         }
     }
 }
@@ -80,6 +83,8 @@ pub enum RequestKind {
     },
     /// `POST /multipart/complete`.
     Complete,
+    /// `POST /multipart/resume` (Skiff): what the server holds of an upload begun earlier.
+    Rejoin,
 }
 
 impl fmt::Display for RequestKind {
@@ -97,6 +102,7 @@ impl fmt::Display for RequestKind {
             Self::Put { part, offset } => write!(f, "PUT of part {part} at offset {offset}"),
             Self::Commit { part } => write!(f, "{} of part {part}", routes::MULTIPART_COMMIT),
             Self::Complete => f.write_str(routes::MULTIPART_COMPLETE),
+            Self::Rejoin => f.write_str(routes::MULTIPART_RESUME),
         }
     }
 }
@@ -233,6 +239,25 @@ pub enum Event {
         upload_id: String,
         /// Whether intelligent ingestion is in use.
         intelligent: bool,
+        /// What to keep to carry on with this upload after a reload (no part done yet).
+        checkpoint: crate::Checkpoint,
+    },
+    /// An upload begun earlier carries on: the server holds `held` bytes of it, which are not
+    /// sent again.
+    Rejoined {
+        /// The file.
+        file: FileId,
+        /// Upload id.
+        upload_id: String,
+        /// Bytes the server holds.
+        held: u64,
+    },
+    /// An upload begun earlier could not be carried on; the file is uploaded afresh.
+    RejoinRefused {
+        /// The file.
+        file: FileId,
+        /// Why.
+        reason: String,
     },
     /// Bytes went out.
     Progress(ProgressInfo),
@@ -242,6 +267,8 @@ pub enum Event {
         file: FileId,
         /// Part number.
         part: u32,
+        /// The ETag of a regular part (to keep in the checkpoint).
+        etag: Option<String>,
     },
     /// A request failed and will be tried again.
     Retrying {

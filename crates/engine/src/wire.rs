@@ -13,7 +13,8 @@ use crate::types::{FileResult, FileSpec, RequestKind, UploadError};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use skiff_protocol::wire::{
-    CommitRequest, CompleteRequest, PartRef, Security, SessionRef, StartRequest, UploadRequest,
+    CommitRequest, CompleteRequest, HeldChunk, HeldPart, PartRef, ResumeResponse, Security,
+    SessionRef, StartRequest, UploadRequest,
 };
 use skiff_protocol::{ErrorReply, UploadTags};
 
@@ -108,6 +109,13 @@ pub(crate) fn upload_body(
     }
 }
 
+/// What the server holds of the upload (`/multipart/resume`, a Skiff extension): the body is
+/// the session's fields alone (a `ResumeRequest`, written as its one flattened field so the
+/// wasm carries no serializer of its own for it).
+pub(crate) fn resume_body(spec: &FileSpec, s: &Session) -> SessionRef {
+    session_ref(spec, s)
+}
+
 pub(crate) fn commit_body(spec: &FileSpec, s: &Session, part: u32) -> CommitRequest<Value> {
     CommitRequest {
         session: session_ref(spec, s),
@@ -192,6 +200,56 @@ pub(crate) fn parse_start(body: &str) -> Result<Session, String> {
             .and_then(Value::as_str)
             .map(str::to_owned),
         intelligent: m.get("upload_type").and_then(Value::as_str) == Some("intelligent_ingestion"),
+    })
+}
+
+/// The answer of `/multipart/resume`, read by hand: serde's derived readers for these types
+/// would add several KiB to the uploader's wasm for one small object.
+pub(crate) fn parse_resume(body: &str) -> Result<ResumeResponse, String> {
+    let m = object(body)?;
+    let number = |v: &Map<String, Value>, field: &str| {
+        v.get(field)
+            .and_then(Value::as_u64)
+            .ok_or_else(|| "the resume answer lacks a size, offset or part number".to_owned())
+    };
+    let entries = |field: &str| {
+        m.get(field)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+    };
+    let part = |v: &Map<String, Value>| -> Result<u32, String> {
+        u32::try_from(number(v, "part")?).map_err(|_| "a part number is out of range".to_owned())
+    };
+    let mut parts = Vec::new();
+    for p in entries("parts") {
+        parts.push(HeldPart {
+            part: part(p)?,
+            size: number(p, "size")?,
+            etag: p.get("etag").and_then(Value::as_str).map(str::to_owned),
+        });
+    }
+    let mut chunks = Vec::new();
+    for c in entries("chunks") {
+        chunks.push(HeldChunk {
+            part: part(c)?,
+            offset: number(c, "offset")?,
+            size: number(c, "size")?,
+        });
+    }
+    Ok(ResumeResponse {
+        upload_id: m
+            .get("upload_id")
+            .map(text)
+            .ok_or("the resume answer lacks `upload_id`")?,
+        size: number(&m, "size")?,
+        fii: m.get("fii").and_then(Value::as_bool).unwrap_or(false),
+        expires_at: m.get("expires_at").and_then(Value::as_i64).unwrap_or(0),
+        handle: m.get("handle").and_then(Value::as_str).map(str::to_owned),
+        direct: m.get("direct").and_then(Value::as_bool).unwrap_or(false),
+        parts,
+        chunks,
     })
 }
 

@@ -51,6 +51,8 @@ fn answer(req: &Request, fail_put: &mut dyn FnMut(&Request) -> bool) -> Outcome 
             etag: Some(format!("\"e{part}\"")),
         },
         RequestKind::Commit { .. } => ok(json!({})),
+        // These uploads never carry on from a checkpoint.
+        RequestKind::Rejoin => Outcome::Network("no resume here".into()),
         RequestKind::Complete => ok(json!({
             "handle": "H1", "url": "https://cdn.test/H1", "filename": sent["filename"],
             "size": sent["size"], "mimetype": sent["mimetype"], "status": "Stored",

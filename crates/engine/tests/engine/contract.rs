@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use skiff_engine::{Body, Event, FileSpec, Mode, Options, Request, RequestKind};
 use skiff_protocol::routes;
 use skiff_protocol::wire::{
-    CommitRequest, CompleteRequest, SessionRef, StartRequest, UploadRequest,
+    CommitRequest, CompleteRequest, ResumeRequest, SessionRef, StartRequest, UploadRequest,
 };
 use std::collections::HashSet;
 
@@ -28,6 +28,7 @@ pub fn check(req: &Request) -> Result<(), String> {
         RequestKind::Put { .. } => (routes::MULTIPART_PART, LOCATION, "PUT"),
         RequestKind::Commit { .. } => (routes::MULTIPART_COMMIT, LOCATION, "POST"),
         RequestKind::Complete => (routes::MULTIPART_COMPLETE, LOCATION, "POST"),
+        RequestKind::Rejoin => (routes::MULTIPART_RESUME, LOCATION, "POST"),
     };
     let rest = req
         .url
@@ -101,6 +102,7 @@ fn check_body(kind: RequestKind, value: &Value, md5_of: Option<(u64, u64)>) -> R
             require("parts", r.parts.is_none() || parts > 0)?;
             require("parts or fii", parts > 0 || r.fii || r.size == Some(0))
         }
+        RequestKind::Rejoin => session(&parse::<ResumeRequest>(value)?.session),
         RequestKind::Put { .. } => Err("a PUT carries JSON".into()),
     }
 }

@@ -6,4 +6,5 @@ mod contract;
 mod control;
 mod intelligent;
 mod regular;
+mod rejoin;
 mod sim;

@@ -40,6 +40,8 @@ pub struct Upload {
     pub parts: BTreeMap<u32, Vec<u8>>,
     pub chunks: BTreeMap<(u32, u64), Vec<u8>>,
     pub committed: BTreeMap<u32, Vec<u8>>,
+    /// The file's handle once complete.
+    pub handle: Option<String>,
 }
 
 pub type Script = Box<dyn FnMut(&Request, &Sim) -> Action>;
@@ -307,6 +309,35 @@ impl Sim {
                     etag: (!self.omit_etag).then_some(etag),
                 }
             }
+            RequestKind::Rejoin => {
+                // What skiff-server's /multipart/resume answers.
+                let id = v["upload_id"].as_str().unwrap();
+                let Some(up) = self.uploads.get(id) else {
+                    return Self::bad("unknown_upload");
+                };
+                let parts: Vec<Value> = up
+                    .parts
+                    .iter()
+                    .map(|(n, b)| json!({ "part": n, "size": b.len(), "etag": format!("e{n}-{}", b.len()) }))
+                    .chain(
+                        up.committed
+                            .iter()
+                            .map(|(n, b)| json!({ "part": n, "size": b.len() })),
+                    )
+                    .collect();
+                let chunks: Vec<Value> = up
+                    .chunks
+                    .iter()
+                    .filter(|((p, _), _)| !up.committed.contains_key(p))
+                    .map(|((p, off), b)| json!({ "part": p, "offset": off, "size": b.len() }))
+                    .collect();
+                let mut body = json!({ "upload_id": id, "size": up.size, "fii": up.fii,
+                    "expires_at": 1, "direct": false, "parts": parts, "chunks": chunks });
+                if let Some(h) = &up.handle {
+                    body["handle"] = json!(h);
+                }
+                Self::ok(body)
+            }
             RequestKind::Commit { part } => {
                 let id = v["upload_id"].as_str().unwrap().to_owned();
                 let up = self.uploads.get_mut(&id).unwrap();
@@ -359,6 +390,7 @@ impl Sim {
                 }
                 let handle = format!("H{}", self.stored.len() + 1);
                 self.stored.insert(handle.clone(), data);
+                self.uploads.get_mut(&id).unwrap().handle = Some(handle.clone());
                 Self::ok(json!({
                     "handle": handle, "url": format!("https://cdn.test/{handle}"), "filename": v["filename"],
                     "size": up.size, "mimetype": v["mimetype"], "status": "Stored", "key": "k", "container": "c",

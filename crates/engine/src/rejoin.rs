@@ -1,0 +1,281 @@
+//! Carrying on with an upload begun earlier, from a page that has been reloaded since: the
+//! driver keeps a [`Checkpoint`] of each upload (from [`Event::Started`] and
+//! [`Event::PartDone`]); given one in [`FileSpec::rejoin`], the engine asks the server what it
+//! holds (`POST /multipart/resume`, a Skiff extension) and plans only the rest. Whatever goes
+//! wrong on the way (an unknown or expired upload, a server without the extension, another
+//! size) starts the upload afresh instead: a rejoin never fails a file a fresh start would save.
+//!
+//! [`Event::Started`]: crate::Event::Started
+//! [`Event::PartDone`]: crate::Event::PartDone
+//! [`FileSpec::rejoin`]: crate::FileSpec::rejoin
+
+use crate::file::{Flow, Part, PartState, Transfer};
+use crate::plan::plan_parts;
+use crate::wire::Session;
+use skiff_protocol::wire::ResumeResponse;
+
+/// What a client keeps of an upload in progress to carry on with it later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The start answer's `uri`.
+    pub uri: String,
+    /// Its `region`.
+    pub region: String,
+    /// Its `upload_id`.
+    pub upload_id: String,
+    /// The absolute base URL of the calls after start (from `location_url`).
+    pub base: String,
+    /// Its `location_region`, if any.
+    pub location_region: Option<String>,
+    /// How the parts travel.
+    pub flow: Flow,
+    /// The size the parts were cut to.
+    pub part_size: u64,
+    /// The file's size.
+    pub size: u64,
+    /// Parts this client saw done, with the ETag of a regular part: the only record of parts
+    /// sent straight to a bucket, which the server does not see.
+    pub done: Vec<(u32, Option<String>)>,
+}
+
+impl Checkpoint {
+    pub(crate) fn session(&self) -> Session {
+        Session {
+            uri: self.uri.clone(),
+            region: self.region.clone(),
+            upload_id: self.upload_id.clone(),
+            base: self.base.clone(),
+            location_region: self.location_region.clone(),
+            intelligent: self.flow != Flow::Regular,
+        }
+    }
+}
+
+/// The transfer to carry on with for a file of `size` bytes, from what the server says it
+/// `held`; `Err` (why) when the upload must start afresh instead.
+pub(crate) fn rebuild(
+    cp: &Checkpoint,
+    size: u64,
+    held: &ResumeResponse,
+) -> Result<Transfer, String> {
+    // Static messages: each formatted one costs the wasm more than it tells.
+    if cp.size != size {
+        return Err("the checkpoint is of another file (its size differs)".into());
+    }
+    if held.size != cp.size || held.upload_id != cp.upload_id {
+        return Err("the server's upload is of another size, or another upload".into());
+    }
+    if cp.part_size == 0 {
+        return Err("the checkpoint has no part size".into());
+    }
+    let chunked = cp.flow == Flow::Intelligent;
+    let complete = held.handle.is_some();
+    let parts = plan_parts(cp.size, cp.part_size)
+        .into_iter()
+        .map(|plan| {
+            let len = plan.end - plan.start;
+            let mine = cp.done.iter().find(|(n, _)| *n == plan.number);
+            let theirs = held
+                .parts
+                .iter()
+                .find(|p| p.part == plan.number && p.size == len);
+            let state = match (theirs, mine) {
+                // The server's word for it; the ETag as its PUT answered it (quoted).
+                (Some(p), _) => PartState::Done {
+                    etag: p
+                        .etag
+                        .as_ref()
+                        .map(|e| format!("\"{}\"", e.trim_matches('"'))),
+                },
+                // The bucket holds what the server cannot see (or the upload is complete):
+                // this client's own record.
+                (None, Some((_, etag))) if held.direct || complete => {
+                    PartState::Done { etag: etag.clone() }
+                }
+                _ if complete => PartState::Done { etag: None },
+                _ if chunked => PartState::Ready {
+                    offset: chunks_from_zero(held, plan.number, len),
+                    not_before: 0,
+                },
+                _ => PartState::Ready {
+                    offset: 0,
+                    not_before: 0,
+                },
+            };
+            Part {
+                plan,
+                state,
+                attempts: 0,
+                chunked,
+                in_flight_sent: 0,
+            }
+        })
+        .collect();
+    Ok(Transfer {
+        session: cp.session(),
+        flow: cp.flow,
+        parts,
+    })
+}
+
+/// How far the chunks the server holds of part `number` run back to back from offset 0 (a
+/// part whose chunks all arrived is committed by the next call).
+fn chunks_from_zero(held: &ResumeResponse, number: u32, len: u64) -> u64 {
+    // Extended while some chunk reaches past the end so far. A part has a handful of chunks;
+    // this spares the uploader's wasm a sort routine (about 3 KiB).
+    let mut end = 0;
+    while let Some(c) = held
+        .chunks
+        .iter()
+        .find(|c| c.part == number && c.offset <= end && c.offset + c.size > end)
+    {
+        end = c.offset + c.size;
+    }
+    end.min(len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skiff_protocol::wire::{HeldChunk, HeldPart};
+
+    fn checkpoint(flow: Flow) -> Checkpoint {
+        Checkpoint {
+            uri: "/u".into(),
+            region: "r".into(),
+            upload_id: "u1".into(),
+            base: "https://loc.test".into(),
+            location_region: None,
+            flow,
+            part_size: 10,
+            size: 25,
+            done: vec![(1, Some("\"a\"".into()))],
+        }
+    }
+
+    fn held(parts: Vec<HeldPart>, chunks: Vec<HeldChunk>) -> ResumeResponse {
+        ResumeResponse {
+            upload_id: "u1".into(),
+            size: 25,
+            fii: false,
+            expires_at: 1,
+            handle: None,
+            direct: false,
+            parts,
+            chunks,
+        }
+    }
+
+    fn states(t: &Transfer) -> Vec<PartState> {
+        t.parts.iter().map(|p| p.state.clone()).collect()
+    }
+
+    const READY: PartState = PartState::Ready {
+        offset: 0,
+        not_before: 0,
+    };
+
+    #[test]
+    fn regular_parts_the_server_holds_are_done_with_their_etags() {
+        let part = |n, size| HeldPart {
+            part: n,
+            size,
+            etag: Some(format!("e{n}")),
+        };
+        // Part 3 of the wrong size (another cut) is sent again; part 1 is the server's.
+        let t = rebuild(
+            &checkpoint(Flow::Regular),
+            25,
+            &held(vec![part(1, 10), part(3, 4)], vec![]),
+        )
+        .unwrap();
+        assert_eq!(
+            states(&t),
+            [
+                PartState::Done {
+                    etag: Some("\"e1\"".into())
+                },
+                READY,
+                READY
+            ]
+        );
+        assert_eq!(t.session.upload_id, "u1");
+    }
+
+    #[test]
+    fn parts_sent_to_a_bucket_count_as_this_client_saw_them() {
+        let mut h = held(vec![], vec![]);
+        h.direct = true;
+        let t = rebuild(&checkpoint(Flow::Regular), 25, &h).unwrap();
+        assert_eq!(
+            states(&t),
+            [
+                PartState::Done {
+                    etag: Some("\"a\"".into())
+                },
+                READY,
+                READY
+            ]
+        );
+        // Without the bucket's word, the server's silence means nothing is held.
+        let t = rebuild(&checkpoint(Flow::Regular), 25, &held(vec![], vec![])).unwrap();
+        assert_eq!(states(&t), [READY, READY, READY]);
+    }
+
+    #[test]
+    fn intelligent_parts_carry_on_after_their_chunks() {
+        let chunk = |part, offset, size| HeldChunk { part, offset, size };
+        let committed = HeldPart {
+            part: 1,
+            size: 10,
+            etag: None,
+        };
+        let t = rebuild(
+            &checkpoint(Flow::Intelligent),
+            25,
+            &held(
+                vec![committed],
+                // Part 2: 0..4 and 4..7 back to back, 8..9 after a gap; part 3: none from 0.
+                vec![
+                    chunk(2, 4, 3),
+                    chunk(2, 0, 4),
+                    chunk(2, 8, 1),
+                    chunk(3, 2, 2),
+                ],
+            ),
+        )
+        .unwrap();
+        let ready = |offset| PartState::Ready {
+            offset,
+            not_before: 0,
+        };
+        assert_eq!(
+            states(&t),
+            [PartState::Done { etag: None }, ready(7), ready(0)]
+        );
+        assert!(t.parts.iter().all(|p| p.chunked));
+    }
+
+    #[test]
+    fn a_complete_upload_needs_only_its_complete() {
+        let mut h = held(vec![], vec![]);
+        h.handle = Some("H".into());
+        let t = rebuild(&checkpoint(Flow::Regular), 25, &h).unwrap();
+        assert!(t.all_done());
+    }
+
+    #[test]
+    fn another_size_or_upload_starts_afresh() {
+        let h = held(vec![], vec![]);
+        assert!(
+            rebuild(&checkpoint(Flow::Regular), 26, &h).is_err(),
+            "another file"
+        );
+        let mut h = held(vec![], vec![]);
+        h.size = 26;
+        assert!(rebuild(&checkpoint(Flow::Regular), 25, &h).is_err());
+        let mut h = held(vec![], vec![]);
+        h.upload_id = "u2".into();
+        assert!(rebuild(&checkpoint(Flow::Regular), 25, &h).is_err());
+    }
+}

@@ -1,0 +1,199 @@
+//! Carrying on after a reload: the page keeps a checkpoint from the engine's events (start,
+//! then each part done); a new engine given it asks the server what it holds and sends only
+//! the rest. Whatever makes that impossible starts the upload afresh.
+
+use crate::sim::*;
+use skiff_engine::{Checkpoint, Engine, Event, FileId, Mode, Options, RequestKind};
+
+/// The checkpoint a driver keeps from `file`'s events so far.
+fn checkpoint(sim: &Sim, file: FileId) -> Checkpoint {
+    let mut cp = None;
+    for e in &sim.events {
+        match e {
+            Event::Started {
+                file: f,
+                checkpoint,
+                ..
+            } if *f == file => cp = Some(checkpoint.clone()),
+            Event::PartDone {
+                file: f,
+                part,
+                etag,
+            } if *f == file => {
+                if let Some(cp) = cp.as_mut() {
+                    cp.done.push((*part, etag.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    cp.expect("the upload started")
+}
+
+/// The page reloads: the engine and everything in flight are gone; the server keeps its
+/// sessions. Returns the new page's sim state for `file`'s bytes to be added again.
+fn reload(sim: &mut Sim, options: Options) {
+    sim.engine = Engine::new(options, 2);
+    sim.wire.clear();
+    sim.sent.clear();
+    sim.events.clear();
+}
+
+/// An upload of `size` bytes just started (default options), then the page reloads.
+fn begun_then_reloaded(size: u64) -> (Sim, Checkpoint) {
+    let mut sim = Sim::new(Options::default());
+    let f = sim.add(size);
+    sim.step();
+    let cp = checkpoint(&sim, f);
+    reload(&mut sim, Options::default());
+    (sim, cp)
+}
+
+/// Bytes of PUTs sent so far.
+fn put_bytes(sim: &Sim) -> u64 {
+    sim.put_lengths().iter().sum()
+}
+
+#[test]
+fn a_regular_upload_sends_only_the_parts_the_server_lacks() {
+    let opts = Options {
+        part_size: 5 * MIB,
+        concurrency: 1,
+        ..Options::default()
+    };
+    let mut sim = Sim::new(opts.clone());
+    let size = 20 * MIB + 5;
+    let f = sim.add(size);
+    // Until two of five parts are in.
+    let parts_done = |sim: &Sim| {
+        sim.events
+            .iter()
+            .filter(|e| matches!(e, Event::PartDone { .. }))
+            .count()
+    };
+    while parts_done(&sim) < 2 {
+        sim.step();
+    }
+    let cp = checkpoint(&sim, f);
+    assert_eq!((cp.done.len(), cp.part_size, cp.size), (2, 5 * MIB, size));
+    let upload_id = cp.upload_id.clone();
+
+    reload(&mut sim, opts);
+    let f2 = sim.add_with(size, |spec| spec.rejoin = Some(cp));
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f2), sim.file_of(f2));
+    assert!(!sim.kinds().contains(&RequestKind::Start), "no new upload");
+    assert_eq!(sim.kinds()[0], RequestKind::Rejoin);
+    assert_eq!(
+        put_bytes(&sim),
+        size - 10 * MIB,
+        "only the three missing parts"
+    );
+    assert!(sim.events.iter().any(|e| matches!(e,
+        Event::Rejoined { upload_id: u, held, .. } if *u == upload_id && *held == 10 * MIB)));
+    // Progress starts at what the server holds.
+    assert!(sim.progress_of(f2).iter().all(|b| *b >= 10 * MIB));
+}
+
+#[test]
+fn an_intelligent_upload_carries_on_from_its_last_chunk() {
+    let opts = Options {
+        mode: Mode::Intelligent,
+        concurrency: 1,
+        intelligent_chunk_size: MIB,
+        ..Options::default()
+    };
+    let mut sim = Sim::new(opts.clone());
+    let size = 12 * MIB;
+    let f = sim.add(size);
+    // Part 1 committed (8 MiB), then the first chunk of part 2 arrives: the page reloads.
+    let part_2_begun = |sim: &Sim| {
+        sim.uploads
+            .values()
+            .any(|u| u.chunks.keys().any(|(p, _)| *p == 2) && !u.committed.contains_key(&2))
+    };
+    while !part_2_begun(&sim) {
+        sim.step();
+    }
+    let cp = checkpoint(&sim, f);
+    reload(&mut sim, opts);
+    let f2 = sim.add_with(size, |spec| spec.rejoin = Some(cp));
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f2), sim.file_of(f2));
+    let held = sim
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::Rejoined { held, .. } => Some(*held),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        held >= 8 * MIB + 2 * MIB,
+        "part 1 and part 2's chunks: {held}"
+    );
+    assert_eq!(put_bytes(&sim), size - held);
+    assert!(
+        !sim.kinds().contains(&RequestKind::Commit { part: 1 }),
+        "part 1 was committed"
+    );
+}
+
+#[test]
+fn an_upload_the_server_forgot_starts_afresh() {
+    let (mut sim, cp) = begun_then_reloaded(3 * MIB);
+    sim.uploads.clear(); // expired and swept
+    let f2 = sim.add_with(3 * MIB, |spec| spec.rejoin = Some(cp));
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f2), sim.file_of(f2));
+    assert_eq!(&sim.kinds()[..2], [RequestKind::Rejoin, RequestKind::Start]);
+    assert!(sim.events.iter().any(|e| matches!(e,
+        Event::RejoinRefused { reason, .. } if reason.contains("unknown_upload"))));
+}
+
+#[test]
+fn a_server_without_the_extension_or_another_size_starts_afresh() {
+    for (status, body) in [
+        (
+            404,
+            r#"{"error":{"code":"not_found","message":"no such endpoint"}}"#,
+        ),
+        (200, "{}"),
+    ] {
+        let (mut sim, cp) = begun_then_reloaded(MIB);
+        sim.script(move |req, _| match req.kind {
+            RequestKind::Rejoin => Action::Status(status, body),
+            _ => Action::Serve,
+        });
+        let f2 = sim.add_with(MIB, |spec| spec.rejoin = Some(cp));
+        sim.run(600_000);
+        assert_eq!(sim.stored_of(f2), sim.file_of(f2), "after a {status}");
+        assert!(sim.kinds().contains(&RequestKind::Start));
+    }
+    // A checkpoint of another file (its size differs) is not used.
+    let (mut sim, cp) = begun_then_reloaded(MIB);
+    let f2 = sim.add_with(MIB + 1, |spec| spec.rejoin = Some(cp));
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f2), sim.file_of(f2));
+    assert!(
+        sim.events
+            .iter()
+            .any(|e| matches!(e, Event::RejoinRefused { .. }))
+    );
+}
+
+#[test]
+fn a_complete_upload_whose_answer_was_lost_is_completed_again_without_bytes() {
+    let opts = Options::default();
+    let mut sim = Sim::new(opts.clone());
+    let f = sim.add(2 * MIB);
+    sim.run(600_000);
+    let cp = checkpoint(&sim, f);
+    let first = sim.stored_of(f).to_vec();
+    reload(&mut sim, opts);
+    let f2 = sim.add_with(2 * MIB, |spec| spec.rejoin = Some(cp));
+    sim.run(600_000);
+    assert_eq!(put_bytes(&sim), 0);
+    assert_eq!(sim.kinds(), [RequestKind::Rejoin, RequestKind::Complete]);
+    assert_eq!(sim.stored_of(f2), first);
+}
