@@ -18,7 +18,13 @@ fn harness() -> (Harness, Arc<MemoryStorage>) {
 }
 
 /// Asks for part `n`'s URL and PUTs `data` there as a client would; the ETag.
-async fn send(h: &Harness, storage: &MemoryStorage, start: &Value, n: u64, data: &[u8]) -> String {
+pub(crate) async fn send(
+    h: &Harness,
+    storage: &MemoryStorage,
+    start: &Value,
+    n: u64,
+    data: &[u8],
+) -> String {
     let r = h.upload_call(OPEN, start, n, data, None).await;
     let v = r.ok().json();
     let url = url::Url::parse(v["url"].as_str().unwrap()).unwrap();

@@ -25,9 +25,14 @@ struct Network {
 }
 
 fn network() -> Network {
+    network_landing_in(MemoryStorage::new())
+}
+
+/// A core and an edge whose uploads land in `landing`.
+fn network_landing_in(landing: MemoryStorage) -> Network {
     let state = Arc::new(MemoryState::new());
     let storage = Arc::new(MemoryStorage::new());
-    let landing = Arc::new(MemoryStorage::new());
+    let landing = Arc::new(landing);
     let clock = Arc::new(ManualClock::at(NOW_MS));
     let mut cfg = config();
     cfg.apps[0].webhook_url = Some("http://hooks.test/skiff".into());
@@ -225,4 +230,40 @@ async fn a_file_stored_at_an_edge_from_a_url_or_body_lands_there_too() {
     assert_eq!(object_names(&n.landing).await, [handle.to_owned()]);
     assert_eq!(transfer::drain(&n.edge.state).await, 1);
     assert_eq!(n.core.download(handle).await, b"hello edge");
+}
+
+#[tokio::test]
+async fn an_edge_landing_in_a_bucket_takes_parts_straight_into_it() {
+    let n = network_landing_in(MemoryStorage::with_direct());
+    let data = random_bytes(5 * 1024 * 1024 + 10, 13);
+    let start = n.edge.start(OPEN, data.len(), json!({})).await;
+    assert_eq!(
+        n.landing.open_direct_uploads(),
+        1,
+        "opened in the edge's bucket"
+    );
+    let (first, last) = data.split_at(5 * 1024 * 1024);
+    let e1 = crate::direct::send(&n.edge, &n.landing, &start, 1, first).await;
+    let e2 = crate::direct::send(&n.edge, &n.landing, &start, 2, last).await;
+    let parts =
+        json!({ "parts": [{ "part_number": 1, "etag": e1 }, { "part_number": 2, "etag": e2 }] });
+    let file = n
+        .edge
+        .complete(OPEN, &start, data.len(), parts)
+        .await
+        .ok()
+        .json();
+    assert_eq!(file["status"], "InTransit");
+    let handle = file["handle"].as_str().unwrap().to_owned();
+    assert_eq!(start["handle"], handle);
+    assert_eq!(
+        object_names(&n.landing).await,
+        std::slice::from_ref(&handle)
+    );
+    assert_eq!(transfer::drain(&n.edge.state).await, 1);
+    assert_eq!(
+        object_names(&n.storage).await,
+        std::slice::from_ref(&handle)
+    );
+    assert!(n.core.download(&handle).await == data);
 }
