@@ -3,11 +3,12 @@
 //! and each file uploaded to an edge from the edge's landing storage to its final storage (the
 //! app's, or a location). Only an edge's own instances claim the files it holds.
 //! The file is usable from the moment it is recorded (`InTransit`, read from where it landed);
-//! once moved, its record says so (`Stored`, read from the location), the copy where it landed
-//! goes, and its `fp.upload` webhook is sent. Jobs live in the state store, so they survive
-//! restarts and are claimed by one instance at a time (leases); an attempt that fails is tried
-//! again with a growing delay, and after [`GIVE_UP_AFTER`] attempts the job is kept as failed,
-//! shown by the file's metadata and logged as an error, never dropped.
+//! once moved, its record says so (`Complete` in its metadata, read from where it went), the
+//! copy where it landed goes, and its `fp.upload` webhook is sent. Jobs live in the state
+//! store, so they survive restarts and are claimed by one instance at a time (leases); an
+//! attempt that fails is tried again with a growing delay, and after [`GIVE_UP_AFTER`] attempts
+//! the job is kept as failed, shown by the file's metadata and logged as an error, never
+//! dropped.
 
 use crate::state::{FileRecord, TransferJob};
 use crate::storage::Expect;
