@@ -19,16 +19,18 @@ const BUDGETS = [
   // What `client.upload()` and friends load. 95 KB until PUTs went through XMLHttpRequest so
   // progress moves while a part is on the wire (+2.1 KB gzip: the XHR bindings, the progress
   // closure and the engine's in-flight byte accounting, which nothing called before). 98 KB
-  // until uploads could carry on after a reload (+2.3 KB gzip: the engine asks the server what
-  // it holds and plans the rest; the answer is read by hand and nothing is sorted, which had
-  // cost 2.6 KB more).
-  { module: 'uploader', files: ['skiff_bg.wasm', 'skiff.js', 'index.js'], budget: 100_000 },
+  // until uploads could carry on after a reload: +2.3 KB gzip for the engine's side (it asks the
+  // server what it holds and plans the rest; the answer is read by hand and nothing is sorted,
+  // which had cost 2.6 KB more), then +7.6 KB for the driver's (IndexedDB bindings, the
+  // fingerprint, keeping checkpoints, clearResumableUploads). To be worked down again.
+  { module: 'uploader', files: ['skiff_bg.wasm', 'skiff.js', 'index.js'], budget: 108_000 },
   // What `client.picker()` loads: the whole module again with the Yew picker and its CSS.
   // 200 KB until the cloud sources came in: their views, sign-in (popup and this-tab), long
   // folders drawn by the window, whole folders, imports and icons took it from 182 to 229 KB.
   // The cloud issue's 200 KB target is missed (its closing note has the figures); this budget
   // stops further growth.
-  { module: 'picker', files: ['skiff_picker_bg.wasm', 'skiff_picker.js', 'index.js'], budget: 232_000 },
+  // 232 KB until uploads carried on after a reload (the same +7.6 KB as the uploader's).
+  { module: 'picker', files: ['skiff_picker_bg.wasm', 'skiff_picker.js', 'index.js'], budget: 240_000 },
 ];
 
 const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;

@@ -233,6 +233,19 @@ impl Client {
     }
 
     /// Deletes a file (`DELETE {fileApiUrl}/{handle}?key=`).
+    /// Forgets every upload kept for resuming after a reload (`client.clearResumableUploads()`).
+    #[wasm_bindgen(js_name = clearResumableUploads)]
+    pub fn clear_resumable_uploads(&self) -> Promise {
+        wasm_bindgen_futures::future_to_promise(async move {
+            crate::upload::resumable::clear()
+                .await
+                .map(|()| JsValue::UNDEFINED)
+                .map_err(|why| {
+                    JsError::new(&format!("Cannot clear the resumable uploads: {why}")).into()
+                })
+        })
+    }
+
     pub fn remove(&self, handle: String, security: JsValue) -> Result<Promise, JsError> {
         let mut pairs = vec![("key".to_owned(), self.opts.apikey.clone())];
         if let Some((p, s)) = security_of(&security, &self.opts.security)? {

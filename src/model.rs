@@ -2,6 +2,7 @@
 //! how results look to them. Tested natively.
 
 pub mod accept;
+pub mod checkpoint;
 pub mod client_options;
 pub mod cloud;
 pub mod failure;

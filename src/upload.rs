@@ -9,4 +9,6 @@ pub(crate) mod events;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) mod hash_ahead;
 #[cfg(target_arch = "wasm32")]
+pub(crate) mod resumable;
+#[cfg(target_arch = "wasm32")]
 pub(crate) mod start;

@@ -120,6 +120,11 @@ export interface UploadOptions {
   tags?: { [key: string]: string };
   /** Do not send MD5 checksums. */
   disableIntegrityCheck?: boolean;
+  /**
+   * Skiff: keep each unfinished upload in IndexedDB so that the same file, given again after a
+   * reload, carries on where it stopped (default true).
+   */
+  resume?: boolean;
 }
 
 export interface StoreOptions {
@@ -172,6 +177,8 @@ export interface Client {
   storeURL(url: string, storeOptions?: StoreOptions, token?: UploadToken, security?: Security, uploadTags?: { [key: string]: string }): Promise<UploadResult & { type: string }>;
   metadata(handle: string, options?: { [field: string]: boolean }, security?: Security): Promise<{ handle: string; [field: string]: unknown }>;
   remove(handle: string, security?: Security): Promise<unknown>;
+  /** Forgets every unfinished upload kept for resuming after a reload. */
+  clearResumableUploads(): Promise<void>;
   /** A picker (filestack-js's `client.picker(options)`). */
   picker(options?: PickerOptions): PickerInstance;
 }

@@ -164,6 +164,15 @@ class Client {
     return core.metadata(handle, options ?? null, security ?? null);
   }
 
+  /**
+   * Forgets every unfinished upload kept for resuming after a reload (uploads keep them unless
+   * `uploadOptions.resume` is false).
+   */
+  async clearResumableUploads() {
+    const core = await this.#client();
+    return core.clearResumableUploads();
+  }
+
   /** Deletes a file. */
   async remove(handle, security) {
     const core = await this.#client();

@@ -19,6 +19,9 @@ pub struct UploadOptions {
     pub progress_interval_ms: u64,
     /// Upload tags.
     pub tags: UploadTags,
+    /// Keep each unfinished upload in IndexedDB, so that the same file given again after a
+    /// reload carries on where it stopped (Skiff's `resume`, on by default).
+    pub resume: bool,
 }
 
 /// Reads `uploadOptions` (a JSON object; `null` or absent means defaults).
@@ -74,6 +77,7 @@ pub fn read_upload_options(r: &mut Reader<'_>) -> Result<UploadOptions, OptionsE
         o.chunk_target_ms = n;
     }
     o.disable_integrity_check = r.flag("disableIntegrityCheck", false)?;
+    let resume = r.flag("resume", true)?;
     let progress_interval_ms = r
         .whole("progressInterval", 1, u64::MAX, "ms")?
         .unwrap_or(1000);
@@ -88,6 +92,7 @@ pub fn read_upload_options(r: &mut Reader<'_>) -> Result<UploadOptions, OptionsE
         engine: o,
         progress_interval_ms,
         tags,
+        resume,
     })
 }
 
@@ -221,6 +226,10 @@ mod tests {
                 "Invalid upload option `progressInterval`: must be a whole number of ms, at least 1; got 0",
             ),
             (
+                json!({ "resume": "no" }),
+                "Invalid upload option `resume`: must be true or false; got \"no\"",
+            ),
+            (
                 json!({ "disableIntegrityCheck": 1 }),
                 "Invalid upload option `disableIntegrityCheck`: must be true or false; got 1",
             ),
@@ -258,5 +267,11 @@ mod tests {
             e.0,
             "Invalid upload option `tags`: at most 10 upload tags are allowed, got 11"
         );
+    }
+
+    #[test]
+    fn uploads_are_kept_for_resuming_unless_told_not_to() {
+        assert!(upload_options(Value::Null).unwrap().resume);
+        assert!(!upload_options(json!({ "resume": false })).unwrap().resume);
     }
 }

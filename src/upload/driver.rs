@@ -1,10 +1,12 @@
 //! Drives the sans-IO engine in the browser: performs each request (each with its own
 //! `AbortController`), tells the engine how much of each PUT has gone out, aborts what the engine
 //! gives up on, wakes it at its deadline, applies pause/resume/cancel, and reports progress,
-//! retries and how each file ended as typed values (`super::events`).
+//! retries and how each file ended as typed values (`super::events`), and lets the kept uploads
+//! (`super::resumable`) see every event.
 
 use super::events::{FileOutcome, Progress, Retry};
 use super::hash_ahead::{HashAhead, Range};
+use super::resumable::Resumable;
 use crate::web::clock::{self, Timeout};
 use crate::web::http;
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -118,6 +120,7 @@ pub(crate) async fn drive(
     tx: UnboundedSender<Msg>,
     mut rx: UnboundedReceiver<Msg>,
     cb: Callbacks,
+    mut resumable: Option<Resumable>,
 ) -> IdMap<FileId, FileOutcome> {
     let mut controllers: IdMap<RequestId, AbortController> = IdMap::new();
     let mut results: IdMap<FileId, FileOutcome> = IdMap::new();
@@ -154,41 +157,46 @@ pub(crate) async fn drive(
                     }
                     hasher.forget(|r| r.id == id);
                 }
-                Output::Event(e) => match e {
-                    Event::Progress(p) => {
-                        latest.insert(p.file, p);
-                        progress_due = true;
+                Output::Event(e) => {
+                    if let Some(r) = &mut resumable {
+                        r.on_event(&e);
                     }
-                    Event::Retrying {
-                        file,
-                        request,
-                        attempt,
-                        delay_ms,
-                        reason,
-                        chunk_size,
-                    } => {
-                        if let Some(f) = &cb.on_retry {
-                            f(&Retry {
-                                filename: names.get(&file).cloned(),
-                                request,
-                                attempt,
-                                delay_ms,
-                                reason,
-                                chunk_size,
-                            });
+                    match e {
+                        Event::Progress(p) => {
+                            latest.insert(p.file, p);
+                            progress_due = true;
                         }
+                        Event::Retrying {
+                            file,
+                            request,
+                            attempt,
+                            delay_ms,
+                            reason,
+                            chunk_size,
+                        } => {
+                            if let Some(f) = &cb.on_retry {
+                                f(&Retry {
+                                    filename: names.get(&file).cloned(),
+                                    request,
+                                    attempt,
+                                    delay_ms,
+                                    reason,
+                                    chunk_size,
+                                });
+                            }
+                        }
+                        Event::FileDone { file, result } => {
+                            results.insert(file, FileOutcome::Stored(result));
+                        }
+                        Event::FileFailed { file, error } => {
+                            results.insert(file, FileOutcome::Failed(error));
+                        }
+                        Event::Cancelled { file } => {
+                            results.insert(file, FileOutcome::Cancelled);
+                        }
+                        _ => {}
                     }
-                    Event::FileDone { file, result } => {
-                        results.insert(file, FileOutcome::Stored(result));
-                    }
-                    Event::FileFailed { file, error } => {
-                        results.insert(file, FileOutcome::Failed(error));
-                    }
-                    Event::Cancelled { file } => {
-                        results.insert(file, FileOutcome::Cancelled);
-                    }
-                    _ => {}
-                },
+                }
             }
         }
         let now = clock::now_ms();

@@ -3,6 +3,7 @@
 
 use super::driver::{self, Callbacks, Msg};
 use super::events::{FileOutcome, Finished};
+use super::resumable::Resumable;
 use crate::model::client_options::ClientOptions;
 use crate::model::failure::Failure;
 use crate::model::file_name;
@@ -41,10 +42,7 @@ pub(crate) fn start(
     impl Future<Output = Vec<Finished>> + 'static,
 ) {
     let mut engine = Engine::new(up.engine.clone(), js_sys::Math::random().to_bits());
-    let now = clock::now_ms();
-    let mut blobs = IdMap::new();
-    let mut order = Vec::new();
-    let mut names = IdMap::new();
+    let mut prepared = Vec::new();
     for f in files {
         let (name, browser_type) = match f.blob.dyn_ref::<web_sys::File>() {
             Some(file) => (file.name(), file.type_()),
@@ -69,15 +67,35 @@ pub(crate) fn start(
         spec.tags = f.tags.unwrap_or_else(|| up.tags.clone());
         spec.security = security.clone();
         spec.alt = store.alt.clone();
-        let id = engine.add_file(spec, now);
-        names.insert(id, filename);
-        order.push(id);
-        blobs.insert(id, f.blob);
+        prepared.push((spec, f.blob));
     }
+    let resume = up.resume;
     let (tx, rx) = futures_channel::mpsc::unbounded();
     let driver_tx = tx.clone();
     let done = async move {
-        let mut results = driver::drive(engine, blobs, names.clone(), driver_tx, rx, cb).await;
+        // Each file's kept upload, if it has one, is found before the engine starts it.
+        let lookups = prepared
+            .iter()
+            .map(|(spec, blob)| (blob.clone(), spec.apikey.clone(), spec.upload_url.clone()))
+            .collect();
+        let (mut resumable, found) = Resumable::prepare(resume, lookups).await;
+        let now = clock::now_ms();
+        let mut blobs = IdMap::new();
+        let mut order = Vec::new();
+        let mut names = IdMap::new();
+        for ((mut spec, blob), found) in prepared.into_iter().zip(found) {
+            spec.rejoin = found.checkpoint;
+            let filename = spec.filename.clone();
+            let id = engine.add_file(spec, now);
+            if let (Some(r), Some(key)) = (&mut resumable, found.key) {
+                r.track(id, key);
+            }
+            names.insert(id, filename);
+            order.push(id);
+            blobs.insert(id, blob);
+        }
+        let mut results =
+            driver::drive(engine, blobs, names.clone(), driver_tx, rx, cb, resumable).await;
         order
             .iter()
             .map(|id| Finished {

@@ -36,8 +36,8 @@ pub(crate) fn console_error(e: &JsValue) {
     console("error", &"skiff: a callback threw:".into(), e);
 }
 
-/// A warning for developers on the console (the technical side of what the picker tells people).
-#[cfg(feature = "picker")]
+/// A warning for developers on the console (the technical side of what the picker tells people;
+/// an uploader that cannot keep uploads for resuming).
 pub(crate) fn console_warn(message: &str) {
     console("warn", &"skiff:".into(), &message.into());
 }

@@ -1,7 +1,7 @@
 //! Browser adapters: the thin layer over the browser's APIs that the uploader and the picker use
 //! (`http`: fetch and part digests; `cloud_api`, `cloud_token`: the picker's Cloud API calls and
 //! its session token; `redirect`: signing in in this tab; `xhr`: PUTs that report the bytes sent; `clock`: the monotonic clock and cancellable timers;
-//! `listener`: event listeners removed on drop; `js_value`: plain data across the JS boundary),
+//! `listener`: event listeners removed on drop; `idb`: a key-value store in IndexedDB; `js_value`: plain data across the JS boundary),
 //! and the two functions exported as they are ([`md5_base64()`], [`version()`]). The browser-only
 //! parts are gated on `target_arch = "wasm32"` and tested in a browser (wasm-bindgen-test); `md5`
 //! is plain Rust, tested on the host.
@@ -14,6 +14,8 @@ pub(crate) mod cloud_api;
 pub(crate) mod cloud_token;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod http;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod idb;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod js_value;
 #[cfg(all(target_arch = "wasm32", feature = "picker"))]

@@ -20,3 +20,19 @@ window.skiffRandomFile = async function (id, size, name, type) {
   window.skiffFiles[id] = new File([bytes], name, { type });
   return { size, sha256 };
 };
+
+/**
+ * A File whose bytes follow from `seed` (the same on every page load) and whose lastModified is
+ * given, so that a page reloaded can pick "the same file" again.
+ */
+window.skiffSeededFile = async function (id, size, name, type, seed, lastModified) {
+  const bytes = new Uint8Array(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    bytes[i] = x & 0xff;
+  }
+  const sha256 = window.skiffHex(await crypto.subtle.digest('SHA-256', bytes));
+  window.skiffFiles[id] = new File([bytes], name, { type, lastModified });
+  return { size, sha256 };
+};

@@ -1,0 +1,132 @@
+//! What the uploader keeps of an unfinished upload between page loads: the engine's
+//! [`Checkpoint`] with an expiry, as one JSON string per file in IndexedDB, found again by a
+//! fingerprint of the file. Written and read by hand (a few fields): serde's derived code for
+//! them would cost the uploader's wasm more than this.
+
+use serde_json::{Value, json};
+use skiff_engine::{Checkpoint, Flow};
+
+/// How long a kept upload is worth trying: skiff-server's default session lifetime. A server
+/// that forgets sooner refuses the upload, which then starts afresh.
+pub const KEEP_MS: f64 = 24.0 * 3_600_000.0;
+
+/// The key of a file's upload: the app and server, and the file by name, size, last change,
+/// type and the digests of its first and last 64 KiB (`ends`), so that another file of the same
+/// name, or this one changed, is not taken for it.
+pub fn fingerprint(
+    apikey: &str,
+    upload_url: &str,
+    name: &str,
+    size: u64,
+    last_modified: f64,
+    mime: &str,
+    ends: &str,
+) -> String {
+    json!([apikey, upload_url, name, size, last_modified, mime, ends]).to_string()
+}
+
+/// The stored form of `cp`, kept until `expires` (unix ms).
+pub fn to_json(cp: &Checkpoint, expires: f64) -> String {
+    let flow = match cp.flow {
+        Flow::Regular => "regular",
+        Flow::Intelligent => "intelligent",
+        Flow::Fallback => "fallback",
+    };
+    json!({
+        "uri": cp.uri, "region": cp.region, "upload_id": cp.upload_id, "base": cp.base,
+        "location_region": cp.location_region, "flow": flow, "part_size": cp.part_size,
+        "size": cp.size, "done": cp.done, "expires": expires,
+    })
+    .to_string()
+}
+
+/// The checkpoint stored as `text`, unless it expired by `now` (unix ms) or does not read.
+pub fn from_json(text: &str, now: f64) -> Option<Checkpoint> {
+    let v: Value = serde_json::from_str(text).ok()?;
+    if v.get("expires")?.as_f64()? <= now {
+        return None;
+    }
+    let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    let n = |k: &str| v.get(k).and_then(Value::as_u64);
+    let flow = match v.get("flow")?.as_str()? {
+        "regular" => Flow::Regular,
+        "intelligent" => Flow::Intelligent,
+        "fallback" => Flow::Fallback,
+        _ => return None,
+    };
+    let mut done = Vec::new();
+    for d in v.get("done")?.as_array()? {
+        let part = u32::try_from(d.get(0)?.as_u64()?).ok()?;
+        done.push((part, d.get(1)?.as_str().map(str::to_owned)));
+    }
+    Some(Checkpoint {
+        uri: s("uri")?,
+        region: s("region")?,
+        upload_id: s("upload_id")?,
+        base: s("base")?,
+        location_region: s("location_region"),
+        flow,
+        part_size: n("part_size")?,
+        size: n("size")?,
+        done,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checkpoint(flow: Flow) -> Checkpoint {
+        Checkpoint {
+            uri: "/skiff/u1".into(),
+            region: "eu".into(),
+            upload_id: "u1".into(),
+            base: "https://up.example".into(),
+            location_region: Some("eu".into()),
+            flow,
+            part_size: 6 << 20,
+            size: 13 << 20,
+            done: vec![(1, Some("\"e1\"".into())), (2, None)],
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_reads_back_as_written_until_it_expires() {
+        for flow in [Flow::Regular, Flow::Intelligent, Flow::Fallback] {
+            let cp = checkpoint(flow);
+            let text = to_json(&cp, 2_000.0);
+            assert_eq!(from_json(&text, 1_999.0), Some(cp));
+            assert_eq!(from_json(&text, 2_000.0), None, "expired");
+        }
+        let mut cp = checkpoint(Flow::Regular);
+        cp.location_region = None;
+        assert_eq!(from_json(&to_json(&cp, 10.0), 0.0), Some(cp));
+    }
+
+    #[test]
+    fn what_does_not_read_is_no_checkpoint() {
+        for text in ["", "[]", "{}", r#"{"expires": 5}"#, "not json"] {
+            assert_eq!(from_json(text, 0.0), None, "{text}");
+        }
+        let text = to_json(&checkpoint(Flow::Regular), 10.0).replace("regular", "sideways");
+        assert_eq!(from_json(&text, 0.0), None);
+    }
+
+    #[test]
+    fn fingerprints_tell_files_apart() {
+        let f = |name: &str, size, modified, ends: &str| {
+            fingerprint("key", "https://up", name, size, modified, "image/png", ends)
+        };
+        let base = f("a.png", 10, 1.0, "x");
+        assert_eq!(base, f("a.png", 10, 1.0, "x"));
+        for other in [
+            f("b.png", 10, 1.0, "x"),
+            f("a.png", 11, 1.0, "x"),
+            f("a.png", 10, 2.0, "x"),
+            f("a.png", 10, 1.0, "y"),
+            fingerprint("other", "https://up", "a.png", 10, 1.0, "image/png", "x"),
+        ] {
+            assert_ne!(base, other);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Unfinished uploads kept across page loads (`resume`, on by default): each file's upload is
+//! kept in IndexedDB under a fingerprint of the file from its start until it completes or is
+//! cancelled; given the same file again (same name, size, last change, type, first and last
+//! 64 KiB), `client.upload` hands the engine the checkpoint, and the engine asks the server what
+//! it holds and sends the rest. Writes go out in the background, in order (IndexedDB runs a
+//! store's read-write transactions in the order they were made); a write that fails costs only
+//! the chance to resume. Without IndexedDB, uploads run as before, and the console says so once.
+
+use crate::model::checkpoint::{self, KEEP_MS};
+use crate::web::http::{describe, digest};
+use crate::web::idb::Store;
+use skiff_engine::{Checkpoint, Event, FileId, IdMap};
+use std::cell::{Cell, RefCell};
+use web_sys::Blob;
+
+/// Bytes at each end of a file that its fingerprint covers.
+const ENDS: u64 = 64 * 1024;
+
+thread_local! {
+    static SAID: Cell<bool> = const { Cell::new(false) };
+    /// Keys of the uploads running in this page: the same file given again while its upload
+    /// runs is a second upload, not the first one's to carry on.
+    /// (A list: a page runs a handful, and a HashSet would bring its hasher into the wasm.)
+    static RUNNING: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Adds `key` to `running` unless it is there; whether it was not.
+fn claim(running: &mut Vec<String>, key: &str) -> bool {
+    let free = !running.iter().any(|k| k == key);
+    if free {
+        running.push(key.to_owned());
+    }
+    free
+}
+
+/// What was found for one file: the key its upload is kept under, and the kept upload.
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    pub(crate) key: Option<String>,
+    pub(crate) checkpoint: Option<Checkpoint>,
+}
+
+/// The kept uploads of one `client.upload` call.
+#[derive(Debug)]
+pub(crate) struct Resumable {
+    store: Store,
+    keys: IdMap<FileId, String>,
+    kept: IdMap<FileId, Checkpoint>,
+}
+
+impl Resumable {
+    /// The store, or `None` when this browser keeps none here (said once in the console).
+    async fn open() -> Option<Resumable> {
+        match Store::open().await {
+            Ok(store) => Some(Resumable {
+                store,
+                keys: IdMap::new(),
+                kept: IdMap::new(),
+            }),
+            Err(why) => {
+                if !SAID.with(|s| s.replace(true)) {
+                    crate::web::js_value::console_warn(&format!(
+                        "uploads cannot be resumed after a reload here: {why}"
+                    ));
+                }
+                None
+            }
+        }
+    }
+
+    /// The fingerprint of `blob` for this app and server; its first and last 64 KiB are hashed
+    /// as one (a Blob of the two slices), so one digest call serves both.
+    async fn key_of(blob: &Blob, apikey: &str, upload_url: &str) -> Result<String, String> {
+        let size = blob.size() as u64;
+        let slice = |a: u64, b: u64| blob.slice_with_f64_and_f64(a as f64, b as f64);
+        let head = slice(0, size.min(ENDS)).map_err(|e| describe(&e))?;
+        let tail = slice(size.saturating_sub(ENDS), size).map_err(|e| describe(&e))?;
+        let ends = Blob::new_with_blob_sequence(&js_sys::Array::of2(&head, &tail))
+            .map_err(|e| describe(&e))?;
+        let ends = digest(&ends, 0, ends.size() as u64).await?;
+        let (name, modified, mime) = match wasm_bindgen::JsCast::dyn_ref::<web_sys::File>(blob) {
+            Some(f) => (f.name(), f.last_modified(), f.type_()),
+            None => (String::new(), 0.0, blob.type_()),
+        };
+        Ok(checkpoint::fingerprint(
+            apikey, upload_url, &name, size, modified, &mime, &ends,
+        ))
+    }
+
+    /// The kept upload under `key`, if any and not expired.
+    async fn find(&self, key: &str) -> Option<Checkpoint> {
+        let text = self.store.get(key).await.ok()??;
+        checkpoint::from_json(&text, js_sys::Date::now())
+    }
+
+    /// Finds the kept upload of each file (`resume` on; files as (blob, app key, upload URL)),
+    /// with the key each is kept under from now on.
+    pub(crate) async fn prepare(
+        resume: bool,
+        files: Vec<(Blob, String, String)>,
+    ) -> (Option<Resumable>, Vec<Found>) {
+        let store = match resume {
+            true => Resumable::open().await,
+            false => None,
+        };
+        let mut found = Vec::new();
+        for (blob, apikey, url) in files {
+            let mut f = Found::default();
+            if let Some(r) = &store {
+                let key = Resumable::key_of(&blob, &apikey, &url).await.ok();
+                // Claimed at once: the same file given again while this upload runs (in this
+                // call or another) is another upload, started afresh and not kept.
+                f.key = key.filter(|k| RUNNING.with(|r| claim(&mut r.borrow_mut(), k)));
+                if let Some(key) = &f.key {
+                    f.checkpoint = r.find(key).await;
+                }
+            }
+            found.push(f);
+        }
+        (store, found)
+    }
+
+    /// `file`'s upload no longer runs in this page.
+    fn release(&self, file: FileId) {
+        if let Some(key) = self.keys.get(&file) {
+            RUNNING.with(|r| r.borrow_mut().retain(|k| k != key));
+        }
+    }
+
+    /// `file`'s upload is kept under `key` from now on.
+    pub(crate) fn track(&mut self, file: FileId, key: String) {
+        self.keys.insert(file, key);
+    }
+
+    /// Keeps what `event` says of a tracked file: its upload begun, a part done, or forgotten
+    /// once it is complete or cancelled. A failed file stays kept, to be carried on later.
+    pub(crate) fn on_event(&mut self, event: &Event) {
+        let (file, write) = match event {
+            Event::Started {
+                file, checkpoint, ..
+            } => {
+                self.kept.insert(*file, checkpoint.clone());
+                (*file, true)
+            }
+            Event::PartDone { file, part, etag } => match self.kept.get_mut(file) {
+                Some(cp) => {
+                    cp.done.push((*part, etag.clone()));
+                    (*file, true)
+                }
+                None => return,
+            },
+            Event::FileDone { file, .. } | Event::Cancelled { file } => {
+                self.kept.remove(file);
+                self.release(*file);
+                (*file, false)
+            }
+            // Kept, to be carried on by a later call; no longer running.
+            Event::FileFailed { file, .. } => {
+                self.release(*file);
+                return;
+            }
+            _ => return,
+        };
+        let Some(key) = self.keys.get(&file).cloned() else {
+            return;
+        };
+        let store = self.store.clone();
+        let text = self
+            .kept
+            .get(&file)
+            .map(|cp| checkpoint::to_json(cp, js_sys::Date::now() + KEEP_MS));
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = match (write, text) {
+                (true, Some(text)) => store.put(&key, &text).await,
+                _ => store.delete(&key).await,
+            };
+        });
+    }
+}
+
+/// Forgets every kept upload (`client.clearResumableUploads()`).
+pub(crate) async fn clear() -> Result<(), String> {
+    Store::open().await?.clear().await
+}
