@@ -51,7 +51,7 @@ pub(crate) struct Resumable {
 impl Resumable {
     /// The store, or `None` when this browser keeps none here (said once in the console).
     async fn open() -> Option<Resumable> {
-        match Store::open().await {
+        match Store::shared().await {
             Ok(store) => Some(Resumable {
                 store,
                 keys: IdMap::new(),
@@ -180,5 +180,5 @@ impl Resumable {
 
 /// Forgets every kept upload (`client.clearResumableUploads()`).
 pub(crate) async fn clear() -> Result<(), String> {
-    Store::open().await?.clear().await
+    Store::shared().await?.clear().await
 }

@@ -5,6 +5,7 @@
 //! refuses, every call says why and the uploader goes on without it.
 
 use js_sys::{Promise, Reflect};
+use std::cell::RefCell;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -17,6 +18,11 @@ const STORE: &str = "uploads";
 #[derive(Debug, Clone)]
 pub(crate) struct Store {
     db: IdbDatabase,
+}
+
+thread_local! {
+    /// The page's connection, once opened.
+    static SHARED: RefCell<Option<Store>> = const { RefCell::new(None) };
 }
 
 fn describe(e: &JsValue) -> String {
@@ -39,7 +45,7 @@ async fn done(req: &IdbRequest) -> Result<JsValue, String> {
 }
 
 impl Store {
-    /// Opens (creating on first use) the database.
+    /// Opens (creating on first use) the database: a new connection.
     pub(crate) async fn open() -> Result<Store, String> {
         let factory: IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
             .ok()
@@ -63,6 +69,17 @@ impl Store {
         Ok(Store {
             db: db.unchecked_into(),
         })
+    }
+
+    /// The page's connection: opened on first use and kept, so that each upload does not open
+    /// the database again. A failed open is tried again next time.
+    pub(crate) async fn shared() -> Result<Store, String> {
+        if let Some(store) = SHARED.with(|s| s.borrow().clone()) {
+            return Ok(store);
+        }
+        let store = Store::open().await?;
+        SHARED.with(|s| *s.borrow_mut() = Some(store.clone()));
+        Ok(store)
     }
 
     fn store(&self, mode: IdbTransactionMode) -> Result<IdbObjectStore, String> {

@@ -139,17 +139,7 @@ impl Engine {
                     file,
                     upload_id: session.upload_id.clone(),
                     intelligent: flow != Flow::Regular,
-                    checkpoint: Checkpoint {
-                        uri: session.uri.clone(),
-                        region: session.region.clone(),
-                        upload_id: session.upload_id.clone(),
-                        base: session.base.clone(),
-                        location_region: session.location_region.clone(),
-                        flow,
-                        part_size,
-                        size: f.spec.size,
-                        done: Vec::new(),
-                    },
+                    checkpoint: Checkpoint::of(&session, flow, part_size, f.spec.size),
                 });
                 f.state = FileState::Uploading(Transfer {
                     session,

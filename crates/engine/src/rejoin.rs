@@ -39,6 +39,22 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
+    /// The checkpoint of an upload just started as `session`, with no part done yet.
+    pub(crate) fn of(session: &Session, flow: Flow, part_size: u64, size: u64) -> Checkpoint {
+        Checkpoint {
+            uri: session.uri.clone(),
+            region: session.region.clone(),
+            upload_id: session.upload_id.clone(),
+            base: session.base.clone(),
+            location_region: session.location_region.clone(),
+            flow,
+            part_size,
+            size,
+            done: Vec::new(),
+        }
+    }
+
+    /// The session it carries on with.
     pub(crate) fn session(&self) -> Session {
         Session {
             uri: self.uri.clone(),
