@@ -25,6 +25,7 @@ pub mod error;
 mod extract;
 pub mod fetch;
 mod ids;
+pub mod received;
 mod routes;
 pub mod s3_setup;
 pub mod session;
@@ -81,6 +82,8 @@ struct Inner {
     /// Cloud imports in flight, for their progress.
     imports: cloud::Imports,
     webhook_wake: tokio::sync::Notify,
+    /// Parts and chunks stored since start (`GET /metrics`).
+    received: received::Received,
 }
 
 /// Where a file's bytes can be read from this instance.
@@ -165,6 +168,7 @@ impl AppState {
                 connections,
                 imports: cloud::Imports::default(),
                 webhook_wake: tokio::sync::Notify::new(),
+                received: received::Received::default(),
             }),
         }
     }
@@ -519,6 +523,11 @@ impl AppState {
             .chain(self.inner.app_storage.values().map(|s| s.as_ref()))
             .chain(self.inner.landing.as_deref())
             .collect()
+    }
+
+    /// Parts and chunks this instance has stored since it started.
+    pub fn received(&self) -> &received::Received {
+        &self.inner.received
     }
 
     /// Session and file state.

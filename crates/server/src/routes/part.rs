@@ -3,8 +3,9 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::session;
-use crate::state::{ChunkRecord, PartRecord};
+use crate::received::Kind;
+use crate::session::{self, Slot};
+use crate::state::{ChunkRecord, PartRecord, Session};
 use crate::storage::{ByteStream, Expect, Piece};
 use crate::token::{self, PartQuery};
 use axum::body::Body;
@@ -72,9 +73,29 @@ pub(super) async fn put_part(
             format!("upload {upload_id:?} is already complete"),
         ));
     }
-    let written = super::multipart::upload_storage(&state, &sess)?
+    // Stored and recorded in a task of its own: a client that goes away once its bytes are in
+    // (a page reloaded, a tab closed) would otherwise drop this handler between storing the
+    // part and recording it, leaving a stored piece nobody knows of and a part its resume must
+    // send again. A body cut short still fails the task: nothing is recorded then.
+    let task = tokio::spawn(async move { store(&state, &upload_id, &sess, slot, body).await });
+    let etag = task
+        .await
+        .map_err(|e| ApiError::internal(format_args!("storing a part stopped: {e}")))??;
+    Ok((StatusCode::OK, [(header::ETAG, format!("\"{etag}\""))]).into_response())
+}
+
+/// Stores one part or chunk of `sess` from `body`, checked against `slot`, and records it;
+/// its MD5 in hex.
+async fn store(
+    state: &AppState,
+    upload_id: &str,
+    sess: &Session,
+    slot: Slot,
+    body: Body,
+) -> ApiResult<String> {
+    let written = super::multipart::upload_storage(state, sess)?
         .stage(
-            &upload_id,
+            upload_id,
             body_stream(body),
             Expect::Exact {
                 size: slot.size,
@@ -91,7 +112,8 @@ pub(super) async fn put_part(
                 size: written.size,
                 piece: written.id,
             };
-            state.state().put_chunk(&upload_id, &chunk).await?;
+            state.state().put_chunk(upload_id, &chunk).await?;
+            state.received().add(Kind::Chunk, written.size);
         }
         None => {
             let part = PartRecord {
@@ -103,8 +125,9 @@ pub(super) async fn put_part(
                     size: written.size,
                 }],
             };
-            state.state().put_part(&upload_id, &part).await?;
+            state.state().put_part(upload_id, &part).await?;
+            state.received().add(Kind::Part, written.size);
         }
     }
-    Ok((StatusCode::OK, [(header::ETAG, format!("\"{etag}\""))]).into_response())
+    Ok(etag)
 }

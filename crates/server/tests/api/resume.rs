@@ -71,6 +71,22 @@ async fn an_intelligent_upload_lists_committed_parts_and_the_chunks_of_the_other
         held["chunks"],
         json!([{ "part": 2, "offset": 0, "size": 3_000 }])
     );
+    // The instance's counters: three chunks stored, 13,000 bytes (what a resumed client's
+    // test adds up against the file's size).
+    let metrics = h.get("/metrics").await.ok().body.clone();
+    let metrics = String::from_utf8_lossy(&metrics);
+    assert!(
+        metrics.contains("skiff_received_total{kind=\"chunk\"} 3\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("skiff_received_bytes_total{kind=\"chunk\"} 13000\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("skiff_received_bytes_total{kind=\"part\"} 0\n"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
