@@ -154,6 +154,7 @@ impl Client {
                 .map(|f| -> Listener<_> { Box::new(move |p| call_with(&f, &shapes::progress(p))) }),
             on_retry: on_retry
                 .map(|f| -> Listener<_> { Box::new(move |r| call_with(&f, &shapes::retry(r))) }),
+            on_rejoined: None,
             progress_interval_ms: up.progress_interval_ms,
             hash_ahead: up.engine.concurrency,
         };

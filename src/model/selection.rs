@@ -130,6 +130,8 @@ pub struct Entry {
     pub phase: Phase,
     /// How fast its upload goes, once it has run for a few seconds (shown while it uploads).
     pub rate: Option<Rate>,
+    /// Its upload carries on one begun before the page was reloaded.
+    pub resumed: bool,
 }
 
 /// The pace of one upload.
@@ -194,6 +196,8 @@ pub enum Action {
     Began(EntryId),
     /// Bytes sent so far, whole percent, and the pace when it is worth showing.
     Progress(EntryId, u64, u8, Option<Rate>),
+    /// A file's upload carries on one begun before a reload (the server holds some of it).
+    Resumed(EntryId),
     /// The user paused a file.
     Pause(EntryId),
     /// The user resumed a file.
@@ -333,6 +337,11 @@ impl Selection {
                     }
                 }
             }
+            Action::Resumed(id) => {
+                if let Some(e) = self.entry_mut(id) {
+                    e.resumed = matches!(e.phase, Phase::Uploading { .. } | Phase::Paused { .. });
+                }
+            }
             Action::Pause(id) => {
                 if let Some(e) = self.entry_mut(id) {
                     if let Phase::Uploading { bytes, percent } = e.phase {
@@ -357,6 +366,9 @@ impl Selection {
             Action::Cancelled(id) => self.set(id, |p| p.pending(), Phase::Cancelled),
             Action::Retry(id) => {
                 self.set(id, |p| matches!(p, Phase::Failed(_)), Phase::Queued);
+                if let Some(e) = self.entry_mut(id) {
+                    e.resumed = false;
+                }
                 self.reported = false;
             }
             Action::CancelAll => {
@@ -415,6 +427,7 @@ impl Selection {
             origin,
             phase,
             rate: None,
+            resumed: false,
         }
     }
 

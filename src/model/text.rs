@@ -34,6 +34,7 @@ pub const ENGLISH: &[&str] = &[
     "Checking…",
     "Waiting",
     "Uploading {percent}%",
+    "Resuming {percent}%",
     "Paused at {percent}%",
     "Uploaded",
     "Failed: {reason}",

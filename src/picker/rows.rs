@@ -58,6 +58,10 @@ pub(crate) fn note(setup: &Setup, e: &Entry) -> String {
         Phase::Uploading { percent, .. } if matches!(e.origin, Origin::Cloud(..)) => {
             t.fill("Importing {percent}%", &[("percent", &percent.to_string())])
         }
+        // Carrying on after a reload: the percent starts at what the server already holds.
+        Phase::Uploading { percent, .. } if e.resumed => {
+            t.fill("Resuming {percent}%", &[("percent", &percent.to_string())])
+        }
         Phase::Uploading { percent, .. } => {
             t.fill("Uploading {percent}%", &[("percent", &percent.to_string())])
         }
@@ -155,7 +159,7 @@ pub(crate) fn file_row(
     };
     let bad = matches!(e.phase, Phase::Refused(_) | Phase::Failed(_));
     html! {
-        <li class="skiff-file" data-state={e.phase.name()} key={e.id}>
+        <li class="skiff-file" data-state={e.phase.name()} data-resumed={e.resumed.then_some("true")} key={e.id}>
             <span class="skiff-pic">
                 <span class="skiff-thumb skiff-kind" aria-hidden="true">{ ext }</span>
                 if let Some(src) = thumb {

@@ -282,6 +282,15 @@ impl Uploads {
         let cb = Callbacks {
             on_progress: Some(progress),
             on_retry: None,
+            // The row says "Resuming", its bar at what the server already holds.
+            on_rejoined: Some({
+                let (sel, size) = (self.sel.clone(), e.size.max(1));
+                Box::new(move |held: &u64| {
+                    sel.dispatch(Action::Resumed(id));
+                    let percent = (held.min(&size) * 100 / size) as u8;
+                    sel.dispatch(Action::Progress(id, *held, percent, None));
+                })
+            }),
             progress_interval_ms: up.progress_interval_ms.min(200),
             hash_ahead: up.engine.concurrency,
         };

@@ -42,6 +42,12 @@ pub(crate) fn console_warn(message: &str) {
     console("warn", &"skiff:".into(), &message.into());
 }
 
+/// A note for developers on the console (an upload that could not be carried on after a
+/// reload and began again).
+pub(crate) fn console_info(message: &str) {
+    console("info", &"skiff:".into(), &message.into());
+}
+
 /// `console[method](a, b)` through the global object (no web-sys feature for one call), where
 /// there is a console.
 fn console(method: &str, a: &JsValue, b: &JsValue) {

@@ -7,18 +7,26 @@
 //   1. regular: only the parts the server lacks are sent after the reload;
 //   2. intelligent: the upload carries on through /multipart/resume, the file is whole;
 //   3. a changed file (other bytes, same name, size and date) starts afresh;
-//   4. `resume: false` starts afresh, and clearResumableUploads() forgets what was kept.
+//   4. `resume: false` starts afresh, and clearResumableUploads() forgets what was kept;
+//   5. the picker: the same file (from disk) picked again after a reload carries on, its row
+//      says "Resuming" and its progress starts at the bytes the server already holds;
+//   6. across a server restart (the process killed between the reload and the second upload),
+//      regular and intelligent.
 //
 // Run: node --test tests/e2e/skiff-resume.test.mjs
 // Needs Chromium, dist/ and the server binary (as the other e2e tests).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer } from './support/server.mjs';
 import { launchBrowser, openPage, withUplink } from './support/browser.mjs';
 import { ensureDist, startSkiffSite } from './support/skiff-site.mjs';
 import { cleanUp, deadlineTest } from './support/diag.mjs';
+import { events, installHarness, openPicker, waitEvent, waitRows } from './support/picker-page.mjs';
 
 process.env.RUST_LOG ??= 'info,tower_http=debug';
 
@@ -55,9 +63,22 @@ function e2e(name, deadlineMs, fn) {
 
 /** Lines of the server's log since `from` that match `re`. */
 const logged = (from, re) => server.log().slice(from).split('\n').filter((l) => re.test(l)).length;
-const partsStored = (from) => logged(from, /method=PUT path=\/multipart\/part\/.*finished processing.*status=200/);
 const starts = (from) => logged(from, /method=POST path=\/multipart\/start\}.*started processing/);
 const resumes = (from) => logged(from, /method=POST path=\/multipart\/resume\}.*started processing/);
+
+/**
+ * Parts and chunks the server has stored since it started, and their bytes (its /metrics
+ * counters: a PUT cut short by the reload counts nothing, one whose bytes were in counts even
+ * if its answer never reached the page).
+ */
+async function stored() {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const n = (name, kind) => Number(text.match(new RegExp(`^${name}\\{kind="${kind}"\\} (\\d+)$`, 'm'))?.[1]);
+  return {
+    pieces: n('skiff_received_total', 'part') + n('skiff_received_total', 'chunk'),
+    bytes: n('skiff_received_bytes_total', 'part') + n('skiff_received_bytes_total', 'chunk'),
+  };
+}
 
 const seeded = (id, size, seed) => tab.page.evaluate(
   ([i, s, sd, m]) => window.skiffSeededFile(i, s, `${i}.bin`, 'application/octet-stream', sd, m), [id, size, seed, MODIFIED]);
@@ -72,13 +93,19 @@ const upload = (id, options) => tab.page.evaluate(async ({ base, apikey, id, opt
   }
 }, { base: server.url, apikey: server.apikey, id, options });
 
-/** Starts uploading `id` on a slow uplink and reloads the page once `until()` holds. */
-async function reloadMidUpload(id, options, until) {
+/** Reloads the page once `pieces` parts or chunks more than `from` are stored. */
+async function reloadAfter(from, pieces) {
+  for (let i = 0; i < 400 && (await stored()).pieces - from.pieces < pieces; i++) await sleep(50);
+  assert.ok((await stored()).pieces - from.pieces >= pieces, 'the upload got far enough before the reload');
+  await tab.page.reload();
+}
+
+/** Starts uploading `id` on a slow uplink and reloads the page once `pieces` are stored. */
+async function reloadMidUpload(id, options, pieces) {
+  const from = await stored();
   await withUplink(tab.page, 3 * MiB, async () => {
     const running = upload(id, options).catch(() => null); // ends with the page
-    for (let i = 0; i < 400 && !until(); i++) await sleep(50);
-    assert.ok(until(), 'the upload got far enough before the reload');
-    await tab.page.reload();
+    await reloadAfter(from, pieces);
     await running;
   });
   await tab.page.waitForFunction(() => window.skiff && window.skiffSeededFile);
@@ -89,40 +116,51 @@ async function assertWhole(handle, file) {
   assert.equal(createHash('sha256').update(body).digest('hex'), file.sha256, 'the stored file is the one picked');
 }
 
-e2e('1. regular: after a reload only the missing parts are sent', 90_000, async (from) => {
+e2e('1. regular: after a reload only the missing parts are sent', 90_000, async () => {
   const size = 30 * MiB + 5; // six parts of 6 MiB (the last 5 B)
   await seeded('reg', size, 7);
-  await reloadMidUpload('reg', {}, () => partsStored(from.server) >= 2);
-  const before = partsStored(from.server);
+  const s0 = await stored();
+  await reloadMidUpload('reg', {}, 2);
   const mark = server.log().length;
+  const s1 = await stored();
   const file = await seeded('reg', size, 7);
   const r = await upload('reg', {});
   assert.ok(r.ok, r.error);
   assert.equal(starts(mark), 0, 'no new upload was started');
   assert.equal(resumes(mark), 1, 'the server was asked what it holds');
-  const after = partsStored(mark);
+  const s2 = await stored();
+  const [before, after] = [s1.pieces - s0.pieces, s2.pieces - s1.pieces];
   assert.ok(after < 6, `only the missing parts went again: ${after} of 6`);
   assert.equal(before + after, 6, `every part stored once in all (${before} before, ${after} after)`);
+  assert.equal(s2.bytes - s0.bytes, size, `every byte stored once (${s1.bytes - s0.bytes} B before the reload)`);
   await assertWhole(r.res.handle, file);
 });
 
-e2e('2. intelligent: the upload carries on after a reload', 90_000, async (from) => {
+e2e('2. intelligent: the upload carries on after a reload', 90_000, async () => {
   const size = 20 * MiB + 3;
   await seeded('fii', size, 8);
-  await reloadMidUpload('fii', { intelligent: true }, () => partsStored(from.server) >= 2);
+  const s0 = await stored();
+  // Its three parts go in parallel, each a chunk of up to 8 MiB: once one is in, the other two
+  // are half sent (waiting for two would leave the upload all but complete at the reload).
+  await reloadMidUpload('fii', { intelligent: true }, 1);
   const mark = server.log().length;
+  const s1 = await stored();
   const file = await seeded('fii', size, 8);
   const r = await upload('fii', { intelligent: true });
   assert.ok(r.ok, r.error);
   assert.equal(starts(mark), 0, 'no new upload was started');
   assert.equal(resumes(mark), 1);
+  const s2 = await stored();
+  assert.ok(s1.bytes > s0.bytes, 'some chunks were stored before the reload');
+  assert.equal(s2.bytes - s0.bytes, size,
+    `only the missing chunks were sent again: every byte stored once (${s1.bytes - s0.bytes} B before the reload)`);
   await assertWhole(r.res.handle, file);
 });
 
-e2e('3. a changed file starts afresh', 90_000, async (from) => {
+e2e('3. a changed file starts afresh', 90_000, async () => {
   const size = 12 * MiB;
   await seeded('chg', size, 9);
-  await reloadMidUpload('chg', {}, () => partsStored(from.server) >= 1);
+  await reloadMidUpload('chg', {}, 1);
   const mark = server.log().length;
   const file = await seeded('chg', size, 10); // same name, size and date; other bytes
   const r = await upload('chg', {});
@@ -132,10 +170,10 @@ e2e('3. a changed file starts afresh', 90_000, async (from) => {
   await assertWhole(r.res.handle, file);
 });
 
-e2e('4. resume: false, and clearResumableUploads()', 90_000, async (from) => {
+e2e('4. resume: false, and clearResumableUploads()', 90_000, async () => {
   const size = 12 * MiB;
   await seeded('off', size, 11);
-  await reloadMidUpload('off', {}, () => partsStored(from.server) >= 1);
+  await reloadMidUpload('off', {}, 1);
   let mark = server.log().length;
   let file = await seeded('off', size, 11);
   let r = await upload('off', { resume: false });
@@ -143,7 +181,7 @@ e2e('4. resume: false, and clearResumableUploads()', 90_000, async (from) => {
   assert.equal(starts(mark), 1, 'resume: false starts afresh');
 
   await seeded('clr', size, 12);
-  await reloadMidUpload('clr', {}, () => partsStored(from.server) >= 1 + 2);
+  await reloadMidUpload('clr', {}, 1);
   await tab.page.evaluate(({ base, apikey }) => window.skiff.init(apikey, { baseUrl: base }).clearResumableUploads(),
     { base: server.url, apikey: server.apikey });
   mark = server.log().length;
@@ -153,4 +191,74 @@ e2e('4. resume: false, and clearResumableUploads()', 90_000, async (from) => {
   assert.equal(resumes(mark), 0, 'nothing kept after clearResumableUploads()');
   assert.equal(starts(mark), 1);
   await assertWhole(r.res.handle, file);
+});
+
+e2e('5. the picker: the same file picked again after a reload says "Resuming" and carries on', 90_000, async () => {
+  // A file on disk, as a person would pick it twice: same bytes, name and date both times.
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-resume-'));
+  try {
+    const bytes = randomBytes(20 * MiB + 7);
+    const path = join(dir, 'holiday.mov');
+    writeFileSync(path, bytes);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const config = { apikey: server.apikey, baseUrl: server.url, options: { displayMode: 'overlay' } };
+    const pick = async () => {
+      await installHarness(tab.page);
+      await openPicker(tab.page, 'p', config);
+      await tab.page.setInputFiles('.skiff-picker input.skiff-input', path);
+      await waitRows(tab.page, '.skiff-picker', '(r) => r.length === 1 && r[0].state === "ready"', 10_000, 'the ready row');
+      await tab.page.click('.skiff-picker .skiff-upload');
+    };
+
+    const s0 = await stored();
+    await withUplink(tab.page, 3 * MiB, async () => {
+      await pick();
+      await reloadAfter(s0, 2);
+    });
+    await tab.page.waitForFunction(() => window.skiff);
+    const mark = server.log().length;
+    const s1 = await stored();
+
+    await withUplink(tab.page, 3 * MiB, async () => {
+      await pick();
+      const [row] = await waitRows(tab.page, '.skiff-picker', '(r) => /^Resuming \\d+%$/.test(r[0]?.note ?? "")', 15_000,
+        'the row saying "Resuming"');
+      assert.equal(row.state, 'uploading');
+      assert.equal(await tab.page.getAttribute('.skiff-picker li.skiff-file', 'data-resumed'), 'true');
+      await waitEvent(tab.page, 'p', 'onUploadDone', 60_000);
+    });
+    assert.equal(starts(mark), 0, 'no new upload was started');
+    assert.equal(resumes(mark), 1);
+    const s2 = await stored();
+    assert.equal(s2.bytes - s0.bytes, bytes.length, `every byte stored once (${s1.bytes - s0.bytes} B before the reload)`);
+    const moved = (await events(tab.page, 'p')).filter((e) => e.name === 'onFileUploadProgress')
+      .map((e) => e.args[1].totalBytes).filter((b) => b > 0);
+    assert.ok(moved[0] >= s1.bytes - s0.bytes, `the progress starts at what the server holds: ${moved[0]} B first, ${s1.bytes - s0.bytes} B held`);
+    const done = (await events(tab.page, 'p')).find((e) => e.name === 'onUploadDone').args[0];
+    assert.equal(done.filesUploaded.length, 1);
+    const body = Buffer.from(await (await fetch(`${server.url}/${done.filesUploaded[0].handle}`)).arrayBuffer());
+    assert.equal(createHash('sha256').update(body).digest('hex'), sha256, 'the stored file is the one picked');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+e2e('6. across a server restart, regular and intelligent', 120_000, async () => {
+  for (const [id, intelligent, seed] of [['rst-reg', false, 13], ['rst-fii', true, 14]]) {
+    const size = 20 * MiB + 11;
+    await seeded(id, size, seed);
+    const s0 = await stored();
+    await reloadMidUpload(id, { intelligent }, 1);
+    await sleep(300); // a part whose bytes were all in when the page went is stored by now
+    const held = (await stored()).bytes - s0.bytes;
+    await server.restart(); // killed: its counters start again from zero
+    const mark = server.log().length;
+    const file = await seeded(id, size, seed);
+    const r = await upload(id, { intelligent });
+    assert.ok(r.ok, r.error);
+    assert.equal(starts(mark), 0, `${id}: no new upload was started`);
+    assert.equal(resumes(mark), 1, id);
+    assert.equal(held + (await stored()).bytes, size, `${id}: every byte stored once (${held} B before the restart)`);
+    await assertWhole(r.res.handle, file);
+  }
 });

@@ -176,6 +176,27 @@ fn uploads_run_within_the_concurrency_and_finish() {
 }
 
 #[test]
+fn a_resumed_upload_is_marked_until_it_is_tried_again() {
+    let s = Selection::new(rules())
+        .reduce(Action::Add(vec![local("a.pdf", 100, "")]))
+        .reduce(Action::Resumed(0));
+    assert!(!s.entries[0].resumed, "only an upload that runs carries on");
+    let s = s
+        .reduce(Action::Start)
+        .reduce(Action::Began(0))
+        .reduce(Action::Resumed(0))
+        .reduce(Action::Progress(0, 60, 60, None));
+    assert!(s.entries[0].resumed);
+    let s = s
+        .reduce(Action::Ended(0, Err(Failure::local(None, "HTTP 500"))))
+        .reduce(Action::Retry(0));
+    assert!(
+        !s.entries[0].resumed,
+        "a retry says so again only if it carries on"
+    );
+}
+
+#[test]
 fn background_and_start_at_max() {
     let r = Rules {
         background: true,

@@ -2,7 +2,7 @@
 //
 // startServer() picks a free loopback port, creates a temporary data folder, runs the binary
 // from $SKIFF_SERVER_BIN or target/release/skiff-server (building it when missing), waits for
-// GET /health and returns { url, port, apikey, log(), stop() }. Everything the server prints is
+// GET /health and returns { url, port, apikey, log(), restart(), stop() }. Everything the server prints is
 // kept so a failing test can show it.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -84,14 +84,9 @@ export async function startServer(opts = {}) {
     if (opts.extraArgs) args.push(...opts.extraArgs);
 
     const lines = [];
-    const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    running.add(child);
+    let child;
     let exited = null;
-    const exitPromise = new Promise((r) => child.on('exit', (code, signal) => {
-      exited = { code, signal };
-      running.delete(child);
-      r(exited);
-    }));
+    let exitPromise;
     const collect = (tag) => {
       let rest = '';
       return (buf) => {
@@ -103,8 +98,40 @@ export async function startServer(opts = {}) {
         if (lines.length > 5000) lines.splice(0, lines.length - 5000);
       };
     };
-    child.stdout.on('data', collect('out'));
-    child.stderr.on('data', collect('err'));
+    const launch = () => {
+      exited = null;
+      child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      running.add(child);
+      const me = child;
+      exitPromise = new Promise((r) => me.on('exit', (code, signal) => {
+        exited = { code, signal };
+        running.delete(me);
+        r(exited);
+      }));
+      child.stdout.on('data', collect('out'));
+      child.stderr.on('data', collect('err'));
+    };
+    const kill = async (signal) => {
+      if (exited) return;
+      child.kill(signal);
+      const done = await Promise.race([exitPromise, sleep(5000).then(() => null)]);
+      if (!done) {
+        child.kill('SIGKILL');
+        await exitPromise;
+      }
+    };
+    const healthy = async () => {
+      const deadline = Date.now() + 15000;
+      while (!exited && Date.now() < deadline) {
+        try {
+          const r = await fetch(`${url}/health`);
+          if (r.ok) return true;
+        } catch { /* not listening yet */ }
+        await sleep(50);
+      }
+      return false;
+    };
+    launch();
 
     const url = `http://127.0.0.1:${port}`;
     const server = {
@@ -114,33 +141,22 @@ export async function startServer(opts = {}) {
       apikey,
       data,
       args,
-      pid: child.pid,
+      get pid() { return child.pid; },
       log: () => lines.join('\n'),
+      /** Kills the process (SIGKILL: no chance to tidy up) and starts it again on the same port and data. */
+      async restart() {
+        await kill('SIGKILL');
+        launch();
+        if (!(await healthy())) throw new Error(`skiff-server did not come back after a restart\n${server.log()}`);
+      },
       async stop() {
-        if (!exited) {
-          child.kill('SIGTERM');
-          const done = await Promise.race([exitPromise, sleep(5000).then(() => null)]);
-          if (!done) {
-            child.kill('SIGKILL');
-            await exitPromise;
-          }
-        }
+        await kill('SIGTERM');
         rmSync(data, { recursive: true, force: true });
         dataDirs.delete(data);
       },
     };
 
-    // Wait until it answers.
-    const deadline = Date.now() + 15000;
-    let healthy = false;
-    while (!exited && Date.now() < deadline) {
-      try {
-        const r = await fetch(`${url}/health`);
-        if (r.ok) { healthy = true; break; }
-      } catch { /* not listening yet */ }
-      await sleep(50);
-    }
-    if (healthy) return server;
+    if (await healthy()) return server;
     await server.stop();
     const why = exited ? `exited with ${JSON.stringify(exited)}` : 'did not answer /health within 15 s';
     if (attempt < 3 && exited && /cannot listen/.test(server.log())) continue; // port taken meanwhile
