@@ -1,21 +1,45 @@
-//! The adaptive chunk size of intelligent ingestion: halve on failure down to a floor, and
-//! follow the measured throughput so that a chunk takes about the target time: double after a
-//! run of chunks that finished well under it, halve after one that took longer.
+//! The adaptive chunk size of intelligent ingestion, learnt from what the link does: how many
+//! bytes per second one connection carries (from chunks that finished, and from the bytes a cut
+//! chunk got out before it broke) and how long a connection lives before the link cuts it. The
+//! size is the one that fits both: a chunk takes at most half the target time and at most a
+//! share of a connection's life. A failure jumps straight to that size (halving step by step
+//! from 8 MiB wastes one cut chunk per step); a chunk that took longer than the target shrinks to
+//! it; growth waits for a run of chunks that say a bigger one will pass.
 
 use crate::types::Millis;
 
-/// Chunk sizes stay between `min` and `max`; a failure halves the failed chunk's length.
+/// Chunk sizes stay between `min` and `max`; a failure never leaves the size above half the
+/// failed chunk.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChunkController {
     size: u64,
     min: u64,
     max: u64,
     target_ms: Millis,
+    /// Full-size chunks in a row that said a bigger one would pass.
     fast_run: u32,
+    /// Bytes per second one connection carries (a running mean); 0 until measured.
+    rate: u64,
+    /// How long connections last before the link cuts them (a running mean of the cuts seen);
+    /// 0 while none was seen, or once forgotten.
+    life_ms: Millis,
+    /// Chunks that passed since the last cut.
+    calm: u32,
 }
 
-/// Fast successes in a row before the size doubles.
+/// Fast successes in a row before the size grows.
 const GROW_AFTER: u32 = 2;
+/// The share of a connection's life a chunk may take, percent. Well under all of it: the
+/// browser reuses connections, so a chunk often starts on one that has already aged.
+const LIFE_SHARE: u64 = 40;
+/// Chunks that pass in a row before the cuts seen stop limiting the size: chunks sized to fit
+/// a connection's life never show it to be longer, so only forgetting lets the size probe
+/// upwards again (the link may have changed, or one early reset taught too short a life; the
+/// next cut teaches it again).
+const FORGET_CUTS_AFTER: u32 = 12;
+/// Growth is at most this factor per step: one fast chunk can overstate a rate, and before a
+/// cut is seen, growing into one wastes the whole chunk.
+const MAX_GROWTH: u64 = 2;
 
 impl ChunkController {
     /// Starts at `initial`, clamped to `min..=max`.
@@ -26,6 +50,9 @@ impl ChunkController {
             max,
             target_ms,
             fast_run: 0,
+            rate: 0,
+            life_ms: 0,
+            calm: 0,
         }
     }
 
@@ -34,39 +61,100 @@ impl ChunkController {
         self.size
     }
 
-    /// A chunk of `len` bytes failed (timeout, network, 5xx): the next try is half its size.
-    /// Returns `false` when `len` was already the minimum, so the upload must fail.
-    pub fn failed(&mut self, len: u64) -> bool {
+    /// Bytes per second one connection carried on average so far (0 until measured).
+    pub fn rate(&self) -> u64 {
+        self.rate
+    }
+
+    /// How long the link lets a connection live, from the cuts seen (0: none).
+    pub fn life_ms(&self) -> Millis {
+        self.life_ms
+    }
+
+    /// Adds one measurement of `bytes` carried in `ms` to the rate.
+    fn note_rate(&mut self, bytes: u64, ms: Millis) {
+        if bytes == 0 || ms == 0 {
+            return;
+        }
+        let r = bytes.saturating_mul(1000) / ms;
+        self.rate = match self.rate {
+            0 => r,
+            old => (old + r) / 2,
+        };
+    }
+
+    /// The largest chunk the evidence says passes (once a rate is known): it takes at most
+    /// half the target time, and at most its share of a connection's life.
+    fn fitting(&self) -> Option<u64> {
+        if self.rate == 0 {
+            return None;
+        }
+        let mut ms = self.target_ms / 2;
+        if self.life_ms > 0 {
+            ms = ms.min(self.life_ms * LIFE_SHARE / 100);
+        }
+        Some((self.rate.saturating_mul(ms) / 1000).clamp(self.min, self.max))
+    }
+
+    /// A chunk of `len` bytes failed (timeout, network, 5xx) after `lived_ms`, having got
+    /// `sent` bytes out: the next try is the size that fits what the link showed, and at most
+    /// half the failed chunk. Returns `false` when `len` was already the minimum, so the upload
+    /// must fail.
+    pub fn failed(&mut self, len: u64, sent: u64, lived_ms: Millis) -> bool {
         self.fast_run = 0;
+        self.calm = 0;
         if len <= self.min {
             return false;
         }
-        self.size = (len / 2).max(self.min).min(self.size.max(self.min));
+        if sent > 0 {
+            // The connection carried bytes until it broke: the link cut it, and its life is
+            // evidence of how long the next ones last.
+            self.note_rate(sent, lived_ms);
+            self.life_ms = match self.life_ms {
+                0 => lived_ms,
+                old => (old + lived_ms) / 2,
+            };
+        }
+        let half = (len / 2).max(self.min);
+        let next = self.fitting().map_or(half, |fit| fit.min(half));
+        self.size = next.min(self.size).max(self.min);
         true
     }
 
     /// A chunk of `len` bytes took `took_ms`.
     pub fn succeeded(&mut self, len: u64, took_ms: Millis) {
         let took = took_ms.max(1);
-        if took > self.target_ms {
-            self.fast_run = 0;
-            self.size = (self.size / 2).max(self.min);
+        self.calm += 1;
+        if self.calm >= FORGET_CUTS_AFTER {
+            self.life_ms = 0;
+        } else if self.life_ms > 0 {
+            // This connection lived at least that long.
+            self.life_ms = self.life_ms.max(took);
+        }
+        // A short tail says little about the rate (its time is mostly latency), nor about a
+        // bigger size.
+        if len * 2 < self.size {
             return;
         }
-        // Only full-size chunks say anything about a bigger size (a short tail is always fast).
+        self.note_rate(len, took);
+        if took > self.target_ms {
+            self.fast_run = 0;
+            let half = (self.size / 2).max(self.min);
+            self.size = self.fitting().map_or(half, |fit| fit.min(half));
+            return;
+        }
         if len < self.size {
             return;
         }
-        // Throughput-based: would a chunk twice as large still take well under the target?
-        let projected = took.saturating_mul(2);
-        if projected * 2 <= self.target_ms {
-            self.fast_run += 1;
-            if self.fast_run >= GROW_AFTER {
-                self.size = (self.size * 2).min(self.max);
-                self.fast_run = 0;
+        match self.fitting() {
+            Some(fit) if fit > self.size => {
+                self.fast_run += 1;
+                if self.fast_run >= GROW_AFTER {
+                    self.size = fit.min(self.size.saturating_mul(MAX_GROWTH));
+                    self.fast_run = 0;
+                }
             }
-        } else {
-            self.fast_run = 0;
+            _ => self.fast_run = 0,
         }
     }
 }
@@ -76,13 +164,14 @@ mod tests {
     use super::*;
 
     const K: u64 = 1024;
+    const M: u64 = K * K;
 
     #[test]
-    fn shrinks_to_the_floor_then_says_stop() {
-        let mut c = ChunkController::new(8 * K * K, 32 * K, 8 * K * K, 8000);
+    fn failures_without_progress_halve_to_the_floor_then_say_stop() {
+        let mut c = ChunkController::new(8 * M, 32 * K, 8 * M, 8000);
         let mut len = c.size();
         let mut steps = 0;
-        while c.failed(len) {
+        while c.failed(len, 0, 100) {
             len = c.size();
             steps += 1;
         }
@@ -94,26 +183,90 @@ mod tests {
     }
 
     #[test]
-    fn grows_back_after_fast_runs_and_shrinks_when_slow() {
-        let mut c = ChunkController::new(256 * K, 32 * K, 8 * K * K, 8000);
+    fn a_cut_jumps_to_what_fits_the_connection_life() {
+        // 1 MiB/s per connection, connections cut 3 s after they open: an 8 MiB chunk breaks
+        // with 3 MiB out. The next chunk fits 40% of 3 s at 1 MiB/s, at once.
+        let mut c = ChunkController::new(8 * M, 32 * K, 8 * M, 8000);
+        assert!(c.failed(8 * M, 3 * M, 3000));
+        assert_eq!((c.rate(), c.life_ms()), (M, 3000));
+        assert_eq!(c.size(), 1_258_291, "1.2 MiB, not 4 MiB");
+        // The two other parts' chunks, cut at the same moment, change nothing.
+        c.failed(8 * M, 3 * M, 3000);
+        assert_eq!(c.size(), 1_258_291);
+        // Chunks of that size pass in about 1.2 s: no growth while the cut is remembered.
+        for _ in 0..FORGET_CUTS_AFTER - 1 {
+            c.succeeded(c.size(), 1200);
+        }
+        assert_eq!(c.size(), 1_258_291);
+        c.failed(c.size(), M, 1000);
+        assert!(
+            c.size() < 1_258_291,
+            "a cut after 1 s brings it down: {}",
+            c.size()
+        );
+    }
+
+    #[test]
+    fn a_reset_on_a_good_link_halves_at_most() {
+        let mut c = ChunkController::new(8 * M, 32 * K, 8 * M, 8000);
+        c.succeeded(8 * M, 800); // 10 MiB/s
+        // Reset 500 ms into a chunk (5 MiB out): the fit (40% of 500 ms) is small...
+        c.failed(8 * M, 5 * M, 500);
+        assert!(c.size() < 4 * M);
+        // ...until enough chunks have passed to forget it; then the size grows back, a bounded
+        // step at a time.
+        let mut sizes = vec![];
+        for _ in 0..FORGET_CUTS_AFTER + 4 {
+            let s = c.size();
+            c.succeeded(s, s * 1000 / (10 * M));
+            sizes.push(c.size());
+        }
+        assert!(sizes.windows(2).all(|w| w[1] <= w[0] * MAX_GROWTH));
+        assert_eq!(c.size(), 8 * M, "back to the part size: {sizes:?}");
+    }
+
+    #[test]
+    fn grows_only_after_fast_runs_and_shrinks_when_slow() {
+        let mut c = ChunkController::new(256 * K, 32 * K, 8 * M, 8000);
         c.succeeded(256 * K, 1000);
         assert_eq!(c.size(), 256 * K, "one fast chunk is not a run");
         c.succeeded(256 * K, 1000);
-        assert_eq!(c.size(), 512 * K);
+        assert_eq!(
+            c.size(),
+            512 * K,
+            "256 KiB/s fits 1 MiB in half the target; growth is 2x a step"
+        );
         // A short tail chunk says nothing.
         c.succeeded(10 * K, 1);
         c.succeeded(10 * K, 1);
         assert_eq!(c.size(), 512 * K);
-        // Not "well under" the target: no growth.
-        c.succeeded(512 * K, 3000);
-        c.succeeded(512 * K, 3000);
-        assert_eq!(c.size(), 512 * K);
+        // Slower than the target: down to what the measured rate fits.
         c.succeeded(512 * K, 9000);
-        assert_eq!(c.size(), 256 * K, "slower than the target halves");
+        assert!(c.size() <= 256 * K, "{}", c.size());
         for _ in 0..40 {
             let s = c.size();
             c.succeeded(s, 10);
         }
-        assert_eq!(c.size(), 8 * K * K, "capped at the part size");
+        assert_eq!(c.size(), 8 * M, "capped at the part size");
+    }
+
+    #[test]
+    fn cuts_are_forgotten_after_a_long_calm() {
+        let mut c = ChunkController::new(8 * M, 32 * K, 8 * M, 8000);
+        c.failed(8 * M, 3 * M, 3000);
+        for _ in 0..FORGET_CUTS_AFTER {
+            let s = c.size();
+            c.succeeded(s, s * 1000 / M);
+        }
+        assert_eq!(c.life_ms(), 0);
+        for _ in 0..4 {
+            let s = c.size();
+            c.succeeded(s, s * 1000 / M);
+        }
+        let s = c.size();
+        assert!(
+            s.abs_diff(4 * M) < 4 * M / 100,
+            "about half the 8 s target at 1 MiB/s: {s}"
+        );
     }
 }

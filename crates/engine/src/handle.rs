@@ -326,9 +326,19 @@ impl Engine {
                 });
                 Ok(())
             }
-            (PartState::Putting { len, .. }, Verdict::Retry { reason, status }) if p.chunked => {
-                // The adaptive part: the same offset again, at half the size.
-                if !ctx.chunks.failed(len) {
+            (PartState::Putting { len, started, .. }, Verdict::Retry { reason, status })
+                if p.chunked =>
+            {
+                // The adaptive part: the same offset again, at the size the link showed fits.
+                // A connection that broke after carrying bytes was cut (a 5xx is an answer,
+                // not a cut): that tells the controller how long connections live.
+                let sent = if status.is_none() {
+                    p.in_flight_sent
+                } else {
+                    0
+                };
+                let lived = ctx.now.saturating_sub(started);
+                if !ctx.chunks.failed(len, sent, lived) {
                     return Err(wire::other_error(
                         kind,
                         status,
@@ -337,14 +347,17 @@ impl Engine {
                         ),
                     ));
                 }
-                retry_part(ctx, file, p, kind, &reason, status, Some(ctx.chunks.size()))
+                let size = Some(ctx.chunks.size());
+                // A cut is the link's habit, not a server in trouble: the next chunk goes at
+                // once (backing off would idle a connection the link allows).
+                retry_part(ctx, file, p, kind, &reason, status, size, sent > 0)
             }
             (PartState::Putting { len, .. }, Verdict::Retry { reason, .. })
                 if t.flow == Flow::Fallback =>
             {
                 // Fallback: the first failed regular PUT moves every fallback file to chunks.
                 ctx.switched = true;
-                ctx.chunks.failed(len);
+                ctx.chunks.failed(len, 0, 0);
                 p.reset(ctx.now);
                 p.state = PartState::Ready {
                     offset: 0,
@@ -368,7 +381,7 @@ impl Engine {
                     p.chunked = true;
                 }
                 let chunk = p.chunked.then(|| ctx.chunks.size());
-                retry_part(ctx, file, p, kind, &reason, status, chunk)
+                retry_part(ctx, file, p, kind, &reason, status, chunk, false)
             }
             (_, Verdict::Fatal(e)) => Err(e),
             (_, Verdict::Ok { .. }) => Ok(()),
@@ -386,7 +399,9 @@ fn switch_to_chunks(t: &mut Transfer) {
     }
 }
 
-/// Another try of a part's step after a backoff, or the end of the file when tries run out.
+/// Another try of a part's step after a backoff (none if `at_once`), or the end of the file
+/// when tries run out.
+#[allow(clippy::too_many_arguments)] // one call's context, each used once
 fn retry_part(
     ctx: &mut Ctx,
     file: FileId,
@@ -395,6 +410,7 @@ fn retry_part(
     reason: &str,
     status: Option<u16>,
     chunk_size: Option<u64>,
+    at_once: bool,
 ) -> Result<(), UploadError> {
     p.attempts += 1;
     if p.attempts > ctx.options.retry {
@@ -404,7 +420,11 @@ fn retry_part(
             &format!("{reason} (gave up after {} tries)", p.attempts),
         ));
     }
-    let delay = ctx.backoff.delay(p.attempts);
+    let delay = if at_once {
+        0
+    } else {
+        ctx.backoff.delay(p.attempts)
+    };
     p.reset(ctx.now + delay);
     ctx.event(Event::Retrying {
         file,

@@ -242,3 +242,53 @@ fn fallback_parts_in_flight_at_the_switch_come_back_as_chunks() {
         "no part went the regular way"
     );
 }
+
+/// 24 MiB over a link that carries 1 MiB/s per connection and cuts every connection 3 s after
+/// it opens (the measured case; skiff took 26 s there when it halved from 8 MiB one cut
+/// at a time). Three parts go in parallel; the ideal is 8 s.
+fn cut_link(initial_chunk: Option<u64>) -> (Sim, skiff_engine::FileId) {
+    let mut sim = Sim::new(Options {
+        intelligent_chunk_size: initial_chunk.unwrap_or(opts().intelligent_chunk_size),
+        ..opts()
+    });
+    sim.bytes_per_ms = 1_048; // 1 MiB/s per connection
+    sim.script(|req, _| match req.kind {
+        RequestKind::Put { .. } => Action::CutAfter(3_000),
+        _ => Action::Serve,
+    });
+    let f = sim.add(24 * MIB);
+    sim.run(600_000);
+    (sim, f)
+}
+
+#[test]
+fn a_link_that_cuts_connections_is_learnt_at_the_first_cut() {
+    let (sim, f) = cut_link(None);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert!(sim.failures().is_empty(), "{:?}", sim.failures());
+    // One round of 8 MiB chunks is cut at 3 s; then chunks of about 1.2 MiB, each well within
+    // a connection's life (halving would have sent 4 MiB chunks, cut again, before 2 MiB ones
+    // passed).
+    let puts = sim.put_lengths();
+    let big = puts.iter().filter(|&&l| l > 3 * MIB).count();
+    assert_eq!(big, 3, "only the first round is too big: {puts:?}");
+    assert!(
+        sim.now < 14_000,
+        "24 MiB in {} ms (ideal 8 s + the first cut's 3 s)",
+        sim.now
+    );
+}
+
+#[test]
+fn a_small_first_chunk_grows_only_as_far_as_the_link_lets_it() {
+    let (sim, f) = cut_link(Some(MIB));
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    let puts = sim.put_lengths();
+    // Growing from 1 MiB knows nothing of cuts yet: one round grows into them, and is the last.
+    let big = puts.iter().filter(|&&l| l > 3 * MIB).count();
+    assert!(
+        big <= 3,
+        "one round outgrows a connection's life, no more: {puts:?}"
+    );
+    assert!(sim.now < 12_000, "24 MiB in {} ms (ideal 8 s)", sim.now);
+}

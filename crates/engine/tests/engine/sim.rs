@@ -30,6 +30,11 @@ pub enum Action {
     Unreadable,
     /// No answer ever (the engine's timeout must fire).
     Hang,
+    /// The link cuts the connection this many ms after it opens: a body that takes longer
+    /// breaks then, with what went out by then reported as sent.
+    CutAfter(Millis),
+    /// (What `CutAfter` becomes for a request that it cuts: the bytes out by then.)
+    Cut(u64),
 }
 
 /// One upload session on the fake server.
@@ -138,7 +143,17 @@ impl Sim {
                         _ => 0,
                     };
                     let extra = if let Action::Slow(ms) = action { ms } else { 0 };
-                    let done = self.now + self.latency_ms + len / self.bytes_per_ms.max(1) + extra;
+                    let mut done =
+                        self.now + self.latency_ms + len / self.bytes_per_ms.max(1) + extra;
+                    let action = match action {
+                        Action::CutAfter(life) if done > self.now + life => {
+                            done = self.now + life;
+                            let out = life.saturating_sub(self.latency_ms) * self.bytes_per_ms;
+                            Action::Cut(out.min(len))
+                        }
+                        Action::CutAfter(_) => Action::Serve,
+                        a => a,
+                    };
                     self.sent.push(req.clone());
                     self.wire.push((done, req, action));
                     let parts = self
@@ -195,6 +210,9 @@ impl Sim {
                 .position(|(t, _, a)| *t == next && *a != Action::Hang)
                 .unwrap();
             let (_, req, action) = self.wire.remove(i);
+            if let Action::Cut(out) = action {
+                self.engine.sent(req.id, out, self.now);
+            }
             let outcome = self.answer(&req, action);
             self.engine.handle(req.id, outcome, self.now);
         } else {
@@ -211,9 +229,9 @@ impl Sim {
                 body: body.into(),
                 etag: None,
             },
-            Action::Network => Outcome::Network("connection reset".into()),
+            Action::Network | Action::Cut(_) => Outcome::Network("connection reset".into()),
             Action::Unreadable => Outcome::Unreadable("NotReadableError: gone".into()),
-            Action::Hang => unreachable!(),
+            Action::Hang | Action::CutAfter(_) => unreachable!(),
         }
     }
 
