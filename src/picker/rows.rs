@@ -58,12 +58,13 @@ pub(crate) fn note(setup: &Setup, e: &Entry) -> String {
         Phase::Uploading { percent, .. } if matches!(e.origin, Origin::Cloud(..)) => {
             t.fill("Importing {percent}%", &[("percent", &percent.to_string())])
         }
-        // Carrying on after a reload: the percent starts at what the server already holds.
-        Phase::Uploading { percent, .. } if e.resumed => {
-            t.fill("Resuming {percent}%", &[("percent", &percent.to_string())])
-        }
         Phase::Uploading { percent, .. } => {
-            t.fill("Uploading {percent}%", &[("percent", &percent.to_string())])
+            // Carrying on after a reload: the percent starts at what the server already holds.
+            let key = match e.resumed {
+                true => "Resuming {percent}%",
+                false => "Uploading {percent}%",
+            };
+            t.fill(key, &[("percent", &percent.to_string())])
         }
         Phase::Paused { percent, .. } => {
             t.fill("Paused at {percent}%", &[("percent", &percent.to_string())])

@@ -282,14 +282,11 @@ impl Uploads {
         let cb = Callbacks {
             on_progress: Some(progress),
             on_retry: None,
-            // The row says "Resuming", its bar at what the server already holds.
+            // The row says "Resuming"; the engine's next progress starts at what the server
+            // already holds.
             on_rejoined: Some({
-                let (sel, size) = (self.sel.clone(), e.size.max(1));
-                Box::new(move |held: &u64| {
-                    sel.dispatch(Action::Resumed(id));
-                    let percent = (held.min(&size) * 100 / size) as u8;
-                    sel.dispatch(Action::Progress(id, *held, percent, None));
-                })
+                let sel = self.sel.clone();
+                Box::new(move |_: &()| sel.dispatch(Action::Resumed(id)))
             }),
             progress_interval_ms: up.progress_interval_ms.min(200),
             hash_ahead: up.engine.concurrency,

@@ -47,8 +47,8 @@ pub(crate) type Listener<T> = Box<dyn Fn(&T)>;
 pub(crate) struct Callbacks {
     pub(crate) on_progress: Option<Listener<Progress>>,
     pub(crate) on_retry: Option<Listener<Retry>>,
-    /// A file's upload carries on one begun before a reload; the bytes the server holds.
-    pub(crate) on_rejoined: Option<Listener<u64>>,
+    /// A file's upload carries on one begun before a reload.
+    pub(crate) on_rejoined: Option<Listener<()>>,
     pub(crate) progress_interval_ms: u64,
     /// How many parts' digests to compute ahead (the part concurrency).
     pub(crate) hash_ahead: usize,
@@ -187,18 +187,15 @@ pub(crate) async fn drive(
                                 });
                             }
                         }
-                        Event::Rejoined { held, .. } => {
+                        Event::Rejoined { .. } => {
                             if let Some(f) = &cb.on_rejoined {
-                                f(&held);
+                                f(&());
                             }
                         }
                         // Not an error (the file is sent afresh), but worth a line for whoever
                         // wonders why a reloaded upload began again.
-                        Event::RejoinRefused { file, reason } => {
-                            crate::web::js_value::console_info(&format!(
-                                "{}: starting afresh, the earlier upload cannot be carried on ({reason})",
-                                names.get(&file).map_or("", String::as_str)
-                            ));
+                        Event::RejoinRefused { reason, .. } => {
+                            crate::web::js_value::console_resume_refused(&reason);
                         }
                         Event::FileDone { file, result } => {
                             results.insert(file, FileOutcome::Stored(result));

@@ -42,10 +42,11 @@ pub(crate) fn console_warn(message: &str) {
     console("warn", &"skiff:".into(), &message.into());
 }
 
-/// A note for developers on the console (an upload that could not be carried on after a
-/// reload and began again).
-pub(crate) fn console_info(message: &str) {
-    console("info", &"skiff:".into(), &message.into());
+/// Why an upload kept from before a reload could not be carried on (it starts afresh), for
+/// developers on the console.
+pub(crate) fn console_resume_refused(reason: &str) {
+    let lead = "skiff: starting afresh, the earlier upload cannot be carried on:";
+    console("info", &lead.into(), &reason.into());
 }
 
 /// `console[method](a, b)` through the global object (no web-sys feature for one call), where
