@@ -9,6 +9,9 @@
 #   dist/skiff_picker.js, dist/skiff_picker_bg.wasm
 #                        the same with the picker (feature `picker`; its CSS is inside), loaded
 #                        by `client.picker()` only
+#   dist/hash-worker.js, dist/skiff_hash.js, dist/skiff_hash_bg.wasm
+#                        the Web Worker that hashes parts off the page's thread, and its MD5 module
+#                        (crates/hash), started by index.js on the first part to hash
 #   dist/filestack.js    registerWithFilestack(): Skiff's picker as filestack-js's picker module
 #   dist/filestack-register.js  the same as a script for filestack-js's `pickerUrl`
 #   dist/filestack.d.ts, dist/filestack-register.d.ts   their types
@@ -48,7 +51,7 @@ WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/skiff.wasm"
 # Everything dist/ is made from. www/demo/ is left out: it is not part of dist/ (scripts/build.sh
 # copies it on every run). The stamp is kept in the target folder, not in dist/, because dist/ is
 # what npm publishes.
-INPUTS=(Cargo.lock Cargo.toml crates/protocol crates/engine crates/server/Cargo.toml bench/Cargo.toml
+INPUTS=(Cargo.lock Cargo.toml crates/protocol crates/engine crates/hash crates/server/Cargo.toml bench/Cargo.toml
   src .cargo www '!www/demo' package-lock.json
   scripts/build-wasm.sh scripts/setup-wasm.sh scripts/minify-wasm-names.mjs scripts/build-stamp.mjs scripts/lang-modules.mjs
   scripts/wasm-sizes.mjs)
@@ -104,6 +107,19 @@ module() {
 # (what `client.picker()` loads).
 module skiff --no-default-features
 module skiff_picker --features picker
+
+# The hashing worker (www/hash-worker.js) and its own small module (crates/hash): MD5s of the
+# parts ahead computed off the page's thread. Its exports are a class the worker uses by name, so
+# it skips the name shortening.
+log "skiff_hash: cargo rustc (wasm-release profile), wasm-bindgen, wasm-opt -Oz"
+cargo rustc --locked --quiet -p skiff-hash --lib --profile wasm-release \
+  --target wasm32-unknown-unknown --crate-type cdylib
+"$WASM_BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section \
+  --out-name skiff_hash --out-dir "$STAGE/bindgen" "$TARGET_DIR/wasm32-unknown-unknown/wasm-release/skiff_hash.wasm"
+node_modules/.bin/wasm-opt -Oz --converge "$STAGE/bindgen/skiff_hash_bg.wasm" -o "$STAGE/dist/skiff_hash_bg.wasm"
+for js in "$STAGE/bindgen/skiff_hash.js" www/hash-worker.js; do
+  node_modules/.bin/esbuild "$js" --minify --format=esm --log-level=warning --outfile="$STAGE/dist/$(basename "$js")"
+done
 
 node_modules/.bin/esbuild www/index.js --minify --format=esm --log-level=warning --outfile="$STAGE/dist/index.js"
 cp www/index.d.ts "$STAGE/dist/index.d.ts"

@@ -32,7 +32,7 @@ rust_suites() {
   suite "rustfmt" cargo fmt --all --check
   suite "clippy" cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
   suite "cargo test" cargo test --locked --workspace
-  suite "clippy (wasm32)" cargo clippy --locked --target wasm32-unknown-unknown -p skiff -p skiff-protocol -p skiff-engine --all-targets --quiet -- -D warnings
+  suite "clippy (wasm32)" cargo clippy --locked --target wasm32-unknown-unknown -p skiff -p skiff-protocol -p skiff-engine -p skiff-hash --all-targets --quiet -- -D warnings
   suite "clippy (wasm32, uploader build)" cargo clippy --locked --target wasm32-unknown-unknown -p skiff --no-default-features --lib --quiet -- -D warnings
 }
 

@@ -31,3 +31,7 @@ mod web;
 
 pub use skiff_protocol as protocol;
 pub use web::{md5_base64, version};
+// For the package's entry module only (it hands the wasm its hashing worker).
+#[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
+pub use web::set_hasher;

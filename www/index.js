@@ -15,6 +15,57 @@
 // picker's build is loaded, it serves every call.
 const modules = { uploader: undefined, picker: undefined };
 
+// Part hashing in a Web Worker (./hash-worker.js, with its own small .wasm), started on the first
+// part to hash, so that MD5s of the parts ahead do not hold the page's thread. Where no worker can
+// start (no Worker here, a CSP without `worker-src 'self'`, the file not served), the wasm hashes
+// on the page's thread as before, and the console says so once.
+let hashWorker; // undefined: not started yet; null: none can run here
+// Message id -> { resolve, reject }. A plain object: importing this file reads no global, not even Map.
+const hashing = {};
+let hashIds = 0;
+
+function noHashWorker(why) {
+  if (hashWorker === null) return;
+  hashWorker = null;
+  console.warn(`skiff: parts are hashed on the page's thread: the hashing worker could not start (${why})`);
+  for (const id of Object.keys(hashing)) {
+    hashing[id].resolve(null);
+    delete hashing[id];
+  }
+}
+
+function startHashWorker() {
+  if (typeof Worker === 'undefined') return noHashWorker('no Web Worker here');
+  try {
+    // This exact form lets bundlers find the worker and ship it as a chunk of its own.
+    hashWorker = new Worker(new URL('./hash-worker.js', import.meta.url), { type: 'module' });
+  } catch (e) {
+    return noHashWorker(e?.message ?? String(e));
+  }
+  hashWorker.onmessage = ({ data }) => {
+    const p = hashing[data.id];
+    delete hashing[data.id];
+    if (data.error === undefined) p?.resolve(data.md5);
+    else p?.reject(new Error(data.error));
+  };
+  // A worker that cannot load (blocked, missing) reports it here, not to the constructor.
+  hashWorker.onerror = (e) => {
+    e.preventDefault?.();
+    noHashWorker(e.message || 'its script did not load');
+  };
+}
+
+/** The base64 MD5 of blob[start, end) from the worker; null where no worker runs. */
+function hashInWorker(blob, start, end) {
+  if (hashWorker === undefined) startHashWorker();
+  if (hashWorker === null) return Promise.resolve(null);
+  const id = hashIds++;
+  return new Promise((resolve, reject) => {
+    hashing[id] = { resolve, reject };
+    hashWorker.postMessage({ id, blob, start, end });
+  });
+}
+
 function load(source, kind = 'uploader') {
   if (kind === 'uploader' && modules.picker !== undefined) return modules.picker;
   if (modules[kind] === undefined) {
@@ -23,6 +74,7 @@ function load(source, kind = 'uploader') {
       // Without a source the glue fetches its .wasm next to itself (import.meta.url), which
       // bundlers understand as an asset reference.
       await g.default(source === undefined ? undefined : { module_or_path: source });
+      g.setHasher(hashInWorker);
       return g;
     });
     // A failed load (network error, blocked by CSP) is not cached: the next call tries again.

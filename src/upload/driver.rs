@@ -101,7 +101,8 @@ fn spawn_request(
     });
 }
 
-/// Reads and hashes `range` in the background and reports the digest (or its failure).
+/// Reads and hashes `range` in the background (in the hashing worker where one runs) and reports
+/// the digest (or its failure: the request then hashes the range itself and reports why).
 fn spawn_hash(range: Range, blobs: &IdMap<FileId, Blob>, tx: &UnboundedSender<Msg>) {
     let (file, a, b) = range;
     let Some(blob) = blobs.get(&file).cloned() else {
@@ -109,7 +110,7 @@ fn spawn_hash(range: Range, blobs: &IdMap<FileId, Blob>, tx: &UnboundedSender<Ms
     };
     let tx = tx.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let d = http::digest(&blob, a, b).await.ok();
+        let d = crate::web::hash_worker::digest(&blob, a, b).await.ok();
         let _ = tx.unbounded_send(Msg::Hashed(file, a, b, d));
     });
 }

@@ -48,6 +48,9 @@ async function pickAndUpload(url) {
   // A failed load is reported by its response (the console's line does not name the URL); the
   // browser's own favicon request is no part of the app.
   page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text()); });
+  // The hashing worker must start from the built output too (the fallback would hide a bundle
+  // that left it out).
+  page.on('console', (m) => { if (/hashed on the page's thread/.test(m.text())) problems.push(m.text()); });
   page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.push(`${r.status()} ${r.url()}`); });
   page.on('request', (r) => requested.push(new URL(r.url()).pathname));
   try {
@@ -60,6 +63,8 @@ async function pickAndUpload(url) {
     await page.click('#app .skiff-upload');
     await page.waitForFunction(() => window.results.length === 1, undefined, { timeout: 20_000 });
     const result = await page.evaluate(() => window.results[0]);
+    const workers = page.workers().map((w) => w.url());
+    if (!workers.some((u) => /hash-worker[^/]*\.js$/.test(u))) problems.push(`no hashing worker ran (workers: ${workers.join(', ') || 'none'})`);
     return { title, result, problems, loadedBeforeOpen: before, loadedAfterOpen: requested.slice(before.length) };
   } finally {
     await context.close();

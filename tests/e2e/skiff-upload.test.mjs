@@ -133,8 +133,11 @@ const dropFile = (id) => tab.page.evaluate((i) => { delete window.skiffFiles[i];
 
 /**
  * `init(apikey, {baseUrl}).upload(file, uploadOptions, storeOptions)` in the page, recording
- * every onProgress and onRetry call and the bytes read with Blob.arrayBuffer (how the MD5s are
- * read); the reads numbered in `failReads` ('all': every one) reject with a NotReadableError.
+ * every onProgress and onRetry call and the bytes read for MD5s: ranges asked of the hashing
+ * worker (its messages), and ranges the page reads itself with Blob.arrayBuffer (the
+ * fingerprint's ends, and parts when the worker could not hash them). The reads numbered in
+ * `failReads` ('all': every one) fail as an unreadable file does: the worker's answer is then an
+ * error, the page's read a NotReadableError.
  * Returns { ok, res | error, progress, retries, ms, bytesRead }.
  */
 function pageUpload({ base, apikey, fileId, uploadOptions = {}, storeOptions, failReads = [] }) {
@@ -157,6 +160,19 @@ function pageUpload({ base, apikey, fileId, uploadOptions = {}, storeOptions, fa
       bytesRead += this.size;
       return new Promise((ok) => setTimeout(ok, 20)).then(() => arrayBuffer.call(this));
     };
+    const postMessage = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (data, ...rest) {
+      if (!(data?.blob instanceof Blob)) return postMessage.call(this, data, ...rest);
+      const n = reads++;
+      if (failReads === 'all' || failReads.includes(n)) {
+        const answer = { data: { id: data.id, error: 'The requested file could not be read (test)' } };
+        setTimeout(() => this.onmessage?.(answer), 0);
+        return undefined;
+      }
+      bytesRead += data.end - data.start;
+      setTimeout(() => postMessage.call(this, data, ...rest), 20);
+      return undefined;
+    };
     const opts = {
       ...uploadOptions,
       onProgress: (p) => progress.push({ t: at(), totalBytes: p.totalBytes, totalPercent: p.totalPercent, totalSize: p.totalSize }),
@@ -170,6 +186,7 @@ function pageUpload({ base, apikey, fileId, uploadOptions = {}, storeOptions, fa
       return { ok: false, error: window.skiffDescribe(e), progress, retries, ms: at(), bytesRead };
     } finally {
       Blob.prototype.arrayBuffer = arrayBuffer;
+      Worker.prototype.postMessage = postMessage;
     }
   }, { base, apikey, fileId, uploadOptions, storeOptions, failReads });
 }

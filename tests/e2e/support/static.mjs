@@ -11,6 +11,9 @@
 //   folders   { '/prefix/': folder }: /prefix/<file> is folder/<file> (default: /filestack/ above)
 //   cors      true: every answer, 404s included, carries Access-Control-Allow-Origin: * (a CDN)
 //
+// The page asked for with `?csp=<policy>` comes with that Content-Security-Policy header (tests
+// of the package under a strict policy).
+//
 // Returns { url, port, served: every path requested, stop() }.
 
 import { createServer } from 'node:http';
@@ -47,13 +50,17 @@ export async function startStaticServer({ page = join(SUPPORT, 'page.html'), fol
   const served = [];
   const extra = cors ? { 'access-control-allow-origin': '*' } : {};
   const server = createServer(async (req, res) => {
-    const path = new URL(req.url, 'http://x').pathname;
+    const url = new URL(req.url, 'http://x');
+    const path = url.pathname;
     served.push(path);
     const file = resolve(path, page, folders);
     if (!file) { res.writeHead(404, extra).end('not found'); return; }
+    const policy = file === page ? url.searchParams.get('csp') : null;
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...extra, 'cache-control': 'no-store' });
+      const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...extra, 'cache-control': 'no-store' };
+      if (policy) headers['content-security-policy'] = policy;
+      res.writeHead(200, headers);
       res.end(body);
     } catch {
       res.writeHead(404, extra).end('not found');

@@ -1,0 +1,46 @@
+//! Part digests from the uploader's Web Worker (`www/hash-worker.js`, started by the package's
+//! entry module on the first part to hash), so that hashing the parts ahead does not hold the
+//! page's thread. Where no worker runs, the entry's hasher answers `null` (and has said why on
+//! the console), and the page hashes as before ([`super::http::digest`]).
+
+use super::http::{self, describe};
+use js_sys::{Function, Promise};
+use std::cell::RefCell;
+use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::Blob;
+
+thread_local! {
+    static HASHER: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// Set by the entry module once this module is loaded (internal): `(blob, start, end)` to a
+/// Promise of the range's base64 MD5, or of `null` where no worker runs.
+#[wasm_bindgen(js_name = setHasher)]
+pub fn set_hasher(hasher: Function) {
+    HASHER.with(|h| *h.borrow_mut() = Some(hasher));
+}
+
+/// The base64 MD5 of `blob[start..end]`, from the worker where one runs.
+pub(crate) async fn digest(blob: &Blob, start: u64, end: u64) -> Result<String, String> {
+    if let Some(f) = HASHER.with(|h| h.borrow().clone()) {
+        let asked = f
+            .call3(
+                &JsValue::NULL,
+                blob,
+                &(start as f64).into(),
+                &(end as f64).into(),
+            )
+            .map_err(|e| describe(&e))?;
+        let answer = JsFuture::from(Promise::from(asked))
+            .await
+            .map_err(|e| describe(&e))?;
+        match answer.as_string() {
+            Some(md5) => return Ok(md5),
+            // No worker here: from now on the page hashes.
+            None => HASHER.with(|h| *h.borrow_mut() = None),
+        }
+    }
+    http::digest(blob, start, end).await
+}

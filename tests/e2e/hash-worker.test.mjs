@@ -1,0 +1,149 @@
+// End-to-end: part hashing off the page's thread. In headless Chromium, on the Skiff test page:
+//
+//   1. the hashing worker (dist/hash-worker.js, its own small wasm) and the page's own MD5 (the
+//      uploader's md5_base64, what the page falls back to) give the same digests as Node's
+//      crypto, for ranges of Blobs of many sizes (block and piece edges, random);
+//   2. an upload under a strict CSP that allows `worker-src 'self'` hashes its parts in the
+//      worker, and the server (which checks every part's MD5) stores the file whole;
+//   3. under `worker-src 'none'` no worker can start: the page hashes its parts itself, the
+//      console says so once, and the upload completes just the same.
+//
+// Run: node --test tests/e2e/hash-worker.test.mjs
+// Needs Chromium, dist/ and the server binary (as the other e2e tests).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { startServer } from './support/server.mjs';
+import { launchBrowser, openPage } from './support/browser.mjs';
+import { ensureDist, startSkiffSite } from './support/skiff-site.mjs';
+import { cleanUp } from './support/diag.mjs';
+
+const MiB = 1024 * 1024;
+let server;
+let site;
+let browser;
+
+before(async () => {
+  ensureDist();
+  [server, site] = await Promise.all([startServer({ name: 'hash' }), startSkiffSite()]);
+  browser = await launchBrowser();
+}, { timeout: 120_000 });
+
+after(async () => {
+  await cleanUp([() => browser?.close(), () => site?.stop(), () => server?.stop()]);
+});
+
+/** The test page, served with `csp` as its Content-Security-Policy (none if null). */
+function page(csp) {
+  const query = csp ? `?csp=${encodeURIComponent(csp)}` : '';
+  return openPage(browser, `${site.url}/${query}`, () => [server.url]);
+}
+
+/** The same bytes as page-files.js's skiffSeededFile(…, seed). */
+function seededBytes(size, seed) {
+  const bytes = new Uint8Array(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    bytes[i] = x & 0xff;
+  }
+  return bytes;
+}
+
+const md5 = (bytes) => createHash('md5').update(bytes).digest('base64');
+
+/** Uploads a seeded file of `size` bytes with client.upload; the result, or the Error's message. */
+const upload = (tab, size, seed) => tab.page.evaluate(async ({ base, apikey, size, seed }) => {
+  await window.skiffSeededFile('f', size, 'parts.bin', 'application/octet-stream', seed, 1_700_000_000_000);
+  try {
+    const client = window.skiff.init(apikey, { baseUrl: base });
+    const r = await client.upload(window.skiffFiles.f, { resume: false });
+    return { ok: true, handle: r.handle };
+  } catch (e) {
+    return { ok: false, error: String(e?.message) };
+  }
+}, { base: server.url, apikey: server.apikey, size, seed });
+
+async function assertStored(handle, size, seed) {
+  const body = Buffer.from(await (await fetch(`${server.url}/${handle}`)).arrayBuffer());
+  assert.equal(md5(body), md5(seededBytes(size, seed)), 'the stored file is the one uploaded');
+}
+
+const STRICT = (worker) => ["default-src 'self'", "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'",
+  `worker-src ${worker}`, `connect-src 'self' ${server.url}`, "img-src 'self' data:"].join('; ');
+
+test('1. the worker and the page hash alike, for ranges of many sizes', { timeout: 120_000 }, async () => {
+  const tab = await page(null);
+  try {
+    const size = 3 * MiB + 7;
+    // Ranges across block (64 B), padding (55/56 B) and piece (256 KiB) edges, and random ones.
+    const ranges = [[0, 0], [0, 1], [5, 60], [0, 55], [0, 56], [0, 64], [1, 66], [0, 262_144], [3, 262_148],
+      [100, 524_389], [0, size], [size - 1, size]];
+    let x = 99;
+    for (let i = 0; i < 24; i++) {
+      x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
+      const a = x % size;
+      x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
+      ranges.push([a, a + (x % (size - a + 1))]);
+    }
+    const got = await tab.page.evaluate(async ({ size, ranges }) => {
+      await window.skiffSeededFile('h', size, 'h.bin', 'application/octet-stream', 5, 0);
+      const blob = window.skiffFiles.h;
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      const glue = await import('/dist/skiff.js');
+      await glue.default();
+      const worker = new Worker('/dist/hash-worker.js', { type: 'module' });
+      const ask = (id, start, end) => new Promise((resolve) => {
+        const on = ({ data }) => { if (data.id === id) { worker.removeEventListener('message', on); resolve(data.md5 ?? `error: ${data.error}`); } };
+        worker.addEventListener('message', on);
+        worker.postMessage({ id, blob, start, end });
+      });
+      const out = [];
+      for (const [i, [a, b]] of ranges.entries()) {
+        out.push({ worker: await ask(i, a, b), page: glue.md5_base64(bytes.subarray(a, b)) });
+      }
+      worker.terminate();
+      return out;
+    }, { size, ranges });
+    const bytes = seededBytes(size, 5);
+    for (const [i, [a, b]] of ranges.entries()) {
+      const want = md5(bytes.subarray(a, b));
+      assert.equal(got[i].worker, want, `worker, bytes ${a}..${b}`);
+      assert.equal(got[i].page, want, `page, bytes ${a}..${b}`);
+    }
+  } finally {
+    await tab.context.close();
+  }
+});
+
+test("2. under a strict CSP with worker-src 'self', an upload hashes its parts in the worker", { timeout: 120_000 }, async () => {
+  const tab = await page(STRICT("'self'"));
+  try {
+    const size = 14 * MiB + 3;
+    const r = await upload(tab, size, 21);
+    assert.ok(r.ok, `${r.error}\n${tab.console.join('\n')}`);
+    const workers = tab.page.workers().map((w) => w.url());
+    assert.ok(workers.some((u) => u.endsWith('/dist/hash-worker.js')), `the hashing worker ran: ${workers.join(', ')}`);
+    assert.ok(!tab.console.some((l) => /hashed on the page's thread/.test(l)), tab.console.join('\n'));
+    await assertStored(r.handle, size, 21);
+  } finally {
+    await tab.context.close();
+  }
+});
+
+test("3. under worker-src 'none', the page hashes its parts itself and says so once", { timeout: 120_000 }, async () => {
+  const tab = await page(STRICT("'none'"));
+  try {
+    const size = 14 * MiB + 5;
+    const r = await upload(tab, size, 22);
+    assert.ok(r.ok, `${r.error}\n${tab.console.join('\n')}`);
+    const again = await upload(tab, MiB * 7, 23);
+    assert.ok(again.ok, again.error);
+    const said = tab.console.filter((l) => /hashed on the page's thread/.test(l));
+    assert.equal(said.length, 1, `said once: ${tab.console.join('\n')}`);
+    await assertStored(r.handle, size, 22);
+  } finally {
+    await tab.context.close();
+  }
+});
