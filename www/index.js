@@ -37,8 +37,18 @@ function noHashWorker(why) {
 function startHashWorker() {
   if (typeof Worker === 'undefined') return noHashWorker('no Web Worker here');
   try {
-    // This exact form lets bundlers find the worker and ship it as a chunk of its own.
-    hashWorker = new Worker(new URL('./hash-worker.js', import.meta.url), { type: 'module' });
+    if (new URL(import.meta.url).origin === globalThis.location?.origin) {
+      // This exact form lets bundlers find the worker and ship it as a chunk of its own.
+      hashWorker = new Worker(new URL('./hash-worker.js', import.meta.url), { type: 'module' });
+    } else {
+      // The package served from another origin (a CDN): a worker's script must be the page's
+      // own, so a one-line module of the page's (a blob: URL) imports the real one, which the
+      // CDN serves with CORS like the rest of the package. (The name is joined at run time so
+      // that bundlers do not take this line for a second copy of the worker.)
+      const url = new URL(['./hash', 'worker.js'].join('-'), import.meta.url).href;
+      const shim = new Blob([`import ${JSON.stringify(url)};`], { type: 'text/javascript' });
+      hashWorker = new Worker(URL.createObjectURL(shim), { type: 'module' });
+    }
   } catch (e) {
     return noHashWorker(e?.message ?? String(e));
   }

@@ -6,7 +6,9 @@
 //   2. an upload under a strict CSP that allows `worker-src 'self'` hashes its parts in the
 //      worker, and the server (which checks every part's MD5) stores the file whole;
 //   3. under `worker-src 'none'` no worker can start: the page hashes its parts itself, the
-//      console says so once, and the upload completes just the same.
+//      console says so once, and the upload completes just the same;
+//   4. the package served from another origin (a CDN, with CORS): the worker starts through a
+//      module of the page's own that imports it, and hashes the parts.
 //
 // Run: node --test tests/e2e/hash-worker.test.mjs
 // Needs Chromium, dist/ and the server binary (as the other e2e tests).
@@ -16,7 +18,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { startServer } from './support/server.mjs';
 import { launchBrowser, openPage } from './support/browser.mjs';
-import { ensureDist, startSkiffSite } from './support/skiff-site.mjs';
+import { DIST, ensureDist, startSkiffSite } from './support/skiff-site.mjs';
+import { startStaticServer } from './support/static.mjs';
 import { cleanUp } from './support/diag.mjs';
 
 const MiB = 1024 * 1024;
@@ -145,5 +148,31 @@ test("3. under worker-src 'none', the page hashes its parts itself and says so o
     await assertStored(r.handle, size, 22);
   } finally {
     await tab.context.close();
+  }
+});
+
+test('4. the package from another origin (a CDN): the worker starts through a shim and hashes', { timeout: 120_000 }, async () => {
+  const cdn = await startStaticServer({ page: null, folders: { '/pkg/': DIST }, cors: true });
+  const tab = await page(null);
+  try {
+    const size = 9 * MiB + 1;
+    const r = await tab.page.evaluate(async ({ pkg, base, apikey, size }) => {
+      const skiff = await import(`${pkg}/index.js`);
+      await window.skiffSeededFile('c', size, 'cdn.bin', 'application/octet-stream', 31, 0);
+      try {
+        const res = await skiff.init(apikey, { baseUrl: base }).upload(window.skiffFiles.c, { resume: false });
+        return { ok: true, handle: res.handle };
+      } catch (e) {
+        return { ok: false, error: String(e?.message) };
+      }
+    }, { pkg: `${cdn.url}/pkg`, base: server.url, apikey: server.apikey, size });
+    assert.ok(r.ok, `${r.error}\n${tab.console.join('\n')}`);
+    assert.ok(!tab.console.some((l) => /hashed on the page's thread/.test(l)), tab.console.join('\n'));
+    assert.ok(cdn.served.includes('/pkg/hash-worker.js') && cdn.served.includes('/pkg/skiff_hash_bg.wasm'),
+      `the worker and its module came from the CDN: ${cdn.served.join(', ')}`);
+    await assertStored(r.handle, size, 31);
+  } finally {
+    await tab.context.close();
+    await cdn.stop();
   }
 });
