@@ -3,6 +3,8 @@
 #   scripts/bench.sh          server ingest vs raw disk write, server RSS
 #   scripts/bench-browser.sh  Skiff vs filestack-js 4.3.8 vs one plain PUT in Chromium, sizes, memory
 #   scripts/bench-picker.sh   Skiff picker vs Uppy Dashboard in Chromium: first and later open times, gzip sizes
+#   bench/browser/main-thread.bench.mjs  long tasks and input latency during a 256 MiB picker upload,
+#                             parts hashed in the Web Worker vs on the page
 #   scripts/bench-cloud.sh    cloud imports (WebDAV, S3 bucket) vs a plain download of the same file, server RSS
 #   scripts/bench-folder.sh   a 5,000-file WebDAV folder in Skiff's picker vs Uppy's (Companion): first rows, long tasks
 #   scripts/bench-scale.mjs   parts straight to SeaweedFS vs a minimal presigned client; two instances
@@ -13,6 +15,7 @@ status=0
 bash scripts/bench.sh || status=1
 bash scripts/bench-browser.sh || status=1
 bash scripts/bench-picker.sh || status=1
+node bench/browser/main-thread.bench.mjs || status=1
 bash scripts/bench-cloud.sh || status=1
 bash scripts/bench-folder.sh || status=1
 node scripts/bench-scale.mjs || status=1
