@@ -32,8 +32,9 @@ const BUDGETS = [
   // The cloud issue's 200 KB target is missed (its closing note has the figures); this budget
   // stops further growth.
   // 232 KB until uploads carried on after a reload (the same +7.6 KB as the uploader's); 240 KB
-  // until the hashing worker (the same +0.9 KB as the uploader's).
-  { module: 'picker', files: ['skiff_picker_bg.wasm', 'skiff_picker.js', 'index.js'], budget: 241_000 },
+  // until the hashing worker (the same +0.9 KB as the uploader's), 241 KB until its start from
+  // another origin and the learning chunk controller left it no room (241.03 KB).
+  { module: 'picker', files: ['skiff_picker_bg.wasm', 'skiff_picker.js', 'index.js'], budget: 242_000 },
   // The hashing worker and its MD5 module (crates/hash), fetched on the first part to hash.
   { module: 'hash worker', files: ['hash-worker.js', 'skiff_hash.js', 'skiff_hash_bg.wasm'], budget: 9_000 },
 ];

@@ -18,8 +18,13 @@ pub struct ChunkController {
     target_ms: Millis,
     /// Full-size chunks in a row that said a bigger one would pass.
     fast_run: u32,
-    /// Bytes per second one connection carries (a running mean); 0 until measured.
+    /// Bytes per second one connection carries (a running mean of finished chunks); 0 until
+    /// one finished.
     rate: u64,
+    /// The same from chunks that were cut (the bytes they got out before they broke), used
+    /// only until a chunk finishes: what the browser counts as sent includes what the socket
+    /// buffers held, so it overstates the rate.
+    cut_rate: u64,
     /// How long connections last before the link cuts them (a running mean of the cuts seen);
     /// 0 while none was seen, or once forgotten.
     life_ms: Millis,
@@ -51,6 +56,7 @@ impl ChunkController {
             target_ms,
             fast_run: 0,
             rate: 0,
+            cut_rate: 0,
             life_ms: 0,
             calm: 0,
         }
@@ -63,7 +69,10 @@ impl ChunkController {
 
     /// Bytes per second one connection carried on average so far (0 until measured).
     pub fn rate(&self) -> u64 {
-        self.rate
+        match self.rate {
+            0 => self.cut_rate,
+            r => r,
+        }
     }
 
     /// How long the link lets a connection live, from the cuts seen (0: none).
@@ -71,13 +80,13 @@ impl ChunkController {
         self.life_ms
     }
 
-    /// Adds one measurement of `bytes` carried in `ms` to the rate.
-    fn note_rate(&mut self, bytes: u64, ms: Millis) {
+    /// Adds one measurement of `bytes` carried in `ms` to the running mean `rate`.
+    fn note(rate: &mut u64, bytes: u64, ms: Millis) {
         if bytes == 0 || ms == 0 {
             return;
         }
         let r = bytes.saturating_mul(1000) / ms;
-        self.rate = match self.rate {
+        *rate = match *rate {
             0 => r,
             old => (old + r) / 2,
         };
@@ -86,14 +95,15 @@ impl ChunkController {
     /// The largest chunk the evidence says passes (once a rate is known): it takes at most
     /// half the target time, and at most its share of a connection's life.
     fn fitting(&self) -> Option<u64> {
-        if self.rate == 0 {
+        let rate = self.rate();
+        if rate == 0 {
             return None;
         }
         let mut ms = self.target_ms / 2;
         if self.life_ms > 0 {
             ms = ms.min(self.life_ms * LIFE_SHARE / 100);
         }
-        Some((self.rate.saturating_mul(ms) / 1000).clamp(self.min, self.max))
+        Some((rate.saturating_mul(ms) / 1000).clamp(self.min, self.max))
     }
 
     /// A chunk of `len` bytes failed (timeout, network, 5xx) after `lived_ms`, having got
@@ -109,7 +119,7 @@ impl ChunkController {
         if sent > 0 {
             // The connection carried bytes until it broke: the link cut it, and its life is
             // evidence of how long the next ones last.
-            self.note_rate(sent, lived_ms);
+            Self::note(&mut self.cut_rate, sent, lived_ms);
             self.life_ms = match self.life_ms {
                 0 => lived_ms,
                 old => (old + lived_ms) / 2,
@@ -136,7 +146,7 @@ impl ChunkController {
         if len * 2 < self.size {
             return;
         }
-        self.note_rate(len, took);
+        Self::note(&mut self.rate, len, took);
         if took > self.target_ms {
             self.fast_run = 0;
             let half = (self.size / 2).max(self.min);
@@ -202,6 +212,24 @@ mod tests {
         assert!(
             c.size() < 1_258_291,
             "a cut after 1 s brings it down: {}",
+            c.size()
+        );
+    }
+
+    #[test]
+    fn finished_chunks_correct_a_rate_overstated_by_socket_buffers() {
+        // 1 MiB/s, cut after 3 s, but the browser counted 6 MiB as sent (socket buffers).
+        let mut c = ChunkController::new(8 * M, 32 * K, 8 * M, 8000);
+        c.failed(8 * M, 6 * M, 3000);
+        assert_eq!(c.rate(), 2 * M, "the cut's figure, until a chunk finishes");
+        let first = c.size();
+        // One finishes at the true rate; the next cut sizes from that, not from the cut's.
+        c.succeeded(first, first * 1000 / M);
+        assert!(c.rate().abs_diff(M) < M / 100, "{}", c.rate());
+        c.failed(first, 3 * M, 2000);
+        assert!(
+            c.size() < first / 2 + first / 8,
+            "{} after {first}",
             c.size()
         );
     }
