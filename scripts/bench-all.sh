@@ -5,6 +5,8 @@
 #   scripts/bench-picker.sh   Skiff picker vs Uppy Dashboard in Chromium: first and later open times, gzip sizes
 #   bench/browser/main-thread.bench.mjs  long tasks and input latency during a 256 MiB picker upload,
 #                             parts hashed in the Web Worker vs on the page
+#   bench/browser/hostile.bench.mjs  intelligent ingestion over links that throttle and cut each
+#                             connection: Skiff vs filestack-js 3.29.0 / 4.3.8 vs Uppy + tus
 #   scripts/bench-cloud.sh    cloud imports (WebDAV, S3 bucket) vs a plain download of the same file, server RSS
 #   scripts/bench-folder.sh   a 5,000-file WebDAV folder in Skiff's picker vs Uppy's (Companion): first rows, long tasks
 #   scripts/bench-scale.mjs   parts straight to SeaweedFS vs a minimal presigned client; two instances
@@ -16,6 +18,7 @@ bash scripts/bench.sh || status=1
 bash scripts/bench-browser.sh || status=1
 bash scripts/bench-picker.sh || status=1
 node bench/browser/main-thread.bench.mjs || status=1
+node bench/browser/hostile.bench.mjs || status=1
 bash scripts/bench-cloud.sh || status=1
 bash scripts/bench-folder.sh || status=1
 node scripts/bench-scale.mjs || status=1

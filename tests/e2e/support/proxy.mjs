@@ -11,7 +11,11 @@
 //               one virtual link, so concurrent requests share it like they would a slow uplink.
 //   lifetimeMs  every TCP connection is destroyed (both sides, no FIN dance) this long after it
 //               was accepted, whatever it is doing: keep-alive connections the browser reuses die
-//               too, mid-request if need be (null: no limit).
+//               too, mid-request if need be (null: no limit). A pair [min, max] draws each
+//               connection's life at random in that range (resets at random moments).
+//   connRate    bytes per second of each connection on its own, each direction (null: unlimited),
+//               on top of `rate`: a link where every connection is slow (a congested path, a
+//               per-flow shaper) but several in parallel carry more.
 //
 // The proxy also reads the HTTP/1.1 requests going through (request line, Content-Length) so a
 // test can count them and see how far each body got: `requests` lists
@@ -52,14 +56,14 @@ function waitWritable(sock) {
   });
 }
 
-/** Copies src to dst through `link`, calling onBytes(piece) for every slice it forwards. */
-async function pump(src, dst, link, onBytes) {
+/** Copies src to dst through `links` (each paces it), calling onBytes(piece) for every slice it forwards. */
+async function pump(src, dst, links, onBytes) {
   try {
     for await (const chunk of src) {
-      const size = link.slice();
+      const size = Math.min(...links.map((l) => l.slice()));
       for (let off = 0; off < chunk.length; off += size) {
         const piece = chunk.subarray(off, off + size);
-        await link.take(piece.length);
+        for (const link of links) await link.take(piece.length);
         if (dst.destroyed || dst.writableEnded) return;
         onBytes(piece);
         if (!dst.write(piece)) await waitWritable(dst);
@@ -106,7 +110,7 @@ function requestReader(onHead) {
 
 /**
  * Starts the proxy on a free loopback port.
- * @param {{name?: string, targetPort?: number, targetHost?: string, rate?: number|null, lifetimeMs?: number|null}} opts
+ * @param {{name?: string, targetPort?: number, targetHost?: string, rate?: number|null, connRate?: number|null, lifetimeMs?: number|[number, number]|null}} opts
  */
 export async function startProxy(opts = {}) {
   const name = opts.name ?? 'proxy';
@@ -114,6 +118,7 @@ export async function startProxy(opts = {}) {
   const up = new Link(); // browser → server
   const down = new Link(); // server → browser
   let lifetimeMs = null;
+  let connRate = null;
   const sockets = new Set();
   const connections = [];
   const requests = [];
@@ -130,9 +135,10 @@ export async function startProxy(opts = {}) {
   const configure = (f = {}) => {
     if ('rate' in f) { up.rate = f.rate ?? null; down.rate = f.rate ?? null; }
     if ('lifetimeMs' in f) lifetimeMs = f.lifetimeMs ?? null;
-    note(`faults: rate=${up.rate ?? 'unlimited'} B/s, lifetime=${lifetimeMs ?? 'unlimited'} ms`);
+    if ('connRate' in f) connRate = f.connRate ?? null;
+    note(`faults: rate=${up.rate ?? 'unlimited'} B/s, per connection ${connRate ?? 'unlimited'} B/s, lifetime=${lifetimeMs ?? 'unlimited'} ms`);
   };
-  configure({ rate: opts.rate ?? null, lifetimeMs: opts.lifetimeMs ?? null });
+  configure({ rate: opts.rate ?? null, lifetimeMs: opts.lifetimeMs ?? null, connRate: opts.connRate ?? null });
 
   const server = createServer({ noDelay: true }, (client) => {
     const conn = { id: ++connSeq, at: stamp(), requests: 0, cut: false, closedAt: null, upBytes: 0, downBytes: 0 };
@@ -157,7 +163,8 @@ export async function startProxy(opts = {}) {
       sockets.delete(client);
       sockets.delete(upstream);
     };
-    if (lifetimeMs) timer = setTimeout(() => close('lifetime'), lifetimeMs);
+    const life = Array.isArray(lifetimeMs) ? lifetimeMs[0] + Math.random() * (lifetimeMs[1] - lifetimeMs[0]) : lifetimeMs;
+    if (life) timer = setTimeout(() => close('lifetime'), life);
     client.on('error', (e) => close(`browser side error: ${e.code ?? e.message}`));
     upstream.on('error', (e) => close(`server side error: ${e.code ?? e.message}`));
     client.on('close', () => close('browser closed'));
@@ -172,8 +179,9 @@ export async function startProxy(opts = {}) {
       note(`conn ${conn.id} #${conn.requests}: ${r.method} ${r.path.length > 70 ? `${r.path.slice(0, 70)}...` : r.path} (${r.contentLength} B body)`);
       return req;
     });
-    pump(client, upstream, up, (piece) => { conn.upBytes += piece.length; read(piece); });
-    pump(upstream, client, down, (piece) => { conn.downBytes += piece.length; });
+    const own = () => Object.assign(new Link(), { rate: connRate });
+    pump(client, upstream, [up, own()], (piece) => { conn.upBytes += piece.length; read(piece); });
+    pump(upstream, client, [down, own()], (piece) => { conn.downBytes += piece.length; });
   });
   await new Promise((ok, fail) => { server.once('error', fail); server.listen(0, '127.0.0.1', ok); });
   const { port } = server.address();
