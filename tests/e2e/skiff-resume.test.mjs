@@ -93,6 +93,18 @@ const upload = (id, options) => tab.page.evaluate(async ({ base, apikey, id, opt
   }
 }, { base: server.url, apikey: server.apikey, id, options });
 
+/** The server's counters once they have stopped moving (a part whose bytes were all in when the page went is still being stored). */
+async function settled() {
+  let last = await stored();
+  for (let i = 0; i < 40; i++) {
+    await sleep(250);
+    const now = await stored();
+    if (now.bytes === last.bytes) return now;
+    last = now;
+  }
+  return last;
+}
+
 /** Reloads the page once `pieces` parts or chunks more than `from` are stored. */
 async function reloadAfter(from, pieces) {
   for (let i = 0; i < 400 && (await stored()).pieces - from.pieces < pieces; i++) await sleep(50);
@@ -249,8 +261,7 @@ e2e('6. across a server restart, regular and intelligent', 120_000, async () => 
     await seeded(id, size, seed);
     const s0 = await stored();
     await reloadMidUpload(id, { intelligent }, 1);
-    await sleep(300); // a part whose bytes were all in when the page went is stored by now
-    const held = (await stored()).bytes - s0.bytes;
+    const held = (await settled()).bytes - s0.bytes;
     await server.restart(); // killed: its counters start again from zero
     const mark = server.log().length;
     const file = await seeded(id, size, seed);
