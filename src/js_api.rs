@@ -233,7 +233,6 @@ impl Client {
         }))
     }
 
-    /// Deletes a file (`DELETE {fileApiUrl}/{handle}?key=`).
     /// Forgets every upload kept for resuming after a reload (`client.clearResumableUploads()`).
     #[wasm_bindgen(js_name = clearResumableUploads)]
     pub fn clear_resumable_uploads(&self) -> Promise {
@@ -247,6 +246,7 @@ impl Client {
         })
     }
 
+    /// Deletes a file (`DELETE {fileApiUrl}/{handle}?key=`).
     pub fn remove(&self, handle: String, security: JsValue) -> Result<Promise, JsError> {
         let mut pairs = vec![("key".to_owned(), self.opts.apikey.clone())];
         if let Some((p, s)) = security_of(&security, &self.opts.security)? {

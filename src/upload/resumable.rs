@@ -136,9 +136,10 @@ impl Resumable {
     /// once it is complete or cancelled. A failed file stays kept, to be carried on later.
     pub(crate) fn on_event(&mut self, event: &Event) {
         let (file, write) = match event {
+            // Only a file kept under a key has a checkpoint worth building up.
             Event::Started {
                 file, checkpoint, ..
-            } => {
+            } if self.keys.contains_key(file) => {
                 self.kept.insert(*file, checkpoint.clone());
                 (*file, true)
             }
