@@ -47,6 +47,8 @@ impl AzureStorage {
             }
         }
         let mut builder = MicrosoftAzureBuilder::new()
+            .with_client_options(super::objects::client_options())
+            .with_retry(super::objects::retry_config())
             .with_account(&s.account)
             .with_access_key(&s.access_key.0)
             .with_container_name(&s.container);

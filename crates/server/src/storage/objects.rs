@@ -10,7 +10,32 @@ use object_store::{
 };
 use std::ops::Range;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
+
+/// How every bucket client (the S3 storage, the Azure location) talks to its server. Long
+/// transfers (a part of several GiB) must not be cut by a total timeout; an answer that stalls
+/// for a minute fails instead.
+pub(super) fn client_options() -> object_store::ClientOptions {
+    object_store::ClientOptions::new()
+        .with_timeout_disabled()
+        .with_connect_timeout(Duration::from_secs(5))
+        .with_read_timeout(Duration::from_secs(60))
+}
+
+/// Few retries, so that an outage reaches clients as a 503 they retry within seconds (and a
+/// background transfer as a failed attempt the queue tries again), rather than a request
+/// hanging for minutes (object_store's default retries for up to three).
+pub(super) fn retry_config() -> object_store::RetryConfig {
+    object_store::RetryConfig {
+        backoff: object_store::BackoffConfig {
+            init_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(1),
+            base: 2.0,
+        },
+        max_retries: 3,
+        retry_timeout: Duration::from_secs(10),
+    }
+}
 
 /// Bodies up to this size are one PUT; larger ones a multipart upload in parts of this size.
 pub(super) const PART: usize = skiff_protocol::limits::MIN_PART_SIZE as usize;

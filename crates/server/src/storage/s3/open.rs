@@ -65,25 +65,9 @@ impl S3Storage {
         let prefix = s.prefix.as_deref().unwrap_or_default().trim_matches('/');
         let root = Key::parse(prefix)
             .map_err(|e| setup("prefix", format!("{prefix:?} is not a valid key: {e}")))?;
-        // Long transfers (a part of several GiB) must not be cut by a total timeout; an answer
-        // that stalls for a minute fails instead. Few retries, so that an outage reaches clients
-        // as a 503 they retry within seconds rather than a request hanging for minutes.
-        let client = object_store::ClientOptions::new()
-            .with_timeout_disabled()
-            .with_connect_timeout(Duration::from_secs(5))
-            .with_read_timeout(Duration::from_secs(60));
-        let retry = object_store::RetryConfig {
-            backoff: object_store::BackoffConfig {
-                init_backoff: Duration::from_millis(100),
-                max_backoff: Duration::from_secs(1),
-                base: 2.0,
-            },
-            max_retries: 3,
-            retry_timeout: Duration::from_secs(10),
-        };
         let mut b = object_store::aws::AmazonS3Builder::new()
-            .with_client_options(client)
-            .with_retry(retry)
+            .with_client_options(crate::storage::objects::client_options())
+            .with_retry(crate::storage::objects::retry_config())
             .with_region(&s.region)
             .with_bucket_name(&s.bucket)
             .with_access_key_id(&s.access_key_id)
