@@ -598,6 +598,57 @@ e2e('4. intelligent upload through a throttled proxy that cuts every connection 
   }
 });
 
+// A link that limits each connection on its own (a per-flow shaper): parts whose chunks have
+// shrunk are split into lanes, so a part's chunks go out on two connections at once.
+const LANES_SIZE = 12 * MiB + 5;
+
+e2e('4b. intelligent upload over a link that limits and cuts each connection: lanes', 120_000, async (t) => {
+  const file = await makeFile('lanes', LANES_SIZE, 'lanes.bin');
+  // PUTs on the wire at once, counted in the page (the uploader PUTs with XMLHttpRequest).
+  await tab.page.evaluate(() => {
+    const count = { now: 0, max: 0 };
+    const { open, send } = XMLHttpRequest.prototype;
+    window.skiffPutCount = { count, open, send };
+    XMLHttpRequest.prototype.open = function (method, ...rest) {
+      this.skiffPut = method === 'PUT';
+      return open.call(this, method, ...rest);
+    };
+    XMLHttpRequest.prototype.send = function (...args) {
+      if (this.skiffPut) {
+        count.max = Math.max(count.max, ++count.now);
+        this.addEventListener('loadend', () => count.now--, { once: true });
+      }
+      return send.apply(this, args);
+    };
+  });
+  try {
+    chaos.configure({ rate: null, connRate: MiB, lifetimeMs: 3000 });
+    const tags = { suite: 'skiff-upload', network: 'per-connection' };
+    const r = await pageUpload({
+      base: chaos.url,
+      apikey: faulty.apikey,
+      fileId: 'lanes',
+      uploadOptions: { intelligent: true, tags },
+      storeOptions: { filename: 'lanes.bin' },
+    });
+    const most = await tab.page.evaluate(() => window.skiffPutCount.count.max);
+    t.diagnostic(`upload took ${r.ms} ms; at most ${most} PUTs at once; onRetry chunkSize: ${r.retries.map((x) => x.chunkSize ?? '-').join(' ')}`);
+    assert.ok(r.ok, `client.upload rejected: ${JSON.stringify(r.error)}\nonRetry calls: ${JSON.stringify(r.retries, null, 1)}`);
+    assertResult(r.res, { url: chaos.url, size: LANES_SIZE, filename: 'lanes.bin', tags });
+    assertProgress(r.progress, LANES_SIZE);
+    await assertStoredBytes(r.res, file, faulty);
+    // Two parts (8 MiB + 4 MiB): more than two PUTs at once means a part had two lanes.
+    assert.ok(most > 2, `at most ${most} PUTs were on the wire at once`);
+  } finally {
+    await tab.page.evaluate(() => {
+      const { open, send } = window.skiffPutCount;
+      Object.assign(XMLHttpRequest.prototype, { open, send });
+    });
+    chaos.configure({ connRate: null, lifetimeMs: null });
+    await dropFile('lanes');
+  }
+});
+
 e2e('5. multiupload, metadata, storeURL (refused for loopback by default) and remove', 30_000, async () => {
   await makeFile('m1', 3000, 'one.txt', 'text/plain');
   const b = await makeFile('m2', 70_000, 'two.bin');

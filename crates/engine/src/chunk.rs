@@ -75,6 +75,13 @@ impl ChunkController {
         }
     }
 
+    /// Whether the size rests on evidence that chunks of it get through: one passed since the
+    /// last failure, or connections were seen cut mid-body (the size is then fitted to their
+    /// life). Not while failures that carried nothing halve it blindly.
+    pub fn settled(&self) -> bool {
+        self.calm > 0 || self.life_ms > 0
+    }
+
     /// How long the link lets a connection live, from the cuts seen (0: none).
     pub fn life_ms(&self) -> Millis {
         self.life_ms
@@ -120,9 +127,17 @@ impl ChunkController {
             // The connection carried bytes until it broke: the link cut it, and its life is
             // evidence of how long the next ones last.
             Self::note(&mut self.cut_rate, sent, lived_ms);
+            let mut life = lived_ms;
+            if self.rate > 0 && self.rate.saturating_mul(lived_ms) / 1000 >= len {
+                // At the rate finished chunks showed, one connection living that long would
+                // have carried the whole chunk: it went out twice. A browser sends a request
+                // again, unseen, when a reused keep-alive connection breaks under it, so the
+                // failure came after two connections' lives.
+                life /= 2;
+            }
             self.life_ms = match self.life_ms {
-                0 => lived_ms,
-                old => (old + lived_ms) / 2,
+                0 => life,
+                old => (old + life) / 2,
             };
         }
         let half = (len / 2).max(self.min);
@@ -214,6 +229,21 @@ mod tests {
             "a cut after 1 s brings it down: {}",
             c.size()
         );
+    }
+
+    #[test]
+    fn a_chunk_the_browser_sent_twice_unseen_counts_two_lives() {
+        // 1 MiB/s known from a finished chunk; a 2 MiB chunk fails after 6 s: one connection
+        // would have carried 6 MiB in that time, so each of its two tries lived 3 s.
+        let mut c = ChunkController::new(2 * M, 32 * K, 8 * M, 8000);
+        c.succeeded(2 * M, 2000);
+        assert!(c.failed(2 * M, 2 * M, 6000));
+        assert_eq!(c.life_ms(), 3000);
+        // A cut that fits one connection's life is taken as it is.
+        let mut c = ChunkController::new(8 * M, 32 * K, 8 * M, 8000);
+        c.succeeded(8 * M, 8000);
+        assert!(c.failed(8 * M, 3 * M, 3000));
+        assert_eq!(c.life_ms(), 3000);
     }
 
     #[test]

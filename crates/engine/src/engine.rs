@@ -3,14 +3,15 @@
 
 use crate::backoff::Backoff;
 use crate::chunk::ChunkController;
-use crate::file::{Call, FileState, FileUpload, Flow, PartState};
+use crate::file::{Call, FileState, FileUpload, Flow, Part, PartState};
 use crate::id_map::IdMap;
+use crate::lanes;
 use crate::options::Options;
 use crate::progress::Meter;
 use crate::types::{
     Body, Event, FileId, FileSpec, Millis, Output, ProgressInfo, Request, RequestId, RequestKind,
 };
-use crate::wire;
+use crate::wire::{self, Session};
 use skiff_protocol::limits::INTELLIGENT_PART_SIZE;
 use skiff_protocol::routes;
 use std::collections::VecDeque;
@@ -303,11 +304,11 @@ impl Engine {
                 let PartState::Ready { offset, .. } = p.state else {
                     continue;
                 };
-                if p.chunked && offset == p.len() {
+                if p.chunked && offset == p.upto {
                     continue; // a commit, nothing to hash
                 }
                 let len = if p.chunked {
-                    self.ctx.chunks.size().min(p.len() - offset)
+                    self.ctx.chunks.size().min(p.upto - offset)
                 } else {
                     p.len()
                 };
@@ -424,65 +425,43 @@ impl Engine {
                     send_complete(ctx, id, f);
                 }
                 FileState::Uploading(t) => {
-                    for p in t.parts.iter_mut() {
-                        if busy >= ctx.options.concurrency {
+                    let lanes_cap = lanes::in_flight_cap(ctx.options.concurrency);
+                    loop {
+                        for i in 0..t.parts.len() {
+                            // Chunked parts under way go on up to the browser's connections
+                            // (lanes split off a part already counted against `concurrency`);
+                            // a fresh part starts only within `concurrency`.
+                            let limit = if lanes::under_way(&t.parts, i) {
+                                lanes_cap
+                            } else {
+                                ctx.options.concurrency
+                            };
+                            if busy >= limit {
+                                continue;
+                            }
+                            let p = &t.parts[i];
+                            let PartState::Ready { offset, not_before } = p.state else {
+                                continue;
+                            };
+                            if not_before > ctx.now {
+                                continue;
+                            }
+                            // A committing lane waits for the part's other lanes.
+                            if p.chunked && offset == p.upto && !lanes::helpers_done(&t.parts, i) {
+                                continue;
+                            }
+                            busy += 1;
+                            start_part(ctx, id, &f.spec, &t.session, &mut t.parts[i]);
+                        }
+                        // Connections to spare: split a lane, and go round again to start it.
+                        // Only once the size rests on evidence: adding connections while
+                        // failures halve it blindly would lose more bytes at each failure.
+                        if busy >= lanes_cap
+                            || !ctx.chunks.settled()
+                            || lanes::split(&mut t.parts, ctx.chunks.size(), ctx.now).is_none()
+                        {
                             break;
                         }
-                        let PartState::Ready { offset, not_before } = p.state else {
-                            continue;
-                        };
-                        if not_before > ctx.now {
-                            continue;
-                        }
-                        busy += 1;
-                        let headers = t.session.headers();
-                        if p.chunked && offset == p.len() {
-                            let url = format!("{}{}", t.session.base, routes::MULTIPART_COMMIT);
-                            let body = Body::Json {
-                                value: wire::to_json(&wire::commit_body(
-                                    &f.spec,
-                                    &t.session,
-                                    p.plan.number,
-                                )),
-                                md5_of: None,
-                            };
-                            let req = ctx.send(
-                                id,
-                                RequestKind::Commit {
-                                    part: p.plan.number,
-                                },
-                                "POST",
-                                url,
-                                headers,
-                                body,
-                            );
-                            p.state = PartState::Committing { req };
-                            continue;
-                        }
-                        let len = if p.chunked {
-                            ctx.chunks.size().min(p.len() - offset)
-                        } else {
-                            p.len()
-                        };
-                        let start = p.plan.start + offset;
-                        let chunk_offset = p.chunked.then_some(offset);
-                        let value = wire::to_json(&wire::upload_body(
-                            &f.spec,
-                            &t.session,
-                            p.plan.number,
-                            len,
-                            chunk_offset,
-                        ));
-                        let md5_of =
-                            (!ctx.options.disable_integrity_check).then_some((start, start + len));
-                        let url = format!("{}{}", t.session.base, routes::MULTIPART_UPLOAD);
-                        let kind = RequestKind::Upload {
-                            part: p.plan.number,
-                            offset,
-                        };
-                        let req =
-                            ctx.send(id, kind, "POST", url, headers, Body::Json { value, md5_of });
-                        p.state = PartState::Asking { req, offset, len };
                     }
                 }
                 FileState::Completing(_, call)
@@ -494,6 +473,50 @@ impl Engine {
             }
         }
     }
+}
+
+/// Sends the next step of a ready part (or lane): its chunk's or its whole PUT's
+/// `/multipart/upload`, or its commit once a chunked part's bytes are all in.
+fn start_part(ctx: &mut Ctx, id: FileId, spec: &FileSpec, session: &Session, p: &mut Part) {
+    let PartState::Ready { offset, .. } = p.state else {
+        return;
+    };
+    let headers = session.headers();
+    if p.chunked && offset == p.upto {
+        let url = format!("{}{}", session.base, routes::MULTIPART_COMMIT);
+        let body = Body::Json {
+            value: wire::to_json(&wire::commit_body(spec, session, p.plan.number)),
+            md5_of: None,
+        };
+        let kind = RequestKind::Commit {
+            part: p.plan.number,
+        };
+        let req = ctx.send(id, kind, "POST", url, headers, body);
+        p.state = PartState::Committing { req };
+        return;
+    }
+    let len = if p.chunked {
+        ctx.chunks.size().min(p.upto - offset)
+    } else {
+        p.len()
+    };
+    let start = p.plan.start + offset;
+    let chunk_offset = p.chunked.then_some(offset);
+    let value = wire::to_json(&wire::upload_body(
+        spec,
+        session,
+        p.plan.number,
+        len,
+        chunk_offset,
+    ));
+    let md5_of = (!ctx.options.disable_integrity_check).then_some((start, start + len));
+    let url = format!("{}{}", session.base, routes::MULTIPART_UPLOAD);
+    let kind = RequestKind::Upload {
+        part: p.plan.number,
+        offset,
+    };
+    let req = ctx.send(id, kind, "POST", url, headers, Body::Json { value, md5_of });
+    p.state = PartState::Asking { req, offset, len };
 }
 
 /// Sends complete for a file in the completing state.

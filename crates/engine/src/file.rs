@@ -54,7 +54,8 @@ pub(crate) enum PartState {
     Done { etag: Option<String> },
 }
 
-/// One part, its state and its failures since its last progress.
+/// One part (or one lane of a chunked part, see `crate::lanes`), its state and its failures
+/// since its last progress.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Part {
     pub(crate) plan: PartPlan,
@@ -64,11 +65,33 @@ pub(crate) struct Part {
     pub(crate) chunked: bool,
     /// Bytes of the in-flight PUT the driver reported as sent.
     pub(crate) in_flight_sent: u64,
+    /// The stretch of the part this entry sends, as offsets in the part: all of it
+    /// (`0..len`) unless the part was split into lanes. The lane from 0 commits the part.
+    pub(crate) from: u64,
+    pub(crate) upto: u64,
 }
 
 impl Part {
+    /// The whole part, in `state`.
+    pub(crate) fn new(plan: PartPlan, state: PartState, chunked: bool) -> Self {
+        Self {
+            plan,
+            state,
+            attempts: 0,
+            chunked,
+            in_flight_sent: 0,
+            from: 0,
+            upto: plan.end - plan.start,
+        }
+    }
+
     pub(crate) fn len(&self) -> u64 {
         self.plan.end - self.plan.start
+    }
+
+    /// A lane split off another one: it sends the chunks of `from..upto` and never commits.
+    pub(crate) fn is_helper(&self) -> bool {
+        self.from > 0
     }
 
     pub(crate) fn busy(&self) -> bool {
@@ -78,12 +101,14 @@ impl Part {
         )
     }
 
-    /// Bytes of this part the server has (plus what is in flight).
+    /// Bytes of this part's stretch the server has (plus what is in flight).
     pub(crate) fn sent(&self) -> u64 {
         match &self.state {
-            PartState::Done { .. } | PartState::Committing { .. } => self.len(),
-            PartState::Ready { offset, .. } | PartState::Asking { offset, .. } => *offset,
-            PartState::Putting { offset, .. } => offset + self.in_flight_sent,
+            PartState::Done { .. } | PartState::Committing { .. } => self.upto - self.from,
+            PartState::Ready { offset, .. } | PartState::Asking { offset, .. } => {
+                offset - self.from
+            }
+            PartState::Putting { offset, .. } => offset - self.from + self.in_flight_sent,
         }
     }
 
@@ -100,7 +125,7 @@ impl Part {
     pub(crate) fn reset(&mut self, not_before: Millis) {
         let offset = match &self.state {
             PartState::Done { .. } => return,
-            PartState::Committing { .. } => self.len(),
+            PartState::Committing { .. } => self.upto,
             PartState::Ready { offset, .. }
             | PartState::Asking { offset, .. }
             | PartState::Putting { offset, .. } => *offset,

@@ -124,15 +124,12 @@ impl Engine {
                 let chunked = flow == Flow::Intelligent;
                 let parts = plan_parts(f.spec.size, part_size)
                     .into_iter()
-                    .map(|plan| Part {
-                        plan,
-                        state: PartState::Ready {
+                    .map(|plan| {
+                        let ready = PartState::Ready {
                             offset: 0,
                             not_before: 0,
-                        },
-                        attempts: 0,
-                        chunked,
-                        in_flight_sent: 0,
+                        };
+                        Part::new(plan, ready, chunked)
                     })
                     .collect();
                 ctx.event(Event::Started {
@@ -293,9 +290,15 @@ impl Engine {
                 p.in_flight_sent = 0;
                 if p.chunked {
                     ctx.chunks.succeeded(len, ctx.now.saturating_sub(started));
-                    p.state = PartState::Ready {
-                        offset: offset + len,
-                        not_before: 0,
+                    let next = offset + len;
+                    // A helper lane is done with its stretch; the part's first lane commits.
+                    p.state = if p.is_helper() && next == p.upto {
+                        PartState::Done { etag: None }
+                    } else {
+                        PartState::Ready {
+                            offset: next,
+                            not_before: 0,
+                        }
                     };
                     return Ok(());
                 }

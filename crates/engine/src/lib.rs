@@ -28,6 +28,7 @@ mod engine;
 mod file;
 mod handle;
 mod id_map;
+mod lanes;
 mod options;
 mod plan;
 mod progress;

@@ -118,13 +118,7 @@ pub(crate) fn rebuild(
                     not_before: 0,
                 },
             };
-            Part {
-                plan,
-                state,
-                attempts: 0,
-                chunked,
-                in_flight_sent: 0,
-            }
+            Part::new(plan, state, chunked)
         })
         .collect();
     Ok(Transfer {

@@ -134,7 +134,8 @@ fn shrinks_on_a_bad_link_then_grows_back_when_it_heals() {
         }
         _ => Action::Serve,
     });
-    let f = sim.add(40 * MIB);
+    // Two lanes (concurrency 1 allows two chunks in flight) carry 40 MiB before the link heals.
+    let f = sim.add(72 * MIB);
     sim.run(3_600_000);
     assert_eq!(sim.stored_of(f), sim.file_of(f));
     let lens = sim.put_lengths();
@@ -272,11 +273,24 @@ fn a_link_that_cuts_connections_is_learnt_at_the_first_cut() {
     let puts = sim.put_lengths();
     let big = puts.iter().filter(|&&l| l > 3 * MIB).count();
     assert_eq!(big, 3, "only the first round is too big: {puts:?}");
+    // Once chunks pass, each part's rest is split into two lanes: six connections, not three.
+    assert_eq!(sim.max_in_flight, 6);
     assert!(
-        sim.now < 14_000,
-        "24 MiB in {} ms (ideal 8 s + the first cut's 3 s)",
+        sim.now < 10_000,
+        "24 MiB in {} ms (the first cut's 3 s, then 4 s at six connections' 6 MiB/s)",
         sim.now
     );
+}
+
+#[test]
+fn a_clean_link_keeps_one_chunk_per_part() {
+    let mut sim = Sim::new(opts());
+    sim.bytes_per_ms = 1_048;
+    let f = sim.add(24 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert_eq!(sim.max_in_flight, 3, "the concurrency asked for");
+    assert!(sim.put_lengths().iter().all(|&l| l == 8 * MIB));
 }
 
 #[test]
@@ -291,4 +305,37 @@ fn a_small_first_chunk_grows_only_as_far_as_the_link_lets_it() {
         "one round outgrows a connection's life, no more: {puts:?}"
     );
     assert!(sim.now < 12_000, "24 MiB in {} ms (ideal 8 s)", sim.now);
+}
+
+#[test]
+fn lanes_survive_a_pause_and_each_part_commits_once_all_its_bytes_are_in() {
+    let mut sim = Sim::new(opts());
+    sim.bytes_per_ms = 1_048;
+    sim.script(|req, _| match req.kind {
+        RequestKind::Put { .. } => Action::CutAfter(3_000),
+        _ => Action::Serve,
+    });
+    let f = sim.add(24 * MIB);
+    // Run until lanes are at work (more PUTs on the wire than parts), then pause and resume.
+    while sim.max_in_flight <= 3 {
+        sim.step();
+    }
+    sim.engine.pause(f, sim.now);
+    sim.pump();
+    sim.now += 10_000;
+    sim.engine.resume(f, sim.now);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert!(sim.failures().is_empty(), "{:?}", sim.failures());
+    let progress = sim.progress_of(f);
+    assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
+    assert_eq!(progress.last(), Some(&(24 * MIB)));
+    // One commit per part, each once every lane was in (the fake server joins the chunks it
+    // holds at commit: an early commit would have stored a short part, and the bytes differ).
+    let commits: Vec<_> = sim
+        .kinds()
+        .into_iter()
+        .filter(|k| matches!(k, RequestKind::Commit { .. }))
+        .collect();
+    assert_eq!(commits.len(), 3, "{commits:?}");
 }
