@@ -9,9 +9,10 @@
 #   dist/skiff_picker.js, dist/skiff_picker_bg.wasm
 #                        the same with the picker (feature `picker`; its CSS is inside), loaded
 #                        by `client.picker()` only
-#   dist/hash-worker.js, dist/skiff_hash.js, dist/skiff_hash_bg.wasm
+#   dist/hash-worker.js, dist/skiff_hash.js, dist/skiff_hash_bg.wasm, dist/skiff_hash_scalar_bg.wasm
 #                        the Web Worker that hashes parts off the page's thread, and its MD5 module
-#                        (crates/hash), started by index.js on the first part to hash
+#                        (crates/hash; with WebAssembly SIMD, and without it for browsers that lack
+#                        it), started by index.js on the first part to hash
 #   dist/filestack.js    registerWithFilestack(): Skiff's picker as filestack-js's picker module
 #   dist/filestack-register.js  the same as a script for filestack-js's `pickerUrl`
 #   dist/filestack.d.ts, dist/filestack-register.d.ts   their types
@@ -109,14 +110,29 @@ module skiff --no-default-features
 module skiff_picker --features picker
 
 # The hashing worker (www/hash-worker.js) and its own small module (crates/hash): MD5s of the
-# parts ahead computed off the page's thread. Its exports are a class the worker uses by name, so
-# it skips the name shortening.
-log "skiff_hash: cargo rustc (wasm-release profile), wasm-bindgen, wasm-opt -Oz"
-cargo rustc --locked --quiet -p skiff-hash --lib --profile wasm-release \
-  --target wasm32-unknown-unknown --crate-type cdylib
-"$WASM_BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section \
-  --out-name skiff_hash --out-dir "$STAGE/bindgen" "$TARGET_DIR/wasm32-unknown-unknown/wasm-release/skiff_hash.wasm"
-node_modules/.bin/wasm-opt -Oz --converge "$STAGE/bindgen/skiff_hash_bg.wasm" -o "$STAGE/dist/skiff_hash_bg.wasm"
+# parts ahead computed off the page's thread. Its exports are classes the worker uses by name, so
+# it skips the name shortening. Built twice: with WebAssembly SIMD (skiff_hash_bg.wasm, whose
+# multi-buffer MD5 hashes four parts at once), and without it (skiff_hash_scalar_bg.wasm, for
+# browsers without SIMD; the worker detects them). Both have the same exports, so one glue serves
+# both (checked below). Each build has a target folder of its own: with different flags in one
+# folder, each build would rebuild the other's dependencies.
+hash_module() {
+  local wasm="$1" target_dir="$2" flags="$3"
+  log "skiff_hash ($wasm): cargo rustc (wasm-release profile${flags:+, $flags}), wasm-bindgen, wasm-opt -Oz"
+  CARGO_ENCODED_RUSTFLAGS="$CARGO_ENCODED_RUSTFLAGS${flags:+$(printf '\x1f')$flags}" \
+    cargo rustc --locked --quiet -p skiff-hash --lib --profile wasm-release \
+    --target wasm32-unknown-unknown --crate-type cdylib --target-dir "$target_dir"
+  "$WASM_BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section \
+    --out-name skiff_hash --out-dir "$STAGE/bindgen-$wasm" "$target_dir/wasm32-unknown-unknown/wasm-release/skiff_hash.wasm"
+  node_modules/.bin/wasm-opt -Oz --converge "$STAGE/bindgen-$wasm/skiff_hash_bg.wasm" -o "$STAGE/dist/$wasm"
+}
+hash_module skiff_hash_bg.wasm "$TARGET_DIR/wasm-simd" -Ctarget-feature=+simd128
+hash_module skiff_hash_scalar_bg.wasm "$TARGET_DIR" ""
+if ! cmp -s "$STAGE/bindgen-skiff_hash_bg.wasm/skiff_hash.js" "$STAGE/bindgen-skiff_hash_scalar_bg.wasm/skiff_hash.js"; then
+  log "skiff_hash: the glue of the builds with and without SIMD differs; the worker needs one glue for both"
+  exit 1
+fi
+cp "$STAGE/bindgen-skiff_hash_bg.wasm/skiff_hash.js" "$STAGE/bindgen/skiff_hash.js"
 for js in "$STAGE/bindgen/skiff_hash.js" www/hash-worker.js; do
   node_modules/.bin/esbuild "$js" --minify --format=esm --log-level=warning --outfile="$STAGE/dist/$(basename "$js")"
 done

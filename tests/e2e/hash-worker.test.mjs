@@ -2,7 +2,9 @@
 //
 //   1. the hashing worker (dist/hash-worker.js, its own small wasm) and the page's own MD5 (the
 //      uploader's md5_base64, what the page falls back to) give the same digests as Node's
-//      crypto, for ranges of Blobs of many sizes (block and piece edges, random);
+//      crypto, for ranges of Blobs of many sizes (block and piece edges, random), asked one at a
+//      time (each hashed alone) and all at once (hashed four side by side, over WebAssembly
+//      SIMD), where a range past the end of its Blob fails alone;
 //   2. an upload under a strict CSP that allows `worker-src 'self'` hashes its parts in the
 //      worker, and the server (which checks every part's MD5) stores the file whole;
 //   3. under `worker-src 'none'` no worker can start: the page hashes its parts itself, the
@@ -76,7 +78,7 @@ async function assertStored(handle, size, seed) {
 const STRICT = (worker) => ["default-src 'self'", "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'",
   `worker-src ${worker}`, `connect-src 'self' ${server.url}`, "img-src 'self' data:"].join('; ');
 
-test('1. the worker and the page hash alike, for ranges of many sizes', { timeout: 120_000 }, async () => {
+test('1. the worker and the page hash alike, for ranges of many sizes, one at a time and all at once', { timeout: 120_000 }, async () => {
   const tab = await page(null);
   try {
     const size = 3 * MiB + 7;
@@ -106,15 +108,19 @@ test('1. the worker and the page hash alike, for ranges of many sizes', { timeou
       for (const [i, [a, b]] of ranges.entries()) {
         out.push({ worker: await ask(i, a, b), page: glue.md5_base64(bytes.subarray(a, b)) });
       }
+      // All at once, and one range that runs past the end of the Blob (it reads short: an error).
+      const together = await Promise.all([...ranges, [size - 10, size + 10]].map(([a, b], i) => ask(1000 + i, a, b)));
       worker.terminate();
-      return out;
+      return { out, together };
     }, { size, ranges });
     const bytes = seededBytes(size, 5);
     for (const [i, [a, b]] of ranges.entries()) {
       const want = md5(bytes.subarray(a, b));
-      assert.equal(got[i].worker, want, `worker, bytes ${a}..${b}`);
-      assert.equal(got[i].page, want, `page, bytes ${a}..${b}`);
+      assert.equal(got.out[i].worker, want, `worker, bytes ${a}..${b}`);
+      assert.equal(got.out[i].page, want, `page, bytes ${a}..${b}`);
+      assert.equal(got.together[i], want, `worker, all at once, bytes ${a}..${b}`);
     }
+    assert.match(got.together.at(-1), /^error: asked for 20 bytes .* got 10/);
   } finally {
     await tab.context.close();
   }
