@@ -225,7 +225,9 @@ pub(crate) async fn drive(
         if finished {
             return results;
         }
-        if let Some(range) = hasher.next(&engine.upcoming(ahead)) {
+        let width = crate::web::hash_worker::width();
+        let upcoming = engine.upcoming(ahead.max(width));
+        while let Some(range) = hasher.next(&upcoming, width) {
             spawn_hash(range, &blobs, &tx);
         }
         // One timer for the earliest of the engine's deadline and the next progress call.

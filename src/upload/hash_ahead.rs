@@ -4,8 +4,10 @@
 //!
 //! Why: each `/multipart/upload` call carries its part's MD5. Hashing inside the call's slot kept
 //! the slots in lockstep (every slot read and hashed, then sent); hashing the next parts while
-//! earlier ones are on the wire lets a freed slot send at once. One range is hashed at a time (the
-//! page's thread does the hashing), and never twice while its digest is held or being computed.
+//! earlier ones are on the wire lets a freed slot send at once. A range is never hashed twice while
+//! its digest is held or being computed. How many are hashed at once is the driver's `width`: one
+//! where the page's thread hashes, several where the hashing worker hashes them side by side
+//! (its MD5 runs over several parts at once in SIMD lanes).
 
 use skiff_engine::{FileId, IdMap};
 
@@ -18,8 +20,8 @@ pub(crate) type Range = (FileId, u64, u64);
 pub(crate) struct HashAhead<R> {
     /// Digests ready before their call asked.
     digests: IdMap<Range, String>,
-    /// The range being read and hashed, if any.
-    hashing: Option<Range>,
+    /// The ranges being read and hashed.
+    hashing: Vec<Range>,
     /// Calls waiting for the digest of their range, in the order they came.
     waiting: Vec<(Range, R)>,
     /// Ranges whose read failed. They are not hashed ahead again (on a file that has gone that
@@ -32,7 +34,7 @@ impl<R> Default for HashAhead<R> {
     fn default() -> Self {
         HashAhead {
             digests: IdMap::new(),
-            hashing: None,
+            hashing: Vec::new(),
             waiting: Vec::new(),
             unreadable: Vec::new(),
         }
@@ -68,20 +70,26 @@ impl<R> HashAhead<R> {
         self.waiting.retain(|(_, r)| !gone(r));
     }
 
-    /// The range to hash now, if the hasher is idle: what a waiting call needs comes first, then
-    /// the first of `upcoming` (the ranges the next calls will ask for, in order) that is neither
-    /// known nor unreadable. The caller hashes it and reports with [`HashAhead::hashed`].
-    pub(crate) fn next(&mut self, upcoming: &[Range]) -> Option<Range> {
-        if self.hashing.is_some() {
+    /// The range to hash now, while fewer than `width` are being hashed: what a waiting call
+    /// needs comes first, then the first of `upcoming` (the ranges the next calls will ask for,
+    /// in order) that is neither known, nor unreadable, nor being hashed. The caller hashes it and
+    /// reports with [`HashAhead::hashed`].
+    pub(crate) fn next(&mut self, upcoming: &[Range], width: usize) -> Option<Range> {
+        if self.hashing.len() >= width.max(1) {
             return None;
         }
-        let next = self.waiting.first().map(|(k, _)| *k).or_else(|| {
-            upcoming
-                .iter()
-                .copied()
-                .find(|k| !self.digests.contains_key(k) && !self.unreadable.contains(k))
-        })?;
-        self.hashing = Some(next);
+        let free = |k: &Range| !self.hashing.contains(k);
+        let next = self
+            .waiting
+            .iter()
+            .map(|(k, _)| *k)
+            .find(free)
+            .or_else(|| {
+                upcoming.iter().copied().find(|k| {
+                    free(k) && !self.digests.contains_key(k) && !self.unreadable.contains(k)
+                })
+            })?;
+        self.hashing.push(next);
         Some(next)
     }
 
@@ -95,9 +103,7 @@ impl<R> HashAhead<R> {
         digest: Option<String>,
         still_wanted: &[Range],
     ) -> Vec<(R, Option<String>)> {
-        if self.hashing == Some(range) {
-            self.hashing = None;
-        }
+        self.hashing.retain(|k| *k != range);
         if digest.is_none() && !self.unreadable.contains(&range) {
             self.unreadable.push(range);
         }
@@ -136,8 +142,10 @@ mod tests {
         Wants(u32, Range, Option<Option<&'static str>>),
         /// The engine aborted call `id`.
         Abort(u32),
-        /// The driver asks what to hash, given the upcoming ranges.
+        /// The driver asks what to hash, given the upcoming ranges (one at a time).
         Next(&'static [Range], Option<Range>),
+        /// The same, with up to two hashed at once.
+        Next2(&'static [Range], Option<Range>),
         /// A hash landed (`None`: unreadable), the ranges still wanted; the calls released.
         Hashed(
             Range,
@@ -159,7 +167,8 @@ mod tests {
                     assert_eq!(got, want, "{at}");
                 }
                 Abort(id) => h.forget(|r| *r == id),
-                Next(upcoming, expect) => assert_eq!(h.next(upcoming), expect, "{at}"),
+                Next(upcoming, expect) => assert_eq!(h.next(upcoming, 1), expect, "{at}"),
+                Next2(upcoming, expect) => assert_eq!(h.next(upcoming, 2), expect, "{at}"),
                 Hashed(range, digest, wanted, expect) => {
                     let got = h.hashed(range, digest.map(str::to_owned), wanted);
                     let want: Vec<(u32, Option<String>)> = expect
@@ -250,6 +259,22 @@ mod tests {
                     // B's digest is held: not hashed again.
                     Next(&[B], None),
                     Wants(3, B, Some(Some("b"))),
+                ],
+            ),
+            (
+                "side by side: up to the width, never the same range twice",
+                &[
+                    Wants(1, C, None),
+                    Next2(&[A, B], Some(C)),
+                    // C is being hashed: the next goes on with the upcoming ranges.
+                    Next2(&[A, B], Some(A)),
+                    Next2(&[A, B], None),
+                    Hashed(A, Some("a"), &[A, B], &[]),
+                    Next2(&[A, B], Some(B)),
+                    Hashed(C, Some("c"), &[A, B], &[(1, Some("c"))]),
+                    Hashed(B, Some("b"), &[A, B], &[]),
+                    Next2(&[A, B], None),
+                    Wants(2, B, Some(Some("b"))),
                 ],
             ),
             (

@@ -22,6 +22,21 @@ pub fn set_hasher(hasher: Function) {
     HASHER.with(|h| *h.borrow_mut() = Some(hasher));
 }
 
+/// Ranges the worker hashes side by side (its MD5 runs four parts at once in SIMD lanes).
+const WORKER_LANES: usize = 4;
+
+/// How many ranges to have hashed at once: the worker's lanes where it hashes, one where the
+/// page's thread does (several would only take turns on it, each holding its pieces).
+pub(crate) fn width() -> usize {
+    HASHER.with(|h| {
+        if h.borrow().is_some() {
+            WORKER_LANES
+        } else {
+            1
+        }
+    })
+}
+
 /// The base64 MD5 of `blob[start..end]`, from the worker where one runs.
 pub(crate) async fn digest(blob: &Blob, start: u64, end: u64) -> Result<String, String> {
     if let Some(f) = HASHER.with(|h| h.borrow().clone()) {

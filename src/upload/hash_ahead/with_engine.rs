@@ -118,7 +118,7 @@ fn upload(options: Options, size: u64, mut fail_put: impl FnMut(&Request) -> boo
             return hashed;
         }
         if hashing.is_none() {
-            if let Some(range) = hash.next(&engine.upcoming(ahead)) {
+            if let Some(range) = hash.next(&engine.upcoming(ahead), 1) {
                 assert!(
                     !hashed.contains(&range) || released.contains(&range),
                     "{range:?} hashed again while its digest was held, after {hashed:?}"
