@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark, each printing its table; exits 1 if any missed a target.
 #   scripts/bench.sh          server ingest vs raw disk write, server RSS
-#   scripts/bench-browser.sh  Skiff vs filestack-js 4.3.8 vs one plain PUT in Chromium, sizes, memory
+#   scripts/bench-browser.sh  uploads in Chromium on the loopback: Skiff (with and without MD5) vs
+#                             filestack-js 4.3.8 vs tus-js-client / Uppy + tus (@tus/server) vs
+#                             Uppy + aws-s3 (SeaweedFS) vs one plain PUT: MiB/s, CPU per GiB,
+#                             renderer memory; bundle sizes, a 2 GiB upload's memory
+#   scripts/bench-shaped.sh   the same contenders on a 100 Mbit/s and a 1 Gbit/s link (tc tbf in a
+#                             network namespace, as root): Skiff vs the plain PUT and every peer
 #   scripts/bench-picker.sh   Skiff picker vs Uppy Dashboard in Chromium: first and later open times, gzip sizes
 #   bench/browser/main-thread.bench.mjs  long tasks and input latency during a 256 MiB picker upload,
 #                             parts hashed in the Web Worker vs on the page
@@ -16,6 +21,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 status=0
 bash scripts/bench.sh || status=1
 bash scripts/bench-browser.sh || status=1
+bash scripts/bench-shaped.sh || status=1
 bash scripts/bench-picker.sh || status=1
 node bench/browser/main-thread.bench.mjs || status=1
 node bench/browser/hostile.bench.mjs || status=1

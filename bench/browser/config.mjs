@@ -23,3 +23,8 @@ export const SKIFF_BENCH = join(REPO_ROOT, 'target', 'release', 'skiff-bench');
 export const DRIVER = process.env.BENCH_DRIVER ?? 'cdp';
 // A file for every run's Resource Timing entries (JSON), or undefined.
 export const TRACE = process.env.BENCH_TRACE;
+// The shaped link the benchmark runs on, when scripts/bench-shaped.sh runs it inside a network
+// namespace whose loopback has a tc tbf qdisc: BENCH_LINK its name (e.g. '100mbit'),
+// BENCH_LINK_TC the qdisc's settings; undefined on the plain loopback. It changes the targets.
+export const LINK = process.env.BENCH_LINK || undefined;
+export const LINK_TC = process.env.BENCH_LINK_TC;

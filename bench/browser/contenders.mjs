@@ -1,34 +1,42 @@
-// The contenders: Skiff regular and intelligent, filestack-js 4.3.8 regular and intelligent, and one
-// plain fetch PUT of the whole File (the limit), plus the BENCH_DIAG=1 rows; and how one run of a
-// contender is made (in the page through window.bench.run, or skiff-bench from Node) and checked.
+// The contenders: Skiff regular (with and without MD5) and intelligent, filestack-js 4.3.8 regular
+// and intelligent, one plain fetch PUT of the whole File (the limit), and the peers with their own
+// servers (tus-js-client and Uppy + tus to @tus/server, Uppy + aws-s3 to SeaweedFS), plus the
+// BENCH_DIAG=1 rows; and how one run of a contender is made (in the page through window.bench.run,
+// or skiff-bench from Node) and what it cost (CPU per process, the renderer's memory).
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { APIKEY, DIAG, MiB, ONLY, RUN_TIMEOUT_MS, SIZE, SKIFF_BENCH } from './config.mjs';
 import { cpuDelta, cpuSnapshot } from './cpu.mjs';
+import { browserProcesses, procMem } from './processes.mjs';
 
 // lib: who uploads in the page ('skiff', 'fs' = filestack-js, 'put', 'min' = the minimal MD5
-// client) or 'native' (skiff-bench, the project's Rust ingest client, run from Node without a
-// browser); opts: upload options.
+// client, the peers 'tusjs', 'uppy-tus', 'uppy-s3') or 'native' (skiff-bench, the project's Rust
+// ingest client, run from Node without a browser); opts: upload options; target: the server it
+// uploads to (peers.mjs: 'skiff', 'tus' or 's3'); peer: another project's client (the shaped-link
+// target says Skiff regular is no slower than any of them).
 export const CONTENDERS = [
-  { id: 'skiff-regular', label: 'Skiff regular', lib: 'skiff', opts: {} },
-  { id: 'skiff-intelligent', label: 'Skiff intelligent', lib: 'skiff', opts: { intelligent: true } },
-  { id: 'fs-regular', label: 'filestack-js 4.3.8 regular', lib: 'fs', opts: {} },
-  { id: 'fs-intelligent', label: 'filestack-js 4.3.8 intelligent', lib: 'fs', opts: { intelligent: true } },
-  { id: 'put', label: 'plain fetch PUT (limit)', lib: 'put', opts: {} },
+  { id: 'skiff-regular', label: 'Skiff regular', lib: 'skiff', opts: {}, target: 'skiff' },
+  { id: 'skiff-nomd5', label: 'Skiff regular, disableIntegrityCheck', lib: 'skiff', opts: { disableIntegrityCheck: true }, target: 'skiff' },
+  { id: 'skiff-intelligent', label: 'Skiff intelligent', lib: 'skiff', opts: { intelligent: true }, target: 'skiff' },
+  { id: 'fs-regular', label: 'filestack-js 4.3.8 regular', lib: 'fs', opts: {}, target: 'skiff', peer: true },
+  { id: 'fs-intelligent', label: 'filestack-js 4.3.8 intelligent', lib: 'fs', opts: { intelligent: true }, target: 'skiff', peer: true },
+  { id: 'tusjs', label: 'tus-js-client → @tus/server', lib: 'tusjs', opts: {}, target: 'tus', peer: true },
+  { id: 'uppy-tus', label: 'Uppy + @uppy/tus → @tus/server', lib: 'uppy-tus', opts: {}, target: 'tus', peer: true },
+  { id: 'uppy-s3', label: 'Uppy + @uppy/aws-s3 multipart → SeaweedFS', lib: 'uppy-s3', opts: {}, target: 's3', peer: true },
+  { id: 'put', label: 'plain fetch PUT (limit)', lib: 'put', opts: {}, target: 'skiff' },
 ];
 // BENCH_DIAG=1: extra rows that explain the numbers; never part of a target.
 if (DIAG) {
   CONTENDERS.push(
-    { id: 'skiff-nomd5', label: 'diag: Skiff regular, disableIntegrityCheck', lib: 'skiff', opts: { disableIntegrityCheck: true }, diag: true },
-    { id: 'skiff-c6', label: 'diag: Skiff regular, concurrency 6', lib: 'skiff', opts: { concurrency: 6 }, diag: true },
-    { id: 'fs-nomd5', label: 'diag: filestack-js regular, disableIntegrityCheck', lib: 'fs', opts: { disableIntegrityCheck: true }, diag: true },
-    { id: 'min-md5', label: 'diag: minimal MD5 client (page-lib.mjs), 6 MiB × 3', lib: 'min', opts: {}, diag: true },
+    { id: 'skiff-c6', label: 'diag: Skiff regular, concurrency 6', lib: 'skiff', opts: { concurrency: 6 }, target: 'skiff', diag: true },
+    { id: 'fs-nomd5', label: 'diag: filestack-js regular, disableIntegrityCheck', lib: 'fs', opts: { disableIntegrityCheck: true }, target: 'skiff', diag: true },
+    { id: 'min-md5', label: 'diag: minimal MD5 client (page-lib.mjs), 6 MiB × 3', lib: 'min', opts: {}, target: 'skiff', diag: true },
   );
   if (existsSync(SKIFF_BENCH)) {
     CONTENDERS.push(
-      { id: 'native-6x3', label: 'diag: skiff-bench (Rust, no browser), 6 MiB parts × 3', lib: 'native', args: ['--part', '6MiB', '--clients', '3'], diag: true },
-      { id: 'native-1', label: 'diag: skiff-bench (Rust, no browser), one whole-file part', lib: 'native', args: ['--part', `${SIZE / MiB}MiB`, '--clients', '1', '--buffers', '1'], diag: true },
+      { id: 'native-6x3', label: 'diag: skiff-bench (Rust, no browser), 6 MiB parts × 3', lib: 'native', args: ['--part', '6MiB', '--clients', '3'], target: 'skiff', diag: true },
+      { id: 'native-1', label: 'diag: skiff-bench (Rust, no browser), one whole-file part', lib: 'native', args: ['--part', `${SIZE / MiB}MiB`, '--clients', '1', '--buffers', '1'], target: 'skiff', diag: true },
     );
   }
 }
@@ -41,25 +49,26 @@ if (ONLY) {
 export const MAIN = CONTENDERS.filter((c) => !c.diag);
 
 /**
- * One timed upload of the page's skiffFiles[fileId] (size bytes) by contender c, in tab, against
- * server; checks the result's size and status. Returns window.bench.run's answer; on a failure or a
- * timeout (BENCH_RUN_TIMEOUT_S) also `diag`: the errors, the last API requests, console and server log.
+ * One timed upload of the page's skiffFiles[fileId] (size bytes) by contender c, in tab, to target
+ * (peers.mjs); checks the result's size and status where the result has them. Returns
+ * window.bench.run's answer; on a failure or a timeout (BENCH_RUN_TIMEOUT_S) also `diag`: the
+ * errors, the last API requests, console and server log.
  */
-export async function runInPage(tab, server, c, fileId, size) {
-  const serverLogFrom = server.log().length;
+export async function runInPage(tab, target, c, fileId, size) {
+  const serverLogFrom = target.log().length;
   const consoleFrom = tab.console.length;
   let timer;
   const r = await Promise.race([
-    tab.evaluate(([l, o, f, b, a]) => window.bench.run(l, o, f, b, a), [c.lib, c.opts, fileId, server.url, APIKEY]),
+    tab.evaluate(([l, o, f, b, a]) => window.bench.run(l, o, f, b, a), [c.lib, c.opts, fileId, target.url, APIKEY]),
     new Promise((ok) => { timer = setTimeout(() => ok({ ok: false, timeout: true, error: `no result within ${RUN_TIMEOUT_MS / 1000} s` }), RUN_TIMEOUT_MS); }),
   ]);
   clearTimeout(timer);
-  if (r.ok && r.result?.size !== size) { r.ok = false; r.error = `result size ${r.result?.size} != ${size}: ${JSON.stringify(r.result)}`; }
+  if (r.ok && c.target === 'skiff' && r.result?.size !== size) { r.ok = false; r.error = `result size ${r.result?.size} != ${size}: ${JSON.stringify(r.result)}`; }
   if (r.ok && r.result?.status && !['Stored', 'InTransit'].includes(r.result.status)) { r.ok = false; r.error = `result status ${r.result.status}`; }
   if (!r.ok) {
     if (r.timeout) {
       r.resources = await tab.evaluate((b) => performance.getEntriesByType('resource').filter((e) => e.name.startsWith(b))
-        .slice(-40).map((e) => `${new URL(e.name).pathname} start=${e.startTime.toFixed(0)} end=${e.responseEnd.toFixed(0)}`), server.url).catch(() => []);
+        .slice(-40).map((e) => `${new URL(e.name).pathname} start=${e.startTime.toFixed(0)} end=${e.responseEnd.toFixed(0)}`), target.url).catch(() => []);
     }
     r.diag = [
       `--- ${c.label}: ${r.error}`,
@@ -67,7 +76,7 @@ export async function runInPage(tab, server, c, fileId, size) {
       '--- last API requests seen by the page (Resource Timing) ---',
       ...(r.resources ?? []).map((x) => (typeof x === 'string' ? x : `${x.path} ${x.start.toFixed(0)}→${x.end.toFixed(0)} ms`)),
       '--- browser console ---', ...tab.console.slice(consoleFrom),
-      '--- server log ---', server.log().slice(serverLogFrom).split('\n').slice(-60).join('\n'),
+      `--- ${target.name} log ---`, target.log().slice(serverLogFrom).split('\n').slice(-60).join('\n'),
     ].join('\n');
   }
   return r;
@@ -85,10 +94,30 @@ export function runNative(server, c) {
   return { ok: true, ms: j.seconds * 1000, native: j, resources: [] };
 }
 
-/** One run of contender c (runInPage or runNative) with the CPU time it cost, per process class. */
-export async function measured(tab, server, c, fileId, size) {
-  const a = cpuSnapshot(server.pid);
-  const r = c.lib === 'native' ? runNative(server, c) : await runInPage(tab, server, c, fileId, size);
-  r.cpu = cpuDelta(a, cpuSnapshot(server.pid));
+/**
+ * The page's renderer memory while a run lasts: the RSS of the largest renderer (Chromium keeps a
+ * spare one or two of a few MiB next to the page's), sampled every 100 ms; stop() gives { start,
+ * peak } in bytes.
+ */
+function rendererMemory() {
+  const pids = browserProcesses().filter((p) => p.type === 'renderer').map((p) => p.pid);
+  const sample = () => Math.max(0, ...pids.map((pid) => procMem(pid)?.rss ?? 0));
+  const start = sample();
+  let peak = start;
+  const timer = setInterval(() => { peak = Math.max(peak, sample()); }, 100);
+  return { stop: () => { clearInterval(timer); return { start, peak: Math.max(peak, sample()) }; } };
+}
+
+/**
+ * One run of contender c (runInPage or runNative) to its target (targets[c.target]) with the CPU
+ * time it cost per process class (the target's server counted as "server") and the renderer's memory.
+ */
+export async function measured(tab, targets, c, fileId, size) {
+  const target = targets[c.target];
+  const a = cpuSnapshot(target.pid);
+  const mem = rendererMemory();
+  const r = c.lib === 'native' ? runNative(target.server, c) : await runInPage(tab, target, c, fileId, size);
+  r.memory = mem.stop();
+  r.cpu = cpuDelta(a, cpuSnapshot(target.pid));
   return r;
 }

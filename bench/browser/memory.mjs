@@ -10,16 +10,16 @@ import { MEM_SIZE, MiB } from './config.mjs';
 import { CONTENDERS, runInPage } from './contenders.mjs';
 import { browserProcesses, procMem } from './processes.mjs';
 import { openBenchPage } from './site.mjs';
-import { deleteFile } from './stored-files.mjs';
 import { log, mib, sleep } from './util.mjs';
 
 /**
- * Closes tab, runs the memory upload in a fresh page and returns { tab: that page, memory } (or
- * { tab, memory: { skipped } } without touching tab). A failed upload is added to failures.
+ * Closes tab, runs the memory upload to target (peers.mjs's skiff-server) in a fresh page and
+ * returns { tab: that page, memory } (or { tab, memory: { skipped } } without touching tab). A
+ * failed upload is added to failures.
  */
-export async function measureMemory({ browser, site, dist, server, tab, failures }) {
+export async function measureMemory({ browser, site, dist, target, tab, failures }) {
   if (!(MEM_SIZE > 0)) return { tab, memory: { skipped: 'BENCH_MEM_SIZE_MIB=0' } };
-  const fsst = statfsSync(server.data);
+  const fsst = statfsSync(target.server.data);
   const free = fsst.bavail * fsst.bsize;
   if (free < MEM_SIZE * 2 + 2 * 1024 * MiB) {
     return { tab, memory: { skipped: `only ${(free / 1024 / MiB).toFixed(1)} GiB free on the data disk (need ${(MEM_SIZE * 2 / 1024 / MiB + 2).toFixed(1)} GiB)` } };
@@ -52,7 +52,7 @@ export async function measureMemory({ browser, site, dist, server, tab, failures
   }, 100);
   log(`memory: ${mib(MEM_SIZE)} Skiff regular upload (renderer pid ${renderers.map((p) => p.pid).join(',') || '?'})`);
   await tab.evaluate((u) => window.bench.memStart(u), dist.url);
-  const r = await runInPage(tab, server, CONTENDERS[0], 'mem', MEM_SIZE);
+  const r = await runInPage(tab, target, CONTENDERS[0], 'mem', MEM_SIZE);
   clearInterval(sampler);
   const inPage = await tab.evaluate(() => window.bench.memStop()).catch(() => null);
   // The page's renderer: of the renderers that appeared with the fresh page, the one that grew.
@@ -87,7 +87,7 @@ export async function measureMemory({ browser, site, dist, server, tab, failures
     total: { base: baseTotal, peak: peakTotal },
     processes: procs.length,
   };
-  if (r.ok) await deleteFile(server.url, r.result.handle);
+  if (r.ok) await target.remove(r.result);
   else failures.push({ contender: `Skiff regular ${mib(MEM_SIZE)} (memory run)`, round: '-', diag: r.diag });
   spawnSync('sync');
   return { tab, memory };

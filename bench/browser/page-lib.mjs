@@ -1,7 +1,8 @@
 // Code installed in the benchmark page as window.bench (site.mjs adds it with addScript). Runs in
 // Chromium: loadSkiff, repeatedFile (the memory run's File), run (one timed upload by Skiff,
-// filestack-js or one plain PUT), primitives (Blob read and MD5 speeds), memStart/memStop (wasm
-// memory and JS heap seen from inside the page) and settle (read a File once in full).
+// filestack-js, one plain PUT or a peer of peers-entry.js), primitives (Blob read and MD5
+// speeds), memStart/memStop (wasm memory and JS heap seen from inside the page) and settle (read
+// a File once in full).
 
 export const PAGE_LIB = String.raw`
 'use strict';
@@ -110,11 +111,18 @@ window.bench = (() => {
       .map((e) => ({ path: new URL(e.name).pathname, start: e.startTime - t0, end: e.responseEnd - t0 }));
   }
 
-  /** One timed upload of skiffFiles[fileId] by lib ('skiff', 'fs', 'put', 'min') with upload options opts. */
+  /**
+   * One timed upload of skiffFiles[fileId] by lib ('skiff', 'fs', 'put', 'min'; the peers of
+   * peers-entry.js: 'tusjs', 'uppy-tus', 'uppy-s3') with upload options opts, to the server at base
+   * (for 'uppy-s3', the signing endpoint).
+   */
   async function run(lib, opts, fileId, base, apikey) {
     const file = window.skiffFiles[fileId];
     performance.clearResourceTimings();
     window.skiffErrors.length = 0;
+    // tus clients keep each upload's URL in localStorage and resume it when the same file comes
+    // again: every run is a first upload of the file.
+    for (const k of Object.keys(localStorage)) if (k.startsWith('tus::')) localStorage.removeItem(k);
     try {
       if (lib === 'put') {
         const r = await plainPut(file, base, apikey);
@@ -126,6 +134,12 @@ window.bench = (() => {
         call = () => client.upload(file, { ...opts });
       } else if (lib === 'min') {
         call = () => minimalMd5Client(file, base, apikey);
+      } else if (lib === 'tusjs') {
+        call = () => window.tusJsUpload(file, base + '/files');
+      } else if (lib === 'uppy-tus') {
+        call = async () => ({ url: await window.uppyTusUpload(file, base + '/files') });
+      } else if (lib === 'uppy-s3') {
+        call = () => window.uppyS3Upload(file, base);
       } else {
         const client = window.skiffClient(base, apikey);
         call = () => client.upload(file, { ...opts });

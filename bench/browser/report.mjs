@@ -1,5 +1,8 @@
-// The benchmark's report: markdown tables on stdout (runs, targets, sizes, memory, where the time
-// goes, CPU per process class, primitives, failures) and whether every target was met.
+// The benchmark's report: markdown tables on stdout (runs, cost per contender, targets, sizes,
+// memory, where the time goes, CPU per process class, primitives, failures) and whether every
+// target was met. The targets depend on the link (config.mjs's LINK): on the plain loopback, Skiff
+// regular against filestack-js and the plain PUT, the bundle size and the memory run; on a shaped
+// link, Skiff regular against the plain PUT and every peer.
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
@@ -7,17 +10,21 @@ import { cpus, freemem, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM } from '../../tests/e2e/support/browser.mjs';
 import { REPO_ROOT, serverBinary } from '../../tests/e2e/support/server.mjs';
-import { DIST, DRIVER, MEM_SIZE, MiB, ROUNDS, SIZE } from './config.mjs';
+import { DIST, DRIVER, LINK, LINK_TC, MEM_SIZE, MiB, ROUNDS, SIZE } from './config.mjs';
 import { CONTENDERS } from './contenders.mjs';
 import { bundleSizes } from './sizes.mjs';
+import { packageVersions, versionList } from './uppy-bundle.mjs';
 import { f1, f2, finishReport, median, mib, targetsTable } from './util.mjs';
+
+const GiB = 1024 * MiB;
 
 /**
  * The report as { text, allPass }. runs: per contender id, one entry per round ({ mibs, ms,
  * completeMs, analysis, cpu } or { error }); verified: per contender id, the round-1 SHA-256 check;
- * memory: measureMemory()'s; primitives: window.bench.primitives()'s; started: Date.now() at the start.
+ * memory: measureMemory()'s; primitives: window.bench.primitives()'s; started: Date.now() at the start;
+ * servers: peers.mjs's targets by name; peers: the peers' bundle (uppy-bundle.mjs's bundleUppy()).
  */
-export function report({ started, runs, verified, failures, loadStart, loadEnd, browser, skiffVersion, server, site, dist, memory, primitives }) {
+export function report({ started, runs, verified, failures, loadStart, loadEnd, browser, skiffVersion, server, servers, site, dist, memory, primitives, peers }) {
   const med = Object.fromEntries(CONTENDERS.map((c) => [c.id, median(runs[c.id].map((x) => x.mibs))]));
   const fsReg = med['fs-regular'];
   const put = med.put;
@@ -30,7 +37,7 @@ export function report({ started, runs, verified, failures, loadStart, loadEnd, 
 
   const out = [];
   const p = (s = '') => out.push(s);
-  p('## Browser upload benchmark');
+  p(`## Browser upload benchmark: ${LINK ? `${LINK} link (tc tbf ${LINK_TC ?? '?'} on the loopback of a network namespace holding the browser and every server)` : 'loopback'}`);
   p();
   p(`- machine: ${cpus().length} CPUs (${cpu}), memory ${(totalmem() / 1024 / MiB).toFixed(1)} GiB (free ${(freemem() / 1024 / MiB).toFixed(1)} GiB), kernel ${release()}`);
   p(`- load average (1 min) at the first round ${loadStart.toFixed(2)}, after the last ${loadEnd.toFixed(2)}`);
@@ -38,6 +45,13 @@ export function report({ started, runs, verified, failures, loadStart, loadEnd, 
   p(`- skiff-server ${bin} (built ${statSync(bin).mtime.toISOString()}), data folder on ${df[1] ?? '?'} ${df[0] ?? '?'} (${server.data})`);
   p(`- dist/ built ${statSync(join(DIST, 'skiff_bg.wasm')).mtime.toISOString()} (scripts/bench-browser.sh rebuilds it only when missing, or with BENCH_REBUILD=1)`);
   p(`- page ${site.url}, dist ${dist.url}, API ${server.url}: three loopback origins, HTTP/1.1, every API call cross-origin`);
+  if (peers) {
+    const theirs = [
+      servers.tus && `${versionList(packageVersions(['@tus/server', '@tus/file-store']))} in a node process of its own (${servers.tus.url})`,
+      servers.s3 && `SeaweedFS \`weed mini\` with one bucket, every S3 request presigned by a signing endpoint in the harness (${servers.s3.url}) with Uppy's own SigV4 presigner`,
+    ].filter(Boolean);
+    p(`- peers, each with its defaults (bundled by esbuild): ${versionList(peers.versions)}; their servers: ${theirs.join('; ')}; every data folder on the same disk as skiff-server's`);
+  }
   p(`- file: one ${mib(SIZE)} random file on disk (under BENCH_DIR), picked in the page through a file input and read once in full (into the page cache) before any timing; ${ROUNDS} rounds, contenders interleaved (order rotated each round), after a 16 MiB warm-up of each`);
   p();
   p(`| contender | ${Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1}`).join(' | ')} | median MiB/s | × filestack-js regular | × plain PUT |`);
@@ -60,17 +74,30 @@ export function report({ started, runs, verified, failures, loadStart, loadEnd, 
   if (CONTENDERS.some((c) => c.id === 'min-md5')) {
     p('- diag: minimal MD5 client (page-lib.mjs): the least a client that sends every part\'s MD5 does, as a ceiling for such clients on this machine: 6 MiB parts, 3 in flight, one `arrayBuffer()` of each part hashed by Skiff\'s exported `md5_base64` (wasm), then /multipart/upload and a PUT of the `Blob` slice; no retries, progress, hash-ahead or timeouts.');
   }
-  p('- MiB/s = file size / time. Stored bytes checked by SHA-256 in round 1: ' + CONTENDERS.filter((c) => c.lib !== 'native').map((c) => `${c.label} ${verified[c.id] === undefined ? 'n/a' : verified[c.id] ? 'ok' : 'MISMATCH'}`).join(', ') + '; every result\'s size checked. Files are deleted and `sync` run after every upload.');
+  p('- peers: time from the call to the resolved result, the client built before the clock starts (Uppy: `new Uppy()`, the plugin, `addFile`; the clock covers `uppy.upload()` and `destroy()`). tus-js-client and Uppy + tus: one tus upload, no `chunkSize` (their default: the whole file in one PATCH); the `tus::` fingerprints they keep in localStorage are cleared before each run, so no run resumes an earlier one. Uppy + aws-s3: `shouldUseMultipart: true` (its default only above 100 MiB), its default parts (5 MiB, one at a time), each request signed by the endpoint through `signRequest`. What the servers do differs: skiff-server hashes (MD5) and fsyncs every part before it answers; @tus/file-store and SeaweedFS, with their defaults, do not fsync, so a peer can go faster than the plain PUT to skiff-server on the loopback.');
+  p('- MiB/s = file size / time. Stored bytes checked by SHA-256 in round 1: ' + CONTENDERS.filter((c) => c.lib !== 'native').map((c) => `${c.label} ${verified[c.id] === undefined ? 'n/a' : verified[c.id] ? 'ok' : 'MISMATCH'}`).join(', ') + '; the size of every stored file checked. Files are deleted and `sync` run after every upload.');
   p();
+
+  costSection(p, runs, med);
 
   const skiffReg = med['skiff-regular'];
   const sizes = bundleSizes();
   const skiffGz = sizes.wasm.gz + sizes.glue.gz;
-  const targets = [
-    { name: 'Skiff regular ≥ 1.25 × filestack-js regular', value: `${f2(skiffReg / fsReg)} ×`, pass: skiffReg >= 1.25 * fsReg },
-    { name: 'Skiff regular ≥ 0.80 × plain PUT', value: `${f2(skiffReg / put)} ×`, pass: skiffReg >= 0.8 * put },
-    { name: 'wasm + JS glue ≤ 120 KB gzip -9 (zlib; 120 000 bytes)', value: `${(skiffGz / 1000).toFixed(1)} KB (${(skiffGz / 1024).toFixed(1)} KiB); filestack-js ${(sizes.fs.gz / 1000).toFixed(1)} KB`, pass: skiffGz <= 120_000 },
-  ];
+  const targets = [];
+  if (LINK) {
+    // Issue 15: on a link slower than the machine, Skiff regular gets (nearly) all of it and no
+    // peer gets more.
+    targets.push({ name: `${LINK}: Skiff regular ≥ 0.95 × plain PUT`, value: `${f2(skiffReg / put)} ×`, pass: skiffReg >= 0.95 * put });
+    for (const c of CONTENDERS.filter((x) => x.peer)) {
+      targets.push({ name: `${LINK}: Skiff regular ≥ ${c.label}`, value: `${f2(skiffReg / med[c.id])} ×`, pass: !(skiffReg < med[c.id]) && Number.isFinite(skiffReg) });
+    }
+  } else {
+    targets.push(
+      { name: 'Skiff regular ≥ 1.25 × filestack-js regular', value: `${f2(skiffReg / fsReg)} ×`, pass: skiffReg >= 1.25 * fsReg },
+      { name: 'Skiff regular ≥ 0.80 × plain PUT', value: `${f2(skiffReg / put)} ×`, pass: skiffReg >= 0.8 * put },
+      { name: 'wasm + JS glue ≤ 120 KB gzip -9 (zlib; 120 000 bytes)', value: `${(skiffGz / 1000).toFixed(1)} KB (${(skiffGz / 1024).toFixed(1)} KiB); filestack-js ${(sizes.fs.gz / 1000).toFixed(1)} KB`, pass: skiffGz <= 120_000 },
+    );
+  }
   // Issue 15: a 2 GiB upload grows the page's renderer by less than 96 MiB at its peak (the
   // hashing worker reads parts into one reused buffer; it runs in the same renderer process).
   if (!memory.skipped) {
@@ -109,6 +136,31 @@ export function report({ started, runs, verified, failures, loadStart, loadEnd, 
   return finishReport(out, { targets, failures, started });
 }
 
+/**
+ * ### Cost per contender: throughput, CPU seconds per GiB uploaded (the browser's processes, the
+ * contender's own server) and the page's renderer memory during the runs (medians over the rounds).
+ */
+function costSection(p, runs, med) {
+  p('### Cost per contender (medians over the rounds)');
+  p();
+  p('| contender | server | MiB/s | × plain PUT | renderer CPU s/GiB | browser + network + other Chromium CPU s/GiB | all Chromium CPU s/GiB | server CPU s/GiB | renderer RSS at start → peak (MiB) |');
+  p('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  const perGiB = SIZE / GiB;
+  for (const c of CONTENDERS.filter((x) => x.lib !== 'native')) {
+    const ok = runs[c.id].filter((x) => x.cpu);
+    const server = { skiff: 'skiff-server', tus: '@tus/server', s3: 'SeaweedFS' }[c.target];
+    if (!ok.length) { p(`| ${c.label} | ${server} | FAILED | – | – | – | – | – | – |`); continue; }
+    const md = (f) => median(ok.map(f));
+    const rest = (x) => x.browser + x.network + x.otherChromium;
+    p(`| ${c.label} | ${server} | ${f1(med[c.id])} | ${f2(med[c.id] / med.put)} | ` +
+      `${f2(md((x) => x.cpu.renderer) / perGiB)} | ${f2(md((x) => rest(x.cpu)) / perGiB)} | ${f2(md((x) => x.cpu.renderer + rest(x.cpu)) / perGiB)} | ${f2(md((x) => x.cpu.server) / perGiB)} | ` +
+      `${(md((x) => x.memory.start) / MiB).toFixed(0)} → ${(md((x) => x.memory.peak) / MiB).toFixed(0)} |`);
+  }
+  p();
+  p('CPU from /proc (utime + stime) over each run\'s measured interval, divided by the GiB uploaded; "server" is the contender\'s own server process (skiff-server, the @tus/server process, or `weed mini`; the signing endpoint runs in the harness, see the CPU table below). Renderer RSS: the page\'s renderer (the same page for every contender, in turn), sampled every 100 ms during the run; its start includes what the page held before (the file read once in full, the primitives\' buffers), so the growth to the peak is what the contender adds.');
+  p();
+}
+
 /** ### Memory: the memory run (memory.mjs), or why it was skipped. */
 function memorySection(p, memory) {
   p('### Memory');
@@ -139,7 +191,8 @@ function timeSections(p, runs) {
   p();
   p('| contender | PUTs | /multipart/upload | commits | PUTs in flight (mean) | share of time with a PUT in flight | call → first PUT start ms | last PUT end → result ms | mean PUT ms | mean /multipart/upload ms |');
   p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const c of CONTENDERS.filter((x) => x.lib !== 'native')) {
+  // The peers speak other protocols: only the Filestack protocol's calls are told apart here.
+  for (const c of CONTENDERS.filter((x) => x.lib !== 'native' && x.target === 'skiff')) {
     const a = runs[c.id].map((x) => x.analysis).filter(Boolean);
     if (!a.length) { p(`| ${c.label} | – | – | – | – | – | – | – | – | – |`); continue; }
     const md = (k) => median(a.map((x) => x[k]));
@@ -148,7 +201,7 @@ function timeSections(p, runs) {
   p();
   p('### CPU seconds per run (medians over the rounds; /proc utime+stime; wall = the measured interval plus harness overhead)');
   p();
-  p('| contender | wall s | renderer | browser process | network service | other Chromium | skiff-server | harness (node) | other processes | machine busy |');
+  p('| contender | wall s | renderer | browser process | network service | other Chromium | its server | harness (node) | other processes | machine busy |');
   p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const ncpu = cpus().length;
   for (const c of CONTENDERS) {

@@ -1,7 +1,8 @@
 // The benchmark's servers and page:
 //   - skiff-server (tests/e2e/support/server.mjs) with its data folder under BENCH_DIR;
 //   - the page: tests/e2e/support/page.html (filestack-js's browser build)
-//     served by static.mjs on its own origin, with page-lib.mjs's window.bench added;
+//     served by static.mjs on its own origin, with page-lib.mjs's window.bench and the peers'
+//     bundle (peers-entry.js) added;
 //   - dist/ on a third origin (static.mjs with CORS, application/wasm), like a CDN would serve it;
 //   - the random files, on disk, picked in the page through a file input.
 
@@ -13,16 +14,20 @@ import { join } from 'node:path';
 import { APIKEY, DIST, MiB, SIZE, WARM_SIZE } from './config.mjs';
 import { PAGE_LIB } from './page-lib.mjs';
 
-/** skiff-server with its data folder in tmpRoot: startServer() puts it in os.tmpdir(). */
-export async function startBenchServer(tmpRoot) {
-  // Point os.tmpdir() at BENCH_DIR just for the call.
+/** fn() with os.tmpdir() pointing at tmpRoot (BENCH_DIR's folder) just for the call. */
+export async function withTmpDir(tmpRoot, fn) {
   const savedTmp = process.env.TMPDIR;
   process.env.TMPDIR = tmpRoot;
   try {
-    return await startServer({ name: 'bench', apikey: APIKEY });
+    return await fn();
   } finally {
     if (savedTmp === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = savedTmp;
   }
+}
+
+/** skiff-server with its data folder in tmpRoot: startServer() puts it in os.tmpdir(). */
+export function startBenchServer(tmpRoot) {
+  return withTmpDir(tmpRoot, () => startServer({ name: 'bench', apikey: APIKEY }));
 }
 
 /** dist/ on its own origin (CORS, application/wasm), like a CDN would serve the package. */
@@ -30,10 +35,14 @@ export function startDistServer() {
   return startStaticServer({ page: null, folders: { '/': DIST }, cors: true });
 }
 
-/** A fresh page (browser: driver.mjs) with window.bench and Skiff loaded from dist; { tab, version }. */
-export async function openBenchPage(browser, site, dist) {
+/**
+ * A fresh page (browser: driver.mjs) with window.bench and Skiff loaded from dist, and `scripts`
+ * (sources, e.g. the peers' bundle) run in it; { tab, version }.
+ */
+export async function openBenchPage(browser, site, dist, scripts = []) {
   const tab = await browser.newPage(`${site.url}/`);
   await tab.addScript(PAGE_LIB);
+  for (const source of scripts) await tab.addScript(source);
   const version = await tab.evaluate((u) => window.bench.loadSkiff(u), dist.url);
   return { tab, version };
 }
