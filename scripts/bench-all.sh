@@ -8,6 +8,8 @@
 #   scripts/bench-shaped.sh   the same contenders on a 100 Mbit/s and a 1 Gbit/s link (tc tbf in a
 #                             network namespace, as root): Skiff vs the plain PUT and every peer
 #   scripts/bench-picker.sh   Skiff picker vs Uppy Dashboard in Chromium: first and later open times, gzip sizes
+#   bench/hash-simd.bench.mjs  the hashing worker's MD5: four parts side by side over WebAssembly
+#                             SIMD vs one at a time (md-5), in V8; target 2x
 #   bench/browser/main-thread.bench.mjs  long tasks and input latency during a 256 MiB picker upload,
 #                             parts hashed in the Web Worker vs on the page
 #   bench/browser/hostile.bench.mjs  intelligent ingestion over links that throttle and cut each
@@ -23,6 +25,7 @@ bash scripts/bench.sh || status=1
 bash scripts/bench-browser.sh || status=1
 bash scripts/bench-shaped.sh || status=1
 bash scripts/bench-picker.sh || status=1
+node bench/hash-simd.bench.mjs || status=1
 node bench/browser/main-thread.bench.mjs || status=1
 node bench/browser/hostile.bench.mjs || status=1
 bash scripts/bench-cloud.sh || status=1
