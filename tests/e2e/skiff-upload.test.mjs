@@ -623,6 +623,9 @@ e2e('4b. intelligent upload over a link that limits and cuts each connection: la
   });
   try {
     chaos.configure({ rate: null, connRate: MiB, lifetimeMs: 3000 });
+    // A connection takes the faults in force when it opens: keep-alive connections the browser
+    // still holds from earlier tests would carry this upload unlimited.
+    chaos.destroyAll();
     const tags = { suite: 'skiff-upload', network: 'per-connection' };
     const r = await pageUpload({
       base: chaos.url,
@@ -632,6 +635,7 @@ e2e('4b. intelligent upload over a link that limits and cuts each connection: la
       storeOptions: { filename: 'lanes.bin' },
     });
     const most = await tab.page.evaluate(() => window.skiffPutCount.count.max);
+    assert.ok(chaos.connections.some((c) => c.cut), 'the proxy cut connections (its faults applied)');
     t.diagnostic(`upload took ${r.ms} ms; at most ${most} PUTs at once; onRetry chunkSize: ${r.retries.map((x) => x.chunkSize ?? '-').join(' ')}`);
     assert.ok(r.ok, `client.upload rejected: ${JSON.stringify(r.error)}\nonRetry calls: ${JSON.stringify(r.retries, null, 1)}`);
     assertResult(r.res, { url: chaos.url, size: LANES_SIZE, filename: 'lanes.bin', tags });
