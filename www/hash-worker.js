@@ -9,10 +9,12 @@
 // that finishes answers at once and takes the next range waiting. A failed range answers its own
 // error; the others go on. Answers may come in another order than the requests.
 //
-// Each range is read from the Blob's byte stream into a buffer of its lane that is handed back
-// and forth with the stream (a BYOB reader), so hashing a 2 GiB file leaves no trail of per-piece
-// ArrayBuffers for the garbage collector; where a browser offers no BYOB reader on Blob streams,
-// its own pieces are hashed as they come.
+// Each range is read from the Blob's stream with its default reader, the pieces hashed as they
+// come. Not with a BYOB reader into a buffer of the lane's own, though that would leave less for
+// the garbage collector: in Chromium, with several ranges asked at once (the next one opened as
+// soon as one ends), a BYOB read of a large Blob now and then never settled, and the upload
+// waited for a digest forever (8 uploads of 256 MiB in one page: 4 stalled with BYOB, none with
+// the default reader). The pieces are short-lived and the young generation takes them back.
 //
 // The MD5 itself is a small WebAssembly module of its own (crates/hash), loaded on first use from
 // next to this file. It is built with SIMD; browsers without WebAssembly SIMD (older than Chrome 91,
@@ -20,8 +22,6 @@
 
 import init, { Md5Lanes, Md5Stream } from './skiff_hash.js';
 
-/** Bytes read into a buffer at a time. */
-const PIECE = 256 * 1024;
 /** Ranges hashed side by side: Md5Lanes's lanes. */
 const LANES = 4;
 
@@ -48,23 +48,11 @@ const EMPTY = new Uint8Array(0);
  * or are fewer than asked (the file changed). `cancel()` lets the stream go early.
  */
 function openRange({ blob, start, end }) {
-  const stream = blob.slice(start, end).stream();
-  let reader;
-  let byob = true;
-  try {
-    // Where the stream is not a byte stream, this refuses at once.
-    reader = stream.getReader({ mode: 'byob' });
-  } catch {
-    reader = stream.getReader();
-    byob = false;
-  }
-  let buffer = byob ? new ArrayBuffer(PIECE) : null;
+  const reader = blob.slice(start, end).stream().getReader();
   let read = 0;
   return {
     async next() {
-      const { done, value } = byob ? await reader.read(new Uint8Array(buffer, 0, PIECE)) : await reader.read();
-      // A BYOB read hands the buffer back (detached from the view that was passed).
-      if (byob && value) buffer = value.buffer;
+      const { done, value } = await reader.read();
       if (!done) {
         read += value.byteLength;
         return value;

@@ -22,10 +22,8 @@ pub fn set_hasher(hasher: Function) {
     HASHER.with(|h| *h.borrow_mut() = Some(hasher));
 }
 
-/// Ranges handed to the worker at once. Its MD5 can hash four side by side (SIMD lanes), but with
-/// four asked at a time, repeated 256 MiB uploads in one page stalled after a few files (a digest
-/// never came back); until that is found, the worker gets one range at a time, as before.
-const WORKER_LANES: usize = 1;
+/// Ranges handed to the worker at once: its MD5 hashes up to four side by side (SIMD lanes).
+const WORKER_LANES: usize = 4;
 
 /// How many ranges to have hashed at once: the worker's lanes where it hashes, one where the
 /// page's thread does (several would only take turns on it, each holding its pieces).
