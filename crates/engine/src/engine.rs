@@ -7,6 +7,7 @@ use crate::file::{Call, FileState, FileUpload, Flow, Part, PartState};
 use crate::id_map::IdMap;
 use crate::lanes;
 use crate::options::Options;
+use crate::plan::plan_parts;
 use crate::progress::Meter;
 use crate::types::{
     Body, Event, FileId, FileSpec, Millis, Output, ProgressInfo, Request, RequestId, RequestKind,
@@ -288,12 +289,32 @@ impl Engine {
     /// Byte ranges whose MD5 the next upload calls will ask for, in the order they are likely to
     /// go out (at most `n`), so a driver can hash them while earlier parts are on the wire.
     /// Chunk ranges assume the current chunk size; a later size change makes them a miss.
+    ///
+    /// While `/multipart/start` is in flight, a file's first parts are listed as its flow will
+    /// most likely cut them (the server accepting intelligent ingestion where it is asked for),
+    /// so that the first part's MD5 is ready when the start answer comes. Where the server
+    /// answers otherwise, those ranges are not asked for and their digests are dropped.
     pub fn upcoming(&self, n: usize) -> Vec<(FileId, u64, u64)> {
         let mut out = Vec::new();
         if self.ctx.options.disable_integrity_check {
             return out;
         }
         for (id, f) in &self.files {
+            if let FileState::Starting(_) = f.state {
+                let flow = flow_after_start(self.ctx.options.mode, true, self.ctx.switched);
+                let (part_size, chunked) = flow.layout(self.ctx.options.part_size);
+                let first = plan_parts(f.spec.size, part_size).into_iter().map(|p| {
+                    let len = p.end - p.start;
+                    let len = if chunked {
+                        self.ctx.chunks.size().min(len)
+                    } else {
+                        len
+                    };
+                    (*id, p.start, p.start + len)
+                });
+                out.extend(first.take(n - out.len()));
+                continue;
+            }
             let FileState::Uploading(t) = &f.state else {
                 continue;
             };

@@ -4,6 +4,7 @@
 use crate::plan::PartPlan;
 use crate::types::{FileResult, FileSpec, Millis, RequestId, UploadError};
 use crate::wire::Session;
+use skiff_protocol::limits::INTELLIGENT_PART_SIZE;
 
 /// A single call that may be retried (start, complete).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -27,6 +28,18 @@ pub enum Flow {
     Intelligent,
     /// Regular parts, `fii` on start and complete, ready to switch on the first failed PUT.
     Fallback,
+}
+
+impl Flow {
+    /// The parts' size in this flow (`regular`: the options' part size), and whether they go
+    /// in chunks.
+    pub(crate) fn layout(self, regular: u64) -> (u64, bool) {
+        match self {
+            Flow::Regular => (regular, false),
+            Flow::Intelligent => (INTELLIGENT_PART_SIZE, true),
+            Flow::Fallback => (INTELLIGENT_PART_SIZE, false),
+        }
+    }
 }
 
 /// Where one part is.

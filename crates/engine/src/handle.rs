@@ -6,7 +6,6 @@ use crate::plan::plan_parts;
 use crate::rejoin::{self, Checkpoint};
 use crate::types::{Body, Event, FileId, Millis, Outcome, RequestId, RequestKind, UploadError};
 use crate::wire;
-use skiff_protocol::limits::INTELLIGENT_PART_SIZE;
 
 /// Most 202 answers to complete before giving up (about five minutes at the default poll).
 const MAX_COMPLETE_POLLS: u32 = 300;
@@ -116,12 +115,7 @@ impl Engine {
                 let session = wire::parse_start(&body)
                     .map_err(|why| wire::other_error(RequestKind::Start, None, &why))?;
                 let flow = flow_after_start(ctx.options.mode, session.intelligent, ctx.switched);
-                let part_size = if flow == Flow::Regular {
-                    ctx.options.part_size
-                } else {
-                    INTELLIGENT_PART_SIZE
-                };
-                let chunked = flow == Flow::Intelligent;
+                let (part_size, chunked) = flow.layout(ctx.options.part_size);
                 let parts = plan_parts(f.spec.size, part_size)
                     .into_iter()
                     .map(|plan| {

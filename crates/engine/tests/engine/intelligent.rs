@@ -15,6 +15,15 @@ fn opts() -> Options {
 fn chunks_then_commit_then_complete_without_parts() {
     let mut sim = Sim::new(opts());
     let f = sim.add(20 * MIB + 3);
+    // While start is in flight: the first chunk of each 8 MiB part, as they will go.
+    assert_eq!(
+        sim.engine.upcoming(5),
+        [
+            (f, 0, 8 * MIB),
+            (f, 8 * MIB, 16 * MIB),
+            (f, 16 * MIB, 20 * MIB + 3)
+        ]
+    );
     sim.run(600_000);
     assert_eq!(sim.stored_of(f), sim.file_of(f));
     assert_eq!(sim.body_of(RequestKind::Start)["fii"], json!(true));

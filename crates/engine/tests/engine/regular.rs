@@ -317,6 +317,17 @@ fn upcoming_ranges_are_the_next_md5_requests() {
         ..Options::default()
     });
     let f = sim.add(12 * MIB);
+    // While start is in flight: the parts as they will be cut, so that part 1's MD5 is ready
+    // when start answers.
+    assert_eq!(
+        sim.engine.upcoming(5),
+        [
+            (f, 0, 5 * MIB),
+            (f, 5 * MIB, 10 * MIB),
+            (f, 10 * MIB, 12 * MIB)
+        ]
+    );
+    assert_eq!(sim.engine.upcoming(2).len(), 2);
     // Let start finish: part 1 is asked for, parts 2 and 3 wait.
     while !sim
         .kinds()
