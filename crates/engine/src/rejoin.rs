@@ -10,7 +10,7 @@
 //! [`FileSpec::rejoin`]: crate::FileSpec::rejoin
 
 use crate::file::{Flow, Part, PartState, Transfer};
-use crate::plan::plan_parts;
+use crate::plan::{PartPlan, plan_parts};
 use crate::wire::Session;
 use skiff_protocol::wire::ResumeResponse;
 
@@ -86,41 +86,39 @@ pub(crate) fn rebuild(
     }
     let chunked = cp.flow == Flow::Intelligent;
     let complete = held.handle.is_some();
-    let parts = plan_parts(cp.size, cp.part_size)
-        .into_iter()
-        .map(|plan| {
-            let len = plan.end - plan.start;
-            let mine = cp.done.iter().find(|(n, _)| *n == plan.number);
-            let theirs = held
-                .parts
-                .iter()
-                .find(|p| p.part == plan.number && p.size == len);
-            let state = match (theirs, mine) {
-                // The server's word for it; the ETag as its PUT answered it (quoted).
-                (Some(p), _) => PartState::Done {
-                    etag: p
-                        .etag
-                        .as_ref()
-                        .map(|e| format!("\"{}\"", e.trim_matches('"'))),
-                },
-                // The bucket holds what the server cannot see (or the upload is complete):
-                // this client's own record.
-                (None, Some((_, etag))) if held.direct || complete => {
-                    PartState::Done { etag: etag.clone() }
-                }
-                _ if complete => PartState::Done { etag: None },
-                _ if chunked => PartState::Ready {
-                    offset: chunks_from_zero(held, plan.number, len),
-                    not_before: 0,
-                },
-                _ => PartState::Ready {
-                    offset: 0,
-                    not_before: 0,
-                },
-            };
-            Part::new(plan, state, chunked)
-        })
-        .collect();
+    let mut parts = Vec::new();
+    for plan in plan_parts(cp.size, cp.part_size) {
+        let len = plan.end - plan.start;
+        let mine = cp.done.iter().find(|(n, _)| *n == plan.number);
+        let theirs = held
+            .parts
+            .iter()
+            .find(|p| p.part == plan.number && p.size == len);
+        let state = match (theirs, mine) {
+            // The server's word for it; the ETag as its PUT answered it (quoted).
+            (Some(p), _) => PartState::Done {
+                etag: p
+                    .etag
+                    .as_ref()
+                    .map(|e| format!("\"{}\"", e.trim_matches('"'))),
+            },
+            // The bucket holds what the server cannot see (or the upload is complete):
+            // this client's own record.
+            (None, Some((_, etag))) if held.direct || complete => {
+                PartState::Done { etag: etag.clone() }
+            }
+            _ if complete => PartState::Done { etag: None },
+            _ if chunked => {
+                push_lanes(&mut parts, plan, held);
+                continue;
+            }
+            _ => PartState::Ready {
+                offset: 0,
+                not_before: 0,
+            },
+        };
+        parts.push(Part::new(plan, state, chunked));
+    }
     Ok(Transfer {
         session: cp.session(),
         flow: cp.flow,
@@ -128,12 +126,11 @@ pub(crate) fn rebuild(
     })
 }
 
-/// How far the chunks the server holds of part `number` run back to back from offset 0 (a
-/// part whose chunks all arrived is committed by the next call).
-fn chunks_from_zero(held: &ResumeResponse, number: u32, len: u64) -> u64 {
+/// How far the chunks the server holds of part `number` run back to back from `from`.
+fn covered_from(held: &ResumeResponse, number: u32, from: u64) -> u64 {
     // Extended while some chunk reaches past the end so far. A part has a handful of chunks;
     // this spares the uploader's wasm a sort routine (about 3 KiB).
-    let mut end = 0;
+    let mut end = from;
     while let Some(c) = held
         .chunks
         .iter()
@@ -141,7 +138,58 @@ fn chunks_from_zero(held: &ResumeResponse, number: u32, len: u64) -> u64 {
     {
         end = c.offset + c.size;
     }
-    end.min(len)
+    end
+}
+
+/// A chunked part carried on as lanes (see `crate::lanes`), one per hole in the chunks the
+/// server holds: on a link bad enough to split parts, chunks after the first hole were often in
+/// before the reload, and sending only the holes keeps them. The first lane runs from byte 0 to
+/// the end of the first hole, each helper from the end of the hole before it to the end of its
+/// own, their offsets at their holes, so that the bytes held between holes count as sent; a held
+/// stretch after the last hole is a helper that is done. The first lane commits once every
+/// helper is done; with no hole at all, it stands at the part's end, ready to commit.
+fn push_lanes(parts: &mut Vec<Part>, plan: PartPlan, held: &ResumeResponse) {
+    let len = plan.end - plan.start;
+    let mut push = |from: u64, upto: u64, state: PartState| {
+        let mut p = Part::new(plan, state, true);
+        p.from = from;
+        p.upto = upto;
+        parts.push(p);
+    };
+    let mut from = 0;
+    loop {
+        let hole = covered_from(held, plan.number, from).min(len);
+        if hole == len {
+            if from == 0 {
+                push(
+                    0,
+                    len,
+                    PartState::Ready {
+                        offset: len,
+                        not_before: 0,
+                    },
+                );
+            } else if from < len {
+                push(from, len, PartState::Done { etag: None });
+            }
+            return;
+        }
+        // The hole ends where the next chunk held begins.
+        let end = held
+            .chunks
+            .iter()
+            .filter(|c| c.part == plan.number && c.offset > hole)
+            .fold(len, |end, c| end.min(c.offset));
+        push(
+            from,
+            end,
+            PartState::Ready {
+                offset: hole,
+                not_before: 0,
+            },
+        );
+        from = end;
+    }
 }
 
 #[cfg(test)]
@@ -259,11 +307,60 @@ mod tests {
             offset,
             not_before: 0,
         };
+        // Part 2 carries on as two lanes: 7..8 (then commits), and 9..10 after the held 8..9;
+        // part 3 as 0..2 and 4..5, with 2..4 held between them.
         assert_eq!(
             states(&t),
-            [PartState::Done { etag: None }, ready(7), ready(0)]
+            [
+                PartState::Done { etag: None },
+                ready(7),
+                ready(9),
+                ready(0),
+                ready(4)
+            ]
+        );
+        let stretches: Vec<_> = t
+            .parts
+            .iter()
+            .map(|p| (p.plan.number, p.from, p.upto))
+            .collect();
+        assert_eq!(
+            stretches,
+            [(1, 0, 10), (2, 0, 8), (2, 8, 10), (3, 0, 2), (3, 2, 5)]
         );
         assert!(t.parts.iter().all(|p| p.chunked));
+        // What counts as sent is exactly what the server holds.
+        assert_eq!(t.sent(), 10 + (4 + 3 + 1) + 2);
+    }
+
+    #[test]
+    fn a_part_with_every_chunk_held_only_commits_and_a_held_tail_is_a_done_lane() {
+        let chunk = |part, offset, size| HeldChunk { part, offset, size };
+        let h = held(
+            vec![],
+            vec![chunk(1, 0, 10), chunk(2, 0, 2), chunk(2, 5, 5)],
+        );
+        let t = rebuild(&checkpoint(Flow::Intelligent), 25, &h).unwrap();
+        let ready = |offset| PartState::Ready {
+            offset,
+            not_before: 0,
+        };
+        assert_eq!(
+            states(&t),
+            [
+                ready(10),
+                ready(2),
+                PartState::Done { etag: None },
+                ready(0)
+            ]
+        );
+        let stretches: Vec<_> = t
+            .parts
+            .iter()
+            .map(|p| (p.plan.number, p.from, p.upto))
+            .collect();
+        assert_eq!(stretches, [(1, 0, 10), (2, 0, 5), (2, 5, 10), (3, 0, 5)]);
+        assert_eq!(t.sent(), 10 + 2 + 5);
     }
 
     #[test]

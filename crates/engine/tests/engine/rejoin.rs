@@ -49,6 +49,17 @@ fn begun_then_reloaded(size: u64) -> (Sim, Checkpoint) {
     (sim, cp)
 }
 
+/// What the server held when the engine rejoined the upload.
+fn held_at_rejoin(sim: &Sim) -> u64 {
+    sim.events
+        .iter()
+        .find_map(|e| match e {
+            Event::Rejoined { held, .. } => Some(*held),
+            _ => None,
+        })
+        .expect("the upload was rejoined")
+}
+
 /// Bytes of PUTs sent so far.
 fn put_bytes(sim: &Sim) -> u64 {
     sim.put_lengths().iter().sum()
@@ -120,14 +131,7 @@ fn an_intelligent_upload_carries_on_from_its_last_chunk() {
     let f2 = sim.add_with(size, |spec| spec.rejoin = Some(cp));
     sim.run(600_000);
     assert_eq!(sim.stored_of(f2), sim.file_of(f2));
-    let held = sim
-        .events
-        .iter()
-        .find_map(|e| match e {
-            Event::Rejoined { held, .. } => Some(*held),
-            _ => None,
-        })
-        .unwrap();
+    let held = held_at_rejoin(&sim);
     assert!(
         held >= 8 * MIB + 2 * MIB,
         "part 1 and part 2's chunks: {held}"
@@ -196,4 +200,75 @@ fn a_complete_upload_whose_answer_was_lost_is_completed_again_without_bytes() {
     assert_eq!(put_bytes(&sim), 0);
     assert_eq!(sim.kinds(), [RequestKind::Rejoin, RequestKind::Complete]);
     assert_eq!(sim.stored_of(f2), first);
+}
+
+#[test]
+fn an_intelligent_part_with_a_hole_sends_only_the_hole() {
+    // Lanes send a part's chunks out of order, so a reload can leave holes: here part 2 holds
+    // its first chunk and, from a helper lane, its last MiB. Only the hole between goes again.
+    let opts = Options {
+        mode: Mode::Intelligent,
+        concurrency: 1,
+        intelligent_chunk_size: MIB,
+        ..Options::default()
+    };
+    let mut sim = Sim::new(opts.clone());
+    let size = 20 * MIB;
+    let f = sim.add(size);
+    let part_2 = |sim: &Sim| -> Vec<(u64, u64)> {
+        sim.uploads
+            .values()
+            .flat_map(|u| u.chunks.iter())
+            .filter(|((p, _), _)| *p == 2)
+            .map(|((_, o), b)| (*o, b.len() as u64))
+            .collect()
+    };
+    while part_2(&sim).is_empty() {
+        sim.step();
+    }
+    let cp = checkpoint(&sim, f);
+    let first = part_2(&sim)[0];
+    assert!(
+        first.0 == 0 && first.1 < 7 * MIB,
+        "part 2's first chunk: {first:?}"
+    );
+    // What a helper lane had stored of part 2 (file bytes 15..16 MiB) before the reload.
+    let tail = sim.file_of(f)[15 * MIB as usize..16 * MIB as usize].to_vec();
+    for u in sim.uploads.values_mut() {
+        u.chunks.insert((2, 7 * MIB), tail.clone());
+    }
+    reload(&mut sim, opts);
+    let f2 = sim.add_with(size, |spec| spec.rejoin = Some(cp));
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f2), sim.file_of(f2));
+    let held = held_at_rejoin(&sim);
+    assert_eq!(
+        held,
+        8 * MIB + first.1 + MIB,
+        "part 1, and part 2's two held chunks"
+    );
+    assert_eq!(put_bytes(&sim), size - held, "only the hole and part 3");
+    let sent_again: Vec<u64> = sim
+        .kinds()
+        .iter()
+        .filter_map(|k| match k {
+            RequestKind::Upload { part: 2, offset } => Some(*offset),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        sent_again.first(),
+        Some(&first.1),
+        "from the hole: {sent_again:?}"
+    );
+    assert!(
+        sent_again.iter().all(|o| *o < 7 * MIB),
+        "not the held tail: {sent_again:?}"
+    );
+    let commits = sim
+        .kinds()
+        .iter()
+        .filter(|k| **k == RequestKind::Commit { part: 2 })
+        .count();
+    assert_eq!(commits, 1);
 }
