@@ -156,25 +156,18 @@ impl Engine {
         let Some(inflight) = self.ctx.inflight.get(&id).copied() else {
             return;
         };
-        let mut drained = false;
         if let Some(f) = self.files.get_mut(&inflight.file) {
             if let FileState::Uploading(t) = &mut f.state {
                 for p in &mut t.parts {
                     if let PartState::Putting { req, len, .. } = p.state {
                         if req == id {
-                            let was = p.draining();
                             p.in_flight_sent = bytes.min(len);
-                            drained = !was && p.draining();
                         }
                     }
                 }
             }
         }
         self.progress(inflight.file);
-        // Its slot is free for the next part while this one waits for its answer.
-        if drained {
-            self.schedule();
-        }
     }
 
     /// Time passes: requests past their deadline are aborted and treated as failed, and waits
@@ -404,21 +397,14 @@ impl Engine {
     pub(crate) fn schedule(&mut self) {
         let active = self.files.values().filter(|f| f.state.active()).count();
         let mut free_files = self.ctx.options.file_concurrency.saturating_sub(active);
-        // Parts count against `concurrency` while they send (see `Part::sending`): a PUT whose
-        // bytes are all out only waits for its answer, which comes at least a round trip later,
-        // and its connection would idle until then. Every request in flight counts against the
-        // browser's connections to the host.
-        let count = |of: fn(&Part) -> bool| -> usize {
-            self.files
-                .values()
-                .map(|f| match &f.state {
-                    FileState::Uploading(t) => t.parts.iter().filter(|p| of(p)).count(),
-                    _ => 0,
-                })
-                .sum()
-        };
-        let mut busy = count(Part::sending);
-        let mut open = count(Part::busy);
+        let mut busy: usize = self
+            .files
+            .values()
+            .map(|f| match &f.state {
+                FileState::Uploading(t) => t.parts.iter().filter(|p| p.busy()).count(),
+                _ => 0,
+            })
+            .sum();
         let ids: Vec<FileId> = self.files.keys().copied().collect();
         for id in ids {
             let Self { files, ctx, .. } = self;
@@ -471,7 +457,7 @@ impl Engine {
                             } else {
                                 ctx.options.concurrency
                             };
-                            if busy >= limit || open >= lanes::MAX_IN_FLIGHT {
+                            if busy >= limit {
                                 continue;
                             }
                             let p = &t.parts[i];
@@ -486,7 +472,6 @@ impl Engine {
                                 continue;
                             }
                             busy += 1;
-                            open += 1;
                             start_part(ctx, id, &f.spec, &t.session, &mut t.parts[i]);
                         }
                         // Connections to spare: split a lane, and go round again to start it.

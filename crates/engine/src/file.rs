@@ -114,17 +114,6 @@ impl Part {
         )
     }
 
-    /// A PUT whose bytes have all gone out, waiting only for its answer (the server's checks
-    /// and fsync, and the way back).
-    pub(crate) fn draining(&self) -> bool {
-        matches!(self.state, PartState::Putting { len, .. } if len > 0 && self.in_flight_sent >= len)
-    }
-
-    /// Holds one of the `concurrency` slots: busy, and not just waiting for its answer.
-    pub(crate) fn sending(&self) -> bool {
-        self.busy() && !self.draining()
-    }
-
     /// Bytes of this part's stretch the server has (plus what is in flight).
     pub(crate) fn sent(&self) -> u64 {
         match &self.state {

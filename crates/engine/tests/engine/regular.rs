@@ -397,35 +397,3 @@ fn bytes_of_a_put_in_flight_move_progress_and_a_failed_put_never_takes_it_back()
     );
     assert_eq!(*progress.last().unwrap(), size);
 }
-
-#[test]
-fn a_part_whose_bytes_are_all_out_frees_its_slot_while_it_waits_for_its_answer() {
-    // A long way back (200 ms): each part's answer comes well after its last byte went out.
-    let run = |report_drain: bool| {
-        let mut sim = Sim::new(Options {
-            part_size: 5 * MIB,
-            concurrency: 3,
-            ..Options::default()
-        });
-        sim.latency_ms = 200;
-        sim.report_drain = report_drain;
-        let f = sim.add(60 * MIB);
-        sim.run(600_000);
-        assert_eq!(sim.stored_of(f), sim.file_of(f));
-        (sim.now, sim.max_in_flight)
-    };
-    let (waiting, most_waiting) = run(false);
-    let (draining, most_draining) = run(true);
-    assert_eq!(
-        most_waiting, 3,
-        "without word of the bytes, the concurrency asked for"
-    );
-    assert!(
-        most_draining > 3 && most_draining <= 6,
-        "parts waiting for their answers do not hold slots, within the browser's 6: {most_draining}"
-    );
-    assert!(
-        draining < waiting,
-        "sooner: {draining} ms against {waiting} ms"
-    );
-}

@@ -10,7 +10,7 @@ use skiff_engine::{
     RequestKind,
 };
 use skiff_protocol::routes;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 pub const KIB: u64 = 1024;
 pub const MIB: u64 = 1024 * 1024;
@@ -68,10 +68,6 @@ pub struct Sim {
     pub complete_202s: u32,
     pub omit_etag: bool,
     pub max_in_flight: usize,
-    /// Report a PUT's bytes all sent (`Engine::sent`) one latency before its answer, as a
-    /// browser's upload progress does; off, the engine hears of a PUT only when it ends.
-    pub report_drain: bool,
-    drained: HashSet<RequestId>,
     script: Option<Script>,
 }
 
@@ -94,8 +90,6 @@ impl Sim {
             complete_202s: 0,
             omit_etag: false,
             max_in_flight: 0,
-            report_drain: false,
-            drained: HashSet::new(),
             script: None,
         }
     }
@@ -200,35 +194,6 @@ impl Sim {
             .filter(|(_, _, a)| *a != Action::Hang)
             .map(|(t, _, _)| *t)
             .min();
-        // The first PUT whose bytes are all out and not yet reported so.
-        let drain = self
-            .wire
-            .iter()
-            .filter(|(_, r, a)| {
-                self.report_drain
-                    && matches!(a, Action::Serve | Action::Slow(_))
-                    && matches!(r.body, Body::Slice { start, end } if end > start)
-                    && !self.drained.contains(&r.id)
-            })
-            .map(|(t, r, _)| (t.saturating_sub(self.latency_ms).max(self.now), r.id))
-            .min();
-        if let Some((at, id)) = drain {
-            if next_wire.is_none_or(|w| at < w) && self.engine.deadline().is_none_or(|d| at < d) {
-                self.now = at;
-                self.drained.insert(id);
-                let len = self
-                    .wire
-                    .iter()
-                    .find(|(_, r, _)| r.id == id)
-                    .map_or(0, |(_, r, _)| match r.body {
-                        Body::Slice { start, end } => end - start,
-                        _ => 0,
-                    });
-                self.engine.sent(id, len, self.now);
-                self.pump();
-                return;
-            }
-        }
         let next = match (next_wire, self.engine.deadline()) {
             (Some(a), Some(b)) => a.min(b),
             (Some(a), None) | (None, Some(a)) => a,
