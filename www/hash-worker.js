@@ -13,11 +13,11 @@
 // come. A BYOB reader into one buffer per lane would be better on paper (hashing 2 GiB grew the
 // renderer by about 100 MiB with it, 330 MiB with the default reader, whose pieces of up to 2 MiB
 // wait for the garbage collector; and it read 600-660 MiB/s against 450), but in Chromium it
-// stalls: with several ranges read one after another, a BYOB read of a large Blob now and then
-// never settled (8 uploads of 256 MiB in one page: the 5th waited for its digest for ever), and
-// even with such reads given up after 2 s, the page's own reads of the same Blob (the PUT bodies)
-// stalled until the uploader's timeout (the 4th upload took 25-28 s in every run, 2 s without
-// BYOB). Restarting the worker every 256 MiB to drop its garbage still left 136 MiB.
+// stalls: a BYOB read of a large Blob now and then never settled (8 uploads of 256 MiB in one
+// page: the 5th waited for its digest for ever; with one range at a time, the 8th in one run of
+// two), and even with such reads given up after 2 s, the page's own reads of the same Blob (the
+// PUT bodies) stalled until the uploader's timeout (the 4th upload took 16-28 s in every BYOB
+// run, 2 s without). Restarting the worker every 256 MiB to drop its garbage still left 136 MiB.
 //
 // The MD5 itself is a small WebAssembly module of its own (crates/hash), loaded on first use from
 // next to this file. It is built with SIMD; browsers without WebAssembly SIMD (older than Chrome 91,
