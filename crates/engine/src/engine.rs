@@ -7,7 +7,6 @@ use crate::file::{Call, FileState, FileUpload, Flow, Part, PartState};
 use crate::id_map::IdMap;
 use crate::lanes;
 use crate::options::Options;
-use crate::plan::plan_parts;
 use crate::progress::Meter;
 use crate::types::{
     Body, Event, FileId, FileSpec, Millis, Output, ProgressInfo, Request, RequestId, RequestKind,
@@ -299,26 +298,19 @@ impl Engine {
         if self.ctx.options.disable_integrity_check {
             return out;
         }
+        let chunk = self.ctx.chunks.size();
         for (id, f) in &self.files {
-            if let FileState::Starting(_) = f.state {
-                let flow = flow_after_start(self.ctx.options.mode, true, self.ctx.switched);
-                let (part_size, chunked) = flow.layout(self.ctx.options.part_size);
-                let first = plan_parts(f.spec.size, part_size).into_iter().map(|p| {
-                    let len = p.end - p.start;
-                    let len = if chunked {
-                        self.ctx.chunks.size().min(len)
-                    } else {
-                        len
-                    };
-                    (*id, p.start, p.start + len)
-                });
-                out.extend(first.take(n - out.len()));
-                continue;
-            }
-            let FileState::Uploading(t) = &f.state else {
-                continue;
+            let planned;
+            let parts = match &f.state {
+                FileState::Starting(_) => {
+                    let flow = flow_after_start(self.ctx.options.mode, true, self.ctx.switched);
+                    planned = flow.fresh_parts(f.spec.size, self.ctx.options.part_size);
+                    &planned
+                }
+                FileState::Uploading(t) => &t.parts,
+                _ => continue,
             };
-            for p in &t.parts {
+            for p in parts {
                 if out.len() >= n {
                     return out;
                 }
@@ -328,13 +320,8 @@ impl Engine {
                 if p.chunked && offset == p.upto {
                     continue; // a commit, nothing to hash
                 }
-                let len = if p.chunked {
-                    self.ctx.chunks.size().min(p.upto - offset)
-                } else {
-                    p.len()
-                };
                 let start = p.plan.start + offset;
-                out.push((*id, start, start + len));
+                out.push((*id, start, start + p.next_len(offset, chunk)));
             }
         }
         out
@@ -516,11 +503,7 @@ fn start_part(ctx: &mut Ctx, id: FileId, spec: &FileSpec, session: &Session, p: 
         p.state = PartState::Committing { req };
         return;
     }
-    let len = if p.chunked {
-        ctx.chunks.size().min(p.upto - offset)
-    } else {
-        p.len()
-    };
+    let len = p.next_len(offset, ctx.chunks.size());
     let start = p.plan.start + offset;
     let chunk_offset = p.chunked.then_some(offset);
     let value = wire::to_json(&wire::upload_body(

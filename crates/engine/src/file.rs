@@ -1,7 +1,7 @@
 //! One file's upload as an explicit state machine (P2): every transition happens in
 //! `crate::engine`'s handlers, one `match` per input.
 
-use crate::plan::PartPlan;
+use crate::plan::{PartPlan, plan_parts};
 use crate::types::{FileResult, FileSpec, Millis, RequestId, UploadError};
 use crate::wire::Session;
 use skiff_protocol::limits::INTELLIGENT_PART_SIZE;
@@ -39,6 +39,19 @@ impl Flow {
             Flow::Intelligent => (INTELLIGENT_PART_SIZE, true),
             Flow::Fallback => (INTELLIGENT_PART_SIZE, false),
         }
+    }
+
+    /// A file of `size` bytes cut into this flow's parts, none sent yet.
+    pub(crate) fn fresh_parts(self, size: u64, regular: u64) -> Vec<Part> {
+        let (part_size, chunked) = self.layout(regular);
+        let ready = PartState::Ready {
+            offset: 0,
+            not_before: 0,
+        };
+        plan_parts(size, part_size)
+            .into_iter()
+            .map(|plan| Part::new(plan, ready.clone(), chunked))
+            .collect()
     }
 }
 
@@ -100,6 +113,16 @@ impl Part {
 
     pub(crate) fn len(&self) -> u64 {
         self.plan.end - self.plan.start
+    }
+
+    /// Bytes the next request from `offset` sends: a chunk of at most `chunk` bytes of the lane's
+    /// stretch, or the whole part.
+    pub(crate) fn next_len(&self, offset: u64, chunk: u64) -> u64 {
+        if self.chunked {
+            chunk.min(self.upto - offset)
+        } else {
+            self.len()
+        }
     }
 
     /// A lane split off another one: it sends the chunks of `from..upto` and never commits.

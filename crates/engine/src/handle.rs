@@ -2,7 +2,6 @@
 
 use crate::engine::{Ctx, Engine, Inflight, flow_after_start};
 use crate::file::{Call, FileState, Flow, Part, PartState, Transfer};
-use crate::plan::plan_parts;
 use crate::rejoin::{self, Checkpoint};
 use crate::types::{Body, Event, FileId, Millis, Outcome, RequestId, RequestKind, UploadError};
 use crate::wire;
@@ -115,17 +114,8 @@ impl Engine {
                 let session = wire::parse_start(&body)
                     .map_err(|why| wire::other_error(RequestKind::Start, None, &why))?;
                 let flow = flow_after_start(ctx.options.mode, session.intelligent, ctx.switched);
-                let (part_size, chunked) = flow.layout(ctx.options.part_size);
-                let parts = plan_parts(f.spec.size, part_size)
-                    .into_iter()
-                    .map(|plan| {
-                        let ready = PartState::Ready {
-                            offset: 0,
-                            not_before: 0,
-                        };
-                        Part::new(plan, ready, chunked)
-                    })
-                    .collect();
+                let (part_size, _) = flow.layout(ctx.options.part_size);
+                let parts = flow.fresh_parts(f.spec.size, ctx.options.part_size);
                 ctx.event(Event::Started {
                     file,
                     upload_id: session.upload_id.clone(),
