@@ -46,9 +46,9 @@ let running = false;
 const EMPTY = new Uint8Array(0);
 
 /**
- * The pieces of one request's range: `next()` resolves to the next piece (valid until the next
- * call), or null once the range has been read in full; it rejects when the bytes cannot be read
- * or are fewer than asked (the file changed). `cancel()` lets the stream go early.
+ * The pieces of one request's range: `next()` resolves to the next piece, or null once the
+ * range has been read in full; it rejects when the bytes cannot be read or are fewer than asked
+ * (the file changed). `cancel()` lets the stream go early.
  */
 function openRange({ blob, start, end }) {
   const reader = blob.slice(start, end).stream().getReader();
