@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 use skiff_engine::{Checkpoint, Flow};
+use skiff_protocol::wire::json_text;
 
 /// How long a kept upload is worth trying: skiff-server's default session lifetime. A server
 /// that forgets sooner refuses the upload, which then starts afresh.
@@ -22,7 +23,15 @@ pub fn fingerprint(
     mime: &str,
     ends: &str,
 ) -> String {
-    json!([apikey, upload_url, name, size, last_modified, mime, ends]).to_string()
+    json_text(&json!([
+        apikey,
+        upload_url,
+        name,
+        size,
+        last_modified,
+        mime,
+        ends
+    ]))
 }
 
 /// The stored form of `cp`, kept until `expires` (unix ms).

@@ -12,6 +12,7 @@ use crate::web::{clock, http};
 use futures_channel::mpsc::UnboundedSender;
 use serde_json::{Value, json};
 use skiff_engine::{Engine, FileSpec, IdMap, Outcome, UploadError};
+use skiff_protocol::wire::json_text;
 use skiff_protocol::{UploadTags, routes};
 use std::future::Future;
 use wasm_bindgen::JsCast;
@@ -127,7 +128,7 @@ pub(crate) async fn json_call(
     } else {
         Vec::new()
     };
-    let body = body.map(|b| wasm_bindgen::JsValue::from_str(&b.to_string()));
+    let body = body.map(|b| wasm_bindgen::JsValue::from_str(&json_text(&b)));
     let outcome = http::send(method, url, &headers, body.as_ref(), None)
         .await
         .map_err(|e| Failure::local(None, format!("{method} {url} failed: {e}")))?;

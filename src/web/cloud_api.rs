@@ -6,6 +6,7 @@
 use crate::model::failure::Failure;
 use gloo_net::http::{Request, Response};
 use serde_json::Value;
+use skiff_protocol::wire::json_text;
 use web_sys::AbortSignal;
 
 /// `POST url` with a JSON body; `signal` aborts it.
@@ -17,7 +18,7 @@ pub(crate) async fn post(
     let sent = Request::post(url)
         .abort_signal(signal)
         .header("Content-Type", "application/json")
-        .body(body.to_string());
+        .body(json_text(body));
     let r = match sent {
         Ok(req) => req.send().await,
         Err(e) => Err(e),

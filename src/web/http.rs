@@ -4,6 +4,7 @@
 
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use skiff_engine::{Body, Outcome, Request};
+use skiff_protocol::wire::json_text;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Blob, Headers, RequestInit, Response};
@@ -122,7 +123,7 @@ async fn attempt(
                 };
                 value["md5"] = serde_json::Value::String(md5);
             }
-            JsValue::from_str(&value.to_string())
+            JsValue::from_str(&json_text(&value))
         }
         // The browser streams the slice from the file; it never enters wasm memory.
         Body::Slice { start, end } => {

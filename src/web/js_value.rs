@@ -4,6 +4,7 @@
 
 use js_sys::{Function, Reflect};
 use serde_json::Value;
+use skiff_protocol::wire::json_text;
 use wasm_bindgen::{JsCast, JsError, JsValue};
 
 /// Plain data from JS (options hold only plain data; callbacks are taken out by the entry).
@@ -20,7 +21,7 @@ pub(crate) fn from_js(v: &JsValue, what: &str) -> Result<Value, JsError> {
 
 /// Plain data to JS.
 pub(crate) fn to_js(v: &Value) -> JsValue {
-    js_sys::JSON::parse(&v.to_string()).unwrap_or(JsValue::NULL)
+    js_sys::JSON::parse(&json_text(v)).unwrap_or(JsValue::NULL)
 }
 
 /// Calls the app's function `f` with `arg` as a plain JS object. What it throws is reported on

@@ -175,7 +175,7 @@ fn truthy(v: Option<&Value>) -> bool {
 fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
-        other => other.to_string(),
+        other => skiff_protocol::wire::json_text(other),
     }
 }
 
