@@ -1,6 +1,7 @@
 //! The engine: files, the requests in flight, scheduling under the concurrency limits, and the
 //! output queue. Outcome handling lives in `handle.rs`.
 
+use crate::ahead;
 use crate::backoff::Backoff;
 use crate::chunk::ChunkController;
 use crate::file::{Call, FileState, FileUpload, Flow, Part, PartState};
@@ -384,14 +385,15 @@ impl Engine {
     pub(crate) fn schedule(&mut self) {
         let active = self.files.values().filter(|f| f.state.active()).count();
         let mut free_files = self.ctx.options.file_concurrency.saturating_sub(active);
-        let mut busy: usize = self
-            .files
-            .values()
-            .map(|f| match &f.state {
-                FileState::Uploading(t) => t.parts.iter().filter(|p| p.busy()).count(),
-                _ => 0,
-            })
-            .sum();
+        let (mut busy, mut ahead) = (0, 0);
+        for f in self.files.values() {
+            if let FileState::Uploading(t) = &f.state {
+                for p in &t.parts {
+                    busy += usize::from(p.busy());
+                    ahead += usize::from(p.ahead());
+                }
+            }
+        }
         let ids: Vec<FileId> = self.files.keys().copied().collect();
         for id in ids {
             let Self { files, ctx, .. } = self;
@@ -436,30 +438,31 @@ impl Engine {
                     let lanes_cap = lanes::in_flight_cap(ctx.options.concurrency);
                     loop {
                         for i in 0..t.parts.len() {
-                            // Chunked parts under way go on up to the browser's connections
-                            // (lanes split off a part already counted against `concurrency`);
-                            // a fresh part starts only within `concurrency`.
-                            let limit = if lanes::under_way(&t.parts, i) {
-                                lanes_cap
+                            let go = if t.parts[i].chunked {
+                                // Chunked parts under way go on up to the browser's
+                                // connections (lanes split off a part already counted against
+                                // `concurrency`); a fresh part starts only within `concurrency`.
+                                let limit = if lanes::under_way(&t.parts, i) {
+                                    lanes_cap
+                                } else {
+                                    ctx.options.concurrency
+                                };
+                                let p = &t.parts[i];
+                                let ready = matches!(p.state,
+                                    PartState::Ready { not_before, .. } if not_before <= ctx.now);
+                                // A committing lane waits for the part's other lanes.
+                                let waits = matches!(p.state,
+                                    PartState::Ready { offset, .. } if offset == p.upto)
+                                    && !lanes::helpers_done(&t.parts, i);
+                                let go = busy < limit && ready && !waits;
+                                busy += usize::from(go);
+                                go
                             } else {
-                                ctx.options.concurrency
+                                ahead::admit(ctx, id, &mut t.parts[i], &mut busy, &mut ahead)
                             };
-                            if busy >= limit {
-                                continue;
+                            if go {
+                                start_part(ctx, id, &f.spec, &t.session, &mut t.parts[i]);
                             }
-                            let p = &t.parts[i];
-                            let PartState::Ready { offset, not_before } = p.state else {
-                                continue;
-                            };
-                            if not_before > ctx.now {
-                                continue;
-                            }
-                            // A committing lane waits for the part's other lanes.
-                            if p.chunked && offset == p.upto && !lanes::helpers_done(&t.parts, i) {
-                                continue;
-                            }
-                            busy += 1;
-                            start_part(ctx, id, &f.spec, &t.session, &mut t.parts[i]);
                         }
                         // Connections to spare: split a lane, and go round again to start it.
                         // Only once the size rests on evidence: adding connections while

@@ -67,6 +67,14 @@ pub(crate) enum PartState {
         offset: u64,
         len: u64,
     },
+    /// A whole part's PUT, signed at `at` and waiting for a slot (see `crate::ahead`).
+    Asked {
+        offset: u64,
+        len: u64,
+        url: String,
+        headers: Vec<(String, String)>,
+        at: Millis,
+    },
     /// The PUT in flight.
     Putting {
         req: RequestId,
@@ -130,20 +138,32 @@ impl Part {
         self.from > 0
     }
 
+    /// Holds one of the `concurrency` slots: a PUT or commit on the wire, or a chunk's
+    /// `/multipart/upload` (a whole part's is asked ahead, outside the slots).
     pub(crate) fn busy(&self) -> bool {
-        matches!(
-            self.state,
-            PartState::Asking { .. } | PartState::Putting { .. } | PartState::Committing { .. }
-        )
+        match self.state {
+            PartState::Putting { .. } | PartState::Committing { .. } => true,
+            PartState::Asking { .. } => self.chunked,
+            _ => false,
+        }
+    }
+
+    /// A whole part whose signed PUT is asked for or in hand, not yet on the wire.
+    pub(crate) fn ahead(&self) -> bool {
+        !self.chunked
+            && matches!(
+                self.state,
+                PartState::Asking { .. } | PartState::Asked { .. }
+            )
     }
 
     /// Bytes of this part's stretch the server has (plus what is in flight).
     pub(crate) fn sent(&self) -> u64 {
         match &self.state {
             PartState::Done { .. } | PartState::Committing { .. } => self.upto - self.from,
-            PartState::Ready { offset, .. } | PartState::Asking { offset, .. } => {
-                offset - self.from
-            }
+            PartState::Ready { offset, .. }
+            | PartState::Asking { offset, .. }
+            | PartState::Asked { offset, .. } => offset - self.from,
             PartState::Putting { offset, .. } => offset - self.from + self.in_flight_sent,
         }
     }
@@ -164,6 +184,7 @@ impl Part {
             PartState::Committing { .. } => self.upto,
             PartState::Ready { offset, .. }
             | PartState::Asking { offset, .. }
+            | PartState::Asked { offset, .. }
             | PartState::Putting { offset, .. } => *offset,
         };
         self.in_flight_sent = 0;

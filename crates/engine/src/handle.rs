@@ -1,9 +1,10 @@
 //! What each outcome does to a file: one `match` over (request kind, verdict) per call.
 
+use crate::ahead;
 use crate::engine::{Ctx, Engine, Inflight, flow_after_start};
 use crate::file::{Call, FileState, Flow, Part, PartState, Transfer};
 use crate::rejoin::{self, Checkpoint};
-use crate::types::{Body, Event, FileId, Millis, Outcome, RequestId, RequestKind, UploadError};
+use crate::types::{Event, FileId, Millis, Outcome, RequestId, RequestKind, UploadError};
 use crate::wire;
 
 /// Most 202 answers to complete before giving up (about five minutes at the default poll).
@@ -237,28 +238,22 @@ impl Engine {
             (PartState::Asking { offset, len, .. }, Verdict::Ok { body, .. }) => {
                 let (url, headers) =
                     wire::parse_upload(&body).map_err(|why| wire::other_error(kind, None, &why))?;
-                let start = p.plan.start + offset;
-                let put = RequestKind::Put {
-                    part: number,
-                    offset,
-                };
-                let req = ctx.send(
-                    file,
-                    put,
-                    "PUT",
-                    url,
-                    headers,
-                    Body::Slice {
-                        start,
-                        end: start + len,
-                    },
-                );
-                p.state = PartState::Putting {
-                    req,
-                    offset,
-                    len,
-                    started: ctx.now,
-                };
+                if p.chunked {
+                    ahead::put(ctx, file, p, offset, len, url, headers);
+                } else if t.flow == Flow::Intelligent {
+                    // Signed as a whole part before a fallback switch: chunks from now on.
+                    p.chunked = true;
+                    p.reset(ctx.now);
+                } else {
+                    // A slot is taken when `schedule` puts it on the wire.
+                    p.state = PartState::Asked {
+                        offset,
+                        len,
+                        url,
+                        headers,
+                        at: ctx.now,
+                    };
+                }
                 Ok(())
             }
             (
@@ -380,8 +375,15 @@ impl Engine {
 fn switch_to_chunks(t: &mut Transfer) {
     t.flow = Flow::Intelligent;
     for p in &mut t.parts {
-        if !matches!(p.state, PartState::Done { .. }) && !p.busy() {
-            p.chunked = true;
+        match p.state {
+            PartState::Done { .. } => {}
+            // A whole part's signed URL is of no use to chunks.
+            PartState::Asked { .. } => {
+                p.reset(0);
+                p.chunked = true;
+            }
+            _ if p.request().is_none() => p.chunked = true,
+            _ => {}
         }
     }
 }

@@ -22,6 +22,7 @@
 //! # let _ = file;
 //! ```
 
+mod ahead;
 mod backoff;
 mod chunk;
 mod engine;

@@ -397,3 +397,74 @@ fn bytes_of_a_put_in_flight_move_progress_and_a_failed_put_never_takes_it_back()
     );
     assert_eq!(*progress.last().unwrap(), size);
 }
+
+/// When each PUT went out, and when the one before it answered.
+fn put_gaps(sim: &Sim) -> Vec<(u64, u64)> {
+    let answered = |id| {
+        sim.answered_at
+            .iter()
+            .find(|(r, _)| *r == id)
+            .map(|(_, t)| *t)
+            .unwrap()
+    };
+    let puts: Vec<(RequestId, u64)> = sim
+        .sent
+        .iter()
+        .zip(&sim.sent_at)
+        .filter(|(r, _)| matches!(r.kind, RequestKind::Put { .. }))
+        .map(|(r, t)| (r.id, *t))
+        .collect();
+    puts.windows(2)
+        .map(|w| (w[1].1, answered(w[0].0)))
+        .collect()
+}
+
+#[test]
+fn a_freed_slot_starts_the_next_put_at_once_with_a_url_asked_ahead() {
+    let mut sim = Sim::new(Options {
+        part_size: 5 * MIB,
+        concurrency: 1,
+        ..Options::default()
+    });
+    let f = sim.add(20 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    let gaps = put_gaps(&sim);
+    assert_eq!(gaps.len(), 3);
+    for (sent, previous_answered) in gaps {
+        assert_eq!(sent, previous_answered, "no round trip between two PUTs");
+    }
+    assert_eq!(sim.max_puts, 1, "still one PUT at a time");
+    let asks = sim
+        .kinds()
+        .iter()
+        .filter(|k| matches!(k, RequestKind::Upload { .. }))
+        .count();
+    assert_eq!(asks, 4, "one ask per part, none wasted");
+}
+
+#[test]
+fn a_signed_url_held_too_long_is_asked_for_again() {
+    let mut sim = Sim::new(Options {
+        part_size: 5 * MIB,
+        concurrency: 1,
+        timeout_ms: 600_000,
+        ..Options::default()
+    });
+    // Part 1's PUT takes six minutes: part 2's URL, asked for meanwhile, is too old to trust.
+    sim.script(|req, _| match req.kind {
+        RequestKind::Put { part: 1, .. } => Action::Slow(6 * 60_000),
+        _ => Action::Serve,
+    });
+    let f = sim.add(10 * MIB);
+    sim.run(3_600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    let asks_for_2 = sim
+        .kinds()
+        .iter()
+        .filter(|k| matches!(k, RequestKind::Upload { part: 2, .. }))
+        .count();
+    assert_eq!(asks_for_2, 2);
+    let gaps = put_gaps(&sim);
+    assert!(gaps[0].0 > gaps[0].1, "part 2 waited for its new URL");
+}

@@ -68,6 +68,11 @@ pub struct Sim {
     pub complete_202s: u32,
     pub omit_etag: bool,
     pub max_in_flight: usize,
+    /// PUTs and commits on the wire at once (what `concurrency` bounds).
+    pub max_puts: usize,
+    /// When each request of `sent` went out, and when each answered (by id).
+    pub sent_at: Vec<Millis>,
+    pub answered_at: Vec<(RequestId, Millis)>,
     script: Option<Script>,
 }
 
@@ -90,6 +95,9 @@ impl Sim {
             complete_202s: 0,
             omit_etag: false,
             max_in_flight: 0,
+            max_puts: 0,
+            sent_at: Vec::new(),
+            answered_at: Vec::new(),
             script: None,
         }
     }
@@ -155,6 +163,7 @@ impl Sim {
                         a => a,
                     };
                     self.sent.push(req.clone());
+                    self.sent_at.push(self.now);
                     self.wire.push((done, req, action));
                     let parts = self
                         .wire
@@ -164,6 +173,14 @@ impl Sim {
                         })
                         .count();
                     self.max_in_flight = self.max_in_flight.max(parts);
+                    let puts = self
+                        .wire
+                        .iter()
+                        .filter(|(_, r, _)| {
+                            matches!(r.kind, RequestKind::Put { .. } | RequestKind::Commit { .. })
+                        })
+                        .count();
+                    self.max_puts = self.max_puts.max(puts);
                 }
                 Output::Abort(id) => {
                     self.aborted.push(id);
@@ -214,6 +231,7 @@ impl Sim {
                 self.engine.sent(req.id, out, self.now);
             }
             let outcome = self.answer(&req, action);
+            self.answered_at.push((req.id, self.now));
             self.engine.handle(req.id, outcome, self.now);
         } else {
             self.engine.tick(self.now);
