@@ -25,6 +25,7 @@ mod objects;
 mod s3;
 #[cfg(test)]
 pub(crate) mod seaweed;
+mod writeback;
 
 pub use azure::{AzureSettings, AzureStorage};
 #[cfg(any(test, feature = "conformance"))]

@@ -1,12 +1,14 @@
 //! Local-filesystem storage, the embedded default.
 //!
 //! Layout under the root folder:
-//! - `staging/<upload>/<piece>`: staged pieces, fsynced before they are acknowledged;
+//! - `staging/<upload>/<piece>`: staged pieces, fsynced before they are acknowledged (their
+//!   writeback started as they arrive: `writeback.rs`);
 //! - `objects/<name>/`: one object, a `manifest.json` listing the sizes of its segments
 //!   `00000`, `00001`, … which are hard links to the staged pieces, so assembling an upload
 //!   costs no copy of its bytes;
 //! - `objects/.tmp-*`: objects being built; a crash leaves only these, never a half object.
 
+use super::writeback::Writeback;
 use super::{
     ByteStream, Checker, Expect, ObjectInfo, Piece, Storage, StorageError, Written, body_error,
     piece_id,
@@ -115,9 +117,12 @@ impl FsStorage {
                 let file = std::fs::File::create(&writer_path).map_err(io(&writer_path))?;
                 let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, file);
                 let mut checker = Checker::new(expect);
+                let (mut writeback, mut written) = (Writeback::default(), 0u64);
                 while let Some(chunk) = rx.blocking_recv() {
                     checker.update(&chunk)?;
                     out.write_all(&chunk).map_err(io(&writer_path))?;
+                    written += chunk.len() as u64;
+                    writeback.written(out.get_ref(), written - out.buffer().len() as u64);
                 }
                 let verdict = checker.finish()?;
                 let file = out
