@@ -10,11 +10,11 @@ import { APIKEY, DIAG, MiB, ONLY, RUN_TIMEOUT_MS, SIZE, SKIFF_BENCH } from './co
 import { cpuDelta, cpuSnapshot } from './cpu.mjs';
 import { browserProcesses, procMem } from './processes.mjs';
 
-// lib: who uploads in the page ('skiff', 'fs' = filestack-js, 'put', 'min' = the minimal MD5
-// client, the peers 'tusjs', 'uppy-tus', 'uppy-s3') or 'native' (skiff-bench, the project's Rust
-// ingest client, run from Node without a browser); opts: upload options; target: the server it
-// uploads to (peers.mjs: 'skiff', 'tus' or 's3'); peer: another project's client (the shaped-link
-// target says Skiff regular is no slower than any of them).
+// lib: who uploads in the page ('skiff', 'fs' = filestack-js, 'put', 'put-xhr', 'min' = the
+// minimal MD5 client, the peers 'tusjs', 'uppy-tus', 'uppy-s3') or 'native' (skiff-bench, the
+// project's Rust ingest client, run from Node without a browser); opts: upload options; target:
+// the server it uploads to (peers.mjs: 'skiff', 'tus' or 's3'); peer: another project's client
+// (the shaped-link target says Skiff regular is no slower than any of them).
 export const CONTENDERS = [
   { id: 'skiff-regular', label: 'Skiff regular', lib: 'skiff', opts: {}, target: 'skiff' },
   { id: 'skiff-nomd5', label: 'Skiff regular, disableIntegrityCheck', lib: 'skiff', opts: { disableIntegrityCheck: true }, target: 'skiff' },
@@ -31,6 +31,7 @@ if (DIAG) {
   CONTENDERS.push(
     { id: 'skiff-c6', label: 'diag: Skiff regular, concurrency 6', lib: 'skiff', opts: { concurrency: 6 }, target: 'skiff', diag: true },
     { id: 'fs-nomd5', label: 'diag: filestack-js regular, disableIntegrityCheck', lib: 'fs', opts: { disableIntegrityCheck: true }, target: 'skiff', diag: true },
+    { id: 'put-xhr', label: 'diag: plain PUT through XMLHttpRequest', lib: 'put-xhr', opts: {}, target: 'skiff', diag: true },
     { id: 'min-md5', label: 'diag: minimal MD5 client (page-lib.mjs), 6 MiB × 3', lib: 'min', opts: {}, target: 'skiff', diag: true },
   );
   if (existsSync(SKIFF_BENCH)) {

@@ -62,12 +62,25 @@ window.bench = (() => {
     return { loc, common, complete };
   }
 
-  /** One part = the whole file; only the PUT is timed. */
-  async function plainPut(file, base, apikey) {
+  /** A PUT through XMLHttpRequest (how Skiff and the tus clients send bytes), answered like fetch's. */
+  function xhrPut(url, { method, headers, body }) {
+    return new Promise((resolve, reject) => {
+      const x = new XMLHttpRequest();
+      x.open(method, url);
+      for (const [k, v] of Object.entries(headers)) x.setRequestHeader(k, v);
+      x.onload = () => resolve({ ok: x.status >= 200 && x.status < 300, status: x.status,
+        text: async () => x.responseText, headers: { get: (h) => x.getResponseHeader(h) } });
+      x.onerror = () => reject(new Error('XHR PUT failed'));
+      x.send(body);
+    });
+  }
+
+  /** One part = the whole file; only the PUT (fetch, or XMLHttpRequest with xhr) is timed. */
+  async function plainPut(file, base, apikey, xhr = false) {
     const { loc, common, complete } = await startUpload(file, base, apikey);
     const up = await postJson(loc + '/multipart/upload', { ...common, part: 1, size: file.size });
     const t0 = performance.now();
-    const r = await fetch(up.url, { method: 'PUT', headers: up.headers || {}, body: file });
+    const r = await (xhr ? xhrPut : fetch)(up.url, { method: 'PUT', headers: up.headers || {}, body: file });
     const t1 = performance.now();
     const text = await r.text();
     if (!r.ok) throw new Error('PUT ' + up.url + ' -> ' + r.status + ' ' + text);
@@ -112,7 +125,7 @@ window.bench = (() => {
   }
 
   /**
-   * One timed upload of skiffFiles[fileId] by lib ('skiff', 'fs', 'put', 'min'; the peers of
+   * One timed upload of skiffFiles[fileId] by lib ('skiff', 'fs', 'put', 'put-xhr', 'min'; the peers of
    * peers-entry.js: 'tusjs', 'uppy-tus', 'uppy-s3') with upload options opts, to the server at base
    * (for 'uppy-s3', the signing endpoint).
    */
@@ -124,8 +137,8 @@ window.bench = (() => {
     // again: every run is a first upload of the file.
     for (const k of Object.keys(localStorage)) if (k.startsWith('tus::')) localStorage.removeItem(k);
     try {
-      if (lib === 'put') {
-        const r = await plainPut(file, base, apikey);
+      if (lib === 'put' || lib === 'put-xhr') {
+        const r = await plainPut(file, base, apikey, lib === 'put-xhr');
         return { ok: true, ms: r.t1 - r.t0, completeMs: r.completeMs, result: r.result, resources: resources(base, r.t0, r.t1) };
       }
       let call;
