@@ -12,12 +12,14 @@
 // Each range is read from the Blob's stream with its default reader, the pieces hashed as they
 // come. A BYOB reader into one buffer per lane would be better on paper (hashing 2 GiB grew the
 // renderer by about 100 MiB with it, 330 MiB with the default reader, whose pieces of up to 2 MiB
-// wait for the garbage collector; and it read 600-660 MiB/s against 450), but in Chromium it
-// stalls: a BYOB read of a large Blob now and then never settled (8 uploads of 256 MiB in one
-// page: the 5th waited for its digest for ever; with one range at a time, the 8th in one run of
-// two), and even with such reads given up after 2 s, the page's own reads of the same Blob (the
-// PUT bodies) stalled until the uploader's timeout (the 4th upload took 16-28 s in every BYOB
-// run, 2 s without). Restarting the worker every 256 MiB to drop its garbage still left 136 MiB.
+// wait for the garbage collector, 125 MiB since `nudgeCollector`; and it read 600-660 MiB/s
+// against 450), but in Chromium it stalls: a BYOB read of a large Blob now and then never
+// settled (8 uploads of 256 MiB in one page: the 5th waited for its digest for ever; with one
+// range at a time, the 8th in one run of two), and even with such reads given up after 2 s, the
+// page's own reads of the same Blob (the PUT bodies) stalled until the uploader's timeout (the
+// 4th upload took 16-28 s in every BYOB run, 2 s without). Restarting the worker every 256 MiB
+// to drop its garbage still left 136 MiB; reading each range with one arrayBuffer() grew it as
+// much as the default reader.
 //
 // The MD5 itself is a small WebAssembly module of its own (crates/hash), loaded on first use from
 // next to this file. It is built with SIMD; browsers without WebAssembly SIMD (older than Chrome 91,
@@ -27,6 +29,13 @@ import init, { Md5Lanes, Md5Stream } from './skiff_hash.js';
 
 /** Ranges hashed side by side: Md5Lanes's lanes. */
 const LANES = 4;
+
+/**
+ * The most bytes of a range handed to the hasher at once. It copies what it is given into its
+ * own memory, which keeps the largest size it ever needed; Chromium's pieces are up to 2 MiB, in
+ * four lanes. Hashing 24 MiB grew the renderer by 18 MiB with 256 KiB steps, 63 MiB without.
+ */
+const STEP = 256 * 1024;
 
 // The smallest module using a SIMD instruction (one function returning i32x4.splat(0)): it
 // validates only where WebAssembly SIMD is supported.
@@ -46,6 +55,20 @@ let running = false;
 const EMPTY = new Uint8Array(0);
 
 /**
+ * Lets V8 collect the pieces already hashed. They are allocated by the browser, outside V8's
+ * heap; V8 counts their bytes but collects young garbage when its own young space fills, which a
+ * worker that only hashes seldom makes happen (hashing 2 GiB grew the renderer by 350 MiB). An
+ * ArrayBuffer allocated from JavaScript goes through V8's own allocation of its bytes, which first
+ * collects young garbage once the young generation holds more outside bytes than twice the young
+ * space's largest size. So one small allocation per piece read: 120-128 MiB of growth for 2 GiB
+ * instead of 350, at the same speed (Chromium 156). Elsewhere it costs one tiny allocation.
+ */
+let nudge;
+function nudgeCollector() {
+  nudge = new ArrayBuffer(256);
+}
+
+/**
  * The pieces of one request's range: `next()` resolves to the next piece, or null once the
  * range has been read in full; it rejects when the bytes cannot be read or are fewer than asked
  * (the file changed). `cancel()` lets the stream go early.
@@ -53,17 +76,25 @@ const EMPTY = new Uint8Array(0);
 function openRange({ blob, start, end }) {
   const reader = blob.slice(start, end).stream().getReader();
   let read = 0;
+  /** What is left of the last piece read, handed out STEP bytes at a time. */
+  let rest = EMPTY;
   return {
     async next() {
-      const { done, value } = await reader.read();
-      if (!done) {
+      if (rest.byteLength === 0) {
+        const { done, value } = await reader.read();
+        if (done) {
+          if (read !== end - start) {
+            throw new Error(`asked for ${end - start} bytes at offset ${start}, got ${read} (did the file change?)`);
+          }
+          return null;
+        }
         read += value.byteLength;
-        return value;
+        nudgeCollector();
+        rest = value;
       }
-      if (read !== end - start) {
-        throw new Error(`asked for ${end - start} bytes at offset ${start}, got ${read} (did the file change?)`);
-      }
-      return null;
+      const piece = rest.subarray(0, STEP);
+      rest = rest.subarray(piece.byteLength);
+      return piece;
     },
     cancel: () => reader.cancel().catch(() => {}),
   };
