@@ -12,7 +12,9 @@
 //   4. the package served from another origin (a CDN, with CORS): the worker starts through a
 //      module of the page's own that imports it, and hashes the parts;
 //   5. six uploads of 256 MiB in a row from one page, with four ranges in the worker at once, all
-//      finish (a stall seen in Chromium's BYOB reads of Blob streams).
+//      finish (a stall seen in Chromium's BYOB reads of Blob streams);
+//   6. a worker left idle is let go (it holds on to what hashing took), and the next upload
+//      starts a new one.
 //
 // Run: node --test tests/e2e/hash-worker.test.mjs
 // Needs Chromium, dist/ and the server binary (as the other e2e tests).
@@ -211,6 +213,27 @@ test('5. six uploads of 256 MiB in a row from one page all finish, four ranges i
     const workers = tab.page.workers().map((w) => w.url());
     assert.ok(workers.some((u) => u.endsWith('/dist/hash-worker.js')), `the hashing worker ran: ${workers.join(', ')}`);
     assert.ok(!tab.console.some((l) => /hashed on the page's thread/.test(l)), tab.console.join('\n'));
+  } finally {
+    await tab.context.close();
+  }
+});
+
+test('6. an idle worker is let go, and the next upload starts a new one', { timeout: 120_000 }, async () => {
+  const tab = await page(null);
+  const hashWorkers = () => tab.page.workers().filter((w) => w.url().endsWith('/dist/hash-worker.js')).length;
+  try {
+    const first = await upload(tab, 7 * MiB, 50);
+    assert.ok(first.ok, `${first.error}\n${tab.console.join('\n')}`);
+    assert.equal(hashWorkers(), 1, 'the worker hashed the parts');
+    // Let go after 5 s without work.
+    const t0 = Date.now();
+    while (hashWorkers() > 0 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(hashWorkers(), 0, 'the idle worker ended');
+    const second = await upload(tab, 9 * MiB + 7, 51);
+    assert.ok(second.ok, `${second.error}\n${tab.console.join('\n')}`);
+    assert.equal(hashWorkers(), 1, 'a new worker hashed the parts');
+    assert.ok(!tab.console.some((l) => /hashed on the page's thread/.test(l)), tab.console.join('\n'));
+    await assertStored(second.handle, 9 * MiB + 7, 51);
   } finally {
     await tab.context.close();
   }
