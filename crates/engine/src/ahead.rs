@@ -9,10 +9,17 @@
 //! slot that frees starts the next PUT at once. The URLs are used in part order, and one held
 //! longer than `ASKED_FRESH_MS` is asked for again rather than trusted to be still valid.
 //!
+//! Asks ahead also stay within the browser's connections to a host: PUTs on the wire plus parts
+//! asking or signed stay within `lanes::MAX_IN_FLIGHT` (with `concurrency` 3, three PUTs and
+//! three asks fit; with 6, a part asks only once a PUT has ended; above 6, PUTs stop at 6). Over
+//! HTTP/1.1 a request beyond that would wait in the browser's queue behind a PUT, where on a slow
+//! link its timeout runs out.
+//!
 //! Chunks (the intelligent flow) are not asked ahead: their size is only known when they go.
 
 use crate::engine::Ctx;
 use crate::file::{Part, PartState};
+use crate::lanes::MAX_IN_FLIGHT;
 use crate::types::{Body, FileId, Millis, RequestKind};
 
 /// How long a signed URL waiting for a slot is trusted. Servers sign part URLs for an hour
@@ -23,7 +30,8 @@ const ASKED_FRESH_MS: Millis = 5 * 60 * 1000;
 
 /// The scheduler's turn for whole part `p`: a signed one goes on the wire if a slot is free
 /// (`busy` counts the slots taken), and the answer is whether to ask for `p`'s URL now, which
-/// it is while fewer than `concurrency` parts are asking or signed (`ahead` counts them).
+/// it is while fewer than `concurrency` parts are asking or signed (`ahead` counts them) and
+/// those with the PUTs leave a connection free.
 pub(crate) fn admit(
     ctx: &mut Ctx,
     file: FileId,
@@ -46,7 +54,7 @@ pub(crate) fn admit(
         p.reset(ctx.now);
     }
     let ready = matches!(p.state, PartState::Ready { not_before, .. } if not_before <= ctx.now);
-    let go = ready && *ahead < slots;
+    let go = ready && *ahead < slots && *busy + *ahead < MAX_IN_FLIGHT;
     *ahead += usize::from(go);
     go
 }

@@ -468,3 +468,24 @@ fn a_signed_url_held_too_long_is_asked_for_again() {
     let gaps = put_gaps(&sim);
     assert!(gaps[0].0 > gaps[0].1, "part 2 waited for its new URL");
 }
+
+#[test]
+fn asks_ahead_stay_within_the_browsers_connections() {
+    for (concurrency, puts) in [(3, 3), (4, 4), (6, 6), (8, 6)] {
+        let mut sim = Sim::new(Options {
+            part_size: 5 * MIB,
+            concurrency,
+            ..Options::default()
+        });
+        let f = sim.add(60 * MIB);
+        sim.run(600_000);
+        assert_eq!(sim.stored_of(f), sim.file_of(f));
+        assert_eq!(sim.max_puts, puts, "concurrency {concurrency}");
+        // PUTs and asks together never queue in the browser (six connections to a host).
+        assert!(
+            sim.max_in_flight <= 6,
+            "concurrency {concurrency}: {} part requests at once",
+            sim.max_in_flight
+        );
+    }
+}
