@@ -13,6 +13,9 @@
 //               was accepted, whatever it is doing: keep-alive connections the browser reuses die
 //               too, mid-request if need be (null: no limit). A pair [min, max] draws each
 //               connection's life at random in that range (resets at random moments).
+//   seed        with a [min, max] lifetime: the lives are drawn from a generator seeded with
+//               this number, started again by each configure() that names a seed, so that the
+//               n-th connection of every run lives as long (clients compared on the same draws).
 //   connRate    bytes per second of each connection on its own, each direction (null: unlimited),
 //               on top of `rate`: a link where every connection is slow (a congested path, a
 //               per-flow shaper) but several in parallel carry more.
@@ -25,6 +28,17 @@
 import { createServer, connect } from 'node:net';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A small seeded generator of numbers in [0, 1) (mulberry32): repeatable draws for a link. */
+function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 const live = new Set(); // proxies not yet stopped
 process.on('exit', () => { for (const p of live) p.destroyAll(); });
 
@@ -118,6 +132,7 @@ export async function startProxy(opts = {}) {
   const up = new Link(); // browser → server
   const down = new Link(); // server → browser
   let lifetimeMs = null;
+  let draw = Math.random;
   let connRate = null;
   const sockets = new Set();
   const connections = [];
@@ -135,8 +150,9 @@ export async function startProxy(opts = {}) {
   const configure = (f = {}) => {
     if ('rate' in f) { up.rate = f.rate ?? null; down.rate = f.rate ?? null; }
     if ('lifetimeMs' in f) lifetimeMs = f.lifetimeMs ?? null;
+    if ('seed' in f) draw = f.seed === null || f.seed === undefined ? Math.random : seeded(f.seed);
     if ('connRate' in f) connRate = f.connRate ?? null;
-    note(`faults: rate=${up.rate ?? 'unlimited'} B/s, per connection ${connRate ?? 'unlimited'} B/s, lifetime=${lifetimeMs ?? 'unlimited'} ms`);
+    note(`faults: rate=${up.rate ?? 'unlimited'} B/s, per connection ${connRate ?? 'unlimited'} B/s, lifetime=${lifetimeMs ?? 'unlimited'} ms${'seed' in f ? `, seed ${f.seed}` : ''}`);
   };
   configure({ rate: opts.rate ?? null, lifetimeMs: opts.lifetimeMs ?? null, connRate: opts.connRate ?? null });
 
@@ -163,7 +179,7 @@ export async function startProxy(opts = {}) {
       sockets.delete(client);
       sockets.delete(upstream);
     };
-    const life = Array.isArray(lifetimeMs) ? lifetimeMs[0] + Math.random() * (lifetimeMs[1] - lifetimeMs[0]) : lifetimeMs;
+    const life = Array.isArray(lifetimeMs) ? lifetimeMs[0] + draw() * (lifetimeMs[1] - lifetimeMs[0]) : lifetimeMs;
     if (life) timer = setTimeout(() => close('lifetime'), life);
     client.on('error', (e) => close(`browser side error: ${e.code ?? e.message}`));
     upstream.on('error', (e) => close(`server side error: ${e.code ?? e.message}`));
