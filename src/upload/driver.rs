@@ -228,6 +228,7 @@ pub(crate) async fn drive(
         let width = crate::web::hash_worker::width();
         let upcoming = engine.upcoming(ahead.max(width));
         while let Some(range) = hasher.next(&upcoming, width) {
+            engine.hashing(range.0, range.1, range.2);
             spawn_hash(range, &blobs, &tx);
         }
         // One timer for the earliest of the engine's deadline and the next progress call.

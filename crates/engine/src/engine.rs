@@ -328,6 +328,22 @@ impl Engine {
         out
     }
 
+    /// The driver started hashing `start..end` of `file`, one of [`Engine::upcoming`]'s ranges.
+    /// If it is the next chunk of an intelligent part, that chunk keeps this length when the
+    /// chunk size grows before it goes (else the digest would be wasted and the bytes read and
+    /// hashed again at the new size); a size that shrinks after a failure still applies.
+    pub fn hashing(&mut self, file: FileId, start: u64, end: u64) {
+        if let Some(FileState::Uploading(t)) = self.files.get_mut(&file).map(|f| &mut f.state) {
+            for p in &mut t.parts {
+                if let PartState::Ready { offset, .. } = p.state {
+                    if p.chunked && p.plan.start + offset == start {
+                        p.pin = Some((offset, end - start));
+                    }
+                }
+            }
+        }
+    }
+
     /// The current chunk size of intelligent uploads.
     pub fn chunk_size(&self) -> u64 {
         self.ctx.chunks.size()

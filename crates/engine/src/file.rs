@@ -103,6 +103,10 @@ pub(crate) struct Part {
     /// (`0..len`) unless the part was split into lanes. The lane from 0 commits the part.
     pub(crate) from: u64,
     pub(crate) upto: u64,
+    /// A chunk whose bytes are being hashed ahead, as (offset in the part, length): the chunk
+    /// from that offset is no longer than that, so a chunk size that grows meanwhile does not
+    /// waste its digest (see `Engine::hashing`).
+    pub(crate) pin: Option<(u64, u64)>,
 }
 
 impl Part {
@@ -116,6 +120,7 @@ impl Part {
             in_flight_sent: 0,
             from: 0,
             upto: plan.end - plan.start,
+            pin: None,
         }
     }
 
@@ -124,10 +129,14 @@ impl Part {
     }
 
     /// Bytes the next request from `offset` sends: a chunk of at most `chunk` bytes of the lane's
-    /// stretch, or the whole part.
+    /// stretch (and of the length pinned for that offset), or the whole part.
     pub(crate) fn next_len(&self, offset: u64, chunk: u64) -> u64 {
         if self.chunked {
-            chunk.min(self.upto - offset)
+            let pinned = match self.pin {
+                Some((at, len)) if at == offset => len,
+                _ => chunk,
+            };
+            chunk.min(pinned).min(self.upto - offset)
         } else {
             self.len()
         }

@@ -1,9 +1,16 @@
 //! Upload options (docs/protocol.md §8.4), with filestack-js's defaults and ranges.
 
 use crate::types::Millis;
-use skiff_protocol::limits::{
-    DEFAULT_PART_SIZE, INTELLIGENT_PART_SIZE, MIN_CHUNK_SIZE, MIN_PART_SIZE,
-};
+use skiff_protocol::limits::{DEFAULT_PART_SIZE, MIN_CHUNK_SIZE, MIN_PART_SIZE};
+
+/// The first chunk of intelligent parts when the app names none: a quarter of a part, where
+/// filestack-js starts at the whole 8 MiB. Nothing is known of the link yet, and a chunk too big
+/// for it costs the most: a browser sends a request again, unseen, when a reused keep-alive
+/// connection breaks under it, so a chunk cut before it ends is seen to fail only after a second
+/// connection's life. 2 MiB chunks also split the first parts into lanes at once (the browser's
+/// six connections instead of three), and on a clean link they grow back to whole parts within
+/// a few chunks (the chunks already hashed keep their size, see `Engine::hashing`).
+const FIRST_CHUNK_SIZE: u64 = 2 * 1024 * 1024;
 
 /// How parts travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -65,7 +72,7 @@ impl Default for Options {
             concurrency: 3,
             file_concurrency: 4,
             mode: Mode::Regular,
-            intelligent_chunk_size: INTELLIGENT_PART_SIZE,
+            intelligent_chunk_size: FIRST_CHUNK_SIZE,
             min_chunk_size: MIN_CHUNK_SIZE,
             chunk_target_ms: 8_000,
             retry: 10,

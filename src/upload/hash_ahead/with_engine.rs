@@ -14,7 +14,8 @@ use skiff_engine::{
 };
 
 const MIB: u64 = 1024 * 1024;
-/// Virtual time one request takes on the wire, and one digest on the page's thread.
+/// Virtual time one request takes on the wire, and one digest on the page's thread (unless a
+/// test hashes faster than the wire).
 const WIRE_MS: Millis = 20;
 const HASH_MS: Millis = 50;
 
@@ -60,8 +61,14 @@ fn answer(req: &Request, fail_put: &mut dyn FnMut(&Request) -> bool) -> Outcome 
     }
 }
 
-/// Uploads one file of `size` bytes; returns the ranges hashed, in order.
-fn upload(options: Options, size: u64, mut fail_put: impl FnMut(&Request) -> bool) -> Vec<Range> {
+/// Uploads one file of `size` bytes, each digest taking `hash_ms`; returns the ranges hashed,
+/// in order.
+fn upload(
+    options: Options,
+    size: u64,
+    hash_ms: Millis,
+    mut fail_put: impl FnMut(&Request) -> bool,
+) -> Vec<Range> {
     let ahead = options.concurrency;
     let mut engine = Engine::new(options, 7);
     let mut now: Millis = 0;
@@ -124,7 +131,8 @@ fn upload(options: Options, size: u64, mut fail_put: impl FnMut(&Request) -> boo
                     "{range:?} hashed again while its digest was held, after {hashed:?}"
                 );
                 hashed.push(range);
-                hashing = Some((now + HASH_MS, range));
+                engine.hashing(range.0, range.1, range.2);
+                hashing = Some((now + hash_ms, range));
             }
         }
         // The earliest of: a request ends, a digest lands, the engine's deadline.
@@ -162,7 +170,7 @@ fn regular_parts_are_each_hashed_once_and_leave_with_their_digest() {
         part_size: 5 * MIB,
         ..Options::default()
     };
-    let hashed = upload(options, 23 * MIB, |_| false);
+    let hashed = upload(options, 23 * MIB, HASH_MS, |_| false);
     // Five parts: 5, 5, 5, 5 and 3 MiB; hashing lags the wire, and with no failure none is
     // hashed twice.
     assert_eq!(hashed.len(), 5, "{hashed:?}");
@@ -177,7 +185,7 @@ fn re_planned_chunks_drop_stale_digests_and_hash_the_new_ranges_once() {
     // The first two chunk PUTs break: the engine resends from the same offset at half the size,
     // so ranges hashed ahead at the old size are never asked for.
     let mut broken = 0;
-    let hashed = upload(options, 20 * MIB, move |req| {
+    let hashed = upload(options, 20 * MIB, HASH_MS, move |req| {
         let first_tries = matches!(req.kind, RequestKind::Put { .. }) && broken < 2;
         broken += usize::from(first_tries);
         first_tries
@@ -187,4 +195,24 @@ fn re_planned_chunks_drop_stale_digests_and_hash_the_new_ranges_once() {
         sizes.windows(2).any(|w| w[1] < w[0]),
         "chunks shrank after the failures: {sizes:?}"
     );
+}
+
+#[test]
+fn a_growing_chunk_size_keeps_the_chunks_already_hashed_and_hashes_each_byte_once() {
+    let options = Options {
+        mode: Mode::Intelligent,
+        intelligent_chunk_size: 2 * MIB,
+        ..Options::default()
+    };
+    let size = 40 * MIB;
+    // Digests come faster than the wire carries chunks, so they are ready ahead of their calls.
+    let hashed = upload(options, size, 2, |_| false);
+    let sizes: Vec<u64> = hashed.iter().map(|(_, a, b)| b - a).collect();
+    // Fast chunks grow the size while the next ones are hashed at the old one: those go at
+    // the length they were hashed at, and every byte is read and hashed once.
+    assert!(
+        sizes.iter().any(|&l| l > 2 * MIB),
+        "the size grew: {sizes:?}"
+    );
+    assert_eq!(sizes.iter().sum::<u64>(), size, "{sizes:?}");
 }

@@ -11,17 +11,26 @@ fn opts() -> Options {
     }
 }
 
+/// Intelligent ingestion starting with whole 8 MiB parts as chunks (filestack-js's start).
+fn whole_parts() -> Options {
+    Options {
+        intelligent_chunk_size: 8 * MIB,
+        ..opts()
+    }
+}
+
 #[test]
 fn chunks_then_commit_then_complete_without_parts() {
     let mut sim = Sim::new(opts());
     let f = sim.add(20 * MIB + 3);
-    // While start is in flight: the first chunk of each 8 MiB part, as they will go.
+    // While start is in flight: the first chunk of each 8 MiB part, as they will go (2 MiB,
+    // the default first chunk).
     assert_eq!(
         sim.engine.upcoming(5),
         [
-            (f, 0, 8 * MIB),
-            (f, 8 * MIB, 16 * MIB),
-            (f, 16 * MIB, 20 * MIB + 3)
+            (f, 0, 2 * MIB),
+            (f, 8 * MIB, 10 * MIB),
+            (f, 16 * MIB, 18 * MIB)
         ]
     );
     sim.run(600_000);
@@ -54,7 +63,7 @@ fn chunks_then_commit_then_complete_without_parts() {
 fn a_failing_chunk_is_resent_from_the_same_offset_at_half_size() {
     let mut sim = Sim::new(Options {
         concurrency: 1,
-        ..opts()
+        ..whole_parts()
     });
     let mut failures = 0;
     sim.script(move |req, _| match (req.kind, &req.body) {
@@ -273,7 +282,7 @@ fn cut_link(initial_chunk: Option<u64>) -> (Sim, skiff_engine::FileId) {
 
 #[test]
 fn a_link_that_cuts_connections_is_learnt_at_the_first_cut() {
-    let (sim, f) = cut_link(None);
+    let (sim, f) = cut_link(Some(8 * MIB));
     assert_eq!(sim.stored_of(f), sim.file_of(f));
     assert!(sim.failures().is_empty(), "{:?}", sim.failures());
     // One round of 8 MiB chunks is cut at 3 s; then chunks of about 1.2 MiB, each well within
@@ -292,14 +301,42 @@ fn a_link_that_cuts_connections_is_learnt_at_the_first_cut() {
 }
 
 #[test]
-fn a_clean_link_keeps_one_chunk_per_part() {
-    let mut sim = Sim::new(opts());
+fn the_default_first_chunk_fits_a_link_that_cuts_connections() {
+    let (sim, f) = cut_link(None);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert!(sim.failures().is_empty(), "{:?}", sim.failures());
+    // 2 MiB chunks take 2 s of a connection's 3: none is cut, and once the first have passed
+    // the parts are split into lanes.
+    assert!(sim.put_lengths().iter().all(|&l| l <= 2 * MIB));
+    assert_eq!(sim.max_in_flight, 6);
+    assert!(sim.now < 7_000, "24 MiB in {} ms", sim.now);
+}
+
+#[test]
+fn a_clean_link_with_whole_part_chunks_keeps_one_chunk_per_part() {
+    let mut sim = Sim::new(whole_parts());
     sim.bytes_per_ms = 1_048;
     let f = sim.add(24 * MIB);
     sim.run(600_000);
     assert_eq!(sim.stored_of(f), sim.file_of(f));
     assert_eq!(sim.max_in_flight, 3, "the concurrency asked for");
     assert!(sim.put_lengths().iter().all(|&l| l == 8 * MIB));
+}
+
+#[test]
+fn a_clean_link_grows_the_default_first_chunk_back_to_whole_parts() {
+    let mut sim = Sim::new(opts());
+    sim.bytes_per_ms = 10_480; // 10 MiB/s per connection
+    let f = sim.add(64 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    let puts = sim.put_lengths();
+    assert_eq!(puts[0], 2 * MIB);
+    assert!(
+        puts.windows(2).all(|w| w[0] <= w[1]),
+        "never shrinks: {puts:?}"
+    );
+    assert_eq!(puts.last(), Some(&(8 * MIB)), "{puts:?}");
 }
 
 #[test]
