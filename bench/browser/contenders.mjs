@@ -30,6 +30,8 @@ export const CONTENDERS = [
 if (DIAG) {
   CONTENDERS.push(
     { id: 'skiff-c6', label: 'diag: Skiff regular, concurrency 6', lib: 'skiff', opts: { concurrency: 6 }, target: 'skiff', diag: true },
+    // Intelligent with filestack-js's first chunk (the whole 8 MiB part) instead of Skiff's 2 MiB.
+    { id: 'skiff-intelligent-8m', label: 'diag: Skiff intelligent, intelligentChunkSize 8 MiB', lib: 'skiff', opts: { intelligent: true, intelligentChunkSize: 8 * MiB }, target: 'skiff', diag: true },
     { id: 'fs-nomd5', label: 'diag: filestack-js regular, disableIntegrityCheck', lib: 'fs', opts: { disableIntegrityCheck: true }, target: 'skiff', diag: true },
     { id: 'put-xhr', label: 'diag: plain PUT through XMLHttpRequest', lib: 'put-xhr', opts: {}, target: 'skiff', diag: true },
     { id: 'min-md5', label: 'diag: minimal MD5 client (page-lib.mjs), 6 MiB × 3', lib: 'min', opts: {}, target: 'skiff', diag: true },
