@@ -286,64 +286,6 @@ impl Engine {
                 .all(|f| f.state.finished() || matches!(f.state, FileState::Paused(_)))
     }
 
-    /// Byte ranges whose MD5 the next upload calls will ask for, in the order they are likely to
-    /// go out (at most `n`), so a driver can hash them while earlier parts are on the wire.
-    /// Chunk ranges assume the current chunk size; a later size change makes them a miss.
-    ///
-    /// While `/multipart/start` is in flight, a file's first parts are listed as its flow will
-    /// most likely cut them (the server accepting intelligent ingestion where it is asked for),
-    /// so that the first part's MD5 is ready when the start answer comes. Where the server
-    /// answers otherwise, those ranges are not asked for and their digests are dropped.
-    pub fn upcoming(&self, n: usize) -> Vec<(FileId, u64, u64)> {
-        let mut out = Vec::new();
-        if self.ctx.options.disable_integrity_check {
-            return out;
-        }
-        let chunk = self.ctx.chunks.size();
-        for (id, f) in &self.files {
-            let planned;
-            let parts = match &f.state {
-                FileState::Starting(_) => {
-                    let flow = flow_after_start(self.ctx.options.mode, true, self.ctx.switched);
-                    planned = flow.fresh_parts(f.spec.size, self.ctx.options.part_size);
-                    &planned
-                }
-                FileState::Uploading(t) => &t.parts,
-                _ => continue,
-            };
-            for p in parts {
-                if out.len() >= n {
-                    return out;
-                }
-                let PartState::Ready { offset, .. } = p.state else {
-                    continue;
-                };
-                if p.chunked && offset == p.upto {
-                    continue; // a commit, nothing to hash
-                }
-                let start = p.plan.start + offset;
-                out.push((*id, start, start + p.next_len(offset, chunk)));
-            }
-        }
-        out
-    }
-
-    /// The driver started hashing `start..end` of `file`, one of [`Engine::upcoming`]'s ranges.
-    /// If it is the next chunk of an intelligent part, that chunk keeps this length when the
-    /// chunk size grows before it goes (else the digest would be wasted and the bytes read and
-    /// hashed again at the new size); a size that shrinks after a failure still applies.
-    pub fn hashing(&mut self, file: FileId, start: u64, end: u64) {
-        if let Some(FileState::Uploading(t)) = self.files.get_mut(&file).map(|f| &mut f.state) {
-            for p in &mut t.parts {
-                if let PartState::Ready { offset, .. } = p.state {
-                    if p.chunked && p.plan.start + offset == start {
-                        p.pin = Some((offset, end - start));
-                    }
-                }
-            }
-        }
-    }
-
     /// The current chunk size of intelligent uploads.
     pub fn chunk_size(&self) -> u64 {
         self.ctx.chunks.size()

@@ -25,6 +25,7 @@
 mod ahead;
 mod backoff;
 mod chunk;
+mod digests;
 mod engine;
 mod file;
 mod handle;
