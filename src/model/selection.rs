@@ -323,11 +323,10 @@ impl Selection {
             Action::Progress(id, bytes, percent, rate) => {
                 if let Some(e) = self.entry_mut(id) {
                     e.rate = rate;
+                    // A paused row keeps the figure it paused at: the last report of the bytes
+                    // on the wire at the click can arrive just after it (the driver spaces its
+                    // calls by progressInterval), and those bytes are dropped by the pause.
                     if let Phase::Uploading {
-                        bytes: b,
-                        percent: p,
-                    }
-                    | Phase::Paused {
                         bytes: b,
                         percent: p,
                     } = &mut e.phase

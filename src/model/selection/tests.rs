@@ -155,6 +155,15 @@ fn uploads_run_within_the_concurrency_and_finish() {
         Vec::<EntryId>::new(),
         "a paused file keeps its slot"
     );
+    let s = s.reduce(Action::Progress(0, 70, 70, None));
+    assert_eq!(
+        s.entries[0].phase,
+        Phase::Paused {
+            bytes: 50,
+            percent: 50
+        },
+        "a late report does not move a paused row"
+    );
     let s = s
         .reduce(Action::Resume(0))
         .reduce(Action::Ended(0, Ok(json!({"handle": "h"}))));
