@@ -47,8 +47,10 @@ const BUDGETS = [
   // until the hashing worker (the same +0.9 KB as the uploader's), 241 KB until its start from
   // another origin and the learning chunk controller left it no room (241.03 KB); 242 KB until
   // the lanes (242.04 KB); 243 KB until the parts asked ahead (243.13 KB with them); 243.2 KB
-  // until the 2 MiB first chunks (the same +0.2 KB as the uploader's).
-  { module: 'picker', files: ['skiff_picker_bg.wasm', 'skiff_picker.js', 'index.js'], budget: 243_400 },
+  // until the 2 MiB first chunks (the same +0.2 KB as the uploader's); 243.4 KB until a quick
+  // first chunk on a clean link grew the size 4x at once (+0.07 KB gzip, 243.43 KB; the uploader
+  // took the same within its budget, 110.99 KB).
+  { module: 'picker', files: ['skiff_picker_bg.wasm', 'skiff_picker.js', 'index.js'], budget: 243_500 },
   // The hashing worker and its MD5 module (crates/hash), fetched on the first part to hash.
   // 9 KB until the worker hashed up to four parts at once with a multi-buffer MD5 over
   // WebAssembly SIMD (twice the bytes per second: bench/hash-simd.bench.mjs): +3.4 KB gzip of
