@@ -10,21 +10,18 @@
 // error; the others go on. Answers may come in another order than the requests.
 //
 // Each range is read from the Blob's stream with its default reader, the pieces hashed as they
-// come. A BYOB reader into one buffer per lane would be better on paper (hashing 2 GiB grew the
-// renderer by about 100 MiB with it, 330 MiB with the default reader, whose pieces of up to 2 MiB
-// wait for the garbage collector, 125 MiB since `nudgeCollector`; and it read 600-660 MiB/s
-// against 450), but in Chromium it stalls: a BYOB read of a large Blob now and then never
-// settled (8 uploads of 256 MiB in one page: the 5th waited for its digest for ever; with one
-// range at a time, the 8th in one run of two), and even with such reads given up after 2 s, the
-// page's own reads of the same Blob (the PUT bodies) stalled until the uploader's timeout (the
-// 4th upload took 16-28 s in every BYOB run, 2 s without). Restarting the worker every 256 MiB
-// to drop its garbage still left 136 MiB; reading each range with one arrayBuffer() grew it as
-// much as the default reader. What is held, by Chromium's memory dumps: mid-hash, about 84 MiB
-// of pieces still allocated in its ArrayBuffer partition, owned by Blink, freed only by a full
-// collection (which V8 starts once their bytes outgrow its limit for outside memory). Detaching
-// a piece once hashed (`buffer.transfer(0)`) frees nothing and hides its bytes from V8, which
-// then never collects (2 GiB grew the renderer by 2.1 GB); FileReaderSync's pieces are held
-// alike (+136 MiB, and half the speed); restarting the worker every 64 MiB left +97.
+// come, and the worker has V8 collect the pieces it is done with every few MiB (`collectPieces`).
+// A BYOB reader into one buffer per lane would need no collection (hashing 2 GiB grew the
+// renderer by about 100 MiB with it, and it read 600-660 MiB/s against 450), but in Chromium it
+// stalls: a BYOB read of a large Blob now and then never settled (8 uploads of 256 MiB in one
+// page: the 5th waited for its digest for ever; with one range at a time, the 8th in one run of
+// two), and even with such reads given up after 2 s, the page's own reads of the same Blob (the
+// PUT bodies) stalled until the uploader's timeout (the 4th upload took 16-28 s in every BYOB
+// run, 2 s without). Tried before `collectPieces`, and no better: restarting the worker every
+// 64 or 256 MiB (+97, +136 MiB), one arrayBuffer() per range (as much as the default reader),
+// detaching a piece once hashed (`buffer.transfer(0)`: it hides the piece's bytes from V8, which
+// then never collects; 2 GiB grew the renderer by 2.1 GB), FileReaderSync (+136 MiB, and half
+// the speed).
 //
 // The MD5 itself is a small WebAssembly module of its own (crates/hash), loaded on first use from
 // next to this file. It is built with SIMD; browsers without WebAssembly SIMD (older than Chrome 91,
@@ -60,17 +57,33 @@ let running = false;
 const EMPTY = new Uint8Array(0);
 
 /**
- * Lets V8 collect the pieces already hashed. They are allocated by the browser, outside V8's
- * heap; V8 counts their bytes but collects young garbage when its own young space fills, which a
- * worker that only hashes seldom makes happen (hashing 2 GiB grew the renderer by 350 MiB). An
- * ArrayBuffer allocated from JavaScript goes through V8's own allocation of its bytes, which first
- * collects young garbage once the young generation holds more outside bytes than twice the young
- * space's largest size. So one small allocation per piece read: 120-128 MiB of growth for 2 GiB
- * instead of 350, at the same speed (Chromium 156). Elsewhere it costs one tiny allocation.
+ * Has V8 free the pieces already hashed. Chromium hands each piece over as an ArrayBuffer whose
+ * bytes Blink owns, and those go only in a full collection. V8 starts one by itself once the
+ * bytes it counts outside its heap have grown by about 64 MiB since the last; a worker that only
+ * hashes makes too little garbage of its own to start one sooner, so the pieces pile up (84 MiB
+ * of them mid-hash by Chromium's memory dumps; hashing 2 GiB grew the renderer by 135-145 MiB,
+ * and by 350 MiB before young garbage was collected every piece). So every PRESSURE_EVERY bytes
+ * read, the worker allocates PRESSURE bytes and drops them at once, unread and unwritten: V8
+ * counts them like the pieces and starts the full collection, which frees both. Pages never
+ * written cost address space, not memory (the system maps them on the first write; Windows
+ * counts them against its commit limit until the collection). 2 GiB then grew the renderer by
+ * 70-82 MiB at its peak, at the same speed (175 against 173 MiB/s for 256 MiB); a collection
+ * every 2 MiB gave 67-69 MiB, and slower.
  */
-let nudge;
-function nudgeCollector() {
-  nudge = new ArrayBuffer(256);
+const PRESSURE_EVERY = 4 * 1024 * 1024;
+const PRESSURE = 64 * 1024 * 1024;
+let unclaimed = 0;
+let pressure;
+function collectPieces(bytes) {
+  unclaimed += bytes;
+  if (unclaimed < PRESSURE_EVERY) return;
+  unclaimed = 0;
+  try {
+    pressure = new ArrayBuffer(PRESSURE);
+  } catch {
+    // No address space to spare (a 32-bit browser): V8's own pace, then.
+  }
+  pressure = undefined;
 }
 
 /**
@@ -94,7 +107,7 @@ function openRange({ blob, start, end }) {
           return null;
         }
         read += value.byteLength;
-        nudgeCollector();
+        collectPieces(value.byteLength);
         rest = value;
       }
       const piece = rest.subarray(0, STEP);

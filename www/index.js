@@ -20,9 +20,9 @@ const modules = { uploader: undefined, picker: undefined };
 // start (no Worker here, a CSP without `worker-src 'self'`, the file not served), the wasm hashes
 // on the page's thread as before, and the console says so once.
 let hashWorker; // undefined: not started yet (or let go when idle); null: none can run here
-// A worker idle this long is let go: it holds on to what hashing took (the renderer stayed about
-// 85 MiB larger after hashing 256 MiB or 2 GiB, 26 MiB once the worker ended), and starting it
-// again costs the next upload about 10 ms.
+// A worker idle this long is let go: it holds on to some of what hashing took (the renderer stayed
+// 32-45 MiB larger after hashing 2 GiB, 26 MiB once the worker ended), and starting it again
+// costs the next upload about 10 ms.
 const HASH_WORKER_IDLE_MS = 5000;
 let hashIdle;
 // Message id -> { resolve, reject }. A plain object: importing this file reads no global, not even Map.

@@ -5,7 +5,7 @@
 // disk space is short.
 
 import { spawnSync } from 'node:child_process';
-import { statfsSync } from 'node:fs';
+import { statfsSync, writeFileSync } from 'node:fs';
 import { MEM_SIZE, MiB } from './config.mjs';
 import { CONTENDERS, runInPage } from './contenders.mjs';
 import { browserProcesses, procMem } from './processes.mjs';
@@ -32,6 +32,9 @@ export async function measureMemory({ browser, site, dist, target, tab, failures
   await sleep(500);
   const procs = browserProcesses();
   const baseline = Object.fromEntries(procs.map((p) => [p.pid, procMem(p.pid)?.rss ?? 0]));
+  // The renderers' own peak (VmHWM) restarts here, so that it tells the upload's true peak,
+  // including any spike between two samples.
+  const hwmFromHere = renderers.length > 0 && renderers.every((p) => resetPeak(p.pid));
   const peak = { ...baseline };
   let peakTotal = Object.values(baseline).reduce((a, b) => a + b, 0);
   const baseTotal = peakTotal;
@@ -65,6 +68,7 @@ export async function measureMemory({ browser, site, dist, target, tab, failures
     const xs = series.filter(([t]) => t >= (q * end) / 4 && t <= ((q + 1) * end) / 4).map(([, m]) => m[rendererPid] ?? 0);
     return xs.length ? Math.max(...xs) : NaN;
   });
+  const hwm = hwmFromHere && rendererPid ? procMem(rendererPid)?.hwm : undefined;
   // Then a full garbage collection: what it gives back was garbage not yet collected.
   let afterGc = NaN;
   if (rendererPid) {
@@ -81,7 +85,7 @@ export async function measureMemory({ browser, site, dist, target, tab, failures
     diag: r.diag,
     mibs: r.ok ? (MEM_SIZE / MiB) / (r.ms / 1000) : NaN,
     ms: r.ms,
-    renderer: rendererPid ? { base: baseline[rendererPid], peak: peak[rendererPid], hwm: procMem(rendererPid)?.hwm } : null,
+    renderer: rendererPid ? { base: baseline[rendererPid], peak: peak[rendererPid], hwm } : null,
     browser: { base: sumOf(byType('browser'), baseline), peak: sumOf(byType('browser'), peak) },
     network: { base: sumOf(byType('utility:network'), baseline), peak: sumOf(byType('utility:network'), peak) },
     total: { base: baseTotal, peak: peakTotal },
@@ -91,4 +95,14 @@ export async function measureMemory({ browser, site, dist, target, tab, failures
   else failures.push({ contender: `Skiff regular ${mib(MEM_SIZE)} (memory run)`, round: '-', diag: r.diag });
   spawnSync('sync');
   return { tab, memory };
+}
+
+/** Restarts process pid's VmHWM at its RSS now (Linux's clear_refs, 5); false where not allowed. */
+function resetPeak(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
