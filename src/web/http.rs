@@ -13,7 +13,15 @@ pub(crate) fn describe(e: &JsValue) -> String {
     if let Some(err) = e.dyn_ref::<js_sys::Error>() {
         return String::from(err.message());
     }
-    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+    if let Some(s) = e.as_string() {
+        return s;
+    }
+    if e.is_null() || e.is_undefined() {
+        return "nothing (null or undefined)".to_owned();
+    }
+    // Whatever else was thrown, as JavaScript's toString() spells it. Not `{e:?}`: that would
+    // ship wasm-bindgen's debug formatter in the glue for a case that hardly ever happens.
+    String::from(e.unchecked_ref::<js_sys::Object>().to_string())
 }
 
 /// `fetch` of the global scope (window or worker).
