@@ -2,6 +2,8 @@
 //! uploads and single calls for the JS API and the picker.
 
 #[cfg(target_arch = "wasm32")]
+pub(crate) mod connections;
+#[cfg(target_arch = "wasm32")]
 pub(crate) mod driver;
 // Plain Rust: also compiled natively, where their tests run (only the wasm driver uses them).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]

@@ -4,6 +4,7 @@
 //! retries and how each file ended as typed values (`super::events`), and lets the kept uploads
 //! (`super::resumable`) see every event.
 
+use super::connections::Share;
 use super::events::{FileOutcome, Progress, Retry};
 use super::hash_ahead::{HashAhead, Range};
 use super::resumable::Resumable;
@@ -115,16 +116,24 @@ fn spawn_hash(range: Range, blobs: &IdMap<FileId, Blob>, tx: &UnboundedSender<Ms
     });
 }
 
+/// A task's own queue (both ends: requests and timers send to it) and its share of the browser's
+/// connections.
+pub(crate) struct Queue {
+    pub(crate) tx: UnboundedSender<Msg>,
+    pub(crate) rx: UnboundedReceiver<Msg>,
+    pub(crate) share: Share,
+}
+
 /// Runs `engine` until every file in `blobs` has ended; returns how each ended.
 pub(crate) async fn drive(
     mut engine: Engine,
     blobs: IdMap<FileId, Blob>,
     names: IdMap<FileId, String>,
-    tx: UnboundedSender<Msg>,
-    mut rx: UnboundedReceiver<Msg>,
+    queue: Queue,
     cb: Callbacks,
     mut resumable: Option<Resumable>,
 ) -> IdMap<FileId, FileOutcome> {
+    let Queue { tx, mut rx, share } = queue;
     let mut controllers: IdMap<RequestId, AbortController> = IdMap::new();
     let mut results: IdMap<FileId, FileOutcome> = IdMap::new();
     let mut latest: IdMap<FileId, ProgressInfo> = IdMap::new();
@@ -138,7 +147,14 @@ pub(crate) async fn drive(
     if let Some(f) = &cb.on_progress {
         f(&Progress::new(&latest, &names)); // once at the start, as filestack-js does
     }
+    let mut connections = 0;
     loop {
+        // This task's share of the connections, as the tasks running now split them.
+        let share_now = share.connections();
+        if share_now != connections {
+            connections = share_now;
+            engine.set_connections(connections, clock::now_ms());
+        }
         while let Some(out) = engine.poll() {
             match out {
                 Output::Send(req) => {
@@ -271,6 +287,9 @@ pub(crate) async fn drive(
                 }
             }
             Msg::Command(c) => {
+                if let Command::Pause | Command::Resume = c {
+                    share.sending(matches!(c, Command::Resume));
+                }
                 for id in blobs.keys() {
                     match c {
                         Command::Pause => engine.pause(*id, now),

@@ -1,7 +1,8 @@
 //! Starting uploads and the single-request calls, shared by the JS API (`client.upload`,
 //! `client.storeURL`) and the picker.
 
-use super::driver::{self, Callbacks, Msg};
+use super::connections;
+use super::driver::{self, Callbacks, Msg, Queue};
 use super::events::{FileOutcome, Finished};
 use super::resumable::Resumable;
 use crate::model::client_options::ClientOptions;
@@ -72,7 +73,13 @@ pub(crate) fn start(
     }
     let resume = up.resume;
     let (tx, rx) = futures_channel::mpsc::unbounded();
-    let driver_tx = tx.clone();
+    // The task takes its share of the browser's connections now, not once its kept uploads are
+    // looked up: files started together all count before any of them sends a part.
+    let queue = Queue {
+        tx: tx.clone(),
+        rx,
+        share: connections::join(),
+    };
     let done = async move {
         // Each file's kept upload, if it has one, is found before the engine starts it.
         let lookups = prepared
@@ -95,8 +102,7 @@ pub(crate) fn start(
             order.push(id);
             blobs.insert(id, blob);
         }
-        let mut results =
-            driver::drive(engine, blobs, names.clone(), driver_tx, rx, cb, resumable).await;
+        let mut results = driver::drive(engine, blobs, names.clone(), queue, cb, resumable).await;
         order
             .iter()
             .map(|id| Finished {

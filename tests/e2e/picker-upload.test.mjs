@@ -9,7 +9,8 @@
 //   5. callbacks in order with uploadConfig.tags (strings and functions), tag functions that fail,
 //      uploadInBackground, startUploadingWhenMaxFilesReached;
 //   6. pause / resume / cancel per row on 24 MiB uploads behind a throttling proxy, picker.cancel(),
-//      allowManualRetry + .skiff-retry (a tag function failing once; a server unreachable at first).
+//      allowManualRetry + .skiff-retry (a tag function failing once; a server unreachable at first),
+//      four files at once within the browser's six connections.
 //
 // Run: node --test tests/e2e/picker-upload.test.mjs   (or node --test tests/e2e/)
 // Needs /usr/bin/chromium (or CHROMIUM_BIN), dist/ (scripts/build-wasm.sh) and the server binary
@@ -473,4 +474,54 @@ e2e('6d. allowManualRetry: an upload to an unreachable server fails, Retry succe
   } finally {
     await door.stop();
   }
+});
+
+e2e('6e. four files at once stay within the browser\'s six connections to the server (requests asked of the browser, counted in the page)', 60_000, async ({ page }, t) => {
+  await addContainers(page, ['box']);
+  // Slow enough that the four files' parts overlap.
+  gate.configure({ rate: 16_000_000 });
+  // Counts the requests the page has asked the browser for and not yet seen end: over HTTP/1.1
+  // the browser holds a seventh to the same host back in its own queue, unseen by the server, so
+  // only the page can tell.
+  await page.evaluate(() => {
+    const track = { now: 0, max: 0 };
+    window.inFlight = track;
+    const begin = () => { track.now += 1; track.max = Math.max(track.max, track.now); };
+    const end = () => { track.now -= 1; };
+    const fetch0 = window.fetch;
+    window.fetch = function (...args) {
+      begin();
+      return fetch0.apply(this, args).then((r) => r.clone().arrayBuffer().then(() => r, () => r), (e) => { throw e; }).finally(end);
+    };
+    // An XHR ends at its first load, error, abort or timeout; listened for from open(), so
+    // before the uploader's own handlers (which may send the next request at once).
+    const open0 = XMLHttpRequest.prototype.open;
+    XMLHttpRequest.prototype.open = function (...args) {
+      let sent = false;
+      const ended = () => { if (sent) { sent = false; end(); } };
+      for (const e of ['load', 'error', 'abort', 'timeout']) this.addEventListener(e, ended);
+      this.markSent = () => { sent = true; begin(); };
+      return open0.apply(this, args);
+    };
+    const send0 = XMLHttpRequest.prototype.send;
+    XMLHttpRequest.prototype.send = function (...args) {
+      this.markSent?.();
+      return send0.apply(this, args);
+    };
+  });
+  await openPicker(page, 'cx', cfg({ displayMode: 'inline', container: '#box', maxFiles: 4,
+    uploadConfig: { partSize: 5 * MiB } }, { via: 'gate' }));
+  const specs = ['c1', 'c2', 'c3', 'c4'].map((id) => ({ id, name: `${id}.bin`, size: 12 * MiB + 7 }));
+  const bodies = await makeFiles(page, specs);
+  await dropFiles(page, '#box .skiff-dialog', specs.map((s) => s.id));
+  await waitRows(page, '#box', '(r) => r.length === 4 && r.every((x) => x.state === "ready")', 10_000, 'four ready rows');
+  await page.click('#box .skiff-upload');
+  const ev = await waitEvent(page, 'cx', 'onUploadDone', 50_000);
+  const done = ev.find((e) => e.name === 'onUploadDone').args[0];
+  assert.deepEqual(done.filesFailed, []);
+  const track = await page.evaluate(() => window.inFlight);
+  t.diagnostic(`most requests in flight at once: ${track.max}`);
+  assert.ok(track.max <= 6, `${track.max} requests in flight at once (the browser keeps 6 connections to a host)`);
+  const byName = Object.fromEntries(done.filesUploaded.map((f) => [f.filename, f.handle]));
+  for (const [i, s] of specs.entries()) await assertStored(proxied.url, byName[s.name], bodies[i], s.name);
 });

@@ -10,16 +10,15 @@
 //! longer than `ASKED_FRESH_MS` is asked for again rather than trusted to be still valid.
 //!
 //! Asks ahead also stay within the browser's connections to a host: PUTs on the wire plus parts
-//! asking or signed stay within `lanes::MAX_IN_FLIGHT` (with `concurrency` 3, three PUTs and
-//! three asks fit; with 6, a part asks only once a PUT has ended; above 6, PUTs stop at 6). Over
-//! HTTP/1.1 a request beyond that would wait in the browser's queue behind a PUT, where on a slow
-//! link its timeout runs out.
+//! asking or signed stay within the engine's connections (six alone, see `connections`; with
+//! `concurrency` 3, three PUTs and three asks fit; with 6, a part asks only once a PUT has ended;
+//! above 6, PUTs stop at 6). Over HTTP/1.1 a request beyond that would wait in the browser's
+//! queue behind a PUT, where on a slow link its timeout runs out.
 //!
 //! Chunks (the intelligent flow) are not asked ahead: their size is only known when they go.
 
 use crate::engine::Ctx;
 use crate::file::{Part, PartState};
-use crate::lanes::MAX_IN_FLIGHT;
 use crate::types::{Body, FileId, Millis, RequestKind};
 
 /// How long a signed URL waiting for a slot is trusted. Servers sign part URLs for an hour
@@ -39,7 +38,7 @@ pub(crate) fn admit(
     busy: &mut usize,
     ahead: &mut usize,
 ) -> bool {
-    let slots = ctx.options.concurrency;
+    let slots = ctx.options.concurrency.min(ctx.connections);
     if let PartState::Asked { at, .. } = p.state {
         if ctx.now.saturating_sub(at) <= ASKED_FRESH_MS {
             if *busy < slots {
@@ -54,7 +53,7 @@ pub(crate) fn admit(
         p.reset(ctx.now);
     }
     let ready = matches!(p.state, PartState::Ready { not_before, .. } if not_before <= ctx.now);
-    let go = ready && *ahead < slots && *busy + *ahead < MAX_IN_FLIGHT;
+    let go = ready && *ahead < slots && *busy + *ahead < ctx.connections;
     *ahead += usize::from(go);
     go
 }

@@ -4,6 +4,7 @@
 use crate::ahead;
 use crate::backoff::Backoff;
 use crate::chunk::ChunkController;
+use crate::connections::MAX_IN_FLIGHT;
 use crate::file::{Call, FileState, FileUpload, Flow, Part, PartState};
 use crate::id_map::IdMap;
 use crate::lanes;
@@ -37,6 +38,8 @@ pub(crate) struct Ctx {
     pub(crate) chunks: ChunkController,
     /// A fallback upload's PUT failed: every fallback file now sends chunks.
     pub(crate) switched: bool,
+    /// Requests this engine keeps in flight at most (see `connections`).
+    pub(crate) connections: usize,
     meter: Meter,
 }
 
@@ -117,6 +120,7 @@ impl Engine {
                 backoff,
                 chunks,
                 switched: false,
+                connections: MAX_IN_FLIGHT,
                 meter: Meter::default(),
             },
             next_file: 0,
@@ -187,6 +191,16 @@ impl Engine {
             self.ctx.out.push_back(Output::Abort(id));
             self.on_outcome(id, inflight, None);
         }
+        self.schedule();
+    }
+
+    /// Sets how many connections to the server this engine may keep busy at once, its share of
+    /// the browser's six when other engines run in the same page ([`crate::connection_share`]);
+    /// 1 to 6, six until told otherwise. A smaller share starts nothing new until requests
+    /// beyond it have ended; nothing is aborted.
+    pub fn set_connections(&mut self, connections: usize, now: Millis) {
+        self.ctx.now = now.max(self.ctx.now);
+        self.ctx.connections = connections.clamp(1, MAX_IN_FLIGHT);
         self.schedule();
     }
 
@@ -343,7 +357,20 @@ impl Engine {
     pub(crate) fn schedule(&mut self) {
         let active = self.files.values().filter(|f| f.state.active()).count();
         let mut free_files = self.ctx.options.file_concurrency.saturating_sub(active);
-        let (mut busy, mut ahead) = (0, 0);
+        // A file's own calls (start, complete, resume) hold a connection too; its parts come
+        // after its start and before its complete, but another file's may overlap them.
+        let calls = self
+            .ctx
+            .inflight
+            .values()
+            .filter(|i| {
+                matches!(
+                    i.kind,
+                    RequestKind::Start | RequestKind::Complete | RequestKind::Rejoin
+                )
+            })
+            .count();
+        let (mut busy, mut ahead) = (calls, 0);
         for f in self.files.values() {
             if let FileState::Uploading(t) = &f.state {
                 for p in &t.parts {
@@ -393,7 +420,8 @@ impl Engine {
                     send_complete(ctx, id, f);
                 }
                 FileState::Uploading(t) => {
-                    let lanes_cap = lanes::in_flight_cap(ctx.options.concurrency);
+                    let concurrency = ctx.options.concurrency.min(ctx.connections);
+                    let lanes_cap = lanes::in_flight_cap(concurrency, ctx.connections);
                     loop {
                         for i in 0..t.parts.len() {
                             let go = if t.parts[i].chunked {
@@ -403,7 +431,7 @@ impl Engine {
                                 let limit = if lanes::under_way(&t.parts, i) {
                                     lanes_cap
                                 } else {
-                                    ctx.options.concurrency
+                                    concurrency
                                 };
                                 let p = &t.parts[i];
                                 let ready = matches!(p.state,

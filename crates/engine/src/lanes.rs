@@ -16,11 +16,6 @@
 use crate::file::{Part, PartState};
 use crate::types::Millis;
 
-/// Requests in flight at most, whatever the concurrency asked for: the connections a browser
-/// keeps to one host over HTTP/1.1 (more would only queue inside the browser, where a chunk's timeout would
-/// run while it waits).
-pub(crate) const MAX_IN_FLIGHT: usize = 6;
-
 /// A lane is split only while the part of it left after its chunk in flight is more than one
 /// chunk and a half: the lane keeps at least one more chunk, the new lane gets at least half of
 /// one (a smaller piece gains a connection for a moment and costs a request's round trip).
@@ -66,10 +61,11 @@ fn next_offset(p: &Part) -> Option<u64> {
     }
 }
 
-/// Requests in flight at most while lanes are at work, for a `concurrency` of parts: each part
-/// may have two chunks on the wire, up to the browser's connections to a host.
-pub(crate) fn in_flight_cap(concurrency: usize) -> usize {
-    (2 * concurrency).min(MAX_IN_FLIGHT).max(concurrency)
+/// Requests in flight at most while lanes are at work, for a `concurrency` of parts and the
+/// `connections` the engine may use: each part may have two chunks on the wire, within the
+/// connections.
+pub(crate) fn in_flight_cap(concurrency: usize, connections: usize) -> usize {
+    (2 * concurrency).min(connections)
 }
 
 /// Splits the busy chunked lane with the most left to send after its chunk in flight, if
@@ -201,8 +197,9 @@ mod tests {
         assert!(!helpers_done(&parts, 0));
         parts[i].state = PartState::Done { etag: None };
         assert!(helpers_done(&parts, 0));
-        assert_eq!(in_flight_cap(1), 2);
-        assert_eq!(in_flight_cap(3), 6);
-        assert_eq!(in_flight_cap(8), 8, "never below what was asked for");
+        assert_eq!(in_flight_cap(1, 6), 2);
+        assert_eq!(in_flight_cap(3, 6), 6);
+        assert_eq!(in_flight_cap(8, 6), 6, "never above the connections");
+        assert_eq!(in_flight_cap(3, 2), 2, "a share of them");
     }
 }

@@ -5,7 +5,8 @@
 //! A driver feeds it inputs and performs its outputs:
 //! - inputs: [`Engine::add_file`], [`Engine::handle`] (the outcome of a request it asked for),
 //!   [`Engine::sent`] (upload progress of a request), [`Engine::tick`] (time passes),
-//!   [`Engine::pause`], [`Engine::resume`], [`Engine::cancel`];
+//!   [`Engine::pause`], [`Engine::resume`], [`Engine::cancel`], [`Engine::set_connections`] (its
+//!   share of the browser's connections when engines run side by side);
 //! - outputs: [`Engine::poll`] yields requests to send (JSON calls, or PUTs of a byte range of
 //!   a file), requests to abort, and events; [`Engine::deadline`] says when to call `tick` next.
 //!
@@ -25,6 +26,7 @@
 mod ahead;
 mod backoff;
 mod chunk;
+mod connections;
 mod digests;
 mod engine;
 mod file;
@@ -40,6 +42,7 @@ mod wire;
 
 pub use backoff::Backoff;
 pub use chunk::ChunkController;
+pub use connections::share as connection_share;
 pub use engine::Engine;
 pub use file::Flow;
 pub use id_map::IdMap;

@@ -385,3 +385,21 @@ fn lanes_survive_a_pause_and_each_part_commits_once_all_its_bytes_are_in() {
         .collect();
     assert_eq!(commits.len(), 3, "{commits:?}");
 }
+
+#[test]
+fn lanes_keep_to_the_engines_share_of_the_connections() {
+    let mut sim = Sim::new(opts());
+    sim.engine.set_connections(2, 0);
+    sim.bytes_per_ms = 1_048;
+    sim.script(|req, _| match req.kind {
+        RequestKind::Put { .. } => Action::CutAfter(3_000),
+        _ => Action::Serve,
+    });
+    let f = sim.add(24 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert!(sim.failures().is_empty(), "{:?}", sim.failures());
+    // Alone on this link the parts split into six lanes (see the tests above); with a share of
+    // two, two requests at most.
+    assert_eq!(sim.max_in_flight, 2);
+}

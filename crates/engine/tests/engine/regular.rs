@@ -489,3 +489,40 @@ fn asks_ahead_stay_within_the_browsers_connections() {
         );
     }
 }
+
+#[test]
+fn a_share_of_the_connections_bounds_the_part_requests_and_a_bigger_share_is_used_at_once() {
+    for share in [1, 2, 3, 4] {
+        let mut sim = Sim::new(Options {
+            part_size: 5 * MIB,
+            ..Options::default()
+        });
+        sim.engine.set_connections(share, 0);
+        let f = sim.add(60 * MIB);
+        sim.run(600_000);
+        assert_eq!(sim.stored_of(f), sim.file_of(f));
+        assert!(
+            sim.max_in_flight <= share,
+            "share {share}: {} part requests at once",
+            sim.max_in_flight
+        );
+        assert_eq!(sim.max_puts, share.min(3), "share {share}");
+    }
+    // Another engine's file ends, and this one's share grows: the next parts use it at once.
+    let mut sim = Sim::new(Options {
+        part_size: 5 * MIB,
+        ..Options::default()
+    });
+    sim.engine.set_connections(1, 0);
+    let f = sim.add(60 * MIB);
+    sim.run(1_000);
+    assert_eq!(sim.max_puts, 1);
+    sim.engine.set_connections(6, sim.now);
+    sim.pump();
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert_eq!(
+        sim.max_puts, 3,
+        "the concurrency asked for, once the share allows it"
+    );
+}
