@@ -72,12 +72,13 @@ const EMPTY = new Uint8Array(0);
  */
 const PRESSURE_EVERY = 4 * 1024 * 1024;
 const PRESSURE = 64 * 1024 * 1024;
-let unclaimed = 0;
+let readSincePressure = 0;
+// Module-level, so that the allocation is a store the engine cannot drop as unused.
 let pressure;
 function collectPieces(bytes) {
-  unclaimed += bytes;
-  if (unclaimed < PRESSURE_EVERY) return;
-  unclaimed = 0;
+  readSincePressure += bytes;
+  if (readSincePressure < PRESSURE_EVERY) return;
+  readSincePressure = 0;
   try {
     pressure = new ArrayBuffer(PRESSURE);
   } catch {

@@ -38,7 +38,7 @@ pub(crate) fn admit(
     busy: &mut usize,
     ahead: &mut usize,
 ) -> bool {
-    let slots = ctx.options.concurrency.min(ctx.connections);
+    let slots = ctx.part_slots();
     if let PartState::Asked { at, .. } = p.state {
         if ctx.now.saturating_sub(at) <= ASKED_FRESH_MS {
             if *busy < slots {

@@ -88,6 +88,11 @@ impl Ctx {
     pub(crate) fn event(&mut self, e: Event) {
         self.out.push_back(Output::Event(e));
     }
+
+    /// Parts on the wire at most: the `concurrency` asked for, within this engine's connections.
+    pub(crate) fn part_slots(&self) -> usize {
+        self.options.concurrency.min(self.connections)
+    }
 }
 
 /// The sans-IO upload engine. See the crate docs for the contract.
@@ -420,8 +425,8 @@ impl Engine {
                     send_complete(ctx, id, f);
                 }
                 FileState::Uploading(t) => {
-                    let concurrency = ctx.options.concurrency.min(ctx.connections);
-                    let lanes_cap = lanes::in_flight_cap(concurrency, ctx.connections);
+                    let slots = ctx.part_slots();
+                    let lanes_cap = lanes::in_flight_cap(slots, ctx.connections);
                     loop {
                         for i in 0..t.parts.len() {
                             let go = if t.parts[i].chunked {
@@ -431,7 +436,7 @@ impl Engine {
                                 let limit = if lanes::under_way(&t.parts, i) {
                                     lanes_cap
                                 } else {
-                                    concurrency
+                                    slots
                                 };
                                 let p = &t.parts[i];
                                 let ready = matches!(p.state,
