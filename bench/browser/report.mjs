@@ -191,14 +191,14 @@ function memorySection(p, memory) {
 function timeSections(p, runs) {
   p('### Where the time goes (medians over the rounds, from the page\'s Resource Timing entries)');
   p();
-  p('| contender | PUTs | /multipart/upload | commits | PUTs in flight (mean) | share of time with a PUT in flight | call → first PUT start ms | last PUT end → result ms | mean PUT ms | mean /multipart/upload ms |');
-  p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  p('| contender | PUTs | /multipart/upload | commits | PUTs in flight (mean) | share of time with a PUT in flight | call → first PUT start ms | call → third PUT start ms | last PUT end → result ms | mean PUT ms | mean /multipart/upload ms |');
+  p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   // The peers speak other protocols: only the Filestack protocol's calls are told apart here.
   for (const c of CONTENDERS.filter((x) => x.lib !== 'native' && x.target === 'skiff')) {
     const a = runs[c.id].map((x) => x.analysis).filter(Boolean);
-    if (!a.length) { p(`| ${c.label} | – | – | – | – | – | – | – | – | – |`); continue; }
+    if (!a.length) { p(`| ${c.label} | – | – | – | – | – | – | – | – | – | – |`); continue; }
     const md = (k) => median(a.map((x) => x[k]));
-    p(`| ${c.label} | ${md('puts')} | ${md('uploads')} | ${md('commits')} | ${f2(md('inflight'))} | ${(md('busyShare') * 100).toFixed(0)} % | ${f1(md('toFirstPut'))} | ${f1(md('afterLastPut'))} | ${f1(md('meanPutMs'))} | ${f1(md('meanUploadMs'))} |`);
+    p(`| ${c.label} | ${md('puts')} | ${md('uploads')} | ${md('commits')} | ${f2(md('inflight'))} | ${(md('busyShare') * 100).toFixed(0)} % | ${f1(md('toFirstPut'))} | ${Number.isFinite(md('toThirdPut')) ? f1(md('toThirdPut')) : '–'} | ${f1(md('afterLastPut'))} | ${f1(md('meanPutMs'))} | ${f1(md('meanUploadMs'))} |`);
   }
   p();
   p('### CPU seconds per run (medians over the rounds; /proc utime+stime; wall = the measured interval plus harness overhead)');

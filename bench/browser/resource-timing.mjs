@@ -1,5 +1,6 @@
 // What the page's Resource Timing entries of one run say: PUTs, /multipart/upload and commit
-// calls, PUTs in flight, and the gaps before the first PUT and after the last.
+// calls, PUTs in flight, and the gaps before the first PUT, the third (when the default three
+// slots are all on the wire) and after the last.
 
 /** resources: [{ path, start, end }] (ms from the upload call); ms: the run's time. Null without PUTs. */
 export function analyse(resources, ms) {
@@ -15,7 +16,8 @@ export function analyse(resources, ms) {
     if (s > ce) { busy += ce - cs; cs = s; ce = e; } else ce = Math.max(ce, e);
   }
   busy += ce - cs;
-  const firstPut = Math.min(...puts.map((r) => r.start));
+  const starts = puts.map((r) => r.start).sort((a, b) => a - b);
+  const firstPut = starts[0];
   const lastPut = Math.max(...puts.map((r) => r.end));
   return {
     puts: puts.length,
@@ -25,6 +27,7 @@ export function analyse(resources, ms) {
     inflight: putSum / ms,
     busyShare: busy / ms,
     toFirstPut: firstPut,
+    toThirdPut: starts[2] ?? NaN,
     afterLastPut: ms - lastPut,
     meanPutMs: putSum / puts.length,
     meanUploadMs: ups.length ? ups.reduce((a, r) => a + (r.end - r.start), 0) / ups.length : NaN,

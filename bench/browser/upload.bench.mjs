@@ -45,7 +45,8 @@
 // (PUTs in flight, gaps), and the speed of the client-side primitives (Blob read, MD5 in wasm and in
 // filestack-js). BENCH_DIAG=1 adds diagnostic rows (never targets): Skiff with concurrency 6,
 // filestack-js without MD5, a minimal MD5 client, and skiff-bench (the project's Rust client, no
-// browser) with 6 MiB × 3 parts and with one whole-file part.
+// browser) with 6 MiB × 3 parts and with one whole-file part; and after each run, the CPU seconds
+// of each thread of the renderer and the browser process (cpu.mjs names them).
 //
 // Environment: BENCH_ROUNDS (3), BENCH_SIZE_MIB (256), BENCH_MEM_SIZE_MIB (2048; 0 skips),
 // BENCH_ONLY (contender ids to run, comma-separated; skiff-regular, fs-regular and put always run),
@@ -65,7 +66,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../tests/e2e/support/server.mjs';
 import { startStaticServer } from '../../tests/e2e/support/static.mjs';
-import { BENCH_DIR, DIST, MiB, ROUNDS, SIZE, TRACE, WARM_SIZE } from './config.mjs';
+import { BENCH_DIR, DIAG, DIST, MiB, ROUNDS, SIZE, TRACE, WARM_SIZE } from './config.mjs';
 import { CONTENDERS, measured, runInPage } from './contenders.mjs';
 import { launchDriver } from './driver.mjs';
 import { measureMemory } from './memory.mjs';
@@ -171,6 +172,10 @@ async function main() {
         log(`round ${round + 1}: ${c.label.padEnd(50)} ${f1(mibs).padStart(7)} MiB/s (${(r.ms / 1000).toFixed(2)} s; ` +
           `CPU s: renderer ${f2(r.cpu.renderer)}, browser ${f2(r.cpu.browser)}, network ${f2(r.cpu.network)}, server ${f2(r.cpu.server)}, other processes ${f2(r.cpu.foreign)}; ` +
           `renderer RSS ${mib(r.memory.start)} → ${mib(r.memory.peak)})`);
+        if (DIAG) {
+          const top = Object.entries(r.cpu.threads).sort((x, y) => y[1] - x[1]).filter(([, s]) => s >= 0.02);
+          log(`  threads (CPU s): ${top.map(([n, s]) => `${n} ${f2(s)}`).join(', ')}`);
+        }
         if (c.lib === 'native') { await sleep(200); spawnSync('sync'); continue; }
         // What the server holds: its size every time, its bytes (SHA-256) in round 1.
         const got = await target.stored(r.result, round === 0);
