@@ -1,7 +1,8 @@
 // The uploader's part hashing, off the page's thread (a module Worker that dist/index.js starts
-// on the first part to hash). Each message asks for the MD5 of one range of a Blob or File:
+// on the first part to hash). Each message asks for the MD5s of ranges of Blobs or Files (those
+// the page asked for in one turn), and each range is answered on its own:
 //
-//   → { id, blob, start, end }      ← { id, md5 } (base64 of the raw digest) or { id, error }
+//   → [{ id, blob, start, end }, …]      ← { id, md5 } (base64 of the raw digest) or { id, error }
 //
 // One range waiting alone is hashed by itself (Md5Stream). When several wait, up to four are
 // hashed side by side (Md5Lanes: a multi-buffer MD5 over WebAssembly SIMD, about twice the bytes
@@ -208,6 +209,6 @@ async function run() {
 }
 
 self.onmessage = ({ data }) => {
-  waiting.push(data);
+  waiting.push(...data);
   if (!running) run();
 };

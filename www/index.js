@@ -85,8 +85,17 @@ function hashInWorker(blob, start, end) {
   const id = hashIds++;
   return new Promise((resolve, reject) => {
     hashing[id] = { resolve, reject };
-    hashWorker.postMessage({ id, blob, start, end });
+    // The first of this turn's ranges posts them all once the turn's calls are over.
+    if (outbox.push({ id, blob, start, end }) === 1) queueMicrotask(postOutbox);
   });
+}
+
+// The ranges asked for in one turn go to the worker in one message. Sent one by one, the first
+// message starts the worker on that range alone before the others have arrived, and the rest
+// wait for it; together, they share the worker's lanes from the start.
+const outbox = [];
+function postOutbox() {
+  hashWorker?.postMessage(outbox.splice(0));
 }
 
 function load(source, kind = 'uploader') {

@@ -142,8 +142,10 @@ pub(crate) async fn drive(
     // The one pending wake-up and when it fires; replacing it clears the old one.
     let mut timer: Option<(u64, Timeout)> = None;
     // MD5s of the next parts, computed while earlier parts are on the wire (see hash_ahead).
-    let mut hasher: HashAhead<Request> = HashAhead::new();
     let ahead = cb.hash_ahead.max(1);
+    // The first two rounds of parts (a PUT per slot, then the one to follow it) are hashed one
+    // at a time, each part waiting for its own digest only (see HashAhead's `ramp`).
+    let mut hasher: HashAhead<Request> = HashAhead::new(2 * ahead);
     if let Some(f) = &cb.on_progress {
         f(&Progress::new(&latest, &names)); // once at the start, as filestack-js does
     }

@@ -103,28 +103,39 @@ test('1. the worker and the page hash alike, for ranges of many sizes, one at a 
       const glue = await import('/dist/skiff.js');
       await glue.default();
       const worker = new Worker('/dist/hash-worker.js', { type: 'module' });
-      const ask = (id, start, end) => new Promise((resolve) => {
+      const answer = (id) => new Promise((resolve) => {
         const on = ({ data }) => { if (data.id === id) { worker.removeEventListener('message', on); resolve(data.md5 ?? `error: ${data.error}`); } };
         worker.addEventListener('message', on);
-        worker.postMessage({ id, blob, start, end });
       });
+      // One message asks for a batch of ranges (what the page asked for in one turn).
+      const ask = (batch) => {
+        const answers = batch.map(([id]) => answer(id));
+        worker.postMessage(batch.map(([id, start, end]) => ({ id, blob, start, end })));
+        return Promise.all(answers);
+      };
       const out = [];
       for (const [i, [a, b]] of ranges.entries()) {
-        out.push({ worker: await ask(i, a, b), page: glue.md5_base64(bytes.subarray(a, b)) });
+        const [md5] = await ask([[i, a, b]]);
+        out.push({ worker: md5, page: glue.md5_base64(bytes.subarray(a, b)) });
       }
-      // All at once, and one range that runs past the end of the Blob (it reads short: an error).
-      const together = await Promise.all([...ranges, [size - 10, size + 10]].map(([a, b], i) => ask(1000 + i, a, b)));
+      // All in one message, and one range that runs past the end of the Blob (it reads short: an
+      // error); then the same again as one message each.
+      const all = [...ranges, [size - 10, size + 10]];
+      const together = await ask(all.map(([a, b], i) => [1000 + i, a, b]));
+      const apart = await Promise.all(all.map(([a, b], i) => ask([[2000 + i, a, b]]).then(([md5]) => md5)));
       worker.terminate();
-      return { out, together };
+      return { out, together, apart };
     }, { size, ranges });
     const bytes = seededBytes(size, 5);
     for (const [i, [a, b]] of ranges.entries()) {
       const want = md5(bytes.subarray(a, b));
       assert.equal(got.out[i].worker, want, `worker, bytes ${a}..${b}`);
       assert.equal(got.out[i].page, want, `page, bytes ${a}..${b}`);
-      assert.equal(got.together[i], want, `worker, all at once, bytes ${a}..${b}`);
+      assert.equal(got.together[i], want, `worker, all in one message, bytes ${a}..${b}`);
+      assert.equal(got.apart[i], want, `worker, all at once in messages of their own, bytes ${a}..${b}`);
     }
     assert.match(got.together.at(-1), /^error: asked for 20 bytes .* got 10/);
+    assert.match(got.apart.at(-1), /^error: asked for 20 bytes .* got 10/);
   } finally {
     await tab.context.close();
   }

@@ -82,7 +82,7 @@ fn upload(
         ),
         now,
     );
-    let mut hash = HashAhead::new();
+    let mut hash = HashAhead::new(1);
     let mut hashing: Option<(Millis, Range)> = None;
     let mut hashed = Vec::new();
     // Ranges whose digest went out with a call: only those may be hashed a second time.
