@@ -143,9 +143,9 @@ pub(crate) async fn drive(
     let mut timer: Option<(u64, Timeout)> = None;
     // MD5s of the next parts, computed while earlier parts are on the wire (see hash_ahead).
     let ahead = cb.hash_ahead.max(1);
-    // The first two rounds of parts (a PUT per slot, then the one to follow it) are hashed one
-    // at a time, each part waiting for its own digest only (see HashAhead's `ramp`).
-    let mut hasher: HashAhead<Request> = HashAhead::new(2 * ahead);
+    // The first three rounds of parts (three per slot) are hashed one at a time, each part
+    // waiting for its own digest only, until the digests are ahead (see HashAhead's `ramp`).
+    let mut hasher: HashAhead<Request> = HashAhead::new(3 * ahead);
     if let Some(f) = &cb.on_progress {
         f(&Progress::new(&latest, &names)); // once at the start, as filestack-js does
     }

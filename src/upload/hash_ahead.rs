@@ -29,14 +29,15 @@ pub(crate) struct HashAhead<R> {
     /// any other request.
     unreadable: Vec<Range>,
     /// How many digests are hashed one at a time at the start, and how many have landed. The
-    /// worker's lanes move in lockstep, so a part hashed in a lane waits for three others. At the
-    /// start that holds a slot of the link idle: on a 1 Gbit/s link, with only the first digest
-    /// hashed alone, the third PUT left 163-193 ms after `upload()` (17-21 ms without MD5); with
-    /// the first three (one per slot) alone, 95-136 ms, but the next four then landed together,
-    /// and the fourth PUT left 43-88 ms after its slot was free. The driver asks for two rounds
-    /// of slots alone (six parts by default), then the lanes, which by then are far enough
-    /// ahead: 108-145 ms to the third PUT and no slot waiting (1 Gbit/s, 256 MiB: 108.0 MiB/s,
-    /// from 104.9).
+    /// worker's lanes move in lockstep, so a part hashed in a lane waits for three others, and
+    /// at the start, where no digest is banked yet, a PUT then waits with its slot idle. On a
+    /// 1 Gbit/s link (256 MiB, 6 MiB parts, three slots; Resource Timing of each run): with only
+    /// the first digest alone, the third PUT left 163-193 ms after `upload()` (15-21 ms without
+    /// MD5); with the first three alone, at 95-136 ms, but the next four then landed together and
+    /// the fourth PUT left 43-88 ms after its slot was free; with six alone, the first batch of
+    /// four still came late for the seventh (2.0-2.6 PUTs on the wire in the fourth 100 ms of 4
+    /// runs in 5). The driver asks for three rounds of slots alone (nine parts by default): the
+    /// third PUT at 115-133 ms, 2.9-3.0 PUTs on the wire from then on, 108.3 MiB/s (104.9 before).
     ramp: usize,
     landed: usize,
 }
