@@ -161,16 +161,21 @@ function pageUpload({ base, apikey, fileId, uploadOptions = {}, storeOptions, fa
       return new Promise((ok) => setTimeout(ok, 20)).then(() => arrayBuffer.call(this));
     };
     const postMessage = Worker.prototype.postMessage;
+    // The hashing worker is asked for a batch of ranges per message; each range is a read.
     Worker.prototype.postMessage = function (data, ...rest) {
-      if (!(data?.blob instanceof Blob)) return postMessage.call(this, data, ...rest);
-      const n = reads++;
-      if (failReads === 'all' || failReads.includes(n)) {
-        const answer = { data: { id: data.id, error: 'The requested file could not be read (test)' } };
-        setTimeout(() => this.onmessage?.(answer), 0);
-        return undefined;
+      if (!Array.isArray(data) || !data.every((r) => r?.blob instanceof Blob)) return postMessage.call(this, data, ...rest);
+      const pass = [];
+      for (const range of data) {
+        const n = reads++;
+        if (failReads === 'all' || failReads.includes(n)) {
+          const answer = { data: { id: range.id, error: 'The requested file could not be read (test)' } };
+          setTimeout(() => this.onmessage?.(answer), 0);
+        } else {
+          bytesRead += range.end - range.start;
+          pass.push(range);
+        }
       }
-      bytesRead += data.end - data.start;
-      setTimeout(() => postMessage.call(this, data, ...rest), 20);
+      if (pass.length > 0) setTimeout(() => postMessage.call(this, pass, ...rest), 20);
       return undefined;
     };
     const opts = {
