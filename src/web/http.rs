@@ -45,7 +45,6 @@ fn fetch(url: &str, init: &RequestInit) -> Result<Promise, String> {
 /// memory, so wasm memory does not grow with the part size. An error says why the range could not
 /// be read.
 pub(crate) async fn digest(file: &Blob, start: u64, end: u64) -> Result<String, String> {
-    use base64::Engine as _;
     use md5::Digest as _;
     let read = |at: u64| -> Result<(JsFuture, u64), String> {
         let to = end.min(at + READ_PIECE);
@@ -85,7 +84,7 @@ pub(crate) async fn digest(file: &Blob, start: u64, end: u64) -> Result<String, 
         }
         at += want;
     }
-    Ok(base64::engine::general_purpose::STANDARD.encode(md5.finalize()))
+    Ok(super::md5::digest_base64(&md5.finalize().into()))
 }
 
 /// The bytes [`digest`] reads from the file at once (held in JS memory until hashed; at most two
