@@ -8,11 +8,15 @@ import { browserProcesses } from './processes.mjs';
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 export const CPU_CLASSES = ['renderer', 'browser', 'network', 'otherChromium', 'server', 'harness', 'foreign'];
 
+/** utime + stime of a /proc stat line (the fields after the parenthesised name). */
+function statTicks(stat) {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
 function procTicks(pid) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]);
+    return statTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return null;
   }
@@ -33,8 +37,7 @@ function threadTicks(pid) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out[name] = (out[name] ?? 0) + Number(f[11]) + Number(f[12]);
+      out[name] = (out[name] ?? 0) + statTicks(stat);
     } catch { /* gone */ }
   }
   return out;

@@ -198,7 +198,7 @@ function timeSections(p, runs) {
     const a = runs[c.id].map((x) => x.analysis).filter(Boolean);
     if (!a.length) { p(`| ${c.label} | – | – | – | – | – | – | – | – | – | – |`); continue; }
     const md = (k) => median(a.map((x) => x[k]));
-    p(`| ${c.label} | ${md('puts')} | ${md('uploads')} | ${md('commits')} | ${f2(md('inflight'))} | ${(md('busyShare') * 100).toFixed(0)} % | ${f1(md('toFirstPut'))} | ${Number.isFinite(md('toThirdPut')) ? f1(md('toThirdPut')) : '–'} | ${f1(md('afterLastPut'))} | ${f1(md('meanPutMs'))} | ${f1(md('meanUploadMs'))} |`);
+    p(`| ${c.label} | ${md('puts')} | ${md('uploads')} | ${md('commits')} | ${f2(md('inflight'))} | ${(md('busyShare') * 100).toFixed(0)} % | ${f1(md('toFirstPut'))} | ${f1(md('toThirdPut'))} | ${f1(md('afterLastPut'))} | ${f1(md('meanPutMs'))} | ${f1(md('meanUploadMs'))} |`);
   }
   p();
   p('### CPU seconds per run (medians over the rounds; /proc utime+stime; wall = the measured interval plus harness overhead)');
