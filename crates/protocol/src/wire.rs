@@ -122,6 +122,12 @@ pub struct StartResponse {
     /// then).
     #[serde(default, skip_serializing_if = "is_none")]
     pub handle: Option<String>,
+    /// Skiff: `"md5"` when the `ETag` of every part PUT of this upload is the hex MD5 of the bytes
+    /// stored (skiff-server's own part route; not said of a bucket's presigned URLs, whose ETags
+    /// are not MD5s under SSE-KMS). A client may then PUT a part before its MD5 is known and
+    /// check the ETag against it afterwards, instead of holding the part until it is hashed.
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub part_etag: Option<String>,
 }
 
 /// `POST /multipart/upload`: ask where to PUT one part, or one chunk of a part.

@@ -94,7 +94,8 @@ pub(super) async fn start(
         }
         return Err(e.into());
     }
-    tracing::info!(upload = %id, size, fii = req.fii, direct = session.direct.is_some(), edge = ?session.edge, "upload started");
+    let direct_parts = session.direct.is_some();
+    tracing::info!(upload = %id, size, fii = req.fii, direct = direct_parts, edge = ?session.edge, "upload started");
     let region = state.config().region.clone();
     Ok(Json(StartResponse {
         uri: format!("/skiff/{id}"),
@@ -105,6 +106,8 @@ pub(super) async fn start(
         upload_type: req.fii.then(|| "intelligent_ingestion".to_owned()),
         location_region: region,
         handle: Some(handle),
+        // Parts that come through the server get the MD5 of their bytes as ETag (part.rs).
+        part_etag: (!direct_parts).then(|| "md5".to_owned()),
     }))
 }
 

@@ -17,6 +17,10 @@ async fn regular_parts_in_any_order_and_concurrently() {
     for key in ["file", "parts"] {
         assert!(start.get(key).is_none(), "start must not return {key}");
     }
+    assert_eq!(
+        start["part_etag"], "md5",
+        "parts come through the server: {start}"
+    );
     let chunks: Vec<&[u8]> = data.chunks(1_000_000).collect();
     // Parts 3, 1, 2 sent at once.
     let (e3, e1, e2) = tokio::join!(
@@ -75,6 +79,43 @@ async fn regular_parts_in_any_order_and_concurrently() {
     assert_eq!(body["text"]["size"], data.len());
     assert_eq!(body["text"]["url"], done["url"]);
     assert_eq!(hooks[0].hook.secret.as_deref(), Some("whsec"));
+}
+
+#[tokio::test]
+async fn a_part_sent_without_md5_answers_the_md5_of_its_bytes_as_etag() {
+    // What `part_etag: "md5"` promises: a client may PUT before it has hashed the part, and
+    // check the ETag against its MD5 afterwards.
+    let h = Harness::new();
+    let data = random_bytes(300_000, 9);
+    let start = h.start(OPEN, data.len(), json!({})).await;
+    let mut body = session_fields(OPEN, &start);
+    merge(
+        &mut body,
+        json!({ "part": 1, "size": data.len(), "store": { "location": "s3" } }),
+    );
+    let r = h.post("/multipart/upload", body).await;
+    let v = r.ok().json();
+    let grant = v["headers"]["X-Skiff-Part"].as_str().unwrap();
+    assert!(
+        !grant.contains("md5="),
+        "no MD5 asked, none granted: {grant}"
+    );
+    let put = h
+        .request(
+            Method::PUT,
+            v["url"].as_str().unwrap(),
+            &[("x-skiff-part", grant)],
+            data.clone(),
+        )
+        .await;
+    put.ok();
+    let etag = put.headers["etag"].to_str().unwrap().to_owned();
+    use md5::Digest as _;
+    let hex: String = md5::Md5::digest(&data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(etag, format!("\"{hex}\""));
 }
 
 #[tokio::test]
