@@ -118,7 +118,7 @@ async fn attempt(
     on_sent: Box<dyn Fn(u64)>,
 ) -> Result<Outcome, String> {
     let body: JsValue = match &req.body {
-        Body::Json { value, md5_of } => {
+        Body::Json { value, md5_of, .. } => {
             let mut value = value.clone();
             if let Some((start, end)) = md5_of {
                 let md5 = match known_md5 {

@@ -403,6 +403,7 @@ impl Engine {
                         let body = Body::Json {
                             value: wire::to_json(&wire::resume_body(&f.spec, &session)),
                             md5_of: None,
+                            md5_later: false,
                         };
                         let headers = session.headers();
                         call.req =
@@ -416,6 +417,7 @@ impl Engine {
                     let body = Body::Json {
                         value: wire::to_json(&wire::start_body(&f.spec, fii)),
                         md5_of: None,
+                        md5_later: false,
                     };
                     call.req = Some(ctx.send(id, RequestKind::Start, "POST", url, headers, body));
                 }
@@ -489,6 +491,7 @@ fn start_part(ctx: &mut Ctx, id: FileId, spec: &FileSpec, session: &Session, p: 
         let body = Body::Json {
             value: wire::to_json(&wire::commit_body(spec, session, p.plan.number)),
             md5_of: None,
+            md5_later: false,
         };
         let kind = RequestKind::Commit {
             part: p.plan.number,
@@ -508,12 +511,20 @@ fn start_part(ctx: &mut Ctx, id: FileId, spec: &FileSpec, session: &Session, p: 
         chunk_offset,
     ));
     let md5_of = (!ctx.options.disable_integrity_check).then_some((start, start + len));
+    // Only a whole part's first try: its ETag is checked, and a retry (after an altered part
+    // among others) lets the server check the bytes instead.
+    let md5_later = session.etag_md5 && !p.chunked && p.attempts == 0;
     let url = format!("{}{}", session.base, routes::MULTIPART_UPLOAD);
     let kind = RequestKind::Upload {
         part: p.plan.number,
         offset,
     };
-    let req = ctx.send(id, kind, "POST", url, headers, Body::Json { value, md5_of });
+    let body = Body::Json {
+        value,
+        md5_of,
+        md5_later,
+    };
+    let req = ctx.send(id, kind, "POST", url, headers, body);
     p.state = PartState::Asking { req, offset, len };
 }
 
@@ -531,6 +542,7 @@ fn send_complete(ctx: &mut Ctx, id: FileId, f: &mut FileUpload) {
             t.fii(),
         )),
         md5_of: None,
+        md5_later: false,
     };
     call.req = Some(ctx.send(
         id,

@@ -38,6 +38,10 @@ fn judge(kind: RequestKind, outcome: Option<Outcome>, timeout_ms: Millis) -> Ver
             reason: format!("the file could not be read: {why}"),
             status: None,
         },
+        Some(Outcome::Unverified(why)) => Verdict::Retry {
+            reason: why,
+            status: None,
+        },
         Some(Outcome::Response { status, body, etag }) => match status {
             200..=299 => Verdict::Ok { status, body, etag },
             408 | 429 | 500..=599 => Verdict::Retry {

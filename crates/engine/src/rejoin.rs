@@ -63,6 +63,9 @@ impl Checkpoint {
             base: self.base.clone(),
             location_region: self.location_region.clone(),
             intelligent: self.flow != Flow::Regular,
+            // Not kept in the checkpoint: a rejoined upload's parts wait for their MD5, which
+            // costs only the start's first digest.
+            etag_md5: false,
         }
     }
 }

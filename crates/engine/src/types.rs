@@ -117,6 +117,11 @@ pub enum Body {
         value: serde_json::Value,
         /// Byte range of the file whose MD5 goes in `"md5"`.
         md5_of: Option<(u64, u64)>,
+        /// The call may go without `"md5"` if the digest is not ready yet. Set on a whole
+        /// part's first try when the server said its part ETags are MD5s: the driver then
+        /// checks the PUT's ETag against the digest once it lands, and reports
+        /// [`Outcome::Unverified`] if they differ (the part is sent again, with its MD5).
+        md5_later: bool,
     },
     /// Bytes `start..end` of the file.
     Slice {
@@ -166,6 +171,10 @@ pub enum Outcome {
     /// like a network error: a read can fail once and work again, and a file that has gone
     /// stays unreadable until the retries run out.
     Unreadable(String),
+    /// A PUT sent before its part's MD5 was known was answered, but its `ETag` is not that MD5
+    /// (or the range could not be read to check it), and why, as the retry's reason. Retried
+    /// like a network error; the retry carries the MD5, so the server checks the bytes itself.
+    Unverified(String),
 }
 
 /// The result of a completed upload.

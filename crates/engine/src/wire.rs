@@ -31,6 +31,9 @@ pub(crate) struct Session {
     pub(crate) location_region: Option<String>,
     /// The server confirmed intelligent ingestion.
     pub(crate) intelligent: bool,
+    /// The server said its part PUTs answer with the MD5 of the bytes as ETag (`part_etag`,
+    /// a Skiff extension), so a part may go before its MD5 is known (see `Body::Json`).
+    pub(crate) etag_md5: bool,
 }
 
 impl Session {
@@ -200,6 +203,7 @@ pub(crate) fn parse_start(body: &str) -> Result<Session, String> {
             .and_then(Value::as_str)
             .map(str::to_owned),
         intelligent: m.get("upload_type").and_then(Value::as_str) == Some("intelligent_ingestion"),
+        etag_md5: m.get("part_etag").and_then(Value::as_str) == Some("md5"),
     })
 }
 

@@ -49,7 +49,16 @@ pub fn check(req: &Request) -> Result<(), String> {
     }
     match (&req.body, req.kind) {
         (Body::Slice { start, end }, RequestKind::Put { .. }) if start < end => Ok(()),
-        (Body::Json { value, md5_of }, kind) if !matches!(kind, RequestKind::Put { .. }) => {
+        (
+            Body::Json {
+                value,
+                md5_of,
+                md5_later,
+            },
+            kind,
+        ) if !matches!(kind, RequestKind::Put { .. }) => {
+            // Only a call that carries an MD5 may let it come later.
+            require("an MD5 range for md5_later", !md5_later || md5_of.is_some())?;
             check_body(kind, value, *md5_of)
         }
         (body, kind) => Err(format!("the {kind} carries {body:?}")),

@@ -2,7 +2,7 @@
 
 use crate::sim::*;
 use serde_json::json;
-use skiff_engine::{Event, Options, Outcome, RequestId, RequestKind};
+use skiff_engine::{Body, Event, Options, Outcome, RequestId, RequestKind};
 
 fn opts() -> Options {
     Options {
@@ -110,27 +110,15 @@ fn server_errors_and_network_failures_are_retried_with_backoff() {
 fn an_unreadable_range_is_retried_and_named_when_the_retries_run_out() {
     // Part 1's range cannot be read once: retried, and the upload completes.
     let mut sim = Sim::new(opts());
-    let mut failed = false;
-    sim.script(move |req, _| match req.kind {
-        RequestKind::Upload { part: 1, .. } if !failed => {
-            failed = true;
-            Action::Unreadable
-        }
-        _ => Action::Serve,
-    });
+    sim.once(
+        |k| matches!(k, RequestKind::Upload { part: 1, .. }),
+        Action::Unreadable,
+    );
     let f = sim.add(11 * MIB);
     sim.run(600_000);
     assert_eq!(sim.stored_of(f), sim.file_of(f));
-    let reasons: Vec<&String> = sim
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Retrying { reason, .. } => Some(reason),
-            _ => None,
-        })
-        .collect();
     assert_eq!(
-        reasons,
+        sim.retry_reasons(),
         ["the file could not be read: NotReadableError: gone"]
     );
 
@@ -150,6 +138,61 @@ fn an_unreadable_range_is_retried_and_named_when_the_retries_run_out() {
         "{failures:?}"
     );
     assert!(!sim.kinds().contains(&RequestKind::Complete));
+}
+
+/// Whether each `/multipart/upload` call of `sim`, in order, lets its MD5 come later.
+fn md5_later(sim: &Sim) -> Vec<(u32, bool)> {
+    sim.sent
+        .iter()
+        .filter_map(|r| match (r.kind, &r.body) {
+            (RequestKind::Upload { part, .. }, Body::Json { md5_later, .. }) => {
+                Some((part, *md5_later))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_part_goes_before_its_md5_only_on_its_first_try_and_only_where_etags_are_md5s() {
+    // A server that does not say its part ETags are MD5s (Filestack, a bucket's presigned URLs):
+    // every call waits for its MD5.
+    let mut sim = Sim::new(opts());
+    let f = sim.add(11 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert_eq!(md5_later(&sim), [(1, false), (2, false), (3, false)]);
+
+    // skiff-server says so: first tries may go first. Part 2 comes back altered once; its
+    // second try carries its MD5, and the retry names the reason.
+    let mut sim = Sim::new(opts());
+    sim.etag_md5 = true;
+    sim.once(
+        |k| matches!(k, RequestKind::Put { part: 2, .. }),
+        Action::Altered,
+    );
+    let f = sim.add(11 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert_eq!(
+        md5_later(&sim),
+        [(1, true), (2, true), (3, true), (2, false)]
+    );
+    assert_eq!(
+        sim.retry_reasons(),
+        ["the part arrived altered: its ETag is not its MD5"]
+    );
+
+    // Chunks (intelligent ingestion) always carry their MD5.
+    let mut sim = Sim::new(Options {
+        mode: skiff_engine::Mode::Intelligent,
+        ..opts()
+    });
+    sim.etag_md5 = true;
+    let f = sim.add(3 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert!(md5_later(&sim).iter().all(|(_, later)| !later));
 }
 
 #[test]

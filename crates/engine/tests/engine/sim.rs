@@ -30,6 +30,8 @@ pub enum Action {
     Unreadable,
     /// No answer ever (the engine's timeout must fire).
     Hang,
+    /// A PUT sent before its MD5 was known came back with an ETag that is not that MD5.
+    Altered,
     /// The link cuts the connection this many ms after it opens: a body that takes longer
     /// breaks then, with what went out by then reported as sent.
     CutAfter(Millis),
@@ -67,6 +69,8 @@ pub struct Sim {
     pub confirm_fii: bool,
     pub complete_202s: u32,
     pub omit_etag: bool,
+    /// Start says the part ETags are MD5s (`part_etag`), as skiff-server does.
+    pub etag_md5: bool,
     pub max_in_flight: usize,
     /// PUTs and commits on the wire at once (what `concurrency` bounds).
     pub max_puts: usize,
@@ -94,6 +98,7 @@ impl Sim {
             confirm_fii: true,
             complete_202s: 0,
             omit_etag: false,
+            etag_md5: false,
             max_in_flight: 0,
             max_puts: 0,
             sent_at: Vec::new(),
@@ -104,6 +109,31 @@ impl Sim {
 
     pub fn script(&mut self, f: impl FnMut(&Request, &Sim) -> Action + 'static) {
         self.script = Some(Box::new(f));
+    }
+
+    /// The network does `action` to the first request whose kind `pick` matches, and lets the
+    /// server answer every other.
+    pub fn once(&mut self, pick: impl Fn(RequestKind) -> bool + 'static, action: Action) {
+        let mut done = false;
+        self.script(move |req, _| {
+            if !done && pick(req.kind) {
+                done = true;
+                action.clone()
+            } else {
+                Action::Serve
+            }
+        });
+    }
+
+    /// The reasons of the retries so far, in order.
+    pub fn retry_reasons(&self) -> Vec<&str> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Retrying { reason, .. } => Some(reason.as_str()),
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn add(&mut self, size: u64) -> FileId {
@@ -249,6 +279,9 @@ impl Sim {
             },
             Action::Network | Action::Cut(_) => Outcome::Network("connection reset".into()),
             Action::Unreadable => Outcome::Unreadable("NotReadableError: gone".into()),
+            Action::Altered => {
+                Outcome::Unverified("the part arrived altered: its ETag is not its MD5".into())
+            }
             Action::Hang | Action::CutAfter(_) => unreachable!(),
         }
     }
@@ -294,6 +327,9 @@ impl Sim {
                 let mut body = json!({ "uri": format!("/{id}"), "region": "r", "upload_id": id, "location_url": "loc.test" });
                 if fii {
                     body["upload_type"] = json!("intelligent_ingestion");
+                }
+                if self.etag_md5 {
+                    body["part_etag"] = json!("md5");
                 }
                 Self::ok(body)
             }
