@@ -7,6 +7,8 @@ pub(crate) mod connections;
 pub(crate) mod driver;
 // Plain Rust: also compiled natively, where their tests run (only the wasm driver uses them).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod etag_check;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) mod events;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) mod hash_ahead;

@@ -5,6 +5,7 @@
 //! (`super::resumable`) see every event.
 
 use super::connections::Share;
+use super::etag_check::EtagChecks;
 use super::events::{FileOutcome, Progress, Retry};
 use super::hash_ahead::{HashAhead, Range};
 use super::resumable::Resumable;
@@ -13,7 +14,8 @@ use crate::web::http;
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender};
 use futures_util::StreamExt;
 use skiff_engine::{
-    Engine, Event, FileId, IdMap, Outcome, Output, ProgressInfo, Request, RequestId,
+    Body, Engine, Event, FileId, IdMap, Outcome, Output, ProgressInfo, Request, RequestId,
+    RequestKind,
 };
 use web_sys::{AbortController, Blob};
 
@@ -64,14 +66,39 @@ impl std::fmt::Debug for Callbacks {
     }
 }
 
-/// The file range whose MD5 `req`'s JSON body must carry, if any.
-fn md5_range(req: &Request) -> Option<Range> {
-    match &req.body {
-        skiff_engine::Body::Json {
-            md5_of: Some((a, b)),
-            ..
-        } => Some((req.file, *a, *b)),
-        _ => None,
+/// Whether `req` goes now, and with which digest (`None`: it carries none, or reads its range
+/// itself), or waits in `hasher` for its digest. A call that may let its MD5 come later goes at
+/// once when the digest is not ready, without it, and the answer of its PUT waits in `checks`
+/// instead (see etag_check).
+fn admit(
+    mut req: Request,
+    hasher: &mut HashAhead<Request>,
+    checks: &mut EtagChecks,
+) -> Option<(Request, Option<String>)> {
+    match (&mut req.body, req.kind) {
+        (
+            Body::Json {
+                md5_of: md5_of @ Some(_),
+                md5_later,
+                ..
+            },
+            _,
+        ) => {
+            let (a, b) = md5_of.unwrap_or_default();
+            let range = (req.file, a, b);
+            if *md5_later && !hasher.ready(range) {
+                checks.sent_without(range);
+                *md5_of = None;
+                return Some((req, None));
+            }
+            checks.sent_with(range);
+            hasher.request(range, req)
+        }
+        (Body::Slice { start, end }, RequestKind::Put { .. }) => {
+            checks.put(req.id, (req.file, *start, *end));
+            Some((req, None))
+        }
+        _ => Some((req, None)),
     }
 }
 
@@ -146,6 +173,8 @@ pub(crate) async fn drive(
     // The first three rounds of parts (three per slot) are hashed one at a time, each part
     // waiting for its own digest only, until the digests are ahead (see HashAhead's `ramp`).
     let mut hasher: HashAhead<Request> = HashAhead::new(3 * ahead);
+    // Parts sent before their digest landed, whose PUT's ETag is checked against it.
+    let mut checks = EtagChecks::default();
     if let Some(f) = &cb.on_progress {
         f(&Progress::new(&latest, &names)); // once at the start, as filestack-js does
     }
@@ -164,10 +193,7 @@ pub(crate) async fn drive(
                         continue;
                     };
                     controllers.insert(req.id, ctrl);
-                    let ready = match md5_range(&req) {
-                        Some(k) => hasher.request(k, req),
-                        None => Some((req, None)),
-                    };
+                    let ready = admit(req, &mut hasher, &mut checks);
                     if let Some((req, known)) = ready {
                         spawn_request(req, &blobs, &controllers, &tx, known);
                     }
@@ -177,6 +203,7 @@ pub(crate) async fn drive(
                         c.abort();
                     }
                     hasher.forget(|r| r.id == id);
+                    checks.forget(id);
                 }
                 Output::Event(e) => {
                     if let Some(r) = &mut resumable {
@@ -244,7 +271,9 @@ pub(crate) async fn drive(
             return results;
         }
         let width = crate::web::hash_worker::width();
-        let upcoming = engine.upcoming(ahead.max(width));
+        // Digests that answers wait for come first, then the next calls'.
+        let mut upcoming: Vec<Range> = checks.pending().collect();
+        upcoming.extend(engine.upcoming(ahead.max(width)));
         while let Some(range) = hasher.next(&upcoming, width) {
             engine.hashing(range.0, range.1, range.2);
             spawn_hash(range, &blobs, &tx);
@@ -272,7 +301,9 @@ pub(crate) async fn drive(
         match msg {
             Msg::Done(id, outcome) => {
                 controllers.remove(&id);
-                engine.handle(id, outcome, now);
+                if let Some(outcome) = checks.answered(id, outcome) {
+                    engine.handle(id, outcome, now);
+                }
             }
             // Progress within a part; the engine keeps it monotonic and the calls to the app
             // keep to progressInterval (above).
@@ -282,6 +313,9 @@ pub(crate) async fn drive(
                 engine.tick(now);
             }
             Msg::Hashed(file, a, b, d) => {
+                if let Some((id, outcome)) = checks.landed((file, a, b), d.as_deref()) {
+                    engine.handle(id, outcome, now);
+                }
                 // Digests are kept for the ranges the next calls will still ask for.
                 let wanted = engine.upcoming(ahead * 2);
                 for (req, d) in hasher.hashed((file, a, b), d, &wanted) {

@@ -73,6 +73,12 @@ impl<R> HashAhead<R> {
         }
     }
 
+    /// Whether a call for `range` would leave at once: its digest is held, or the range could
+    /// not be read ahead (the call reads it itself).
+    pub(crate) fn ready(&self, range: Range) -> bool {
+        self.digests.contains_key(&range) || self.unreadable.contains(&range)
+    }
+
     /// Forgets the waiting calls `gone` picks (the engine aborted them).
     pub(crate) fn forget(&mut self, mut gone: impl FnMut(&R) -> bool) {
         self.waiting.retain(|(_, r)| !gone(r));

@@ -42,9 +42,32 @@ pub(crate) fn digest_base64(digest: &[u8; 16]) -> String {
     out
 }
 
+/// The 16 bytes of an `ETag` that is a hex MD5, as skiff-server's part PUTs answer: quoted, maybe
+/// weak (`W/`), either case. `None` for anything else. (By hand for the same reason as above: the
+/// hex crate is not in the browser module.)
+pub(crate) fn etag_digest(etag: &str) -> Option<[u8; 16]> {
+    // Byte slices, not `str::trim*`: those bring Unicode whitespace tables and the substring
+    // searcher into the wasm (browsers hand header values over trimmed already).
+    let tag = etag.as_bytes();
+    let tag = tag.strip_prefix(b"W/").unwrap_or(tag);
+    let hex = tag
+        .strip_prefix(b"\"")
+        .and_then(|t| t.strip_suffix(b"\""))
+        .unwrap_or(tag);
+    if hex.len() != 32 {
+        return None;
+    }
+    let nibble = |c: u8| char::from(c).to_digit(16).map(|d| d as u8);
+    let mut out = [0u8; 16];
+    for (byte, pair) in out.iter_mut().zip(hex.chunks(2)) {
+        *byte = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{digest_base64, md5_base64};
+    use super::{digest_base64, etag_digest, md5_base64};
     use base64::Engine as _;
 
     #[test]
@@ -63,6 +86,30 @@ mod tests {
         }
         assert_eq!(digest_base64(&[0; 16]), "AAAAAAAAAAAAAAAAAAAAAA==");
         assert_eq!(digest_base64(&[0xff; 16]), "/////////////////////w==");
+    }
+
+    #[test]
+    fn hex_etags_read_as_digests() {
+        let hello = md5_base64(b"hello world");
+        for etag in [
+            "\"5eb63bbbe01eeed093cb22bb8f5acdc3\"",
+            "5eb63bbbe01eeed093cb22bb8f5acdc3",
+            "W/\"5EB63BBBE01EEED093CB22BB8F5ACDC3\"",
+        ] {
+            let d = etag_digest(etag).unwrap_or_else(|| panic!("{etag} not read"));
+            assert_eq!(digest_base64(&d), hello, "{etag}");
+        }
+        for etag in [
+            "",
+            "\"\"",
+            "\"5eb63bbbe01eeed093cb22bb8f5acdc\"",
+            "\"5eb63bbbe01eeed093cb22bb8f5acdc3-2\"",
+            "\"5eb63bbbe01eeed093cb22bb8f5acdcg\"",
+            "\"skiff-Xq8k2LmN0pRt5VwY7zAb12345\"",
+            "\"5eb63bbbe01eeed093cb22bb8f5acdé\"",
+        ] {
+            assert_eq!(etag_digest(etag), None, "{etag}");
+        }
     }
 
     #[test]

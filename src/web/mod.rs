@@ -22,7 +22,7 @@ pub(crate) mod idb;
 pub(crate) mod js_value;
 #[cfg(all(target_arch = "wasm32", feature = "picker"))]
 pub(crate) mod listener;
-mod md5;
+pub(crate) mod md5;
 #[cfg(all(target_arch = "wasm32", feature = "picker"))]
 pub(crate) mod redirect;
 mod version;

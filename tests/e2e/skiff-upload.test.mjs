@@ -279,6 +279,11 @@ for (const { label, size } of SIZES) {
         } else {
           assert.equal(start.requestBody.fii, undefined, 'a regular upload does not ask for FII');
           assert.equal(ex.filter((e) => e.path === '/multipart/commit').length, 0, 'no commit in a regular upload');
+          // skiff-server says its part ETags are MD5s, so the first part does not wait for its
+          // digest (its reads are held back 20 ms here): its ETag is checked once hashed.
+          assert.equal(start.responseBody.part_etag, 'md5', 'start says part ETags are MD5s');
+          const first = ex.find((e) => e.path === '/multipart/upload');
+          assert.equal(first.requestBody.md5, undefined, `the first part goes before its MD5: ${JSON.stringify(first.requestBody)}`);
         }
         const complete = ex.filter((e) => e.path === '/multipart/complete').at(-1);
         assert.deepEqual(complete.requestBody.upload_tags, tags, 'complete carries the tags');
@@ -728,6 +733,30 @@ e2e('7b. a file that stays unreadable fails with an Error that says the file cou
     assert.ok(r.retries.some((x) => /the file could not be read/.test(x.reason)), `onRetry says why: ${JSON.stringify(r.retries)}`);
   } finally {
     await dropFile('gone');
+  }
+});
+
+e2e('7c. a part altered on its way, sent before its MD5, is caught by its ETag and sent again with its MD5', 60_000, async (t) => {
+  const size = 13 * MiB;
+  const file = await makeFile('altered', size, 'altered.bin');
+  try {
+    chaos.configure({ rate: null, lifetimeMs: null, alterPuts: 1 });
+    const r = await pageUpload({ base: chaos.url, apikey: faulty.apikey, fileId: 'altered', uploadOptions: { retry: 2 } });
+    assert.ok(r.ok, `client.upload rejected: ${JSON.stringify(r.error)}`);
+    t.diagnostic(`retries: ${JSON.stringify(r.retries.map((x) => x.reason))}`);
+    assert.equal(r.retries.length, 1, `one retry: ${JSON.stringify(r.retries)}`);
+    assert.match(r.retries[0].reason, /the part arrived altered: the server stored bytes whose MD5 is \S+, not the file's \S+/);
+    await assertStoredBytes(r.res, file, faulty);
+    // The altered part: asked for without its MD5 first, then with it (the server checks that
+    // one); three parts, four PUTs.
+    const ex = await exchangesUntil((x) => x.some((e) => e.path === '/multipart/complete' && e.status === 200), 'complete → 200');
+    const asks = ex.filter((e) => e.path === '/multipart/upload').map((e) => ({ part: e.requestBody.part, md5: e.requestBody.md5 !== undefined }));
+    const again = asks.filter((a) => asks.filter((b) => b.part === a.part).length > 1);
+    assert.deepEqual(again.map((a) => a.md5), [false, true], `the altered part's calls: ${JSON.stringify(asks)}`);
+    assert.equal(chaos.requests.filter((q) => q.method === 'PUT').length, 4, 'three parts, one sent twice');
+  } finally {
+    chaos.configure({ alterPuts: 0 });
+    await dropFile('altered');
   }
 });
 

@@ -1,13 +1,19 @@
-//! [`HashAhead`] against the real engine: a small driver loop on a virtual clock does what
-//! `driver.rs` does in the browser (upload calls that need a digest go through `request`, the
-//! hasher takes `next` of the engine's `upcoming` ranges, a landed digest releases its calls)
-//! while a fake server answers. Hashing is slower than the network, so calls do wait for their
-//! digest, and a broken connection makes the intelligent engine re-plan smaller chunks, so
-//! digests go stale. Whatever happens, every call leaves with its own range's digest, and a range
-//! is hashed again only after its digest went out with a call (that call failed and the range is
-//! asked for once more), never while its digest is held or being computed.
+//! [`HashAhead`] and [`EtagChecks`] against the real engine: a small driver loop on a virtual
+//! clock does what `driver.rs` does in the browser (upload calls that need a digest go through
+//! `request`, or go without it where the server's ETags are MD5s; the hasher takes the digests
+//! that answers wait for, then `next` of the engine's `upcoming` ranges; a landed digest releases
+//! its calls and its checked answers) while a fake server answers. Hashing is slower than the
+//! network, so calls do wait for their digest, and a broken connection makes the intelligent
+//! engine re-plan smaller chunks, so digests go stale. Whatever happens, every call that carries
+//! a digest carries its own range's, every part sent without one is checked against it before
+//! the engine hears of it, and a range is hashed again only after its digest went out with a
+//! call (that call failed and the range is asked for once more), never while its digest is held
+//! or being computed.
 
 use super::{HashAhead, Range};
+use crate::upload::etag_check::EtagChecks;
+use crate::web::md5::digest_base64;
+use md5::Digest as _;
 use serde_json::json;
 use skiff_engine::{
     Body, Engine, Event, FileSpec, Millis, Mode, Options, Outcome, Output, Request, RequestKind,
@@ -19,13 +25,30 @@ const MIB: u64 = 1024 * 1024;
 const WIRE_MS: Millis = 20;
 const HASH_MS: Millis = 50;
 
-/// The digest a range must travel with.
-fn digest_of((file, a, b): Range) -> String {
-    format!("md5 of file {} bytes {a}..{b}", file.0)
+/// A stand-in digest of a range: the MD5 of its description (hashing the real bytes would only
+/// slow the test).
+fn md5_of((file, a, b): Range) -> [u8; 16] {
+    md5::Md5::digest(format!("file {} bytes {a}..{b}", file.0)).into()
 }
 
-/// What the fake server answers; `fail_put` breaks the connection of the PUTs it picks.
-fn answer(req: &Request, fail_put: &mut dyn FnMut(&Request) -> bool) -> Outcome {
+/// The digest a range must travel with.
+fn digest_of(range: Range) -> String {
+    digest_base64(&md5_of(range))
+}
+
+/// What the fake server does with a PUT.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fate {
+    Stored,
+    /// The connection breaks.
+    Reset,
+    /// Stored, but the bytes arrived altered: the ETag is another MD5.
+    Altered,
+}
+
+/// The fake server: skiff-server's answers, its part ETags the MD5 of the range (and said to be
+/// so at start when `etag_md5`).
+fn answer(req: &Request, etag_md5: bool, fate: Fate) -> Outcome {
     let ok = |body: serde_json::Value| Outcome::Response {
         status: 200,
         body: body.to_string(),
@@ -35,40 +58,68 @@ fn answer(req: &Request, fail_put: &mut dyn FnMut(&Request) -> bool) -> Outcome 
         Body::Json { value, .. } => value.clone(),
         _ => serde_json::Value::Null,
     };
-    match req.kind {
-        RequestKind::Start => ok(json!({
-            "uri": "/u1", "region": "r", "upload_id": "u1", "location_url": "loc.test",
-            "upload_type": if sent["fii"] == json!(true) { "intelligent_ingestion" } else { "" },
-        })),
-        RequestKind::Upload { .. } => ok(json!({
+    match (req.kind, &req.body) {
+        (RequestKind::Start, _) => {
+            let mut body = json!({
+                "uri": "/u1", "region": "r", "upload_id": "u1", "location_url": "loc.test",
+                "upload_type": if sent["fii"] == json!(true) { "intelligent_ingestion" } else { "" },
+            });
+            if etag_md5 {
+                body["part_etag"] = json!("md5");
+            }
+            ok(body)
+        }
+        (RequestKind::Upload { .. }, _) => ok(json!({
             "url": "https://loc.test/multipart/part/u1?grant=g", "headers": {},
         })),
-        RequestKind::Put { part, offset } if fail_put(req) => {
+        (RequestKind::Put { part, offset }, _) if fate == Fate::Reset => {
             Outcome::Network(format!("connection reset (part {part}, offset {offset})"))
         }
-        RequestKind::Put { part, .. } => Outcome::Response {
-            status: 200,
-            body: String::new(),
-            etag: Some(format!("\"e{part}\"")),
-        },
-        RequestKind::Commit { .. } => ok(json!({})),
+        (RequestKind::Put { .. }, Body::Slice { start, end }) => {
+            let mut md5 = md5_of((req.file, *start, *end));
+            if fate == Fate::Altered {
+                md5[0] ^= 1;
+            }
+            let hex: String = md5.iter().map(|b| format!("{b:02x}")).collect();
+            Outcome::Response {
+                status: 200,
+                body: String::new(),
+                etag: Some(format!("\"{hex}\"")),
+            }
+        }
+        (RequestKind::Put { .. }, _) => panic!("a PUT without a byte range"),
+        (RequestKind::Commit { .. }, _) => ok(json!({})),
         // These uploads never carry on from a checkpoint.
-        RequestKind::Rejoin => Outcome::Network("no resume here".into()),
-        RequestKind::Complete => ok(json!({
+        (RequestKind::Rejoin, _) => Outcome::Network("no resume here".into()),
+        (RequestKind::Complete, _) => ok(json!({
             "handle": "H1", "url": "https://cdn.test/H1", "filename": sent["filename"],
             "size": sent["size"], "mimetype": sent["mimetype"], "status": "Stored",
         })),
     }
 }
 
-/// Uploads one file of `size` bytes, each digest taking `hash_ms`; returns the ranges hashed,
-/// in order.
+/// What one upload did.
+#[derive(Debug, Default)]
+struct Run {
+    /// The ranges hashed, in order.
+    hashed: Vec<Range>,
+    /// When each PUT left, and its range.
+    puts: Vec<(Millis, Range)>,
+    /// The ranges whose upload call went without MD5.
+    early: Vec<Range>,
+    /// When the first digest landed.
+    first_digest: Option<Millis>,
+}
+
+/// Uploads one file of `size` bytes, each digest taking `hash_ms`, against a server whose part
+/// ETags are MD5s when `etag_md5`; `fate` decides each PUT's.
 fn upload(
     options: Options,
     size: u64,
     hash_ms: Millis,
-    mut fail_put: impl FnMut(&Request) -> bool,
-) -> Vec<Range> {
+    etag_md5: bool,
+    mut fate: impl FnMut(&Request) -> Fate,
+) -> Run {
     let ahead = options.concurrency;
     let mut engine = Engine::new(options, 7);
     let mut now: Millis = 0;
@@ -83,36 +134,55 @@ fn upload(
         now,
     );
     let mut hash = HashAhead::new(1);
+    let mut checks = EtagChecks::default();
     let mut hashing: Option<(Millis, Range)> = None;
-    let mut hashed = Vec::new();
+    let mut run = Run::default();
     // Ranges whose digest went out with a call: only those may be hashed a second time.
     let mut released: Vec<Range> = Vec::new();
-    let mut wire: Vec<(Millis, Request)> = Vec::new();
+    let mut wire: Vec<(Millis, Request, Fate)> = Vec::new();
     let mut stored = false;
     for _ in 0..100_000 {
         while let Some(out) = engine.poll() {
             match out {
-                Output::Send(req) => {
-                    let range = match req.body {
+                Output::Send(mut req) => {
+                    let md5 = match req.body {
                         Body::Json {
                             md5_of: Some((a, b)),
+                            md5_later,
                             ..
-                        } => Some((req.file, a, b)),
+                        } => Some(((req.file, a, b), md5_later)),
                         _ => None,
                     };
-                    let Some(range) = range else {
-                        wire.push((now + WIRE_MS, req));
+                    if let Body::Slice { start, end } = req.body {
+                        let range = (req.file, start, end);
+                        checks.put(req.id, range);
+                        run.puts.push((now, range));
+                    }
+                    let Some((range, later)) = md5 else {
+                        let f = fate(&req);
+                        wire.push((now + WIRE_MS, req, f));
                         continue;
                     };
+                    if later && !hash.ready(range) {
+                        checks.sent_without(range);
+                        run.early.push(range);
+                        if let Body::Json { md5_of, .. } = &mut req.body {
+                            *md5_of = None;
+                        }
+                        wire.push((now + WIRE_MS, req, Fate::Stored));
+                        continue;
+                    }
+                    checks.sent_with(range);
                     if let Some((req, digest)) = hash.request(range, req) {
                         assert_eq!(digest, Some(digest_of(range)), "{:?} leaves", req.kind);
                         released.push(range);
-                        wire.push((now + WIRE_MS, req));
+                        wire.push((now + WIRE_MS, req, Fate::Stored));
                     }
                 }
                 Output::Abort(id) => {
-                    wire.retain(|(_, r)| r.id != id);
+                    wire.retain(|(_, r, _)| r.id != id);
                     hash.forget(|r: &Request| r.id == id);
+                    checks.forget(id);
                 }
                 Output::Event(Event::FileDone { .. }) => stored = true,
                 Output::Event(Event::FileFailed { error, .. }) => {
@@ -122,21 +192,24 @@ fn upload(
             }
         }
         if stored {
-            return hashed;
+            return run;
         }
         if hashing.is_none() {
-            if let Some(range) = hash.next(&engine.upcoming(ahead), 1) {
+            let mut upcoming: Vec<Range> = checks.pending().collect();
+            upcoming.extend(engine.upcoming(ahead));
+            if let Some(range) = hash.next(&upcoming, 1) {
                 assert!(
-                    !hashed.contains(&range) || released.contains(&range),
-                    "{range:?} hashed again while its digest was held, after {hashed:?}"
+                    !run.hashed.contains(&range) || released.contains(&range),
+                    "{range:?} hashed again while its digest was held, after {:?}",
+                    run.hashed
                 );
-                hashed.push(range);
+                run.hashed.push(range);
                 engine.hashing(range.0, range.1, range.2);
                 hashing = Some((now + hash_ms, range));
             }
         }
         // The earliest of: a request ends, a digest lands, the engine's deadline.
-        let next_wire = wire.iter().map(|(t, _)| *t).min();
+        let next_wire = wire.iter().map(|(t, _, _)| *t).min();
         let next_hash = hashing.map(|(t, _)| t);
         let next = [next_wire, next_hash, engine.deadline()]
             .into_iter()
@@ -146,17 +219,24 @@ fn upload(
         now = now.max(next);
         if next_hash == Some(next) {
             let (_, range) = hashing.take().unwrap();
+            run.first_digest.get_or_insert(now);
+            let digest = digest_of(range);
+            if let Some((id, outcome)) = checks.landed(range, Some(&digest)) {
+                engine.handle(id, outcome, now);
+            }
             let wanted = engine.upcoming(ahead * 2);
-            for (req, digest) in hash.hashed(range, Some(digest_of(range)), &wanted) {
+            for (req, digest) in hash.hashed(range, Some(digest), &wanted) {
                 assert_eq!(digest, Some(digest_of(range)), "{:?} leaves", req.kind);
                 released.push(range);
-                wire.push((now + WIRE_MS, req));
+                wire.push((now + WIRE_MS, req, Fate::Stored));
             }
         } else if next_wire == Some(next) {
-            let i = wire.iter().position(|(t, _)| *t == next).unwrap();
-            let (_, req) = wire.remove(i);
-            let outcome = answer(&req, &mut fail_put);
-            engine.handle(req.id, outcome, now);
+            let i = wire.iter().position(|(t, _, _)| *t == next).unwrap();
+            let (_, req, f) = wire.remove(i);
+            let outcome = answer(&req, etag_md5, f);
+            if let Some(outcome) = checks.answered(req.id, outcome) {
+                engine.handle(req.id, outcome, now);
+            }
         } else {
             engine.tick(now);
         }
@@ -170,7 +250,7 @@ fn regular_parts_are_each_hashed_once_and_leave_with_their_digest() {
         part_size: 5 * MIB,
         ..Options::default()
     };
-    let hashed = upload(options, 23 * MIB, HASH_MS, |_| false);
+    let hashed = upload(options, 23 * MIB, HASH_MS, false, |_| Fate::Stored).hashed;
     // Five parts: 5, 5, 5, 5 and 3 MiB; hashing lags the wire, and with no failure none is
     // hashed twice.
     assert_eq!(hashed.len(), 5, "{hashed:?}");
@@ -185,11 +265,16 @@ fn re_planned_chunks_drop_stale_digests_and_hash_the_new_ranges_once() {
     // The first two chunk PUTs break: the engine resends from the same offset at half the size,
     // so ranges hashed ahead at the old size are never asked for.
     let mut broken = 0;
-    let hashed = upload(options, 20 * MIB, HASH_MS, move |req| {
+    let hashed = upload(options, 20 * MIB, HASH_MS, true, move |req| {
         let first_tries = matches!(req.kind, RequestKind::Put { .. }) && broken < 2;
         broken += usize::from(first_tries);
-        first_tries
-    });
+        if first_tries {
+            Fate::Reset
+        } else {
+            Fate::Stored
+        }
+    })
+    .hashed;
     let sizes: Vec<u64> = hashed.iter().map(|(_, a, b)| b - a).collect();
     assert!(
         sizes.windows(2).any(|w| w[1] < w[0]),
@@ -206,7 +291,7 @@ fn a_growing_chunk_size_keeps_the_chunks_already_hashed_and_hashes_each_byte_onc
     };
     let size = 40 * MIB;
     // Digests come faster than the wire carries chunks, so they are ready ahead of their calls.
-    let hashed = upload(options, size, 2, |_| false);
+    let hashed = upload(options, size, 2, false, |_| Fate::Stored).hashed;
     let sizes: Vec<u64> = hashed.iter().map(|(_, a, b)| b - a).collect();
     // Fast chunks grow the size while the next ones are hashed at the old one: those go at
     // the length they were hashed at, and every byte is read and hashed once.
@@ -215,4 +300,44 @@ fn a_growing_chunk_size_keeps_the_chunks_already_hashed_and_hashes_each_byte_onc
         "the size grew: {sizes:?}"
     );
     assert_eq!(sizes.iter().sum::<u64>(), size, "{sizes:?}");
+}
+
+#[test]
+fn where_etags_are_md5s_parts_leave_before_their_digest_and_are_checked_after() {
+    let options = Options {
+        part_size: 5 * MIB,
+        ..Options::default()
+    };
+    let run = upload(options.clone(), 23 * MIB, HASH_MS, true, |_| Fate::Stored);
+    // The first PUTs leave without waiting for a digest (one takes HASH_MS, the call WIRE_MS).
+    let first_put = run.puts[0].0;
+    assert!(
+        first_put < run.first_digest.unwrap(),
+        "the first PUT left at {first_put} ms, the first digest landed at {:?}",
+        run.first_digest
+    );
+    assert!(!run.early.is_empty());
+    // Every part is sent once and hashed once: each answer waited for its digest, which matched.
+    assert_eq!(run.puts.len(), 5, "{:?}", run.puts);
+    assert_eq!(run.hashed.len(), 5, "{:?}", run.hashed);
+
+    // Against a server that does not say so, each part's call waits for its digest.
+    let run = upload(options.clone(), 23 * MIB, HASH_MS, false, |_| Fate::Stored);
+    assert!(run.early.is_empty());
+    assert!(run.puts[0].0 >= run.first_digest.unwrap());
+
+    // A part whose ETag is not its MD5 is sent again, with the MD5 this time (the digest that
+    // found the difference, still held: the part is not read again), so the server checks it.
+    let mut altered = false;
+    let run = upload(options, 23 * MIB, HASH_MS, true, move |req| {
+        let first = matches!(req.kind, RequestKind::Put { part: 2, .. }) && !altered;
+        altered |= first;
+        if first { Fate::Altered } else { Fate::Stored }
+    });
+    let part2 = run.puts[1].1;
+    let sends = run.puts.iter().filter(|(_, r)| *r == part2).count();
+    assert_eq!(sends, 2, "{:?}", run.puts);
+    assert_eq!(run.puts.len(), 6);
+    assert_eq!(run.early.iter().filter(|r| **r == part2).count(), 1);
+    assert_eq!(run.hashed.len(), 5, "{:?}", run.hashed);
 }

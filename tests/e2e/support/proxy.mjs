@@ -19,6 +19,8 @@
 //   connRate    bytes per second of each connection on its own, each direction (null: unlimited),
 //               on top of `rate`: a link where every connection is slow (a congested path, a
 //               per-flow shaper) but several in parallel carry more.
+//   alterPuts   the next this many PUT bodies each get their first byte flipped on the way to
+//               the server (bytes altered in transit, which a client must notice), 0 by default.
 //
 // The proxy also reads the HTTP/1.1 requests going through (request line, Content-Length) so a
 // test can count them and see how far each body got: `requests` lists
@@ -97,12 +99,15 @@ function requestReader(onHead) {
     let buf = piece;
     while (buf.length > 0) {
       if (current) {
+        // The piece is forwarded after this reader has seen it: flipping a byte here alters it.
+        if (current.alter && current.forwarded === 0) buf[0] ^= 0xff;
         const n = Math.min(buf.length, current.contentLength - current.forwarded);
         current.forwarded += n;
         buf = buf.subarray(n);
         if (current.forwarded >= current.contentLength) { current.bodyDone = true; current = null; }
         continue;
       }
+      const before = head.length;
       head = Buffer.concat([head, buf]);
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) {
@@ -110,7 +115,9 @@ function requestReader(onHead) {
         return;
       }
       const text = head.subarray(0, end).toString('latin1');
-      buf = head.subarray(end + 4);
+      // The rest of this piece, as a view of it (not of the copy in `head`), so that a flipped
+      // byte reaches the server. The head's end was not in the bytes before, so it is in these.
+      buf = buf.subarray(end + 4 - before);
       head = Buffer.alloc(0);
       const [line, ...fields] = text.split('\r\n');
       const [method, path] = line.split(' ');
@@ -134,6 +141,7 @@ export async function startProxy(opts = {}) {
   let lifetimeMs = null;
   let draw = Math.random;
   let connRate = null;
+  let alterPuts = 0;
   const sockets = new Set();
   const connections = [];
   const requests = [];
@@ -152,7 +160,8 @@ export async function startProxy(opts = {}) {
     if ('lifetimeMs' in f) lifetimeMs = f.lifetimeMs ?? null;
     if ('seed' in f) draw = f.seed === null || f.seed === undefined ? Math.random : seeded(f.seed);
     if ('connRate' in f) connRate = f.connRate ?? null;
-    note(`faults: rate=${up.rate ?? 'unlimited'} B/s, per connection ${connRate ?? 'unlimited'} B/s, lifetime=${lifetimeMs ?? 'unlimited'} ms${'seed' in f ? `, seed ${f.seed}` : ''}`);
+    if ('alterPuts' in f) alterPuts = f.alterPuts ?? 0;
+    note(`faults: rate=${up.rate ?? 'unlimited'} B/s, per connection ${connRate ?? 'unlimited'} B/s, lifetime=${lifetimeMs ?? 'unlimited'} ms${'seed' in f ? `, seed ${f.seed}` : ''}${alterPuts ? `, ${alterPuts} PUT(s) to alter` : ''}`);
   };
   configure({ rate: opts.rate ?? null, lifetimeMs: opts.lifetimeMs ?? null, connRate: opts.connRate ?? null });
 
@@ -191,6 +200,11 @@ export async function startProxy(opts = {}) {
     const read = requestReader((r) => {
       conn.requests += 1;
       const req = { id: ++reqSeq, conn: conn.id, at: stamp(), ...r };
+      if (req.method === 'PUT' && req.contentLength > 0 && alterPuts > 0) {
+        alterPuts -= 1;
+        req.alter = true;
+        note(`conn ${conn.id}: the body of this PUT gets its first byte flipped`);
+      }
       requests.push(req);
       note(`conn ${conn.id} #${conn.requests}: ${r.method} ${r.path.length > 70 ? `${r.path.slice(0, 70)}...` : r.path} (${r.contentLength} B body)`);
       return req;
