@@ -69,7 +69,9 @@ impl std::fmt::Debug for Callbacks {
 /// Whether `req` goes now, and with which digest (`None`: it carries none, or reads its range
 /// itself), or waits in `hasher` for its digest. A call that may let its MD5 come later goes at
 /// once when the digest is not ready, without it, and the answer of its PUT waits in `checks`
-/// instead (see etag_check).
+/// instead (see etag_check). Kept out of line: inlined into the driver's async loop it cost
+/// 0.3 KB more of the uploader's gzip.
+#[inline(never)]
 fn admit(
     mut req: Request,
     hasher: &mut HashAhead<Request>,
