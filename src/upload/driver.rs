@@ -5,7 +5,7 @@
 //! (`super::resumable`) see every event.
 
 use super::connections::Share;
-use super::etag_check::EtagChecks;
+use super::etag_check::{EtagChecks, admit};
 use super::events::{FileOutcome, Progress, Retry};
 use super::hash_ahead::{HashAhead, Range};
 use super::resumable::Resumable;
@@ -14,8 +14,7 @@ use crate::web::http;
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender};
 use futures_util::StreamExt;
 use skiff_engine::{
-    Body, Engine, Event, FileId, IdMap, Outcome, Output, ProgressInfo, Request, RequestId,
-    RequestKind,
+    Engine, Event, FileId, IdMap, Outcome, Output, ProgressInfo, Request, RequestId,
 };
 use web_sys::{AbortController, Blob};
 
@@ -63,44 +62,6 @@ impl std::fmt::Debug for Callbacks {
             .field("progress_interval_ms", &self.progress_interval_ms)
             .field("hash_ahead", &self.hash_ahead)
             .finish_non_exhaustive()
-    }
-}
-
-/// Whether `req` goes now, and with which digest (`None`: it carries none, or reads its range
-/// itself), or waits in `hasher` for its digest. A call that may let its MD5 come later goes at
-/// once when the digest is not ready, without it, and the answer of its PUT waits in `checks`
-/// instead (see etag_check). Kept out of line: inlined into the driver's async loop it cost
-/// 0.3 KB more of the uploader's gzip.
-#[inline(never)]
-fn admit(
-    mut req: Request,
-    hasher: &mut HashAhead<Request>,
-    checks: &mut EtagChecks,
-) -> Option<(Request, Option<String>)> {
-    match (&mut req.body, req.kind) {
-        (
-            Body::Json {
-                md5_of: md5_of @ Some(_),
-                md5_later,
-                ..
-            },
-            _,
-        ) => {
-            let (a, b) = md5_of.unwrap_or_default();
-            let range = (req.file, a, b);
-            if *md5_later && !hasher.ready(range) {
-                checks.sent_without(range);
-                *md5_of = None;
-                return Some((req, None));
-            }
-            checks.sent_with(range);
-            hasher.request(range, req)
-        }
-        (Body::Slice { start, end }, RequestKind::Put { .. }) => {
-            checks.put(req.id, (req.file, *start, *end));
-            Some((req, None))
-        }
-        _ => Some((req, None)),
     }
 }
 

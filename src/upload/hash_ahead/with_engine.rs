@@ -11,7 +11,7 @@
 //! or being computed.
 
 use super::{HashAhead, Range};
-use crate::upload::etag_check::EtagChecks;
+use crate::upload::etag_check::{EtagChecks, admit};
 use crate::web::md5::digest_base64;
 use md5::Digest as _;
 use serde_json::json;
@@ -144,40 +144,35 @@ fn upload(
     for _ in 0..100_000 {
         while let Some(out) = engine.poll() {
             match out {
-                Output::Send(mut req) => {
-                    let md5 = match req.body {
+                Output::Send(req) => {
+                    let asked = match req.body {
                         Body::Json {
                             md5_of: Some((a, b)),
-                            md5_later,
                             ..
-                        } => Some(((req.file, a, b), md5_later)),
+                        } => Some((req.file, a, b)),
                         _ => None,
                     };
                     if let Body::Slice { start, end } = req.body {
-                        let range = (req.file, start, end);
-                        checks.put(req.id, range);
-                        run.puts.push((now, range));
+                        run.puts.push((now, (req.file, start, end)));
                     }
-                    let Some((range, later)) = md5 else {
-                        let f = fate(&req);
-                        wire.push((now + WIRE_MS, req, f));
+                    let Some((req, digest)) = admit(req, &mut hash, &mut checks) else {
                         continue;
                     };
-                    if later && !hash.ready(range) {
-                        checks.sent_without(range);
-                        run.early.push(range);
-                        if let Body::Json { md5_of, .. } = &mut req.body {
-                            *md5_of = None;
+                    match (asked, &req.body) {
+                        // Gone without its MD5: its PUT is checked.
+                        (Some(range), Body::Json { md5_of: None, .. }) => run.early.push(range),
+                        (Some(range), _) => {
+                            assert_eq!(digest, Some(digest_of(range)), "{:?} leaves", req.kind);
+                            released.push(range);
                         }
-                        wire.push((now + WIRE_MS, req, Fate::Stored));
-                        continue;
+                        (None, _) => {}
                     }
-                    checks.sent_with(range);
-                    if let Some((req, digest)) = hash.request(range, req) {
-                        assert_eq!(digest, Some(digest_of(range)), "{:?} leaves", req.kind);
-                        released.push(range);
-                        wire.push((now + WIRE_MS, req, Fate::Stored));
-                    }
+                    let f = if asked.is_none() {
+                        fate(&req)
+                    } else {
+                        Fate::Stored
+                    };
+                    wire.push((now + WIRE_MS, req, f));
                 }
                 Output::Abort(id) => {
                     wire.retain(|(_, r, _)| r.id != id);
