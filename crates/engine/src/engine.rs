@@ -513,7 +513,7 @@ fn start_part(ctx: &mut Ctx, id: FileId, spec: &FileSpec, session: &Session, p: 
     let md5_of = (!ctx.options.disable_integrity_check).then_some((start, start + len));
     // Only a whole part's first try: its ETag is checked, and a retry (after an altered part
     // among others) lets the server check the bytes instead.
-    let md5_later = session.etag_md5 && !p.chunked && p.attempts == 0;
+    let md5_later = md5_of.is_some() && session.etag_md5 && !p.chunked && p.attempts == 0;
     let url = format!("{}{}", session.base, routes::MULTIPART_UPLOAD);
     let kind = RequestKind::Upload {
         part: p.plan.number,

@@ -183,6 +183,17 @@ fn a_part_goes_before_its_md5_only_on_its_first_try_and_only_where_etags_are_md5
         ["the part arrived altered: its ETag is not its MD5"]
     );
 
+    // Without integrity checks nothing is hashed, and nothing is marked to be checked later.
+    let mut sim = Sim::new(Options {
+        disable_integrity_check: true,
+        ..opts()
+    });
+    sim.etag_md5 = true;
+    let f = sim.add(6 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert!(md5_later(&sim).iter().all(|(_, later)| !later));
+
     // Chunks (intelligent ingestion) always carry their MD5.
     let mut sim = Sim::new(Options {
         mode: skiff_engine::Mode::Intelligent,
