@@ -204,6 +204,17 @@ fn check(outcome: Outcome, digest: &Digest) -> Outcome {
     }
 }
 
+/// A 200 to a part PUT whose ETag is the quoted hex of `md5`, as skiff-server answers (tests).
+#[cfg(test)]
+pub(crate) fn stored_answer(md5: &[u8; 16]) -> Outcome {
+    let hex: String = md5.iter().map(|b| format!("{b:02x}")).collect();
+    Outcome::Response {
+        status: 200,
+        body: String::new(),
+        etag: Some(format!("\"{hex}\"")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,15 +226,7 @@ mod tests {
 
     /// A 200 whose ETag is the hex MD5 of `bytes`, as skiff-server answers a part PUT.
     fn put_ok(bytes: &[u8]) -> Outcome {
-        let hex: String = md5::Md5::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        Outcome::Response {
-            status: 200,
-            body: String::new(),
-            etag: Some(format!("\"{hex}\"")),
-        }
+        stored_answer(&md5::Md5::digest(bytes).into())
     }
 
     use md5::Digest as _;
