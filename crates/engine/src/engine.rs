@@ -398,7 +398,8 @@ impl Engine {
             match &mut f.state {
                 FileState::Rejoining(call) if call.req.is_none() && call.not_before <= ctx.now => {
                     if let Some(cp) = &f.spec.rejoin {
-                        let session = cp.session();
+                        // Only its ids and headers matter to the resume call.
+                        let session = cp.session(false);
                         let url = format!("{}{}", session.base, routes::MULTIPART_RESUME);
                         let body = Body::Json {
                             value: wire::to_json(&wire::resume_body(&f.spec, &session)),

@@ -54,8 +54,9 @@ impl Checkpoint {
         }
     }
 
-    /// The session it carries on with.
-    pub(crate) fn session(&self) -> Session {
+    /// The session it carries on with; `etag_md5` as the server's resume answer says (it may
+    /// have changed its storage since start).
+    pub(crate) fn session(&self, etag_md5: bool) -> Session {
         Session {
             uri: self.uri.clone(),
             region: self.region.clone(),
@@ -63,9 +64,7 @@ impl Checkpoint {
             base: self.base.clone(),
             location_region: self.location_region.clone(),
             intelligent: self.flow != Flow::Regular,
-            // Not kept in the checkpoint: a rejoined upload's parts wait for their MD5, which
-            // costs only the start's first digest.
-            etag_md5: false,
+            etag_md5,
         }
     }
 }
@@ -123,7 +122,7 @@ pub(crate) fn rebuild(
         parts.push(Part::new(plan, state, chunked));
     }
     Ok(Transfer {
-        session: cp.session(),
+        session: cp.session(held.part_etag.as_deref() == Some("md5")),
         flow: cp.flow,
         parts,
     })
@@ -224,6 +223,7 @@ mod tests {
             direct: false,
             parts,
             chunks,
+            part_etag: None,
         }
     }
 

@@ -254,6 +254,10 @@ pub(crate) fn parse_resume(body: &str) -> Result<ResumeResponse, String> {
         direct: m.get("direct").and_then(Value::as_bool).unwrap_or(false),
         parts,
         chunks,
+        part_etag: m
+            .get("part_etag")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     })
 }
 

@@ -219,6 +219,10 @@ pub struct ResumeResponse {
     pub parts: Vec<HeldPart>,
     /// Chunks of intelligent parts not committed yet.
     pub chunks: Vec<HeldChunk>,
+    /// As start's answer says it (`"md5"`: each part PUT answers the hex MD5 of the bytes it
+    /// stored), so that the parts sent after a rejoin may go before their MD5 too.
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub part_etag: Option<String>,
 }
 
 /// A part the server holds.

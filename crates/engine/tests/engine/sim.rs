@@ -408,6 +408,9 @@ impl Sim {
                 if let Some(h) = &up.handle {
                     body["handle"] = json!(h);
                 }
+                if self.etag_md5 {
+                    body["part_etag"] = json!("md5");
+                }
                 Self::ok(body)
             }
             RequestKind::Commit { part } => {

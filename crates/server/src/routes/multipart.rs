@@ -106,9 +106,15 @@ pub(super) async fn start(
         upload_type: req.fii.then(|| "intelligent_ingestion".to_owned()),
         location_region: region,
         handle: Some(handle),
-        // Parts that come through the server get the MD5 of their bytes as ETag (part.rs).
-        part_etag: (!direct_parts).then(|| "md5".to_owned()),
+        part_etag: part_etag(direct_parts),
     }))
+}
+
+/// What start and resume say of the part ETags (`part_etag`): the MD5 of the bytes where the
+/// parts come through the server (part.rs), nothing where they go straight to a bucket, whose
+/// ETags are not MD5s under SSE-KMS or SSE-C.
+pub(super) fn part_etag(direct: bool) -> Option<String> {
+    (!direct).then(|| "md5".to_owned())
 }
 
 pub(super) async fn upload(

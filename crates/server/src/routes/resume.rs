@@ -29,6 +29,7 @@ pub(super) async fn resume(
         direct: sess.direct.is_some(),
         parts: Vec::new(),
         chunks: Vec::new(),
+        part_etag: super::multipart::part_etag(sess.direct.is_some()),
     };
     // A completed upload holds nothing more to send; a direct one's parts are in the bucket,
     // where the server does not see them (it records only the sizes it presigned).

@@ -23,6 +23,8 @@ async fn a_regular_upload_lists_the_parts_received_with_their_etags() {
         (Some(30_000), Some(false))
     );
     assert_eq!(fresh["direct"], false);
+    // As start said: parts through the server answer their MD5 as ETag.
+    assert_eq!(fresh["part_etag"], "md5");
     assert!(fresh["expires_at"].as_i64().unwrap() > 0);
 
     let parts: Vec<&[u8]> = data.chunks(10_000).collect();
