@@ -94,6 +94,13 @@ fn spawn_request(
 
 /// Reads and hashes `range` in the background (in the hashing worker where one runs) and reports
 /// the digest (or its failure: the request then hashes the range itself and reports why).
+/// How many of the next calls' ranges are hashed ahead: two batches of the hasher's `width` (or
+/// of the parts in flight, `ahead`, if more), so that one batch is hashed while the digests of
+/// the other are used.
+fn window(ahead: usize, width: usize) -> usize {
+    2 * ahead.max(width)
+}
+
 fn spawn_hash(range: Range, blobs: &IdMap<FileId, Blob>, tx: &UnboundedSender<Msg>) {
     let (file, a, b) = range;
     let Some(blob) = blobs.get(&file).cloned() else {
@@ -235,9 +242,11 @@ pub(crate) async fn drive(
         }
         let width = crate::web::hash_worker::width();
         // Digests that answers wait for come first, then the next calls'.
-        let mut upcoming: Vec<Range> = checks.pending().collect();
-        upcoming.extend(engine.upcoming(ahead.max(width)));
-        while let Some(range) = hasher.next(&upcoming, width) {
+        let window = window(ahead, width);
+        let urgent: Vec<Range> = checks.pending().collect();
+        let upcoming = engine.upcoming(window);
+        let last = upcoming.len() < window;
+        while let Some(range) = hasher.next(&urgent, &upcoming, width, last) {
             engine.hashing(range.0, range.1, range.2);
             spawn_hash(range, &blobs, &tx);
         }
@@ -280,7 +289,7 @@ pub(crate) async fn drive(
                     engine.handle(id, outcome, now);
                 }
                 // Digests are kept for the ranges the next calls will still ask for.
-                let wanted = engine.upcoming(ahead * 2);
+                let wanted = engine.upcoming(window);
                 for (req, d) in hasher.hashed((file, a, b), d, &wanted) {
                     spawn_request(req, &blobs, &controllers, &tx, d);
                 }

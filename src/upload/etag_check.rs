@@ -337,10 +337,10 @@ mod tests {
         // May not (a retry, a chunk, a server without the promise): waits for its digest.
         assert!(admit(call(3, B, false), &mut hasher, &mut c).is_none());
         // May, but the digest is ready: goes with it, and its PUT is not checked.
-        assert_eq!(hasher.next(&[B], 1), Some(B));
+        assert_eq!(hasher.next(&[], &[B], 1, true), Some(B));
         hasher.hashed(B, Some("b".into()), &[]);
         const C: Range = (FileId(1), 10, 15);
-        assert_eq!(hasher.next(&[C], 1), Some(C));
+        assert_eq!(hasher.next(&[], &[C], 1, true), Some(C));
         hasher.hashed(C, Some("c".into()), &[C]);
         let sent = admit(call(4, C, true), &mut hasher, &mut c);
         assert!(

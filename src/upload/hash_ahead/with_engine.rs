@@ -185,9 +185,9 @@ fn upload(
             return run;
         }
         if hashing.is_none() {
-            let mut upcoming: Vec<Range> = checks.pending().collect();
-            upcoming.extend(engine.upcoming(ahead));
-            if let Some(range) = hash.next(&upcoming, 1) {
+            let urgent: Vec<Range> = checks.pending().collect();
+            let upcoming = engine.upcoming(ahead);
+            if let Some(range) = hash.next(&urgent, &upcoming, 1, true) {
                 assert!(
                     !run.hashed.contains(&range) || released.contains(&range),
                     "{range:?} hashed again while its digest was held, after {:?}",
