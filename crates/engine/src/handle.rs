@@ -6,9 +6,13 @@ use crate::file::{Call, FileState, Flow, Part, PartState, Transfer};
 use crate::rejoin::{self, Checkpoint};
 use crate::types::{Event, FileId, Millis, Outcome, RequestId, RequestKind, UploadError};
 use crate::wire;
+use skiff_protocol::ErrorCode;
 
 /// Most 202 answers to complete before giving up (about five minutes at the default poll).
 const MAX_COMPLETE_POLLS: u32 = 300;
+
+/// S3's code for a part whose bytes differ from the `Content-MD5` its presigned URL signed.
+const BAD_DIGEST: &[u8] = b"<Code>BadDigest</Code>";
 
 /// An outcome, judged.
 enum Verdict {
@@ -48,7 +52,32 @@ fn judge(kind: RequestKind, outcome: Option<Outcome>, timeout_ms: Millis) -> Ver
                 reason: wire::http_error(kind, status, &body).message,
                 status: Some(status),
             },
-            _ => Verdict::Fatal(wire::http_error(kind, status, &body)),
+            _ => {
+                let e = wire::http_error(kind, status, &body);
+                // The server found the PUT's bytes other than the MD5 they were sent with
+                // (skiff-server's md5_mismatch; S3's BadDigest where a presigned URL signed
+                // Content-MD5): most likely they changed on the way (a file changed since it
+                // was picked fails to read in Chromium instead). Sent again, like a part whose
+                // ETag is not its MD5, within the same retries, which run out with the server's
+                // reason if the bytes keep differing: failing at once would make an
+                // intermediary that garbles one request fatal only where the MD5 went first.
+                let altered = matches!(kind, RequestKind::Put { .. })
+                    && (e.code.as_deref() == Some(ErrorCode::Md5Mismatch.as_str())
+                        // Bytes, not `str::contains`: its substring searcher costs the
+                        // uploader's wasm about 0.5 KB.
+                        || body
+                            .as_bytes()
+                            .windows(BAD_DIGEST.len())
+                            .any(|w| w == BAD_DIGEST));
+                if altered {
+                    Verdict::Retry {
+                        reason: e.message,
+                        status: Some(status),
+                    }
+                } else {
+                    Verdict::Fatal(e)
+                }
+            }
         },
     }
 }

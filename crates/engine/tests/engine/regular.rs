@@ -212,7 +212,7 @@ fn client_errors_fail_at_once_with_the_servers_reason() {
     sim.script(|req, _| match req.kind {
         RequestKind::Put { part: 2, .. } => Action::Status(
             400,
-            r#"{"error":{"code":"md5_mismatch","message":"bytes differ"}}"#,
+            r#"{"error":{"code":"size_mismatch","message":"part 2 is 6 bytes"}}"#,
         ),
         _ => Action::Serve,
     });
@@ -220,7 +220,7 @@ fn client_errors_fail_at_once_with_the_servers_reason() {
     sim.run(600_000);
     assert_eq!(
         sim.failures(),
-        ["the PUT of part 2 request failed with HTTP 400 (md5_mismatch): bytes differ"]
+        ["the PUT of part 2 request failed with HTTP 400 (size_mismatch): part 2 is 6 bytes"]
     );
     assert!(
         !sim.events
@@ -229,6 +229,38 @@ fn client_errors_fail_at_once_with_the_servers_reason() {
     );
     assert!(!sim.kinds().contains(&RequestKind::Complete));
     assert!(sim.engine.is_idle());
+}
+
+#[test]
+fn a_put_refused_as_altered_on_the_way_is_sent_again() {
+    // skiff-server's md5_mismatch, then S3's BadDigest (a presigned URL that signed
+    // Content-MD5): the bytes changed on the way, so the part goes again, asked for anew.
+    for body in [
+        r#"{"error":{"code":"md5_mismatch","message":"bytes differ"}}"#,
+        "<Error><Code>BadDigest</Code><Message>The Content-MD5 you specified did not match what we received.</Message></Error>",
+    ] {
+        let mut sim = Sim::new(opts());
+        sim.once(
+            |k| matches!(k, RequestKind::Put { part: 2, .. }),
+            Action::Status(400, body),
+        );
+        let f = sim.add(11 * MIB);
+        sim.run(600_000);
+        assert_eq!(sim.stored_of(f), sim.file_of(f), "{body}");
+        let reasons = sim.retry_reasons();
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(
+            reasons[0].starts_with("the PUT of part 2 request failed with HTTP 400"),
+            "{reasons:?}"
+        );
+        let upload_calls = |part: u32| {
+            sim.kinds()
+                .iter()
+                .filter(|k| matches!(k, RequestKind::Upload { part: p, .. } if *p == part))
+                .count()
+        };
+        assert_eq!(upload_calls(2), 2, "its URL asked for again");
+    }
 }
 
 #[test]
