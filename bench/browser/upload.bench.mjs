@@ -43,8 +43,8 @@
 //
 // Also printed: CPU seconds per process class for every run (/proc), the page's Resource Timing
 // (PUTs in flight, gaps), and the speed of the client-side primitives (Blob read, MD5 in wasm and in
-// filestack-js). BENCH_DIAG=1 adds diagnostic rows (never targets): Skiff with concurrency 6,
-// filestack-js without MD5, a minimal MD5 client, and skiff-bench (the project's Rust client, no
+// filestack-js). BENCH_DIAG=1 adds diagnostic rows (never targets): Skiff with concurrency 6 and
+// with 16 MiB parts, filestack-js without MD5, a minimal MD5 client, and skiff-bench (the project's Rust client, no
 // browser) with 6 MiB × 3 parts and with one whole-file part; and after each run, the CPU seconds
 // of each thread of the renderer and the browser process (cpu.mjs names them).
 //
