@@ -22,8 +22,13 @@ enum Verdict {
         body: String,
         etag: Option<String>,
     },
-    /// Worth another try: network, timeout, 5xx, 408, 429.
-    Retry { reason: String, status: Option<u16> },
+    /// Worth another try: network, timeout, 5xx, 408, 429, and a PUT whose bytes arrived
+    /// altered (`altered`: that says nothing of the link, so chunk sizes and flows stay).
+    Retry {
+        reason: String,
+        status: Option<u16>,
+        altered: bool,
+    },
     /// Not worth another try: any other 4xx (and 3xx).
     Fatal(UploadError),
 }
@@ -33,24 +38,29 @@ fn judge(kind: RequestKind, outcome: Option<Outcome>, timeout_ms: Millis) -> Ver
         None => Verdict::Retry {
             reason: format!("no answer within {timeout_ms} ms"),
             status: None,
+            altered: false,
         },
         Some(Outcome::Network(why)) => Verdict::Retry {
             reason: format!("network error: {why}"),
             status: None,
+            altered: false,
         },
         Some(Outcome::Unreadable(why)) => Verdict::Retry {
             reason: format!("the file could not be read: {why}"),
             status: None,
+            altered: false,
         },
         Some(Outcome::Unverified(why)) => Verdict::Retry {
             reason: why,
             status: None,
+            altered: true,
         },
         Some(Outcome::Response { status, body, etag }) => match status {
             200..=299 => Verdict::Ok { status, body, etag },
             408 | 429 | 500..=599 => Verdict::Retry {
                 reason: wire::http_error(kind, status, &body).message,
                 status: Some(status),
+                altered: false,
             },
             _ => {
                 let e = wire::http_error(kind, status, &body);
@@ -73,6 +83,7 @@ fn judge(kind: RequestKind, outcome: Option<Outcome>, timeout_ms: Millis) -> Ver
                     Verdict::Retry {
                         reason: e.message,
                         status: Some(status),
+                        altered: true,
                     }
                 } else {
                     Verdict::Fatal(e)
@@ -163,7 +174,7 @@ impl Engine {
                 });
                 Ok(())
             }
-            Verdict::Retry { reason, status } => {
+            Verdict::Retry { reason, status, .. } => {
                 retry_call(ctx, file, call, RequestKind::Start, &reason, status)
             }
             Verdict::Fatal(e) => Err(e),
@@ -199,7 +210,7 @@ impl Engine {
                     Err(why) => why,
                 }
             }
-            Verdict::Retry { reason, status } => {
+            Verdict::Retry { reason, status, .. } => {
                 match retry_call(ctx, file, call, RequestKind::Rejoin, &reason, status) {
                     Ok(()) => return,
                     Err(e) => e.message,
@@ -242,7 +253,7 @@ impl Engine {
                 ctx.event(Event::FileDone { file, result });
                 Ok(())
             }
-            Verdict::Retry { reason, status } => {
+            Verdict::Retry { reason, status, .. } => {
                 retry_call(ctx, file, call, RequestKind::Complete, &reason, status)
             }
             Verdict::Fatal(e) => Err(e),
@@ -341,7 +352,24 @@ impl Engine {
                 });
                 Ok(())
             }
-            (PartState::Putting { len, started, .. }, Verdict::Retry { reason, status })
+            (
+                PartState::Putting { .. },
+                Verdict::Retry {
+                    reason,
+                    status,
+                    altered: true,
+                },
+            ) => {
+                // Sent again as it was: altered bytes say nothing of the link, so neither the
+                // chunk size nor a fallback upload's flow changes. (A whole part still in flight
+                // when a fallback upload switched comes back as chunks, as below.)
+                if t.flow == Flow::Intelligent {
+                    p.chunked = true;
+                }
+                let chunk = p.chunked.then(|| ctx.chunks.size());
+                retry_part(ctx, file, p, kind, &reason, status, chunk, false)
+            }
+            (PartState::Putting { len, started, .. }, Verdict::Retry { reason, status, .. })
                 if p.chunked =>
             {
                 // The adaptive part: the same offset again, at the size the link showed fits.
@@ -390,7 +418,7 @@ impl Engine {
                 switch_to_chunks(t);
                 Ok(())
             }
-            (_, Verdict::Retry { reason, status }) => {
+            (_, Verdict::Retry { reason, status, .. }) => {
                 // A regular PUT still in flight when a fallback switch happened comes back as chunks.
                 if t.flow == Flow::Intelligent {
                     p.chunked = true;

@@ -19,6 +19,13 @@ fn whole_parts() -> Options {
     }
 }
 
+/// Whether a fallback upload switched to chunks.
+fn switched(sim: &Sim) -> bool {
+    sim.events
+        .iter()
+        .any(|e| matches!(e, Event::SwitchedToIntelligent { .. }))
+}
+
 #[test]
 fn chunks_then_commit_then_complete_without_parts() {
     let mut sim = Sim::new(opts());
@@ -185,11 +192,7 @@ fn fallback_switches_to_chunks_on_the_first_failed_put() {
     let f = sim.add(20 * MIB);
     sim.run(600_000);
     assert_eq!(sim.stored_of(f), sim.file_of(f));
-    assert!(
-        sim.events
-            .iter()
-            .any(|e| matches!(e, Event::SwitchedToIntelligent { .. }))
-    );
+    assert!(switched(&sim));
     let complete = sim.body_of(RequestKind::Complete);
     assert_eq!(complete["fii"], json!(true));
     let listed: Vec<u64> = complete["parts"]
@@ -205,6 +208,45 @@ fn fallback_switches_to_chunks_on_the_first_failed_put() {
     );
     assert!(sim.kinds().contains(&RequestKind::Commit { part: 2 }));
     assert!(sim.kinds().contains(&RequestKind::Commit { part: 3 }));
+}
+
+#[test]
+fn a_chunk_or_fallback_part_altered_on_the_way_goes_again_as_it_was() {
+    const ALTERED: &str = r#"{"error":{"code":"md5_mismatch","message":"bytes differ"}}"#;
+    // A chunk: the same offset and size again; the chunk controller learns nothing from it.
+    let mut sim = Sim::new(Options {
+        concurrency: 1,
+        ..whole_parts()
+    });
+    sim.once(
+        |k| matches!(k, RequestKind::Put { part: 1, offset: 0 }),
+        Action::Status(400, ALTERED),
+    );
+    let f = sim.add(8 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert_eq!(&sim.put_lengths()[..2], &[8 * MIB, 8 * MIB]);
+    assert!(
+        sim.events.iter().any(
+            |e| matches!(e, Event::Retrying { chunk_size, .. } if *chunk_size == Some(8 * MIB))
+        )
+    );
+
+    // A fallback upload's whole part: sent again whole, without switching to chunks.
+    let mut sim = Sim::new(Options {
+        mode: Mode::Fallback,
+        concurrency: 1,
+        ..Options::default()
+    });
+    sim.once(
+        |k| matches!(k, RequestKind::Put { part: 2, .. }),
+        Action::Status(400, ALTERED),
+    );
+    let f = sim.add(20 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert!(!switched(&sim));
+    assert_eq!(sim.retry_reasons().len(), 1);
 }
 
 #[test]
@@ -225,11 +267,7 @@ fn fallback_without_server_support_stays_regular() {
     let f = sim.add(13 * MIB);
     sim.run(600_000);
     assert_eq!(sim.stored_of(f), sim.file_of(f));
-    assert!(
-        !sim.events
-            .iter()
-            .any(|e| matches!(e, Event::SwitchedToIntelligent { .. }))
-    );
+    assert!(!switched(&sim));
     assert!(sim.body_of(RequestKind::Complete).get("fii").is_none());
     assert_eq!(
         sim.put_lengths().iter().filter(|l| **l == 6 * MIB).count(),
