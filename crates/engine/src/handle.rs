@@ -367,7 +367,12 @@ impl Engine {
                     p.chunked = true;
                 }
                 let chunk = p.chunked.then(|| ctx.chunks.size());
-                retry_part(ctx, file, p, kind, &reason, status, chunk, false)
+                // Out of retries, the error keeps the reason's code, so that a person is told
+                // the file arrived damaged rather than that something failed.
+                retry_part(ctx, file, p, kind, &reason, status, chunk, false).map_err(|mut e| {
+                    e.code = Some(ErrorCode::Md5Mismatch.as_str().to_owned());
+                    e
+                })
             }
             (PartState::Putting { len, started, .. }, Verdict::Retry { reason, status, .. })
                 if p.chunked =>

@@ -264,6 +264,35 @@ fn a_put_refused_as_altered_on_the_way_is_sent_again() {
 }
 
 #[test]
+fn a_part_altered_on_every_try_fails_as_damaged_once_the_retries_run_out() {
+    let mut sim = Sim::new(Options { retry: 2, ..opts() });
+    sim.script(|req, _| match req.kind {
+        RequestKind::Put { part: 1, .. } => Action::Status(
+            400,
+            r#"{"error":{"code":"md5_mismatch","message":"bytes differ"}}"#,
+        ),
+        _ => Action::Serve,
+    });
+    sim.add(MIB);
+    sim.run(600_000);
+    let failed: Vec<_> = sim
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::FileFailed { error, .. } => Some(error),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].code.as_deref(), Some("md5_mismatch"));
+    assert!(
+        failed[0].message.contains("gave up after 3 tries"),
+        "{}",
+        failed[0].message
+    );
+}
+
+#[test]
 fn retries_run_out() {
     let mut sim = Sim::new(Options { retry: 3, ..opts() });
     sim.script(|req, _| {
