@@ -760,6 +760,28 @@ e2e('7c. a part altered on its way, sent before its MD5, is caught by its ETag a
   }
 });
 
+e2e('7d. a part the server refuses as altered (md5_mismatch) is sent again, not failed', 60_000, async (t) => {
+  // One part, altered on each of its first two PUTs: the first goes before its MD5 (caught by
+  // its ETag), the second with it (the server refuses it as md5_mismatch), the third arrives.
+  const size = 5 * MiB;
+  const file = await makeFile('altered2', size, 'altered2.bin');
+  try {
+    chaos.configure({ rate: null, lifetimeMs: null, alterPuts: 2 });
+    const r = await pageUpload({ base: chaos.url, apikey: faulty.apikey, fileId: 'altered2', uploadOptions: { retry: 3 }, holdMs: 300 });
+    assert.ok(r.ok, `client.upload rejected: ${JSON.stringify(r.error)}`);
+    const reasons = r.retries.map((x) => x.reason);
+    t.diagnostic(`retries: ${JSON.stringify(reasons)}`);
+    assert.equal(reasons.length, 2, `two retries: ${JSON.stringify(reasons)}`);
+    assert.match(reasons[0], /the part arrived altered/);
+    assert.match(reasons[1], /HTTP 400 \(md5_mismatch\)/);
+    await assertStoredBytes(r.res, file, faulty);
+    assert.equal(chaos.requests.filter((q) => q.method === 'PUT').length, 3, 'one part, three PUTs');
+  } finally {
+    chaos.configure({ alterPuts: 0 });
+    await dropFile('altered2');
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // 8. Progress that moves: the bytes of a part count as they leave, not when its PUT ends.
 // The uplink is slowed inside Chromium (support/browser.mjs withUplink says why not by the proxy).
