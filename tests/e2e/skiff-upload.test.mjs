@@ -732,54 +732,53 @@ e2e('7b. a file that stays unreadable fails with an Error that says the file cou
   }
 });
 
-e2e('7c. a part altered on its way, sent before its MD5, is caught by its ETag and sent again with its MD5', 60_000, async (t) => {
-  const size = 13 * MiB;
-  const file = await makeFile('altered', size, 'altered.bin');
+/**
+ * Uploads `size` bytes through the test proxy, which flips a byte of each of the first
+ * `alterPuts` PUT bodies, with `retry` retries; the page's reads are held back 300 ms, so the first
+ * parts' digests come long after their calls are due and those go without MD5 whatever the
+ * machine's load. Checks that the upload resolved with the bytes intact; returns its result.
+ */
+async function alteredUpload(name, size, alterPuts, retry) {
+  const file = await makeFile(name, size, `${name}.bin`);
   try {
-    chaos.configure({ rate: null, lifetimeMs: null, alterPuts: 1 });
-    // Reads held back 300 ms: the first parts' digests come long after their calls are due, so
-    // those go without MD5 whatever the machine's load, and the first PUT, altered, is one of them.
-    const r = await pageUpload({ base: chaos.url, apikey: faulty.apikey, fileId: 'altered', uploadOptions: { retry: 2 }, holdMs: 300 });
+    chaos.configure({ rate: null, lifetimeMs: null, alterPuts });
+    const r = await pageUpload({ base: chaos.url, apikey: faulty.apikey, fileId: name, uploadOptions: { retry }, holdMs: 300 });
     assert.ok(r.ok, `client.upload rejected: ${JSON.stringify(r.error)}`);
-    t.diagnostic(`retries: ${JSON.stringify(r.retries.map((x) => x.reason))}`);
-    assert.equal(r.retries.length, 1, `one retry: ${JSON.stringify(r.retries)}`);
-    assert.match(r.retries[0].reason, /the part arrived altered: the server stored bytes whose MD5 is \S+, not the file's \S+/);
     await assertStoredBytes(r.res, file, faulty);
-    // The altered part: asked for without its MD5 first, then with it (the server checks that
-    // one); three parts, four PUTs.
-    const ex = await exchangesUntil((x) => x.some((e) => e.path === '/multipart/complete' && e.status === 200), 'complete → 200');
-    assert.equal(ex.find((e) => e.path === '/multipart/start').responseBody.part_etag, 'md5', 'start says part ETags are MD5s');
-    const asks = ex.filter((e) => e.path === '/multipart/upload').map((e) => ({ part: e.requestBody.part, md5: e.requestBody.md5 !== undefined }));
-    const again = asks.filter((a) => asks.filter((b) => b.part === a.part).length > 1);
-    assert.deepEqual(asks.slice(0, 3).map((a) => a.md5), [false, false, false], `the first calls go before their MD5s: ${JSON.stringify(asks)}`);
-    assert.deepEqual(again.map((a) => a.md5), [false, true], `the altered part's calls: ${JSON.stringify(asks)}`);
-    assert.equal(chaos.requests.filter((q) => q.method === 'PUT').length, 4, 'three parts, one sent twice');
+    return r;
   } finally {
     chaos.configure({ alterPuts: 0 });
-    await dropFile('altered');
+    await dropFile(name);
   }
+}
+
+e2e('7c. a part altered on its way, sent before its MD5, is caught by its ETag and sent again with its MD5', 60_000, async (t) => {
+  // Three parts; the first PUT, sent before its MD5, is altered.
+  const r = await alteredUpload('altered', 13 * MiB, 1, 2);
+  t.diagnostic(`retries: ${JSON.stringify(r.retries.map((x) => x.reason))}`);
+  assert.equal(r.retries.length, 1, `one retry: ${JSON.stringify(r.retries)}`);
+  assert.match(r.retries[0].reason, /the part arrived altered: the server stored bytes whose MD5 is \S+, not the file's \S+/);
+  // The altered part: asked for without its MD5 first, then with it (the server checks that
+  // one); three parts, four PUTs.
+  const ex = await exchangesUntil((x) => x.some((e) => e.path === '/multipart/complete' && e.status === 200), 'complete → 200');
+  assert.equal(ex.find((e) => e.path === '/multipart/start').responseBody.part_etag, 'md5', 'start says part ETags are MD5s');
+  const asks = ex.filter((e) => e.path === '/multipart/upload').map((e) => ({ part: e.requestBody.part, md5: e.requestBody.md5 !== undefined }));
+  const again = asks.filter((a) => asks.filter((b) => b.part === a.part).length > 1);
+  assert.deepEqual(asks.slice(0, 3).map((a) => a.md5), [false, false, false], `the first calls go before their MD5s: ${JSON.stringify(asks)}`);
+  assert.deepEqual(again.map((a) => a.md5), [false, true], `the altered part's calls: ${JSON.stringify(asks)}`);
+  assert.equal(chaos.requests.filter((q) => q.method === 'PUT').length, 4, 'three parts, one sent twice');
 });
 
 e2e('7d. a part the server refuses as altered (md5_mismatch) is sent again, not failed', 60_000, async (t) => {
   // One part, altered on each of its first two PUTs: the first goes before its MD5 (caught by
   // its ETag), the second with it (the server refuses it as md5_mismatch), the third arrives.
-  const size = 5 * MiB;
-  const file = await makeFile('altered2', size, 'altered2.bin');
-  try {
-    chaos.configure({ rate: null, lifetimeMs: null, alterPuts: 2 });
-    const r = await pageUpload({ base: chaos.url, apikey: faulty.apikey, fileId: 'altered2', uploadOptions: { retry: 3 }, holdMs: 300 });
-    assert.ok(r.ok, `client.upload rejected: ${JSON.stringify(r.error)}`);
-    const reasons = r.retries.map((x) => x.reason);
-    t.diagnostic(`retries: ${JSON.stringify(reasons)}`);
-    assert.equal(reasons.length, 2, `two retries: ${JSON.stringify(reasons)}`);
-    assert.match(reasons[0], /the part arrived altered/);
-    assert.match(reasons[1], /HTTP 400 \(md5_mismatch\)/);
-    await assertStoredBytes(r.res, file, faulty);
-    assert.equal(chaos.requests.filter((q) => q.method === 'PUT').length, 3, 'one part, three PUTs');
-  } finally {
-    chaos.configure({ alterPuts: 0 });
-    await dropFile('altered2');
-  }
+  const r = await alteredUpload('altered2', 5 * MiB, 2, 3);
+  const reasons = r.retries.map((x) => x.reason);
+  t.diagnostic(`retries: ${JSON.stringify(reasons)}`);
+  assert.equal(reasons.length, 2, `two retries: ${JSON.stringify(reasons)}`);
+  assert.match(reasons[0], /the part arrived altered/);
+  assert.match(reasons[1], /HTTP 400 \(md5_mismatch\)/);
+  assert.equal(chaos.requests.filter((q) => q.method === 'PUT').length, 3, 'one part, three PUTs');
 });
 
 // ---------------------------------------------------------------------------------------------
