@@ -92,15 +92,15 @@ fn spawn_request(
     });
 }
 
-/// Reads and hashes `range` in the background (in the hashing worker where one runs) and reports
-/// the digest (or its failure: the request then hashes the range itself and reports why).
 /// How many of the next calls' ranges are hashed ahead: two batches of the hasher's `width` (or
 /// of the parts in flight, `ahead`, if more), so that one batch is hashed while the digests of
 /// the other are used.
-fn window(ahead: usize, width: usize) -> usize {
+fn hash_window(ahead: usize, width: usize) -> usize {
     2 * ahead.max(width)
 }
 
+/// Reads and hashes `range` in the background (in the hashing worker where one runs) and reports
+/// the digest (or its failure: the request then hashes the range itself and reports why).
 fn spawn_hash(range: Range, blobs: &IdMap<FileId, Blob>, tx: &UnboundedSender<Msg>) {
     let (file, a, b) = range;
     let Some(blob) = blobs.get(&file).cloned() else {
@@ -242,7 +242,7 @@ pub(crate) async fn drive(
         }
         let width = crate::web::hash_worker::width();
         // Digests that answers wait for come first, then the next calls'.
-        let window = window(ahead, width);
+        let window = hash_window(ahead, width);
         let urgent: Vec<Range> = checks.pending().collect();
         let upcoming = engine.upcoming(window);
         let last = upcoming.len() < window;
