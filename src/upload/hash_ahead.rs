@@ -98,8 +98,8 @@ impl<R> HashAhead<R> {
     /// is left to hash (`last`). Why batches: the worker hashes its ranges in SIMD lanes that
     /// move in lockstep, and a step costs the same however many lanes are busy. Handed one range
     /// each time a call took a digest, it hashed nearly every range alone. 1 Gbit/s, 256 MiB,
-    /// 6 MiB parts, 5 rounds each: the renderer spent 1.09 CPU-seconds one by one, 0.88 in
-    /// batches, at 107.8 and 108.9 MiB/s.
+    /// 6 MiB parts, 12 rounds each over two runs: the renderer spent 1.09-1.12 CPU-seconds one
+    /// by one, 0.88-0.91 in batches; the throughput did not move (108.6 and 108.9 MiB/s).
     pub(crate) fn next(
         &mut self,
         urgent: &[Range],
