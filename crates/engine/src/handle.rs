@@ -352,31 +352,16 @@ impl Engine {
                 });
                 Ok(())
             }
+            // The two arms that learn from a failed PUT take only failures of the link:
+            // altered bytes say nothing of it, so they go again as they were (the last arm).
             (
-                PartState::Putting { .. },
+                PartState::Putting { len, started, .. },
                 Verdict::Retry {
                     reason,
                     status,
-                    altered: true,
+                    altered: false,
                 },
-            ) => {
-                // Sent again as it was: altered bytes say nothing of the link, so neither the
-                // chunk size nor a fallback upload's flow changes. (A whole part still in flight
-                // when a fallback upload switched comes back as chunks, as below.)
-                if t.flow == Flow::Intelligent {
-                    p.chunked = true;
-                }
-                let chunk = p.chunked.then(|| ctx.chunks.size());
-                // Out of retries, the error keeps the reason's code, so that a person is told
-                // the file arrived damaged rather than that something failed.
-                retry_part(ctx, file, p, kind, &reason, status, chunk, false).map_err(|mut e| {
-                    e.code = Some(ErrorCode::Md5Mismatch.as_str().to_owned());
-                    e
-                })
-            }
-            (PartState::Putting { len, started, .. }, Verdict::Retry { reason, status, .. })
-                if p.chunked =>
-            {
+            ) if p.chunked => {
                 // The adaptive part: the same offset again, at the size the link showed fits.
                 // A connection that broke after carrying bytes was cut (a 5xx is an answer,
                 // not a cut): that tells the controller how long connections live.
@@ -400,9 +385,14 @@ impl Engine {
                 // once (backing off would idle a connection the link allows).
                 retry_part(ctx, file, p, kind, &reason, status, size, sent > 0)
             }
-            (PartState::Putting { len, .. }, Verdict::Retry { reason, .. })
-                if t.flow == Flow::Fallback =>
-            {
+            (
+                PartState::Putting { len, .. },
+                Verdict::Retry {
+                    reason,
+                    altered: false,
+                    ..
+                },
+            ) if t.flow == Flow::Fallback => {
                 // Fallback: the first failed regular PUT moves every fallback file to chunks.
                 ctx.switched = true;
                 ctx.chunks.failed(len, 0, 0);
@@ -423,13 +413,27 @@ impl Engine {
                 switch_to_chunks(t);
                 Ok(())
             }
-            (_, Verdict::Retry { reason, status, .. }) => {
+            (
+                _,
+                Verdict::Retry {
+                    reason,
+                    status,
+                    altered,
+                },
+            ) => {
                 // A regular PUT still in flight when a fallback switch happened comes back as chunks.
                 if t.flow == Flow::Intelligent {
                     p.chunked = true;
                 }
                 let chunk = p.chunked.then(|| ctx.chunks.size());
-                retry_part(ctx, file, p, kind, &reason, status, chunk, false)
+                // Out of retries, altered bytes keep their code, so that a person is told the
+                // file arrived damaged rather than that something failed.
+                retry_part(ctx, file, p, kind, &reason, status, chunk, false).map_err(|mut e| {
+                    if altered {
+                        e.code = Some(ErrorCode::Md5Mismatch.as_str().to_owned());
+                    }
+                    e
+                })
             }
             (_, Verdict::Fatal(e)) => Err(e),
             (_, Verdict::Ok { .. }) => Ok(()),

@@ -2,7 +2,7 @@
 
 use crate::sim::*;
 use serde_json::json;
-use skiff_engine::{Body, Event, Options, Outcome, RequestId, RequestKind};
+use skiff_engine::{Event, Options, Outcome, RequestId, RequestKind};
 
 fn opts() -> Options {
     Options {
@@ -140,19 +140,6 @@ fn an_unreadable_range_is_retried_and_named_when_the_retries_run_out() {
     assert!(!sim.kinds().contains(&RequestKind::Complete));
 }
 
-/// Whether each `/multipart/upload` call of `sim`, in order, lets its MD5 come later.
-fn md5_later(sim: &Sim) -> Vec<(u32, bool)> {
-    sim.sent
-        .iter()
-        .filter_map(|r| match (r.kind, &r.body) {
-            (RequestKind::Upload { part, .. }, Body::Json { md5_later, .. }) => {
-                Some((part, *md5_later))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn a_part_goes_before_its_md5_only_on_its_first_try_and_only_where_etags_are_md5s() {
     // A server that does not say its part ETags are MD5s (Filestack, a bucket's presigned URLs):
@@ -161,7 +148,7 @@ fn a_part_goes_before_its_md5_only_on_its_first_try_and_only_where_etags_are_md5
     let f = sim.add(11 * MIB);
     sim.run(600_000);
     assert_eq!(sim.stored_of(f), sim.file_of(f));
-    assert_eq!(md5_later(&sim), [(1, false), (2, false), (3, false)]);
+    assert_eq!(sim.md5_later(), [(1, false), (2, false), (3, false)]);
 
     // skiff-server says so: first tries may go first. Part 2 comes back altered once; its
     // second try carries its MD5, and the retry names the reason.
@@ -175,7 +162,7 @@ fn a_part_goes_before_its_md5_only_on_its_first_try_and_only_where_etags_are_md5
     sim.run(600_000);
     assert_eq!(sim.stored_of(f), sim.file_of(f));
     assert_eq!(
-        md5_later(&sim),
+        sim.md5_later(),
         [(1, true), (2, true), (3, true), (2, false)]
     );
     assert_eq!(
@@ -183,27 +170,24 @@ fn a_part_goes_before_its_md5_only_on_its_first_try_and_only_where_etags_are_md5
         ["the part arrived altered: its ETag is not its MD5"]
     );
 
-    // Without integrity checks nothing is hashed, and nothing is marked to be checked later.
-    let mut sim = Sim::new(Options {
+    // Without integrity checks nothing is hashed, and nothing is marked to be checked later;
+    // chunks (intelligent ingestion) always carry their MD5.
+    let no_md5 = Options {
         disable_integrity_check: true,
         ..opts()
-    });
-    sim.etag_md5 = true;
-    let f = sim.add(6 * MIB);
-    sim.run(600_000);
-    assert_eq!(sim.stored_of(f), sim.file_of(f));
-    assert!(md5_later(&sim).iter().all(|(_, later)| !later));
-
-    // Chunks (intelligent ingestion) always carry their MD5.
-    let mut sim = Sim::new(Options {
+    };
+    let chunks = Options {
         mode: skiff_engine::Mode::Intelligent,
         ..opts()
-    });
-    sim.etag_md5 = true;
-    let f = sim.add(3 * MIB);
-    sim.run(600_000);
-    assert_eq!(sim.stored_of(f), sim.file_of(f));
-    assert!(md5_later(&sim).iter().all(|(_, later)| !later));
+    };
+    for (options, size) in [(no_md5, 6 * MIB), (chunks, 3 * MIB)] {
+        let mut sim = Sim::new(options);
+        sim.etag_md5 = true;
+        let f = sim.add(size);
+        sim.run(600_000);
+        assert_eq!(sim.stored_of(f), sim.file_of(f));
+        assert!(sim.md5_later().iter().all(|(_, later)| !later));
+    }
 }
 
 #[test]

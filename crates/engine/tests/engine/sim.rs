@@ -125,6 +125,20 @@ impl Sim {
         });
     }
 
+    /// Each `/multipart/upload` call so far, in order: its part, and whether it lets its MD5
+    /// come later.
+    pub fn md5_later(&self) -> Vec<(u32, bool)> {
+        self.sent
+            .iter()
+            .filter_map(|r| match (r.kind, &r.body) {
+                (RequestKind::Upload { part, .. }, Body::Json { md5_later, .. }) => {
+                    Some((part, *md5_later))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The reasons of the retries so far, in order.
     pub fn retry_reasons(&self) -> Vec<&str> {
         self.events
