@@ -36,6 +36,8 @@ pub fn read_upload_options(r: &mut Reader<'_>) -> Result<UploadOptions, OptionsE
     let mut o = Options::default();
     if let Some(n) = r.whole("partSize", MIN_PART_SIZE, u64::MAX, "bytes")? {
         o.part_size = n;
+        // The app's own size (a proxy's body limit, say) is kept.
+        o.grow_parts = false;
     }
     if let Some(n) = r.whole("concurrency", 1, 20, "")? {
         o.concurrency = n as usize;
@@ -113,6 +115,10 @@ mod tests {
             ),
             (6 << 20, 3, 10, 120_000)
         );
+        assert!(
+            o.engine.grow_parts,
+            "parts grow on a fast link unless partSize is given"
+        );
         assert_eq!(
             (o.engine.mode, o.progress_interval_ms),
             (Mode::Regular, 1000)
@@ -138,6 +144,7 @@ mod tests {
             (e.part_size, e.concurrency, e.mode, e.retry, e.timeout_ms),
             (8 << 20, 5, Mode::Fallback, 0, 1000)
         );
+        assert!(!e.grow_parts, "the app's partSize is kept");
         assert_eq!(
             (e.intelligent_chunk_size, e.retry_max_ms, e.chunk_target_ms),
             (65536, 5000, 2000)

@@ -132,8 +132,8 @@ impl Resumable {
         self.keys.insert(file, key);
     }
 
-    /// Keeps what `event` says of a tracked file: its upload begun, a part done, or forgotten
-    /// once it is complete or cancelled. A failed file stays kept, to be carried on later.
+    /// Keeps what `event` says of a tracked file: its upload begun, a part done, its parts cut
+    /// again, or forgotten once it is complete or cancelled. A failed file stays kept, to be carried on later.
     pub(crate) fn on_event(&mut self, event: &Event) {
         let (file, write) = match event {
             // Only a file kept under a key has a checkpoint worth building up.
@@ -143,13 +143,12 @@ impl Resumable {
                 self.kept.insert(*file, checkpoint.clone());
                 (*file, true)
             }
-            Event::PartDone { file, part, etag } => match self.kept.get_mut(file) {
-                Some(cp) => {
-                    cp.done.push((*part, etag.clone()));
-                    (*file, true)
+            Event::PartDone { file, .. } | Event::Recut { file, .. } => {
+                if !self.kept.get_mut(file).is_some_and(|cp| cp.note(event)) {
+                    return;
                 }
-                None => return,
-            },
+                (*file, true)
+            }
             Event::FileDone { file, .. } | Event::Cancelled { file } => {
                 self.kept.remove(file);
                 self.release(*file);

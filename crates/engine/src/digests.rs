@@ -52,14 +52,15 @@ impl Engine {
     /// The driver started hashing `start..end` of `file`, one of [`Engine::upcoming`]'s ranges.
     /// If it is the next chunk of an intelligent part, that chunk keeps this length when the
     /// chunk size grows before it goes (else the digest would be wasted and the bytes read and
-    /// hashed again at the new size); a size that shrinks after a failure still applies.
+    /// hashed again at the new size); a size that shrinks after a failure still applies. A
+    /// regular part being hashed keeps its size when later parts grow (`crate::grow`).
     pub fn hashing(&mut self, file: FileId, start: u64, end: u64) {
         let Some(FileState::Uploading(t)) = self.files.get_mut(&file).map(|f| &mut f.state) else {
             return;
         };
-        for p in t.parts.iter_mut().filter(|p| p.chunked) {
+        for p in &mut t.parts {
             if let PartState::Ready { offset, .. } = p.state {
-                if p.plan.start + offset == start {
+                if p.plan.start + offset == start && (p.chunked || p.plan.end == end) {
                     p.pin = Some((offset, end - start));
                 }
             }

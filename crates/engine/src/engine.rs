@@ -40,6 +40,9 @@ pub(crate) struct Ctx {
     pub(crate) switched: bool,
     /// Requests this engine keeps in flight at most (see `connections`).
     pub(crate) connections: usize,
+    /// Regular parts may still grow (`crate::grow`): the options allow it, and no bigger
+    /// parts were tried and failed.
+    pub(crate) may_grow: bool,
     meter: Meter,
 }
 
@@ -114,6 +117,7 @@ impl Engine {
             options.chunk_target_ms,
         );
         let backoff = Backoff::new(seed, options.retry_factor, options.retry_max_ms);
+        let may_grow = options.grow_parts;
         Self {
             files: IdMap::new(),
             ctx: Ctx {
@@ -126,6 +130,7 @@ impl Engine {
                 chunks,
                 switched: false,
                 connections: MAX_IN_FLIGHT,
+                may_grow,
                 meter: Meter::default(),
             },
             next_file: 0,

@@ -1,6 +1,7 @@
 //! One file's upload as an explicit state machine (P2): every transition happens in
 //! `crate::engine`'s handlers, one `match` per input.
 
+use crate::grow::Growth;
 use crate::plan::{PartPlan, plan_parts};
 use crate::types::{FileResult, FileSpec, Millis, RequestId, UploadError};
 use crate::wire::Session;
@@ -44,14 +45,7 @@ impl Flow {
     /// A file of `size` bytes cut into this flow's parts, none sent yet.
     pub(crate) fn fresh_parts(self, size: u64, regular: u64) -> Vec<Part> {
         let (part_size, chunked) = self.layout(regular);
-        let ready = PartState::Ready {
-            offset: 0,
-            not_before: 0,
-        };
-        plan_parts(size, part_size)
-            .into_iter()
-            .map(|plan| Part::new(plan, ready.clone(), chunked))
-            .collect()
+        Part::fresh(plan_parts(size, part_size), chunked).collect()
     }
 }
 
@@ -122,6 +116,17 @@ impl Part {
             upto: plan.end - plan.start,
             pin: None,
         }
+    }
+
+    /// Parts of `plans`, none of them sent yet.
+    pub(crate) fn fresh(plans: Vec<PartPlan>, chunked: bool) -> impl Iterator<Item = Part> {
+        let ready = PartState::Ready {
+            offset: 0,
+            not_before: 0,
+        };
+        plans
+            .into_iter()
+            .map(move |plan| Part::new(plan, ready.clone(), chunked))
     }
 
     pub(crate) fn len(&self) -> u64 {
@@ -207,6 +212,7 @@ pub(crate) struct Transfer {
     pub(crate) session: Session,
     pub(crate) flow: Flow,
     pub(crate) parts: Vec<Part>,
+    pub(crate) growth: Growth,
 }
 
 impl Transfer {

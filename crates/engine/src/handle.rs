@@ -3,6 +3,7 @@
 use crate::ahead;
 use crate::engine::{Ctx, Engine, Inflight, flow_after_start};
 use crate::file::{Call, FileState, Flow, Part, PartState, Transfer};
+use crate::grow::{self, Growth};
 use crate::rejoin::{self, Checkpoint};
 use crate::types::{Event, FileId, Millis, Outcome, RequestId, RequestKind, UploadError};
 use crate::wire;
@@ -171,6 +172,7 @@ impl Engine {
                     session,
                     flow,
                     parts,
+                    growth: Growth::new(flow, ctx.may_grow),
                 });
                 Ok(())
             }
@@ -274,11 +276,42 @@ impl Engine {
         let FileState::Uploading(t) = &mut f.state else {
             return Ok(());
         };
-        let Some(p) = t.parts.iter_mut().find(|p| p.request() == Some(id)) else {
+        let Some(i) = t.parts.iter().position(|p| p.request() == Some(id)) else {
             return Ok(());
         };
-        let number = p.plan.number;
-        match (p.state.clone(), verdict) {
+        let number = t.parts[i].plan.number;
+        // A regular PUT, timed for `crate::grow`.
+        let put = match (&t.parts[i].state, t.flow) {
+            (PartState::Putting { len, started, .. }, Flow::Regular) => {
+                Some((*len, ctx.now.saturating_sub(*started)))
+            }
+            _ => None,
+        };
+        let failed = match &verdict {
+            Verdict::Ok { .. } => None,
+            Verdict::Retry { reason, .. } => Some(reason.as_str()),
+            Verdict::Fatal(e) => Some(e.message.as_str()),
+        };
+        if let Some(reason) = failed.filter(|_| t.flow == Flow::Regular) {
+            if let Some((size, base)) = grow::put_failed(ctx, t, number) {
+                // A bigger part on trial failed (a 413 from a proxy, say): the tail goes
+                // again in parts of the size it had, each with all its tries.
+                ctx.event(Event::Retrying {
+                    file,
+                    request: kind,
+                    attempt: 1,
+                    delay_ms: 0,
+                    reason: format!(
+                        "{reason}; a part of {size} bytes goes again as parts of {base}"
+                    ),
+                    chunk_size: None,
+                });
+                return Ok(());
+            }
+        }
+        let ok = failed.is_none();
+        let p = &mut t.parts[i];
+        let done = match (p.state.clone(), verdict) {
             (PartState::Asking { offset, len, .. }, Verdict::Ok { body, .. }) => {
                 let (url, headers) =
                     wire::parse_upload(&body).map_err(|why| wire::other_error(kind, None, &why))?;
@@ -437,7 +470,11 @@ impl Engine {
             }
             (_, Verdict::Fatal(e)) => Err(e),
             (_, Verdict::Ok { .. }) => Ok(()),
+        };
+        if let (Ok(()), Some((len, took)), true) = (&done, put, ok) {
+            grow::put_done(ctx, file, t, number, len, took);
         }
+        done
     }
 }
 

@@ -30,6 +30,7 @@ mod connections;
 mod digests;
 mod engine;
 mod file;
+mod grow;
 mod handle;
 mod id_map;
 mod lanes;

@@ -1,16 +1,19 @@
 //! Carrying on with an upload begun earlier, from a page that has been reloaded since: the
-//! driver keeps a [`Checkpoint`] of each upload (from [`Event::Started`] and
-//! [`Event::PartDone`]); given one in [`FileSpec::rejoin`], the engine asks the server what it
+//! driver keeps a [`Checkpoint`] of each upload (from [`Event::Started`], [`Event::PartDone`]
+//! and [`Event::Recut`]); given one in [`FileSpec::rejoin`], the engine asks the server what it
 //! holds (`POST /multipart/resume`, a Skiff extension) and plans only the rest. Whatever goes
 //! wrong on the way (an unknown or expired upload, a server without the extension, another
 //! size) starts the upload afresh instead: a rejoin never fails a file a fresh start would save.
 //!
 //! [`Event::Started`]: crate::Event::Started
 //! [`Event::PartDone`]: crate::Event::PartDone
+//! [`Event::Recut`]: crate::Event::Recut
 //! [`FileSpec::rejoin`]: crate::FileSpec::rejoin
 
 use crate::file::{Flow, Part, PartState, Transfer};
-use crate::plan::{PartPlan, plan_parts};
+use crate::grow::Growth;
+use crate::plan::{PartPlan, plan_layout};
+use crate::types::Event;
 use crate::wire::Session;
 use skiff_protocol::wire::ResumeResponse;
 
@@ -31,6 +34,11 @@ pub struct Checkpoint {
     pub flow: Flow,
     /// The size the parts were cut to.
     pub part_size: u64,
+    /// Where the parts were cut again, in order: from that byte on, parts of that size (see
+    /// [`Event::Recut`]).
+    ///
+    /// [`Event::Recut`]: crate::Event::Recut
+    pub recuts: Vec<(u64, u64)>,
     /// The file's size.
     pub size: u64,
     /// Parts this client saw done, with the ETag of a regular part: the only record of parts
@@ -49,9 +57,23 @@ impl Checkpoint {
             location_region: session.location_region.clone(),
             flow,
             part_size,
+            recuts: Vec::new(),
             size,
             done: Vec::new(),
         }
+    }
+
+    /// Keeps what `event` says of this upload's parts (one done, or cut again); whether it did.
+    /// The caller picks the events of its file.
+    pub fn note(&mut self, event: &Event) -> bool {
+        match event {
+            Event::PartDone { part, etag, .. } => self.done.push((*part, etag.clone())),
+            Event::Recut {
+                from, part_size, ..
+            } => self.recuts.push((*from, *part_size)),
+            _ => return false,
+        }
+        true
     }
 
     /// The session it carries on with; `etag_md5` as the server's resume answer says (it may
@@ -89,7 +111,9 @@ pub(crate) fn rebuild(
     let chunked = cp.flow == Flow::Intelligent;
     let complete = held.handle.is_some();
     let mut parts = Vec::new();
-    for plan in plan_parts(cp.size, cp.part_size) {
+    let layout = plan_layout(cp.size, cp.part_size, &cp.recuts)
+        .ok_or("the checkpoint's recut parts do not line up")?;
+    for plan in layout {
         let len = plan.end - plan.start;
         let mine = cp.done.iter().find(|(n, _)| *n == plan.number);
         let theirs = held
@@ -125,6 +149,8 @@ pub(crate) fn rebuild(
         session: cp.session(held.part_etag.as_deref() == Some("md5")),
         flow: cp.flow,
         parts,
+        // Its parts stay as the checkpoint has them.
+        growth: Growth::Settled,
     })
 }
 
@@ -208,6 +234,7 @@ mod tests {
             location_region: None,
             flow,
             part_size: 10,
+            recuts: Vec::new(),
             size: 25,
             done: vec![(1, Some("\"a\"".into()))],
         }
@@ -236,13 +263,17 @@ mod tests {
         not_before: 0,
     };
 
-    #[test]
-    fn regular_parts_the_server_holds_are_done_with_their_etags() {
-        let part = |n, size| HeldPart {
+    /// Regular part `n` of `size` bytes the server holds, with the ETag `e{n}`.
+    fn part(n: u32, size: u64) -> HeldPart {
+        HeldPart {
             part: n,
             size,
             etag: Some(format!("e{n}")),
-        };
+        }
+    }
+
+    #[test]
+    fn regular_parts_the_server_holds_are_done_with_their_etags() {
         // Part 3 of the wrong size (another cut) is sent again; part 1 is the server's.
         let t = rebuild(
             &checkpoint(Flow::Regular),
@@ -261,6 +292,23 @@ mod tests {
             ]
         );
         assert_eq!(t.session.upload_id, "u1");
+    }
+
+    #[test]
+    fn recut_parts_are_planned_as_they_were_cut() {
+        // Cut again from byte 10 into parts of 12: 0..10, 10..22, 22..25.
+        let mut cp = checkpoint(Flow::Regular);
+        cp.recuts = vec![(10, 12)];
+        let t = rebuild(&cp, 25, &held(vec![part(2, 12)], vec![])).unwrap();
+        let lens: Vec<u64> = t.parts.iter().map(Part::len).collect();
+        assert_eq!(lens, [10, 12, 3]);
+        let etag = |e: &str| PartState::Done {
+            etag: Some(e.into()),
+        };
+        assert_eq!(states(&t), [READY, etag("\"e2\""), READY]);
+        // A recut that does not begin where a part does: afresh, not a guess.
+        cp.recuts = vec![(7, 12)];
+        assert!(rebuild(&cp, 25, &held(vec![], vec![])).is_err());
     }
 
     #[test]

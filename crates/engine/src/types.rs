@@ -279,6 +279,16 @@ pub enum Event {
         /// The ETag of a regular part (to keep in the checkpoint).
         etag: Option<String>,
     },
+    /// The parts of a regular upload from byte `from` on are cut again, into parts of
+    /// `part_size` (the link has shown itself fast; the first of them is in). For the checkpoint.
+    Recut {
+        /// The file.
+        file: FileId,
+        /// The first byte of the first part cut again.
+        from: u64,
+        /// Their size (the last may be shorter).
+        part_size: u64,
+    },
     /// A request failed and will be tried again.
     Retrying {
         /// The file.

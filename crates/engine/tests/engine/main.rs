@@ -4,6 +4,7 @@
 
 mod contract;
 mod control;
+mod grow;
 mod intelligent;
 mod regular;
 mod rejoin;

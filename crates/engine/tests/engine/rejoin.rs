@@ -6,7 +6,7 @@ use crate::sim::*;
 use skiff_engine::{Checkpoint, Engine, Event, FileId, Mode, Options, RequestKind};
 
 /// The checkpoint a driver keeps from `file`'s events so far.
-fn checkpoint(sim: &Sim, file: FileId) -> Checkpoint {
+pub fn checkpoint(sim: &Sim, file: FileId) -> Checkpoint {
     let mut cp = None;
     for e in &sim.events {
         match e {
@@ -15,13 +15,9 @@ fn checkpoint(sim: &Sim, file: FileId) -> Checkpoint {
                 checkpoint,
                 ..
             } if *f == file => cp = Some(checkpoint.clone()),
-            Event::PartDone {
-                file: f,
-                part,
-                etag,
-            } if *f == file => {
+            Event::PartDone { file: f, .. } | Event::Recut { file: f, .. } if *f == file => {
                 if let Some(cp) = cp.as_mut() {
-                    cp.done.push((*part, etag.clone()));
+                    cp.note(e);
                 }
             }
             _ => {}
@@ -32,7 +28,7 @@ fn checkpoint(sim: &Sim, file: FileId) -> Checkpoint {
 
 /// The page reloads: the engine and everything in flight are gone; the server keeps its
 /// sessions. Returns the new page's sim state for `file`'s bytes to be added again.
-fn reload(sim: &mut Sim, options: Options) {
+pub fn reload(sim: &mut Sim, options: Options) {
     sim.engine = Engine::new(options, 2);
     sim.wire.clear();
     sim.sent.clear();

@@ -1,0 +1,243 @@
+//! Regular parts that grow once the link has shown itself fast.
+//!
+//! Why: every part costs beside its bytes (its `/multipart/upload`, its PUT, reading it to hash
+//! it), and on a fast link that cost is what keeps Skiff behind a client that sends the whole
+//! file in one request. At 1 Gbit/s (256 MiB, 2 CPUs shared with the server, one run of 5
+//! rounds each): 6 MiB parts 105.0 MiB/s, 16 MiB 110.5, 32 MiB 110.5, 64 MiB 111.7, tus-js-client
+//! 113.4. Big parts from the first byte would hurt on a poor link, though, where a regular part
+//! that is cut is sent whole again; so parts start at the app's size and grow only on evidence.
+//!
+//! How: the first [`EVIDENCE`] PUTs of a regular upload are timed. If none failed and even the
+//! slowest carried its part at a rate where a part at least twice as big would still take no more
+//! than [`TARGET_MS`], the untouched tail (parts not asked for, not tried, not being hashed
+//! ahead) is cut again into parts of that size (whole MiB, at most [`MAX_GROWN`]). Until one of
+//! the bigger parts is in, they are on trial: if one of them fails (a proxy that refuses bodies
+//! that big with 413, a link slower than it looked), the others' requests are aborted and the
+//! tail, none of it stored, is cut back to the size it had; no file of this engine grows again.
+//! Once one is in, the recut is reported ([`Event::Recut`]) for the checkpoint; a reload before
+//! that resumes with the parts as they were, and whatever of another size the server got is sent
+//! again.
+//!
+//! The bigger parts go on the wire at once, beside each other. Held back until the first was
+//! in, that one went alone for about 250 ms while two connections idled (a lone connection
+//! carried about 97 MiB/s of the link's 113), and the others asked for their URLs only then. In
+//! medians of 5 rounds the two did not separate (109.3 and 110.4 MiB/s held back, 110.1 at
+//! once); at once is the simpler rule, and a failure aborts what is on the wire either way.
+//!
+//! [`Event::Recut`]: crate::Event::Recut
+
+use crate::engine::Ctx;
+use crate::file::{Flow, Part, PartState, Transfer};
+use crate::plan::plan_from;
+use crate::types::{Event, FileId, Millis};
+
+/// PUTs timed before deciding: one per slot at the default `concurrency`.
+const EVIDENCE: u32 = 3;
+
+/// How long a grown part should take on one connection at the slowest rate seen.
+const TARGET_MS: u64 = 1_000;
+
+/// The biggest part grown to: the biggest measured (above). Bigger ones would save calls that no
+/// longer count, and a part cut late costs more to send again.
+const MAX_GROWN: u64 = 64 * MIB;
+
+const MIB: u64 = 1024 * 1024;
+
+/// Where a regular upload stands on growing its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Growth {
+    /// Timing its first PUTs: how many went through without a failure, and the slowest rate
+    /// among them (bytes per second).
+    Watching { clean: u32, slowest: u64 },
+    /// The tail from byte `from`, from part `first` on, was cut into parts of `size`, none of
+    /// them in yet; `base` is the size the tail had.
+    Trying {
+        first: u32,
+        from: u64,
+        size: u64,
+        base: u64,
+    },
+    /// Grown, or not to grow: nothing more to decide.
+    Settled,
+}
+
+impl Growth {
+    /// A fresh upload in `flow`: only regular parts grow, and only where the engine may.
+    pub(crate) fn new(flow: Flow, may_grow: bool) -> Growth {
+        match flow {
+            Flow::Regular if may_grow => Growth::Watching {
+                clean: 0,
+                slowest: u64::MAX,
+            },
+            _ => Growth::Settled,
+        }
+    }
+}
+
+/// The part size for a link whose slowest PUT carried `bytes_per_s` on its connection, if it is
+/// at least twice `base`.
+fn grown_size(bytes_per_s: u64, base: u64) -> Option<u64> {
+    let size = (bytes_per_s.saturating_mul(TARGET_MS) / 1000).min(MAX_GROWN) / MIB * MIB;
+    (size >= base.saturating_mul(2)).then_some(size)
+}
+
+/// Not asked for, never tried, not being hashed: free to be cut again.
+fn untouched(p: &Part) -> bool {
+    !p.chunked
+        && p.attempts == 0
+        && p.pin.is_none()
+        && matches!(p.state, PartState::Ready { offset: 0, .. })
+}
+
+/// Cuts the untouched tail of `parts` into the parts a link of `bytes_per_s` per connection
+/// calls for, if the tail holds at least two parts and they would grow at least twofold: the
+/// new parts on trial, as [`Growth::Trying`].
+fn recut_tail(parts: &mut Vec<Part>, bytes_per_s: u64) -> Option<Growth> {
+    let first = parts
+        .iter()
+        .rposition(|p| !untouched(p))
+        .map_or(0, |i| i + 1);
+    let tail = parts.get(first..).filter(|t| t.len() >= 2)?;
+    let (number, from, base) = (tail[0].plan.number, tail[0].plan.start, tail[0].len());
+    let size = grown_size(bytes_per_s, base)?;
+    let end = parts.last()?.plan.end;
+    parts.truncate(first);
+    replan(parts, number, from, end, size);
+    Some(Growth::Trying {
+        first: number,
+        from,
+        size,
+        base,
+    })
+}
+
+fn replan(parts: &mut Vec<Part>, number: u32, from: u64, end: u64, size: u64) {
+    parts.extend(Part::fresh(plan_from(number, from, end, size), false));
+}
+
+/// Regular part `number` of `file` was PUT: `len` bytes in `took` ms.
+pub(crate) fn put_done(
+    ctx: &mut Ctx,
+    file: FileId,
+    t: &mut Transfer,
+    number: u32,
+    len: u64,
+    took: Millis,
+) {
+    match t.growth {
+        Growth::Watching { clean, slowest } => {
+            let slowest = slowest.min(len.saturating_mul(1000) / took.max(1));
+            t.growth = Growth::Watching {
+                clean: clean + 1,
+                slowest,
+            };
+            if clean + 1 < EVIDENCE {
+                return;
+            }
+            t.growth = Growth::Settled;
+            if !ctx.may_grow {
+                return;
+            }
+            if let Some(trying) = recut_tail(&mut t.parts, slowest) {
+                t.growth = trying;
+            }
+        }
+        Growth::Trying {
+            first, from, size, ..
+        } if number >= first => {
+            t.growth = Growth::Settled;
+            ctx.event(Event::Recut {
+                file,
+                from,
+                part_size: size,
+            });
+        }
+        _ => {}
+    }
+}
+
+/// A request of regular part `number` failed. While watching, that settles it: no growth. If
+/// it is one of the bigger parts on trial, the tail goes back to the size it had (its other
+/// requests aborted) and no file grows again; the answer is then the bigger size and the size
+/// it goes back to, and the failure is spent (the bytes go again in parts of the old size, each
+/// with all its tries).
+pub(crate) fn put_failed(ctx: &mut Ctx, t: &mut Transfer, number: u32) -> Option<(u64, u64)> {
+    match t.growth {
+        Growth::Watching { .. } => {
+            t.growth = Growth::Settled;
+            None
+        }
+        Growth::Trying {
+            first,
+            from,
+            size,
+            base,
+        } if number >= first => {
+            t.growth = Growth::Settled;
+            ctx.may_grow = false;
+            let at = t.parts.iter().position(|p| p.plan.number == first)?;
+            let end = t.parts.last()?.plan.end;
+            for id in t.parts[at..].iter().filter_map(Part::request) {
+                ctx.abort(id);
+            }
+            t.parts.truncate(at);
+            replan(&mut t.parts, first, from, end, base);
+            Some((size, base))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(size: u64, part: u64) -> Vec<Part> {
+        Flow::Regular.fresh_parts(size, part)
+    }
+
+    #[test]
+    fn sizes_follow_the_slowest_rate() {
+        // 1 Gbit/s over three connections: about 38 MiB/s each.
+        assert_eq!(grown_size(38 * MIB + 1000, 6 * MIB), Some(38 * MIB));
+        // Capped.
+        assert_eq!(grown_size(500 * MIB, 6 * MIB), Some(64 * MIB));
+        // 100 Mbit/s over three: under 4 MiB/s each, a part already takes over a second.
+        assert_eq!(grown_size(4 * MIB, 6 * MIB), None);
+        // Less than twice the size is not worth a recut.
+        assert_eq!(grown_size(11 * MIB, 6 * MIB), None);
+        assert_eq!(grown_size(12 * MIB, 6 * MIB), Some(12 * MIB));
+        assert_eq!(grown_size(u64::MAX, 6 * MIB), Some(64 * MIB));
+    }
+
+    #[test]
+    fn only_the_untouched_tail_is_cut_again() {
+        let mut p = parts(100 * MIB, 6 * MIB); // 17 parts
+        p[0].state = PartState::Done { etag: None };
+        p[2].attempts = 1; // tried and failed: keeps its size
+        p[3].pin = Some((0, 6 * MIB)); // being hashed
+        let got = recut_tail(&mut p, 32 * MIB);
+        let trying = Growth::Trying {
+            first: 5,
+            from: 24 * MIB,
+            size: 32 * MIB,
+            base: 6 * MIB,
+        };
+        assert_eq!(got, Some(trying));
+        let sizes: Vec<u64> = p.iter().map(Part::len).collect();
+        assert_eq!(sizes, [6, 6, 6, 6, 32, 32, 12].map(|m| m * MIB));
+        let numbers: Vec<u32> = p.iter().map(|p| p.plan.number).collect();
+        assert_eq!(numbers, [1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(p.last().unwrap().plan.end, 100 * MIB);
+    }
+
+    #[test]
+    fn a_short_tail_or_a_slow_link_keeps_the_parts() {
+        let mut p = parts(12 * MIB, 6 * MIB);
+        p[0].state = PartState::Done { etag: None };
+        assert_eq!(recut_tail(&mut p, 64 * MIB), None);
+        let mut p = parts(100 * MIB, 6 * MIB);
+        assert_eq!(recut_tail(&mut p, 8 * MIB), None);
+        assert_eq!(p.len(), 17);
+    }
+}

@@ -1,0 +1,199 @@
+//! Regular parts that grow once the link has shown itself fast: the untouched tail is cut
+//! again into bigger parts, on trial until one is in; a failure among them puts the tail back
+//! as it was.
+
+use crate::rejoin::{checkpoint, reload};
+use crate::sim::*;
+use skiff_engine::{Body, Event, FileId, Options, Request, RequestKind};
+
+/// 25 MB/s per connection: a 6 MiB part takes about a quarter of a second, and a part of about
+/// 22 MiB would take a second.
+const FAST: u64 = 25_000;
+
+/// The recuts reported so far, as (from, part size).
+fn recuts(sim: &Sim) -> Vec<(u64, u64)> {
+    sim.events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Recut {
+                from, part_size, ..
+            } => Some((*from, *part_size)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// How many parts complete listed; their numbers must run 1..=N.
+fn completed_parts(sim: &Sim) -> usize {
+    let body = sim.body_of(RequestKind::Complete);
+    let parts = body["parts"].as_array().expect("complete lists its parts");
+    let numbers: Vec<u32> = parts
+        .iter()
+        .map(|p| p["part_number"].as_u64().unwrap() as u32)
+        .collect();
+    assert_eq!(numbers, (1..=numbers.len() as u32).collect::<Vec<_>>());
+    numbers.len()
+}
+
+fn put_range(r: &Request) -> Option<(u32, u64, u64)> {
+    match (r.kind, &r.body) {
+        (RequestKind::Put { part, .. }, Body::Slice { start, end }) => Some((part, *start, *end)),
+        _ => None,
+    }
+}
+
+fn intact(sim: &Sim, f: FileId) {
+    assert!(sim.failures().is_empty(), "{:?}", sim.failures());
+    assert!(
+        sim.stored_of(f) == sim.file_of(f),
+        "the bytes arrive intact"
+    );
+}
+
+#[test]
+fn a_fast_link_grows_the_untouched_tail() {
+    let mut sim = Sim::new(Options::default());
+    sim.bytes_per_ms = FAST;
+    let f = sim.add(120 * MIB);
+    sim.run(600_000);
+    intact(&sim, f);
+
+    let cuts = recuts(&sim);
+    assert_eq!(cuts.len(), 1, "one recut: {cuts:?}");
+    let (from, size) = cuts[0];
+    assert_eq!(size % MIB, 0);
+    assert!((12 * MIB..=24 * MIB).contains(&size), "{size}");
+    assert_eq!(
+        from % (6 * MIB),
+        0,
+        "the tail begins where a 6 MiB part did"
+    );
+    // Every PUT before the recut point is a 6 MiB part; from it on, parts of the new size.
+    let puts: Vec<_> = sim.sent.iter().filter_map(put_range).collect();
+    for &(_, start, end) in &puts {
+        let want = if start < from { 6 * MIB } else { size };
+        assert_eq!(end - start, want.min(120 * MIB - start), "PUT at {start}");
+    }
+    let parts = (from / (6 * MIB)) + (120 * MIB - from).div_ceil(size);
+    assert_eq!(completed_parts(&sim), parts as usize);
+    assert!(parts < 20, "fewer parts than 6 MiB ones would make");
+
+    // The bigger parts went side by side, not one alone while the others waited.
+    let grown: Vec<_> = sim
+        .sent
+        .iter()
+        .zip(&sim.sent_at)
+        .filter(|(r, _)| put_range(r).is_some_and(|(_, start, _)| start >= from))
+        .map(|(r, at)| (r.id, *at))
+        .collect();
+    let end_of = |id| sim.answered_at.iter().find(|(i, _)| *i == id).unwrap().1;
+    assert!(
+        grown[1].1 < end_of(grown[0].0),
+        "the second went before the first was in"
+    );
+}
+
+#[test]
+fn a_link_that_is_not_fast_enough_keeps_the_parts() {
+    // 10 MB/s per connection: a 12 MiB part would take more than a second.
+    let mut sim = Sim::new(Options::default());
+    let f = sim.add(60 * MIB);
+    sim.run(600_000);
+    intact(&sim, f);
+    assert!(recuts(&sim).is_empty());
+    assert!(sim.put_lengths().iter().all(|&l| l == 6 * MIB));
+}
+
+#[test]
+fn parts_keep_their_size_where_the_app_chose_it_or_the_flow_is_not_regular() {
+    let chosen = Options {
+        grow_parts: false,
+        ..Options::default()
+    };
+    let fallback = Options {
+        mode: skiff_engine::Mode::Fallback,
+        ..Options::default()
+    };
+    for options in [chosen, fallback] {
+        let mut sim = Sim::new(options);
+        sim.bytes_per_ms = FAST;
+        let f = sim.add(60 * MIB);
+        sim.run(600_000);
+        intact(&sim, f);
+        assert!(recuts(&sim).is_empty());
+        assert!(sim.put_lengths().iter().all(|&l| l <= 8 * MIB));
+    }
+}
+
+#[test]
+fn a_failure_among_the_first_parts_keeps_the_parts() {
+    let mut sim = Sim::new(Options::default());
+    sim.bytes_per_ms = FAST;
+    sim.once(|k| matches!(k, RequestKind::Put { .. }), Action::Network);
+    let f = sim.add(60 * MIB);
+    sim.run(600_000);
+    intact(&sim, f);
+    assert!(recuts(&sim).is_empty());
+}
+
+#[test]
+fn bigger_parts_refused_as_too_large_put_the_tail_back_and_no_file_grows_again() {
+    let mut sim = Sim::new(Options::default());
+    sim.bytes_per_ms = FAST;
+    // A proxy in front of the server takes bodies of up to 8 MiB.
+    sim.script(|r, _| match put_range(r) {
+        Some((_, start, end)) if end - start > 8 * MIB => {
+            Action::Status(413, "<html>413 Request Entity Too Large</html>")
+        }
+        _ => Action::Serve,
+    });
+    let a = sim.add(60 * MIB);
+    sim.run(600_000);
+    let b = sim.add(60 * MIB);
+    sim.run(600_000);
+    intact(&sim, a);
+    intact(&sim, b);
+    assert!(
+        recuts(&sim).is_empty(),
+        "the recut never reached a checkpoint"
+    );
+    // One PUT was refused: the probe. Every other was a 6 MiB part (the last one shorter).
+    let big: Vec<u64> = sim
+        .put_lengths()
+        .into_iter()
+        .filter(|&l| l > 6 * MIB)
+        .collect();
+    assert_eq!(big.len(), 1, "{big:?}");
+    let reasons = sim.retry_reasons();
+    assert_eq!(reasons.len(), 1);
+    assert!(reasons[0].contains("413"), "{}", reasons[0]);
+    assert!(
+        reasons[0].contains(&format!("goes again as parts of {}", 6 * MIB)),
+        "{}",
+        reasons[0]
+    );
+}
+
+#[test]
+fn an_upload_cut_again_carries_on_after_a_reload_with_the_same_parts() {
+    let mut sim = Sim::new(Options::default());
+    sim.bytes_per_ms = FAST;
+    let f = sim.add(120 * MIB);
+    // Until the first bigger part is in, the others on the wire.
+    while recuts(&sim).is_empty() {
+        sim.step();
+    }
+    let cp = checkpoint(&sim, f);
+    assert_eq!(cp.recuts, recuts(&sim));
+    reload(&mut sim, Options::default());
+    let g = sim.add_with(120 * MIB, |s| s.rejoin = Some(cp.clone()));
+    sim.run(600_000);
+    intact(&sim, g);
+    // The grown parts the server held were not sent again, and the layout was kept.
+    let (from, size) = cp.recuts[0];
+    for (_, start, end) in sim.sent.iter().filter_map(put_range) {
+        let want = if start < from { 6 * MIB } else { size };
+        assert_eq!(end - start, want.min(120 * MIB - start));
+    }
+    assert!(sim.put_lengths().iter().sum::<u64>() < 120 * MIB);
+}
