@@ -242,6 +242,28 @@ function assertProgress(progress, size) {
 // ---------------------------------------------------------------------------------------------
 // 1. Real files, regular and intelligent, with tags.
 
+/**
+ * The parts a regular upload asked for: numbered 1..N, 6 MiB each until the tail may have been
+ * cut again into bigger parts of one size (whole MiB, at most 64 MiB; on this fast loopback the
+ * engine usually does), the last one shorter, adding up to the file. Whether they grew depends
+ * on how fast the first PUTs went, so it is reported, not asserted.
+ */
+function assertPartLayout(t, ex, size) {
+  const asks = new Map();
+  for (const e of ex.filter((x) => x.path === '/multipart/upload' && x.status === 200)) asks.set(e.requestBody.part, e.requestBody.size);
+  const parts = [...asks.keys()].sort((a, b) => a - b);
+  assert.deepEqual(parts, parts.map((_, i) => i + 1), 'parts numbered 1..N');
+  const sizes = parts.map((n) => asks.get(n));
+  assert.equal(sizes.reduce((a, b) => a + b, 0), size, 'the parts add up to the file');
+  const grown = sizes.findIndex((s, i) => s !== 6 * MiB && i < sizes.length - 1);
+  if (grown >= 0) {
+    const big = sizes[grown];
+    assert.ok(big % MiB === 0 && big >= 12 * MiB && big <= 64 * MiB, `a grown part of ${big} bytes`);
+    assert.ok(sizes.slice(grown, -1).every((s) => s === big), `one size from the recut on: ${sizes}`);
+  }
+  t.diagnostic(`part sizes (MiB): ${sizes.map((s) => (s / MiB).toFixed(1)).join(' ')}`);
+}
+
 const SIZES = [
   { label: '1 B', size: 1 },
   { label: '5 MiB + 1', size: 5 * MiB + 1 },
@@ -280,6 +302,7 @@ for (const { label, size } of SIZES) {
         } else {
           assert.equal(start.requestBody.fii, undefined, 'a regular upload does not ask for FII');
           assert.equal(ex.filter((e) => e.path === '/multipart/commit').length, 0, 'no commit in a regular upload');
+          assertPartLayout(t, ex, size);
         }
         const complete = ex.filter((e) => e.path === '/multipart/complete').at(-1);
         assert.deepEqual(complete.requestBody.upload_tags, tags, 'complete carries the tags');
