@@ -92,7 +92,7 @@ export interface RetryEvent {
 }
 
 export interface UploadOptions {
-  /** Regular part size, bytes (≥ 5 MiB; default 6 MiB). */
+  /** Regular part size, bytes (≥ 5 MiB; default 6 MiB). Unset, parts grow once a link shows itself fast (up to 64 MiB); set, they keep this size. */
   partSize?: number;
   /** Parts in flight at once (1–20; default 3). */
   concurrency?: number;
