@@ -92,8 +92,10 @@ export interface RetryEvent {
 }
 
 export interface UploadOptions {
-  /** Regular part size, bytes (≥ 5 MiB; default 6 MiB). Unset, parts grow once a link shows itself fast (up to 64 MiB); set, they keep this size. */
+  /** Regular part size, bytes (≥ 5 MiB; default 6 MiB). */
   partSize?: number;
+  /** Skiff: regular parts grow once the first PUTs show a fast link (up to 64 MiB; default false). Only for files on disk: in Chromium, parts over 8 MiB of a large Blob held in memory can exhaust the browser's blob memory. */
+  growParts?: boolean;
   /** Parts in flight at once (1–20; default 3). */
   concurrency?: number;
   /** Intelligent ingestion: adaptive chunks (true), or regular with a switch on the first failed part ('fallback'). */

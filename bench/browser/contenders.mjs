@@ -18,6 +18,8 @@ import { browserProcesses, procMem } from './processes.mjs';
 export const CONTENDERS = [
   { id: 'skiff-regular', label: 'Skiff regular', lib: 'skiff', opts: {}, target: 'skiff' },
   { id: 'skiff-nomd5', label: 'Skiff regular, disableIntegrityCheck', lib: 'skiff', opts: { disableIntegrityCheck: true }, target: 'skiff' },
+  // Parts that grow once the first PUTs show a fast link (off by default: crates/engine/src/grow.rs).
+  { id: 'skiff-grow', label: 'Skiff regular, growParts', lib: 'skiff', opts: { growParts: true }, target: 'skiff' },
   { id: 'skiff-intelligent', label: 'Skiff intelligent', lib: 'skiff', opts: { intelligent: true }, target: 'skiff' },
   { id: 'fs-regular', label: 'filestack-js 4.3.8 regular', lib: 'fs', opts: {}, target: 'skiff', peer: true },
   { id: 'fs-intelligent', label: 'filestack-js 4.3.8 intelligent', lib: 'fs', opts: { intelligent: true }, target: 'skiff', peer: true },
@@ -31,8 +33,8 @@ if (DIAG) {
   CONTENDERS.push(
     { id: 'skiff-c6', label: 'diag: Skiff regular, concurrency 6', lib: 'skiff', opts: { concurrency: 6 }, target: 'skiff', diag: true },
     // What each part costs beside its bytes (its /multipart/upload, its PUT, reading it to hash):
-    // the same file in 16 MiB parts from the first byte (a partSize set keeps them from growing),
-    // against Skiff's default of 6 MiB parts that grow once the link shows itself fast.
+    // the same file in 16 MiB parts from the first byte, against 6 MiB parts (the default) and
+    // 6 MiB parts that grow once the link shows itself fast (growParts).
     { id: 'skiff-16m', label: 'diag: Skiff regular, partSize 16 MiB', lib: 'skiff', opts: { partSize: 16 * MiB }, target: 'skiff', diag: true },
     // Intelligent with filestack-js's first chunk (the whole 8 MiB part) instead of Skiff's 2 MiB.
     { id: 'skiff-intelligent-8m', label: 'diag: Skiff intelligent, intelligentChunkSize 8 MiB', lib: 'skiff', opts: { intelligent: true, intelligentChunkSize: 8 * MiB }, target: 'skiff', diag: true },

@@ -68,7 +68,7 @@ export function report({ started, runs, verified, failures, loadStart, loadEnd, 
   p();
   if (anyDisturbed) p('† other processes on the machine used more than a quarter of a CPU on average during that run (see "other processes" below); re-run when the machine is quiet if medians depend on it.');
   p('Notes:');
-  p('- Skiff and filestack-js: time from the `upload()` call to its resolved result, each with its defaults (regular: 6 MiB parts, 3 in flight, MD5 of every part sent and checked; Skiff cuts the parts not yet under way again into bigger ones once its first three PUTs show a fast link, filestack-js keeps 6 MiB; intelligent: `intelligent: true`, 8 MiB parts, one /multipart/commit per part).');
+  p('- Skiff and filestack-js: time from the `upload()` call to its resolved result, each with its defaults (regular: 6 MiB parts, 3 in flight, MD5 of every part sent and checked; with `growParts: true` Skiff cuts the parts not yet under way again into bigger ones once its first three PUTs show a fast link; intelligent: `intelligent: true`, 8 MiB parts, one /multipart/commit per part).');
   const putComplete = median(runs.put.map((x) => x.completeMs));
   p(`- plain PUT: skiff-server has no raw PUT endpoint, so it is the protocol with one part: /multipart/start and /multipart/upload (part 1, size = the whole file, no md5) untimed, then only the single \`fetch(url, {method: 'PUT', body: file})\` of the whole File is timed; /multipart/complete afterwards is untimed (median ${f1(putComplete)} ms). The server still hashes (MD5 for the ETag) and fsyncs the bytes, as for every part.`);
   if (CONTENDERS.some((c) => c.id === 'min-md5')) {

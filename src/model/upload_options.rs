@@ -36,8 +36,6 @@ pub fn read_upload_options(r: &mut Reader<'_>) -> Result<UploadOptions, OptionsE
     let mut o = Options::default();
     if let Some(n) = r.whole("partSize", MIN_PART_SIZE, u64::MAX, "bytes")? {
         o.part_size = n;
-        // The app's own size (a proxy's body limit, say) is kept.
-        o.grow_parts = false;
     }
     if let Some(n) = r.whole("concurrency", 1, 20, "")? {
         o.concurrency = n as usize;
@@ -79,6 +77,7 @@ pub fn read_upload_options(r: &mut Reader<'_>) -> Result<UploadOptions, OptionsE
         o.chunk_target_ms = n;
     }
     o.disable_integrity_check = r.flag("disableIntegrityCheck", false)?;
+    o.grow_parts = r.flag("growParts", false)?;
     let resume = r.flag("resume", true)?;
     let progress_interval_ms = r
         .whole("progressInterval", 1, u64::MAX, "ms")?
@@ -115,10 +114,7 @@ mod tests {
             ),
             (6 << 20, 3, 10, 120_000)
         );
-        assert!(
-            o.engine.grow_parts,
-            "parts grow on a fast link unless partSize is given"
-        );
+        assert!(!o.engine.grow_parts, "parts grow only where the app asks");
         assert_eq!(
             (o.engine.mode, o.progress_interval_ms),
             (Mode::Regular, 1000)
@@ -136,7 +132,8 @@ mod tests {
         let o = upload_options(json!({
             "partSize": 8 << 20, "concurrency": 5, "intelligent": "fallback", "retry": 0, "timeout": 1000,
             "tags": { "a": "b" }, "disableIntegrityCheck": true, "intelligentChunkSize": 65536,
-            "retryFactor": 1.5, "retryMaxTime": 5000, "chunkTargetTime": 2000, "progressInterval": 250
+            "retryFactor": 1.5, "retryMaxTime": 5000, "chunkTargetTime": 2000, "progressInterval": 250,
+            "growParts": true
         }))
         .unwrap();
         let e = &o.engine;
@@ -144,7 +141,7 @@ mod tests {
             (e.part_size, e.concurrency, e.mode, e.retry, e.timeout_ms),
             (8 << 20, 5, Mode::Fallback, 0, 1000)
         );
-        assert!(!e.grow_parts, "the app's partSize is kept");
+        assert!(e.grow_parts);
         assert_eq!(
             (e.intelligent_chunk_size, e.retry_max_ms, e.chunk_target_ms),
             (65536, 5000, 2000)

@@ -244,9 +244,9 @@ function assertProgress(progress, size) {
 
 /**
  * The parts a regular upload asked for: numbered 1..N, 6 MiB each until the tail may have been
- * cut again into bigger parts of one size (whole MiB, at most 64 MiB; on this fast loopback the
- * engine usually does), the last one shorter, adding up to the file. Whether they grew depends
- * on how fast the first PUTs went, so it is reported, not asserted.
+ * cut again into bigger parts of one size (with `growParts`, off by default; whole MiB, at most
+ * 64 MiB), the last one shorter, adding up to the file. Whether they grew depends on the option
+ * and on how fast the first PUTs went, so it is reported, not asserted.
  */
 function assertPartLayout(t, ex, size) {
   const asks = new Map();

@@ -39,8 +39,8 @@ pub struct OptionError {
 pub struct Options {
     /// Regular part size (≥ 5 MiB; grows for files of more than 10 000 parts).
     pub part_size: u64,
-    /// Regular parts may grow once the link has shown itself fast (`crate::grow`); off where
-    /// the app chose `partSize` itself.
+    /// Regular parts may grow once the link has shown itself fast (`growParts`; off by default,
+    /// see `crate::grow` for why).
     pub grow_parts: bool,
     /// Parts in flight at once, across all files (1–20).
     pub concurrency: usize,
@@ -72,7 +72,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             part_size: DEFAULT_PART_SIZE,
-            grow_parts: true,
+            grow_parts: false,
             concurrency: 3,
             file_concurrency: 4,
             mode: Mode::Regular,

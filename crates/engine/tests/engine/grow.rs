@@ -6,6 +6,14 @@ use crate::rejoin::{checkpoint, reload};
 use crate::sim::*;
 use skiff_engine::{Body, Event, FileId, Options, Request, RequestKind};
 
+/// Options with growing parts (`growParts`; off by default).
+fn growing() -> Options {
+    Options {
+        grow_parts: true,
+        ..Options::default()
+    }
+}
+
 /// 25 MB/s per connection: a 6 MiB part takes about a quarter of a second, and a part of about
 /// 22 MiB would take a second.
 const FAST: u64 = 25_000;
@@ -52,7 +60,7 @@ fn intact(sim: &Sim, f: FileId) {
 
 #[test]
 fn a_fast_link_grows_the_untouched_tail() {
-    let mut sim = Sim::new(Options::default());
+    let mut sim = Sim::new(growing());
     sim.bytes_per_ms = FAST;
     let f = sim.add(120 * MIB);
     sim.run(600_000);
@@ -96,7 +104,7 @@ fn a_fast_link_grows_the_untouched_tail() {
 #[test]
 fn a_link_that_is_not_fast_enough_keeps_the_parts() {
     // 10 MB/s per connection: a 12 MiB part would take more than a second.
-    let mut sim = Sim::new(Options::default());
+    let mut sim = Sim::new(growing());
     let f = sim.add(60 * MIB);
     sim.run(600_000);
     intact(&sim, f);
@@ -105,16 +113,12 @@ fn a_link_that_is_not_fast_enough_keeps_the_parts() {
 }
 
 #[test]
-fn parts_keep_their_size_where_the_app_chose_it_or_the_flow_is_not_regular() {
-    let chosen = Options {
-        grow_parts: false,
-        ..Options::default()
-    };
+fn parts_keep_their_size_by_default_and_where_the_flow_is_not_regular() {
     let fallback = Options {
         mode: skiff_engine::Mode::Fallback,
-        ..Options::default()
+        ..growing()
     };
-    for options in [chosen, fallback] {
+    for options in [Options::default(), fallback] {
         let mut sim = Sim::new(options);
         sim.bytes_per_ms = FAST;
         let f = sim.add(60 * MIB);
@@ -127,7 +131,7 @@ fn parts_keep_their_size_where_the_app_chose_it_or_the_flow_is_not_regular() {
 
 #[test]
 fn a_failure_among_the_first_parts_keeps_the_parts() {
-    let mut sim = Sim::new(Options::default());
+    let mut sim = Sim::new(growing());
     sim.bytes_per_ms = FAST;
     sim.once(|k| matches!(k, RequestKind::Put { .. }), Action::Network);
     let f = sim.add(60 * MIB);
@@ -138,7 +142,7 @@ fn a_failure_among_the_first_parts_keeps_the_parts() {
 
 #[test]
 fn bigger_parts_refused_as_too_large_put_the_tail_back_and_no_file_grows_again() {
-    let mut sim = Sim::new(Options::default());
+    let mut sim = Sim::new(growing());
     sim.bytes_per_ms = FAST;
     // A proxy in front of the server takes bodies of up to 8 MiB.
     sim.script(|r, _| match put_range(r) {
@@ -176,7 +180,7 @@ fn bigger_parts_refused_as_too_large_put_the_tail_back_and_no_file_grows_again()
 
 #[test]
 fn an_upload_cut_again_carries_on_after_a_reload_with_the_same_parts() {
-    let mut sim = Sim::new(Options::default());
+    let mut sim = Sim::new(growing());
     sim.bytes_per_ms = FAST;
     let f = sim.add(120 * MIB);
     // Until the first bigger part is in, the others on the wire.
@@ -185,7 +189,7 @@ fn an_upload_cut_again_carries_on_after_a_reload_with_the_same_parts() {
     }
     let cp = checkpoint(&sim, f);
     assert_eq!(cp.recuts, recuts(&sim));
-    reload(&mut sim, Options::default());
+    reload(&mut sim, growing());
     let g = sim.add_with(120 * MIB, |s| s.rejoin = Some(cp.clone()));
     sim.run(600_000);
     intact(&sim, g);
