@@ -94,7 +94,7 @@ export interface RetryEvent {
 export interface UploadOptions {
   /** Regular part size, bytes (≥ 5 MiB; default 6 MiB). */
   partSize?: number;
-  /** Skiff: regular parts grow once the first PUTs show a fast link (up to 64 MiB; default false). Only for files on disk: in Chromium, parts over 8 MiB of a large Blob held in memory can exhaust the browser's blob memory. */
+  /** Skiff: regular parts grow once the first PUTs show a fast link (up to 64 MiB; default false). Only for files on disk: in Chromium, uploads of large Blobs held in memory in parts over 8 MiB broke the next such upload in a private window. */
   growParts?: boolean;
   /** Parts in flight at once (1–20; default 3). */
   concurrency?: number;
