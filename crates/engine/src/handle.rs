@@ -309,9 +309,15 @@ impl Engine {
                 return Ok(());
             }
         }
-        let ok = failed.is_none();
+        if let (Some((len, took)), None) = (put, failed) {
+            // Before the part's PartDone below: a checkpoint must not hold a bigger part as
+            // done under the layout before its recut (a reload between the two would plan it
+            // at the old size, and for parts sent to a bucket take its ETag for another part).
+            // A recut leaves this part (on the wire, so not untouched) where it is.
+            grow::put_done(ctx, file, t, number, len, took);
+        }
         let p = &mut t.parts[i];
-        let done = match (p.state.clone(), verdict) {
+        match (p.state.clone(), verdict) {
             (PartState::Asking { offset, len, .. }, Verdict::Ok { body, .. }) => {
                 let (url, headers) =
                     wire::parse_upload(&body).map_err(|why| wire::other_error(kind, None, &why))?;
@@ -470,11 +476,7 @@ impl Engine {
             }
             (_, Verdict::Fatal(e)) => Err(e),
             (_, Verdict::Ok { .. }) => Ok(()),
-        };
-        if let (Ok(()), Some((len, took)), true) = (&done, put, ok) {
-            grow::put_done(ctx, file, t, number, len, took);
         }
-        done
     }
 }
 

@@ -86,6 +86,18 @@ fn a_fast_link_grows_the_untouched_tail() {
     assert_eq!(completed_parts(&sim), parts as usize);
     assert!(parts < 20, "fewer parts than 6 MiB ones would make");
 
+    // The recut is reported before any bigger part is done, so a checkpoint never holds one
+    // under the old layout.
+    let first = puts.iter().find(|p| p.1 == from).unwrap().0;
+    let recut_at = sim
+        .events
+        .iter()
+        .position(|e| matches!(e, Event::Recut { .. }));
+    let done_at = sim
+        .events
+        .iter()
+        .position(|e| matches!(e, Event::PartDone { part, .. } if *part >= first));
+    assert!(recut_at < done_at, "{recut_at:?} {done_at:?}");
     // The bigger parts went side by side, not one alone while the others waited.
     let grown: Vec<_> = sim
         .sent
