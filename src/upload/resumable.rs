@@ -133,7 +133,8 @@ impl Resumable {
     }
 
     /// Keeps what `event` says of a tracked file: its upload begun, a part done, its parts cut
-    /// again, or forgotten once it is complete or cancelled. A failed file stays kept, to be carried on later.
+    /// again, or forgotten once it is complete or cancelled. A failed file stays kept, to be
+    /// carried on later.
     pub(crate) fn on_event(&mut self, event: &Event) {
         let (file, write) = match event {
             // Only a file kept under a key has a checkpoint worth building up.

@@ -40,7 +40,7 @@
 use crate::engine::Ctx;
 use crate::file::{Flow, Part, PartState, Transfer};
 use crate::plan::plan_from;
-use crate::types::{Event, FileId, Millis};
+use crate::types::{Event, FileId, Millis, RequestKind};
 
 /// PUTs timed before deciding: one per slot at the default `concurrency`.
 const EVIDENCE: u32 = 3;
@@ -126,15 +126,52 @@ fn replan(parts: &mut Vec<Part>, number: u32, from: u64, end: u64, size: u64) {
     parts.extend(Part::fresh(plan_from(number, from, end, size), false));
 }
 
-/// Regular part `number` of `file` was PUT: `len` bytes in `took` ms.
-pub(crate) fn put_done(
+/// What the outcome of a request of `t.parts[i]` (`failed`: why, if it did) tells the growth,
+/// before the handler's own step: a PUT's time, or a failure. `true` when the failure is spent
+/// here: a bigger part on trial failed (a 413 from a proxy, say), and the tail goes again in
+/// parts of the size it had, each with all its tries; the app's `onRetry` hears why. A flow whose
+/// parts do not grow is `Settled`, where none of this does anything.
+///
+/// Called before the handler's PartDone: a checkpoint written between the two must not hold a
+/// bigger part as done under the layout before its recut (a reload would plan it at the old
+/// size, and for parts sent to a bucket take its ETag for another part). A recut leaves this
+/// part, on the wire and so not untouched, where it is.
+pub(crate) fn on_outcome(
     ctx: &mut Ctx,
     file: FileId,
     t: &mut Transfer,
-    number: u32,
-    len: u64,
-    took: Millis,
-) {
+    i: usize,
+    request: RequestKind,
+    failed: Option<&str>,
+) -> bool {
+    let number = t.parts[i].plan.number;
+    match (failed, &t.parts[i].state) {
+        (None, PartState::Putting { len, started, .. }) => {
+            let took = ctx.now.saturating_sub(*started);
+            put_done(ctx, file, t, number, *len, took);
+        }
+        (None, _) => {}
+        (Some(reason), _) => {
+            if let Some((size, base)) = put_failed(ctx, t, number) {
+                ctx.event(Event::Retrying {
+                    file,
+                    request,
+                    attempt: 1,
+                    delay_ms: 0,
+                    reason: format!(
+                        "{reason}; a part of {size} bytes goes again as parts of {base}"
+                    ),
+                    chunk_size: None,
+                });
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Regular part `number` of `file` was PUT: `len` bytes in `took` ms.
+fn put_done(ctx: &mut Ctx, file: FileId, t: &mut Transfer, number: u32, len: u64, took: Millis) {
     match t.growth {
         Growth::Watching { clean, slowest } => {
             let slowest = slowest.min(len.saturating_mul(1000) / took.max(1));
@@ -172,7 +209,7 @@ pub(crate) fn put_done(
 /// requests aborted) and no file grows again; the answer is then the bigger size and the size
 /// it goes back to, and the failure is spent (the bytes go again in parts of the old size, each
 /// with all its tries).
-pub(crate) fn put_failed(ctx: &mut Ctx, t: &mut Transfer, number: u32) -> Option<(u64, u64)> {
+fn put_failed(ctx: &mut Ctx, t: &mut Transfer, number: u32) -> Option<(u64, u64)> {
     match t.growth {
         Growth::Watching { .. } => {
             t.growth = Growth::Settled;

@@ -279,44 +279,18 @@ impl Engine {
         let Some(i) = t.parts.iter().position(|p| p.request() == Some(id)) else {
             return Ok(());
         };
-        let number = t.parts[i].plan.number;
-        // A regular PUT, timed for `crate::grow`.
-        let put = match (&t.parts[i].state, t.flow) {
-            (PartState::Putting { len, started, .. }, Flow::Regular) => {
-                Some((*len, ctx.now.saturating_sub(*started)))
-            }
-            _ => None,
-        };
         let failed = match &verdict {
             Verdict::Ok { .. } => None,
             Verdict::Retry { reason, .. } => Some(reason.as_str()),
             Verdict::Fatal(e) => Some(e.message.as_str()),
         };
-        if let Some(reason) = failed.filter(|_| t.flow == Flow::Regular) {
-            if let Some((size, base)) = grow::put_failed(ctx, t, number) {
-                // A bigger part on trial failed (a 413 from a proxy, say): the tail goes
-                // again in parts of the size it had, each with all its tries.
-                ctx.event(Event::Retrying {
-                    file,
-                    request: kind,
-                    attempt: 1,
-                    delay_ms: 0,
-                    reason: format!(
-                        "{reason}; a part of {size} bytes goes again as parts of {base}"
-                    ),
-                    chunk_size: None,
-                });
-                return Ok(());
-            }
-        }
-        if let (Some((len, took)), None) = (put, failed) {
-            // Before the part's PartDone below: a checkpoint must not hold a bigger part as
-            // done under the layout before its recut (a reload between the two would plan it
-            // at the old size, and for parts sent to a bucket take its ETag for another part).
-            // A recut leaves this part (on the wire, so not untouched) where it is.
-            grow::put_done(ctx, file, t, number, len, took);
+        // First what it tells the growth of regular parts: before the PartDone below, so that
+        // a checkpoint never holds a bigger part as done under the layout before its recut.
+        if grow::on_outcome(ctx, file, t, i, kind, failed) {
+            return Ok(());
         }
         let p = &mut t.parts[i];
+        let number = p.plan.number;
         match (p.state.clone(), verdict) {
             (PartState::Asking { offset, len, .. }, Verdict::Ok { body, .. }) => {
                 let (url, headers) =
