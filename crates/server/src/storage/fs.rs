@@ -6,8 +6,12 @@
 //! - `objects/<name>/`: one object, a `manifest.json` listing the sizes of its segments
 //!   `00000`, `00001`, … which are hard links to the staged pieces, so assembling an upload
 //!   costs no copy of its bytes;
-//! - `objects/.tmp-*`: objects being built; a crash leaves only these, never a half object.
+//! - `objects/.tmp-*`: objects being built, and objects deleted or replaced while reads of them
+//!   were running (`reads.rs`); a crash leaves only these, never a half object.
 
+mod reads;
+
+use self::reads::Reads;
 use super::writeback::Writeback;
 use super::{
     ByteStream, Checker, Expect, ObjectInfo, Piece, Storage, StorageError, Written, body_error,
@@ -18,6 +22,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use std::io::{Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tokio::io::AsyncReadExt;
 use tokio_util::io::ReaderStream;
 
@@ -25,6 +30,7 @@ use tokio_util::io::ReaderStream;
 #[derive(Debug, Clone)]
 pub struct FsStorage {
     root: PathBuf,
+    reads: Reads,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -84,7 +90,10 @@ impl FsStorage {
                 }
             }
         }
-        Ok(Self { root })
+        Ok(Self {
+            root,
+            reads: Reads::default(),
+        })
     }
 
     fn staging(&self, upload: &str) -> Result<PathBuf, StorageError> {
@@ -99,6 +108,16 @@ impl FsStorage {
         self.root
             .join("objects")
             .join(format!(".tmp-{}", piece_id()))
+    }
+
+    /// Takes object `name` (folder `dir`) out of place; its folder is removed now, or by the
+    /// last read of it still running. Blocking.
+    fn take_away(&self, name: &str, dir: &Path) -> Result<(), StorageError> {
+        let trash = self.tmp_object();
+        if let Some(gone) = self.reads.take_away(name, dir, trash).map_err(io(dir))? {
+            std::fs::remove_dir_all(&gone).map_err(io(&gone))?;
+        }
+        Ok(())
     }
 
     /// Writes `body` to a new file at `path` on a blocking thread (hashing there too), fsyncs it,
@@ -187,17 +206,22 @@ impl FsStorage {
         }))
     }
 
-    /// Moves a fully built object folder into place, replacing any older version.
-    fn publish(tmp: &Path, dest: &Path, manifest: &Manifest) -> Result<(), StorageError> {
+    /// Moves a fully built object folder into place, replacing any older version (whose reads
+    /// that have begun still finish). Blocking.
+    fn publish(
+        &self,
+        name: &str,
+        tmp: &Path,
+        dest: &Path,
+        manifest: &Manifest,
+    ) -> Result<(), StorageError> {
         let mpath = tmp.join(MANIFEST);
         let mut f = std::fs::File::create(&mpath).map_err(io(&mpath))?;
         f.write_all(&serde_json::to_vec(manifest).expect("manifest serializes"))
             .map_err(io(&mpath))?;
         f.sync_all().map_err(io(&mpath))?;
         sync_dir(tmp)?;
-        if dest.exists() {
-            std::fs::remove_dir_all(dest).map_err(io(dest))?;
-        }
+        self.take_away(name, dest)?;
         std::fs::rename(tmp, dest).map_err(io(dest))?;
         sync_dir(dest.parent().expect("objects folder"))
     }
@@ -257,6 +281,7 @@ impl Storage for FsStorage {
         for p in &pieces {
             checked(&p.id)?;
         }
+        let (this, name) = (self.clone(), name.to_owned());
         tokio::task::spawn_blocking(move || -> Result<u64, StorageError> {
             let build = || -> Result<u64, StorageError> {
                 std::fs::create_dir(&tmp).map_err(io(&tmp))?;
@@ -273,7 +298,8 @@ impl Storage for FsStorage {
                     std::fs::hard_link(&src, tmp.join(format!("{i:05}"))).map_err(io(&src))?;
                     total += len;
                 }
-                Self::publish(
+                this.publish(
+                    &name,
                     &tmp,
                     &dest,
                     &Manifest {
@@ -306,9 +332,10 @@ impl Storage for FsStorage {
         tokio::fs::create_dir(&tmp).await.map_err(io(&tmp))?;
         let result = async {
             let (size, md5) = Self::write_file(tmp.join("00000"), body, expect).await?;
-            let (t, d) = (tmp.clone(), dest.clone());
+            let (this, n, t, d) = (self.clone(), name.to_owned(), tmp.clone(), dest.clone());
             tokio::task::spawn_blocking(move || {
-                Self::publish(
+                this.publish(
+                    &n,
                     &t,
                     &d,
                     &Manifest {
@@ -337,7 +364,18 @@ impl Storage for FsStorage {
     async fn get(&self, name: &str, range: Option<Range<u64>>) -> Result<ByteStream, StorageError> {
         let dir = self.object(name)?;
         let mpath = dir.join(MANIFEST);
-        let manifest: Manifest = match tokio::fs::read(&mpath).await {
+        // Held until the stream is dropped: a delete meanwhile leaves the folder to this read.
+        let lease = Arc::new(self.reads.begin(name, dir));
+        let l = lease.clone();
+        let manifest = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut l.open(MANIFEST)?, &mut bytes)?;
+            Ok(bytes)
+        })
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|r| r);
+        let manifest: Manifest = match manifest {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|e| io(&mpath)(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -357,24 +395,27 @@ impl Storage for FsStorage {
             let from = range.start.max(start);
             let to = range.end.min(end);
             if from < to {
-                reads.push((dir.join(format!("{i:05}")), from - start, to - from));
+                reads.push((format!("{i:05}"), from - start, to - from));
             }
             start = end;
         }
         let stream = stream::iter(reads)
-            .then(|(path, offset, len)| async move {
-                let file =
-                    tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-                        let mut f = std::fs::File::open(&path)?;
-                        f.seek(SeekFrom::Start(offset))?;
-                        Ok(f)
-                    })
-                    .await
-                    .map_err(std::io::Error::other)??;
-                Ok::<_, std::io::Error>(ReaderStream::with_capacity(
-                    tokio::fs::File::from_std(file).take(len),
-                    READ_BUFFER,
-                ))
+            .then(move |(segment, offset, len)| {
+                let lease = lease.clone();
+                async move {
+                    let file =
+                        tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+                            let mut f = lease.open(&segment)?;
+                            f.seek(SeekFrom::Start(offset))?;
+                            Ok(f)
+                        })
+                        .await
+                        .map_err(std::io::Error::other)??;
+                    Ok::<_, std::io::Error>(ReaderStream::with_capacity(
+                        tokio::fs::File::from_std(file).take(len),
+                        READ_BUFFER,
+                    ))
+                }
             })
             .try_flatten();
         Ok(Box::pin(stream))
@@ -382,10 +423,13 @@ impl Storage for FsStorage {
 
     async fn delete(&self, name: &str) -> Result<(), StorageError> {
         let dir = self.object(name)?;
-        match tokio::fs::remove_dir_all(&dir).await {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(&dir)(e)),
-            _ => Ok(()),
-        }
+        let (this, name) = (self.clone(), name.to_owned());
+        tokio::task::spawn_blocking(move || this.take_away(&name, &dir))
+            .await
+            .map_err(|e| StorageError::Io {
+                path: "objects".into(),
+                source: std::io::Error::other(e),
+            })?
     }
 
     async fn list(&self) -> Result<Vec<ObjectInfo>, StorageError> {
@@ -414,6 +458,98 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let storage = FsStorage::open(dir.path()).unwrap();
         super::super::conformance::run(&storage).await;
+    }
+
+    /// Object `name` made of three staged pieces of 300 000 bytes (a read opens each when it
+    /// reaches it), filled with `seed`-dependent bytes.
+    async fn three_pieces(storage: &FsStorage, name: &str, seed: u32) -> Vec<u8> {
+        let data: Vec<u8> = (0..3 * 300_000u32)
+            .map(|i| ((i + seed) % 251) as u8)
+            .collect();
+        let mut pieces = Vec::new();
+        for chunk in data.chunks(300_000) {
+            let w = storage
+                .stage(
+                    "u1",
+                    super::super::conformance::body(chunk),
+                    Expect::AtMost(1 << 20),
+                )
+                .await
+                .unwrap();
+            pieces.push(Piece {
+                id: w.id,
+                size: w.size,
+            });
+        }
+        storage.assemble("u1", name, &pieces).await.unwrap();
+        storage.discard_upload("u1").await.unwrap();
+        data
+    }
+
+    /// A transfer that moves a file away deletes its landed copy; a download of that copy that
+    /// has begun must still get every byte (it did not: segments after the first were opened
+    /// only when reached, and were gone by then).
+    #[tokio::test]
+    async fn a_read_that_has_begun_outlives_a_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = FsStorage::open(dir.path()).unwrap();
+        let data = three_pieces(&storage, "obj", 0).await;
+
+        let mut read = storage.get("obj", None).await.unwrap();
+        let mut got = read.next().await.unwrap().unwrap().to_vec();
+        storage.delete("obj").await.unwrap();
+        assert!(
+            matches!(
+                storage.get("obj", None).await,
+                Err(StorageError::NotFound { .. })
+            ),
+            "a new read finds nothing"
+        );
+        while let Some(chunk) = read.next().await {
+            got.extend_from_slice(&chunk.unwrap());
+        }
+        assert!(got == data, "the read that had begun gets every byte");
+        drop(read);
+        // Removed on a blocking thread: give it a moment.
+        let mut left = Vec::new();
+        for _ in 0..100 {
+            left = std::fs::read_dir(dir.path().join("objects"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            if left.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(
+            left.is_empty(),
+            "the deleted object's folder goes with its last read: {left:?}"
+        );
+    }
+
+    /// Assembling an object again replaces it; a read that began before gets the old bytes
+    /// whole, a read after gets the new ones.
+    #[tokio::test]
+    async fn a_read_that_has_begun_keeps_its_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = FsStorage::open(dir.path()).unwrap();
+        let old = three_pieces(&storage, "obj", 0).await;
+        let mut read = storage.get("obj", None).await.unwrap();
+        let mut got = read.next().await.unwrap().unwrap().to_vec();
+        let new = three_pieces(&storage, "obj", 7).await;
+        while let Some(chunk) = read.next().await {
+            got.extend_from_slice(&chunk.unwrap());
+        }
+        assert!(got == old, "the earlier read gets the old version whole");
+        let now: Vec<bytes::Bytes> = storage
+            .get("obj", None)
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        assert!(now.concat() == new, "a later read gets the new version");
     }
 
     #[tokio::test]
