@@ -22,6 +22,23 @@ pub struct UploadOptions {
     /// Keep each unfinished upload in IndexedDB, so that the same file given again after a
     /// reload carries on where it stopped (Skiff's `resume`, on by default).
     pub resume: bool,
+    /// `growParts` as the app set it, `None` when it did not. `engine.grow_parts` holds what
+    /// `client.upload` does (grow only when asked); the picker also grows the parts of files the
+    /// user picks from the device unless told not to (`picker/uploads.rs`).
+    pub grow_parts: Option<bool>,
+}
+
+impl UploadOptions {
+    /// These options for one file the picker uploads. Its parts grow where the app set
+    /// `growParts: true` or, when the app did not say, where the user picked the file from the
+    /// device: such a File reads from disk, while a large Blob the page holds in memory (which
+    /// the app may hand to `crop(files)`) is where bigger parts made Chromium fail a later upload
+    /// (`skiff_engine`'s `grow.rs`).
+    pub fn for_picked(&self, from_device: bool) -> Self {
+        let mut o = self.clone();
+        o.engine.grow_parts = self.grow_parts.unwrap_or(from_device);
+        o
+    }
 }
 
 /// Reads `uploadOptions` (a JSON object; `null` or absent means defaults).
@@ -77,7 +94,8 @@ pub fn read_upload_options(r: &mut Reader<'_>) -> Result<UploadOptions, OptionsE
         o.chunk_target_ms = n;
     }
     o.disable_integrity_check = r.flag("disableIntegrityCheck", false)?;
-    o.grow_parts = r.flag("growParts", false)?;
+    let grow_parts = r.bool("growParts")?;
+    o.grow_parts = grow_parts.unwrap_or(false);
     let resume = r.flag("resume", true)?;
     let progress_interval_ms = r
         .whole("progressInterval", 1, u64::MAX, "ms")?
@@ -94,6 +112,7 @@ pub fn read_upload_options(r: &mut Reader<'_>) -> Result<UploadOptions, OptionsE
         progress_interval_ms,
         tags,
         resume,
+        grow_parts,
     })
 }
 
@@ -115,6 +134,7 @@ mod tests {
             (6 << 20, 3, 10, 120_000)
         );
         assert!(!o.engine.grow_parts, "parts grow only where the app asks");
+        assert_eq!(o.grow_parts, None, "the app did not say");
         assert_eq!(
             (o.engine.mode, o.progress_interval_ms),
             (Mode::Regular, 1000)
@@ -124,6 +144,27 @@ mod tests {
             upload_options(json!({ "partSize": null, "intelligent": null })).unwrap(),
             o,
             "null is absent"
+        );
+    }
+
+    #[test]
+    fn the_picker_grows_the_parts_of_files_from_the_device_unless_told() {
+        let grows = |v: Value, from_device: bool| {
+            upload_options(v)
+                .unwrap()
+                .for_picked(from_device)
+                .engine
+                .grow_parts
+        };
+        assert!(grows(json!({}), true), "picked from the device");
+        assert!(!grows(json!({}), false), "the app's own files");
+        assert!(
+            !grows(json!({ "growParts": false }), true),
+            "the app said no"
+        );
+        assert!(
+            grows(json!({ "growParts": true }), false),
+            "the app said yes"
         );
     }
 
@@ -142,6 +183,12 @@ mod tests {
             (8 << 20, 5, Mode::Fallback, 0, 1000)
         );
         assert!(e.grow_parts);
+        assert_eq!(o.grow_parts, Some(true));
+        let off = upload_options(json!({ "growParts": false })).unwrap();
+        assert_eq!(
+            (off.engine.grow_parts, off.grow_parts),
+            (false, Some(false))
+        );
         assert_eq!(
             (e.intelligent_chunk_size, e.retry_max_ms, e.chunk_target_ms),
             (65536, 5000, 2000)

@@ -188,7 +188,7 @@ pub(crate) fn use_page_listeners(
             }
         }
         if !setup.initial.is_empty() {
-            st.add_files.emit(setup.initial.clone());
+            st.add_app_files.emit(setup.initial.clone());
         }
         let uid = setup.uid;
         setup.on_ready.emit(());

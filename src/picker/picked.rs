@@ -10,10 +10,20 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::{File, Url};
 
-/// A picked local file and its preview URL (revoked when dropped).
+/// Where a local file came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Came {
+    /// The user's device: the file buttons, a drop or a paste.
+    Device,
+    /// The app (`crop(files)`): perhaps a Blob the page holds in memory.
+    App,
+}
+
+/// A picked local file, where it came from, and its preview URL (revoked when dropped).
 #[derive(Debug)]
 pub(crate) struct Picked {
     pub(crate) file: File,
+    pub(crate) came: Came,
     pub(crate) thumb: Option<String>,
 }
 
@@ -30,7 +40,7 @@ pub(crate) type Files = Rc<RefCell<IdMap<EntryId, Picked>>>;
 
 /// The entry for a picked file, and the file with its preview (images only, unless `thumbnails`
 /// is off).
-pub(crate) fn local(id: EntryId, file: File, thumbnails: bool) -> (NewFile, Picked) {
+pub(crate) fn local(id: EntryId, file: File, came: Came, thumbnails: bool) -> (NewFile, Picked) {
     let name = file.name();
     let mimetype = file_name::mimetype(&file.type_(), &name);
     let thumb = (thumbnails && mimetype.starts_with("image/"))
@@ -43,7 +53,7 @@ pub(crate) fn local(id: EntryId, file: File, thumbnails: bool) -> (NewFile, Pick
         mimetype,
         origin: Origin::Local,
     };
-    (entry, Picked { file, thumb })
+    (entry, Picked { file, came, thumb })
 }
 
 /// The link in what the user typed (trimmed) and the file name it suggests (its last path

@@ -5,7 +5,7 @@
 
 use super::Setup;
 use super::checks::use_app_checks;
-use super::picked::{self, Files};
+use super::picked::{self, Came, Files};
 use super::sel::Sel;
 use super::uploads::{self, Tasks, Uploads};
 use crate::model::cloud::CloudSource;
@@ -24,8 +24,10 @@ pub(crate) struct PickerState {
     pub(crate) sel: UseReducerHandle<Sel>,
     /// Picked files, by entry.
     pub(crate) files: Files,
-    /// Adds picked, dropped or pasted files.
+    /// Adds files the user picked, dropped or pasted.
     pub(crate) add_files: Callback<Vec<File>>,
+    /// Adds the files the app handed to `crop(files)`.
+    pub(crate) add_app_files: Callback<Vec<File>>,
     /// Adds a link; `false` when the text is not one.
     pub(crate) add_url: Rc<dyn Fn(String) -> bool>,
     /// Adds files of a cloud source.
@@ -63,20 +65,21 @@ pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
         })
     };
 
-    let add_files = {
+    let adder = |came: Came| {
         let (files, setup, next, admit) =
             (files.clone(), setup.clone(), next.clone(), admit.clone());
         Callback::from(move |list: Vec<File>| {
             let mut new = Vec::new();
             for f in list {
                 let id = next.replace_with(|n| *n + 1);
-                let (entry, file) = picked::local(id, f, !setup.opts.disable_thumbnails);
+                let (entry, file) = picked::local(id, f, came, !setup.opts.disable_thumbnails);
                 new.push(entry);
                 files.borrow_mut().insert(id, file);
             }
             admit(new);
         })
     };
+    let (add_files, add_app_files) = (adder(Came::Device), adder(Came::App));
 
     let add_cloud: Rc<dyn Fn(CloudSource, Vec<CloudItem>)> = {
         let (next, admit) = (next.clone(), admit.clone());
@@ -147,6 +150,7 @@ pub(crate) fn use_picker(setup: Rc<Setup>) -> PickerState {
         sel,
         files,
         add_files,
+        add_app_files,
         add_url,
         add_cloud,
         act,

@@ -4,7 +4,7 @@
 
 use super::bridge::{self, Hooks, file_object};
 use super::hook::Hook;
-use super::picked::{self, Files};
+use super::picked::{self, Came, Files};
 use super::sel::Sel;
 use super::{Exit, Setup};
 use super::{folders, imports};
@@ -253,14 +253,19 @@ impl Uploads {
         security: Option<(String, String)>,
     ) {
         let (setup, id) = (&self.setup, e.id);
-        let up = &setup.opts.upload_config;
-        let Some(blob) = self.files.borrow().get(&id).map(|p| p.file.clone()) else {
+        let Some((blob, came)) = self
+            .files
+            .borrow()
+            .get(&id)
+            .map(|p| (p.file.clone(), p.came))
+        else {
             let gone = Failure::local(
                 Some(failure::FILE_UNAVAILABLE),
                 "the file is no longer available",
             );
             return self.ended(&e, Ended::Failed(gone));
         };
+        let up = &setup.opts.upload_config.for_picked(came == Came::Device);
         let progress: Listener<Progress> = {
             let (sel, hooks, obj) = (self.sel.clone(), setup.hooks.clone(), obj.clone());
             let last = Cell::new(u64::MAX);

@@ -7,7 +7,8 @@
 //      links through acceptFn / onFileSelected;
 //   4. restrictions: accept, maxSize, maxFiles, minFiles, acceptFn, onFileSelected (veto, rename);
 //   5. callbacks in order with uploadConfig.tags (strings and functions), tag functions that fail,
-//      uploadInBackground, startUploadingWhenMaxFilesReached;
+//      uploadInBackground, startUploadingWhenMaxFilesReached; a big file picked from disk, whose
+//      parts grow on a fast link unless `growParts: false`;
 //   6. pause / resume / cancel per row on 24 MiB uploads behind a throttling proxy, picker.cancel(),
 //      allowManualRetry + .skiff-retry (a tag function failing once; a server unreachable at first),
 //      four files at once within the browser's six connections.
@@ -18,6 +19,11 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { grownAt, partSizes, shownMiB } from './support/parts.mjs';
 import { startProxy } from './support/proxy.mjs';
 import {
   dropFiles, events, makeFiles, openPicker, png, rows, waitEvent, waitFor, waitRows,
@@ -330,6 +336,64 @@ e2e('5c. uploadInBackground uploads on pick; startUploadingWhenMaxFilesReached s
   const order = evMx.filter((e) => e.name === 'onUploadStarted' || e.name === 'onFileSelected')
     .map((e) => (e.name === 'onFileSelected' ? e.args[0].filename : e.name));
   assert.deepEqual(order, ['m1.txt', 'm2.txt', 'onUploadStarted'], 'one of two files: not started');
+});
+
+// A file on disk, picked with the file button (Playwright hands Chromium its path, as a person's
+// pick would), big enough that its tail may be cut again into bigger parts.
+const DISK_SIZE = 96 * MiB + 7;
+let diskDir;
+let diskBody;
+function diskFile() {
+  if (!diskDir) {
+    diskDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-disk-'));
+    diskBody = randomBytes(DISK_SIZE);
+    writeFileSync(join(diskDir, 'on-disk.bin'), diskBody);
+  }
+  return { path: join(diskDir, 'on-disk.bin'), body: diskBody };
+}
+after(() => diskDir && rmSync(diskDir, { recursive: true, force: true }));
+
+/**
+ * Picks the file on disk in a new inline picker with `uploadConfig`, uploads it, checks the stored
+ * bytes; returns its part sizes and how long each of its first three PUTs took (the evidence the
+ * uploader grows parts on), in ms, as the browser timed them.
+ */
+async function pickFromDisk(page, id, uploadConfig) {
+  const { path, body } = diskFile();
+  const asks = [];
+  const puts = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/multipart/upload') asks.push(r.postDataJSON());
+  });
+  page.on('requestfinished', (r) => {
+    if (r.method() === 'PUT') puts.push(r.timing().responseEnd);
+  });
+  await addContainers(page, [id]);
+  await openPicker(page, id, cfg({ displayMode: 'inline', container: `#${id}`, uploadConfig }));
+  await page.setInputFiles(`#${id} input.skiff-input`, path);
+  await waitRows(page, `#${id}`, '(r) => r.length === 1 && r[0].state === "ready"', 10_000, 'the picked file ready');
+  await page.click(`#${id} .skiff-upload`);
+  const ev = await waitEvent(page, id, 'onUploadDone', 90_000);
+  const done = ev.find((e) => e.name === 'onUploadDone').args[0];
+  assert.deepEqual(done.filesFailed, [], JSON.stringify(done.filesFailed));
+  assert.equal(done.filesUploaded.length, 1);
+  await assertStored(server.url, done.filesUploaded[0].handle, body, 'the file picked from disk');
+  return { sizes: partSizes(asks, body.length), firstPuts: puts.slice(0, 3) };
+}
+
+e2e('5d. a big file picked from the device: its parts grow on a fast link unless growParts is false; bytes intact', 150_000, async ({ page }, t) => {
+  const grow = await pickFromDisk(page, 'grow', {});
+  t.diagnostic(`growParts unset: parts (MiB) ${shownMiB(grow.sizes)}; first PUTs ${grow.firstPuts.map(Math.round).join(', ')} ms`);
+  // The uploader grows parts when even the slowest of its first three PUTs shows that a part
+  // twice as big would take at most a second: a 6 MiB PUT within 500 ms. Where the browser saw
+  // them clearly faster, the parts must have grown; on a loaded machine they may not, and then
+  // only the layout is checked.
+  if (grow.firstPuts.length === 3 && Math.max(...grow.firstPuts) < 300) {
+    assert.ok(grownAt(grow.sizes) >= 0, `a fast link, yet no part grew: ${shownMiB(grow.sizes)}`);
+  }
+  const kept = await pickFromDisk(page, 'kept', { growParts: false });
+  t.diagnostic(`growParts false: parts (MiB) ${shownMiB(kept.sizes)}`);
+  assert.equal(grownAt(kept.sizes), -1, 'growParts: false keeps every part at 6 MiB');
 });
 
 // ---------------------------------------------------------------------------------------------

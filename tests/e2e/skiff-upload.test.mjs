@@ -25,6 +25,7 @@ import { launchBrowser, openPage, withUplink } from './support/browser.mjs';
 import { ensureDist, startSkiffSite } from './support/skiff-site.mjs';
 import { startProxy } from './support/proxy.mjs';
 import { rethrowWith } from './support/diag.mjs';
+import { partSizes, shownMiB } from './support/parts.mjs';
 
 // Servers log every request (tower_http at debug), so a failure shows what reached them.
 process.env.RUST_LOG ??= 'info,tower_http=debug';
@@ -243,25 +244,13 @@ function assertProgress(progress, size) {
 // 1. Real files, regular and intelligent, with tags.
 
 /**
- * The parts a regular upload asked for: numbered 1..N, 6 MiB each until the tail may have been
- * cut again into bigger parts of one size (with `growParts`, off by default; whole MiB, at most
- * 64 MiB), the last one shorter, adding up to the file. Whether they grew depends on the option
- * and on how fast the first PUTs went, so it is reported, not asserted.
+ * The parts a regular upload asked for keep their layout (support/parts.mjs). Whether they grew
+ * depends on the option (`growParts`, off for `client.upload`) and on how fast the first PUTs
+ * went, so it is reported, not asserted.
  */
 function assertPartLayout(t, ex, size) {
-  const asks = new Map();
-  for (const e of ex.filter((x) => x.path === '/multipart/upload' && x.status === 200)) asks.set(e.requestBody.part, e.requestBody.size);
-  const parts = [...asks.keys()].sort((a, b) => a - b);
-  assert.deepEqual(parts, parts.map((_, i) => i + 1), 'parts numbered 1..N');
-  const sizes = parts.map((n) => asks.get(n));
-  assert.equal(sizes.reduce((a, b) => a + b, 0), size, 'the parts add up to the file');
-  const grown = sizes.findIndex((s, i) => s !== 6 * MiB && i < sizes.length - 1);
-  if (grown >= 0) {
-    const big = sizes[grown];
-    assert.ok(big % MiB === 0 && big >= 12 * MiB && big <= 64 * MiB, `a grown part of ${big} bytes`);
-    assert.ok(sizes.slice(grown, -1).every((s) => s === big), `one size from the recut on: ${sizes}`);
-  }
-  t.diagnostic(`part sizes (MiB): ${sizes.map((s) => (s / MiB).toFixed(1)).join(' ')}`);
+  const asks = ex.filter((x) => x.path === '/multipart/upload' && x.status === 200).map((e) => e.requestBody);
+  t.diagnostic(`part sizes (MiB): ${shownMiB(partSizes(asks, size))}`);
 }
 
 const SIZES = [

@@ -32,8 +32,8 @@
 //! 16 MiB parts broke the next even in 6 MiB parts, and one in 6 MiB parts let five in 16 MiB
 //! through. So the blob memory seems to stay held until the page collects its garbage; the
 //! mechanism is not pinned down. The uploader cannot tell such a Blob from a file on disk, where
-//! bigger parts are safe (the bench's files, many uploads in a row), so the app, which knows,
-//! decides.
+//! bigger parts are safe (the bench's files, many uploads in a row), so whoever knows decides:
+//! the app, and the picker, which turns it on for the files a person picks, drops or pastes.
 //!
 //! [`Event::Recut`]: crate::Event::Recut
 

@@ -40,7 +40,7 @@ pub struct Options {
     /// Regular part size (≥ 5 MiB; grows for files of more than 10 000 parts).
     pub part_size: u64,
     /// Regular parts may grow once the link has shown itself fast (`growParts`; off by default,
-    /// see `crate::grow` for why).
+    /// see `crate::grow` for why; the picker turns it on for files from the device).
     pub grow_parts: bool,
     /// Parts in flight at once, across all files (1–20).
     pub concurrency: usize,

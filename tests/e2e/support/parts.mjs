@@ -1,0 +1,36 @@
+// The parts a regular upload asked the server for (its `/multipart/upload` requests), as the
+// end-to-end tests check them.
+
+import assert from 'node:assert/strict';
+
+const MiB = 1024 * 1024;
+
+/**
+ * Part sizes of one regular upload of `size` bytes, in part order, from its asks (`{ part, size }`
+ * bodies of `/multipart/upload`; a part asked for again counts once). Asserts the layout every
+ * upload keeps: numbered 1..N, adding up to the file, 6 MiB parts until the tail may have been cut
+ * again into bigger parts of one size (whole MiB, 12 to 64 MiB), the last one shorter.
+ */
+export function partSizes(asks, size) {
+  const bySize = new Map();
+  for (const a of asks) bySize.set(Number(a.part), Number(a.size));
+  const parts = [...bySize.keys()].sort((a, b) => a - b);
+  assert.deepEqual(parts, parts.map((_, i) => i + 1), 'parts numbered 1..N');
+  const sizes = parts.map((n) => bySize.get(n));
+  assert.equal(sizes.reduce((a, b) => a + b, 0), size, 'the parts add up to the file');
+  const at = grownAt(sizes);
+  if (at >= 0) {
+    const big = sizes[at];
+    assert.ok(big % MiB === 0 && big >= 12 * MiB && big <= 64 * MiB, `a grown part of ${big} bytes`);
+    assert.ok(sizes.slice(at, -1).every((s) => s === big), `one size from the recut on: ${sizes}`);
+  }
+  return sizes;
+}
+
+/** Index of the first part bigger than 6 MiB that is not the last, or -1 when none grew. */
+export function grownAt(sizes) {
+  return sizes.findIndex((s, i) => s !== 6 * MiB && i < sizes.length - 1);
+}
+
+/** Part sizes in MiB, for a test's diagnostics. */
+export const shownMiB = (sizes) => sizes.map((s) => (s / MiB).toFixed(1)).join(' ');
