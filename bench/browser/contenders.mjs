@@ -18,8 +18,9 @@ import { browserProcesses, procMem } from './processes.mjs';
 export const CONTENDERS = [
   { id: 'skiff-regular', label: 'Skiff regular', lib: 'skiff', opts: {}, target: 'skiff' },
   { id: 'skiff-nomd5', label: 'Skiff regular, disableIntegrityCheck', lib: 'skiff', opts: { disableIntegrityCheck: true }, target: 'skiff' },
-  // Parts that grow once the first PUTs show a fast link (off by default: crates/engine/src/grow.rs).
-  { id: 'skiff-grow', label: 'Skiff regular, growParts', lib: 'skiff', opts: { growParts: true }, target: 'skiff' },
+  // Parts that grow once the first PUTs show a fast link: off by default for client.upload
+  // (crates/engine/src/grow.rs), the picker's default for the files a person picks.
+  { id: 'skiff-grow', label: 'Skiff regular, growParts (picker default)', lib: 'skiff', opts: { growParts: true }, target: 'skiff' },
   { id: 'skiff-intelligent', label: 'Skiff intelligent', lib: 'skiff', opts: { intelligent: true }, target: 'skiff' },
   { id: 'fs-regular', label: 'filestack-js 4.3.8 regular', lib: 'fs', opts: {}, target: 'skiff', peer: true },
   { id: 'fs-intelligent', label: 'filestack-js 4.3.8 intelligent', lib: 'fs', opts: { intelligent: true }, target: 'skiff', peer: true },
