@@ -94,7 +94,7 @@ export interface RetryEvent {
 export interface UploadOptions {
   /** Regular part size, bytes (≥ 5 MiB; default 6 MiB). */
   partSize?: number;
-  /** Skiff: regular parts grow once the first PUTs show a fast link (up to 64 MiB). Default: false for `client.upload`; in the picker, true for the files the user picks, drops or pastes and false for the files the app hands to `crop(files)`. Only for files on disk: in Chromium, uploads of large Blobs held in memory in parts over 8 MiB broke the next such upload in a private window. */
+  /** Skiff: regular parts grow once the first PUTs show a fast link (up to 64 MiB). Default: false for `client.upload`; in the picker, true for the files the user picks, drops or pastes and false for the files the app hands to `crop(files)`. Only for files on disk: in Chromium, uploads of large Blobs held in memory in parts over 8 MiB broke the next such upload (in private and normal windows alike). */
   growParts?: boolean;
   /** Parts in flight at once (1–20; default 3). */
   concurrency?: number;

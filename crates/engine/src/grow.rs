@@ -25,15 +25,16 @@
 //! once); at once is the simpler rule, and a failure aborts what is on the wire either way.
 //!
 //! Off by default (`growParts: true` turns it on), because of Chromium and Blobs held in memory
-//! (built from bytes, not a file on disk). In a private context, six 256 MiB in-memory Files
-//! uploaded one after another from one page broke the second one (`ERR_BLOB_REFERENCED_BLOB_BROKEN`
-//! on every PUT, so the upload failed) with 12, 16, 32 or 64 MiB parts; not with 6 or 8 MiB
-//! parts, nor with 16 MiB parts and a garbage collection between the uploads. A first upload in
-//! 16 MiB parts broke the next even in 6 MiB parts, and one in 6 MiB parts let five in 16 MiB
-//! through. So the blob memory seems to stay held until the page collects its garbage; the
-//! mechanism is not pinned down. The uploader cannot tell such a Blob from a file on disk, where
-//! bigger parts are safe (the bench's files, many uploads in a row), so whoever knows decides:
-//! the app, and the picker, which turns it on for the files a person picks, drops or pastes.
+//! (built from bytes, not a file on disk). In a private context (and in a normal profile, the same
+//! test with a persistent one), six 256 MiB in-memory Files uploaded one after another from one
+//! page broke the second one (`ERR_BLOB_REFERENCED_BLOB_BROKEN` on every PUT, so the upload failed)
+//! with 12, 16, 32 or 64 MiB parts; not with 6 or 8 MiB parts, nor with 16 MiB parts and a garbage
+//! collection between the uploads. A first upload in 16 MiB parts broke the next even in 6 MiB
+//! parts, and one in 6 MiB parts let five in 16 MiB through. So the blob memory seems to stay held
+//! until the page collects its garbage; the mechanism is not pinned down. The uploader cannot tell
+//! such a Blob from a file on disk, where bigger parts are safe (the bench's files, many uploads in
+//! a row), so whoever knows decides: the app, and the picker, which turns it on for the files a
+//! person picks, drops or pastes.
 //!
 //! [`Event::Recut`]: crate::Event::Recut
 
