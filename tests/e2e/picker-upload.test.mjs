@@ -8,7 +8,7 @@
 //   4. restrictions: accept, maxSize, maxFiles, minFiles, acceptFn, onFileSelected (veto, rename);
 //   5. callbacks in order with uploadConfig.tags (strings and functions), tag functions that fail,
 //      uploadInBackground, startUploadingWhenMaxFilesReached; a big file picked from disk, whose
-//      parts grow on a fast link unless `growParts: false`;
+//      parts grow on a fast link unless `growParts: false` or the app hands it to `crop(files)`;
 //   6. pause / resume / cancel per row on 24 MiB uploads behind a throttling proxy, picker.cancel(),
 //      allowManualRetry + .skiff-retry (a tag function failing once; a server unreachable at first),
 //      four files at once within the browser's six connections.
@@ -354,11 +354,13 @@ function diskFile() {
 after(() => diskDir && rmSync(diskDir, { recursive: true, force: true }));
 
 /**
- * Picks the file on disk in a new inline picker with `uploadConfig`, uploads it, checks the stored
- * bytes; returns its part sizes and how long each of its first three PUTs took (the evidence the
- * uploader grows parts on), in ms, as the browser timed them.
+ * Uploads the file on disk through a new picker with `uploadConfig` and checks the stored bytes.
+ * `via`: 'button', the user picks it with the picker's file button (inline picker); 'app', the
+ * app picked it with an input of its own and hands it to `crop(files)` (overlay picker). Returns
+ * its part sizes and how long each of its first three PUTs took (the evidence the uploader grows
+ * parts on), in ms, as the browser timed them.
  */
-async function pickFromDisk(page, id, uploadConfig) {
+async function pickFromDisk(page, id, uploadConfig, via = 'button') {
   const { path, body } = diskFile();
   const asks = [];
   const puts = [];
@@ -368,11 +370,20 @@ async function pickFromDisk(page, id, uploadConfig) {
   page.on('requestfinished', (r) => {
     if (r.method() === 'PUT') puts.push(r.timing().responseEnd);
   });
-  await addContainers(page, [id]);
-  await openPicker(page, id, cfg({ displayMode: 'inline', container: `#${id}`, uploadConfig }));
-  await page.setInputFiles(`#${id} input.skiff-input`, path);
-  await waitRows(page, `#${id}`, '(r) => r.length === 1 && r[0].state === "ready"', 10_000, 'the picked file ready');
-  await page.click(`#${id} .skiff-upload`);
+  let scope = `#${id}`;
+  if (via === 'button') {
+    await addContainers(page, [id]);
+    await openPicker(page, id, cfg({ displayMode: 'inline', container: scope, uploadConfig }));
+    await page.setInputFiles(`${scope} input.skiff-input`, path);
+  } else {
+    await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<input type="file" id="app-input">'));
+    await page.setInputFiles('#app-input', path);
+    await page.evaluate(({ id, c }) => window.pk.make(id, c).crop([document.querySelector('#app-input').files[0]]),
+      { id, c: cfg({ displayMode: 'overlay', uploadConfig }) });
+    scope = '.skiff-picker[data-mode=overlay]';
+  }
+  await waitRows(page, scope, '(r) => r.length === 1 && r[0].state === "ready"', 10_000, 'the picked file ready');
+  await page.click(`${scope} .skiff-upload`);
   const ev = await waitEvent(page, id, 'onUploadDone', 90_000);
   const done = ev.find((e) => e.name === 'onUploadDone').args[0];
   assert.deepEqual(done.filesFailed, [], JSON.stringify(done.filesFailed));
@@ -381,7 +392,7 @@ async function pickFromDisk(page, id, uploadConfig) {
   return { sizes: partSizes(asks, body.length), firstPuts: puts.slice(0, 3) };
 }
 
-e2e('5d. a big file picked from the device: its parts grow on a fast link unless growParts is false; bytes intact', 150_000, async ({ page }, t) => {
+e2e('5d. a big file picked from the device: its parts grow on a fast link unless growParts is false; not one the app hands to crop(files); bytes intact', 200_000, async ({ page }, t) => {
   const grow = await pickFromDisk(page, 'grow', {});
   t.diagnostic(`growParts unset: parts (MiB) ${shownMiB(grow.sizes)}; first PUTs ${grow.firstPuts.map(Math.round).join(', ')} ms`);
   // The uploader grows parts when even the slowest of its first three PUTs shows that a part
@@ -394,6 +405,11 @@ e2e('5d. a big file picked from the device: its parts grow on a fast link unless
   const kept = await pickFromDisk(page, 'kept', { growParts: false });
   t.diagnostic(`growParts false: parts (MiB) ${shownMiB(kept.sizes)}`);
   assert.equal(grownAt(kept.sizes), -1, 'growParts: false keeps every part at 6 MiB');
+  // The app's files may be Blobs it holds in memory (crates/engine/src/grow.rs): they keep their
+  // parts unless the app sets growParts (this one is on disk, but the picker cannot know that).
+  const app = await pickFromDisk(page, 'app', {}, 'app');
+  t.diagnostic(`crop(files), growParts unset: parts (MiB) ${shownMiB(app.sizes)}`);
+  assert.equal(grownAt(app.sizes), -1, 'a file from the app keeps every part at 6 MiB');
 });
 
 // ---------------------------------------------------------------------------------------------
