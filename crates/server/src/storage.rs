@@ -204,6 +204,9 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     ) -> Result<Written, StorageError>;
 
     /// Reads `range` of an object (the whole object when `None`); the range must lie inside it.
+    /// A read that has begun gets every byte of the version it began on, even if the object is
+    /// deleted or replaced meanwhile (a transfer deletes the landed copy while downloads of it
+    /// may still run); the conformance suite checks it.
     async fn get(&self, name: &str, range: Option<Range<u64>>) -> Result<ByteStream, StorageError>;
 
     /// Deletes an object (no error if it is already gone).

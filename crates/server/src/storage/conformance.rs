@@ -136,6 +136,7 @@ pub async fn run(storage: &dyn Storage) {
     storage.discard("up2", &c.id).await.unwrap();
 
     uneven_pieces(storage).await;
+    reads_outlive_changes(storage).await;
 
     // Whole objects.
     let w = storage
@@ -228,4 +229,70 @@ async fn uneven_pieces(storage: &dyn Storage) {
     storage.discard_upload("up3").await.unwrap();
     storage.delete("obj7").await.unwrap();
     storage.delete("obj8").await.unwrap();
+}
+
+/// Makes object `name` of three staged pieces of 300 000 bytes (which depend on `seed`), each
+/// sent as one chunk; returns its bytes. A backend that opens its pieces as a read reaches them
+/// (the filesystem's) reads three of them.
+pub async fn three_pieces(storage: &dyn Storage, name: &str, seed: u32) -> Vec<u8> {
+    let data: Vec<u8> = (0..900_000u32).map(|i| ((i + seed) % 251) as u8).collect();
+    let mut pieces = Vec::new();
+    for chunk in data.chunks(300_000) {
+        let one: ByteStream = Box::pin(futures_util::stream::iter([Ok(Bytes::copy_from_slice(
+            chunk,
+        ))]));
+        let w = storage
+            .stage("up4", one, Expect::AtMost(1 << 20))
+            .await
+            .unwrap();
+        pieces.push(Piece {
+            id: w.id,
+            size: w.size,
+        });
+    }
+    storage.assemble("up4", name, &pieces).await.unwrap();
+    storage.discard_upload("up4").await.unwrap();
+    data
+}
+
+/// A read that has begun gets every byte of the version it began on, even when the object is
+/// deleted or replaced meanwhile; a read that starts afterwards sees the change. (A transfer to
+/// another location deletes the landed copy while downloads of it may be running.)
+async fn reads_outlive_changes(storage: &dyn Storage) {
+    use futures_util::StreamExt as _;
+    let drain = |mut got: Vec<u8>, mut read: ByteStream| async move {
+        while let Some(chunk) = read.next().await {
+            got.extend_from_slice(&chunk.unwrap());
+        }
+        got
+    };
+    let data = three_pieces(storage, "obj9", 0).await;
+    let mut open = storage.get("obj9", None).await.unwrap();
+    let first = open.next().await.unwrap().unwrap().to_vec();
+    storage.delete("obj9").await.unwrap();
+    assert!(
+        matches!(
+            storage.get("obj9", None).await,
+            Err(StorageError::NotFound { .. })
+        ),
+        "a read after the delete finds nothing"
+    );
+    assert!(
+        drain(first, open).await == data,
+        "a read that had begun gets every byte"
+    );
+
+    let old = three_pieces(storage, "obj10", 0).await;
+    let mut open = storage.get("obj10", None).await.unwrap();
+    let first = open.next().await.unwrap().unwrap().to_vec();
+    let new = three_pieces(storage, "obj10", 7).await;
+    assert!(
+        drain(first, open).await == old,
+        "a read that had begun gets the old version whole"
+    );
+    assert!(
+        read(storage, "obj10", None).await == new,
+        "a read after the replacement gets the new version"
+    );
+    storage.delete("obj10").await.unwrap();
 }
