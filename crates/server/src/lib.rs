@@ -32,6 +32,8 @@ pub mod session;
 pub mod state;
 pub mod storage;
 pub mod tasks;
+#[cfg(test)]
+mod test_peers;
 mod token;
 pub mod transfer;
 pub mod webhook;

@@ -266,22 +266,15 @@ fn entry(dir: &CloudPath, own: &str, r: &Resource) -> Option<CloudItem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::process::{Child, Command, Stdio};
+    use crate::test_peers::{Running, free_port, installed};
+    use std::process::{Command, Stdio};
 
     /// `rclone serve webdav` over a folder filled with the conformance tree, on loopback; killed
-    /// when dropped. `npm test` installs rclone (scripts/setup.sh) and sets SKIFF_REQUIRE_PEERS,
-    /// so there a missing rclone fails the test; a bare `cargo test` without it skips, saying so.
+    /// when dropped. Where rclone is missing, see `crate::test_peers`.
     struct Rclone {
-        child: Child,
+        _process: Running,
         url: String,
         _dir: tempfile::TempDir,
-    }
-
-    impl Drop for Rclone {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
     }
 
     /// [`rclone_with`] the conformance tree only.
@@ -291,16 +284,12 @@ mod tests {
 
     /// `rclone serve webdav` over the conformance tree and `extra` files.
     async fn rclone_with(extra: &[(&str, Vec<u8>)]) -> Option<Rclone> {
-        let found = Command::new("rclone")
-            .arg("version")
-            .stdout(Stdio::null())
-            .status();
-        if !found.is_ok_and(|s| s.success()) {
-            assert!(
-                std::env::var_os("SKIFF_REQUIRE_PEERS").is_none(),
-                "rclone is needed for the WebDAV tests (scripts/setup.sh installs it)"
-            );
-            eprintln!("skipped: rclone is not installed (scripts/setup.sh installs it)");
+        if !installed(
+            "rclone",
+            "version",
+            "rclone",
+            "scripts/setup.sh installs it",
+        ) {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -308,12 +297,7 @@ mod tests {
         for (path, bytes) in extra {
             std::fs::write(dir.path().join(path.trim_start_matches('/')), bytes).unwrap();
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let addr = format!("127.0.0.1:{port}");
+        let addr = format!("127.0.0.1:{}", free_port());
         let child = Command::new("rclone")
             .args([
                 "serve",
@@ -336,7 +320,7 @@ mod tests {
             .spawn()
             .unwrap();
         let server = Rclone {
-            child,
+            _process: Running(child),
             url: format!("http://{addr}/"),
             _dir: dir,
         };

@@ -2,8 +2,7 @@
 //! ([`ACCESS_KEY`], [`SECRET_KEY`]) and a bucket per test.
 //!
 //! `weed` comes from `$SKIFF_WEED` (scripts/test.sh points it at the copy scripts/setup.sh
-//! installs) or the PATH. `npm test` sets `SKIFF_REQUIRE_PEERS`, so there a missing `weed` fails
-//! the test, while a bare `cargo test` skips it, saying so.
+//! installs) or the PATH; where it is missing, see `crate::test_peers`.
 //!
 //! `weed mini` also takes fixed ports (9333 for its master, 8888 for its filer, and those plus
 //! 10000), so two cannot run at once: the tests of one process share one server, started by the
@@ -17,8 +16,9 @@
 
 #![allow(clippy::unwrap_used)] // test support: failures should panic with context
 
+use crate::test_peers::{Running, free_port, installed};
 use object_store::signer::Signer as _;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -52,19 +52,12 @@ pub(crate) async fn bucket(name: &str) -> Option<Bucket> {
     })
 }
 
-/// A running `weed mini`; killed (and waited for, so its ports are free) when dropped.
+/// A running `weed mini`; stopped (so its ports are free) when dropped.
 #[derive(Debug)]
 struct Server {
-    child: Child,
+    process: Running,
     endpoint: String,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The server now running, if any. Every change of its strong count (a new lease, a lease
@@ -99,20 +92,7 @@ impl Drop for Lease {
 
 fn weed_binary() -> Option<String> {
     let bin = std::env::var("SKIFF_WEED").unwrap_or_else(|_| "weed".into());
-    let found = Command::new(&bin)
-        .arg("version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if found.is_ok_and(|s| s.success()) {
-        return Some(bin);
-    }
-    assert!(
-        std::env::var_os("SKIFF_REQUIRE_PEERS").is_none(),
-        "SeaweedFS (`weed`) is needed for the S3 tests (scripts/setup.sh installs it)"
-    );
-    eprintln!("skipped: SeaweedFS `weed` is not installed (scripts/setup.sh installs it)");
-    None
+    installed(&bin, "version", "SeaweedFS", "scripts/setup.sh installs it").then_some(bin)
 }
 
 async fn lease() -> Option<Lease> {
@@ -138,11 +118,7 @@ async fn start(bin: &str) -> Server {
         ),
     )
     .unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let data = dir.path().join("data");
     let child = Command::new(bin)
         .arg("mini")
@@ -165,7 +141,7 @@ async fn start(bin: &str) -> Server {
         .unwrap();
     let endpoint = format!("http://127.0.0.1:{port}");
     let mut server = Server {
-        child,
+        process: Running(child),
         endpoint: endpoint.clone(),
         _dir: dir,
     };
@@ -174,7 +150,7 @@ async fn start(bin: &str) -> Server {
             break;
         }
         assert!(
-            server.child.try_wait().unwrap().is_none(),
+            server.process.0.try_wait().unwrap().is_none(),
             "weed mini exited (is another one holding ports 9333 and 8888?)"
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
