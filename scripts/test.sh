@@ -14,10 +14,11 @@ bash scripts/setup.sh test || { echo "setup failed"; exit 1; }
 
 source scripts/suites.sh
 
-# Tests that need a real peer (rclone's WebDAV server, SeaweedFS) fail instead of skipping when it
-# is missing; setup.sh installed SeaweedFS's `weed` here.
+# Tests that need a real peer (rclone's WebDAV server, SeaweedFS, Azurite) fail instead of skipping
+# when it is missing; setup.sh installed SeaweedFS's `weed` here, and npm install Azurite.
 export SKIFF_REQUIRE_PEERS=1
 export SKIFF_WEED="$PWD/.cache/tools-venv/bin/weed"
+export SKIFF_AZURITE="$PWD/node_modules/.bin/azurite-blob"
 
 rust_suites
 suite "wasm build" bash scripts/build-wasm.sh

@@ -15,6 +15,8 @@ use std::pin::Pin;
 use std::time::SystemTime;
 
 mod azure;
+#[cfg(test)]
+pub(crate) mod azurite;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod direct;

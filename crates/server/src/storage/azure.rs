@@ -34,7 +34,10 @@ pub struct AzureSettings {
 pub struct AzureStorage {
     store: Arc<MicrosoftAzure>,
     root: Key,
+    account: String,
     container: String,
+    /// The service's URL, for messages.
+    endpoint: String,
 }
 
 impl AzureStorage {
@@ -64,7 +67,12 @@ impl AzureStorage {
         Ok(Self {
             store: Arc::new(store),
             root: Key::from(prefix),
+            account: s.account.clone(),
             container: s.container.clone(),
+            endpoint: s
+                .endpoint
+                .clone()
+                .unwrap_or_else(|| format!("https://{}.blob.core.windows.net", s.account)),
         })
     }
 
@@ -73,22 +81,30 @@ impl AzureStorage {
     pub async fn check(&self) -> Result<(), String> {
         use futures_util::StreamExt as _;
         let mut listing = self.store.list(Some(&self.root));
-        match listing.next().await {
-            None | Some(Ok(_)) => Ok(()),
-            Some(Err(object_store::Error::NotFound { .. })) => Err(format!(
-                "container: no container {:?} (create it first)",
-                self.container
-            )),
-            Some(Err(e)) => {
-                let text = crate::fetch::error_chain(&e);
-                let setting = if text.contains("403") || text.contains("AuthenticationFailed") {
-                    "access_key"
-                } else {
-                    "endpoint"
-                };
-                Err(format!("{setting}: {text}"))
-            }
-        }
+        let e = match listing.next().await {
+            None | Some(Ok(_)) => return Ok(()),
+            Some(Err(e)) => e,
+        };
+        let (container, endpoint) = (&self.container, &self.endpoint);
+        // object_store reports a missing container as a generic error; the service's error
+        // code (in the body it quotes) says what happened. Its text repeats that body once per
+        // level of the chain, so the messages below quote it only where nothing more specific
+        // can be said.
+        let text = e.to_string();
+        let has = |code: &str| text.contains(code);
+        Err(if has("ContainerNotFound") {
+            format!("container: no container {container:?} at {endpoint} (create it first)")
+        } else if has("AuthenticationFailed") || has("AuthorizationFailure") || has(" 403 ") {
+            // An account key may do anything in its account, so a refusal means the signature
+            // was wrong (Azure says AuthenticationFailed, Azurite AuthorizationFailure).
+            format!("access_key: {endpoint} refused the signature: the key is not the account's")
+        } else if has("ResourceNotFound") || has("AccountNotFound") {
+            format!("account: {endpoint} has no account {:?}", self.account)
+        } else if super::s3::requests::is_outage(&e) {
+            format!("endpoint: cannot reach {endpoint}: {text}")
+        } else {
+            format!("endpoint: listing container {container:?} at {endpoint}: {text}")
+        })
     }
 
     fn object(&self, name: &str) -> Result<Key, StorageError> {
@@ -158,5 +174,116 @@ impl Storage for AzureStorage {
 
     async fn list(&self) -> Result<Vec<ObjectInfo>, StorageError> {
         objects::list(self.store.as_ref(), &self.objects()).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{azurite, conformance};
+
+    fn settings(az: &azurite::Azurite, container: &str, key: &str) -> AzureSettings {
+        AzureSettings {
+            account: azurite::ACCOUNT.into(),
+            access_key: Secret(key.into()),
+            container: container.into(),
+            endpoint: Some(az.endpoint.clone()),
+            prefix: None,
+        }
+    }
+
+    /// The shared suite's checks for a location, at the container's root and under a prefix,
+    /// which keeps the two apart.
+    #[tokio::test]
+    async fn passes_the_location_suite_on_azurite() {
+        let Some(az) = azurite::start().await else {
+            return;
+        };
+        az.create_container("skiff").await;
+        let root = AzureStorage::new(&settings(&az, "skiff", azurite::KEY)).unwrap();
+        root.check().await.unwrap();
+        conformance::run_location(&root).await;
+
+        let under = AzureStorage::new(&AzureSettings {
+            prefix: Some("/tenant/a/".into()),
+            ..settings(&az, "skiff", azurite::KEY)
+        })
+        .unwrap();
+        conformance::run_location(&under).await;
+        under
+            .put("kept", conformance::body(b"x"), Expect::AtMost(1))
+            .await
+            .unwrap();
+        assert!(root.list().await.unwrap().is_empty());
+        assert_eq!(under.list().await.unwrap().len(), 1);
+    }
+
+    /// `check` names the setting at fault, and never says the key.
+    #[tokio::test]
+    async fn check_names_the_setting_at_fault() {
+        let Some(az) = azurite::start().await else {
+            return;
+        };
+        az.create_container("skiff").await;
+        let missing = AzureStorage::new(&settings(&az, "nope", azurite::KEY)).unwrap();
+        assert_eq!(
+            missing.check().await.unwrap_err(),
+            format!(
+                "container: no container \"nope\" at {} (create it first)",
+                az.endpoint
+            )
+        );
+        // A key of the right form that is not the account's.
+        let wrong_key = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [7; 64]);
+        let wrong = AzureStorage::new(&settings(&az, "skiff", &wrong_key)).unwrap();
+        assert_eq!(
+            wrong.check().await.unwrap_err(),
+            format!(
+                "access_key: {} refused the signature: the key is not the account's",
+                az.endpoint
+            )
+        );
+
+        let stranger = AzureStorage::new(&AzureSettings {
+            account: "nobody".into(),
+            endpoint: Some(az.endpoint.replace(azurite::ACCOUNT, "nobody")),
+            ..settings(&az, "skiff", azurite::KEY)
+        })
+        .unwrap();
+        assert_eq!(
+            stranger.check().await.unwrap_err(),
+            format!(
+                "account: {} has no account \"nobody\"",
+                az.endpoint.replace(azurite::ACCOUNT, "nobody")
+            )
+        );
+
+        let port = crate::test_peers::free_port();
+        let nobody = AzureStorage::new(&AzureSettings {
+            endpoint: Some(format!("http://127.0.0.1:{port}/{}", azurite::ACCOUNT)),
+            ..settings(&az, "skiff", azurite::KEY)
+        })
+        .unwrap();
+        let err = nobody.check().await.unwrap_err();
+        assert!(
+            err.starts_with(&format!("endpoint: cannot reach http://127.0.0.1:{port}/")),
+            "{err}"
+        );
+
+        for (field, s) in [
+            (
+                "account",
+                AzureSettings {
+                    account: " ".into(),
+                    ..settings(&az, "skiff", azurite::KEY)
+                },
+            ),
+            ("container", settings(&az, "", azurite::KEY)),
+        ] {
+            assert_eq!(
+                AzureStorage::new(&s).unwrap_err(),
+                format!("{field} is empty")
+            );
+        }
     }
 }

@@ -136,14 +136,46 @@ pub async fn run(storage: &dyn Storage) {
     storage.discard("up2", &c.id).await.unwrap();
 
     uneven_pieces(storage).await;
-    reads_outlive_changes(storage).await;
+    reads_outlive_changes(storage, Made::Pieces).await;
+    whole_objects(storage, &[("obj1", 11)]).await;
+    storage.delete("obj1").await.unwrap();
+}
 
-    // Whole objects.
+/// Runs the checks that apply to `storage`, which must start empty, where uploads never land (an
+/// Azure location): staging and assembly are refused, and whole objects behave as everywhere.
+pub async fn run_location(storage: &dyn Storage) {
+    write_times(storage).await;
+    let staged = storage
+        .stage("up1", body(b"hello"), Expect::AtMost(10))
+        .await;
+    assert!(
+        matches!(staged, Err(StorageError::Refused { .. })),
+        "{staged:?}"
+    );
+    let assembled = storage.assemble("up1", "obj1", &[]).await;
+    assert!(
+        matches!(assembled, Err(StorageError::Refused { .. })),
+        "{assembled:?}"
+    );
+    assert!(matches!(
+        storage.get("obj1", None).await,
+        Err(StorageError::NotFound { .. })
+    ));
+    storage.discard_upload("up1").await.unwrap();
+    whole_objects(storage, &[]).await;
+    reads_outlive_changes(storage, Made::Whole).await;
+    assert!(storage.list().await.unwrap().is_empty());
+}
+
+/// Objects written whole (`put`): size limits, ranges, listing, replacing, deleting. `others`
+/// are the objects (name, size) already in `storage`, which it lists too.
+async fn whole_objects(storage: &dyn Storage, others: &[(&str, u64)]) {
     let w = storage
         .put("obj4", body(b"0123456789"), Expect::AtMost(10))
         .await
         .unwrap();
     assert_eq!((w.size, w.md5), (10, md5(b"0123456789")));
+    assert_eq!(read(storage, "obj4", Some(2..5)).await, b"234");
     assert!(matches!(
         storage
             .put("obj5", body(b"0123456789"), Expect::AtMost(9))
@@ -157,7 +189,9 @@ pub async fn run(storage: &dyn Storage) {
     let mut listed = storage.list().await.unwrap();
     listed.sort_by(|a, b| a.name.cmp(&b.name));
     let listed: Vec<(&str, u64)> = listed.iter().map(|o| (o.name.as_str(), o.size)).collect();
-    assert_eq!(listed, [("obj1", 11), ("obj4", 10)]);
+    let mut want = [others, &[("obj4", 10)]].concat();
+    want.sort_unstable();
+    assert_eq!(listed, want);
     // Replacing, then deleting (twice is fine).
     storage
         .put("obj4", body(b"new"), Expect::AtMost(10))
@@ -177,7 +211,6 @@ pub async fn run(storage: &dyn Storage) {
         .await
         .unwrap();
     assert_eq!(read(storage, "obj6", None).await, b"");
-    storage.delete("obj1").await.unwrap();
     storage.delete("obj6").await.unwrap();
 }
 
@@ -235,7 +268,7 @@ async fn uneven_pieces(storage: &dyn Storage) {
 /// sent as one chunk; returns its bytes. A backend that opens its pieces as a read reaches them
 /// (the filesystem's) reads three of them.
 pub async fn three_pieces(storage: &dyn Storage, name: &str, seed: u32) -> Vec<u8> {
-    let data: Vec<u8> = (0..900_000u32).map(|i| ((i + seed) % 251) as u8).collect();
+    let data = seeded(seed);
     let mut pieces = Vec::new();
     for chunk in data.chunks(300_000) {
         let one: ByteStream = Box::pin(futures_util::stream::iter([Ok(Bytes::copy_from_slice(
@@ -255,10 +288,47 @@ pub async fn three_pieces(storage: &dyn Storage, name: &str, seed: u32) -> Vec<u
     data
 }
 
+/// 900 000 bytes that depend on `seed`.
+fn seeded(seed: u32) -> Vec<u8> {
+    (0..900_000u32).map(|i| ((i + seed) % 251) as u8).collect()
+}
+
+/// How [`reads_outlive_changes`] makes its objects.
+#[derive(Debug, Clone, Copy)]
+enum Made {
+    /// Of three staged pieces ([`three_pieces`]), as uploads land.
+    Pieces,
+    /// Written whole (`put`), as transfers write a location, in chunks of 300 000 bytes.
+    Whole,
+}
+
+impl Made {
+    /// Makes object `name` of 900 000 bytes that depend on `seed`; returns them.
+    async fn object(self, storage: &dyn Storage, name: &str, seed: u32) -> Vec<u8> {
+        match self {
+            Made::Pieces => three_pieces(storage, name, seed).await,
+            Made::Whole => {
+                let data = seeded(seed);
+                let chunks: Vec<Result<Bytes, std::io::Error>> = data
+                    .chunks(300_000)
+                    .map(|c| Ok(Bytes::copy_from_slice(c)))
+                    .collect();
+                let body: ByteStream = Box::pin(futures_util::stream::iter(chunks));
+                storage
+                    .put(name, body, Expect::AtMost(1 << 20))
+                    .await
+                    .unwrap();
+                data
+            }
+        }
+    }
+}
+
 /// A read that has begun gets every byte of the version it began on, even when the object is
 /// deleted or replaced meanwhile; a read that starts afterwards sees the change. (A transfer to
-/// another location deletes the landed copy while downloads of it may be running.)
-async fn reads_outlive_changes(storage: &dyn Storage) {
+/// another location deletes the landed copy while downloads of it may be running; deleting a
+/// file deletes its copy in a location while a download of it may be running.)
+async fn reads_outlive_changes(storage: &dyn Storage, made: Made) {
     use futures_util::StreamExt as _;
     let drain = |mut got: Vec<u8>, mut read: ByteStream| async move {
         while let Some(chunk) = read.next().await {
@@ -266,7 +336,7 @@ async fn reads_outlive_changes(storage: &dyn Storage) {
         }
         got
     };
-    let data = three_pieces(storage, "obj9", 0).await;
+    let data = made.object(storage, "obj9", 0).await;
     let mut open = storage.get("obj9", None).await.unwrap();
     let first = open.next().await.unwrap().unwrap().to_vec();
     storage.delete("obj9").await.unwrap();
@@ -282,10 +352,10 @@ async fn reads_outlive_changes(storage: &dyn Storage) {
         "a read that had begun gets every byte"
     );
 
-    let old = three_pieces(storage, "obj10", 0).await;
+    let old = made.object(storage, "obj10", 0).await;
     let mut open = storage.get("obj10", None).await.unwrap();
     let first = open.next().await.unwrap().unwrap().to_vec();
-    let new = three_pieces(storage, "obj10", 7).await;
+    let new = made.object(storage, "obj10", 7).await;
     assert!(
         drain(first, open).await == old,
         "a read that had begun gets the old version whole"

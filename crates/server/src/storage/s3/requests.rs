@@ -54,7 +54,7 @@ pub(in crate::storage) fn failed(e: object_store::Error, what: &str) -> StorageE
 /// outlasted `object_store`'s retries. `object_store` keeps its retry error (which holds the
 /// status) private, so this looks for its public transport error in the chain, then for the
 /// status in the message ("… status code: 503 Service Unavailable …").
-pub(super) fn is_outage(e: &object_store::Error) -> bool {
+pub(in crate::storage) fn is_outage(e: &object_store::Error) -> bool {
     use object_store::client::{HttpError, HttpErrorKind as Kind};
     let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = next {
