@@ -18,6 +18,15 @@
 //! that resumes with the parts as they were, and whatever of another size the server got is sent
 //! again.
 //!
+//! A link can turn poor later (a train leaves the station's Wi-Fi), and a bigger part that is
+//! cut goes again whole. So once grown, the first failed PUT of a bigger part cuts back what is
+//! not yet stored: from the part after the last one done (the failed part among them, if it is
+//! there), the parts go back to the size they had, the requests of those on the wire aborted,
+//! and the failure is spent as above. A failed part before that point keeps its number, as the
+//! parts done after it do, and goes again whole; the parts after the last one done go back all
+//! the same. The new cut is reported at once (none of its parts is done), and no file of this
+//! engine grows again.
+//!
 //! The bigger parts go on the wire at once, beside each other. Held back until the first was
 //! in, that one went alone for about 250 ms while two connections idled (a lone connection
 //! carried about 97 MiB/s of the link's 113), and the others asked for their URLs only then. In
@@ -69,7 +78,9 @@ pub(crate) enum Growth {
         size: u64,
         base: u64,
     },
-    /// Grown, or not to grow: nothing more to decide.
+    /// Grown, one of the bigger parts in: the first failure of one cuts back to `base`.
+    Grown { base: u64 },
+    /// Not to grow, or cut back: nothing more to decide.
     Settled,
 }
 
@@ -153,7 +164,8 @@ pub(crate) fn on_outcome(
         }
         (None, _) => {}
         (Some(reason), _) => {
-            if let Some((size, base)) = put_failed(ctx, t, number) {
+            let was_put = matches!(request, RequestKind::Put { .. });
+            if let Some((size, base)) = put_failed(ctx, file, t, number, was_put) {
                 ctx.event(Event::Retrying {
                     file,
                     request,
@@ -192,11 +204,15 @@ fn put_done(ctx: &mut Ctx, file: FileId, t: &mut Transfer, number: u32, len: u64
             }
         }
         Growth::Trying {
-            first, from, size, ..
+            first,
+            from,
+            size,
+            base,
         } if number >= first => {
-            t.growth = Growth::Settled;
+            t.growth = Growth::Grown { base };
             ctx.event(Event::Recut {
                 file,
+                part: first,
                 from,
                 part_size: size,
             });
@@ -205,36 +221,86 @@ fn put_done(ctx: &mut Ctx, file: FileId, t: &mut Transfer, number: u32, len: u64
     }
 }
 
-/// A request of regular part `number` failed. While watching, that settles it: no growth. If
-/// it is one of the bigger parts on trial, the tail goes back to the size it had (its other
-/// requests aborted) and no file grows again; the answer is then the bigger size and the size
-/// it goes back to, and the failure is spent (the bytes go again in parts of the old size, each
-/// with all its tries).
-fn put_failed(ctx: &mut Ctx, t: &mut Transfer, number: u32) -> Option<(u64, u64)> {
+/// A request of regular part `number` failed (`was_put`: its PUT). While watching, that settles
+/// it: no growth. If it is one of the bigger parts on trial, the tail goes back to the size it
+/// had (its other requests aborted) and no file grows again; the answer is then the bigger size
+/// and the size it goes back to, and the failure is spent (the bytes go again in parts of the
+/// old size, each with all its tries). Once grown, the PUT of a bigger part that fails cuts
+/// back what is not stored ([`cut_point`]), reported at once.
+fn put_failed(
+    ctx: &mut Ctx,
+    file: FileId,
+    t: &mut Transfer,
+    number: u32,
+    was_put: bool,
+) -> Option<(u64, u64)> {
     match t.growth {
+        Growth::Grown { base } if was_put => {
+            let size = t.parts.iter().find(|p| p.plan.number == number)?.len();
+            if size <= base {
+                return None;
+            }
+            t.growth = Growth::Settled;
+            ctx.may_grow = false;
+            let (first, from) = cut_point(&t.parts, base).and_then(|at| cut(ctx, t, at, base))?;
+            ctx.event(Event::Recut {
+                file,
+                part: first,
+                from,
+                part_size: base,
+            });
+            (number >= first).then_some((size, base))
+        }
         Growth::Watching { .. } => {
             t.growth = Growth::Settled;
             None
         }
         Growth::Trying {
-            first,
-            from,
-            size,
-            base,
+            first, size, base, ..
         } if number >= first => {
             t.growth = Growth::Settled;
             ctx.may_grow = false;
             let at = t.parts.iter().position(|p| p.plan.number == first)?;
-            let end = t.parts.last()?.plan.end;
-            for id in t.parts[at..].iter().filter_map(Part::request) {
-                ctx.abort(id);
-            }
-            t.parts.truncate(at);
-            replan(&mut t.parts, first, from, end, base);
+            cut(ctx, t, at, base)?;
             Some((size, base))
         }
         _ => None,
     }
+}
+
+/// Aborts the requests of `t.parts[at..]` and cuts their bytes into parts of `size`, numbered
+/// as they were from there on; the first one's number and first byte.
+fn cut(ctx: &mut Ctx, t: &mut Transfer, at: usize, size: u64) -> Option<(u32, u64)> {
+    let (first, from) = t.parts.get(at).map(|p| (p.plan.number, p.plan.start))?;
+    let end = t.parts.last()?.plan.end;
+    for id in t.parts[at..].iter().filter_map(Part::request) {
+        ctx.abort(id);
+    }
+    t.parts.truncate(at);
+    replan(&mut t.parts, first, from, end, size);
+    Some((first, from))
+}
+
+/// Where bigger parts that failed once grown are cut back to `base`: from the first of them not
+/// done on, the index of the first part cut again.
+///
+/// Parts done after that point are sent again under their new numbers: the last, short part
+/// is often done first. Except where one of them, or one that may have reached the server, is
+/// exactly `base` long: after a reload the server's record of it would pass for the part of
+/// the new cut with its number, which holds other bytes. Then only the parts after the last
+/// one done are cut back, and none if that has the same flaw.
+fn cut_point(parts: &[Part], base: u64) -> Option<usize> {
+    let grown = parts.iter().position(|p| p.len() > base)?;
+    let done = |p: &Part| matches!(p.state, PartState::Done { .. });
+    let first_open = (grown..parts.len()).find(|&i| !done(&parts[i]))?;
+    let clear = |at: usize| {
+        at < parts.len() && !parts[at..].iter().any(|p| p.len() == base && !untouched(p))
+    };
+    if clear(first_open) {
+        return Some(first_open);
+    }
+    let after_done = parts.iter().rposition(done).map_or(0, |i| i + 1);
+    Some(after_done.max(first_open)).filter(|&at| clear(at))
 }
 
 #[cfg(test)]
@@ -278,6 +344,52 @@ mod tests {
         let numbers: Vec<u32> = p.iter().map(|p| p.plan.number).collect();
         assert_eq!(numbers, [1, 2, 3, 4, 5, 6, 7]);
         assert_eq!(p.last().unwrap().plan.end, 100 * MIB);
+    }
+
+    /// 6 MiB parts up to 24 MiB, then 32 MiB ones up to `size`.
+    fn grown(size: u64) -> Vec<Part> {
+        let mut p = parts(size, 6 * MIB);
+        p.truncate(4);
+        replan(&mut p, 5, 24 * MIB, size, 32 * MIB);
+        p
+    }
+
+    fn done(p: &mut Part) {
+        p.state = PartState::Done { etag: None };
+    }
+
+    #[test]
+    fn bigger_parts_go_back_from_the_first_not_done() {
+        // 24 + 4 × 32 + 10 MiB: parts 5-8 of 32 MiB, part 9 of 10.
+        let mut p = grown(162 * MIB);
+        done(&mut p[0]);
+        done(&mut p[4]); // the first bigger part: keeps its number
+        done(&mut p[8]); // the short last part, done early: sent again
+        p[5].attempts = 1; // failed
+        assert_eq!(cut_point(&p, 6 * MIB), Some(5));
+        // Nothing bigger, or every bigger part done: nothing to cut back.
+        assert_eq!(cut_point(&parts(60 * MIB, 6 * MIB), 6 * MIB), None);
+        let mut all = grown(88 * MIB);
+        for q in &mut all {
+            done(q);
+        }
+        assert_eq!(cut_point(&all, 6 * MIB), None);
+    }
+
+    #[test]
+    fn a_part_of_the_first_size_among_those_cut_back_must_not_have_reached_the_server() {
+        // 24 + 4 × 32 + 6 MiB: the last part is 6 MiB long, as the new cut's parts are.
+        let mut p = grown(158 * MIB);
+        done(&mut p[4]);
+        p[5].attempts = 1;
+        done(&mut p[8]);
+        // Part 9 is done: cut back only after it, which leaves nothing.
+        assert_eq!(cut_point(&p, 6 * MIB), None);
+        // Part 9 untouched: from the first bigger part not done.
+        let mut p = grown(158 * MIB);
+        done(&mut p[4]);
+        p[5].attempts = 1;
+        assert_eq!(cut_point(&p, 6 * MIB), Some(5));
     }
 
     #[test]

@@ -69,8 +69,16 @@ impl Checkpoint {
         match event {
             Event::PartDone { part, etag, .. } => self.done.push((*part, etag.clone())),
             Event::Recut {
-                from, part_size, ..
-            } => self.recuts.push((*from, *part_size)),
+                part,
+                from,
+                part_size,
+                ..
+            } => {
+                // Parts done from there on were cut otherwise: their numbers now name other
+                // bytes, and they go again.
+                self.done.retain(|(n, _)| n < part);
+                self.recuts.push((*from, *part_size));
+            }
             _ => return false,
         }
         true
@@ -149,8 +157,12 @@ pub(crate) fn rebuild(
         session: cp.session(held.part_etag.as_deref() == Some("md5")),
         flow: cp.flow,
         parts,
-        // Its parts stay as the checkpoint has them.
-        growth: Growth::Settled,
+        // Its parts stay as the checkpoint has them, except that bigger parts not cut back
+        // yet still go back to the first size if one of them fails.
+        growth: match cp.recuts.last() {
+            Some(&(_, size)) if size > cp.part_size => Growth::Grown { base: cp.part_size },
+            _ => Growth::Settled,
+        },
     })
 }
 
@@ -238,6 +250,30 @@ mod tests {
             size: 25,
             done: vec![(1, Some("\"a\"".into()))],
         }
+    }
+
+    #[test]
+    fn a_cut_back_forgets_the_parts_done_under_the_cut_before() {
+        // 10-byte parts, then from byte 20 on 30-byte ones: parts 1, 2, then 3 (20..50), 4
+        // (50..80), 5 (80..100).
+        let mut cp = Checkpoint {
+            size: 100,
+            recuts: vec![(20, 30)],
+            done: vec![(1, None), (3, None), (5, None)],
+            ..checkpoint(Flow::Regular)
+        };
+        // Cut back from part 4: part 5's number now names bytes 60..70.
+        assert!(cp.note(&Event::Recut {
+            file: crate::types::FileId(1),
+            part: 4,
+            from: 50,
+            part_size: 10,
+        }));
+        assert_eq!(cp.done, [(1, None), (3, None)]);
+        assert_eq!(cp.recuts, [(20, 30), (50, 10)]);
+        let layout = plan_layout(cp.size, cp.part_size, &cp.recuts).unwrap();
+        assert_eq!(layout.len(), 8);
+        assert_eq!((layout[4].number, layout[4].start), (5, 60));
     }
 
     fn held(parts: Vec<HeldPart>, chunks: Vec<HeldChunk>) -> ResumeResponse {

@@ -280,10 +280,14 @@ pub enum Event {
         etag: Option<String>,
     },
     /// The parts of a regular upload from byte `from` on are cut again, into parts of
-    /// `part_size` (the link has shown itself fast; the first of them is in). For the checkpoint.
+    /// `part_size`: bigger ones (the link has shown itself fast; the first of them is in), or
+    /// back to the first size (one of the bigger ones failed; none of the new ones is done).
+    /// For the checkpoint.
     Recut {
         /// The file.
         file: FileId,
+        /// The number of the first part cut again (it keeps its number).
+        part: u32,
         /// The first byte of the first part cut again.
         from: u64,
         /// Their size (the last may be shorter).

@@ -31,6 +31,18 @@ fn recuts(sim: &Sim) -> Vec<(u64, u64)> {
         .collect()
 }
 
+/// A file of `size` bytes on a fast link, until the first bigger part is in (the others on the
+/// wire).
+fn grown(size: u64) -> (Sim, FileId) {
+    let mut sim = Sim::new(growing());
+    sim.bytes_per_ms = FAST;
+    let f = sim.add(size);
+    while recuts(&sim).is_empty() {
+        sim.step();
+    }
+    (sim, f)
+}
+
 /// How many parts complete listed; their numbers must run 1..=N.
 fn completed_parts(sim: &Sim) -> usize {
     let body = sim.body_of(RequestKind::Complete);
@@ -192,13 +204,7 @@ fn bigger_parts_refused_as_too_large_put_the_tail_back_and_no_file_grows_again()
 
 #[test]
 fn an_upload_cut_again_carries_on_after_a_reload_with_the_same_parts() {
-    let mut sim = Sim::new(growing());
-    sim.bytes_per_ms = FAST;
-    let f = sim.add(120 * MIB);
-    // Until the first bigger part is in, the others on the wire.
-    while recuts(&sim).is_empty() {
-        sim.step();
-    }
+    let (mut sim, f) = grown(120 * MIB);
     let cp = checkpoint(&sim, f);
     assert_eq!(cp.recuts, recuts(&sim));
     reload(&mut sim, growing());
@@ -212,4 +218,85 @@ fn an_upload_cut_again_carries_on_after_a_reload_with_the_same_parts() {
         assert_eq!(end - start, want.min(120 * MIB - start));
     }
     assert!(sim.put_lengths().iter().sum::<u64>() < 120 * MIB);
+}
+
+/// Once grown, the link turns poor: 2 MB/s per connection, each connection cut after 4 s. A
+/// 6 MiB part takes about 3 s; a bigger one never gets through. (No part of the tests' grown cuts
+/// is 6 MiB long; `cut_back` says why that matters.)
+fn turn_poor(sim: &mut Sim) {
+    sim.bytes_per_ms = 2_000;
+    sim.script(|r, _| match r.kind {
+        RequestKind::Put { .. } => Action::CutAfter(4_000),
+        _ => Action::Serve,
+    });
+}
+
+#[test]
+fn a_link_that_turns_poor_cuts_the_bigger_parts_back() {
+    let (mut sim, f) = grown(241 * MIB);
+    turn_poor(&mut sim);
+    sim.run(3_600_000);
+    intact(&sim, f);
+
+    let cuts = recuts(&sim);
+    assert_eq!(cuts.len(), 2, "grown, then cut back: {cuts:?}");
+    let ((grown_from, size), (back_from, back)) = (cuts[0], cuts[1]);
+    assert!(size > 6 * MIB);
+    assert_eq!(back, 6 * MIB, "back to the size the parts had");
+    assert!(back_from >= grown_from && (back_from - grown_from) % size == 0);
+    // Bigger parts went out only until the first was cut: those stored, and one per
+    // connection that carried one when the link turned.
+    let big_puts = sim.put_lengths().iter().filter(|&&l| l > 6 * MIB).count();
+    let grown_parts = (back_from - grown_from) / size;
+    assert!(
+        big_puts as u64 <= grown_parts + 3,
+        "{big_puts} PUTs of bigger parts for {grown_parts} stored"
+    );
+    let reasons = sim.retry_reasons();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains(&format!("goes again as parts of {}", 6 * MIB))),
+        "{reasons:?}"
+    );
+    // complete names every part once, numbered 1..=N, over the new cut.
+    let parts = grown_from / (6 * MIB) + grown_parts + (241 * MIB - back_from).div_ceil(6 * MIB);
+    assert_eq!(completed_parts(&sim), parts as usize);
+}
+
+#[test]
+fn an_upload_cut_back_carries_on_after_a_reload_with_the_same_parts() {
+    let (mut sim, f) = grown(241 * MIB);
+    turn_poor(&mut sim);
+    while recuts(&sim).len() < 2 {
+        sim.step();
+    }
+    let cp = checkpoint(&sim, f);
+    assert_eq!(cp.recuts, recuts(&sim));
+    reload(&mut sim, growing());
+    let g = sim.add_with(241 * MIB, |s| s.rejoin = Some(cp.clone()));
+    sim.run(3_600_000);
+    intact(&sim, g);
+    // After the reload only 6 MiB parts went (the last one shorter), and in the new cut.
+    let (back_from, _) = cp.recuts[1];
+    for (_, start, end) in sim.sent.iter().filter_map(put_range) {
+        assert!(end - start <= 6 * MIB, "a part of {} bytes", end - start);
+        if start >= back_from {
+            assert_eq!((start - back_from) % (6 * MIB), 0);
+        }
+    }
+}
+
+#[test]
+fn a_rejoined_upload_with_bigger_parts_still_cuts_them_back() {
+    let (mut sim, f) = grown(121 * MIB);
+    let cp = checkpoint(&sim, f);
+    reload(&mut sim, growing());
+    turn_poor(&mut sim);
+    let g = sim.add_with(121 * MIB, |s| s.rejoin = Some(cp.clone()));
+    sim.run(3_600_000);
+    intact(&sim, g);
+    let cuts = recuts(&sim);
+    assert_eq!(cuts.len(), 1, "{cuts:?}");
+    assert_eq!(cuts[0].1, 6 * MIB);
 }
