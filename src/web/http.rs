@@ -88,8 +88,11 @@ pub(crate) async fn digest(file: &Blob, start: u64, end: u64) -> Result<String, 
 }
 
 /// The bytes [`digest`] reads from the file at once (held in JS memory until hashed; at most two
-/// pieces per range being hashed).
-const READ_PIECE: u64 = 2 << 20;
+/// pieces per range being hashed). Small, because each piece is hashed on the page's thread in
+/// one go: with 2 MiB pieces, 256 MiB through the picker with no worker (grown parts, loopback)
+/// had long tasks of 56-118 ms in 3 runs of 7 (the profile: MD5 and the browser's own work
+/// between); with 512 KiB, none in 12 runs, and the upload took as long.
+const READ_PIECE: u64 = 512 << 10;
 /// The bytes [`digest`] copies into wasm memory at a time.
 const HASH_WINDOW: u32 = 256 << 10;
 
@@ -219,9 +222,17 @@ mod tests {
 
     #[wasm_bindgen_test]
     async fn streamed_digests_match_whole_ones() {
-        let data: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
+        // Ranges of several pieces, cut anywhere, and within one.
+        let data: Vec<u8> = (0..=255u8).cycle().take(1_300_000).collect();
         let b = blob(&data);
-        for (a, z) in [(0, 300_000), (1, 299_999), (65_536, 200_000), (5, 5)] {
+        let piece = READ_PIECE;
+        for (a, z) in [
+            (0, 1_300_000),
+            (1, 1_299_999),
+            (piece - 1, 2 * piece + 3),
+            (65_536, 200_000),
+            (5, 5),
+        ] {
             assert_eq!(
                 digest(&b, a, z).await.unwrap(),
                 md5_base64(&data[a as usize..z as usize]),
