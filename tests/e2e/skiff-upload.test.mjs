@@ -8,7 +8,8 @@
 //      server refusal naming /multipart/start and its code);
 //   3. pause / resume / cancel through the token on a 34 MiB upload (behind a throttling proxy);
 //   4. intelligent ingestion through a fault-injecting proxy (≈2 MB/s, every TCP connection cut
-//      1.5 s after it opened): the upload completes by shrinking its chunks;
+//      1.5 s after it opened): the upload completes by shrinking its chunks; regular parts that
+//      grew on a fast link go back to 6 MiB when it turns poor;
 //   5. multiupload, metadata, storeURL and remove;
 //   6. store options; 7. a file that cannot be read;
 //   8. progress that moves while parts are on the wire (regular and intelligent, throttled link).
@@ -25,7 +26,7 @@ import { launchBrowser, openPage, withUplink } from './support/browser.mjs';
 import { ensureDist, startSkiffSite } from './support/skiff-site.mjs';
 import { startProxy } from './support/proxy.mjs';
 import { rethrowWith } from './support/diag.mjs';
-import { partSizes, shownMiB } from './support/parts.mjs';
+import { cutBackAt, grownAt, partSizes, shownMiB } from './support/parts.mjs';
 
 // Servers log every request (tower_http at debug), so a failure shows what reached them.
 process.env.RUST_LOG ??= 'info,tower_http=debug';
@@ -613,6 +614,60 @@ e2e('4. intelligent upload through a throttled proxy that cuts every connection 
     tab.page.off('requestfinished', onFinished);
     chaos.configure({ rate: null, lifetimeMs: null });
     await dropFile('chaos');
+  }
+});
+
+// Regular parts grown on a fast link, then the link turns poor: each connection carries 24 MiB/s
+// (parts of about 20 MiB would take a second: they grow), and once a bigger part is in,
+// every connection is dropped, and from then on they carry 4 MiB/s and are cut 2.5 s after they
+// open. A 6 MiB part then takes 1.5 s; a bigger one is cut every time, so the parts not yet
+// stored go back to 6 MiB.
+const POOR_SIZE = 160 * MiB + 77;
+
+e2e('4c. regular parts that grew go back to 6 MiB when the link turns poor', 150_000, async (t) => {
+  const file = await makeFile('poor', POOR_SIZE, 'poor.bin');
+  let turned = false;
+  // Once the browser has the answer to a bigger part's PUT (the first grown part is in).
+  const onFinished = async (req) => {
+    if (turned || req.method() !== 'PUT' || !req.url().startsWith(chaos.url)) return;
+    const headers = await req.allHeaders().catch(() => ({}));
+    const res = await req.response();
+    if (turned || !(Number(headers['content-length']) > 6 * MiB) || res?.status() !== 200) return;
+    // A connection's rate is set when it opens: the link turns by dropping them all.
+    turned = true;
+    chaos.configure({ connRate: 4 * MiB, lifetimeMs: 2500 });
+    chaos.destroyAll();
+  };
+  tab.page.on('requestfinished', onFinished);
+  try {
+    chaos.configure({ rate: null, connRate: 24 * MiB, lifetimeMs: null });
+    const r = await pageUpload({
+      base: chaos.url,
+      apikey: faulty.apikey,
+      fileId: 'poor',
+      uploadOptions: { growParts: true, retry: 10, retryMaxTime: 1000 },
+      storeOptions: { filename: 'poor.bin' },
+    });
+    assert.ok(r.ok, `client.upload rejected: ${JSON.stringify(r.error)}\nonRetry calls: ${JSON.stringify(r.retries, null, 1)}`);
+    await assertStoredBytes(r.res, file, faulty);
+    const ex = await exchangesUntil((x) => x.some((e) => e.path === '/multipart/complete' && e.status === 200), 'complete → 200');
+    const asks = ex.filter((x) => x.path === '/multipart/upload' && x.status === 200).map((e) => e.requestBody);
+    const sizes = partSizes(asks, POOR_SIZE);
+    const bigCut = chaos.requests.filter((q) => q.method === 'PUT' && q.contentLength > 6 * MiB && !q.bodyDone);
+    t.diagnostic(`upload took ${r.ms} ms; part sizes (MiB): ${shownMiB(sizes)}; bigger PUTs cut: ${bigCut.length}; ${r.retries.length} retries`);
+    // Whether the parts grew depends on how fast this machine carried the first ones.
+    if (!turned) {
+      t.diagnostic('the parts did not grow here: nothing to cut back');
+      return;
+    }
+    // The bigger parts in before the link turned kept their size; from the first not done on,
+    // the parts went back to 6 MiB, and onRetry said why.
+    assert.ok(grownAt(sizes) >= 0 && cutBackAt(sizes) > grownAt(sizes), `bigger parts, then 6 MiB ones: ${shownMiB(sizes)}`);
+    assert.ok(r.retries.some((x) => / goes again as parts of 6291456$/.test(x.reason ?? '')), `onRetry said why: ${JSON.stringify(r.retries)}`);
+  } finally {
+    tab.page.off('requestfinished', onFinished);
+    chaos.configure({ rate: null, connRate: null, lifetimeMs: null });
+    await dropFile('poor');
   }
 });
 

@@ -7,9 +7,11 @@ const MiB = 1024 * 1024;
 
 /**
  * Part sizes of one regular upload of `size` bytes, in part order, from its asks (`{ part, size }`
- * bodies of `/multipart/upload`; a part asked for again counts once). Asserts the layout every
- * upload keeps: numbered 1..N, adding up to the file, 6 MiB parts until the tail may have been cut
- * again into bigger parts of one size (whole MiB, 12 to 64 MiB), the last one shorter.
+ * bodies of `/multipart/upload`, in the order they were asked; a part asked for again counts as it
+ * was asked last). Asserts the layout every upload keeps: numbered 1..N, adding up to the file,
+ * 6 MiB parts until the tail may have been cut again into bigger parts of one size (whole MiB, 12
+ * to 64 MiB), which may have been cut back to 6 MiB from one of them on (a link that turned
+ * poor), the last one shorter.
  */
 export function partSizes(asks, size) {
   const bySize = new Map();
@@ -22,7 +24,12 @@ export function partSizes(asks, size) {
   if (at >= 0) {
     const big = sizes[at];
     assert.ok(big % MiB === 0 && big >= 12 * MiB && big <= 64 * MiB, `a grown part of ${big} bytes`);
-    assert.ok(sizes.slice(at, -1).every((s) => s === big), `one size from the recut on: ${sizes}`);
+    const back = sizes.findIndex((s, i) => i > at && s !== big);
+    const grown = back < 0 ? sizes.slice(at, -1) : sizes.slice(at, back);
+    assert.ok(grown.every((s) => s === big), `one size from the recut on: ${sizes}`);
+    if (back >= 0) {
+      assert.ok(sizes.slice(back, -1).every((s) => s === 6 * MiB), `6 MiB parts from the cut back on: ${sizes}`);
+    }
   }
   return sizes;
 }
@@ -30,6 +37,12 @@ export function partSizes(asks, size) {
 /** Index of the first part bigger than 6 MiB that is not the last, or -1 when none grew. */
 export function grownAt(sizes) {
   return sizes.findIndex((s, i) => s !== 6 * MiB && i < sizes.length - 1);
+}
+
+/** Index of the first 6 MiB part after the grown ones (a cut back), or -1. */
+export function cutBackAt(sizes) {
+  const at = grownAt(sizes);
+  return at < 0 ? -1 : sizes.findIndex((s, i) => i > at && s === 6 * MiB && i < sizes.length - 1);
 }
 
 /** Part sizes in MiB, for a test's diagnostics. */
