@@ -19,13 +19,14 @@
 //! again.
 //!
 //! A link can turn poor later (a train leaves the station's Wi-Fi), and a bigger part that is
-//! cut goes again whole. So once grown, the first failed PUT of a bigger part cuts back what is
-//! not yet stored: from the part after the last one done (the failed part among them, if it is
-//! there), the parts go back to the size they had, the requests of those on the wire aborted,
-//! and the failure is spent as above. A failed part before that point keeps its number, as the
-//! parts done after it do, and goes again whole; the parts after the last one done go back all
-//! the same. The new cut is reported at once (none of its parts is done), and no file of this
-//! engine grows again.
+//! cut goes again whole. So once grown, the first failed PUT of a bigger part cuts the bigger
+//! parts back to the size they had, from the first of them not done on: the requests of those
+//! on the wire are aborted, a part done after that point (often the short last one) goes again
+//! under its new number, and the failure is spent as above. The new cut is reported at once
+//! (none of its parts is done), and no file of this engine grows again. One exception
+//! ([`cut_point`]): where a part of the first size that may have reached the server would share
+//! its number with a part of the new cut, only the parts after the last one done are cut back,
+//! and a failed bigger part before them goes again whole.
 //!
 //! The bigger parts go on the wire at once, beside each other. Held back until the first was
 //! in, that one went alone for about 250 ms while two connections idled (a lone connection
