@@ -165,8 +165,8 @@ pub(crate) fn on_outcome(
         }
         (None, _) => {}
         (Some(reason), _) => {
-            let was_put = matches!(request, RequestKind::Put { .. });
-            if let Some((size, base)) = put_failed(ctx, file, t, number, was_put) {
+            let put = matches!(request, RequestKind::Put { .. }).then(|| t.parts[i].len());
+            if let Some((size, base)) = put_failed(ctx, file, t, number, put) {
                 ctx.event(Event::Retrying {
                     file,
                     request,
@@ -222,25 +222,21 @@ fn put_done(ctx: &mut Ctx, file: FileId, t: &mut Transfer, number: u32, len: u64
     }
 }
 
-/// A request of regular part `number` failed (`was_put`: its PUT). While watching, that settles
-/// it: no growth. If it is one of the bigger parts on trial, the tail goes back to the size it
-/// had (its other requests aborted) and no file grows again; the answer is then the bigger size
-/// and the size it goes back to, and the failure is spent (the bytes go again in parts of the
-/// old size, each with all its tries). Once grown, the PUT of a bigger part that fails cuts
-/// back what is not stored ([`cut_point`]), reported at once.
+/// A request of regular part `number` failed (`put`: its PUT, of that many bytes). While
+/// watching, that settles it: no growth. If it is one of the bigger parts on trial, the tail
+/// goes back to the size it had (its other requests aborted) and no file grows again; the
+/// answer is then the bigger size and the size it goes back to, and the failure is spent (the
+/// bytes go again in parts of the old size, each with all its tries). Once grown, the PUT of a
+/// bigger part that fails cuts back what is not stored ([`cut_point`]), reported at once.
 fn put_failed(
     ctx: &mut Ctx,
     file: FileId,
     t: &mut Transfer,
     number: u32,
-    was_put: bool,
+    put: Option<u64>,
 ) -> Option<(u64, u64)> {
-    match t.growth {
-        Growth::Grown { base } if was_put => {
-            let size = t.parts.iter().find(|p| p.plan.number == number)?.len();
-            if size <= base {
-                return None;
-            }
+    match (t.growth, put) {
+        (Growth::Grown { base }, Some(size)) if size > base => {
             t.growth = Growth::Settled;
             ctx.may_grow = false;
             let (first, from) = cut_point(&t.parts, base).and_then(|at| cut(ctx, t, at, base))?;
@@ -252,13 +248,16 @@ fn put_failed(
             });
             (number >= first).then_some((size, base))
         }
-        Growth::Watching { .. } => {
+        (Growth::Watching { .. }, _) => {
             t.growth = Growth::Settled;
             None
         }
-        Growth::Trying {
-            first, size, base, ..
-        } if number >= first => {
+        (
+            Growth::Trying {
+                first, size, base, ..
+            },
+            _,
+        ) if number >= first => {
             t.growth = Growth::Settled;
             ctx.may_grow = false;
             let at = t.parts.iter().position(|p| p.plan.number == first)?;

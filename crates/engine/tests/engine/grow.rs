@@ -222,7 +222,7 @@ fn an_upload_cut_again_carries_on_after_a_reload_with_the_same_parts() {
 
 /// Once grown, the link turns poor: 2 MB/s per connection, each connection cut after 4 s. A
 /// 6 MiB part takes about 3 s; a bigger one never gets through. (No part of the tests' grown cuts
-/// is 6 MiB long; `cut_back` says why that matters.)
+/// is 6 MiB long; `cut_point` in grow.rs says why that matters.)
 fn turn_poor(sim: &mut Sim) {
     sim.bytes_per_ms = 2_000;
     sim.script(|r, _| match r.kind {
