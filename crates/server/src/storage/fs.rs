@@ -141,7 +141,7 @@ impl FsStorage {
                     checker.update(&chunk)?;
                     out.write_all(&chunk).map_err(io(&writer_path))?;
                     written += chunk.len() as u64;
-                    writeback.written(out.get_ref(), written - out.buffer().len() as u64);
+                    writeback.written(&writer_path, written - out.buffer().len() as u64);
                 }
                 let verdict = checker.finish()?;
                 let file = out
