@@ -47,7 +47,7 @@ impl Writeback {
     /// stretch. A request the advisor has no room for stays for the next one, which then covers
     /// both. Errors are ignored here: the final fsync reports any failure to write.
     pub(super) fn written(&mut self, path: &Path, on_disk: u64) {
-        if on_disk < self.asked_upto + STRETCH {
+        if !cfg!(target_os = "linux") || on_disk < self.asked_upto + STRETCH {
             return;
         }
         let flusher = self
@@ -106,10 +106,11 @@ fn advisor() -> Option<&'static std::sync::mpsc::SyncSender<(Arc<File>, u64, u64
 
 #[cfg(not(target_os = "linux"))]
 fn start(_: &Arc<File>, _: u64, _: u64) -> bool {
-    true
+    false
 }
 
-#[cfg(test)]
+// Elsewhere than Linux nothing is asked.
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
     use std::io::Write;
