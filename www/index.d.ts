@@ -96,11 +96,11 @@ export interface UploadOptions {
   partSize?: number;
   /** Skiff: regular parts grow once the first PUTs show a fast link (up to 64 MiB). Default: false for `client.upload`; in the picker, true for the files the user picks, drops or pastes and false for the files the app hands to `crop(files)`. Only for files on disk: in Chromium, uploads of large Blobs held in memory in parts over 8 MiB broke the next such upload (in private and normal windows alike). */
   growParts?: boolean;
-  /** Parts in flight at once (1–20; default 3). */
+  /** Parts in flight at once (1–20). Default: 3, and 4 once the first three PUTs show a fast link (each within half a second); a number set here is kept as it is. */
   concurrency?: number;
   /** Intelligent ingestion: adaptive chunks (true), or regular with a switch on the first failed part ('fallback'). */
   intelligent?: boolean | 'fallback';
-  /** First chunk size of intelligent uploads, bytes (≥ 32 KiB; default 8 MiB). */
+  /** First chunk size of intelligent uploads, bytes (≥ 32 KiB; default 2 MiB). */
   intelligentChunkSize?: number;
   /** How long a chunk should take: faster chunks grow, slower ones shrink (ms; default 8000). */
   chunkTargetTime?: number;

@@ -55,7 +55,9 @@ pub fn read_upload_options(r: &mut Reader<'_>) -> Result<UploadOptions, OptionsE
         o.part_size = n;
     }
     if let Some(n) = r.whole("concurrency", 1, 20, "")? {
+        // A number the app chose is kept: no extra part on a fast link.
         o.concurrency = n as usize;
+        o.widen = false;
     }
     o.mode = match r.get("intelligent") {
         None | Some(Value::Bool(false)) => Mode::Regular,
@@ -135,6 +137,10 @@ mod tests {
         );
         assert!(!o.engine.grow_parts, "parts grow only where the app asks");
         assert_eq!(o.grow_parts, None, "the app did not say");
+        assert!(
+            o.engine.widen,
+            "a fourth part on a fast link, when the app did not say"
+        );
         assert_eq!(
             (o.engine.mode, o.progress_interval_ms),
             (Mode::Regular, 1000)
@@ -184,6 +190,9 @@ mod tests {
         );
         assert!(e.grow_parts);
         assert_eq!(o.grow_parts, Some(true));
+        assert!(!e.widen, "the concurrency the app chose is kept");
+        let three = upload_options(json!({ "concurrency": 3 })).unwrap();
+        assert_eq!((three.engine.concurrency, three.engine.widen), (3, false));
         let off = upload_options(json!({ "growParts": false })).unwrap();
         assert_eq!(
             (off.engine.grow_parts, off.grow_parts),

@@ -13,6 +13,7 @@ use crate::progress::Meter;
 use crate::types::{
     Body, Event, FileId, FileSpec, Millis, Output, ProgressInfo, Request, RequestId, RequestKind,
 };
+use crate::widen::Widen;
 use crate::wire::{self, Session};
 use skiff_protocol::limits::INTELLIGENT_PART_SIZE;
 use skiff_protocol::routes;
@@ -43,6 +44,8 @@ pub(crate) struct Ctx {
     /// Regular parts may still grow (`crate::grow`): the options allow it, and no bigger
     /// parts were tried and failed.
     pub(crate) may_grow: bool,
+    /// Whether one more regular part may go on the wire (`crate::widen`).
+    pub(crate) widen: Widen,
     meter: Meter,
 }
 
@@ -92,9 +95,10 @@ impl Ctx {
         self.out.push_back(Output::Event(e));
     }
 
-    /// Parts on the wire at most: the `concurrency` asked for, within this engine's connections.
+    /// Parts on the wire at most: the `concurrency` asked for (one more on a fast link where
+    /// the app left it to Skiff, `crate::widen`), within this engine's connections.
     pub(crate) fn part_slots(&self) -> usize {
-        self.options.concurrency.min(self.connections)
+        (self.options.concurrency + self.widen.extra()).min(self.connections)
     }
 }
 
@@ -118,6 +122,7 @@ impl Engine {
         );
         let backoff = Backoff::new(seed, options.retry_factor, options.retry_max_ms);
         let may_grow = options.grow_parts;
+        let widen = Widen::new(options.widen);
         Self {
             files: IdMap::new(),
             ctx: Ctx {
@@ -131,6 +136,7 @@ impl Engine {
                 switched: false,
                 connections: MAX_IN_FLIGHT,
                 may_grow,
+                widen,
                 meter: Meter::default(),
             },
             next_file: 0,

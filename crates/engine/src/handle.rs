@@ -284,6 +284,7 @@ impl Engine {
             Verdict::Retry { reason, .. } => Some(reason.as_str()),
             Verdict::Fatal(e) => Some(e.message.as_str()),
         };
+        ctx.widen.on_outcome(&t.parts[i], failed.is_some(), ctx.now);
         // First what it tells the growth of regular parts: before the PartDone below, so that
         // a checkpoint never holds a bigger part as done under the layout before its recut.
         if grow::on_outcome(ctx, file, t, i, kind, failed) {

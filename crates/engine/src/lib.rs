@@ -39,6 +39,7 @@ mod plan;
 mod progress;
 mod rejoin;
 mod types;
+mod widen;
 mod wire;
 
 pub use backoff::Backoff;

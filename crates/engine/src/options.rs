@@ -44,6 +44,9 @@ pub struct Options {
     pub grow_parts: bool,
     /// Parts in flight at once, across all files (1–20).
     pub concurrency: usize,
+    /// One more regular part may go on the wire once the link has shown itself fast (see
+    /// `crate::widen`). On by default; off where the app set `concurrency` itself.
+    pub widen: bool,
     /// Files in flight at once.
     pub file_concurrency: usize,
     /// Regular, intelligent or fallback.
@@ -74,6 +77,7 @@ impl Default for Options {
             part_size: DEFAULT_PART_SIZE,
             grow_parts: false,
             concurrency: 3,
+            widen: true,
             file_concurrency: 4,
             mode: Mode::Regular,
             intelligent_chunk_size: FIRST_CHUNK_SIZE,

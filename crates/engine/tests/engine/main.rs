@@ -9,3 +9,4 @@ mod intelligent;
 mod regular;
 mod rejoin;
 mod sim;
+mod widen;
