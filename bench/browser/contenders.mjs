@@ -10,7 +10,7 @@ import { APIKEY, DIAG, MiB, ONLY, RUN_TIMEOUT_MS, SIZE, SKIFF_BENCH } from './co
 import { cpuDelta, cpuSnapshot } from './cpu.mjs';
 import { browserProcesses, procMem } from './processes.mjs';
 
-// lib: who uploads in the page ('skiff', 'fs' = filestack-js, 'put', 'put-xhr', 'min' = the
+// lib: who uploads in the page ('skiff', 'fs' = filestack-js, 'put', 'put-xhr', 'put-hash', 'min' = the
 // minimal MD5 client, the peers 'tusjs', 'uppy-tus', 'uppy-s3') or 'native' (skiff-bench, the
 // project's Rust ingest client, run from Node without a browser); opts: upload options; target:
 // the server it uploads to (peers.mjs: 'skiff', 'tus' or 's3'); peer: another project's client
@@ -32,6 +32,9 @@ export const CONTENDERS = [
 // BENCH_DIAG=1: extra rows that explain the numbers; never part of a target.
 if (DIAG) {
   CONTENDERS.push(
+    // Three parts on the wire throughout: a concurrency the app sets is kept, so this is Skiff
+    // regular as it was before a fast link widened it to four (crates/engine/src/widen.rs).
+    { id: 'skiff-c3', label: 'diag: Skiff regular, concurrency 3 (not widened)', lib: 'skiff', opts: { concurrency: 3 }, target: 'skiff', diag: true },
     { id: 'skiff-c6', label: 'diag: Skiff regular, concurrency 6', lib: 'skiff', opts: { concurrency: 6 }, target: 'skiff', diag: true },
     // What each part costs beside its bytes (its /multipart/upload, its PUT, reading it to hash):
     // the same file in 16 MiB parts from the first byte, against 6 MiB parts (the default) and
@@ -41,6 +44,7 @@ if (DIAG) {
     { id: 'skiff-intelligent-8m', label: 'diag: Skiff intelligent, intelligentChunkSize 8 MiB', lib: 'skiff', opts: { intelligent: true, intelligentChunkSize: 8 * MiB }, target: 'skiff', diag: true },
     { id: 'fs-nomd5', label: 'diag: filestack-js regular, disableIntegrityCheck', lib: 'fs', opts: { disableIntegrityCheck: true }, target: 'skiff', diag: true },
     { id: 'put-xhr', label: 'diag: plain PUT through XMLHttpRequest', lib: 'put-xhr', opts: {}, target: 'skiff', diag: true },
+    { id: 'put-hash', label: 'diag: one XHR PUT while the hashing worker hashes the file', lib: 'put-hash', opts: {}, target: 'skiff', diag: true },
     { id: 'min-md5', label: 'diag: minimal MD5 client (page-lib.mjs), 6 MiB × 3', lib: 'min', opts: {}, target: 'skiff', diag: true },
   );
   if (existsSync(SKIFF_BENCH)) {
