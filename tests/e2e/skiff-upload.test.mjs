@@ -9,7 +9,8 @@
 //   3. pause / resume / cancel through the token on a 34 MiB upload (behind a throttling proxy);
 //   4. intelligent ingestion through a fault-injecting proxy (≈2 MB/s, every TCP connection cut
 //      1.5 s after it opened): the upload completes by shrinking its chunks; regular parts that
-//      grew on a fast link go back to 6 MiB when it turns poor;
+//      grew on a fast link go back to 6 MiB when it turns poor; a fourth regular part on the wire
+//      once the first PUTs are quick, three on a slow link or where the app set concurrency;
 //   5. multiupload, metadata, storeURL and remove;
 //   6. store options; 7. a file that cannot be read;
 //   8. progress that moves while parts are on the wire (regular and intelligent, throttled link).
@@ -675,25 +676,54 @@ e2e('4c. regular parts that grew go back to 6 MiB when the link turns poor', 150
 // shrunk are split into lanes, so a part's chunks go out on two connections at once.
 const LANES_SIZE = 16 * MiB + 5;
 
-e2e('4b. intelligent upload over a link that limits and cuts each connection: lanes', 120_000, async (t) => {
-  const file = await makeFile('lanes', LANES_SIZE, 'lanes.bin');
-  // PUTs on the wire at once, counted in the page (the uploader PUTs with XMLHttpRequest).
+/**
+ * Counts the PUTs on the wire at once in the page (the uploader PUTs with XMLHttpRequest) until
+ * `stop()`, which gives the most at once and how long each PUT took, in the order they left.
+ * A PUT ends at its load, error, abort or timeout event, heard before the uploader's own handler
+ * (added at open, which comes before it sets its handlers): the uploader may send the next PUT
+ * from its handler, before the request's loadend.
+ */
+async function countPuts() {
   await tab.page.evaluate(() => {
-    const count = { now: 0, max: 0 };
+    const count = { now: 0, max: 0, took: [] };
     const { open, send } = XMLHttpRequest.prototype;
     window.skiffPutCount = { count, open, send };
     XMLHttpRequest.prototype.open = function (method, ...rest) {
       this.skiffPut = method === 'PUT';
+      if (this.skiffPut) {
+        let ended = false;
+        const end = () => {
+          if (ended || this.skiffSentAt === undefined) return;
+          ended = true;
+          count.now--;
+          count.took[this.skiffIndex] = performance.now() - this.skiffSentAt;
+        };
+        for (const e of ['load', 'error', 'abort', 'timeout']) this.addEventListener(e, end);
+      }
       return open.call(this, method, ...rest);
     };
     XMLHttpRequest.prototype.send = function (...args) {
       if (this.skiffPut) {
         count.max = Math.max(count.max, ++count.now);
-        this.addEventListener('loadend', () => count.now--, { once: true });
+        this.skiffIndex = count.took.push(null) - 1;
+        this.skiffSentAt = performance.now();
       }
       return send.apply(this, args);
     };
   });
+  return {
+    stop: () => tab.page.evaluate(() => {
+      const { count, open, send } = window.skiffPutCount;
+      Object.assign(XMLHttpRequest.prototype, { open, send });
+      return { most: count.max, took: count.took };
+    }),
+  };
+}
+
+e2e('4b. intelligent upload over a link that limits and cuts each connection: lanes', 120_000, async (t) => {
+  const file = await makeFile('lanes', LANES_SIZE, 'lanes.bin');
+  const puts = await countPuts();
+  let most;
   try {
     chaos.configure({ rate: null, connRate: MiB, lifetimeMs: 3000 });
     // A connection takes the faults in force when it opens: keep-alive connections the browser
@@ -707,7 +737,7 @@ e2e('4b. intelligent upload over a link that limits and cuts each connection: la
       uploadOptions: { intelligent: true, tags },
       storeOptions: { filename: 'lanes.bin' },
     });
-    const most = await tab.page.evaluate(() => window.skiffPutCount.count.max);
+    most = (await puts.stop()).most;
     assert.ok(chaos.connections.some((c) => c.cut), 'the proxy cut connections (its faults applied)');
     t.diagnostic(`upload took ${r.ms} ms; at most ${most} PUTs at once; onRetry chunkSize: ${r.retries.map((x) => x.chunkSize ?? '-').join(' ')}`);
     assert.ok(r.ok, `client.upload rejected: ${JSON.stringify(r.error)}\nonRetry calls: ${JSON.stringify(r.retries, null, 1)}`);
@@ -718,12 +748,51 @@ e2e('4b. intelligent upload over a link that limits and cuts each connection: la
     // parts can split once their chunks have shrunk, so up to four go at once).
     assert.ok(most > 2, `at most ${most} PUTs were on the wire at once`);
   } finally {
-    await tab.page.evaluate(() => {
-      const { open, send } = window.skiffPutCount;
-      Object.assign(XMLHttpRequest.prototype, { open, send });
-    });
+    if (most === undefined) await puts.stop();
     chaos.configure({ connRate: null, lifetimeMs: null });
     await dropFile('lanes');
+  }
+});
+
+// A regular upload puts a fourth part on the wire once its first three PUTs each took at most
+// 500 ms (crates/engine/src/widen.rs); on a link where a 6 MiB part takes 1.5 s it keeps three,
+// and so it does where the app set `concurrency` itself.
+const WIDE_SIZE = 48 * MiB + 3;
+
+e2e('4d. a fourth regular part on the wire once the first PUTs are quick; three on a slow link or a concurrency set', 120_000, async (t) => {
+  const file = await makeFile('wide', WIDE_SIZE, 'wide.bin');
+  const upload = async (base, apikey, uploadOptions) => {
+    const puts = await countPuts();
+    let r;
+    try {
+      r = await pageUpload({ base, apikey, fileId: 'wide', uploadOptions, storeOptions: { filename: 'wide.bin' } });
+    } finally {
+      r = { ...r, ...(await puts.stop()) };
+    }
+    assert.ok(r.ok, `client.upload rejected: ${JSON.stringify(r.error)}`);
+    return r;
+  };
+  try {
+    const fast = await upload(direct.url, direct.apikey, {});
+    await assertStoredBytes(fast.res, file, direct);
+    const quick = fast.took.slice(0, 3).every((ms) => ms <= 500);
+    t.diagnostic(`the loopback: at most ${fast.most} PUTs at once; the first three took ${fast.took.slice(0, 3).map(Math.round).join(', ')} ms`);
+    // Whether the first PUTs were quick enough depends on the machine's load.
+    if (quick) assert.equal(fast.most, 4, 'three quick PUTs, then four at once');
+    else assert.ok(fast.most <= 4, `at most ${fast.most} PUTs at once`);
+
+    const chosen = await upload(direct.url, direct.apikey, { concurrency: 3 });
+    assert.equal(chosen.most, 3, 'the concurrency the app set');
+
+    chaos.configure({ rate: null, connRate: 4 * MiB, lifetimeMs: null });
+    chaos.destroyAll();
+    const slow = await upload(chaos.url, faulty.apikey, {});
+    await assertStoredBytes(slow.res, file, faulty);
+    t.diagnostic(`4 MiB/s per connection: at most ${slow.most} PUTs at once; PUTs took ${slow.took.map(Math.round).join(', ')} ms`);
+    assert.equal(slow.most, 3, 'a 6 MiB part takes 1.5 s on this link: three stay');
+  } finally {
+    chaos.configure({ connRate: null });
+    await dropFile('wide');
   }
 });
 
