@@ -273,8 +273,10 @@ pub(crate) async fn drive(
         match msg {
             Msg::Done(id, outcome) => {
                 controllers.remove(&id);
-                if let Some(outcome) = checks.answered(id, outcome) {
-                    engine.handle(id, outcome, now);
+                match checks.answered(id, outcome) {
+                    Some(outcome) => engine.handle(id, outcome, now),
+                    // Held until its part's digest lands: the engine still times the PUT to now.
+                    None => engine.answered(id, now),
                 }
             }
             // Progress within a part; the engine keeps it monotonic and the calls to the app

@@ -25,6 +25,9 @@ pub(crate) struct Inflight {
     pub(crate) file: FileId,
     pub(crate) kind: RequestKind,
     pub(crate) deadline: Millis,
+    /// When its answer arrived, where the driver said so before handing the outcome over
+    /// ([`Engine::answered`]).
+    pub(crate) answered: Option<Millis>,
 }
 
 /// Everything but the files, so handlers can borrow a file and this at once.
@@ -69,6 +72,7 @@ impl Ctx {
                 file,
                 kind,
                 deadline: self.now + timeout_ms,
+                answered: None,
             },
         );
         self.out.push_back(Output::Send(Request {
@@ -168,6 +172,17 @@ impl Engine {
             self.on_outcome(id, inflight, Some(outcome));
         }
         self.schedule();
+    }
+
+    /// Reports that the answer of request `id` arrived, where its outcome is handed over only
+    /// later ([`Engine::handle`]): a PUT sent before its part's MD5 is checked once the digest
+    /// lands. What times the request (`crate::widen`) then counts to the answer, not to the
+    /// digest. Optional: without it, a request is timed to its outcome.
+    pub fn answered(&mut self, id: RequestId, now: Millis) {
+        self.ctx.now = now.max(self.ctx.now);
+        if let Some(i) = self.ctx.inflight.get_mut(&id) {
+            i.answered.get_or_insert(self.ctx.now);
+        }
     }
 
     /// Reports that `bytes` of a PUT's body have gone out (for finer progress).

@@ -106,9 +106,9 @@ impl Engine {
         let verdict = judge(inflight.kind, outcome, self.ctx.options.timeout_ms);
         let result = match inflight.kind {
             RequestKind::Start => self.on_start(file, verdict),
-            RequestKind::Upload { .. } => self.on_part(file, id, inflight.kind, verdict),
-            RequestKind::Put { .. } => self.on_part(file, id, inflight.kind, verdict),
-            RequestKind::Commit { .. } => self.on_part(file, id, inflight.kind, verdict),
+            RequestKind::Upload { .. } | RequestKind::Put { .. } | RequestKind::Commit { .. } => {
+                self.on_part(file, id, inflight, verdict)
+            }
             RequestKind::Complete => self.on_complete(file, verdict),
             RequestKind::Rejoin => {
                 self.on_rejoin(file, verdict);
@@ -266,9 +266,10 @@ impl Engine {
         &mut self,
         file: FileId,
         id: RequestId,
-        kind: RequestKind,
+        inflight: Inflight,
         verdict: Verdict,
     ) -> Result<(), UploadError> {
+        let kind = inflight.kind;
         let Self { files, ctx, .. } = self;
         let Some(f) = files.get_mut(&file) else {
             return Ok(());
@@ -284,7 +285,10 @@ impl Engine {
             Verdict::Retry { reason, .. } => Some(reason.as_str()),
             Verdict::Fatal(e) => Some(e.message.as_str()),
         };
-        ctx.widen.on_outcome(&t.parts[i], failed.is_some(), ctx.now);
+        // What it tells the parts on the wire (`crate::widen`), timed to its answer.
+        let answered = inflight.answered.unwrap_or(ctx.now);
+        ctx.widen
+            .on_outcome(&t.parts[i], failed.is_some(), answered);
         // First what it tells the growth of regular parts: before the PartDone below, so that
         // a checkpoint never holds a bigger part as done under the layout before its recut.
         if grow::on_outcome(ctx, file, t, i, kind, failed) {

@@ -22,8 +22,17 @@
 //! PUTs still leave two connections for the parts that ask for their URLs ahead (`ahead`), and
 //! more measured no faster.
 //!
+//! A PUT is timed to its answer. A part sent before its MD5 has its answer handed to the engine
+//! only once the digest has landed and matches the ETag, and on a busy machine the first digests
+//! can come hundreds of ms after the answers; the driver says when each answer arrived
+//! ([`Engine::answered`]), so the wait for a digest does not count as a slow link. (On the
+//! loopback in the e2e tests, the digests of the first parts, hashed one at a time, landed up to
+//! 180 ms after their answers.)
+//!
 //! Only where the app did not set `concurrency` itself ([`Options::widen`]): a number it chose
 //! is kept.
+//!
+//! [`Engine::answered`]: crate::Engine::answered
 //!
 //! [`Options::widen`]: crate::Options::widen
 
@@ -63,17 +72,17 @@ impl Widen {
         usize::from(self == Widen::Wide)
     }
 
-    /// What the outcome of a request of `p` (`failed`: whether it did) tells the widening, at
-    /// `now`: a whole part's PUT time, or a failure. Chunks (the intelligent flow) have lanes of
-    /// their own (`lanes`) and tell nothing here.
-    pub(crate) fn on_outcome(&mut self, p: &Part, failed: bool, now: Millis) {
+    /// What the outcome of a request of `p` (`failed`: whether it did) tells the widening: a
+    /// whole part's PUT time, to its answer at `answered`, or a failure. Chunks (the intelligent
+    /// flow) have lanes of their own (`lanes`) and tell nothing here.
+    pub(crate) fn on_outcome(&mut self, p: &Part, failed: bool, answered: Millis) {
         if p.chunked {
             return;
         }
         match (failed, &p.state) {
             (true, _) => self.failed(),
             (false, PartState::Putting { started, .. }) => {
-                self.put_done(now.saturating_sub(*started));
+                self.put_done(answered.saturating_sub(*started));
             }
             (false, _) => {}
         }

@@ -37,6 +37,9 @@ pub enum Action {
     CutAfter(Millis),
     /// (What `CutAfter` becomes for a request that it cuts: the bytes out by then.)
     Cut(u64),
+    /// The answer arrives, and the driver hands it over only this many ms later (a PUT sent
+    /// before its MD5, whose answer waits for the digest), saying when it arrived.
+    Checked(Millis),
 }
 
 /// One upload session on the fake server.
@@ -271,6 +274,13 @@ impl Sim {
                 .position(|(t, _, a)| *t == next && *a != Action::Hang)
                 .unwrap();
             let (_, req, action) = self.wire.remove(i);
+            if let Action::Checked(ms) = action {
+                self.engine.answered(req.id, self.now);
+                self.answered_at.push((req.id, self.now));
+                self.wire.push((self.now + ms, req, Action::Serve));
+                self.pump();
+                return;
+            }
             if let Action::Cut(out) = action {
                 self.engine.sent(req.id, out, self.now);
             }
@@ -296,7 +306,7 @@ impl Sim {
             Action::Altered => {
                 Outcome::Unverified("the part arrived altered: its ETag is not its MD5".into())
             }
-            Action::Hang | Action::CutAfter(_) => unreachable!(),
+            Action::Hang | Action::CutAfter(_) | Action::Checked(_) => unreachable!(),
         }
     }
 
