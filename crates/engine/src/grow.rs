@@ -146,7 +146,8 @@ fn replan(parts: &mut Vec<Part>, number: u32, from: u64, end: u64, size: u64) {
 }
 
 /// What the outcome of a request of `t.parts[i]` (`failed`: why, if it did) tells the growth,
-/// before the handler's own step: a PUT's time, or a failure. `true` when the failure is spent
+/// before the handler's own step: a PUT's time (from when it went to `answered`, when its answer
+/// came, which for a part sent before its MD5 is before the outcome), or a failure. `true` when the failure is spent
 /// here: a bigger part on trial failed (a 413 from a proxy, say), and the tail goes again in
 /// parts of the size it had, each with all its tries; the app's `onRetry` hears why. A flow whose
 /// parts do not grow is `Settled`, where none of this does anything.
@@ -162,11 +163,12 @@ pub(crate) fn on_outcome(
     i: usize,
     request: RequestKind,
     failed: Option<&str>,
+    answered: Millis,
 ) -> bool {
     let number = t.parts[i].plan.number;
     match (failed, &t.parts[i].state) {
         (None, PartState::Putting { len, started, .. }) => {
-            let took = ctx.now.saturating_sub(*started);
+            let took = answered.saturating_sub(*started);
             put_done(ctx, file, t, number, *len, took);
         }
         (None, _) => {}

@@ -285,13 +285,15 @@ impl Engine {
             Verdict::Retry { reason, .. } => Some(reason.as_str()),
             Verdict::Fatal(e) => Some(e.message.as_str()),
         };
-        // What it tells the parts on the wire (`crate::widen`), timed to its answer.
+        // Both rules below time a PUT to its answer, not to its outcome: an answer held until
+        // the part's MD5 landed (`Engine::answered`) says nothing of the link for the wait.
         let answered = inflight.answered.unwrap_or(ctx.now);
+        // What it tells the parts on the wire (`crate::widen`).
         ctx.widen
             .on_outcome(&t.parts[i], failed.is_some(), answered);
         // First what it tells the growth of regular parts: before the PartDone below, so that
         // a checkpoint never holds a bigger part as done under the layout before its recut.
-        if grow::on_outcome(ctx, file, t, i, kind, failed) {
+        if grow::on_outcome(ctx, file, t, i, kind, failed, answered) {
             return Ok(());
         }
         let p = &mut t.parts[i];

@@ -126,6 +126,22 @@ fn a_fast_link_grows_the_untouched_tail() {
 }
 
 #[test]
+fn a_put_is_timed_to_its_answer_not_to_the_digest_it_waited_for() {
+    // Each answer reaches the driver after about a quarter of a second and waits 1.2 s more for
+    // its part's MD5: timed to the outcome, the first PUTs would look too slow to grow.
+    let mut sim = Sim::new(growing());
+    sim.bytes_per_ms = FAST;
+    sim.script(|r, _| match r.kind {
+        RequestKind::Put { .. } => Action::Checked(1_200),
+        _ => Action::Serve,
+    });
+    let f = sim.add(120 * MIB);
+    sim.run(600_000);
+    intact(&sim, f);
+    assert_eq!(recuts(&sim).len(), 1, "{:?}", recuts(&sim));
+}
+
+#[test]
 fn a_link_that_is_not_fast_enough_keeps_the_parts() {
     // 10 MB/s per connection: a 12 MiB part would take more than a second.
     let mut sim = Sim::new(growing());
