@@ -11,8 +11,8 @@ import { cpuDelta, cpuSnapshot } from './cpu.mjs';
 import { browserProcesses, procMem } from './processes.mjs';
 
 // lib: who uploads in the page ('skiff', 'fs' = filestack-js, 'put', 'put-xhr', 'put-hash', 'min' = the
-// minimal MD5 client, the peers 'tusjs', 'uppy-tus', 'uppy-s3') or 'native' (skiff-bench, the
-// project's Rust ingest client, run from Node without a browser); opts: upload options; target:
+// minimal MD5 client, 'parts', 'parts-bytes', the peers 'tusjs', 'uppy-tus', 'uppy-s3') or 'native'
+// (skiff-bench, the project's Rust ingest client, run from Node without a browser); opts: upload options; target:
 // the server it uploads to (peers.mjs: 'skiff', 'tus' or 's3'); peer: another project's client
 // (the shaped-link target says Skiff regular is no slower than any of them).
 export const CONTENDERS = [
@@ -45,6 +45,10 @@ if (DIAG) {
     { id: 'fs-nomd5', label: 'diag: filestack-js regular, disableIntegrityCheck', lib: 'fs', opts: { disableIntegrityCheck: true }, target: 'skiff', diag: true },
     { id: 'put-xhr', label: 'diag: plain PUT through XMLHttpRequest', lib: 'put-xhr', opts: {}, target: 'skiff', diag: true },
     { id: 'put-hash', label: 'diag: one XHR PUT while the hashing worker hashes the file', lib: 'put-hash', opts: {}, target: 'skiff', diag: true },
+    // The parts without MD5 or Skiff's engine, and the same parts sent as the bytes read from
+    // the file (what reading each part once, to hash it and send it, would cost).
+    { id: 'parts', label: 'diag: 6 MiB parts × 4, no MD5 (page-lib.mjs)', lib: 'parts', opts: {}, target: 'skiff', diag: true },
+    { id: 'parts-bytes', label: 'diag: the same, each part sent as its bytes read with arrayBuffer()', lib: 'parts-bytes', opts: {}, target: 'skiff', diag: true },
     { id: 'min-md5', label: 'diag: minimal MD5 client (page-lib.mjs), 6 MiB × 3', lib: 'min', opts: {}, target: 'skiff', diag: true },
   );
   if (existsSync(SKIFF_BENCH)) {

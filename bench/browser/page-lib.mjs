@@ -94,11 +94,11 @@ window.bench = (() => {
   }
 
   /**
-   * The least a client that sends every part's MD5 must do (a diagnostic ceiling, no retries, no
-   * progress): 6 MiB parts, 3 in flight; each part read with one arrayBuffer(), hashed by Skiff's
-   * exported md5_base64 (wasm), announced with /multipart/upload and PUT as a Blob slice.
+   * file in 6 MiB parts, slots at a time, without retries or progress (the diagnostic clients
+   * below): send(slice, ask) sends one part and resolves to its ETag, where ask(fields) is its
+   * /multipart/upload with those fields added.
    */
-  async function minimalMd5Client(file, base, apikey) {
+  async function inParts(file, base, apikey, slots, send) {
     const part = 6 * MiB;
     const { loc, common, complete } = await startUpload(file, base, apikey);
     const n = Math.ceil(file.size / part);
@@ -107,17 +107,42 @@ window.bench = (() => {
     const slot = async () => {
       for (let i = next++; i < n; i = next++) {
         const slice = file.slice(i * part, Math.min(file.size, (i + 1) * part));
-        const md5 = await window.skiffModule.md5_base64(new Uint8Array(await slice.arrayBuffer()));
-        const up = await postJson(loc + '/multipart/upload', { ...common, part: i + 1, size: slice.size, md5 });
-        const r = await fetch(up.url, { method: 'PUT', headers: up.headers || {}, body: slice });
-        const text = await r.text();
-        if (!r.ok) throw new Error('PUT ' + up.url + ' -> ' + r.status + ' ' + text);
-        parts[i] = { part_number: i + 1, etag: r.headers.get('etag') };
+        const ask = (fields) => postJson(loc + '/multipart/upload', { ...common, part: i + 1, size: slice.size, ...fields });
+        parts[i] = { part_number: i + 1, etag: await send(slice, ask) };
       }
     };
-    await Promise.all([slot(), slot(), slot()]);
+    await Promise.all(Array.from({ length: slots }, slot));
     return plain(await complete(parts));
   }
+
+  /** One part's PUT (put: fetch or xhrPut) to the URL an ask signed; resolves to its ETag. */
+  async function putPart(put, up, body) {
+    const r = await put(up.url, { method: 'PUT', headers: up.headers || {}, body });
+    const text = await r.text();
+    if (!r.ok) throw new Error('PUT ' + up.url + ' -> ' + r.status + ' ' + text);
+    return r.headers.get('etag');
+  }
+
+  /**
+   * The least a client that sends every part's MD5 must do (a diagnostic ceiling): 6 MiB parts,
+   * 3 in flight; each part read with one arrayBuffer(), hashed by Skiff's exported md5_base64
+   * (wasm), announced with /multipart/upload and PUT as a Blob slice.
+   */
+  const minimalMd5Client = (file, base, apikey) => inParts(file, base, apikey, 3, async (slice, ask) => {
+    const md5 = await window.skiffModule.md5_base64(new Uint8Array(await slice.arrayBuffer()));
+    return putPart(fetch, await ask({ md5 }), slice);
+  });
+
+  /**
+   * What the parts cost without any MD5, and whether bytes read once could be sent as they are
+   * (diagnostics): 6 MiB parts, four in flight as Skiff's on a fast link, each PUT through
+   * XMLHttpRequest as a Blob slice, or (bytes) as the ArrayBuffer of the part read with
+   * arrayBuffer(), as a client that sent the bytes it had read to hash would.
+   */
+  const partsPut = (file, base, apikey, bytes) => inParts(file, base, apikey, 4, async (slice, ask) => {
+    const up = await ask({});
+    return putPart(xhrPut, up, bytes ? await slice.arrayBuffer() : slice);
+  });
 
   /**
    * What hashing every byte costs a client by itself (a diagnostic): the whole file in one PUT
@@ -168,7 +193,7 @@ window.bench = (() => {
   }
 
   /**
-   * One timed upload of skiffFiles[fileId] by lib ('skiff', 'fs', 'put', 'put-xhr', 'put-hash', 'min'; the peers of
+   * One timed upload of skiffFiles[fileId] by lib ('skiff', 'fs', 'put', 'put-xhr', 'put-hash', 'min', 'parts', 'parts-bytes'; the peers of
    * peers-entry.js: 'tusjs', 'uppy-tus', 'uppy-s3') with upload options opts, to the server at base
    * (for 'uppy-s3', the signing endpoint).
    */
@@ -194,6 +219,8 @@ window.bench = (() => {
         call = () => client.upload(file, { ...opts });
       } else if (lib === 'min') {
         call = () => minimalMd5Client(file, base, apikey);
+      } else if (lib === 'parts' || lib === 'parts-bytes') {
+        call = () => partsPut(file, base, apikey, lib === 'parts-bytes');
       } else if (lib === 'tusjs') {
         call = () => window.tusJsUpload(file, base + '/files');
       } else if (lib === 'uppy-tus') {
