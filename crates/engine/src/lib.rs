@@ -39,6 +39,7 @@ mod options;
 mod plan;
 mod progress;
 mod rejoin;
+mod schedule;
 mod types;
 mod widen;
 mod wire;
