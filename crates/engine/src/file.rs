@@ -1,7 +1,6 @@
 //! One file's upload as an explicit state machine (P2): every transition happens in
 //! `crate::engine`'s handlers, one `match` per input.
 
-use crate::grow::Growth;
 use crate::plan::{PartPlan, plan_parts};
 use crate::types::{FileResult, FileSpec, Millis, RequestId, UploadError};
 use crate::wire::Session;
@@ -203,6 +202,39 @@ impl Part {
         };
         self.in_flight_sent = 0;
         self.state = PartState::Ready { offset, not_before };
+    }
+}
+
+/// Where a regular upload stands on growing its parts: the state that `crate::grow`'s rule moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Growth {
+    /// Timing its first PUTs: how many went through without a failure, and the slowest rate
+    /// among them (bytes per second).
+    Watching { clean: u32, slowest: u64 },
+    /// The tail from byte `from`, from part `first` on, was cut into parts of `size`, none of
+    /// them in yet; `base` is the size the tail had.
+    Trying {
+        first: u32,
+        from: u64,
+        size: u64,
+        base: u64,
+    },
+    /// Grown, one of the bigger parts in: the first failure of one cuts back to `base`.
+    Grown { base: u64 },
+    /// Not to grow, or cut back: nothing more to decide.
+    Settled,
+}
+
+impl Growth {
+    /// A fresh upload in `flow`: only regular parts grow, and only where the engine may.
+    pub(crate) fn new(flow: Flow, may_grow: bool) -> Growth {
+        match flow {
+            Flow::Regular if may_grow => Growth::Watching {
+                clean: 0,
+                slowest: u64::MAX,
+            },
+            _ => Growth::Settled,
+        }
     }
 }
 

@@ -55,7 +55,7 @@
 //! [`Event::Recut`]: crate::Event::Recut
 
 use crate::engine::Ctx;
-use crate::file::{Flow, Part, PartState, Transfer};
+use crate::file::{Growth, Part, PartState, Transfer};
 use crate::plan::plan_from;
 use crate::types::{Event, FileId, Millis, RequestKind};
 
@@ -70,39 +70,6 @@ const TARGET_MS: u64 = 1_000;
 const MAX_GROWN: u64 = 64 * MIB;
 
 const MIB: u64 = 1024 * 1024;
-
-/// Where a regular upload stands on growing its parts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Growth {
-    /// Timing its first PUTs: how many went through without a failure, and the slowest rate
-    /// among them (bytes per second).
-    Watching { clean: u32, slowest: u64 },
-    /// The tail from byte `from`, from part `first` on, was cut into parts of `size`, none of
-    /// them in yet; `base` is the size the tail had.
-    Trying {
-        first: u32,
-        from: u64,
-        size: u64,
-        base: u64,
-    },
-    /// Grown, one of the bigger parts in: the first failure of one cuts back to `base`.
-    Grown { base: u64 },
-    /// Not to grow, or cut back: nothing more to decide.
-    Settled,
-}
-
-impl Growth {
-    /// A fresh upload in `flow`: only regular parts grow, and only where the engine may.
-    pub(crate) fn new(flow: Flow, may_grow: bool) -> Growth {
-        match flow {
-            Flow::Regular if may_grow => Growth::Watching {
-                clean: 0,
-                slowest: u64::MAX,
-            },
-            _ => Growth::Settled,
-        }
-    }
-}
 
 /// The part size for a link whose slowest PUT carried `bytes_per_s` on its connection, if it is
 /// at least twice `base`.
@@ -314,6 +281,7 @@ fn cut_point(parts: &[Part], base: u64) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::file::Flow;
 
     fn parts(size: u64, part: u64) -> Vec<Part> {
         Flow::Regular.fresh_parts(size, part)

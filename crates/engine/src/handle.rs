@@ -2,8 +2,8 @@
 
 use crate::ahead;
 use crate::engine::{Ctx, Engine, Inflight, flow_after_start};
-use crate::file::{Call, FileState, Flow, Part, PartState, Transfer};
-use crate::grow::{self, Growth};
+use crate::file::{Call, FileState, Flow, Growth, Part, PartState, Transfer};
+use crate::grow;
 use crate::rejoin::{self, Checkpoint};
 use crate::types::{Event, FileId, Millis, Outcome, RequestId, RequestKind, UploadError};
 use crate::wire;

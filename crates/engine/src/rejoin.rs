@@ -10,8 +10,7 @@
 //! [`Event::Recut`]: crate::Event::Recut
 //! [`FileSpec::rejoin`]: crate::FileSpec::rejoin
 
-use crate::file::{Flow, Part, PartState, Transfer};
-use crate::grow::Growth;
+use crate::file::{Flow, Growth, Part, PartState, Transfer};
 use crate::plan::{PartPlan, plan_layout};
 use crate::types::Event;
 use crate::wire::Session;
