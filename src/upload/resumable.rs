@@ -7,8 +7,9 @@
 //! the chance to resume. Without IndexedDB, uploads run as before, and the console says so once.
 
 use crate::model::checkpoint::{self, KEEP_MS};
-use crate::web::http::{describe, digest};
+use crate::web::http::digest;
 use crate::web::idb::Store;
+use crate::web::js_value::describe;
 use skiff_engine::{Checkpoint, Event, FileId, IdMap};
 use std::cell::{Cell, RefCell};
 use web_sys::Blob;

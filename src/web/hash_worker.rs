@@ -3,7 +3,8 @@
 //! page's thread. Where no worker runs, the entry's hasher answers `null` (and has said why on
 //! the console), and the page hashes as before ([`super::http::digest`]).
 
-use super::http::{self, describe};
+use super::http;
+use super::js_value::describe;
 use js_sys::{Function, Promise};
 use std::cell::RefCell;
 use wasm_bindgen::JsValue;

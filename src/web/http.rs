@@ -9,20 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Blob, Headers, RequestInit, Response};
 
-pub(crate) fn describe(e: &JsValue) -> String {
-    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
-        return String::from(err.message());
-    }
-    if let Some(s) = e.as_string() {
-        return s;
-    }
-    if e.is_null() || e.is_undefined() {
-        return "nothing (null or undefined)".to_owned();
-    }
-    // Whatever else was thrown, as JavaScript's toString() spells it. Not `{e:?}`: that would
-    // ship wasm-bindgen's debug formatter in the glue for a case that hardly ever happens.
-    String::from(e.unchecked_ref::<js_sys::Object>().to_string())
-}
+use super::js_value::describe;
 
 /// `fetch` of the global scope (window or worker).
 fn fetch(url: &str, init: &RequestInit) -> Result<Promise, String> {

@@ -26,7 +26,7 @@ thread_local! {
 }
 
 fn describe(e: &JsValue) -> String {
-    super::http::describe(e)
+    super::js_value::describe(e)
 }
 
 /// Waits for `req` to succeed; its `result`, or why it failed.

@@ -1,6 +1,6 @@
 //! Plain data across the JS boundary, and calling the app's functions with it. Both directions go
 //! through JSON text (`JSON.stringify` / `JSON.parse`), which keeps one JSON reader in the module
-//! instead of a second, generic converter.
+//! instead of a second, generic converter. And what JS threw, as text for a message.
 
 use js_sys::{Function, Reflect};
 use serde_json::Value;
@@ -61,4 +61,20 @@ fn console(method: &str, a: &JsValue, b: &JsValue) {
             }
         }
     }
+}
+
+/// What JS threw (an `Error`, a string, anything), as text for a message.
+pub(crate) fn describe(e: &JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        return String::from(err.message());
+    }
+    if let Some(s) = e.as_string() {
+        return s;
+    }
+    if e.is_null() || e.is_undefined() {
+        return "nothing (null or undefined)".to_owned();
+    }
+    // Whatever else was thrown, as JavaScript's toString() spells it. Not `{e:?}`: that would
+    // ship wasm-bindgen's debug formatter in the glue for a case that hardly ever happens.
+    String::from(e.unchecked_ref::<js_sys::Object>().to_string())
 }

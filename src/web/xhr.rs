@@ -10,7 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Blob, XmlHttpRequest};
 
-use super::http::describe;
+use super::js_value::describe;
 
 /// Sends `body` with `method` to `url`; `on_sent` hears how many bytes of it have gone out, as
 /// the browser reports them. Aborting `signal` aborts the request (an error, like a dropped
