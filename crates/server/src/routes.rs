@@ -20,6 +20,7 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 mod cloud;
 mod cloud_auth;
 mod direct;
+mod edge;
 mod files;
 mod metrics;
 mod multipart;

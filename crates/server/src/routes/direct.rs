@@ -60,7 +60,7 @@ pub(super) async fn presign(
         ));
     }
     let slot = session::slot(sess, req.part, req.size, None, false, req.md5.as_deref())?;
-    let direct = super::multipart::upload_storage(state, sess)?
+    let direct = super::edge::upload_storage(state, sess)?
         .direct()
         .ok_or_else(gone)?;
     // The size asked for, so that complete can check the parts hold the file before the
@@ -91,7 +91,7 @@ pub(super) async fn finish(
 ) -> ApiResult<()> {
     let asked = state.state().parts(&sess.id).await?;
     let etags = session::plan_direct(sess, listed, &asked)?;
-    let storage = super::multipart::upload_storage(state, sess)?;
+    let storage = super::edge::upload_storage(state, sess)?;
     let direct = storage.direct().ok_or_else(gone)?;
     let size = direct
         .complete_direct(upload, &etags)

@@ -1,5 +1,6 @@
 //! `POST /multipart/start|upload|commit|complete` (docs/protocol.md §3, §4).
 
+use super::edge::upload_storage;
 use super::{direct, file_response, upload_webhooks};
 use crate::AppState;
 use crate::auth;
@@ -20,25 +21,6 @@ use std::collections::BTreeMap;
 
 /// How long a part URL stays valid.
 const PART_URL_TTL_MS: i64 = 3_600_000;
-
-/// Where the staged bytes of `sess` are; a clear refusal when it began at another edge (its
-/// calls belong at the `location_url` its start answered).
-pub(super) fn upload_storage<'a>(
-    state: &'a AppState,
-    sess: &Session,
-) -> ApiResult<&'a dyn crate::storage::Storage> {
-    state.upload_storage(sess).map_err(|region| {
-        ApiError::new(
-            StatusCode::MISDIRECTED_REQUEST,
-            ErrorCode::WrongEdge,
-            format!(
-                "upload {:?} began at the edge of region {region:?}, which holds its bytes: \
-                 send its calls to the location_url its start answered",
-                sess.id
-            ),
-        )
-    })
-}
 
 pub(super) async fn start(
     State(state): State<AppState>,

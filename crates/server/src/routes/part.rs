@@ -93,7 +93,7 @@ async fn store(
     slot: Slot,
     body: Body,
 ) -> ApiResult<String> {
-    let written = super::multipart::upload_storage(state, sess)?
+    let written = super::edge::upload_storage(state, sess)?
         .stage(
             upload_id,
             body_stream(body),
