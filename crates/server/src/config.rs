@@ -503,12 +503,29 @@ pub struct Args {
     pub command: Option<Command>,
 }
 
+/// What `s3-setup` is to do (`crate::s3_setup`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SetupArgs {
+    /// An origin whose pages upload (repeat for several; `*` for any) [default: every app's
+    /// allowed_origins].
+    #[arg(long = "origin", value_name = "ORIGIN")]
+    pub origins: Vec<String>,
+    /// Put the rule in the bucket when it is missing (without it, only check).
+    #[arg(long)]
+    pub apply: bool,
+}
+
+/// The storage locations that name this server's own storage (`s3` is every client's default).
+/// Other names are the `[locations]` the config adds; any other location is refused rather than
+/// stored somewhere else.
+pub const OWN_LOCATIONS: &[&str] = &["s3", "local", "default"];
+
 /// Tasks besides serving.
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum Command {
     /// Check (or with --apply set) the CORS rule browsers need to send parts straight to the
     /// S3 bucket of [storage], then exit.
-    S3Setup(crate::s3_setup::SetupArgs),
+    S3Setup(SetupArgs),
     /// Make every transfer that was given up (after 24 failed attempts) due again, once what
     /// made it fail is mended; running instances pick them up within seconds. Then exit.
     RetryTransfers,
@@ -764,11 +781,11 @@ impl Config {
         self.validate_edge(&landing)?;
         for (name, location) in &self.locations {
             let section = format!("[locations.{name}]");
-            if !is_name(name) || crate::session::LOCATIONS.contains(&name.as_str()) {
+            if !is_name(name) || OWN_LOCATIONS.contains(&name.as_str()) {
                 return Err(ConfigError::Invalid(format!(
                     "{section}: a location's name is lower-case letters, digits, `-` and `_` \
                      (at most 32), and not one of {:?}, which name this server's own storage",
-                    crate::session::LOCATIONS
+                    OWN_LOCATIONS
                 )));
             }
             crate::backends::check_storage(&section, &location.kind)

@@ -2,21 +2,9 @@
 //! bucket needs for browsers to send parts straight to it (docs/protocol.md §3.8). The origins
 //! are the ones given with `--origin`, else every app's `allowed_origins`.
 
-use crate::config::Config;
+use crate::config::{Config, SetupArgs};
 use crate::storage::bucket_cors::{gap, with_needed};
 use crate::storage::{S3Storage, S3StorageSettings};
-
-/// What to do.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct SetupArgs {
-    /// An origin whose pages upload (repeat for several; `*` for any) [default: every app's
-    /// allowed_origins].
-    #[arg(long = "origin", value_name = "ORIGIN")]
-    pub origins: Vec<String>,
-    /// Put the rule in the bucket when it is missing (without it, only check).
-    #[arg(long)]
-    pub apply: bool,
-}
 
 /// One bucket to set up: where the config names it, its settings, the origins that upload to it.
 struct Target {

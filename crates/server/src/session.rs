@@ -1,17 +1,13 @@
 //! Upload-session rules, pure: no I/O, no clock (`now` is a parameter). Handlers call these to
 //! decide, then do the storage and state work.
 
+use crate::config::OWN_LOCATIONS;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{ChunkRecord, PartRecord, Session, StoreTarget};
 use crate::storage::Piece;
 use skiff_protocol::ErrorCode;
 use skiff_protocol::limits::{MAX_FILENAME_BYTES, MAX_PART_SIZE, MAX_PARTS};
 use skiff_protocol::wire::{PartRef, SessionRef, StoreParams};
-
-/// Locations that map to this server's storage. Others (gcs, azure, dropbox, …) are refused
-/// rather than silently stored somewhere else.
-/// The names of this server's own storage (`s3` is every client's default).
-pub const LOCATIONS: &[&str] = &["s3", "local", "default"];
 
 /// File name used when a client sends none.
 pub const UNNAMED: &str = "unnamed_file";
@@ -107,7 +103,7 @@ pub fn store_target(
         .unwrap_or("s3")
         .trim()
         .to_ascii_lowercase();
-    if !LOCATIONS.contains(&location.as_str()) && !locations.contains(&location.as_str()) {
+    if !OWN_LOCATIONS.contains(&location.as_str()) && !locations.contains(&location.as_str()) {
         let others: String = locations.iter().map(|l| format!(", {l:?}")).collect();
         return Err(ApiError::bad(
             ErrorCode::UnsupportedLocation,
