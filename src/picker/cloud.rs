@@ -1,10 +1,10 @@
 //! The picker's cloud sources: one folder browser per cloud source in `fromSources` (the pure
 //! [`Browse`] state, behind a reducer), the listings the browsers ask for (fetched by an effect
-//! from what [`Browse::want`] names), and the person's sign-in (`signin`) and sign-out. The views
-//! are in `sources/cloud.rs`; imports of picked cloud files run in `uploads`.
+//! from what [`Browse::want`] names), the sign-in's state as the views show it, and sign-out.
+//! The sign-in flow itself and its page listeners are in `signin`, the views in
+//! `sources/cloud.rs`; imports of picked cloud files run in `uploads`.
 
 use super::Setup;
-use super::signin::{self, Pending, SignIn};
 use crate::model::accept::AcceptRule;
 use crate::model::cloud::CloudSource;
 use crate::model::cloud::browse::{Browse, BrowseAction, Want};
@@ -16,6 +16,7 @@ use skiff_protocol::routes;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
+use web_sys::Window;
 use yew::prelude::*;
 
 /// Every cloud source's browser (the `Rc`s keep a change of one from copying the others).
@@ -49,6 +50,42 @@ impl Reducible for Browsers {
     }
 }
 
+/// How a sign-in ended, when it did not work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// The browser blocked the popup.
+    Blocked,
+    /// The person closed the popup before finishing.
+    Closed,
+    /// The person said no at the provider.
+    Denied,
+    /// The flow ran out of time.
+    Expired,
+    /// Something else went wrong.
+    Failed,
+}
+
+/// The sign-in as the views show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SignIn {
+    /// None running.
+    Idle,
+    /// The popup is open for this source.
+    Waiting(CloudSource),
+    /// The tab is about to leave for this source's sign-in page.
+    Leaving(CloudSource),
+    /// The last sign-in to this source did not work.
+    Ended(CloudSource, Ending),
+}
+
+/// The sign-in flow being watched (`signin`).
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub(crate) source: CloudSource,
+    pub(crate) flow: String,
+    pub(crate) popup: Window,
+}
+
 /// The picker's cloud state and what changes it (cheap to clone).
 #[derive(Clone)]
 pub(crate) struct Cloud {
@@ -64,6 +101,19 @@ impl Cloud {
     /// Changes the browser of `source`.
     pub(crate) fn act(&self, source: CloudSource, action: BrowseAction) {
         self.browsers.dispatch((source, action));
+    }
+
+    /// A listing of `source` worked: a sign-in to it is over, however it was learnt.
+    pub(crate) fn connected(&self, source: CloudSource) {
+        let was = self
+            .pending
+            .borrow()
+            .as_ref()
+            .is_some_and(|p| p.source == source);
+        if was {
+            self.pending.borrow_mut().take();
+            self.signin.set(SignIn::Idle);
+        }
     }
 
     /// Signs out of `source`: the server revokes the grant, the browser goes back to the sign-in.
@@ -128,9 +178,9 @@ pub(crate) async fn list(
     Ok(listing)
 }
 
-/// The cloud state of one picker, with the effect that fetches what the browsers want and the
-/// sign-in's page listeners; `first` is how a sign-in in this tab ended, when the page is back
-/// from one.
+/// The cloud state of one picker, with the effect that fetches what the browsers want; `first` is
+/// how a sign-in in this tab ended, when the page is back from one. (The sign-in's page
+/// listeners are `signin::use_listeners`, next to this in the sources' UI.)
 #[hook]
 pub(crate) fn use_cloud(setup: Rc<Setup>, first: SignIn) -> Cloud {
     let sources: Vec<CloudSource> = setup
@@ -178,13 +228,12 @@ pub(crate) fn use_cloud(setup: Rc<Setup>, first: SignIn) -> Cloud {
                     let answer = list(&setup, source, &want.path, want.next.as_deref(), None).await;
                     if matches!(answer, Ok(Listing::Page(_))) {
                         // A folder that lists is a sign-in that worked, however it was learnt.
-                        signin::connected(&cloud, source);
+                        cloud.connected(source);
                     }
                     cloud.act(source, BrowseAction::Answer(want.request, answer));
                 });
             }
         });
     }
-    signin::use_listeners(setup, cloud.clone());
     cloud
 }

@@ -7,7 +7,7 @@
 //! after several polls that found it closed and the flow unfinished.
 
 use super::Setup;
-use super::cloud::{Cloud, call, endpoint, list};
+use super::cloud::{Cloud, Ending, Pending, SignIn, call, endpoint, list};
 use crate::model::cloud::CloudSource;
 use crate::model::cloud::browse::BrowseAction;
 use crate::model::cloud::wire::{self, AuthOffer, AuthState, Listing};
@@ -20,7 +20,7 @@ use skiff_protocol::routes;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{MessageEvent, Window};
+use web_sys::MessageEvent;
 use yew::prelude::*;
 
 /// How often the flow's status is asked for, ms.
@@ -28,42 +28,6 @@ const POLL_MS: u64 = 1_500;
 /// Polls that find the popup closed and the flow unfinished before the sign-in counts as
 /// abandoned (a closed-looking popup may be a cut opener link).
 const CLOSED_POLLS: u32 = 3;
-
-/// How a sign-in ended, when it did not work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Ending {
-    /// The browser blocked the popup.
-    Blocked,
-    /// The person closed the popup before finishing.
-    Closed,
-    /// The person said no at the provider.
-    Denied,
-    /// The flow ran out of time.
-    Expired,
-    /// Something else went wrong.
-    Failed,
-}
-
-/// The sign-in as the views show it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SignIn {
-    /// None running.
-    Idle,
-    /// The popup is open for this source.
-    Waiting(CloudSource),
-    /// The tab is about to leave for this source's sign-in page.
-    Leaving(CloudSource),
-    /// The last sign-in to this source did not work.
-    Ended(CloudSource, Ending),
-}
-
-/// The flow being watched.
-#[derive(Debug)]
-pub(crate) struct Pending {
-    source: CloudSource,
-    flow: String,
-    popup: Window,
-}
 
 /// Opens the sign-in popup for `offer` (call it inside the click) and watches the flow.
 pub(crate) fn start(setup: &Rc<Setup>, cloud: &Cloud, source: CloudSource, offer: &AuthOffer) {
@@ -168,19 +132,6 @@ fn watching(cloud: &Cloud, flow: &str) -> bool {
         .borrow()
         .as_ref()
         .is_some_and(|p| p.flow == flow)
-}
-
-/// A listing of `source` worked: a sign-in to it is over.
-pub(crate) fn connected(cloud: &Cloud, source: CloudSource) {
-    let was = cloud
-        .pending
-        .borrow()
-        .as_ref()
-        .is_some_and(|p| p.source == source);
-    if was {
-        cloud.pending.borrow_mut().take();
-        cloud.signin.set(SignIn::Idle);
-    }
 }
 
 /// Ends the watched sign-in to `source`: `None` when the person closed the popup. The source is

@@ -16,8 +16,8 @@ mod url;
 pub(crate) use local::files_of;
 
 use super::Setup;
-use super::cloud::{Cloud, use_cloud};
-use super::signin::{self, SignIn};
+use super::cloud::{Cloud, SignIn, use_cloud};
+use super::signin;
 use super::state::PickerState;
 use crate::model::cloud::browse::BrowseAction;
 use crate::model::picker_options::Source;
@@ -61,7 +61,12 @@ pub(crate) fn use_sources_ui(setup: Rc<Setup>) -> SourcesUi {
         current: use_state(|| first),
         local: local::use_local_ui(),
         url: url::use_url_ui(),
-        cloud: use_cloud(setup, signin),
+        cloud: {
+            let cloud = use_cloud(setup.clone(), signin);
+            // The sign-in's page listeners, as long as the picker is open.
+            signin::use_listeners(setup, cloud.clone());
+            cloud
+        },
         cloud_ui: cloud::use_cloud_ui(),
     };
     {
