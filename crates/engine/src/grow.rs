@@ -113,9 +113,8 @@ fn replan(parts: &mut Vec<Part>, number: u32, from: u64, end: u64, size: u64) {
 }
 
 /// What the outcome of a request of `t.parts[i]` (`failed`: why, if it did) tells the growth,
-/// before the handler's own step: a PUT's time (from when it went to `answered`, when its answer
-/// came, which for a part sent before its MD5 is before the outcome), or a failure. `true` when the failure is spent
-/// here: a bigger part on trial failed (a 413 from a proxy, say), and the tail goes again in
+/// before the handler's own step: a PUT's time (`put_took`, to its answer), or a failure.
+/// `true` when the failure is spent here: a bigger part on trial failed (a 413 from a proxy, say), and the tail goes again in
 /// parts of the size it had, each with all its tries; the app's `onRetry` hears why. A flow whose
 /// parts do not grow is `Settled`, where none of this does anything.
 ///
@@ -130,15 +129,15 @@ pub(crate) fn on_outcome(
     i: usize,
     request: RequestKind,
     failed: Option<&str>,
-    answered: Millis,
+    put_took: Option<Millis>,
 ) -> bool {
     let number = t.parts[i].plan.number;
-    match (failed, &t.parts[i].state) {
-        (None, PartState::Putting { len, started, .. }) => {
-            let took = answered.saturating_sub(*started);
-            put_done(ctx, file, t, number, *len, took);
+    match (failed, put_took) {
+        (None, Some(took)) => {
+            let len = t.parts[i].len();
+            put_done(ctx, file, t, number, len, took);
         }
-        (None, _) => {}
+        (None, None) => {}
         (Some(reason), _) => {
             let put = matches!(request, RequestKind::Put { .. }).then(|| t.parts[i].len());
             if let Some((size, base)) = put_failed(ctx, file, t, number, put) {

@@ -285,15 +285,24 @@ impl Engine {
             Verdict::Retry { reason, .. } => Some(reason.as_str()),
             Verdict::Fatal(e) => Some(e.message.as_str()),
         };
-        // Both rules below time a PUT to its answer, not to its outcome: an answer held until
-        // the part's MD5 landed (`Engine::answered`) says nothing of the link for the wait.
-        let answered = inflight.answered.unwrap_or(ctx.now);
+        // A PUT that went through, timed to its answer rather than its outcome: an answer held
+        // until the part's MD5 landed (`Engine::answered`) says nothing of the link for the
+        // wait. Both rules below learn from this one time.
+        let put_took = match (failed, &t.parts[i].state) {
+            (None, PartState::Putting { started, .. }) => Some(
+                inflight
+                    .answered
+                    .unwrap_or(ctx.now)
+                    .saturating_sub(*started),
+            ),
+            _ => None,
+        };
         // What it tells the parts on the wire (`crate::widen`).
         ctx.widen
-            .on_outcome(&t.parts[i], failed.is_some(), answered);
+            .on_outcome(t.parts[i].chunked, failed.is_some(), put_took);
         // First what it tells the growth of regular parts: before the PartDone below, so that
         // a checkpoint never holds a bigger part as done under the layout before its recut.
-        if grow::on_outcome(ctx, file, t, i, kind, failed, answered) {
+        if grow::on_outcome(ctx, file, t, i, kind, failed, put_took) {
             return Ok(());
         }
         let p = &mut t.parts[i];

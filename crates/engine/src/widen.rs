@@ -36,7 +36,6 @@
 //!
 //! [`Options::widen`]: crate::Options::widen
 
-use crate::file::{Part, PartState};
 use crate::types::Millis;
 
 /// Whole-part PUTs timed before deciding: one per slot at the default `concurrency`.
@@ -72,19 +71,17 @@ impl Widen {
         usize::from(self == Widen::Wide)
     }
 
-    /// What the outcome of a request of `p` (`failed`: whether it did) tells the widening: a
-    /// whole part's PUT time, to its answer at `answered`, or a failure. Chunks (the intelligent
+    /// What the outcome of a request of a part (`chunked` or whole) tells the widening: a
+    /// whole part's PUT time (`put_took`, to its answer), or a failure. Chunks (the intelligent
     /// flow) have lanes of their own (`lanes`) and tell nothing here.
-    pub(crate) fn on_outcome(&mut self, p: &Part, failed: bool, answered: Millis) {
-        if p.chunked {
+    pub(crate) fn on_outcome(&mut self, chunked: bool, failed: bool, put_took: Option<Millis>) {
+        if chunked {
             return;
         }
-        match (failed, &p.state) {
-            (true, _) => self.failed(),
-            (false, PartState::Putting { started, .. }) => {
-                self.put_done(answered.saturating_sub(*started));
-            }
-            (false, _) => {}
+        if failed {
+            self.failed();
+        } else if let Some(took) = put_took {
+            self.put_done(took);
         }
     }
 
