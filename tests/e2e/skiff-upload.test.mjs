@@ -712,19 +712,20 @@ async function countPuts() {
       return send.apply(this, args);
     };
   });
+  // Once: a test's finally may stop it again after its body did.
+  let stopped;
   return {
-    stop: () => tab.page.evaluate(() => {
+    stop: () => (stopped ??= tab.page.evaluate(() => {
       const { count, open, send } = window.skiffPutCount;
       Object.assign(XMLHttpRequest.prototype, { open, send });
       return { most: count.max, took: count.took, spans: count.spans };
-    }),
+    })),
   };
 }
 
 e2e('4b. intelligent upload over a link that limits and cuts each connection: lanes', 120_000, async (t) => {
   const file = await makeFile('lanes', LANES_SIZE, 'lanes.bin');
   const puts = await countPuts();
-  let most;
   try {
     chaos.configure({ rate: null, connRate: MiB, lifetimeMs: 3000 });
     // A connection takes the faults in force when it opens: keep-alive connections the browser
@@ -738,7 +739,7 @@ e2e('4b. intelligent upload over a link that limits and cuts each connection: la
       uploadOptions: { intelligent: true, tags },
       storeOptions: { filename: 'lanes.bin' },
     });
-    most = (await puts.stop()).most;
+    const { most } = await puts.stop();
     assert.ok(chaos.connections.some((c) => c.cut), 'the proxy cut connections (its faults applied)');
     t.diagnostic(`upload took ${r.ms} ms; at most ${most} PUTs at once; onRetry chunkSize: ${r.retries.map((x) => x.chunkSize ?? '-').join(' ')}`);
     assert.ok(r.ok, `client.upload rejected: ${JSON.stringify(r.error)}\nonRetry calls: ${JSON.stringify(r.retries, null, 1)}`);
@@ -749,7 +750,7 @@ e2e('4b. intelligent upload over a link that limits and cuts each connection: la
     // parts can split once their chunks have shrunk, so up to four go at once).
     assert.ok(most > 2, `at most ${most} PUTs were on the wire at once`);
   } finally {
-    if (most === undefined) await puts.stop();
+    await puts.stop();
     chaos.configure({ connRate: null, lifetimeMs: null });
     await dropFile('lanes');
   }
