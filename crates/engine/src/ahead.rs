@@ -83,6 +83,7 @@ pub(crate) fn put(
         offset,
         len,
         started: ctx.now,
+        answered: None,
     };
 }
 

@@ -21,9 +21,6 @@ pub(crate) struct Inflight {
     pub(crate) file: FileId,
     pub(crate) kind: RequestKind,
     pub(crate) deadline: Millis,
-    /// When its answer arrived, where the driver said so before handing the outcome over
-    /// ([`Engine::answered`]).
-    pub(crate) answered: Option<Millis>,
 }
 
 /// Everything but the files, so handlers can borrow a file and this at once.
@@ -68,7 +65,6 @@ impl Ctx {
                 file,
                 kind,
                 deadline: self.now + timeout_ms,
-                answered: None,
             },
         );
         self.out.push_back(Output::Send(Request {
@@ -172,13 +168,12 @@ impl Engine {
 
     /// Reports that the answer of request `id` arrived, where its outcome is handed over only
     /// later ([`Engine::handle`]): a PUT sent before its part's MD5 is checked once the digest
-    /// lands. What times the request (`crate::widen`) then counts to the answer, not to the
-    /// digest. Optional: without it, a request is timed to its outcome.
+    /// lands. The server has the part from then on: what times the request (`crate::widen`,
+    /// `crate::grow`) counts to the answer, not to the digest, and bigger parts on trial count
+    /// it as in. Optional: without it, a request is timed to its outcome.
     pub fn answered(&mut self, id: RequestId, now: Millis) {
         self.ctx.now = now.max(self.ctx.now);
-        if let Some(i) = self.ctx.inflight.get_mut(&id) {
-            i.answered.get_or_insert(self.ctx.now);
-        }
+        self.on_answer(id);
     }
 
     /// Reports that `bytes` of a PUT's body have gone out (for finer progress).

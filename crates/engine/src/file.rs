@@ -68,12 +68,17 @@ pub(crate) enum PartState {
         headers: Vec<(String, String)>,
         at: Millis,
     },
-    /// The PUT in flight.
+    /// The PUT in flight, sent at `started`. `answered`: when its answer arrived, where the
+    /// driver holds the outcome back until the part's MD5 lands ([`Engine::answered`]): the
+    /// server has the bytes, and what they tell of the link ends there.
+    ///
+    /// [`Engine::answered`]: crate::Engine::answered
     Putting {
         req: RequestId,
         offset: u64,
         len: u64,
         started: Millis,
+        answered: Option<Millis>,
     },
     /// `/multipart/commit` in flight.
     Committing { req: RequestId },
@@ -179,6 +184,18 @@ impl Part {
             | PartState::Asked { offset, .. } => offset - self.from,
             PartState::Putting { offset, .. } => offset - self.from + self.in_flight_sent,
         }
+    }
+
+    /// The server holds this part: done, or its PUT answered and only its digest awaited.
+    pub(crate) fn stored(&self) -> bool {
+        matches!(
+            self.state,
+            PartState::Done { .. }
+                | PartState::Putting {
+                    answered: Some(_),
+                    ..
+                }
+        )
     }
 
     pub(crate) fn request(&self) -> Option<RequestId> {

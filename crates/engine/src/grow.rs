@@ -9,24 +9,24 @@
 //!
 //! How: the first [`EVIDENCE`] PUTs of a regular upload are timed. If none failed and even the
 //! slowest carried its part at a rate where a part at least twice as big would still take no more
-//! than [`TARGET_MS`], the untouched tail (parts not asked for, not tried, not being hashed
-//! ahead) is cut again into parts of that size (whole MiB, at most [`MAX_GROWN`]). Until one of
-//! the bigger parts is in, they are on trial: if one of them fails (a proxy that refuses bodies
-//! that big with 413, a link slower than it looked), the others' requests are aborted and the
-//! tail, none of it stored, is cut back to the size it had; no file of this engine grows again.
-//! Once one is in, the recut is reported ([`Event::Recut`]) for the checkpoint; a reload before
-//! that resumes with the parts as they were, and whatever of another size the server got is sent
-//! again.
+//! than [`TARGET_MS`], the untouched tail (parts not asked for, not tried, not being hashed ahead)
+//! is cut again into parts of that size (whole MiB, at most [`MAX_GROWN`]). Until one of the bigger
+//! parts is in (answered: its PUT's outcome may still wait for its MD5, but the server has it),
+//! they are on trial: if one of them fails (a proxy that refuses bodies that big with 413, a link
+//! slower than it looked), the others' requests are aborted and the tail, none of it stored, is cut
+//! back to the size it had; no file of this engine grows again. Once one is in, the recut is
+//! reported ([`Event::Recut`]) for the checkpoint; a reload before that resumes with the parts as
+//! they were, and whatever of another size the server got is sent again.
 //!
-//! A link can turn poor later (a train leaves the station's Wi-Fi), and a bigger part that is
-//! cut goes again whole. So once grown, the first failed PUT of a bigger part cuts the bigger
-//! parts back to the size they had, from the first of them not done on: the requests of those
-//! on the wire are aborted, a part done after that point (often the short last one) goes again
-//! under its new number, and the failure is spent as above. The new cut is reported at once
+//! A link can turn poor later (a train leaves the station's Wi-Fi), and a bigger part that is cut
+//! goes again whole. So once grown, the first failed PUT of a bigger part cuts the bigger parts
+//! back to the size they had, from the first of them the server does not hold on: the requests of
+//! those on the wire are aborted, a part done after that point (often the short last one) goes
+//! again under its new number, and the failure is spent as above. The new cut is reported at once
 //! (none of its parts is done), and no file of this engine grows again. One exception
-//! ([`cut_point`]): where a part of the first size that may have reached the server would share
-//! its number with a part of the new cut, only the parts after the last one done are cut back,
-//! and a failed bigger part before them goes again whole.
+//! ([`cut_point`]): where a part of the first size that may have reached the server would share its
+//! number with a part of the new cut, only the parts after the last one done are cut back, and a
+//! failed bigger part before them goes again whole.
 //!
 //! The bigger parts go on the wire at once, beside each other. Held back until the first was
 //! in, that one went alone for about 250 ms while two connections idled (a lone connection
@@ -114,9 +114,10 @@ fn replan(parts: &mut Vec<Part>, number: u32, from: u64, end: u64, size: u64) {
 
 /// What the outcome of a request of `t.parts[i]` (`failed`: why, if it did) tells the growth,
 /// before the handler's own step: a PUT's time (`put_took`, to its answer), or a failure.
-/// `true` when the failure is spent here: a bigger part on trial failed (a 413 from a proxy, say), and the tail goes again in
-/// parts of the size it had, each with all its tries; the app's `onRetry` hears why. A flow whose
-/// parts do not grow is `Settled`, where none of this does anything.
+/// `true` when the failure is spent here: a bigger part on trial failed (a 413 from a proxy,
+/// say), and the tail goes again in parts of the size it had, each with all its tries; the app's
+/// `onRetry` hears why. A flow whose parts do not grow is `Settled`, where none of this does
+/// anything.
 ///
 /// Called before the handler's PartDone: a checkpoint written between the two must not hold a
 /// bigger part as done under the layout before its recut (a reload would plan it at the old
@@ -178,12 +179,33 @@ fn put_done(ctx: &mut Ctx, file: FileId, t: &mut Transfer, number: u32, len: u64
                 t.growth = trying;
             }
         }
-        Growth::Trying {
-            first,
-            from,
-            size,
-            base,
-        } if number >= first => {
+        Growth::Trying { .. } => in_on_trial(ctx, file, t, number),
+        _ => {}
+    }
+}
+
+/// The PUT of `t.parts[i]` was answered, and its outcome waits for the part's MD5
+/// ([`crate::Engine::answered`]). The server has the part: if it is one of the bigger parts on
+/// trial, the trial is over now. Waiting for the digest would leave a window where the link
+/// turns, another bigger part fails, and the tail is cut back to the size it had, this part
+/// with it, though the server holds it whole.
+pub(crate) fn on_answer(ctx: &mut Ctx, file: FileId, t: &mut Transfer, i: usize) {
+    if !t.parts[i].chunked {
+        in_on_trial(ctx, file, t, t.parts[i].plan.number);
+    }
+}
+
+/// Regular part `number` of `file` is in: if it is one of the bigger parts on trial, they are
+/// grown from now on, and the recut is reported for the checkpoint.
+fn in_on_trial(ctx: &mut Ctx, file: FileId, t: &mut Transfer, number: u32) {
+    if let Growth::Trying {
+        first,
+        from,
+        size,
+        base,
+    } = t.growth
+    {
+        if number >= first {
             t.growth = Growth::Grown { base };
             ctx.event(Event::Recut {
                 file,
@@ -192,7 +214,6 @@ fn put_done(ctx: &mut Ctx, file: FileId, t: &mut Transfer, number: u32, len: u64
                 part_size: size,
             });
         }
-        _ => {}
     }
 }
 
@@ -255,8 +276,9 @@ fn cut(ctx: &mut Ctx, t: &mut Transfer, at: usize, size: u64) -> Option<(u32, u6
     Some((first, from))
 }
 
-/// Where bigger parts that failed once grown are cut back to `base`: from the first of them not
-/// done on, the index of the first part cut again.
+/// Where bigger parts that failed once grown are cut back to `base`: from the first of them the
+/// server does not hold on ([`Part::stored`]: done, or answered and waiting for its digest), the
+/// index of the first part cut again.
 ///
 /// Parts done after that point are sent again under their new numbers: the last, short part
 /// is often done first. Except where one of them, or one that may have reached the server, is
@@ -265,15 +287,14 @@ fn cut(ctx: &mut Ctx, t: &mut Transfer, at: usize, size: u64) -> Option<(u32, u6
 /// one done are cut back, and none if that has the same flaw.
 fn cut_point(parts: &[Part], base: u64) -> Option<usize> {
     let grown = parts.iter().position(|p| p.len() > base)?;
-    let done = |p: &Part| matches!(p.state, PartState::Done { .. });
-    let first_open = (grown..parts.len()).find(|&i| !done(&parts[i]))?;
+    let first_open = (grown..parts.len()).find(|&i| !parts[i].stored())?;
     let clear = |at: usize| {
         at < parts.len() && !parts[at..].iter().any(|p| p.len() == base && !untouched(p))
     };
     if clear(first_open) {
         return Some(first_open);
     }
-    let after_done = parts.iter().rposition(done).map_or(0, |i| i + 1);
+    let after_done = parts.iter().rposition(Part::stored).map_or(0, |i| i + 1);
     Some(after_done.max(first_open)).filter(|&at| clear(at))
 }
 

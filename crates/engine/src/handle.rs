@@ -107,7 +107,7 @@ impl Engine {
         let result = match inflight.kind {
             RequestKind::Start => self.on_start(file, verdict),
             RequestKind::Upload { .. } | RequestKind::Put { .. } | RequestKind::Commit { .. } => {
-                self.on_part(file, id, inflight, verdict)
+                self.on_part(file, id, inflight.kind, verdict)
             }
             RequestKind::Complete => self.on_complete(file, verdict),
             RequestKind::Rejoin => {
@@ -262,14 +262,37 @@ impl Engine {
         }
     }
 
+    /// The answer to PUT `id` arrived and its outcome waits for the part's MD5
+    /// ([`Engine::answered`]): the part is marked as held by the server, and the growth of
+    /// regular parts hears it at once (`crate::grow::on_answer`).
+    pub(crate) fn on_answer(&mut self, id: RequestId) {
+        let Some(inflight) = self.ctx.inflight.get(&id).copied() else {
+            return;
+        };
+        let Self { files, ctx, .. } = self;
+        let Some(f) = files.get_mut(&inflight.file) else {
+            return;
+        };
+        let FileState::Uploading(t) = &mut f.state else {
+            return;
+        };
+        let Some(i) = t.parts.iter().position(|p| p.request() == Some(id)) else {
+            return;
+        };
+        let PartState::Putting { answered, .. } = &mut t.parts[i].state else {
+            return;
+        };
+        answered.get_or_insert(ctx.now);
+        grow::on_answer(ctx, inflight.file, t, i);
+    }
+
     fn on_part(
         &mut self,
         file: FileId,
         id: RequestId,
-        inflight: Inflight,
+        kind: RequestKind,
         verdict: Verdict,
     ) -> Result<(), UploadError> {
-        let kind = inflight.kind;
         let Self { files, ctx, .. } = self;
         let Some(f) = files.get_mut(&file) else {
             return Ok(());
@@ -289,12 +312,12 @@ impl Engine {
         // until the part's MD5 landed (`Engine::answered`) says nothing of the link for the
         // wait. Both rules below learn from this one time.
         let put_took = match (failed, &t.parts[i].state) {
-            (None, PartState::Putting { started, .. }) => Some(
-                inflight
-                    .answered
-                    .unwrap_or(ctx.now)
-                    .saturating_sub(*started),
-            ),
+            (
+                None,
+                PartState::Putting {
+                    started, answered, ..
+                },
+            ) => Some(answered.unwrap_or(ctx.now).saturating_sub(*started)),
             _ => None,
         };
         // What it tells the parts on the wire (`crate::widen`).

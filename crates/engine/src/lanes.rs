@@ -120,6 +120,7 @@ mod tests {
             offset,
             len,
             started: 0,
+            answered: None,
         }
     }
 

@@ -281,6 +281,66 @@ fn a_link_that_turns_poor_cuts_the_bigger_parts_back() {
 }
 
 #[test]
+fn a_bigger_part_answered_while_its_digest_is_awaited_is_in_when_the_link_turns() {
+    // Hashing has fallen behind: every bigger part's answer waits 3 s for its MD5.
+    let mut sim = Sim::new(growing());
+    sim.bytes_per_ms = FAST;
+    sim.script(|r, _| match put_range(r) {
+        Some((_, start, end)) if end - start > 6 * MIB => Action::Checked(3_000),
+        _ => Action::Serve,
+    });
+    let f = sim.add(241 * MIB);
+    let bigger = |sim: &Sim, id| {
+        sim.sent
+            .iter()
+            .filter(|r| r.id == id)
+            .find_map(put_range)
+            .filter(|(_, start, end)| end - start > 6 * MIB)
+    };
+    // Until the first bigger part is answered: the server has it, its digest is not in yet.
+    let (held, (number, _, held_end)) = loop {
+        sim.step();
+        if let Some(hit) = sim
+            .answered_at
+            .iter()
+            .find_map(|&(id, _)| bigger(&sim, id).map(|p| (id, p)))
+        {
+            break hit;
+        }
+    };
+    let first_bigger = sim.sent.iter().filter_map(put_range);
+    let first_bigger = first_bigger
+        .filter(|(_, s, e)| e - s > 6 * MIB)
+        .map(|p| p.0);
+    assert_eq!(
+        first_bigger.min(),
+        Some(number),
+        "the first bigger part answered first"
+    );
+    // Now the link turns: the other bigger PUTs on the wire break before that digest lands.
+    turn_poor(&mut sim);
+    for (_, r, action) in &mut sim.wire {
+        if r.id != held && put_range(r).is_some() {
+            *action = Action::Network;
+        }
+    }
+    sim.run(3_600_000);
+    intact(&sim, f);
+
+    // The held part kept its size and went once; the cut back began after it.
+    assert!(!sim.aborted.contains(&held), "the answered PUT was aborted");
+    let cuts = recuts(&sim);
+    assert_eq!(cuts.len(), 2, "grown, then cut back: {cuts:?}");
+    assert_eq!(cuts[1], (held_end, 6 * MIB));
+    let sends = sim.sent.iter().filter_map(put_range);
+    assert_eq!(
+        sends.filter(|p| p.0 == number).count(),
+        1,
+        "part {number} went again"
+    );
+}
+
+#[test]
 fn an_upload_cut_back_carries_on_after_a_reload_with_the_same_parts() {
     let (mut sim, f) = grown(241 * MIB);
     turn_poor(&mut sim);
