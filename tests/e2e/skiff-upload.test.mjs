@@ -628,17 +628,28 @@ const POOR_SIZE = 160 * MiB + 77;
 e2e('4c. regular parts that grew go back to 6 MiB when the link turns poor', 150_000, async (t) => {
   const file = await makeFile('poor', POOR_SIZE, 'poor.bin');
   let turned = false;
-  // Once the browser has the answer to a bigger part's PUT (the first grown part is in).
+  // The first of the bigger parts: parts are asked for in order.
+  let firstBig = Infinity;
+  const onRequest = (req) => {
+    if (req.method() !== 'POST' || new URL(req.url()).pathname !== '/multipart/upload') return;
+    const ask = req.postDataJSON();
+    if (ask?.size > 6 * MiB) firstBig = Math.min(firstBig, Number(ask.part));
+  };
+  // Once the browser has the answer to the first bigger part's PUT. (Were a later one the first
+  // in, the first would be cut back from, and the one in sent again in 6 MiB parts: grow.rs's
+  // cut_point.)
   const onFinished = async (req) => {
     if (turned || req.method() !== 'PUT' || !req.url().startsWith(chaos.url)) return;
     const headers = await req.allHeaders().catch(() => ({}));
     const res = await req.response();
-    if (turned || !(Number(headers['content-length']) > 6 * MiB) || res?.status() !== 200) return;
+    const part = Number(new URLSearchParams(headers['x-skiff-part'] ?? '').get('part'));
+    if (turned || !(Number(headers['content-length']) > 6 * MiB) || res?.status() !== 200 || part !== firstBig) return;
     // A connection's rate is set when it opens: the link turns by dropping them all.
     turned = true;
     chaos.configure({ connRate: 4 * MiB, lifetimeMs: 2500 });
     chaos.destroyAll();
   };
+  tab.page.on('request', onRequest);
   tab.page.on('requestfinished', onFinished);
   try {
     chaos.configure({ rate: null, connRate: 24 * MiB, lifetimeMs: null });
@@ -666,6 +677,7 @@ e2e('4c. regular parts that grew go back to 6 MiB when the link turns poor', 150
     assert.ok(grownAt(sizes) >= 0 && cutBackAt(sizes) > grownAt(sizes), `bigger parts, then 6 MiB ones: ${shownMiB(sizes)}`);
     assert.ok(r.retries.some((x) => / goes again as parts of 6291456$/.test(x.reason ?? '')), `onRetry said why: ${JSON.stringify(r.retries)}`);
   } finally {
+    tab.page.off('request', onRequest);
     tab.page.off('requestfinished', onFinished);
     chaos.configure({ rate: null, connRate: null, lifetimeMs: null });
     await dropFile('poor');
