@@ -182,15 +182,14 @@ impl Engine {
         let Some(inflight) = self.ctx.inflight.get(&id).copied() else {
             return;
         };
-        if let Some(f) = self.files.get_mut(&inflight.file) {
-            if let FileState::Uploading(t) = &mut f.state {
-                for p in &mut t.parts {
-                    if let PartState::Putting { req, len, .. } = p.state {
-                        if req == id {
-                            p.in_flight_sent = bytes.min(len);
-                        }
-                    }
-                }
+        if let Some((t, i)) = self
+            .files
+            .get_mut(&inflight.file)
+            .and_then(|f| f.part_of(id))
+        {
+            let p = &mut t.parts[i];
+            if let PartState::Putting { len, .. } = p.state {
+                p.in_flight_sent = bytes.min(len);
             }
         }
         self.progress(inflight.file);

@@ -348,6 +348,15 @@ pub(crate) struct FileUpload {
 }
 
 impl FileUpload {
+    /// The transfer under way, and the index of its part whose request is `id`.
+    pub(crate) fn part_of(&mut self, id: RequestId) -> Option<(&mut Transfer, usize)> {
+        let FileState::Uploading(t) = &mut self.state else {
+            return None;
+        };
+        let i = t.parts.iter().position(|p| p.request() == Some(id))?;
+        Some((t, i))
+    }
+
     /// Bytes sent, as the state knows it.
     pub(crate) fn sent(&self) -> u64 {
         fn of(state: &FileState, size: u64) -> u64 {

@@ -270,13 +270,7 @@ impl Engine {
             return;
         };
         let Self { files, ctx, .. } = self;
-        let Some(f) = files.get_mut(&inflight.file) else {
-            return;
-        };
-        let FileState::Uploading(t) = &mut f.state else {
-            return;
-        };
-        let Some(i) = t.parts.iter().position(|p| p.request() == Some(id)) else {
+        let Some((t, i)) = files.get_mut(&inflight.file).and_then(|f| f.part_of(id)) else {
             return;
         };
         let PartState::Putting { answered, .. } = &mut t.parts[i].state else {
@@ -294,13 +288,7 @@ impl Engine {
         verdict: Verdict,
     ) -> Result<(), UploadError> {
         let Self { files, ctx, .. } = self;
-        let Some(f) = files.get_mut(&file) else {
-            return Ok(());
-        };
-        let FileState::Uploading(t) = &mut f.state else {
-            return Ok(());
-        };
-        let Some(i) = t.parts.iter().position(|p| p.request() == Some(id)) else {
+        let Some((t, i)) = files.get_mut(&file).and_then(|f| f.part_of(id)) else {
             return Ok(());
         };
         let failed = match &verdict {
