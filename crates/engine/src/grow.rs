@@ -28,6 +28,10 @@
 //! number with a part of the new cut, only the parts after the last one done are cut back, and a
 //! failed bigger part before them goes again whole.
 //!
+//! A PUT whose bytes arrived altered (its ETag not its part's MD5, or the server's
+//! `md5_mismatch`) tells nothing of the link or of the size a proxy takes: the growth does not
+//! hear of it, and the part goes again as it was, bigger or not.
+//!
 //! The bigger parts go on the wire at once, beside each other. Held back until the first was
 //! in, that one went alone for about 250 ms while two connections idled (a lone connection
 //! carried about 97 MiB/s of the link's 113), and the others asked for their URLs only then. In

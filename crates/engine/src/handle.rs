@@ -308,13 +308,18 @@ impl Engine {
             ) => Some(answered.unwrap_or(ctx.now).saturating_sub(*started)),
             _ => None,
         };
-        // What it tells the parts on the wire (`crate::widen`).
-        ctx.widen
-            .on_outcome(t.parts[i].chunked, failed.is_some(), put_took);
-        // First what it tells the growth of regular parts: before the PartDone below, so that
-        // a checkpoint never holds a bigger part as done under the layout before its recut.
-        if grow::on_outcome(ctx, file, t, i, kind, failed, put_took) {
-            return Ok(());
+        // Bytes that arrived altered say nothing of the link: neither rule below learns from
+        // them, and they go again as they were (the last arm), a bigger part too.
+        if !matches!(verdict, Verdict::Retry { altered: true, .. }) {
+            // What it tells the parts on the wire (`crate::widen`).
+            ctx.widen
+                .on_outcome(t.parts[i].chunked, failed.is_some(), put_took);
+            // First what it tells the growth of regular parts: before the PartDone below, so
+            // that a checkpoint never holds a bigger part as done under the layout before its
+            // recut.
+            if grow::on_outcome(ctx, file, t, i, kind, failed, put_took) {
+                return Ok(());
+            }
         }
         let p = &mut t.parts[i];
         let number = p.plan.number;

@@ -18,7 +18,8 @@
 //! [`EVIDENCE`] PUTs went through and even the slowest took at most [`FAST_MS`] (at 100 Mbit/s a
 //! 6 MiB part takes about 1.5 s on each of three connections, and stays at three). The first
 //! failed PUT after that (a link that turned poor) goes back to the app's `concurrency` for good;
-//! the PUTs on the wire then are left to finish. One more, not up to the browser's six: four
+//! the PUTs on the wire then are left to finish. A PUT whose bytes arrived altered is not a
+//! failure of the link, and counts neither way. One more, not up to the browser's six: four
 //! PUTs still leave two connections for the parts that ask for their URLs ahead (`ahead`), and
 //! more measured no faster.
 //!

@@ -4,7 +4,7 @@
 
 use crate::rejoin::{checkpoint, reload};
 use crate::sim::*;
-use skiff_engine::{Body, Event, FileId, Options, Request, RequestKind};
+use skiff_engine::{Body, Event, FileId, Options, Request, RequestId, RequestKind};
 
 /// Options with growing parts (`growParts`; off by default).
 fn growing() -> Options {
@@ -280,16 +280,17 @@ fn a_link_that_turns_poor_cuts_the_bigger_parts_back() {
     assert_eq!(completed_parts(&sim), parts as usize);
 }
 
-#[test]
-fn a_bigger_part_answered_while_its_digest_is_awaited_is_in_when_the_link_turns() {
-    // Hashing has fallen behind: every bigger part's answer waits 3 s for its MD5.
+/// A fast link where hashing has fallen behind: every bigger part's answer waits 3 s for its
+/// MD5. Runs a file of `size` bytes until the first bigger part is answered (the server has it,
+/// its digest is not in yet): that PUT's id, and its part, first byte and end.
+fn first_bigger_answered(size: u64) -> (Sim, FileId, RequestId, (u32, u64, u64)) {
     let mut sim = Sim::new(growing());
     sim.bytes_per_ms = FAST;
     sim.script(|r, _| match put_range(r) {
         Some((_, start, end)) if end - start > 6 * MIB => Action::Checked(3_000),
         _ => Action::Serve,
     });
-    let f = sim.add(241 * MIB);
+    let f = sim.add(size);
     let bigger = |sim: &Sim, id| {
         sim.sent
             .iter()
@@ -297,8 +298,7 @@ fn a_bigger_part_answered_while_its_digest_is_awaited_is_in_when_the_link_turns(
             .find_map(put_range)
             .filter(|(_, start, end)| end - start > 6 * MIB)
     };
-    // Until the first bigger part is answered: the server has it, its digest is not in yet.
-    let (held, (number, _, held_end)) = loop {
+    let (held, part) = loop {
         sim.step();
         if let Some(hit) = sim
             .answered_at
@@ -314,9 +314,15 @@ fn a_bigger_part_answered_while_its_digest_is_awaited_is_in_when_the_link_turns(
         .map(|p| p.0);
     assert_eq!(
         first_bigger.min(),
-        Some(number),
+        Some(part.0),
         "the first bigger part answered first"
     );
+    (sim, f, held, part)
+}
+
+#[test]
+fn a_bigger_part_answered_while_its_digest_is_awaited_is_in_when_the_link_turns() {
+    let (mut sim, f, held, (number, _, held_end)) = first_bigger_answered(241 * MIB);
     // Now the link turns: the other bigger PUTs on the wire break before that digest lands.
     turn_poor(&mut sim);
     for (_, r, action) in &mut sim.wire {
@@ -337,6 +343,32 @@ fn a_bigger_part_answered_while_its_digest_is_awaited_is_in_when_the_link_turns(
         sends.filter(|p| p.0 == number).count(),
         1,
         "part {number} went again"
+    );
+}
+
+#[test]
+fn a_bigger_part_that_arrived_altered_goes_again_whole_and_the_parts_stay_grown() {
+    let (mut sim, f, held, (number, start, end)) = first_bigger_answered(241 * MIB);
+    // Its digest lands, and the ETag is not that MD5: the bytes changed on the way.
+    for (_, r, action) in &mut sim.wire {
+        if r.id == held {
+            *action = Action::Altered;
+        }
+    }
+    sim.run(600_000);
+    intact(&sim, f);
+    // Altered bytes say nothing of the link: no cut back, and the part goes again as it was.
+    assert_eq!(recuts(&sim).len(), 1, "{:?}", recuts(&sim));
+    let sends = sim
+        .sent
+        .iter()
+        .filter_map(put_range)
+        .filter(|p| p.0 == number);
+    assert_eq!(sends.collect::<Vec<_>>(), [(number, start, end); 2]);
+    let reasons = sim.retry_reasons();
+    assert!(
+        reasons.len() == 1 && reasons[0].contains("altered"),
+        "{reasons:?}"
     );
 }
 
