@@ -11,7 +11,9 @@
 //   5. the picker: the same file (from disk) picked again after a reload carries on, its row
 //      says "Resuming" and its progress starts at the bytes the server already holds;
 //   6. across a server restart (the process killed between the reload and the second upload),
-//      regular and intelligent.
+//      regular and intelligent;
+//   7. a part altered on its way, whose check the reload cut short, is not trusted: asked about
+//      with its MD5 after the reload (`if_held`), found not held, and sent again.
 //
 // Run: node --test tests/e2e/skiff-resume.test.mjs
 // Needs Chromium, dist/ and the server binary (as the other e2e tests).
@@ -23,6 +25,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from './support/server.mjs';
+import { startProxy } from './support/proxy.mjs';
 import { launchBrowser, openPage, withUplink } from './support/browser.mjs';
 import { ensureDist, startSkiffSite } from './support/skiff-site.mjs';
 import { cleanUp, deadlineTest } from './support/diag.mjs';
@@ -33,6 +36,8 @@ process.env.RUST_LOG ??= 'info,tower_http=debug';
 const MiB = 1024 * 1024;
 const MODIFIED = 1_700_000_000_000;
 let server;
+let alter; // a proxy that can flip a byte of a PUT on its way (test 7)
+let altered; // a second server, whose part URLs go through `alter`
 let site;
 let browser;
 let tab;
@@ -41,13 +46,19 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
   ensureDist();
-  [server, site] = await Promise.all([startServer({ name: 'resume' }), startSkiffSite()]);
+  alter = await startProxy({ name: 'alter' });
+  [server, altered, site] = await Promise.all([
+    startServer({ name: 'resume' }),
+    startServer({ name: 'altered', extraArgs: ['--public-url', alter.url] }),
+    startSkiffSite(),
+  ]);
+  alter.setTarget(altered.port);
   browser = await launchBrowser();
-  tab = await openPage(browser, `${site.url}/`, () => [server.url]);
+  tab = await openPage(browser, `${site.url}/`, () => [server.url, altered.url, alter.url]);
 }, { timeout: 120_000 });
 
 after(async () => {
-  await cleanUp([() => browser?.close(), () => site?.stop(), () => server?.stop()]);
+  await cleanUp([() => browser?.close(), () => site?.stop(), () => server?.stop(), () => altered?.stop(), () => alter?.stop()]);
 });
 
 function e2e(name, deadlineMs, fn) {
@@ -71,8 +82,8 @@ const resumes = (from) => logged(from, /method=POST path=\/multipart\/resume\}.*
  * counters: a PUT cut short by the reload counts nothing, one whose bytes were in counts even
  * if its answer never reached the page).
  */
-async function stored() {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
+async function stored(srv = server) {
+  const text = await (await fetch(`${srv.url}/metrics`)).text();
   const n = (name, kind) => Number(text.match(new RegExp(`^${name}\\{kind="${kind}"\\} (\\d+)$`, 'm'))?.[1]);
   return {
     pieces: n('skiff_received_total', 'part') + n('skiff_received_total', 'chunk'),
@@ -83,15 +94,15 @@ async function stored() {
 const seeded = (id, size, seed) => tab.page.evaluate(
   ([i, s, sd, m]) => window.skiffSeededFile(i, s, `${i}.bin`, 'application/octet-stream', sd, m), [id, size, seed, MODIFIED]);
 
-/** `client.upload` of a kept file in the page; its result (or the Error's message). */
-const upload = (id, options) => tab.page.evaluate(async ({ base, apikey, id, options }) => {
+/** `client.upload` of a kept file in the page to `srv`; its result (or the Error's message). */
+const upload = (id, options, srv = server) => tab.page.evaluate(async ({ base, apikey, id, options }) => {
   try {
     const client = window.skiff.init(apikey, { baseUrl: base });
     return { ok: true, res: JSON.parse(JSON.stringify(await client.upload(window.skiffFiles[id], options))) };
   } catch (e) {
     return { ok: false, error: String(e && e.message) };
   }
-}, { base: server.url, apikey: server.apikey, id, options });
+}, { base: srv.url, apikey: srv.apikey, id, options });
 
 /** The server's counters once they have stopped moving (a part whose bytes were all in when the page went is still being stored). */
 async function settled() {
@@ -106,25 +117,25 @@ async function settled() {
 }
 
 /** Reloads the page once `pieces` parts or chunks more than `from` are stored. */
-async function reloadAfter(from, pieces) {
-  for (let i = 0; i < 400 && (await stored()).pieces - from.pieces < pieces; i++) await sleep(50);
-  assert.ok((await stored()).pieces - from.pieces >= pieces, 'the upload got far enough before the reload');
+async function reloadAfter(from, pieces, srv = server) {
+  for (let i = 0; i < 400 && (await stored(srv)).pieces - from.pieces < pieces; i++) await sleep(50);
+  assert.ok((await stored(srv)).pieces - from.pieces >= pieces, 'the upload got far enough before the reload');
   await tab.page.reload();
 }
 
 /** Starts uploading `id` on a slow uplink and reloads the page once `pieces` are stored. */
-async function reloadMidUpload(id, options, pieces) {
-  const from = await stored();
+async function reloadMidUpload(id, options, pieces, srv = server) {
+  const from = await stored(srv);
   await withUplink(tab.page, 3 * MiB, async () => {
-    const running = upload(id, options).catch(() => null); // ends with the page
-    await reloadAfter(from, pieces);
+    const running = upload(id, options, srv).catch(() => null); // ends with the page
+    await reloadAfter(from, pieces, srv);
     await running;
   });
   await tab.page.waitForFunction(() => window.skiff && window.skiffSeededFile);
 }
 
-async function assertWhole(handle, file) {
-  const body = Buffer.from(await (await fetch(`${server.url}/${handle}`)).arrayBuffer());
+async function assertWhole(handle, file, srv = server) {
+  const body = Buffer.from(await (await fetch(`${srv.url}/${handle}`)).arrayBuffer());
   assert.equal(createHash('sha256').update(body).digest('hex'), file.sha256, 'the stored file is the one picked');
 }
 
@@ -272,4 +283,33 @@ e2e('6. across a server restart, regular and intelligent', 120_000, async () => 
     assert.equal(held + (await stored()).bytes, size, `${id}: every byte stored once (${held} B before the restart)`);
     await assertWhole(r.res.handle, file);
   }
+});
+
+e2e('7. a part altered on its way, whose check the reload cut short, is sent again', 90_000, async () => {
+  // Six parts (the last 5 B); the first PUT, sent before its MD5, gets a byte flipped. Its three
+  // parts share the uplink and land together: at the reload the altered one is stored, and its
+  // check has failed or not run, but it was not sent again yet (that takes two seconds more).
+  const size = 30 * MiB + 5;
+  await seeded('alt', size, 15);
+  const s0 = await stored(altered);
+  alter.configure({ alterPuts: 1 });
+  try {
+    await reloadMidUpload('alt', {}, 2, altered);
+  } finally {
+    alter.configure({ alterPuts: 0 });
+  }
+  tab.clearExchanges();
+  const file = await seeded('alt', size, 15);
+  const r = await upload('alt', {}, altered);
+  assert.ok(r.ok, r.error);
+  // Every part the server held but the page had not seen checked was asked about with its
+  // MD5; the altered one was not held with the file's bytes.
+  const asks = tab.exchanges.filter((e) => e.path === '/multipart/upload')
+    .map((e) => ({ part: e.requestBody.part, ifHeld: e.requestBody.if_held === true, md5: !!e.requestBody.md5, held: e.responseBody?.held !== undefined }));
+  const askedAbout = asks.filter((a) => a.ifHeld);
+  assert.ok(askedAbout.every((a) => a.md5), `asked about with its MD5: ${JSON.stringify(asks)}`);
+  assert.ok(askedAbout.some((a) => !a.held), `the altered part was found not held: ${JSON.stringify(asks)}`);
+  const s2 = await stored(altered);
+  assert.equal(s2.bytes - s0.bytes, size + 6 * MiB, 'every byte stored once, and the altered part twice');
+  await assertWhole(r.res.handle, file, altered);
 });

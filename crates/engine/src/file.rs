@@ -105,6 +105,11 @@ pub(crate) struct Part {
     /// from that offset is no longer than that, so a chunk size that grows meanwhile does not
     /// waste its digest (see `Engine::hashing`).
     pub(crate) pin: Option<(u64, u64)>,
+    /// A rejoined part the server holds but this client never saw checked (its answer, or the
+    /// check of its ETag, was lost with the page). It counts as sent; its call carries its MD5
+    /// and asks the server whether it holds these bytes (`if_held`): if so it is done without
+    /// a PUT, if not it goes again like any part.
+    pub(crate) unchecked: bool,
 }
 
 impl Part {
@@ -119,6 +124,7 @@ impl Part {
             from: 0,
             upto: plan.end - plan.start,
             pin: None,
+            unchecked: false,
         }
     }
 
@@ -177,6 +183,9 @@ impl Part {
 
     /// Bytes of this part's stretch the server has (plus what is in flight).
     pub(crate) fn sent(&self) -> u64 {
+        if self.unchecked {
+            return self.upto - self.from;
+        }
         match &self.state {
             PartState::Done { .. } | PartState::Committing { .. } => self.upto - self.from,
             PartState::Ready { offset, .. }

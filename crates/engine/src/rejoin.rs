@@ -13,7 +13,7 @@
 use crate::file::{Flow, Growth, Part, PartState, Transfer};
 use crate::plan::{PartPlan, plan_layout};
 use crate::types::Event;
-use crate::wire::Session;
+use crate::wire::{self, Session};
 use skiff_protocol::wire::ResumeResponse;
 
 /// What a client keeps of an upload in progress to carry on with it later.
@@ -99,11 +99,14 @@ impl Checkpoint {
 }
 
 /// The transfer to carry on with for a file of `size` bytes, from what the server says it
-/// `held`; `Err` (why) when the upload must start afresh instead.
+/// `held`; `Err` (why) when the upload must start afresh instead. With `check` (the parts carry
+/// their MD5), a regular part the server holds but the checkpoint does not list as checked is
+/// asked about again with its MD5 ([`Part::unchecked`]) rather than trusted.
 pub(crate) fn rebuild(
     cp: &Checkpoint,
     size: u64,
     held: &ResumeResponse,
+    check: bool,
 ) -> Result<Transfer, String> {
     // Static messages: each formatted one costs the wasm more than it tells.
     if cp.size != size {
@@ -128,12 +131,26 @@ pub(crate) fn rebuild(
             .iter()
             .find(|p| p.part == plan.number && p.size == len);
         let state = match (theirs, mine) {
+            // Held, but this client never saw it checked: a part sent before its MD5 whose
+            // check the reload cut short may hold bytes altered on their way. Its call asks.
+            (Some(p), mine)
+                if check && !chunked && !mine.is_some_and(|(_, e)| same_etag(e, &p.etag)) =>
+            {
+                let mut part = Part::new(
+                    plan,
+                    PartState::Ready {
+                        offset: 0,
+                        not_before: 0,
+                    },
+                    false,
+                );
+                part.unchecked = true;
+                parts.push(part);
+                continue;
+            }
             // The server's word for it; the ETag as its PUT answered it (quoted).
             (Some(p), _) => PartState::Done {
-                etag: p
-                    .etag
-                    .as_ref()
-                    .map(|e| format!("\"{}\"", e.trim_matches('"'))),
+                etag: p.etag.as_deref().map(wire::quoted),
             },
             // The bucket holds what the server cannot see (or the upload is complete):
             // this client's own record.
@@ -163,6 +180,14 @@ pub(crate) fn rebuild(
             _ => Growth::Settled,
         },
     })
+}
+
+/// Whether an ETag this client saw checked is the one the server holds (quoted or not).
+fn same_etag(mine: &Option<String>, theirs: &Option<String>) -> bool {
+    match (mine, theirs) {
+        (Some(a), Some(b)) => a.trim_matches('"') == b.trim_matches('"'),
+        _ => false,
+    }
 }
 
 /// How far the chunks the server holds of part `number` run back to back from `from`.
@@ -307,26 +332,52 @@ mod tests {
         }
     }
 
+    /// A part the server holds with ETag `etag`.
+    fn part_etag(n: u32, size: u64, etag: &str) -> HeldPart {
+        HeldPart {
+            etag: Some(etag.into()),
+            ..part(n, size)
+        }
+    }
+
     #[test]
-    fn regular_parts_the_server_holds_are_done_with_their_etags() {
-        // Part 3 of the wrong size (another cut) is sent again; part 1 is the server's.
+    fn regular_parts_the_server_holds_and_this_client_saw_checked_are_done() {
+        // Part 1 as the checkpoint saw it checked (its quotes aside); part 3 of the wrong size
+        // (another cut) is sent again.
         let t = rebuild(
             &checkpoint(Flow::Regular),
             25,
-            &held(vec![part(1, 10), part(3, 4)], vec![]),
+            &held(vec![part_etag(1, 10, "a"), part(3, 4)], vec![]),
+            true,
         )
         .unwrap();
-        assert_eq!(
-            states(&t),
-            [
-                PartState::Done {
-                    etag: Some("\"e1\"".into())
-                },
-                READY,
-                READY
-            ]
-        );
+        let done = PartState::Done {
+            etag: Some("\"a\"".into()),
+        };
+        assert_eq!(states(&t), [done, READY, READY]);
+        assert!(t.parts.iter().all(|p| !p.unchecked));
         assert_eq!(t.session.upload_id, "u1");
+    }
+
+    #[test]
+    fn held_parts_this_client_never_saw_checked_are_asked_about_again() {
+        // Part 1 held with another ETag than the one checked, part 2 not in the checkpoint
+        // (its answer or its check went with the page): both are asked about, with their MD5,
+        // and count as sent meanwhile.
+        let h = held(vec![part(1, 10), part(2, 10)], vec![]);
+        let t = rebuild(&checkpoint(Flow::Regular), 25, &h, true).unwrap();
+        assert_eq!(states(&t), [READY, READY, READY]);
+        let unchecked: Vec<bool> = t.parts.iter().map(|p| p.unchecked).collect();
+        assert_eq!(unchecked, [true, true, false]);
+        assert_eq!(t.sent(), 20);
+        // Parts that carry no MD5 (`disableIntegrityCheck`) cannot be compared: the server's
+        // word stands, as it does for every part it checked.
+        let t = rebuild(&checkpoint(Flow::Regular), 25, &h, false).unwrap();
+        let etag = |e: &str| PartState::Done {
+            etag: Some(e.into()),
+        };
+        assert_eq!(states(&t), [etag("\"e1\""), etag("\"e2\""), READY]);
+        assert!(t.parts.iter().all(|p| !p.unchecked));
     }
 
     #[test]
@@ -334,7 +385,8 @@ mod tests {
         // Cut again from byte 10 into parts of 12: 0..10, 10..22, 22..25.
         let mut cp = checkpoint(Flow::Regular);
         cp.recuts = vec![(10, 12)];
-        let t = rebuild(&cp, 25, &held(vec![part(2, 12)], vec![])).unwrap();
+        cp.done = vec![(2, Some("\"e2\"".into()))];
+        let t = rebuild(&cp, 25, &held(vec![part(2, 12)], vec![]), true).unwrap();
         let lens: Vec<u64> = t.parts.iter().map(Part::len).collect();
         assert_eq!(lens, [10, 12, 3]);
         let etag = |e: &str| PartState::Done {
@@ -343,14 +395,14 @@ mod tests {
         assert_eq!(states(&t), [READY, etag("\"e2\""), READY]);
         // A recut that does not begin where a part does: afresh, not a guess.
         cp.recuts = vec![(7, 12)];
-        assert!(rebuild(&cp, 25, &held(vec![], vec![])).is_err());
+        assert!(rebuild(&cp, 25, &held(vec![], vec![]), true).is_err());
     }
 
     #[test]
     fn parts_sent_to_a_bucket_count_as_this_client_saw_them() {
         let mut h = held(vec![], vec![]);
         h.direct = true;
-        let t = rebuild(&checkpoint(Flow::Regular), 25, &h).unwrap();
+        let t = rebuild(&checkpoint(Flow::Regular), 25, &h, true).unwrap();
         assert_eq!(
             states(&t),
             [
@@ -362,7 +414,7 @@ mod tests {
             ]
         );
         // Without the bucket's word, the server's silence means nothing is held.
-        let t = rebuild(&checkpoint(Flow::Regular), 25, &held(vec![], vec![])).unwrap();
+        let t = rebuild(&checkpoint(Flow::Regular), 25, &held(vec![], vec![]), true).unwrap();
         assert_eq!(states(&t), [READY, READY, READY]);
     }
 
@@ -387,6 +439,7 @@ mod tests {
                     chunk(3, 2, 2),
                 ],
             ),
+            true,
         )
         .unwrap();
         let ready = |offset| PartState::Ready {
@@ -426,7 +479,7 @@ mod tests {
             vec![],
             vec![chunk(1, 0, 10), chunk(2, 0, 2), chunk(2, 5, 5)],
         );
-        let t = rebuild(&checkpoint(Flow::Intelligent), 25, &h).unwrap();
+        let t = rebuild(&checkpoint(Flow::Intelligent), 25, &h, true).unwrap();
         let ready = |offset| PartState::Ready {
             offset,
             not_before: 0,
@@ -453,7 +506,7 @@ mod tests {
     fn a_complete_upload_needs_only_its_complete() {
         let mut h = held(vec![], vec![]);
         h.handle = Some("H".into());
-        let t = rebuild(&checkpoint(Flow::Regular), 25, &h).unwrap();
+        let t = rebuild(&checkpoint(Flow::Regular), 25, &h, true).unwrap();
         assert!(t.all_done());
     }
 
@@ -461,14 +514,14 @@ mod tests {
     fn another_size_or_upload_starts_afresh() {
         let h = held(vec![], vec![]);
         assert!(
-            rebuild(&checkpoint(Flow::Regular), 26, &h).is_err(),
+            rebuild(&checkpoint(Flow::Regular), 26, &h, true).is_err(),
             "another file"
         );
         let mut h = held(vec![], vec![]);
         h.size = 26;
-        assert!(rebuild(&checkpoint(Flow::Regular), 25, &h).is_err());
+        assert!(rebuild(&checkpoint(Flow::Regular), 25, &h, true).is_err());
         let mut h = held(vec![], vec![]);
         h.upload_id = "u2".into();
-        assert!(rebuild(&checkpoint(Flow::Regular), 25, &h).is_err());
+        assert!(rebuild(&checkpoint(Flow::Regular), 25, &h, true).is_err());
     }
 }

@@ -159,17 +159,15 @@ fn start_part(ctx: &mut Ctx, id: FileId, spec: &FileSpec, session: &Session, p: 
     let len = p.next_len(offset, ctx.chunks.size());
     let start = p.plan.start + offset;
     let chunk_offset = p.chunked.then_some(offset);
-    let value = wire::to_json(&wire::upload_body(
-        spec,
-        session,
-        p.plan.number,
-        len,
-        chunk_offset,
-    ));
+    let mut body = wire::upload_body(spec, session, p.plan.number, len, chunk_offset);
+    body.if_held = p.unchecked;
+    let value = wire::to_json(&body);
     let md5_of = (!ctx.options.disable_integrity_check).then_some((start, start + len));
     // Only a whole part's first try: its ETag is checked, and a retry (after an altered part
-    // among others) lets the server check the bytes instead.
-    let md5_later = md5_of.is_some() && session.etag_md5 && !p.chunked && p.attempts == 0;
+    // among others) lets the server check the bytes instead. A part the server may hold
+    // already needs its MD5 for the server to compare.
+    let md5_later =
+        md5_of.is_some() && session.etag_md5 && !p.chunked && p.attempts == 0 && !p.unchecked;
     let url = format!("{}{}", session.base, routes::MULTIPART_UPLOAD);
     let kind = RequestKind::Upload {
         part: p.plan.number,

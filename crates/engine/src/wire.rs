@@ -108,6 +108,7 @@ pub(crate) fn upload_body(
         fii: offset.is_some(),
         offset,
         md5: None,
+        if_held: false,
         security: security(spec),
     }
 }
@@ -261,7 +262,21 @@ pub(crate) fn parse_resume(body: &str) -> Result<ResumeResponse, String> {
     })
 }
 
-pub(crate) fn parse_upload(body: &str) -> Result<(String, Vec<(String, String)>), String> {
+/// An ETag in the quotes a PUT's `ETag` header has, whether `etag` has them or not (JSON bodies
+/// carry them bare).
+pub(crate) fn quoted(etag: &str) -> String {
+    format!("\"{}\"", etag.trim_matches('"'))
+}
+
+/// What `/multipart/upload` answers: where to PUT the part and with which headers, and the
+/// part's ETag if the server says it holds it already (`held`, asked for with `if_held`).
+pub(crate) struct UploadAnswer {
+    pub(crate) url: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) held: Option<String>,
+}
+
+pub(crate) fn parse_upload(body: &str) -> Result<UploadAnswer, String> {
     let m = object(body)?;
     let url = m
         .get("url")
@@ -275,7 +290,12 @@ pub(crate) fn parse_upload(body: &str) -> Result<(String, Vec<(String, String)>)
             .collect(),
         _ => Vec::new(),
     };
-    Ok((url.to_owned(), headers))
+    let held = m.get("held").and_then(Value::as_str).map(str::to_owned);
+    Ok(UploadAnswer {
+        url: url.to_owned(),
+        headers,
+        held,
+    })
 }
 
 pub(crate) fn parse_complete(body: &str, spec: &FileSpec) -> Result<FileResult, String> {

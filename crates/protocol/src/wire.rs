@@ -155,6 +155,11 @@ pub struct UploadRequest<S = StoreParams> {
     /// bytes are hashed, so the engine leaves it `None`.
     #[serde(default, skip_serializing_if = "is_none")]
     pub md5: Option<String>,
+    /// Skiff extension, for a part the server holds that the client never saw checked (its
+    /// answer was lost with a reloaded page): where the server holds this regular part whole,
+    /// of `size` bytes and of this `md5`, it says so (`held`) and the PUT can be skipped.
+    #[serde(default, deserialize_with = "flag", skip_serializing_if = "is_false")]
+    pub if_held: bool,
     /// Policy and signature (optional here).
     #[serde(flatten)]
     pub security: Security,
@@ -167,6 +172,10 @@ pub struct UploadResponse {
     pub url: String,
     /// Headers to send with the PUT, exactly.
     pub headers: BTreeMap<String, String>,
+    /// Skiff extension, asked for with `if_held`: the ETag (hex MD5) of the part the server
+    /// already holds with these bytes. The PUT is then not needed (`url` still works).
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub held: Option<String>,
 }
 
 /// `POST /multipart/commit`: all chunks of one intelligent part are sent.

@@ -3,7 +3,7 @@
 //! the rest. Whatever makes that impossible starts the upload afresh.
 
 use crate::sim::*;
-use skiff_engine::{Checkpoint, Engine, Event, FileId, Mode, Options, RequestKind};
+use skiff_engine::{Body, Checkpoint, Engine, Event, FileId, Mode, Options, RequestKind};
 
 /// The checkpoint a driver keeps from `file`'s events so far.
 pub fn checkpoint(sim: &Sim, file: FileId) -> Checkpoint {
@@ -100,6 +100,79 @@ fn a_regular_upload_sends_only_the_parts_the_server_lacks() {
         Event::Rejoined { upload_id: u, held, .. } if *u == upload_id && *held == 10 * MIB)));
     // Progress starts at what the server holds.
     assert!(sim.progress_of(f2).iter().all(|b| *b >= 10 * MIB));
+}
+
+/// A 20 MiB + 5 upload in 5 MiB parts, one at a time, parts sent before their MD5; the page
+/// reloads once two parts are in, the second's check not yet in the checkpoint (its answer
+/// waited for its digest). `alter` then does what it likes to the server's copy of part 2.
+/// Returns the sim, carrying on with the file given again, and that file's id.
+fn second_part_unchecked_at_reload(alter: impl FnOnce(&mut Vec<u8>)) -> (Sim, FileId) {
+    let opts = Options {
+        part_size: 5 * MIB,
+        concurrency: 1,
+        ..Options::default()
+    };
+    let mut sim = Sim::new(opts.clone());
+    sim.etag_md5 = true;
+    let size = 20 * MIB + 5;
+    let f = sim.add(size);
+    while sim.uploads.values().all(|u| u.parts.len() < 2) {
+        sim.step();
+    }
+    let mut cp = checkpoint(&sim, f);
+    cp.done.retain(|(n, _)| *n == 1);
+    alter(
+        sim.uploads
+            .values_mut()
+            .next()
+            .unwrap()
+            .parts
+            .get_mut(&2)
+            .unwrap(),
+    );
+    reload(&mut sim, opts);
+    let f2 = sim.add_with(size, |spec| spec.rejoin = Some(cp));
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f2), sim.file_of(f2), "the file is whole");
+    (sim, f2)
+}
+
+/// Each `/multipart/upload` call's part and whether it asked `if_held`.
+fn asks(sim: &Sim) -> Vec<(u32, bool)> {
+    sim.sent
+        .iter()
+        .filter_map(|r| match (&r.kind, &r.body) {
+            (RequestKind::Upload { part, .. }, Body::Json { value, .. }) => {
+                Some((*part, value["if_held"] == true))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_held_part_whose_check_went_with_the_page_is_asked_about_and_not_sent_again() {
+    let (sim, f2) = second_part_unchecked_at_reload(|_| {});
+    // Part 2 is asked about with its MD5, found held, and done without a PUT.
+    assert_eq!(asks(&sim), [(2, true), (3, false), (4, false), (5, false)]);
+    assert_eq!(put_bytes(&sim), 10 * MIB + 5, "parts 3, 4 and 5 only");
+    assert!(sim.events.iter().any(|e| matches!(e,
+        Event::PartDone { file, part: 2, etag: Some(etag) } if *file == f2 && etag == "\"e2-5242880\"")));
+    // It counts as sent from the start: the server holds it.
+    assert_eq!(held_at_rejoin(&sim), 10 * MIB);
+    assert!(sim.progress_of(f2).iter().all(|b| *b >= 10 * MIB));
+}
+
+#[test]
+fn a_held_part_that_arrived_altered_before_the_reload_is_sent_again() {
+    // The server stored other bytes than the file's (altered on their way, the check lost).
+    let (sim, _) = second_part_unchecked_at_reload(|bytes| bytes[7] ^= 1);
+    assert_eq!(asks(&sim), [(2, true), (3, false), (4, false), (5, false)]);
+    assert_eq!(
+        put_bytes(&sim),
+        15 * MIB + 5,
+        "part 2 again, then 3, 4 and 5"
+    );
 }
 
 #[test]

@@ -378,7 +378,25 @@ impl Sim {
                     "https://loc.test{path}?part={part}&offset={offset}&size={}",
                     v["size"]
                 );
-                Self::ok(json!({ "url": url, "headers": { "x-token": "t" } }))
+                let mut body = json!({ "url": url, "headers": { "x-token": "t" } });
+                // `if_held`: skiff-server compares the MD5 the call carries with the ETag of
+                // the part it holds; here, the file's bytes with the part's.
+                if v["if_held"] == json!(true) {
+                    let Body::Json {
+                        md5_of: Some((a, b)),
+                        md5_later: false,
+                        ..
+                    } = req.body
+                    else {
+                        panic!("if_held without the MD5 to compare: {:?}", req.body)
+                    };
+                    let file = &self.file_of(req.file)[a as usize..b as usize];
+                    let up = &self.uploads[id];
+                    if offset == 0 && up.parts.get(&part).is_some_and(|held| held == file) {
+                        body["held"] = json!(format!("e{part}-{}", file.len()));
+                    }
+                }
+                Self::ok(body)
             }
             RequestKind::Put { part, offset } => {
                 assert_eq!(req.headers, vec![("x-token".to_owned(), "t".to_owned())]);

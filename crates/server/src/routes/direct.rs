@@ -78,6 +78,8 @@ pub(super) async fn presign(
     Ok(UploadResponse {
         url: part.url.to_string(),
         headers: part.headers.into_iter().collect::<BTreeMap<_, _>>(),
+        // The bucket's parts are out of sight: a direct upload keeps its own record of them.
+        held: None,
     })
 }
 

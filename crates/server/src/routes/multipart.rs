@@ -129,6 +129,10 @@ pub(super) async fn upload(
         req.fii,
         req.md5.as_deref(),
     )?;
+    let held = match req.if_held {
+        true => held_etag(&state, id, &slot).await?,
+        false => None,
+    };
     let q = token::sign(state.url_key(), id, &slot, now + PART_URL_TTL_MS);
     let query = serde_urlencoded::to_string(&q).map_err(ApiError::internal)?;
     Ok(Json(UploadResponse {
@@ -138,7 +142,26 @@ pub(super) async fn upload(
             routes::fill(routes::MULTIPART_PART, &[("upload_id", id)])
         ),
         headers: BTreeMap::from([("X-Skiff-Part".to_owned(), query)]),
+        held,
     }))
+}
+
+/// The ETag of regular part `slot` if this server holds it whole with the bytes the client
+/// hashed (`if_held`, docs/protocol.md §3.3): same size, and an ETag that is the MD5 it
+/// declared. A chunk, or a call without MD5, is never matched: there is nothing to compare.
+async fn held_etag(state: &AppState, id: &str, slot: &session::Slot) -> ApiResult<Option<String>> {
+    let (None, Some(md5)) = (slot.offset, slot.md5) else {
+        return Ok(None);
+    };
+    let want = hex::encode(md5);
+    Ok(state
+        .state()
+        .parts(id)
+        .await?
+        .into_iter()
+        .find(|p| p.part == slot.part && p.size == slot.size)
+        .and_then(|p| p.etag)
+        .filter(|etag| *etag == want))
 }
 
 pub(super) async fn commit(

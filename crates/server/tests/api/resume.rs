@@ -3,7 +3,7 @@
 //! parts, the chunks of parts not committed yet; the file's handle once complete; clear
 //! refusals for ids that are unknown, of another app, or expired.
 
-use crate::harness::{Harness, OPEN, SECURE, random_bytes, session_fields};
+use crate::harness::{Harness, OPEN, SECURE, md5_b64, random_bytes, session_fields};
 use serde_json::{Value, json};
 
 async fn resume(h: &Harness, key: &str, start: &Value) -> crate::harness::Resp {
@@ -89,6 +89,70 @@ async fn an_intelligent_upload_lists_committed_parts_and_the_chunks_of_the_other
         metrics.contains("skiff_received_bytes_total{kind=\"part\"} 0\n"),
         "{metrics}"
     );
+}
+
+/// `/multipart/upload` of `bytes` as part `part`, asking whether the server holds it
+/// (`if_held`); its answer's `held`, or `null`.
+async fn held(h: &Harness, start: &Value, part: u64, bytes: &[u8], offset: Option<u64>) -> Value {
+    let mut body = session_fields(OPEN, start);
+    crate::harness::merge(
+        &mut body,
+        json!({ "part": part, "size": bytes.len(), "md5": md5_b64(bytes), "if_held": true }),
+    );
+    if let Some(off) = offset {
+        crate::harness::merge(&mut body, json!({ "fii": true, "offset": off }));
+    }
+    let answer = h.post("/multipart/upload", body).await.ok().json();
+    // The part URL comes all the same: a client that ignores `held` just sends the part.
+    assert!(
+        answer["url"].as_str().is_some_and(|u| !u.is_empty()),
+        "{answer}"
+    );
+    answer.get("held").cloned().unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn a_part_held_with_the_same_bytes_is_said_held_and_any_other_is_not() {
+    let h = Harness::new();
+    let data = random_bytes(20_000, 24);
+    let start = h.start(OPEN, data.len(), json!({})).await;
+    let e1 = h.send(OPEN, &start, 1, &data[..10_000], None).await;
+    // The same bytes: held, with the ETag its PUT answered.
+    assert_eq!(
+        held(&h, &start, 1, &data[..10_000], None).await,
+        e1.trim_matches('"')
+    );
+    // Other bytes of the same size (a part altered on its way, or another file), another size,
+    // a part not received: not held, so the client sends it.
+    let mut other = data[..10_000].to_vec();
+    other[0] ^= 1;
+    assert_eq!(held(&h, &start, 1, &other, None).await, Value::Null);
+    assert_eq!(held(&h, &start, 1, &data[..9_999], None).await, Value::Null);
+    assert_eq!(
+        held(&h, &start, 2, &data[10_000..], None).await,
+        Value::Null
+    );
+    // Not asked: not said, even when held (filestack-js and the rest see the answer they know).
+    let asked = h.upload_call(OPEN, &start, 1, &data[..10_000], None).await;
+    assert_eq!(asked.ok().json().get("held"), None);
+    // Without an MD5 there is nothing to compare.
+    let mut body = session_fields(OPEN, &start);
+    crate::harness::merge(
+        &mut body,
+        json!({ "part": 1, "size": 10_000, "if_held": true }),
+    );
+    let answer = h.post("/multipart/upload", body).await.ok().json();
+    assert_eq!(answer.get("held"), None);
+}
+
+#[tokio::test]
+async fn chunks_of_an_intelligent_part_are_never_said_held() {
+    let h = Harness::new();
+    let data = random_bytes(10_000, 25);
+    let start = h.start(OPEN, data.len(), json!({ "fii": true })).await;
+    h.send(OPEN, &start, 1, &data, Some(0)).await;
+    h.commit(OPEN, &start, 1, data.len()).await.ok();
+    assert_eq!(held(&h, &start, 1, &data, Some(0)).await, Value::Null);
 }
 
 #[tokio::test]
