@@ -7,6 +7,7 @@ pub mod client_options;
 pub mod cloud;
 pub mod failure;
 pub mod file_name;
+pub mod kept;
 pub mod options;
 pub mod picker_options;
 pub mod reader;

@@ -49,10 +49,12 @@ pub fn to_json(cp: &Checkpoint, expires: f64) -> String {
     .to_string()
 }
 
-/// The checkpoint stored as `text`, unless it expired by `now` (unix ms) or does not read.
-pub fn from_json(text: &str, now: f64) -> Option<Checkpoint> {
+/// The checkpoint stored as `text` and its expiry, unless it expired by `now` (unix ms) or does
+/// not read.
+pub fn from_json(text: &str, now: f64) -> Option<(Checkpoint, f64)> {
     let v: Value = serde_json::from_str(text).ok()?;
-    if v.get("expires")?.as_f64()? <= now {
+    let expires = v.get("expires")?.as_f64()?;
+    if expires <= now {
         return None;
     }
     let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
@@ -78,7 +80,7 @@ pub fn from_json(text: &str, now: f64) -> Option<Checkpoint> {
     {
         recuts.push((r.get(0)?.as_u64()?, r.get(1)?.as_u64()?));
     }
-    Some(Checkpoint {
+    let cp = Checkpoint {
         uri: s("uri")?,
         region: s("region")?,
         upload_id: s("upload_id")?,
@@ -89,7 +91,8 @@ pub fn from_json(text: &str, now: f64) -> Option<Checkpoint> {
         recuts,
         size: n("size")?,
         done,
-    })
+    };
+    Some((cp, expires))
 }
 
 #[cfg(test)]
@@ -116,17 +119,20 @@ mod tests {
         for flow in [Flow::Regular, Flow::Intelligent, Flow::Fallback] {
             let cp = checkpoint(flow);
             let text = to_json(&cp, 2_000.0);
-            assert_eq!(from_json(&text, 1_999.0), Some(cp));
+            assert_eq!(from_json(&text, 1_999.0), Some((cp, 2_000.0)));
             assert_eq!(from_json(&text, 2_000.0), None, "expired");
         }
         let mut cp = checkpoint(Flow::Regular);
         cp.location_region = None;
-        assert_eq!(from_json(&to_json(&cp, 10.0), 0.0), Some(cp.clone()));
+        assert_eq!(
+            from_json(&to_json(&cp, 10.0), 0.0),
+            Some((cp.clone(), 10.0))
+        );
         // Kept before parts could grow: no recuts.
         let old = to_json(&cp, 10.0).replace(r#""recuts":[[12582912,33554432]],"#, "");
         assert!(!old.contains("recuts"), "{old}");
         cp.recuts.clear();
-        assert_eq!(from_json(&old, 0.0), Some(cp));
+        assert_eq!(from_json(&old, 0.0), Some((cp, 10.0)));
     }
 
     #[test]

@@ -6,11 +6,12 @@
 //! store's read-write transactions in the order they were made); a write that fails costs only
 //! the chance to resume. Without IndexedDB, uploads run as before, and the console says so once.
 
-use crate::model::checkpoint::{self, KEEP_MS};
+use crate::model::checkpoint;
+use crate::model::kept::{Kept, Write};
 use crate::web::http::digest;
 use crate::web::idb::Store;
 use crate::web::js_value::describe;
-use skiff_engine::{Checkpoint, Event, FileId, IdMap};
+use skiff_engine::{Checkpoint, Event, FileId};
 use std::cell::{Cell, RefCell};
 use web_sys::Blob;
 
@@ -34,19 +35,19 @@ fn claim(running: &mut Vec<String>, key: &str) -> bool {
     free
 }
 
-/// What was found for one file: the key its upload is kept under, and the kept upload.
+/// What was found for one file: the key its upload is kept under, and the kept upload with its
+/// expiry.
 #[derive(Debug, Default)]
 pub(crate) struct Found {
     pub(crate) key: Option<String>,
-    pub(crate) checkpoint: Option<Checkpoint>,
+    pub(crate) kept: Option<(Checkpoint, f64)>,
 }
 
-/// The kept uploads of one `client.upload` call.
+/// The kept uploads of one `client.upload` call, and the store they are written to.
 #[derive(Debug)]
 pub(crate) struct Resumable {
     store: Store,
-    keys: IdMap<FileId, String>,
-    kept: IdMap<FileId, Checkpoint>,
+    kept: Kept,
 }
 
 impl Resumable {
@@ -55,8 +56,7 @@ impl Resumable {
         match Store::shared().await {
             Ok(store) => Some(Resumable {
                 store,
-                keys: IdMap::new(),
-                kept: IdMap::new(),
+                kept: Kept::default(),
             }),
             Err(why) => {
                 if !SAID.with(|s| s.replace(true)) {
@@ -88,8 +88,8 @@ impl Resumable {
         ))
     }
 
-    /// The kept upload under `key`, if any and not expired.
-    async fn find(&self, key: &str) -> Option<Checkpoint> {
+    /// The kept upload under `key` and its expiry, if any and not expired.
+    async fn find(&self, key: &str) -> Option<(Checkpoint, f64)> {
         let text = self.store.get(key).await.ok()??;
         checkpoint::from_json(&text, js_sys::Date::now())
     }
@@ -113,7 +113,7 @@ impl Resumable {
                 // call or another) is another upload, started afresh and not kept.
                 f.key = key.filter(|k| RUNNING.with(|r| claim(&mut r.borrow_mut(), k)));
                 if let Some(key) = &f.key {
-                    f.checkpoint = r.find(key).await;
+                    f.kept = r.find(key).await;
                 }
             }
             found.push(f);
@@ -123,58 +123,33 @@ impl Resumable {
 
     /// `file`'s upload no longer runs in this page.
     fn release(&self, file: FileId) {
-        if let Some(key) = self.keys.get(&file) {
+        if let Some(key) = self.kept.key(file) {
             RUNNING.with(|r| r.borrow_mut().retain(|k| k != key));
         }
     }
 
-    /// `file`'s upload is kept under `key` from now on.
-    pub(crate) fn track(&mut self, file: FileId, key: String) {
-        self.keys.insert(file, key);
+    /// `file`'s upload is kept under `key` from now on; `found` is what was kept there before.
+    pub(crate) fn track(&mut self, file: FileId, key: String, found: Option<(Checkpoint, f64)>) {
+        self.kept.track(file, key, found);
     }
 
-    /// Keeps what `event` says of a tracked file: its upload begun, a part done, its parts cut
-    /// again, or forgotten once it is complete or cancelled. A failed file stays kept, to be
-    /// carried on later.
+    /// Writes what `event` changes of the kept uploads (`crate::model::kept`), in the
+    /// background; a file that completed, was cancelled or failed no longer runs here.
     pub(crate) fn on_event(&mut self, event: &Event) {
-        let (file, write) = match event {
-            // Only a file kept under a key has a checkpoint worth building up.
-            Event::Started {
-                file, checkpoint, ..
-            } if self.keys.contains_key(file) => {
-                self.kept.insert(*file, checkpoint.clone());
-                (*file, true)
-            }
-            Event::PartDone { file, .. } | Event::Recut { file, .. } => {
-                if !self.kept.get_mut(file).is_some_and(|cp| cp.note(event)) {
-                    return;
-                }
-                (*file, true)
-            }
-            Event::FileDone { file, .. } | Event::Cancelled { file } => {
-                self.kept.remove(file);
-                self.release(*file);
-                (*file, false)
-            }
-            // Kept, to be carried on by a later call; no longer running.
-            Event::FileFailed { file, .. } => {
-                self.release(*file);
-                return;
-            }
-            _ => return,
-        };
-        let Some(key) = self.keys.get(&file).cloned() else {
+        if let Event::FileDone { file, .. }
+        | Event::Cancelled { file }
+        | Event::FileFailed { file, .. } = event
+        {
+            self.release(*file);
+        }
+        let Some(write) = self.kept.on_event(event, js_sys::Date::now()) else {
             return;
         };
         let store = self.store.clone();
-        let text = self
-            .kept
-            .get(&file)
-            .map(|cp| checkpoint::to_json(cp, js_sys::Date::now() + KEEP_MS));
         wasm_bindgen_futures::spawn_local(async move {
-            let _ = match (write, text) {
-                (true, Some(text)) => store.put(&key, &text).await,
-                _ => store.delete(&key).await,
+            let _ = match write {
+                Write::Put { key, text } => store.put(&key, &text).await,
+                Write::Delete { key } => store.delete(&key).await,
             };
         });
     }

@@ -92,11 +92,11 @@ pub(crate) fn start(
         let mut order = Vec::new();
         let mut names = IdMap::new();
         for ((mut spec, blob), found) in prepared.into_iter().zip(found) {
-            spec.rejoin = found.checkpoint;
+            spec.rejoin = found.kept.as_ref().map(|(cp, _)| cp.clone());
             let filename = spec.filename.clone();
             let id = engine.add_file(spec, now);
             if let (Some(r), Some(key)) = (&mut resumable, found.key) {
-                r.track(id, key);
+                r.track(id, key, found.kept);
             }
             names.insert(id, filename);
             order.push(id);

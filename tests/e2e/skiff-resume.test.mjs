@@ -13,7 +13,9 @@
 //   6. across a server restart (the process killed between the reload and the second upload),
 //      regular and intelligent;
 //   7. a part altered on its way, whose check the reload cut short, is not trusted: asked about
-//      with its MD5 after the reload (`if_held`), found not held, and sent again.
+//      with its MD5 after the reload (`if_held`), found not held, and sent again;
+//   8. an upload carried on is kept as it goes: after a second reload, the parts done since the
+//      first are known as checked (none is asked about again), and every byte is stored once.
 //
 // Run: node --test tests/e2e/skiff-resume.test.mjs
 // Needs Chromium, dist/ and the server binary (as the other e2e tests).
@@ -312,4 +314,41 @@ e2e('7. a part altered on its way, whose check the reload cut short, is sent aga
   const s2 = await stored(altered);
   assert.equal(s2.bytes - s0.bytes, size + 6 * MiB, 'every byte stored once, and the altered part twice');
   await assertWhole(r.res.handle, file, altered);
+});
+
+e2e('8. reloaded twice: the second carries on from where the first left it', 120_000, async () => {
+  const size = 48 * MiB + 5; // nine parts (the last 5 B)
+  await seeded('twice', size, 16);
+  const s0 = await stored();
+  await reloadMidUpload('twice', {}, 1);
+  const s1 = await settled();
+  // Carried on; reloaded again once two more parts are in and no part has landed for a second
+  // (the next ones are seconds away on this uplink), so every part stored was checked.
+  await seeded('twice', size, 16);
+  await withUplink(tab.page, 3 * MiB, async () => {
+    const running = upload('twice', {}).catch(() => null); // ends with the page
+    for (let i = 0; i < 400 && (await stored()).pieces - s1.pieces < 2; i++) await sleep(50);
+    assert.ok((await stored()).pieces - s1.pieces >= 2, 'two more parts were stored after the first reload');
+    let last = await stored();
+    for (let quiet = 0; quiet < 20;) {
+      await sleep(50);
+      const now = await stored();
+      quiet = now.pieces === last.pieces ? quiet + 1 : 0;
+      last = now;
+    }
+    await tab.page.reload();
+    await running;
+  });
+  await tab.page.waitForFunction(() => window.skiff && window.skiffSeededFile);
+  tab.clearExchanges();
+  const file = await seeded('twice', size, 16);
+  const r = await upload('twice', {});
+  assert.ok(r.ok, r.error);
+  // The record kept after the first reload was written on as its parts were done: none of them
+  // is taken for one whose check went with the page.
+  const asked = tab.exchanges.filter((e) => e.path === '/multipart/upload' && e.requestBody?.if_held === true)
+    .map((e) => e.requestBody.part);
+  assert.deepEqual(asked, [], 'no part done after the first reload is asked about again');
+  assert.equal((await stored()).bytes - s0.bytes, size, 'every byte stored once');
+  await assertWhole(r.res.handle, file);
 });
