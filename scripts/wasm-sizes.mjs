@@ -84,8 +84,10 @@ const BUDGETS = [
   // where each file came from, and upload options per file), with 0.1 KB of room; 246.7 KB until
   // bigger parts went back to the first size when one failed (+0.4 KB gzip, 246.98 KB), with
   // 0.1 KB of room; 247.1 KB until a rejoin asked about held parts it never saw checked (the
-  // same +0.3 KB as the uploader's, 247.37 KB).
-  { module: 'picker', files: ['skiff_picker_bg.wasm', 'skiff_picker.js', 'index.js'], budget: 247_450 },
+  // same +0.3 KB as the uploader's, 247.37 KB); 247.45 KB until kept uploads lasted as long as
+  // start's answer says the server keeps them (`expires_in`; +0.1 KB gzip, 247.45 KB, after
+  // -0.1 KB from moving their bookkeeping to model::kept).
+  { module: 'picker', files: ['skiff_picker_bg.wasm', 'skiff_picker.js', 'index.js'], budget: 247_550 },
   // The hashing worker and its MD5 module (crates/hash), fetched on the first part to hash.
   // 9 KB until the worker hashed up to four parts at once with a multi-buffer MD5 over
   // WebAssembly SIMD (twice the bytes per second: bench/hash-simd.bench.mjs): +3.4 KB gzip of

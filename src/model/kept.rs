@@ -70,10 +70,15 @@ impl Kept {
         };
         let t = self.files.get_mut(&file)?;
         match event {
-            // The server's session lasts a day from its start (skiff-server's default): so
-            // does the record, however often it is written.
-            Event::Started { checkpoint, .. } => {
-                t.kept = Some((checkpoint.clone(), now + KEEP_MS));
+            // The record lasts as long as the server's session from its start, however often it
+            // is written: as the server said (`expires_in`), else skiff-server's default.
+            Event::Started {
+                checkpoint,
+                expires_in,
+                ..
+            } => {
+                let lasts = expires_in.map_or(KEEP_MS, |ms| ms as f64);
+                t.kept = Some((checkpoint.clone(), now + lasts));
             }
             // Carried on: the record found goes on from here, with the expiry it had. Nothing
             // to write yet.
@@ -122,6 +127,17 @@ mod tests {
         }
     }
 
+    /// The upload of `F` began; the server keeps it `expires_in` ms, if it said.
+    fn started(expires_in: Option<u64>) -> Event {
+        Event::Started {
+            file: F,
+            upload_id: "u1".into(),
+            intelligent: false,
+            checkpoint: checkpoint(),
+            expires_in,
+        }
+    }
+
     fn done(part: u32) -> Event {
         Event::PartDone {
             file: F,
@@ -148,13 +164,7 @@ mod tests {
     fn a_fresh_upload_is_kept_for_a_day_from_its_start_however_often_it_is_written() {
         let mut k = Kept::default();
         k.track(F, "k".into(), None);
-        let started = Event::Started {
-            file: F,
-            upload_id: "u1".into(),
-            intelligent: false,
-            checkpoint: checkpoint(),
-        };
-        let (cp, expires) = written(k.on_event(&started, 1_000.0));
+        let (cp, expires) = written(k.on_event(&started(None), 1_000.0));
         assert_eq!((cp, expires), (checkpoint(), 1_000.0 + KEEP_MS));
         let (cp, expires) = written(k.on_event(&done(1), 50_000_000.0));
         assert_eq!(cp.done, [(1, Some("\"e1\"".into()))]);
@@ -165,6 +175,16 @@ mod tests {
             Some(Write::Delete { key: "k".into() })
         );
         assert_eq!(k.on_event(&done(2), 0.0), None, "nothing kept any more");
+    }
+
+    #[test]
+    fn a_server_that_keeps_uploads_for_an_hour_has_them_kept_for_an_hour() {
+        let mut k = Kept::default();
+        k.track(F, "k".into(), None);
+        let (_, expires) = written(k.on_event(&started(Some(3_600_000)), 1_000.0));
+        assert_eq!(expires, 3_601_000.0);
+        let (_, expires) = written(k.on_event(&done(1), 2_000_000.0));
+        assert_eq!(expires, 3_601_000.0);
     }
 
     #[test]

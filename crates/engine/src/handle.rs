@@ -167,6 +167,7 @@ impl Engine {
                     upload_id: session.upload_id.clone(),
                     intelligent: flow != Flow::Regular,
                     checkpoint: Checkpoint::of(&session, flow, part_size, f.spec.size),
+                    expires_in: session.expires_in,
                 });
                 f.state = FileState::Uploading(Transfer {
                     session,

@@ -94,6 +94,8 @@ impl Checkpoint {
             location_region: self.location_region.clone(),
             intelligent: self.flow != Flow::Regular,
             etag_md5,
+            // Kept by the page with the expiry it had from the start.
+            expires_in: None,
         }
     }
 }

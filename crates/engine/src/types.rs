@@ -250,6 +250,9 @@ pub enum Event {
         intelligent: bool,
         /// What to keep to carry on with this upload after a reload (no part done yet).
         checkpoint: crate::Checkpoint,
+        /// How long the server keeps the upload, in ms from now, if it said (`expires_in`):
+        /// what is kept of it is worth keeping that long.
+        expires_in: Option<Millis>,
     },
     /// An upload begun earlier carries on: the server holds `held` bytes of it, which are not
     /// sent again.

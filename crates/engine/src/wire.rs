@@ -34,6 +34,9 @@ pub(crate) struct Session {
     /// The server said its part PUTs answer with the MD5 of the bytes as ETag (`part_etag`,
     /// a Skiff extension), so a part may go before its MD5 is known (see `Body::Json`).
     pub(crate) etag_md5: bool,
+    /// How long the server keeps the upload, in ms from its start answer (`expires_in`, a Skiff
+    /// extension), if it said.
+    pub(crate) expires_in: Option<u64>,
 }
 
 impl Session {
@@ -205,6 +208,7 @@ pub(crate) fn parse_start(body: &str) -> Result<Session, String> {
             .map(str::to_owned),
         intelligent: m.get("upload_type").and_then(Value::as_str) == Some("intelligent_ingestion"),
         etag_md5: m.get("part_etag").and_then(Value::as_str) == Some("md5"),
+        expires_in: m.get("expires_in").and_then(Value::as_u64),
     })
 }
 
@@ -360,10 +364,16 @@ mod tests {
             s.headers()
                 .contains(&("Filestack-Upload-Region".into(), "eu".into()))
         );
-        let s = parse_start(r#"{"uri":"/u","region":"r","upload_id":"x","location_url":"http://127.0.0.1:1/","upload_type":"intelligent_ingestion"}"#).unwrap();
+        assert_eq!(s.expires_in, None, "a server that does not say");
+        let s = parse_start(r#"{"uri":"/u","region":"r","upload_id":"x","location_url":"http://127.0.0.1:1/","upload_type":"intelligent_ingestion","expires_in":3600000}"#).unwrap();
         assert_eq!(
             (s.base.as_str(), s.intelligent),
             ("http://127.0.0.1:1", true)
+        );
+        assert_eq!(
+            s.expires_in,
+            Some(3_600_000),
+            "skiff-server's session lifetime"
         );
         assert!(
             parse_start(r#"{"uri":"/u","region":"r","upload_id":"","location_url":"x"}"#)

@@ -128,6 +128,11 @@ pub struct StartResponse {
     /// check the ETag against it afterwards, instead of holding the part until it is hashed.
     #[serde(default, skip_serializing_if = "is_none")]
     pub part_etag: Option<String>,
+    /// Skiff: how long the server keeps this upload, in ms from its answer. A client that keeps
+    /// the upload for a later page (to carry on after a reload) forgets it then. Relative, so
+    /// that the server's and the browser's clocks need not agree.
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub expires_in: Option<u64>,
 }
 
 /// `POST /multipart/upload`: ask where to PUT one part, or one chunk of a part.

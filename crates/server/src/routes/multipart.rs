@@ -89,6 +89,7 @@ pub(super) async fn start(
         location_region: region,
         handle: Some(handle),
         part_etag: part_etag(direct_parts),
+        expires_in: Some(state.config().session_ttl_secs * 1000),
     }))
 }
 

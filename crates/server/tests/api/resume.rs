@@ -16,6 +16,9 @@ async fn a_regular_upload_lists_the_parts_received_with_their_etags() {
     let h = Harness::new();
     let data = random_bytes(30_000, 21);
     let start = h.start(OPEN, data.len(), json!({})).await;
+    // Start says how long the upload is kept (a client keeps it for a later page as long).
+    let ttl_ms = h.state.config().session_ttl_secs * 1000;
+    assert_eq!(start["expires_in"], ttl_ms);
     let fresh = resume(&h, OPEN, &start).await.ok().json();
     assert_eq!(fresh["parts"], json!([]));
     assert_eq!(
