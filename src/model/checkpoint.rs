@@ -7,8 +7,9 @@ use serde_json::{Value, json};
 use skiff_engine::{Checkpoint, Flow};
 use skiff_protocol::wire::json_text;
 
-/// How long a kept upload is worth trying: skiff-server's default session lifetime. A server
-/// that forgets sooner refuses the upload, which then starts afresh.
+/// How long a kept upload is worth trying where start's answer does not say how long the server
+/// keeps it (`expires_in`): skiff-server's default session lifetime. A server that forgets
+/// sooner refuses the upload, which then starts afresh.
 pub const KEEP_MS: f64 = 24.0 * 3_600_000.0;
 
 /// The key of a file's upload: the app and server, and the file by name, size, last change,
