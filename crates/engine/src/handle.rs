@@ -328,7 +328,6 @@ impl Engine {
             }
         }
         let p = &mut t.parts[i];
-        let number = p.plan.number;
         match (p.state.clone(), verdict) {
             (PartState::Asking { offset, len, .. }, Verdict::Ok { body, .. }) => {
                 let wire::UploadAnswer { url, headers, held } =
@@ -337,14 +336,7 @@ impl Engine {
                 // Not held (or altered on its way before the reload): it goes as any part.
                 let unchecked = std::mem::take(&mut p.unchecked);
                 if let Some(etag) = held.filter(|_| unchecked) {
-                    let etag = Some(wire::quoted(&etag));
-                    p.attempts = 0;
-                    p.state = PartState::Done { etag: etag.clone() };
-                    ctx.event(Event::PartDone {
-                        file,
-                        part: number,
-                        etag,
-                    });
+                    part_done(ctx, file, p, Some(wire::quoted(&etag)));
                     return Ok(());
                 }
                 if p.chunked {
@@ -397,24 +389,11 @@ impl Engine {
                         "the PUT succeeded but its ETag header could not be read; the server must send ETag and expose it to browsers (Access-Control-Expose-Headers: ETag)",
                     )
                 })?;
-                p.state = PartState::Done {
-                    etag: Some(etag.clone()),
-                };
-                ctx.event(Event::PartDone {
-                    file,
-                    part: number,
-                    etag: Some(etag),
-                });
+                part_done(ctx, file, p, Some(etag));
                 Ok(())
             }
             (PartState::Committing { .. }, Verdict::Ok { .. }) => {
-                p.attempts = 0;
-                p.state = PartState::Done { etag: None };
-                ctx.event(Event::PartDone {
-                    file,
-                    part: number,
-                    etag: None,
-                });
+                part_done(ctx, file, p, None);
                 Ok(())
             }
             // The two arms that learn from a failed PUT take only failures of the link:
@@ -504,6 +483,18 @@ impl Engine {
             (_, Verdict::Ok { .. }) => Ok(()),
         }
     }
+}
+
+/// Part `p` of `file` is done, with the ETag complete lists for a regular part: its tries start
+/// over, and the checkpoint hears of it (`Event::PartDone`).
+fn part_done(ctx: &mut Ctx, file: FileId, p: &mut Part, etag: Option<String>) {
+    p.attempts = 0;
+    p.state = PartState::Done { etag: etag.clone() };
+    ctx.event(Event::PartDone {
+        file,
+        part: p.plan.number,
+        etag,
+    });
 }
 
 /// After a fallback switch: every part not yet done or in flight travels as chunks.
