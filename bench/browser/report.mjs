@@ -229,6 +229,17 @@ function timeSections(p, runs) {
       `${f2(fReg.mibs / median(runs.put.map((x) => x.mibs)))} × the measured plain PUT. The MD5 work is what differs (see the disableIntegrityCheck and minimal MD5 client rows with BENCH_DIAG=1).`);
     p();
   }
+  // The same uploader with and without MD5: what the integrity check itself costs, and where.
+  const noMd5 = (runs['skiff-nomd5'] ?? []).filter((x) => x.cpu);
+  const withMd5 = (runs['skiff-regular'] ?? []).filter((x) => x.cpu);
+  if (noMd5.length && withMd5.length && runs.put?.length) {
+    const extra = (k) => median(withMd5.map((x) => x.cpu[k])) - median(noMd5.map((x) => x.cpu[k]));
+    const ratio = (rs) => median(rs.map((x) => x.mibs)) / median(runs.put.map((x) => x.mibs));
+    p(`The integrity check: Skiff regular used ${f2(extra('ours'))} CPU-seconds per file more than with disableIntegrityCheck ` +
+      `(renderer ${f2(extra('renderer'))}: the hashing worker reads every part from the File a second time and hashes it; browser process ${f2(extra('browser'))}: it serves that read; ` +
+      `network service ${f2(extra('network'))}; server ${f2(extra('server'))}), and reached ${f2(ratio(withMd5))} × the plain PUT against ${f2(ratio(noMd5))} × without it.`);
+    p();
+  }
   if (CONTENDERS.some((c) => c.lib === 'native')) {
     p('skiff-bench rows: the client is a child process that has exited when the CPU is read, so its CPU time (including generating its random parts, untimed) counts under "other processes".');
     p();
