@@ -237,7 +237,7 @@ function timeSections(p, runs) {
     const ratio = (rs) => median(rs.map((x) => x.mibs)) / median(runs.put.map((x) => x.mibs));
     p(`The integrity check: Skiff regular used ${f2(extra('ours'))} CPU-seconds per file more than with disableIntegrityCheck ` +
       `(renderer ${f2(extra('renderer'))}: the hashing worker reads every part from the File a second time and hashes it; browser process ${f2(extra('browser'))}: it serves that read; ` +
-      `network service ${f2(extra('network'))}; server ${f2(extra('server'))}), and reached ${f2(ratio(withMd5))} × the plain PUT against ${f2(ratio(noMd5))} × without it.`);
+      `network service ${f2(extra('network'))}; server ${f2(extra('server'))}; differences of medians, so a small negative one is noise), and reached ${f2(ratio(withMd5))} × the plain PUT against ${f2(ratio(noMd5))} × without it.`);
     p();
   }
   if (CONTENDERS.some((c) => c.lib === 'native')) {
