@@ -223,18 +223,20 @@ function timeSections(p, runs) {
   };
   const fReg = floor('skiff-regular');
   const fPut = floor('put');
+  // The plain PUT's speed, which both lines below measure against.
+  const putMibs = median((runs.put ?? []).map((x) => x.mibs));
   if (fReg && fPut) {
     p(`CPU floor: Skiff regular costs ${f2(fReg.work)} CPU-seconds per file (browser, server and harness), the plain PUT ${f2(fPut.work)}. ` +
       `Even spread perfectly over the ${ncpu} CPUs, Skiff regular's work takes ${f2(fReg.work / ncpu)} s: at most ${f1(fReg.mibs)} MiB/s, ` +
-      `${f2(fReg.mibs / median(runs.put.map((x) => x.mibs)))} × the measured plain PUT. The MD5 work is what differs (see the disableIntegrityCheck and minimal MD5 client rows with BENCH_DIAG=1).`);
+      `${f2(fReg.mibs / putMibs)} × the measured plain PUT. The MD5 work is what differs (see the disableIntegrityCheck and minimal MD5 client rows with BENCH_DIAG=1).`);
     p();
   }
   // The same uploader with and without MD5: what the integrity check itself costs, and where.
   const noMd5 = (runs['skiff-nomd5'] ?? []).filter((x) => x.cpu);
   const withMd5 = (runs['skiff-regular'] ?? []).filter((x) => x.cpu);
-  if (noMd5.length && withMd5.length && runs.put?.length) {
+  if (noMd5.length && withMd5.length && Number.isFinite(putMibs)) {
     const extra = (k) => median(withMd5.map((x) => x.cpu[k])) - median(noMd5.map((x) => x.cpu[k]));
-    const ratio = (rs) => median(rs.map((x) => x.mibs)) / median(runs.put.map((x) => x.mibs));
+    const ratio = (rs) => median(rs.map((x) => x.mibs)) / putMibs;
     p(`The integrity check: Skiff regular used ${f2(extra('ours'))} CPU-seconds per file more than with disableIntegrityCheck ` +
       `(renderer ${f2(extra('renderer'))}: the hashing worker reads every part from the File a second time and hashes it; browser process ${f2(extra('browser'))}: it serves that read; ` +
       `network service ${f2(extra('network'))}; server ${f2(extra('server'))}; differences of medians, so a small negative one is noise), and reached ${f2(ratio(withMd5))} × the plain PUT against ${f2(ratio(noMd5))} × without it.`);
