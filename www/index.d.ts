@@ -124,7 +124,8 @@ export interface UploadOptions {
   disableIntegrityCheck?: boolean;
   /**
    * Skiff: keep each unfinished upload in IndexedDB so that the same file, given again after a
-   * reload, carries on where it stopped (default true).
+   * reload, carries on where it stopped (default true). A regular upload of a file no bigger
+   * than one part is not kept: a reload would send its one part again anyway.
    */
   resume?: boolean;
 }

@@ -94,20 +94,21 @@ impl Resumable {
         checkpoint::from_json(&text, js_sys::Date::now())
     }
 
-    /// Finds the kept upload of each file (`resume` on; files as (blob, app key, upload URL)),
-    /// with the key each is kept under from now on.
+    /// Finds the kept upload of each file (`resume` on; files as (blob, app key, upload URL), or
+    /// `None` for a file not kept, see [`checkpoint::worth_keeping`]), with the key each is kept
+    /// under from now on. The store is not opened when no file is kept.
     pub(crate) async fn prepare(
         resume: bool,
-        files: Vec<(Blob, String, String)>,
+        files: Vec<Option<(Blob, String, String)>>,
     ) -> (Option<Resumable>, Vec<Found>) {
-        let store = match resume {
+        let store = match resume && files.iter().any(Option::is_some) {
             true => Resumable::open().await,
             false => None,
         };
         let mut found = Vec::new();
-        for (blob, apikey, url) in files {
+        for file in files {
             let mut f = Found::default();
-            if let Some(r) = &store {
+            if let (Some(r), Some((blob, apikey, url))) = (&store, file) {
                 let key = Resumable::key_of(&blob, &apikey, &url).await.ok();
                 // Claimed at once: the same file given again while this upload runs (in this
                 // call or another) is another upload, started afresh and not kept.

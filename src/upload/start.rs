@@ -5,6 +5,7 @@ use super::connections;
 use super::driver::{self, Callbacks, Msg, Queue};
 use super::events::{FileOutcome, Finished};
 use super::resumable::Resumable;
+use crate::model::checkpoint;
 use crate::model::client_options::ClientOptions;
 use crate::model::failure::Failure;
 use crate::model::file_name;
@@ -72,6 +73,7 @@ pub(crate) fn start(
         prepared.push((spec, f.blob));
     }
     let resume = up.resume;
+    let (mode, part_size) = (up.engine.mode, up.engine.part_size);
     let (tx, rx) = futures_channel::mpsc::unbounded();
     // The task takes its share of the browser's connections now, not once its kept uploads are
     // looked up: files started together all count before any of them sends a part.
@@ -84,7 +86,10 @@ pub(crate) fn start(
         // Each file's kept upload, if it has one, is found before the engine starts it.
         let lookups = prepared
             .iter()
-            .map(|(spec, blob)| (blob.clone(), spec.apikey.clone(), spec.upload_url.clone()))
+            .map(|(spec, blob)| {
+                checkpoint::worth_keeping(mode, part_size, spec.size)
+                    .then(|| (blob.clone(), spec.apikey.clone(), spec.upload_url.clone()))
+            })
             .collect();
         let (mut resumable, found) = Resumable::prepare(resume, lookups).await;
         let now = clock::now_ms();
