@@ -4,7 +4,8 @@
 
 /** resources: [{ path, start, end }] (ms from the upload call); ms: the run's time. Null without PUTs. */
 export function analyse(resources, ms) {
-  const puts = resources.filter((r) => r.path.startsWith('/multipart/part/'));
+  // skiff-server's part URL: one for every part (/multipart/part), or one per upload before.
+  const puts = resources.filter((r) => r.path === '/multipart/part' || r.path.startsWith('/multipart/part/'));
   const calls = (p) => resources.filter((r) => r.path === p).length;
   const ups = resources.filter((r) => r.path === '/multipart/upload');
   if (puts.length === 0) return null;

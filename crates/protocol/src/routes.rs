@@ -9,9 +9,9 @@
 //!
 //! let url = format!("https://up.example{}", routes::MULTIPART_START);
 //! assert_eq!(url, "https://up.example/multipart/start");
-//! let part = routes::fill(routes::MULTIPART_PART, &[("upload_id", "u1")]);
+//! let part = routes::fill(routes::MULTIPART_PART_OF, &[("upload_id", "u1")]);
 //! assert_eq!(part, "/multipart/part/u1");
-//! assert!(routes::matches(routes::MULTIPART_PART, &part));
+//! assert!(routes::matches(routes::MULTIPART_PART_OF, &part));
 //! ```
 
 /// `POST`: open an upload session.
@@ -25,8 +25,12 @@ pub const MULTIPART_COMPLETE: &str = "/multipart/complete";
 /// `POST` (Skiff): what the server holds of an upload in progress, so that a client resuming
 /// it (after a page reload) sends only what is missing.
 pub const MULTIPART_RESUME: &str = "/multipart/resume";
-/// `PUT`: the bytes of a part or chunk (the upload answer hands out this URL, signed).
-pub const MULTIPART_PART: &str = "/multipart/part/{upload_id}";
+/// `PUT`: the bytes of a part or chunk. The upload answer hands out this one URL for every part
+/// of every upload, with a signed grant naming the upload and the part in a header, so that a
+/// browser preflights it once (for up to two hours) instead of once per upload.
+pub const MULTIPART_PART: &str = "/multipart/part";
+/// `PUT`: the same, at a URL per upload: what skiff-server handed out before, still taken.
+pub const MULTIPART_PART_OF: &str = "/multipart/part/{upload_id}";
 /// `POST`: the Processing API (`storeURL` stores a remote file through it).
 pub const PROCESS: &str = "/process";
 /// `POST`: the picker's prefetch of app settings.
@@ -88,6 +92,7 @@ pub const ALL: &[&str] = &[
     MULTIPART_COMPLETE,
     MULTIPART_RESUME,
     MULTIPART_PART,
+    MULTIPART_PART_OF,
     PROCESS,
     PREFETCH,
     STORE,
@@ -166,8 +171,9 @@ mod tests {
         assert!(matches(MULTIPART_COMPLETE, "/multipart/complete"));
         assert!(matches(CDN_SIGNED_FILE, "/security=p:x,s:y/H1"));
         assert!(matches(INDEX, "/"));
-        assert!(!matches(MULTIPART_PART, "/multipart/part/"));
-        assert!(!matches(MULTIPART_PART, "/multipart/part/u1/extra"));
+        assert!(!matches(MULTIPART_PART_OF, "/multipart/part/"));
+        assert!(!matches(MULTIPART_PART_OF, "/multipart/part/u1/extra"));
+        assert!(!matches(MULTIPART_PART, "/multipart/part/u1"));
         assert!(!matches(MULTIPART_START, "/multipart/starts"));
         assert!(!matches(CDN_FILE, "/"));
     }

@@ -79,6 +79,7 @@ pub fn app(state: AppState) -> Router {
         ));
     let bytes = Router::new()
         .route(routes::MULTIPART_PART, put(part::put_part))
+        .route(routes::MULTIPART_PART_OF, put(part::put_part_of))
         .route(routes::STORE, post(store::store))
         // An import streams a whole file from the source before it answers: no overall timeout.
         .route(routes::CLOUD_STORE, post(cloud::store))

@@ -1,6 +1,6 @@
-//! Part upload URLs. `/multipart/upload` hands out a URL whose query names the part, its size,
-//! offset and MD5, and an expiry, signed with the server's key; the PUT is accepted only when
-//! the signature matches, so nobody can write bytes that no upload call asked for.
+//! Part upload grants. `/multipart/upload` hands out a grant that names the upload, the part,
+//! its size, offset and MD5, and an expiry, signed with the server's key; the PUT is accepted
+//! only when the signature matches, so nobody can write bytes that no upload call asked for.
 
 use crate::session::Slot;
 use base64::Engine as _;
@@ -8,9 +8,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-/// The query of a part URL.
+/// A part's grant (the `X-Skiff-Part` header, or a part URL's query).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PartQuery {
+    /// The upload. Grants handed out with a URL per upload (`/multipart/part/{upload_id}`)
+    /// have none: the URL names it. The signature covers the upload either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) upload: Option<String>,
     /// Part number.
     pub(crate) part: u32,
     /// Size.
@@ -45,6 +49,7 @@ fn mac(key: &[u8], upload: &str, q: &PartQuery) -> Hmac<Sha256> {
 /// Builds the signed query for `slot` of `upload`, valid until `exp`.
 pub(crate) fn sign(key: &[u8], upload: &str, slot: &Slot, exp: i64) -> PartQuery {
     let mut q = PartQuery {
+        upload: Some(upload.to_owned()),
         part: slot.part,
         size: slot.size,
         offset: slot.offset,
@@ -112,7 +117,14 @@ mod tests {
             ..q.clone()
         };
         assert!(verify(b"key", "up", &bigger, 1).is_err());
-        let moved = PartQuery { offset: None, ..q };
+        let moved = PartQuery {
+            offset: None,
+            ..q.clone()
+        };
         assert!(verify(b"key", "up", &moved, 1).is_err());
+        // The grant names its upload; the signature is the same as when the URL named it.
+        assert_eq!(q.upload.as_deref(), Some("up"));
+        let unnamed = PartQuery { upload: None, ..q };
+        assert!(verify(b"key", "up", &unnamed, 1).is_ok());
     }
 }

@@ -372,13 +372,11 @@ impl Sim {
                         "md5 range and size agree"
                     );
                 }
-                // A part URL as skiff-server hands it out.
-                let path = routes::fill(routes::MULTIPART_PART, &[("upload_id", id)]);
-                let url = format!(
-                    "https://loc.test{path}?part={part}&offset={offset}&size={}",
-                    v["size"]
-                );
-                let mut body = json!({ "url": url, "headers": { "x-token": "t" } });
+                // A part URL and grant as skiff-server hands them out: one URL for every part,
+                // the grant in a header.
+                let url = format!("https://loc.test{}", routes::MULTIPART_PART);
+                let grant = format!("upload={id}&part={part}&offset={offset}&size={}", v["size"]);
+                let mut body = json!({ "url": url, "headers": { "X-Skiff-Part": grant } });
                 // `if_held`: skiff-server compares the MD5 the call carries with the ETag of
                 // the part it holds; here, the file's bytes with the part's.
                 if v["if_held"] == json!(true) {
@@ -399,9 +397,18 @@ impl Sim {
                 Self::ok(body)
             }
             RequestKind::Put { part, offset } => {
-                assert_eq!(req.headers, vec![("x-token".to_owned(), "t".to_owned())]);
-                let (path, query) = req.url.split_once('?').unwrap();
-                let id = path.rsplit('/').next().unwrap().to_owned();
+                let [(name, grant)] = &req.headers[..] else {
+                    panic!(
+                        "a PUT carries its grant and nothing else: {:?}",
+                        req.headers
+                    )
+                };
+                assert_eq!(name, "X-Skiff-Part");
+                let (id, query) = grant
+                    .strip_prefix("upload=")
+                    .and_then(|g| g.split_once('&'))
+                    .unwrap();
+                let id = id.to_owned();
                 let Body::Slice { start, end } = req.body else {
                     panic!()
                 };

@@ -137,11 +137,7 @@ pub(super) async fn upload(
     let q = token::sign(state.url_key(), id, &slot, now + PART_URL_TTL_MS);
     let query = serde_urlencoded::to_string(&q).map_err(ApiError::internal)?;
     Ok(Json(UploadResponse {
-        url: format!(
-            "{}{}",
-            state.config().public_url(),
-            routes::fill(routes::MULTIPART_PART, &[("upload_id", id)])
-        ),
+        url: format!("{}{}", state.config().public_url(), routes::MULTIPART_PART),
         headers: BTreeMap::from([("X-Skiff-Part".to_owned(), query)]),
         held,
     }))

@@ -23,10 +23,32 @@ pub(crate) fn body_stream(body: Body) -> ByteStream {
     Box::pin(body.into_data_stream().map_err(std::io::Error::other))
 }
 
+/// `PUT /multipart/part`: the grant names the upload.
 pub(super) async fn put_part(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    put(state, None, query, headers, body).await
+}
+
+/// `PUT /multipart/part/{upload_id}`: the URL per upload handed out before; a grant that names
+/// an upload must name this one.
+pub(super) async fn put_part_of(
     State(state): State<AppState>,
     Path(upload_id): Path<String>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    put(state, Some(upload_id), query, headers, body).await
+}
+
+async fn put(
+    state: AppState,
+    in_url: Option<String>,
+    query: Option<String>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
@@ -39,7 +61,7 @@ pub(super) async fn put_part(
         )
     };
     // The grant travels in the `X-Skiff-Part` header that /multipart/upload hands out (one URL
-    // per upload, so browsers preflight once), or in the query string.
+    // for every part, so browsers preflight it once), or in the query string.
     let grant = headers
         .get(PART_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -48,6 +70,13 @@ pub(super) async fn put_part(
         .ok_or_else(|| refused("the X-Skiff-Part header from /multipart/upload is missing"))?;
     let q: PartQuery = serde_urlencoded::from_str(&grant)
         .map_err(|_| refused("the X-Skiff-Part grant is malformed"))?;
+    let upload_id = match (in_url, q.upload.clone()) {
+        (Some(url), Some(named)) if url != named => {
+            return Err(refused("the grant is for another upload"));
+        }
+        (Some(id), _) | (None, Some(id)) => id,
+        (None, None) => return Err(refused("the grant names no upload")),
+    };
     let slot = token::verify(state.url_key(), &upload_id, &q, now).map_err(refused)?;
     if let Some(len) = headers
         .get(header::CONTENT_LENGTH)

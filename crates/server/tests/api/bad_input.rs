@@ -192,10 +192,29 @@ async fn upload_and_put_refusals() {
     put(url.clone(), with(&tampered), data[..11].to_vec())
         .await
         .refused(403, "invalid_upload_url");
-    let other = url.replace(start["upload_id"].as_str().unwrap(), "someoneelse");
-    put(other, with(&grant), data[..10].to_vec())
-        .await
-        .refused(403, "invalid_upload_url");
+    // The grant names its upload, under the signature: another upload's name is refused, and
+    // so is a grant that names none at the one URL for every part.
+    let id = start["upload_id"].as_str().unwrap();
+    assert!(
+        url.ends_with("/multipart/part"),
+        "one URL for every part: {url}"
+    );
+    let other = grant.replace(&format!("upload={id}"), "upload=someoneelse");
+    let unnamed = grant.replace(&format!("upload={id}&"), "");
+    assert!(other != grant && unnamed != grant);
+    // The URL per upload handed out before still takes a grant, for its own upload only.
+    let per_upload = format!("{url}/{id}");
+    let elsewhere = format!("{url}/someoneelse");
+    for (u, g) in [
+        (&url, &other),
+        (&url, &unnamed),
+        (&elsewhere, &grant),
+        (&elsewhere, &unnamed),
+    ] {
+        put(u.clone(), with(g), data[..10].to_vec())
+            .await
+            .refused(403, "invalid_upload_url");
+    }
     put(url.clone(), vec![], data[..10].to_vec())
         .await
         .refused(403, "invalid_upload_url");
@@ -214,6 +233,13 @@ async fn upload_and_put_refusals() {
     // The grant also works in the query string (for hand-made requests).
     let by_query = put(format!("{url}?{grant}"), vec![], data[..10].to_vec()).await;
     by_query.ok();
+    // And at the URL per upload, with a grant as handed out before (naming no upload) or now.
+    put(per_upload.clone(), with(&unnamed), data[..10].to_vec())
+        .await
+        .ok();
+    put(per_upload, with(&grant), data[..10].to_vec())
+        .await
+        .ok();
     // Grants expire.
     h.clock.advance(3_600_001);
     put(url, with(&grant), data[..10].to_vec())
