@@ -12,6 +12,8 @@
 #                             SIMD vs one at a time (md-5), in V8; target 2x
 #   bench/browser/blob-reads.bench.mjs  what reading a file in a Web Worker costs (CPU), by pattern:
 #                             6 MiB ranges as the hashing worker reads them vs longer runs; no target
+#   bench/browser/small-files.bench.mjs  uploads of 64 KiB files (one, and 20 in one call) on the
+#                             loopback and over a 30 ms round trip, and the preflights they cost; no target
 #   bench/browser/main-thread.bench.mjs  long tasks and input latency during a 256 MiB picker upload,
 #                             parts hashed in the Web Worker vs on the page
 #   bench/browser/hostile.bench.mjs  intelligent ingestion over links that throttle and cut each
@@ -29,6 +31,7 @@ bash scripts/bench-shaped.sh || status=1
 bash scripts/bench-picker.sh || status=1
 node bench/hash-simd.bench.mjs || status=1
 node bench/browser/blob-reads.bench.mjs || status=1
+node bench/browser/small-files.bench.mjs || status=1
 node bench/browser/main-thread.bench.mjs || status=1
 node bench/browser/hostile.bench.mjs || status=1
 bash scripts/bench-cloud.sh || status=1
