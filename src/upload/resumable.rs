@@ -94,14 +94,13 @@ impl Resumable {
         checkpoint::from_json(&text, js_sys::Date::now())
     }
 
-    /// Finds the kept upload of each file (`resume` on; files as (blob, app key, upload URL), or
-    /// `None` for a file not kept, see [`checkpoint::worth_keeping`]), with the key each is kept
+    /// Finds the kept upload of each file (as (blob, app key, upload URL), or `None` for a file
+    /// not kept: `resume` off, or see [`checkpoint::worth_keeping`]), with the key each is kept
     /// under from now on. The store is not opened when no file is kept.
     pub(crate) async fn prepare(
-        resume: bool,
         files: Vec<Option<(Blob, String, String)>>,
     ) -> (Option<Resumable>, Vec<Found>) {
-        let store = match resume && files.iter().any(Option::is_some) {
+        let store = match files.iter().any(Option::is_some) {
             true => Resumable::open().await,
             false => None,
         };

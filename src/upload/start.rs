@@ -87,11 +87,11 @@ pub(crate) fn start(
         let lookups = prepared
             .iter()
             .map(|(spec, blob)| {
-                checkpoint::worth_keeping(mode, part_size, spec.size)
+                (resume && checkpoint::worth_keeping(mode, part_size, spec.size))
                     .then(|| (blob.clone(), spec.apikey.clone(), spec.upload_url.clone()))
             })
             .collect();
-        let (mut resumable, found) = Resumable::prepare(resume, lookups).await;
+        let (mut resumable, found) = Resumable::prepare(lookups).await;
         let now = clock::now_ms();
         let mut blobs = IdMap::new();
         let mut order = Vec::new();
