@@ -95,6 +95,12 @@ pub struct StartRequest<S = StoreParams> {
     /// Ask for intelligent ingestion.
     #[serde(default, deserialize_with = "flag", skip_serializing_if = "is_false")]
     pub fii: bool,
+    /// Skiff extension: the size of part 1 of a regular upload, whose PUT the server signs in
+    /// its answer (`first_part`), sparing the client the `/multipart/upload` round trip before
+    /// its first byte goes. Only a server whose part ETags are MD5s (`part_etag`) answers it:
+    /// the part goes before its MD5 is known, and the client checks the ETag afterwards.
+    #[serde(default, deserialize_with = "u64_opt", skip_serializing_if = "is_none")]
+    pub first_part: Option<u64>,
     /// Policy and signature.
     #[serde(flatten)]
     pub security: Security,
@@ -133,6 +139,10 @@ pub struct StartResponse {
     /// that the server's and the browser's clocks need not agree.
     #[serde(default, skip_serializing_if = "is_none")]
     pub expires_in: Option<u64>,
+    /// Skiff: where to PUT part 1, asked for with `first_part`: what `/multipart/upload` would
+    /// answer for that part without an MD5.
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub first_part: Option<UploadResponse>,
 }
 
 /// `POST /multipart/upload`: ask where to PUT one part, or one chunk of a part.

@@ -70,6 +70,20 @@ pub(super) async fn start(
         handle: handle.clone(),
         edge: state.edge().map(|e| e.region),
     };
+    // Part 1 signed with the answer (a Skiff extension): only where the part goes through this
+    // server, whose ETag the client can check against the MD5 it has not sent. Checked before
+    // the session is stored, so that a bad size leaves nothing behind.
+    let first_slot = match req.first_part {
+        Some(len) if !req.fii && session.direct.is_none() => Some(session::slot(
+            &session,
+            Some(1),
+            Some(len),
+            None,
+            false,
+            None,
+        )?),
+        _ => None,
+    };
     if let Err(e) = state.state().insert_session(&session).await {
         if let Some(upload) = &session.direct {
             direct::forget(&state, &app.key, upload).await;
@@ -79,6 +93,10 @@ pub(super) async fn start(
     let direct_parts = session.direct.is_some();
     tracing::info!(upload = %id, size, fii = req.fii, direct = direct_parts, edge = ?session.edge, "upload started");
     let region = state.config().region.clone();
+    let first_part = match first_slot {
+        Some(slot) => Some(part_url(&state, &id, &slot, now)?),
+        None => None,
+    };
     Ok(Json(StartResponse {
         uri: format!("/skiff/{id}"),
         region: region.clone().unwrap_or_else(|| "skiff".into()),
@@ -90,6 +108,7 @@ pub(super) async fn start(
         handle: Some(handle),
         part_etag: part_etag(direct_parts),
         expires_in: Some(state.config().session_ttl_secs * 1000),
+        first_part,
     }))
 }
 
@@ -134,13 +153,27 @@ pub(super) async fn upload(
         true => held_etag(&state, id, &slot).await?,
         false => None,
     };
-    let q = token::sign(state.url_key(), id, &slot, now + PART_URL_TTL_MS);
-    let query = serde_urlencoded::to_string(&q).map_err(ApiError::internal)?;
     Ok(Json(UploadResponse {
+        held,
+        ..part_url(&state, id, &slot, now)?
+    }))
+}
+
+/// Where to PUT `slot` of upload `id` on this server: the one part URL, with the signed grant
+/// (docs/protocol.md §3.3–3.4) valid for an hour from `now`.
+fn part_url(
+    state: &AppState,
+    id: &str,
+    slot: &session::Slot,
+    now: i64,
+) -> ApiResult<UploadResponse> {
+    let q = token::sign(state.url_key(), id, slot, now + PART_URL_TTL_MS);
+    let query = serde_urlencoded::to_string(&q).map_err(ApiError::internal)?;
+    Ok(UploadResponse {
         url: format!("{}{}", state.config().public_url(), routes::MULTIPART_PART),
         headers: BTreeMap::from([("X-Skiff-Part".to_owned(), query)]),
-        held,
-    }))
+        held: None,
+    })
 }
 
 /// The ETag of regular part `slot` if this server holds it whole with the bytes the client

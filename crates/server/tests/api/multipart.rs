@@ -118,6 +118,66 @@ async fn a_part_sent_without_md5_answers_the_md5_of_its_bytes_as_etag() {
 }
 
 #[tokio::test]
+async fn start_signs_part_one_when_asked() {
+    // `first_part` (a Skiff extension): part 1's PUT comes with start's answer, as an upload
+    // call without MD5 would sign it, and the file completes from it like from any part.
+    let h = Harness::new();
+    let data = random_bytes(1_500_000, 11);
+    let (one, two) = data.split_at(1_000_000);
+    let start = h
+        .start(OPEN, data.len(), json!({ "first_part": one.len() }))
+        .await;
+    let signed = &start["first_part"];
+    assert_eq!(signed["url"], "http://skiff.test/multipart/part", "{start}");
+    let grant = signed["headers"]["X-Skiff-Part"].as_str().unwrap();
+    assert!(!grant.contains("md5="), "no MD5 to grant: {grant}");
+    assert!(signed.get("held").is_none(), "{start}");
+    let put = h
+        .request(
+            Method::PUT,
+            "/multipart/part",
+            &[("x-skiff-part", grant)],
+            one.to_vec(),
+        )
+        .await;
+    put.ok();
+    let e1 = put.headers["etag"].to_str().unwrap().to_owned();
+    use md5::Digest as _;
+    assert_eq!(e1, format!("\"{}\"", hex::encode(md5::Md5::digest(one))));
+    let e2 = h.send(OPEN, &start, 2, two, None).await;
+    let parts = json!({ "parts": [
+        { "part_number": 1, "etag": e1 },
+        { "part_number": 2, "etag": e2 },
+    ] });
+    let done = h
+        .complete(OPEN, &start, data.len(), parts)
+        .await
+        .ok()
+        .json();
+    assert_eq!(h.download(done["handle"].as_str().unwrap()).await, data);
+}
+
+#[tokio::test]
+async fn start_signs_no_part_unless_it_can() {
+    let h = Harness::new();
+    // Not asked, or an intelligent upload (whose parts go in chunks): nothing signed.
+    let plain = h.start(OPEN, 10, json!({})).await;
+    let fii = h
+        .start(OPEN, 10, json!({ "fii": true, "first_part": 10 }))
+        .await;
+    for start in [plain, fii] {
+        assert!(start.get("first_part").is_none(), "{start}");
+    }
+    // A size no part can have is refused by name.
+    for size in [0, 11] {
+        let body = json!({ "apikey": OPEN, "filename": "f", "size": 10, "first_part": size });
+        h.post("/multipart/start", body)
+            .await
+            .refused(400, "part_out_of_range");
+    }
+}
+
+#[tokio::test]
 async fn repeated_complete_answers_the_same_file() {
     let h = Harness::new();
     let data = random_bytes(1000, 2);
