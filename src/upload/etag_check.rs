@@ -48,8 +48,24 @@ pub(crate) fn admit(
             checks.sent_with(range);
             hasher.request(range, req)
         }
-        (Body::Slice { start, end }, RequestKind::Put { .. }) => {
-            checks.put(req.id, (req.file, *start, *end));
+        (
+            Body::Slice {
+                start,
+                end,
+                check_etag,
+            },
+            RequestKind::Put { .. },
+        ) => {
+            let range = (req.file, *start, *end);
+            // Signed with start's answer, so no call of ours went without the MD5: the PUT is
+            // checked all the same, with the digest hashed ahead if it is there already.
+            if *check_etag {
+                checks.sent_without(range);
+                if let Some(digest) = hasher.take(range) {
+                    checks.landed(range, digest.as_deref());
+                }
+            }
+            checks.put(req.id, range);
             Some((req, None))
         }
         _ => Some((req, None)),
@@ -310,12 +326,18 @@ mod tests {
     }
 
     fn put(id: u64, range: Range) -> Request {
+        put_signed(id, range, false)
+    }
+
+    /// A PUT of `range`; `check_etag`: signed with start's answer (part 1).
+    fn put_signed(id: u64, range: Range, check_etag: bool) -> Request {
         Request {
             kind: RequestKind::Put { part: 1, offset: 0 },
             method: "PUT",
             body: Body::Slice {
                 start: range.1,
                 end: range.2,
+                check_etag,
             },
             ..call(id, range, false)
         }
@@ -347,6 +369,33 @@ mod tests {
             matches!(sent, Some((_, Some(ref d))) if d == "c"),
             "{sent:?}"
         );
+    }
+
+    #[test]
+    fn a_put_signed_with_start_is_checked_with_the_digest_it_finds() {
+        let mut hasher: HashAhead<Request> = HashAhead::new(1);
+        let mut c = EtagChecks::default();
+        // Not hashed yet: its answer waits for the digest, which is hashed first.
+        assert!(admit(put_signed(1, A, true), &mut hasher, &mut c).is_some());
+        assert_eq!(c.pending().collect::<Vec<_>>(), [A]);
+        assert_eq!(c.answered(RequestId(1), put_ok(b"hello")), None, "parked");
+        let released = c.landed(A, Some(&md5_base64(b"hello")));
+        assert_eq!(released, Some((RequestId(1), put_ok(b"hello"))));
+        // Hashed ahead already: the digest moves from the hasher to the check, and an ETag
+        // that differs is caught at once.
+        assert_eq!(hasher.next(&[], &[B], 1, true), Some(B));
+        hasher.hashed(B, Some(md5_base64(b"world")), &[B]);
+        admit(put_signed(2, B, true), &mut hasher, &mut c);
+        assert!(!hasher.ready(B), "taken");
+        assert_eq!(c.pending().count(), 0);
+        let altered = c.answered(RequestId(2), put_ok(b"World"));
+        assert!(
+            matches!(altered, Some(Outcome::Unverified(_))),
+            "{altered:?}"
+        );
+        // A PUT its call signed (with or without MD5) is not marked: checked as its call said.
+        admit(put(3, A), &mut hasher, &mut c);
+        assert_eq!(c.answered(RequestId(3), put_ok(b"x")), Some(put_ok(b"x")));
     }
 
     #[test]

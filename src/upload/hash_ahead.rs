@@ -62,11 +62,8 @@ impl<R> HashAhead<R> {
     /// known (`None`: the range could not be read ahead, the call reads it itself); or holds it
     /// until [`HashAhead::hashed`] releases it.
     pub(crate) fn request(&mut self, range: Range, req: R) -> Option<(R, Option<String>)> {
-        if self.unreadable.contains(&range) {
-            return Some((req, None));
-        }
-        match self.digests.remove(&range) {
-            Some(d) => Some((req, Some(d))),
+        match self.take(range) {
+            Some(d) => Some((req, d)),
             // Not ready: wait for the hasher (one read and one hash per range, never a second
             // one racing the first).
             None => {
@@ -74,6 +71,15 @@ impl<R> HashAhead<R> {
                 None
             }
         }
+    }
+
+    /// The digest of `range` if it is known, taken (`Some(None)`: the range could not be
+    /// read ahead); `None` if it is not known yet.
+    pub(crate) fn take(&mut self, range: Range) -> Option<Option<String>> {
+        if self.unreadable.contains(&range) {
+            return Some(None);
+        }
+        self.digests.remove(&range).map(Some)
     }
 
     /// Whether a call for `range` would leave at once: its digest is held, or the range could

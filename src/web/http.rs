@@ -123,7 +123,7 @@ async fn attempt(
             JsValue::from_str(&json_text(&value))
         }
         // The browser streams the slice from the file; it never enters wasm memory.
-        Body::Slice { start, end } => {
+        Body::Slice { start, end, .. } => {
             let slice = file
                 .slice_with_f64_and_f64(*start as f64, *end as f64)
                 .map_err(|e| describe(&e))?;

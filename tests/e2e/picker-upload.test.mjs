@@ -23,7 +23,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { grownAt, partSizes, shownMiB } from './support/parts.mjs';
+import { asksOf, grownAt, partSizes, shownMiB } from './support/parts.mjs';
 import { startProxy } from './support/proxy.mjs';
 import {
   dropFiles, events, makeFiles, openPicker, png, rows, waitEvent, waitFor, waitRows,
@@ -362,10 +362,15 @@ after(() => diskDir && rmSync(diskDir, { recursive: true, force: true }));
  */
 async function pickFromDisk(page, id, uploadConfig, via = 'button') {
   const { path, body } = diskFile();
-  const asks = [];
+  // Start's and the upload calls, in the order they answered (support/parts.mjs asksOf).
+  const exchanges = [];
   const puts = [];
-  page.on('request', (r) => {
-    if (r.method() === 'POST' && new URL(r.url()).pathname === '/multipart/upload') asks.push(r.postDataJSON());
+  page.on('response', async (r) => {
+    const path = new URL(r.url()).pathname;
+    if (r.request().method() !== 'POST' || !['/multipart/start', '/multipart/upload'].includes(path)) return;
+    const e = { path, status: r.status(), requestBody: r.request().postDataJSON() };
+    exchanges.push(e);
+    e.responseBody = await r.json().catch(() => null);
   });
   page.on('requestfinished', (r) => {
     if (r.method() === 'PUT') puts.push(r.timing().responseEnd);
@@ -389,7 +394,7 @@ async function pickFromDisk(page, id, uploadConfig, via = 'button') {
   assert.deepEqual(done.filesFailed, [], JSON.stringify(done.filesFailed));
   assert.equal(done.filesUploaded.length, 1);
   await assertStored(server.url, done.filesUploaded[0].handle, body, 'the file picked from disk');
-  return { sizes: partSizes(asks, body.length), firstPuts: puts.slice(0, 3) };
+  return { sizes: partSizes(asksOf(exchanges), body.length), firstPuts: puts.slice(0, 3) };
 }
 
 e2e('5d. a big file picked from the device: its parts grow on a fast link unless growParts is false; not one the app hands to crop(files); bytes intact', 200_000, async ({ page }, t) => {

@@ -27,7 +27,7 @@ import { launchBrowser, openPage, withUplink } from './support/browser.mjs';
 import { ensureDist, startSkiffSite } from './support/skiff-site.mjs';
 import { startProxy } from './support/proxy.mjs';
 import { rethrowWith } from './support/diag.mjs';
-import { cutBackAt, grownAt, partSizes, shownMiB } from './support/parts.mjs';
+import { asksOf, cutBackAt, grownAt, partSizes, shownMiB } from './support/parts.mjs';
 
 // Servers log every request (tower_http at debug), so a failure shows what reached them.
 process.env.RUST_LOG ??= 'info,tower_http=debug';
@@ -252,8 +252,7 @@ function assertProgress(progress, size) {
  * went, so it is reported, not asserted.
  */
 function assertPartLayout(t, ex, size) {
-  const asks = ex.filter((x) => x.path === '/multipart/upload' && x.status === 200).map((e) => e.requestBody);
-  t.diagnostic(`part sizes (MiB): ${shownMiB(partSizes(asks, size))}`);
+  t.diagnostic(`part sizes (MiB): ${shownMiB(partSizes(asksOf(ex), size))}`);
 }
 
 const SIZES = [
@@ -666,8 +665,7 @@ e2e('4c. regular parts that grew go back to 6 MiB when the link turns poor', 150
     assert.ok(r.ok, `client.upload rejected: ${JSON.stringify(r.error)}\nonRetry calls: ${JSON.stringify(r.retries, null, 1)}`);
     await assertStoredBytes(r.res, file, faulty);
     const ex = await exchangesUntil((x) => x.some((e) => e.path === '/multipart/complete' && e.status === 200), 'complete → 200');
-    const asks = ex.filter((x) => x.path === '/multipart/upload' && x.status === 200).map((e) => e.requestBody);
-    const sizes = partSizes(asks, POOR_SIZE);
+    const sizes = partSizes(asksOf(ex), POOR_SIZE);
     const bigCut = chaos.requests.filter((q) => q.method === 'PUT' && q.contentLength > 6 * MiB && !q.bodyDone);
     t.diagnostic(`upload took ${r.ms} ms; part sizes (MiB): ${shownMiB(sizes)}; bigger PUTs cut: ${bigCut.length}; ${r.retries.length} retries`);
     // Whether the parts grew depends on how fast this machine carried the first ones.
@@ -916,11 +914,13 @@ e2e('7c. a part altered on its way, sent before its MD5, is caught by its ETag a
   t.diagnostic(`retries: ${JSON.stringify(r.retries.map((x) => x.reason))}`);
   assert.equal(r.retries.length, 1, `one retry: ${JSON.stringify(r.retries)}`);
   assert.match(r.retries[0].reason, /the part arrived altered: the server stored bytes whose MD5 is \S+, not the file's \S+/);
-  // The altered part: asked for without its MD5 first, then with it (the server checks that
-  // one); three parts, four PUTs.
+  // The altered part: signed without its MD5 first (part 1, with start's answer), then asked for
+  // with it (the server checks that one); three parts, four PUTs.
   const ex = await exchangesUntil((x) => x.some((e) => e.path === '/multipart/complete' && e.status === 200), 'complete → 200');
-  assert.equal(ex.find((e) => e.path === '/multipart/start').responseBody.part_etag, 'md5', 'start says part ETags are MD5s');
-  const asks = ex.filter((e) => e.path === '/multipart/upload').map((e) => ({ part: e.requestBody.part, md5: e.requestBody.md5 !== undefined }));
+  const start = ex.find((e) => e.path === '/multipart/start').responseBody;
+  assert.equal(start.part_etag, 'md5', 'start says part ETags are MD5s');
+  assert.ok(start.first_part, `start signs part 1: ${JSON.stringify(start)}`);
+  const asks = asksOf(ex).map((a) => ({ part: a.part, md5: a.md5 !== undefined }));
   const again = asks.filter((a) => asks.filter((b) => b.part === a.part).length > 1);
   assert.deepEqual(asks.slice(0, 3).map((a) => a.md5), [false, false, false], `the first calls go before their MD5s: ${JSON.stringify(asks)}`);
   assert.deepEqual(again.map((a) => a.md5), [false, true], `the altered part's calls: ${JSON.stringify(asks)}`);

@@ -58,15 +58,16 @@ pub(crate) fn admit(
     go
 }
 
-/// Sends the PUT of a part (or chunk) whose `/multipart/upload` answered `url` and `headers`.
+/// Sends the PUT of `len` bytes at `offset` of a part (or chunk) signed as `url` and `headers`
+/// (by its `/multipart/upload`, or with start's answer: `check_etag`, see `Body::Slice`).
 pub(crate) fn put(
     ctx: &mut Ctx,
     file: FileId,
     p: &mut Part,
-    offset: u64,
-    len: u64,
+    (offset, len): (u64, u64),
     url: String,
     headers: Vec<(String, String)>,
+    check_etag: bool,
 ) {
     let start = p.plan.start + offset;
     let kind = RequestKind::Put {
@@ -76,6 +77,7 @@ pub(crate) fn put(
     let body = Body::Slice {
         start,
         end: start + len,
+        check_etag,
     };
     let req = ctx.send(file, kind, "PUT", url, headers, body);
     p.state = PartState::Putting {
@@ -100,9 +102,10 @@ fn put_asked(ctx: &mut Ctx, file: FileId, p: &mut Part) {
         len,
         url,
         headers,
+        check_etag,
         ..
     } = state
     {
-        put(ctx, file, p, offset, len, url, headers);
+        put(ctx, file, p, (offset, len), url, headers, check_etag);
     }
 }

@@ -61,12 +61,14 @@ pub(crate) enum PartState {
         len: u64,
     },
     /// A whole part's PUT, signed at `at` and waiting for a slot (see `crate::ahead`).
+    /// `check_etag`: signed with start's answer, its ETag checked by the driver (`Body::Slice`).
     Asked {
         offset: u64,
         len: u64,
         url: String,
         headers: Vec<(String, String)>,
         at: Millis,
+        check_etag: bool,
     },
     /// The PUT in flight, sent at `started`. `answered`: when its answer arrived, where the
     /// driver holds the outcome back until the part's MD5 lands ([`Engine::answered`]): the

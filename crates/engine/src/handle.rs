@@ -157,11 +157,27 @@ impl Engine {
         };
         match verdict {
             Verdict::Ok { body, .. } => {
-                let session = wire::parse_start(&body)
+                let (session, first_part) = wire::parse_start(&body)
                     .map_err(|why| wire::other_error(RequestKind::Start, None, &why))?;
                 let flow = flow_after_start(ctx.options.mode, session.intelligent, ctx.switched);
                 let (part_size, _) = flow.layout(ctx.options.part_size);
-                let parts = flow.fresh_parts(f.spec.size, ctx.options.part_size);
+                let mut parts = flow.fresh_parts(f.spec.size, ctx.options.part_size);
+                // Part 1's PUT, signed with the answer for the size start asked (the same plan
+                // as `parts`), without its MD5: it waits for a slot like a part that asked
+                // ahead, and the driver checks its ETag once the part is hashed. Only where the
+                // server promised ETags that are MD5s, the one check there can be.
+                if let (Flow::Regular, true, Some(signed), Some(p)) =
+                    (flow, session.etag_md5, first_part, parts.first_mut())
+                {
+                    p.state = PartState::Asked {
+                        offset: 0,
+                        len: p.len(),
+                        url: signed.url,
+                        headers: signed.headers,
+                        at: ctx.now,
+                        check_etag: !ctx.options.disable_integrity_check,
+                    };
+                }
                 ctx.event(Event::Started {
                     file,
                     upload_id: session.upload_id.clone(),
@@ -340,7 +356,7 @@ impl Engine {
                     return Ok(());
                 }
                 if p.chunked {
-                    ahead::put(ctx, file, p, offset, len, url, headers);
+                    ahead::put(ctx, file, p, (offset, len), url, headers, false);
                 } else if t.flow == Flow::Intelligent {
                     // Signed as a whole part before a fallback switch: chunks from now on.
                     p.chunked = true;
@@ -353,6 +369,7 @@ impl Engine {
                         url,
                         headers,
                         at: ctx.now,
+                        check_etag: false,
                     };
                 }
                 Ok(())

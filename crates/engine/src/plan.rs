@@ -18,8 +18,17 @@ pub struct PartPlan {
 
 /// Cuts `size` bytes into parts of `part_size` (grown to keep at most 10 000 parts).
 pub fn plan_parts(size: u64, part_size: u64) -> Vec<PartPlan> {
-    let part_size = part_size.max(size.div_ceil(u64::from(MAX_PARTS)));
-    plan_from(1, 0, size, part_size)
+    plan_from(1, 0, size, grown(size, part_size))
+}
+
+/// The length of part 1 of `size` bytes as [`plan_parts`] cuts them; `None`: no part (an empty
+/// file).
+pub(crate) fn first_part_len(size: u64, part_size: u64) -> Option<u64> {
+    (size > 0).then(|| grown(size, part_size).max(1).min(size))
+}
+
+fn grown(size: u64, part_size: u64) -> u64 {
+    part_size.max(size.div_ceil(u64::from(MAX_PARTS)))
 }
 
 /// Cuts bytes `from..size` into parts of `part_size` numbered from `number` on.
@@ -84,6 +93,25 @@ mod tests {
         let huge = plan_parts(100 * 1024 * MIB, 6 * MIB);
         assert_eq!(huge.len(), 10_000);
         assert_eq!(huge.last().unwrap().end, 100 * 1024 * MIB);
+    }
+
+    #[test]
+    fn the_first_part_is_the_plans() {
+        for (size, part) in [
+            (0, MIB),
+            (1, MIB),
+            (MIB, MIB),
+            (13 * MIB, 6 * MIB),
+            (100 * 1024 * MIB, 6 * MIB),
+            (5, 0),
+        ] {
+            let plan = plan_parts(size, part);
+            assert_eq!(
+                first_part_len(size, part),
+                plan.first().map(|p| p.end - p.start),
+                "{size} in parts of {part}"
+            );
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::ahead;
 use crate::engine::{Ctx, Engine};
 use crate::file::{Call, FileState, FileUpload, Part, PartState};
 use crate::lanes;
+use crate::plan::first_part_len;
 use crate::types::{Body, FileId, FileSpec, RequestKind};
 use crate::wire::{self, Session};
 use skiff_protocol::routes;
@@ -68,10 +69,15 @@ impl Engine {
                 }
                 FileState::Starting(call) if call.req.is_none() && call.not_before <= ctx.now => {
                     let fii = ctx.options.mode != crate::options::Mode::Regular;
+                    // A regular upload asks for part 1's PUT with the answer: one round trip
+                    // less before its first byte goes (`first_part`, see `handle::on_start`).
+                    let first_part = (!fii)
+                        .then(|| first_part_len(f.spec.size, ctx.options.part_size))
+                        .flatten();
                     let url = format!("{}{}", f.spec.upload_url, routes::MULTIPART_START);
                     let headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
                     let body = Body::Json {
-                        value: wire::to_json(&wire::start_body(&f.spec, fii)),
+                        value: wire::to_json(&wire::start_body(&f.spec, fii, first_part)),
                         md5_of: None,
                         md5_later: false,
                     };

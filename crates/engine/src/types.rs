@@ -129,6 +129,11 @@ pub enum Body {
         start: u64,
         /// One past the last byte.
         end: u64,
+        /// The server signed this PUT without the part's MD5 and no call of the driver's said
+        /// so: part 1, signed with start's answer (`first_part`, a Skiff extension). The driver
+        /// checks the PUT's ETag against the range's digest, as for a call sent without its
+        /// MD5 (`md5_later`).
+        check_etag: bool,
     },
 }
 

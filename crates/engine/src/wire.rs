@@ -82,8 +82,14 @@ fn session_ref(spec: &FileSpec, s: &Session) -> SessionRef {
     }
 }
 
-/// The app's store options go out as given (see the protocol's `wire` module).
-pub(crate) fn start_body(spec: &FileSpec, fii: bool) -> StartRequest<Value> {
+/// The app's store options go out as given (see the protocol's `wire` module). `first_part`:
+/// the size of part 1, to have its PUT signed with the answer (a Skiff extension; other servers
+/// ignore it).
+pub(crate) fn start_body(
+    spec: &FileSpec,
+    fii: bool,
+    first_part: Option<u64>,
+) -> StartRequest<Value> {
     StartRequest {
         apikey: Some(spec.apikey.clone()),
         filename: Some(spec.filename.clone()),
@@ -91,6 +97,7 @@ pub(crate) fn start_body(spec: &FileSpec, fii: bool) -> StartRequest<Value> {
         size: Some(spec.size),
         store: Some(spec.store.clone()),
         fii,
+        first_part,
         security: security(spec),
     }
 }
@@ -186,14 +193,20 @@ fn text(v: &Value) -> String {
     }
 }
 
-pub(crate) fn parse_start(body: &str) -> Result<Session, String> {
+/// The session start answered, and part 1's signed PUT if it came along (`first_part`; one
+/// that cannot be read is left aside: the part then asks for its URL as any other).
+pub(crate) fn parse_start(body: &str) -> Result<(Session, Option<UploadAnswer>), String> {
     let m = object(body)?;
     for field in ["uri", "region", "upload_id", "location_url"] {
         if !truthy(m.get(field)) {
             return Err(format!("the start answer lacks `{field}`"));
         }
     }
-    Ok(Session {
+    let first_part = match m.get("first_part") {
+        Some(Value::Object(signed)) => read_upload(signed).ok(),
+        _ => None,
+    };
+    let session = Session {
         uri: text(&m["uri"]),
         region: text(&m["region"]),
         upload_id: text(&m["upload_id"]),
@@ -209,7 +222,8 @@ pub(crate) fn parse_start(body: &str) -> Result<Session, String> {
         intelligent: m.get("upload_type").and_then(Value::as_str) == Some("intelligent_ingestion"),
         etag_md5: m.get("part_etag").and_then(Value::as_str) == Some("md5"),
         expires_in: m.get("expires_in").and_then(Value::as_u64),
-    })
+    };
+    Ok((session, first_part))
 }
 
 /// The answer of `/multipart/resume`, read by hand: serde's derived readers for these types
@@ -274,6 +288,7 @@ pub(crate) fn quoted(etag: &str) -> String {
 
 /// What `/multipart/upload` answers: where to PUT the part and with which headers, and the
 /// part's ETag if the server says it holds it already (`held`, asked for with `if_held`).
+#[derive(Debug)]
 pub(crate) struct UploadAnswer {
     pub(crate) url: String,
     pub(crate) headers: Vec<(String, String)>,
@@ -281,7 +296,10 @@ pub(crate) struct UploadAnswer {
 }
 
 pub(crate) fn parse_upload(body: &str) -> Result<UploadAnswer, String> {
-    let m = object(body)?;
+    read_upload(&object(body)?)
+}
+
+fn read_upload(m: &Map<String, Value>) -> Result<UploadAnswer, String> {
     let url = m
         .get("url")
         .and_then(Value::as_str)
@@ -355,7 +373,8 @@ mod tests {
 
     #[test]
     fn start_answers() {
-        let s = parse_start(r#"{"uri":"/u","region":"r","upload_id":7,"location_url":"up.example:8443","location_region":"eu"}"#).unwrap();
+        let (s, first) = parse_start(r#"{"uri":"/u","region":"r","upload_id":7,"location_url":"up.example:8443","location_region":"eu"}"#).unwrap();
+        assert!(first.is_none());
         assert_eq!(
             (s.base.as_str(), s.upload_id.as_str(), s.intelligent),
             ("https://up.example:8443", "7", false)
@@ -365,7 +384,7 @@ mod tests {
                 .contains(&("Filestack-Upload-Region".into(), "eu".into()))
         );
         assert_eq!(s.expires_in, None, "a server that does not say");
-        let s = parse_start(r#"{"uri":"/u","region":"r","upload_id":"x","location_url":"http://127.0.0.1:1/","upload_type":"intelligent_ingestion","expires_in":3600000}"#).unwrap();
+        let (s, _) = parse_start(r#"{"uri":"/u","region":"r","upload_id":"x","location_url":"http://127.0.0.1:1/","upload_type":"intelligent_ingestion","expires_in":3600000}"#).unwrap();
         assert_eq!(
             (s.base.as_str(), s.intelligent),
             ("http://127.0.0.1:1", true)
@@ -381,6 +400,32 @@ mod tests {
                 .contains("upload_id")
         );
         assert!(parse_start("<html>").unwrap_err().contains("not JSON"));
+    }
+
+    #[test]
+    fn part_one_signed_with_start() {
+        let signed = |first: &str| {
+            let body = format!(
+                r#"{{"uri":"/u","region":"r","upload_id":"x","location_url":"h","first_part":{first}}}"#
+            );
+            parse_start(&body).unwrap().1.map(|a| (a.url, a.headers))
+        };
+        assert_eq!(
+            signed(r#"{"url":"https://h/multipart/part","headers":{"X-Skiff-Part":"upload=x"}}"#),
+            Some((
+                "https://h/multipart/part".to_owned(),
+                vec![("X-Skiff-Part".to_owned(), "upload=x".to_owned())]
+            ))
+        );
+        // Unreadable: the part asks for its URL instead, and the upload goes on.
+        for bad in [
+            r#"{"headers":{}}"#,
+            r#"{"url":""}"#,
+            r#""https://h""#,
+            "null",
+        ] {
+            assert_eq!(signed(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -407,7 +452,9 @@ mod tests {
     }
 
     fn session() -> Session {
-        parse_start(r#"{"uri":"/u","region":"r","upload_id":"x","location_url":"h"}"#).unwrap()
+        parse_start(r#"{"uri":"/u","region":"r","upload_id":"x","location_url":"h"}"#)
+            .unwrap()
+            .0
     }
 
     // The bodies byte for byte, keys in the order filestack-js writes them (the browser module
@@ -417,8 +464,8 @@ mod tests {
         let mut spec = FileSpec::new("https://u", "k", "a.bin", "application/octet-stream", 10);
         let s = session();
         assert_eq!(
-            json(&start_body(&spec, false)),
-            r#"{"apikey":"k","filename":"a.bin","mimetype":"application/octet-stream","size":10,"store":{"location":"s3"}}"#
+            json(&start_body(&spec, false, Some(6))),
+            r#"{"apikey":"k","filename":"a.bin","mimetype":"application/octet-stream","size":10,"store":{"location":"s3"},"first_part":6}"#
         );
         assert_eq!(
             json(&upload_body(&spec, &s, 2, 4, None)),
@@ -426,7 +473,7 @@ mod tests {
         );
         spec.security = Some(("p".into(), "s".into()));
         assert_eq!(
-            json(&start_body(&spec, true)),
+            json(&start_body(&spec, true, None)),
             r#"{"apikey":"k","filename":"a.bin","mimetype":"application/octet-stream","size":10,"store":{"location":"s3"},"fii":true,"policy":"p","signature":"s"}"#
         );
         assert_eq!(
@@ -463,7 +510,7 @@ mod tests {
 
     #[test]
     fn a_numeric_upload_id_goes_back_as_text() {
-        let s =
+        let (s, _) =
             parse_start(r#"{"uri":"/u","region":"r","upload_id":7,"location_url":"h"}"#).unwrap();
         let spec = FileSpec::new("https://u", "k", "a", "m/m", 1);
         assert_eq!(to_json(&commit_body(&spec, &s, 1))["upload_id"], "7");

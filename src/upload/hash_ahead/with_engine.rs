@@ -75,7 +75,7 @@ fn answer(req: &Request, etag_md5: bool, fate: Fate) -> Outcome {
         (RequestKind::Put { part, offset }, _) if fate == Fate::Reset => {
             Outcome::Network(format!("connection reset (part {part}, offset {offset})"))
         }
-        (RequestKind::Put { .. }, Body::Slice { start, end }) => {
+        (RequestKind::Put { .. }, Body::Slice { start, end, .. }) => {
             let mut md5 = md5_of((req.file, *start, *end));
             if fate == Fate::Altered {
                 md5[0] ^= 1;
@@ -147,7 +147,7 @@ fn upload(
                         } => Some((req.file, a, b)),
                         _ => None,
                     };
-                    if let Body::Slice { start, end } = req.body {
+                    if let Body::Slice { start, end, .. } = req.body {
                         run.puts.push((now, (req.file, start, end)));
                     }
                     let Some((req, digest)) = admit(req, &mut hash, &mut checks) else {

@@ -1,9 +1,24 @@
-// The parts a regular upload asked the server for (its `/multipart/upload` requests), as the
-// end-to-end tests check them.
+// The parts a regular upload asked the server for (its `/multipart/upload` requests, and part 1
+// when start's answer signed it), as the end-to-end tests check them.
 
 import assert from 'node:assert/strict';
 
 const MiB = 1024 * 1024;
+
+/**
+ * What the browser asked for, from its API exchanges in order: the body of each answered
+ * `/multipart/upload`, led by `{ part: 1, size }` where start's answer signed part 1 (`first_part`,
+ * a Skiff extension: that part's first try has no call of its own).
+ */
+export function asksOf(exchanges) {
+  const asks = [];
+  for (const e of exchanges) {
+    if (e.status !== 200) continue;
+    if (e.path === '/multipart/start' && e.responseBody?.first_part) asks.push({ part: 1, size: e.requestBody.first_part });
+    if (e.path === '/multipart/upload') asks.push(e.requestBody);
+  }
+  return asks;
+}
 
 /**
  * Part sizes of one regular upload of `size` bytes, in part order, from its asks (`{ part, size }`

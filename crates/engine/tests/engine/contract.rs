@@ -48,7 +48,7 @@ pub fn check(req: &Request) -> Result<(), String> {
         ));
     }
     match (&req.body, req.kind) {
-        (Body::Slice { start, end }, RequestKind::Put { .. }) if start < end => Ok(()),
+        (Body::Slice { start, end, .. }, RequestKind::Put { .. }) if start < end => Ok(()),
         (
             Body::Json {
                 value,

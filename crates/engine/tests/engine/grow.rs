@@ -57,7 +57,9 @@ fn completed_parts(sim: &Sim) -> usize {
 
 fn put_range(r: &Request) -> Option<(u32, u64, u64)> {
     match (r.kind, &r.body) {
-        (RequestKind::Put { part, .. }, Body::Slice { start, end }) => Some((part, *start, *end)),
+        (RequestKind::Put { part, .. }, Body::Slice { start, end, .. }) => {
+            Some((part, *start, *end))
+        }
         _ => None,
     }
 }

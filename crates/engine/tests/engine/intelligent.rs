@@ -74,7 +74,7 @@ fn a_failing_chunk_is_resent_from_the_same_offset_at_half_size() {
     });
     let mut failures = 0;
     sim.script(move |req, _| match (req.kind, &req.body) {
-        (RequestKind::Put { .. }, Body::Slice { start, end })
+        (RequestKind::Put { .. }, Body::Slice { start, end, .. })
             if end - start > 2 * MIB && failures < 5 =>
         {
             failures += 1;
@@ -152,7 +152,7 @@ fn shrinks_on_a_bad_link_then_grows_back_when_it_heals() {
     });
     sim.bytes_per_ms = 1_000; // 1 MB/s: an 8 MiB chunk takes ~8.4 s, over the target
     sim.script(|req, sim| match (req.kind, &req.body) {
-        (RequestKind::Put { .. }, Body::Slice { start, end })
+        (RequestKind::Put { .. }, Body::Slice { start, end, .. })
             if sim.now < 60_000 && end - start > 256 * KIB =>
         {
             Action::Network

@@ -140,6 +140,37 @@ fn an_unreadable_range_is_retried_and_named_when_the_retries_run_out() {
     assert!(!sim.kinds().contains(&RequestKind::Complete));
 }
 
+/// `opts()` without integrity checks.
+fn no_md5() -> Options {
+    Options {
+        disable_integrity_check: true,
+        ..opts()
+    }
+}
+
+/// `opts()` in intelligent ingestion: parts go in chunks.
+fn chunks() -> Options {
+    Options {
+        mode: skiff_engine::Mode::Intelligent,
+        ..opts()
+    }
+}
+
+/// A file of `size` bytes uploaded to a server whose part ETags are MD5s, the first PUT of
+/// `part` arriving altered; the sim once the bytes are stored whole.
+fn altered_once(part: u32, size: u64) -> Sim {
+    let mut sim = Sim::new(opts());
+    sim.etag_md5 = true;
+    sim.once(
+        move |k| matches!(k, RequestKind::Put { part: p, .. } if p == part),
+        Action::Altered,
+    );
+    let f = sim.add(size);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    sim
+}
+
 #[test]
 fn a_part_goes_before_its_md5_only_on_its_first_try_and_only_where_etags_are_md5s() {
     // A server that does not say its part ETags are MD5s (Filestack, a bucket's presigned URLs):
@@ -149,22 +180,13 @@ fn a_part_goes_before_its_md5_only_on_its_first_try_and_only_where_etags_are_md5
     sim.run(600_000);
     assert_eq!(sim.stored_of(f), sim.file_of(f));
     assert_eq!(sim.md5_later(), [(1, false), (2, false), (3, false)]);
+    assert_eq!(sim.put_checks(), [(1, false), (2, false), (3, false)]);
 
-    // skiff-server says so: first tries may go first. Part 2 comes back altered once; its
-    // second try carries its MD5, and the retry names the reason.
-    let mut sim = Sim::new(opts());
-    sim.etag_md5 = true;
-    sim.once(
-        |k| matches!(k, RequestKind::Put { part: 2, .. }),
-        Action::Altered,
-    );
-    let f = sim.add(11 * MIB);
-    sim.run(600_000);
-    assert_eq!(sim.stored_of(f), sim.file_of(f));
-    assert_eq!(
-        sim.md5_later(),
-        [(1, true), (2, true), (3, true), (2, false)]
-    );
+    // skiff-server says so: first tries may go first (part 1 with start's answer, see
+    // `part_one_goes_with_starts_answer`). Part 2 comes back altered once; its second try
+    // carries its MD5, and the retry names the reason.
+    let sim = altered_once(2, 11 * MIB);
+    assert_eq!(sim.md5_later(), [(2, true), (3, true), (2, false)]);
     assert_eq!(
         sim.retry_reasons(),
         ["the part arrived altered: its ETag is not its MD5"]
@@ -172,21 +194,73 @@ fn a_part_goes_before_its_md5_only_on_its_first_try_and_only_where_etags_are_md5
 
     // Without integrity checks nothing is hashed, and nothing is marked to be checked later;
     // chunks (intelligent ingestion) always carry their MD5.
-    let no_md5 = Options {
-        disable_integrity_check: true,
-        ..opts()
-    };
-    let chunks = Options {
-        mode: skiff_engine::Mode::Intelligent,
-        ..opts()
-    };
-    for (options, size) in [(no_md5, 6 * MIB), (chunks, 3 * MIB)] {
+    for (options, size) in [(no_md5(), 6 * MIB), (chunks(), 3 * MIB)] {
         let mut sim = Sim::new(options);
         sim.etag_md5 = true;
         let f = sim.add(size);
         sim.run(600_000);
         assert_eq!(sim.stored_of(f), sim.file_of(f));
         assert!(sim.md5_later().iter().all(|(_, later)| !later));
+    }
+}
+
+#[test]
+fn part_one_goes_with_starts_answer() {
+    // Start asks for part 1's PUT (`first_part`); skiff-server signs it, so part 1 goes with no
+    // `/multipart/upload`, marked for the driver to check its ETag.
+    let mut sim = Sim::new(opts());
+    sim.etag_md5 = true;
+    let f = sim.add(11 * MIB);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert_eq!(sim.first_parts_asked(), [Some(opts().part_size)]);
+    assert_eq!(
+        sim.kinds()[..3],
+        [
+            RequestKind::Start,
+            RequestKind::Put { part: 1, offset: 0 },
+            RequestKind::Upload { part: 2, offset: 0 },
+        ]
+    );
+    assert_eq!(sim.put_checks(), [(1, true), (2, false), (3, false)]);
+
+    // Its bytes arrive altered: the retry asks for a URL like any part, with the MD5 for the
+    // server to check, and the PUT after it needs no check of the driver's.
+    let sim = altered_once(1, MIB);
+    assert_eq!(sim.md5_later(), [(1, false)]);
+    assert_eq!(sim.put_checks(), [(1, true), (1, false)]);
+
+    // A server that signs nothing with its answer (Filestack, a bucket): part 1 asks as before.
+    // Without integrity checks there is nothing to check. Intelligent ingestion cuts parts in
+    // chunks: nothing to ask for, and an empty file has no part 1.
+    // Each: options, whether ETags are MD5s, the size, what start asks to have signed, the
+    // PUTs (checked or not), and whether part 1 asks for its URL.
+    type Case = (
+        Options,
+        bool,
+        u64,
+        Option<u64>,
+        &'static [(u32, bool)],
+        bool,
+    );
+    let cases: [Case; 4] = [
+        (opts(), false, MIB, Some(MIB), &[(1, false)], true),
+        (no_md5(), true, MIB, Some(MIB), &[(1, false)], false),
+        (chunks(), true, MIB, None, &[(1, false)], true),
+        (opts(), true, 0, None, &[], false),
+    ];
+    for (options, etag_md5, size, asked, puts, asks) in cases {
+        let mut sim = Sim::new(options);
+        sim.etag_md5 = etag_md5;
+        let f = sim.add(size);
+        sim.run(600_000);
+        assert_eq!(sim.stored_of(f), sim.file_of(f));
+        assert_eq!(sim.first_parts_asked(), [asked]);
+        assert_eq!(sim.put_checks(), puts);
+        let asked_url = sim
+            .kinds()
+            .contains(&RequestKind::Upload { part: 1, offset: 0 });
+        assert_eq!(asked_url, asks, "{size} {asked:?}");
     }
 }
 

@@ -142,6 +142,29 @@ impl Sim {
             .collect()
     }
 
+    /// The part number of each PUT, and whether the driver is to check its ETag (a PUT signed
+    /// with start's answer, `Body::Slice`'s `check_etag`), in order.
+    pub fn put_checks(&self) -> Vec<(u32, bool)> {
+        self.sent
+            .iter()
+            .filter_map(|r| match (r.kind, &r.body) {
+                (RequestKind::Put { part, .. }, Body::Slice { check_etag, .. }) => {
+                    Some((part, *check_etag))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The `first_part` each start asked to have signed.
+    pub fn first_parts_asked(&self) -> Vec<Option<u64>> {
+        self.sent
+            .iter()
+            .filter(|r| r.kind == RequestKind::Start)
+            .map(|r| Self::json(r)["first_part"].as_u64())
+            .collect()
+    }
+
     /// The reasons of the retries so far, in order.
     pub fn retry_reasons(&self) -> Vec<&str> {
         self.events
@@ -194,7 +217,7 @@ impl Sim {
                         None => Action::Serve,
                     };
                     let len = match req.body {
-                        Body::Slice { start, end } => end - start,
+                        Body::Slice { start, end, .. } => end - start,
                         _ => 0,
                     };
                     let extra = if let Action::Slow(ms) = action { ms } else { 0 };
@@ -354,6 +377,14 @@ impl Sim {
                 }
                 if self.etag_md5 {
                     body["part_etag"] = json!("md5");
+                    // Part 1 signed with the answer, when asked, as skiff-server does for an
+                    // upload whose parts come through it.
+                    if let (false, Some(size)) = (fii, v["first_part"].as_u64()) {
+                        let url = format!("https://loc.test{}", routes::MULTIPART_PART);
+                        let grant = format!("upload={id}&part=1&offset=0&size={size}");
+                        body["first_part"] =
+                            json!({ "url": url, "headers": { "X-Skiff-Part": grant } });
+                    }
                 }
                 Self::ok(body)
             }
@@ -409,7 +440,7 @@ impl Sim {
                     .and_then(|g| g.split_once('&'))
                     .unwrap();
                 let id = id.to_owned();
-                let Body::Slice { start, end } = req.body else {
+                let Body::Slice { start, end, .. } = req.body else {
                     panic!()
                 };
                 let file = self.file_of(req.file).to_vec();
@@ -571,7 +602,7 @@ impl Sim {
         self.sent
             .iter()
             .filter_map(|r| match (r.kind, &r.body) {
-                (RequestKind::Put { .. }, Body::Slice { start, end }) => Some(end - start),
+                (RequestKind::Put { .. }, Body::Slice { start, end, .. }) => Some(end - start),
                 _ => None,
             })
             .collect()
