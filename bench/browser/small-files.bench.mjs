@@ -5,10 +5,12 @@
 // preflight if any, complete), not bytes, so this is where a request saved shows.
 //
 // Reported per case: the median time of BENCH_ROUNDS (5) calls (fresh random files each time),
-// per file, and how many CORS preflights (OPTIONS) reached the server per call: the part PUT is
+// per file; how many requests (POST and PUT) reached the server per file: a regular upload of
+// one part is start, the PUT and complete, since start's answer signs part 1 (`first_part`,
+// docs/protocol.md §3.2); and how many CORS preflights (OPTIONS) per call: the part PUT is
 // never a simple request, and a browser caches a preflight per URL, so skiff-server hands out
-// one part URL for every upload (docs/protocol.md §3.3); the first call of the page preflights
-// it, the rest should not. A diagnosis with no target: exits 0 unless an upload fails.
+// one part URL for every upload (§3.3); the first call of the page preflights it, the rest
+// should not. A diagnosis with no target: exits 0 unless an upload fails.
 //
 //   node bench/browser/small-files.bench.mjs     (scripts/bench-all.sh runs it)
 
@@ -56,8 +58,10 @@ function startLoggedServer(tmpRoot, relayUrl) {
 }
 
 // tower_http logs each request twice (started, finished): its start is counted.
-const preflights = (server) =>
-  (server.log().match(/request\{method=OPTIONS [^}]*\}: tower_http::trace::on_request/g) ?? []).length;
+const logged = (server, methods) =>
+  (server.log().match(new RegExp(`request\\{method=(${methods}) [^}]*\\}: tower_http::trace::on_request`, 'g')) ?? []).length;
+const preflights = (server) => logged(server, 'OPTIONS');
+const requests = (server) => logged(server, 'POST|PUT');
 
 async function main() {
   const started = Date.now();
@@ -82,7 +86,7 @@ async function main() {
     for (const [link, server, base] of links) {
       for (const n of [1, MANY]) {
         for (const [label, opts] of [['defaults', {}], ['disableIntegrityCheck', { disableIntegrityCheck: true }]]) {
-          cases.push({ link, server, base, n, label, opts, ms: [], preflights: [] });
+          cases.push({ link, server, base, n, label, opts, ms: [], preflights: [], requests: [] });
         }
       }
     }
@@ -94,7 +98,7 @@ async function main() {
     }
     for (let round = 0; round < ROUNDS; round++) {
       for (const c of cases) {
-        const before = preflights(c.server);
+        const [before, requestsBefore] = [preflights(c.server), requests(c.server)];
         const r = await tab.evaluate(async ([b, k, n, size, opts]) => {
           const files = Array.from({ length: n }, (_, i) => {
             const bytes = new Uint8Array(size);
@@ -109,6 +113,7 @@ async function main() {
         if (r.stored !== c.n) throw new Error(`${c.link}, ${c.n} files, ${c.label}: ${r.stored} stored`);
         c.ms.push(r.ms);
         c.preflights.push(preflights(c.server) - before);
+        c.requests.push((requests(c.server) - requestsBefore) / c.n);
         log(`round ${round + 1}: ${c.link}, ${c.n} × 64 KiB, ${c.label}: ${f1(r.ms)} ms`);
       }
     }
@@ -116,12 +121,12 @@ async function main() {
     const out = [
       `## Small uploads: files of 64 KiB (medians of ${ROUNDS} calls)`,
       '',
-      '| link | files in the call | options | ms per call | ms per file | preflights per call |',
-      '|---|---:|---|---:|---:|---:|',
+      '| link | files in the call | options | ms per call | ms per file | requests per file | preflights per call |',
+      '|---|---:|---|---:|---:|---:|---:|',
     ];
     for (const c of cases) {
       const ms = median(c.ms);
-      out.push(`| ${c.link} | ${c.n} | ${c.label} | ${f1(ms)} | ${f1(ms / c.n)} | ${f1(median(c.preflights))} |`);
+      out.push(`| ${c.link} | ${c.n} | ${c.label} | ${f1(ms)} | ${f1(ms / c.n)} | ${f1(median(c.requests))} | ${f1(median(c.preflights))} |`);
     }
     out.push('', `skiff-server with its data folder under BENCH_DIR (each part and each complete is fsynced). ${((Date.now() - started) / 1000).toFixed(0)} s.`);
     console.log(out.join('\n'));
