@@ -290,11 +290,18 @@ for (const { label, size } of SIZES) {
         if (mode === 'intelligent') {
           assert.equal(start.requestBody.fii, true, 'start asks for intelligent ingestion');
           assert.equal(start.responseBody.upload_type, 'intelligent_ingestion');
+          assert.equal(start.requestBody.first_part, undefined, 'chunks are cut as they go: none signed ahead');
           const commits = ex.filter((e) => e.path === '/multipart/commit');
           assert.equal(commits.length, Math.ceil(size / FII_PART), 'one commit per 8 MiB part');
         } else {
           assert.equal(start.requestBody.fii, undefined, 'a regular upload does not ask for FII');
           assert.equal(ex.filter((e) => e.path === '/multipart/commit').length, 0, 'no commit in a regular upload');
+          // Start's answer signs part 1 (`first_part`), which then asks for no URL of its own: a
+          // file of one part is start, its PUT and complete.
+          assert.equal(start.requestBody.first_part, Math.min(size, REGULAR_PART), 'start asks to sign part 1');
+          assert.ok(start.responseBody.first_part?.url, `start's answer signs part 1: ${JSON.stringify(start.responseBody)}`);
+          const asked = ex.filter((e) => e.path === '/multipart/upload').map((e) => e.requestBody.part);
+          assert.ok(!asked.includes(1), `part 1 asks for no URL: ${JSON.stringify(asked)}`);
           assertPartLayout(t, ex, size);
         }
         const complete = ex.filter((e) => e.path === '/multipart/complete').at(-1);
