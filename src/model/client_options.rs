@@ -98,6 +98,10 @@ pub struct ClientOptions {
     pub security: Option<Security>,
     /// `sessionCache`: the picker's cloud session outlives the page (`localStorage`).
     pub session_cache: bool,
+    /// The upload API is the app's own server (`baseUrl`, or an `uploadApiUrl` of its own), not
+    /// Filestack's hosted one under its name or the app's `cname`: uploads may ask it for
+    /// Skiff's extensions (part 1 signed with start's answer).
+    pub own_upload_api: bool,
 }
 
 /// The URL option `key`, trimmed and without a trailing `/`.
@@ -125,9 +129,11 @@ pub fn client_options(apikey: &str, value: Value) -> Result<ClientOptions, Optio
             Some(b) => Urls::at(&b),
             None => Urls::default(),
         };
+        // Filestack's upload API as this client would name it.
+        let mut hosted = Urls::default().upload_api;
         if let Some(cname) = r.string("cname")?.filter(|c| !c.is_empty()) {
             // filestack-js's rule: the Filestack domain in every URL becomes the cname.
-            for u in urls.all_mut() {
+            for u in urls.all_mut().into_iter().chain([&mut hosted]) {
                 *u = u.replacen("filestackapi.com", cname, 1).replacen(
                     "filestackcontent.com",
                     cname,
@@ -158,6 +164,7 @@ pub fn client_options(apikey: &str, value: Value) -> Result<ClientOptions, Optio
         r.bool("forceSentryInit")?;
         Ok(ClientOptions {
             apikey: apikey.trim().to_owned(),
+            own_upload_api: urls.upload_api != hosted,
             urls,
             security,
             session_cache: r.bool("sessionCache")?.unwrap_or(false),
@@ -185,6 +192,27 @@ mod tests {
         assert_eq!(c.urls.cdn, "https://cdn.example.com");
         let c = client_options("key", json!({ "cname": "files.example.com" })).unwrap();
         assert_eq!(c.urls.upload_api, "https://upload.files.example.com");
+    }
+
+    #[test]
+    fn only_an_upload_api_of_the_apps_own_takes_skiffs_extensions() {
+        let own = |v: Value| client_options("key", v).unwrap().own_upload_api;
+        assert!(!own(Value::Null), "Filestack's hosts");
+        assert!(
+            !own(json!({ "cname": "files.example.com" })),
+            "Filestack's, under a cname"
+        );
+        assert!(!own(
+            json!({ "urls": { "uploadApiUrl": "https://upload.filestackapi.com/" } })
+        ));
+        assert!(own(json!({ "baseUrl": "http://127.0.0.1:8080" })));
+        assert!(own(
+            json!({ "urls": { "uploadApiUrl": "https://up.example.com" } })
+        ));
+        // Only the upload API counts: the other URLs of one's own change nothing.
+        assert!(!own(
+            json!({ "urls": { "cdnUrl": "https://cdn.example.com" } })
+        ));
     }
 
     #[test]

@@ -70,6 +70,7 @@ pub(crate) fn start(
         spec.tags = f.tags.unwrap_or_else(|| up.tags.clone());
         spec.security = security.clone();
         spec.alt = store.alt.clone();
+        spec.own_server = client.own_upload_api;
         prepared.push((spec, f.blob));
     }
     let resume = up.resume;

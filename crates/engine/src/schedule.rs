@@ -71,7 +71,7 @@ impl Engine {
                     let fii = ctx.options.mode != crate::options::Mode::Regular;
                     // A regular upload asks for part 1's PUT with the answer: one round trip
                     // less before its first byte goes (`first_part`, see `handle::on_start`).
-                    let first_part = (!fii)
+                    let first_part = (!fii && f.spec.own_server)
                         .then(|| first_part_len(f.spec.size, ctx.options.part_size))
                         .flatten();
                     let url = format!("{}{}", f.spec.upload_url, routes::MULTIPART_START);

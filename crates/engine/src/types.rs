@@ -37,6 +37,10 @@ pub struct FileSpec {
     pub alt: Option<String>,
     /// An upload of this file begun earlier, to carry on with (see [`crate::Checkpoint`]).
     pub rejoin: Option<crate::Checkpoint>,
+    /// The upload API is the app's own server, not Filestack's hosted one: start asks it to
+    /// sign part 1 (`first_part`, a Skiff extension that skiff-server answers). Off for
+    /// Filestack's hosts, which were never tried with a field they do not know.
+    pub own_server: bool,
 }
 
 impl FileSpec {
@@ -53,6 +57,7 @@ impl FileSpec {
             security: None,
             alt: None,
             rejoin: None,
+            own_server: false,
         }
     }
 }

@@ -262,6 +262,16 @@ fn part_one_goes_with_starts_answer() {
             .contains(&RequestKind::Upload { part: 1, offset: 0 });
         assert_eq!(asked_url, asks, "{size} {asked:?}");
     }
+
+    // Filestack's hosted API (not the app's own server) is not asked: a field it does not know
+    // was never tried there.
+    let mut sim = Sim::new(opts());
+    sim.etag_md5 = true;
+    let f = sim.add_with(MIB, |spec| spec.own_server = false);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    assert_eq!(sim.first_parts_asked(), [None]);
+    assert_eq!(sim.put_checks(), [(1, false)]);
 }
 
 #[test]

@@ -193,6 +193,8 @@ impl Sim {
             size,
         );
         spec.tags = skiff_protocol::UploadTags::from_pairs([("t", "v")]);
+        // This server stands in for skiff-server (the app's own).
+        spec.own_server = true;
         edit(&mut spec);
         let id = self.engine.add_file(spec, self.now);
         self.data.insert(id, data);
