@@ -58,6 +58,27 @@ pub(crate) fn admit(
     go
 }
 
+/// Part `p`'s whole PUT of `len` bytes at `offset`, signed now as `url` and `headers` (by its
+/// `/multipart/upload`, or with start's answer: `check_etag`, see `Body::Slice`), waits for a
+/// slot ([`admit`] puts it on the wire).
+pub(crate) fn hold(
+    ctx: &Ctx,
+    p: &mut Part,
+    (offset, len): (u64, u64),
+    url: String,
+    headers: Vec<(String, String)>,
+    check_etag: bool,
+) {
+    p.state = PartState::Asked {
+        offset,
+        len,
+        url,
+        headers,
+        at: ctx.now,
+        check_etag,
+    };
+}
+
 /// Sends the PUT of `len` bytes at `offset` of a part (or chunk) signed as `url` and `headers`
 /// (by its `/multipart/upload`, or with start's answer: `check_etag`, see `Body::Slice`).
 pub(crate) fn put(

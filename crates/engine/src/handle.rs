@@ -169,14 +169,9 @@ impl Engine {
                 if let (Flow::Regular, true, Some(signed), Some(p)) =
                     (flow, session.etag_md5, first_part, parts.first_mut())
                 {
-                    p.state = PartState::Asked {
-                        offset: 0,
-                        len: p.len(),
-                        url: signed.url,
-                        headers: signed.headers,
-                        at: ctx.now,
-                        check_etag: !ctx.options.disable_integrity_check,
-                    };
+                    let check_etag = !ctx.options.disable_integrity_check;
+                    let (url, headers) = (signed.url, signed.headers);
+                    ahead::hold(ctx, p, (0, p.len()), url, headers, check_etag);
                 }
                 ctx.event(Event::Started {
                     file,
@@ -363,14 +358,7 @@ impl Engine {
                     p.reset(ctx.now);
                 } else {
                     // A slot is taken when `schedule` puts it on the wire.
-                    p.state = PartState::Asked {
-                        offset,
-                        len,
-                        url,
-                        headers,
-                        at: ctx.now,
-                        check_etag: false,
-                    };
+                    ahead::hold(ctx, p, (offset, len), url, headers, false);
                 }
                 Ok(())
             }
