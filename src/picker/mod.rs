@@ -226,6 +226,10 @@ impl Picker {
         if self.inner.borrow().mounted.is_some() {
             return Ok(Promise::resolve(&JsValue::FALSE));
         }
+        // The kept uploads' database opens while the person chooses, not after the pick.
+        if self.inner.borrow().opts.upload_config.resume {
+            crate::web::idb::Store::open_soon();
+        }
         let doc = document();
         ensure_css(&doc);
         // The app gets a host element of its own (in <body> for the overlay, in the container
