@@ -403,10 +403,8 @@ e2e('5d. a big file picked from the device: its parts grow on a fast link unless
   // The uploader grows parts when even the slowest of its first three PUTs shows that a part
   // twice as big would take at most a second: a 6 MiB PUT within 500 ms. Where the browser saw
   // them clearly faster, the parts must have grown; on a loaded machine they may not, and then
-  // only the layout is checked. Clearly: under 200 ms. With the first PUTs at 208-260 ms on a
-  // busy machine, the parts asked for and hashed meanwhile already covered all but the last of
-  // this file's 96 MiB, so only that last part could grow (6 MiB × 13, then 18).
-  if (grow.firstPuts.length === 3 && Math.max(...grow.firstPuts) < 200) {
+  // only the layout is checked.
+  if (grow.firstPuts.length === 3 && Math.max(...grow.firstPuts) < 300) {
     assert.ok(grownAt(grow.sizes) >= 0, `a fast link, yet no part grew: ${shownMiB(grow.sizes)}`);
   }
   const kept = await pickFromDisk(page, 'kept', { growParts: false });

@@ -36,7 +36,9 @@ export function partSizes(asks, size) {
   const sizes = parts.map((n) => bySize.get(n));
   assert.equal(sizes.reduce((a, b) => a + b, 0), size, 'the parts add up to the file');
   const at = grownAt(sizes);
-  if (at >= 0) {
+  if (at === sizes.length - 1) {
+    assert.ok(sizes[at] <= 64 * MiB, `a grown last part of ${sizes[at]} bytes`);
+  } else if (at >= 0) {
     const big = sizes[at];
     assert.ok(big % MiB === 0 && big >= 12 * MiB && big <= 64 * MiB, `a grown part of ${big} bytes`);
     const back = sizes.findIndex((s, i) => i > at && s !== big);
@@ -49,9 +51,14 @@ export function partSizes(asks, size) {
   return sizes;
 }
 
-/** Index of the first part bigger than 6 MiB that is not the last, or -1 when none grew. */
+/**
+ * Index of the first part that grew, or -1 when none did: a part other than the last that is not
+ * 6 MiB, or the last one when it is bigger than 6 MiB (the rest of the file recut into a part of
+ * up to 64 MiB, which on a fast machine can be all of it: 6 MiB × 8, then 48).
+ */
 export function grownAt(sizes) {
-  return sizes.findIndex((s, i) => s !== 6 * MiB && i < sizes.length - 1);
+  const last = sizes.length - 1;
+  return sizes.findIndex((s, i) => (i < last ? s !== 6 * MiB : s > 6 * MiB));
 }
 
 /** Index of the first 6 MiB part after the grown ones (a cut back), or -1. */
