@@ -39,10 +39,22 @@ pub(crate) struct Session {
     pub(crate) expires_in: Option<u64>,
 }
 
+/// The `Content-Type` of a JSON call: to the app's own server (`own_server`), `text/plain`, one
+/// of the types a browser sends cross-origin without a preflight (skiff-server reads any body
+/// that opens with `{` as JSON), so a page's first upload does not wait a round trip for each
+/// call's preflight; to Filestack's API, `application/json`, as its own clients send.
+pub(crate) fn json_headers(own_server: bool) -> Vec<(String, String)> {
+    let ctype = match own_server {
+        true => "text/plain;charset=UTF-8",
+        false => "application/json",
+    };
+    vec![("Content-Type".to_owned(), ctype.to_owned())]
+}
+
 impl Session {
-    /// Headers of the calls after start.
-    pub(crate) fn headers(&self) -> Vec<(String, String)> {
-        let mut h = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+    /// Headers of the calls after start (see [`json_headers`]).
+    pub(crate) fn headers(&self, own_server: bool) -> Vec<(String, String)> {
+        let mut h = json_headers(own_server);
         if let Some(r) = &self.location_region {
             h.push(("Filestack-Upload-Region".to_owned(), r.clone()));
         }
@@ -380,7 +392,7 @@ mod tests {
             ("https://up.example:8443", "7", false)
         );
         assert!(
-            s.headers()
+            s.headers(false)
                 .contains(&("Filestack-Upload-Region".into(), "eu".into()))
         );
         assert_eq!(s.expires_in, None, "a server that does not say");

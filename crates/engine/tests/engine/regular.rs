@@ -275,6 +275,23 @@ fn part_one_goes_with_starts_answer() {
 }
 
 #[test]
+fn json_calls_to_the_apps_own_server_go_without_a_preflight() {
+    // text/plain is a type a browser sends cross-origin without asking first; Filestack's API
+    // gets what its own clients send.
+    for (own, ctype) in [
+        (true, "text/plain;charset=UTF-8"),
+        (false, "application/json"),
+    ] {
+        let mut sim = Sim::new(opts());
+        let f = sim.add_with(13 * MIB, |spec| spec.own_server = own);
+        sim.run(600_000);
+        assert_eq!(sim.stored_of(f), sim.file_of(f));
+        assert!(sim.kinds().contains(&RequestKind::Complete));
+        assert_eq!(sim.json_content_types(), [ctype], "own server: {own}");
+    }
+}
+
+#[test]
 fn client_errors_fail_at_once_with_the_servers_reason() {
     let mut sim = Sim::new(opts());
     sim.script(|req, _| match req.kind {

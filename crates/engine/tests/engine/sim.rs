@@ -621,6 +621,20 @@ impl Sim {
             .collect()
     }
 
+    /// The distinct `Content-Type`s of the JSON calls (every request but the PUTs).
+    pub fn json_content_types(&self) -> Vec<String> {
+        let mut types: Vec<String> = self
+            .sent
+            .iter()
+            .filter(|r| r.method != "PUT")
+            .flat_map(|r| r.headers.iter())
+            .filter(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .map(|(_, v)| v.clone())
+            .collect();
+        types.dedup();
+        types
+    }
+
     pub fn body_of(&self, kind: RequestKind) -> Value {
         Self::json(self.sent.iter().rev().find(|r| r.kind == kind).unwrap())
     }

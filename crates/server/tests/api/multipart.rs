@@ -403,6 +403,57 @@ async fn form_encoded_clients() {
 }
 
 #[tokio::test]
+async fn json_labelled_text_plain_is_read_as_json() {
+    // Skiff's client labels its JSON calls to the app's own server text/plain, which browsers
+    // send cross-origin without a preflight.
+    let h = Harness::new();
+    let data = random_bytes(10, 9);
+    let plain = [("content-type", "text/plain;charset=UTF-8")];
+    let body = |v: serde_json::Value| v.to_string();
+    let start = h
+        .request(
+            Method::POST,
+            "/multipart/start",
+            &plain,
+            body(json!({ "apikey": OPEN, "filename": "t.bin", "size": data.len() })),
+        )
+        .await;
+    let start = start.ok().json();
+    let ids = json!({ "apikey": OPEN, "uri": start["uri"], "region": start["region"], "upload_id": start["upload_id"] });
+    let mut ask = ids.clone();
+    merge(
+        &mut ask,
+        json!({ "part": 1, "size": data.len(), "md5": md5_b64(&data) }),
+    );
+    let up = h
+        .request(Method::POST, "/multipart/upload", &plain, body(ask))
+        .await;
+    let up = up.ok().json();
+    let grant = up["headers"]["X-Skiff-Part"].as_str().unwrap().to_owned();
+    let put = h
+        .request(
+            Method::PUT,
+            up["url"].as_str().unwrap(),
+            &[("x-skiff-part", &grant)],
+            data.clone(),
+        )
+        .await;
+    put.ok();
+    let etag = put.headers["etag"].to_str().unwrap().to_owned();
+    let mut done = ids;
+    merge(
+        &mut done,
+        json!({ "size": data.len(), "parts": [{ "part_number": 1, "etag": etag }] }),
+    );
+    let done = h
+        .request(Method::POST, "/multipart/complete", &plain, body(done))
+        .await;
+    let done = done.ok().json();
+    assert_eq!(done["filename"], "t.bin");
+    assert_eq!(h.download(done["handle"].as_str().unwrap()).await, data);
+}
+
+#[tokio::test]
 async fn python_style_complete_echoes_start_fields() {
     // filestack-python copies every start field (minus location_url) into complete, and sends
     // no policy on upload/commit.
