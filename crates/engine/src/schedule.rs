@@ -62,7 +62,7 @@ impl Engine {
                             md5_of: None,
                             md5_later: false,
                         };
-                        let headers = session.headers(f.spec.own_server);
+                        let headers = session.headers();
                         call.req =
                             Some(ctx.send(id, RequestKind::Rejoin, "POST", url, headers, body));
                     }
@@ -75,7 +75,8 @@ impl Engine {
                         .then(|| first_part_len(f.spec.size, ctx.options.part_size))
                         .flatten();
                     let url = format!("{}{}", f.spec.upload_url, routes::MULTIPART_START);
-                    let headers = wire::json_headers(f.spec.own_server);
+                    // Nothing is known of the server yet: labelled as its clients label it.
+                    let headers = wire::json_headers(false);
                     let body = Body::Json {
                         value: wire::to_json(&wire::start_body(&f.spec, fii, first_part)),
                         md5_of: None,
@@ -147,7 +148,7 @@ fn start_part(ctx: &mut Ctx, id: FileId, spec: &FileSpec, session: &Session, p: 
     let PartState::Ready { offset, .. } = p.state else {
         return;
     };
-    let headers = session.headers(spec.own_server);
+    let headers = session.headers();
     if p.chunked && offset == p.upto {
         let url = format!("{}{}", session.base, routes::MULTIPART_COMMIT);
         let body = Body::Json {
@@ -209,7 +210,7 @@ fn send_complete(ctx: &mut Ctx, id: FileId, f: &mut FileUpload) {
         RequestKind::Complete,
         "POST",
         url,
-        t.session.headers(f.spec.own_server),
+        t.session.headers(),
         body,
     ));
 }

@@ -39,12 +39,14 @@ pub(crate) struct Session {
     pub(crate) expires_in: Option<u64>,
 }
 
-/// The `Content-Type` of a JSON call: to the app's own server (`own_server`), `text/plain`, one
-/// of the types a browser sends cross-origin without a preflight (skiff-server reads any body
-/// that opens with `{` as JSON), so a page's first upload does not wait a round trip for each
-/// call's preflight; to Filestack's API, `application/json`, as its own clients send.
-pub(crate) fn json_headers(own_server: bool) -> Vec<(String, String)> {
-    let ctype = match own_server {
+/// The `Content-Type` of a JSON call. `text/plain` is one of the types a browser sends
+/// cross-origin without a preflight, so a page's first upload does not wait a round trip for
+/// each call's; it goes only to a server that has shown it is skiff-server (see
+/// [`Session::headers`]), which reads any body that opens with `{` as JSON. Any other server
+/// gets `application/json`, as filestack-js sends: a proxy or another implementation of the
+/// protocol may read JSON only when it is labelled so.
+pub(crate) fn json_headers(plain: bool) -> Vec<(String, String)> {
+    let ctype = match plain {
         true => "text/plain;charset=UTF-8",
         false => "application/json",
     };
@@ -52,9 +54,10 @@ pub(crate) fn json_headers(own_server: bool) -> Vec<(String, String)> {
 }
 
 impl Session {
-    /// Headers of the calls after start (see [`json_headers`]).
-    pub(crate) fn headers(&self, own_server: bool) -> Vec<(String, String)> {
-        let mut h = json_headers(own_server);
+    /// Headers of the calls after start: `text/plain` JSON (see [`json_headers`]) once the
+    /// server's answer carried one of Skiff's extensions (`part_etag`, `expires_in`).
+    pub(crate) fn headers(&self) -> Vec<(String, String)> {
+        let mut h = json_headers(self.etag_md5 || self.expires_in.is_some());
         if let Some(r) = &self.location_region {
             h.push(("Filestack-Upload-Region".to_owned(), r.clone()));
         }
@@ -392,7 +395,7 @@ mod tests {
             ("https://up.example:8443", "7", false)
         );
         assert!(
-            s.headers(false)
+            s.headers()
                 .contains(&("Filestack-Upload-Region".into(), "eu".into()))
         );
         assert_eq!(s.expires_in, None, "a server that does not say");

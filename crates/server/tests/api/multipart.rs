@@ -404,8 +404,8 @@ async fn form_encoded_clients() {
 
 #[tokio::test]
 async fn json_labelled_text_plain_is_read_as_json() {
-    // Skiff's client labels its JSON calls to the app's own server text/plain, which browsers
-    // send cross-origin without a preflight.
+    // Skiff's client labels its calls after start text/plain (which browsers send cross-origin
+    // without a preflight) once start's answer showed Skiff's extensions; here every call is.
     let h = Harness::new();
     let data = random_bytes(10, 9);
     let plain = [("content-type", "text/plain;charset=UTF-8")];
