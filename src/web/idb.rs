@@ -23,9 +23,7 @@ pub(crate) struct Store {
     db: IdbDatabase,
 }
 
-/// An open request under way or done, with what it needs to run: the promise settles (never
-/// rejected, so that an open begun ahead that nobody awaits leaves no unhandled rejection on the
-/// console) once the request has succeeded or failed.
+/// An open request under way or done, with what it needs to run, and its [`settled`] promise.
 #[derive(Debug)]
 struct Opening {
     req: IdbOpenDbRequest,
@@ -42,22 +40,28 @@ fn describe(e: &JsValue) -> String {
     super::js_value::describe(e)
 }
 
-/// Why `req` failed.
-fn failure(req: &IdbRequest) -> String {
-    req.error()
-        .ok()
-        .flatten()
-        .map_or_else(|| "IndexedDB failed".to_owned(), |e| e.message())
+/// A promise that settles once `req` has succeeded or failed. It is never rejected, so that an
+/// open begun ahead that nobody awaits leaves no unhandled rejection on the console.
+fn settled(req: &IdbRequest) -> Promise {
+    Promise::new(&mut |resolve, _| {
+        req.set_onsuccess(Some(&resolve));
+        req.set_onerror(Some(&resolve));
+    })
+}
+
+/// `req`'s `result` once `settled` (its [`settled`]) has, or why it failed.
+async fn outcome(req: &IdbRequest, settled: Promise) -> Result<JsValue, String> {
+    let _ = JsFuture::from(settled).await;
+    match req.error() {
+        Ok(Some(e)) => Err(e.message()),
+        Ok(None) => req.result().map_err(|e| describe(&e)),
+        Err(e) => Err(describe(&e)),
+    }
 }
 
 /// Waits for `req` to succeed; its `result`, or why it failed.
 async fn done(req: &IdbRequest) -> Result<JsValue, String> {
-    let promise = Promise::new(&mut |resolve, reject| {
-        req.set_onsuccess(Some(&resolve));
-        req.set_onerror(Some(&reject));
-    });
-    JsFuture::from(promise).await.map_err(|_| failure(req))?;
-    req.result().map_err(|e| describe(&e))
+    outcome(req, settled(req)).await
 }
 
 impl Opening {
@@ -80,27 +84,19 @@ impl Opening {
             }
         });
         req.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
-        let settled = Promise::new(&mut |resolve, _| {
-            req.set_onsuccess(Some(&resolve));
-            req.set_onerror(Some(&resolve));
-        });
         Ok(Opening {
+            settled: settled(&req),
             req,
-            settled,
             _upgrade: upgrade,
         })
     }
 
     /// The database once the request has settled, or why it could not be opened.
     async fn store(&self) -> Result<Store, String> {
-        let _ = JsFuture::from(self.settled.clone()).await;
-        match self.req.result() {
-            // After a failure the request's result is undefined.
-            Ok(db) if !db.is_undefined() => Ok(Store {
-                db: db.unchecked_into(),
-            }),
-            _ => Err(failure(&self.req)),
-        }
+        let db = outcome(&self.req, self.settled.clone()).await?;
+        Ok(Store {
+            db: db.unchecked_into(),
+        })
     }
 }
 
