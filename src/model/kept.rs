@@ -1,6 +1,6 @@
 //! The uploads of one `client.upload` call kept for a later page (`resume`), as the engine's
-//! events build them up: the key each file is kept under, its checkpoint so far, and until when
-//! it is worth keeping. Plain Rust, tested here; `crate::upload::resumable` carries out the
+//! events build them up: the key each file is kept under, its checkpoint so far, until when it is
+//! worth keeping, and the digest of the file's ends that a later page compares. Plain Rust, tested here; `crate::upload::resumable` carries out the
 //! writes it returns in IndexedDB.
 //!
 //! Why a type of its own: only a fresh start's event used to carry a checkpoint, so an upload
@@ -24,6 +24,9 @@ pub enum Write {
 #[derive(Debug)]
 struct Tracked {
     key: String,
+    /// The digest of the file's two ends, once read. A file with nothing kept starts before they
+    /// are read; its record is written once they are, with what it holds by then.
+    ends: Option<String>,
     /// The record found for it before the upload began, with its expiry (unix ms): its
     /// checkpoint from the moment the engine carries on with it ([`Event::Rejoined`]).
     found: Option<(Checkpoint, f64)>,
@@ -38,16 +41,31 @@ pub struct Kept {
 }
 
 impl Kept {
-    /// `file`'s upload is kept under `key` from now on; `found` is what was kept there before.
-    pub fn track(&mut self, file: FileId, key: String, found: Option<(Checkpoint, f64)>) {
+    /// `file`'s upload is kept under `key` from now on; `found` is what was kept there before
+    /// (its ends matched `ends`), and `ends` the digest of the file's ends if already read.
+    pub fn track(
+        &mut self,
+        file: FileId,
+        key: String,
+        found: Option<(Checkpoint, f64)>,
+        ends: Option<String>,
+    ) {
         self.files.insert(
             file,
             Tracked {
                 key,
+                ends,
                 found,
                 kept: None,
             },
         );
+    }
+
+    /// The digest of `file`'s ends was read: the write held for it until now, if any.
+    pub fn ends_read(&mut self, file: FileId, ends: String) -> Option<Write> {
+        let t = self.files.get_mut(&file)?;
+        t.ends = Some(ends);
+        t.write()
     }
 
     /// The key `file`'s upload is kept under, if it is tracked.
@@ -97,10 +115,17 @@ impl Kept {
                 }
             }
         }
-        let (cp, expires) = t.kept.as_ref()?;
+        t.write()
+    }
+}
+
+impl Tracked {
+    /// The record as it stands, once there is one and the file's ends are read.
+    fn write(&self) -> Option<Write> {
+        let (cp, expires) = self.kept.as_ref()?;
         Some(Write::Put {
-            key: t.key.clone(),
-            text: checkpoint::to_json(cp, *expires),
+            key: self.key.clone(),
+            text: checkpoint::to_json(cp, *expires, self.ends.as_deref()?),
         })
     }
 }
@@ -154,7 +179,9 @@ mod tests {
                 let expires = serde_json::from_str::<serde_json::Value>(&text).unwrap()["expires"]
                     .as_f64()
                     .unwrap();
-                (checkpoint::from_json(&text, 0.0).unwrap().0, expires)
+                let record = checkpoint::from_json(&text, 0.0).unwrap();
+                assert_eq!(record.ends, "ends");
+                (record.checkpoint, expires)
             }
             other => panic!("{other:?}"),
         }
@@ -163,7 +190,7 @@ mod tests {
     #[test]
     fn a_fresh_upload_is_kept_for_a_day_from_its_start_however_often_it_is_written() {
         let mut k = Kept::default();
-        k.track(F, "k".into(), None);
+        k.track(F, "k".into(), None, Some("ends".into()));
         let (cp, expires) = written(k.on_event(&started(None), 1_000.0));
         assert_eq!((cp, expires), (checkpoint(), 1_000.0 + KEEP_MS));
         let (cp, expires) = written(k.on_event(&done(1), 50_000_000.0));
@@ -180,7 +207,7 @@ mod tests {
     #[test]
     fn a_server_that_keeps_uploads_for_an_hour_has_them_kept_for_an_hour() {
         let mut k = Kept::default();
-        k.track(F, "k".into(), None);
+        k.track(F, "k".into(), None, Some("ends".into()));
         let (_, expires) = written(k.on_event(&started(Some(3_600_000)), 1_000.0));
         assert_eq!(expires, 3_601_000.0);
         let (_, expires) = written(k.on_event(&done(1), 2_000_000.0));
@@ -192,7 +219,12 @@ mod tests {
         let mut found = checkpoint();
         found.done = vec![(1, Some("\"e1\"".into()))];
         let mut k = Kept::default();
-        k.track(F, "k".into(), Some((found.clone(), 7_000.0)));
+        k.track(
+            F,
+            "k".into(),
+            Some((found.clone(), 7_000.0)),
+            Some("ends".into()),
+        );
         // Nothing is written for it until the engine carries on with it.
         assert_eq!(k.on_event(&done(2), 0.0), None);
         let rejoined = Event::Rejoined {
@@ -229,7 +261,33 @@ mod tests {
         let mut k = Kept::default();
         assert_eq!(k.on_event(&done(1), 0.0), None);
         assert_eq!(k.key(F), None);
-        k.track(F, "k".into(), None);
+        k.track(F, "k".into(), None, Some("ends".into()));
         assert_eq!(k.key(F), Some("k"));
+    }
+
+    #[test]
+    fn a_record_waits_for_the_files_ends_and_then_holds_all_done_by_then() {
+        let mut k = Kept::default();
+        k.track(F, "k".into(), None, None);
+        assert_eq!(k.on_event(&started(None), 1_000.0), None, "no ends yet");
+        assert_eq!(k.on_event(&done(1), 2_000.0), None);
+        let (cp, expires) = written(k.ends_read(F, "ends".into()));
+        assert_eq!(cp.done, [(1, Some("\"e1\"".into()))]);
+        assert_eq!(expires, 1_000.0 + KEEP_MS);
+        let (cp, _) = written(k.on_event(&done(2), 3_000.0));
+        assert_eq!(cp.done.len(), 2, "written as before from here on");
+    }
+
+    #[test]
+    fn ends_read_after_the_upload_ended_write_nothing() {
+        let mut k = Kept::default();
+        k.track(F, "k".into(), None, None);
+        assert_eq!(k.on_event(&started(None), 1_000.0), None);
+        assert_eq!(
+            k.on_event(&Event::Cancelled { file: F }, 0.0),
+            Some(Write::Delete { key: "k".into() })
+        );
+        assert_eq!(k.ends_read(F, "ends".into()), None);
+        assert_eq!(k.ends_read(FileId(2), "ends".into()), None, "not tracked");
     }
 }

@@ -227,6 +227,10 @@ pub(crate) async fn drive(
                 }
             }
         }
+        // After the requests just spawned (the starts, the first time round).
+        if let Some(r) = &mut resumable {
+            r.read_ends();
+        }
         let now = clock::now_ms();
         let interval = cb.progress_interval_ms.max(1);
         let finished = blobs.keys().all(|id| results.contains_key(id));

@@ -101,8 +101,8 @@ pub(crate) fn start(
             spec.rejoin = found.kept.as_ref().map(|(cp, _)| cp.clone());
             let filename = spec.filename.clone();
             let id = engine.add_file(spec, now);
-            if let (Some(r), Some(key)) = (&mut resumable, found.key) {
-                r.track(id, key, found.kept);
+            if let Some(r) = &mut resumable {
+                r.track(id, found, &blob);
             }
             names.insert(id, filename);
             order.push(id);
