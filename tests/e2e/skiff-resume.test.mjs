@@ -6,7 +6,8 @@
 //
 //   1. regular: only the parts the server lacks are sent after the reload;
 //   2. intelligent: the upload carries on through /multipart/resume, the file is whole;
-//   3. a changed file (other bytes, same name, size and date) starts afresh;
+//   3. a changed file (other bytes, same name, size and date) starts afresh, and its own upload
+//      is what is kept from then on (cut by a reload too, it is carried on next time);
 //   4. `resume: false` starts afresh, and clearResumableUploads() forgets what was kept;
 //   5. the picker: the same file (from disk) picked again after a reload carries on, its row
 //      says "Resuming" and its progress starts at the bytes the server already holds;
@@ -182,23 +183,31 @@ e2e('2. intelligent: the upload carries on after a reload', 90_000, async () => 
   await assertWhole(r.res.handle, file);
 });
 
-e2e('3. a changed file starts afresh', 90_000, async () => {
-  const size = 12 * MiB;
+e2e('3. a changed file starts afresh', 120_000, async () => {
+  // Six parts, three at a time, reloaded once two are in (as in 1): a file of two parts would
+  // have both finish together, and the upload complete before the reload.
+  const size = 30 * MiB + 5;
   await seeded('chg', size, 9);
-  await reloadMidUpload('chg', {}, 1);
-  const mark = server.log().length;
-  const file = await seeded('chg', size, 10); // same name, size and date; other bytes
-  const r = await upload('chg', {});
-  assert.ok(r.ok, r.error);
+  await reloadMidUpload('chg', {}, 2);
+  let mark = server.log().length;
+  await seeded('chg', size, 10); // same name, size and date; other bytes
+  await reloadMidUpload('chg', {}, 2);
   assert.equal(starts(mark), 1, 'a new upload');
   assert.equal(resumes(mark), 0);
+  // Kept under the same key as the first file's upload, in its place: carried on now.
+  mark = server.log().length;
+  const file = await seeded('chg', size, 10);
+  const r = await upload('chg', {});
+  assert.ok(r.ok, r.error);
+  assert.equal(starts(mark), 0, 'the changed file\'s own upload is carried on');
+  assert.equal(resumes(mark), 1);
   await assertWhole(r.res.handle, file);
 });
 
-e2e('4. resume: false, and clearResumableUploads()', 90_000, async () => {
-  const size = 12 * MiB;
+e2e('4. resume: false, and clearResumableUploads()', 120_000, async () => {
+  const size = 30 * MiB + 5; // reloaded while it runs (see 3)
   await seeded('off', size, 11);
-  await reloadMidUpload('off', {}, 1);
+  await reloadMidUpload('off', {}, 2);
   let mark = server.log().length;
   let file = await seeded('off', size, 11);
   let r = await upload('off', { resume: false });
@@ -206,7 +215,7 @@ e2e('4. resume: false, and clearResumableUploads()', 90_000, async () => {
   assert.equal(starts(mark), 1, 'resume: false starts afresh');
 
   await seeded('clr', size, 12);
-  await reloadMidUpload('clr', {}, 1);
+  await reloadMidUpload('clr', {}, 2);
   await tab.page.evaluate(({ base, apikey }) => window.skiff.init(apikey, { baseUrl: base }).clearResumableUploads(),
     { base: server.url, apikey: server.apikey });
   mark = server.log().length;
