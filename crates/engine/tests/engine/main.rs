@@ -2,10 +2,12 @@
 //! Run: `cargo test -p skiff-engine`.
 #![allow(unreachable_pub)] // a test binary: `pub` only shares helpers between its modules
 
+mod ahead;
 mod contract;
 mod control;
 mod grow;
 mod intelligent;
+mod opts;
 mod regular;
 mod rejoin;
 mod sim;
