@@ -197,11 +197,19 @@ async fn uploads_interrupted_by_a_crash_complete_after_restart() {
     let handle = done["handle"].as_str().unwrap().to_owned();
     assert_eq!(download(&base, &handle).await, fii);
 
-    // Files survive a crash too, and staging is cleaned once uploads complete.
+    // Staging is cleaned once uploads complete (just after complete answers), and files survive
+    // a crash too.
+    let staging = Path::new(&data_dir).join("files/staging");
+    let staged = || std::fs::read_dir(&staging).unwrap().count();
+    for _ in 0..100 {
+        if staged() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     server.crash();
     let _server = Server::start(&args, port).await;
     assert_eq!(download(&base, &handle).await, fii);
-    let staging = Path::new(&data_dir).join("files/staging");
     let left: Vec<_> = std::fs::read_dir(&staging).unwrap().collect();
     assert!(left.is_empty(), "staged parts left behind: {left:?}");
 }

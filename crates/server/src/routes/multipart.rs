@@ -344,9 +344,19 @@ pub(super) async fn complete(
     if !hooks.is_empty() {
         state.wake_webhooks();
     }
-    if let Err(e) = storage.discard_upload(&id).await {
-        tracing::warn!(upload = %id, error = %e, "could not remove staged parts; the expiry sweep will");
-    }
     tracing::info!(upload = %id, %handle, size = file.size, "upload complete");
+    // The staged parts are removed after the answer, which does not wait for it: on a bucket
+    // that is a listing and a delete, on a disk an unlink per part. If this process stops
+    // first, the expiry sweep removes them with the session.
+    let (later, sess) = (state.clone(), sess.clone());
+    tokio::spawn(async move {
+        let removed = match super::edge::upload_storage(&later, &sess) {
+            Ok(storage) => storage.discard_upload(&id).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = removed {
+            tracing::warn!(upload = %id, error = %e, "could not remove staged parts; the expiry sweep will");
+        }
+    });
     Ok(Json(file_response(&state, &file)))
 }
