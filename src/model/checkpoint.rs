@@ -16,10 +16,10 @@ pub const KEEP_MS: f64 = 24.0 * 3_600_000.0;
 /// is not: a reload sends its one part again either way, and keeping it would cost an IndexedDB
 /// lookup before `/multipart/start`, a read of its two ends and a write or two while it runs.
 /// 40 files of 64 KiB in one `multiupload` (medians of 5 calls, when the ends were still read
-/// before start) took 774 ms with those, the first `/multipart/start` leaving 129 ms after the call, and 596 ms with
-/// `resume: false`; kept only where it is worth it, 634 ms and 2 ms. Intelligent uploads (and
-/// those that may fall back to it) are kept at any size: their chunks are acknowledged one by
-/// one, so a part cut short is carried on, not sent again.
+/// before start) took 774 ms with those, the first `/multipart/start` leaving 129 ms after the
+/// call, and 596 ms with `resume: false`; kept only where it is worth it, 634 ms and 2 ms.
+/// Intelligent uploads (and those that may fall back to it) are kept at any size: their chunks
+/// are acknowledged one by one, so a part cut short is carried on, not sent again.
 pub fn worth_keeping(mode: Mode, part_size: u64, size: u64) -> bool {
     mode != Mode::Regular || size > part_size
 }

@@ -1,7 +1,7 @@
 //! The uploads of one `client.upload` call kept for a later page (`resume`), as the engine's
 //! events build them up: the key each file is kept under, its checkpoint so far, until when it is
-//! worth keeping, and the digest of the file's ends that a later page compares. Plain Rust, tested here; `crate::upload::resumable` carries out the
-//! writes it returns in IndexedDB.
+//! worth keeping, and the digest of the file's ends that a later page compares. Plain Rust,
+//! tested here; `crate::upload::resumable` carries out the writes it returns in IndexedDB.
 //!
 //! Why a type of its own: only a fresh start's event used to carry a checkpoint, so an upload
 //! carried on after a reload had none here. The parts it finished, and a cut back of its parts,
