@@ -37,6 +37,11 @@ impl MemoryStorage {
         }
     }
 
+    /// How many staged pieces (parts and chunks not yet dropped) it holds, of every upload.
+    pub fn staged_pieces(&self) -> usize {
+        self.staged.lock().unwrap().len()
+    }
+
     /// How many direct uploads are open (started, neither completed nor aborted).
     pub fn open_direct_uploads(&self) -> usize {
         self.direct.as_ref().map_or(0, |d| d.lock().unwrap().len())

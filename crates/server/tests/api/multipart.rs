@@ -3,6 +3,9 @@
 use crate::harness::*;
 use axum::http::Method;
 use serde_json::json;
+use skiff_server::storage::MemoryStorage;
+use std::sync::Arc;
+use std::time::Duration;
 
 #[tokio::test]
 async fn regular_parts_in_any_order_and_concurrently() {
@@ -195,6 +198,33 @@ async fn repeated_complete_answers_the_same_file() {
     h.upload_call(OPEN, &start, 2, b"x", None)
         .await
         .refused(400, "unknown_upload");
+}
+
+#[tokio::test]
+async fn staged_parts_are_dropped_once_complete_has_answered() {
+    let storage = Arc::new(MemoryStorage::new());
+    let h = Harness::with_storage(config(), storage.clone(), Vec::new());
+    let data = random_bytes(1000, 3);
+    let start = h.start(OPEN, data.len(), json!({})).await;
+    let etag = h.send(OPEN, &start, 1, &data, None).await;
+    assert_eq!(storage.staged_pieces(), 1);
+    let parts = json!([{ "part_number": 1, "etag": etag }]);
+    let done = h
+        .complete(OPEN, &start, data.len(), json!({ "parts": parts }))
+        .await;
+    // In a task of their own, after the answer.
+    for _ in 0..200 {
+        if storage.staged_pieces() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(storage.staged_pieces(), 0, "the staged part is dropped");
+    assert_eq!(
+        h.download(done.ok().json()["handle"].as_str().unwrap())
+            .await,
+        data
+    );
 }
 
 #[tokio::test]
