@@ -621,7 +621,8 @@ impl Sim {
             .collect()
     }
 
-    /// The distinct `Content-Type`s of the JSON calls (every request but the PUTs).
+    /// The `Content-Type`s of the JSON calls (every request but the PUTs) in the order sent,
+    /// each run of the same one counted once: where the label changes, and to what.
     pub fn json_content_types(&self) -> Vec<String> {
         let mut types: Vec<String> = self
             .sent
