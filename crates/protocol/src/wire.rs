@@ -143,6 +143,10 @@ pub struct StartResponse {
     /// answer for that part without an MD5.
     #[serde(default, skip_serializing_if = "is_none")]
     pub first_part: Option<UploadResponse>,
+    /// Skiff: `true` when complete of this upload may be sent while its last parts are still on
+    /// the wire (`await_parts` on complete).
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub await_parts: Option<bool>,
 }
 
 /// `POST /multipart/upload`: ask where to PUT one part, or one chunk of a part.
@@ -327,6 +331,13 @@ pub struct CompleteRequest<S = StoreParams> {
     /// Alt text.
     #[serde(default, skip_serializing_if = "is_none")]
     pub alt: Option<String>,
+    /// Skiff extension, where start's answer said `await_parts`: the client sends complete as
+    /// its last PUTs go, and the server answers once it holds every part listed (each with the
+    /// ETag listed) or, without a list, parts that add up to the file, so the answer follows
+    /// the last part by the server's own work instead of another round trip. A server that
+    /// still lacks parts after a while (or an ETag differs) answers as it would without it.
+    #[serde(default, deserialize_with = "flag", skip_serializing_if = "is_false")]
+    pub await_parts: bool,
     /// Policy and signature.
     #[serde(flatten)]
     pub security: Security,

@@ -84,6 +84,9 @@ struct Inner {
     /// Cloud imports in flight, for their progress.
     imports: cloud::Imports,
     webhook_wake: tokio::sync::Notify,
+    /// Woken whenever this instance records a part (a part PUT, a commit), for the completes
+    /// held until their parts land (`await_parts`).
+    parts_landed: tokio::sync::Notify,
     /// Parts and chunks stored since start (`GET /metrics`).
     received: received::Received,
 }
@@ -170,6 +173,7 @@ impl AppState {
                 connections,
                 imports: cloud::Imports::default(),
                 webhook_wake: tokio::sync::Notify::new(),
+                parts_landed: tokio::sync::Notify::new(),
                 received: received::Received::default(),
             }),
         }
@@ -557,6 +561,12 @@ impl AppState {
 
     async fn webhook_wakeup(&self) {
         self.inner.webhook_wake.notified().await;
+    }
+
+    /// Notified (`notify_waiters`) each time this instance records a part; held completes
+    /// wait on it. Parts other instances record are not heard of here.
+    pub(crate) fn parts_landed(&self) -> &tokio::sync::Notify {
+        &self.inner.parts_landed
     }
 }
 

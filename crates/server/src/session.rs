@@ -398,6 +398,38 @@ pub fn plan_complete(
         .collect())
 }
 
+/// Whether a held complete (`await_parts`) of a regular upload should still wait for parts,
+/// rather than answer from `recorded` now: some `listed` part number is not recorded yet, or,
+/// with no list (or an empty one), the recorded regular parts (those with an ETag) do not yet
+/// add up to the file. A listed part recorded with another ETag is not waited for: the
+/// client lists other bytes than the server holds, and [`plan_complete`] refuses that at once.
+/// Intelligent uploads are not held (their parts are committed, not landed); callers check
+/// that.
+pub fn parts_awaited(
+    session: &Session,
+    recorded: &[PartRecord],
+    listed: Option<&[PartRef]>,
+) -> bool {
+    let listed = listed.unwrap_or_default();
+    if listed.is_empty() {
+        let held: u64 = recorded
+            .iter()
+            .filter(|p| p.etag.is_some())
+            .map(|p| p.size)
+            .sum();
+        return held < session.size;
+    }
+    let mut missing = false;
+    for r in listed {
+        match recorded.iter().find(|p| u64::from(p.part) == r.part_number) {
+            None => missing = true,
+            Some(p) if p.etag.as_deref().is_some_and(|e| e != bare_etag(&r.etag)) => return false,
+            Some(_) => {}
+        }
+    }
+    missing
+}
+
 /// The ETags of a direct upload's parts 1, 2, … in that order, from the parts a complete
 /// `listed` (in any order) and the sizes their URLs were `asked` for. Every number from 1 to
 /// the highest must be listed once (the storage would join the parts around a gap), and the

@@ -7,20 +7,32 @@ use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Payload;
 use crate::session;
-use crate::state::{FileRecord, Session, StateError};
+use crate::state::{FileRecord, PartRecord, Session, StateError};
 use crate::token;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use skiff_protocol::wire::{
-    CommitRequest, CompleteRequest, FileResponse, StartRequest, StartResponse, UploadRequest,
-    UploadResponse,
+    CommitRequest, CompleteRequest, FileResponse, PartRef, StartRequest, StartResponse,
+    UploadRequest, UploadResponse,
 };
 use skiff_protocol::{ErrorCode, routes};
 use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// How long a part URL stays valid.
 const PART_URL_TTL_MS: i64 = 3_600_000;
+
+/// The longest a complete with `await_parts` waits for its parts. A client sends it only once
+/// all its PUTs are on the wire, so the parts should land within one part's transfer; after
+/// this the server answers as it would have at once (`part_missing`, `incomplete_upload`), and
+/// the client falls back to an ordinary complete once its PUTs are answered.
+const HELD_COMPLETE_MS: u64 = 60_000;
+
+/// How often a held complete reads the parts again without being woken: other instances
+/// sharing the state (PostgreSQL) record parts this one never hears of.
+const HELD_POLL_MS: u64 = 100;
 
 pub(super) async fn start(
     State(state): State<AppState>,
@@ -109,6 +121,10 @@ pub(super) async fn start(
         part_etag: part_etag(direct_parts),
         expires_in: Some(state.config().session_ttl_secs * 1000),
         first_part,
+        // Complete may be sent while the last parts are on the wire: this server holds it
+        // until they land here. Not where they go to a bucket, which it does not see, nor for
+        // intelligent uploads, whose parts are committed, not landed.
+        await_parts: (!direct_parts && !req.fii).then_some(true),
     }))
 }
 
@@ -229,6 +245,7 @@ pub(super) async fn commit(
     let chunks = state.state().chunks(id, part).await?;
     let record = session::plan_commit(part, &chunks)?;
     state.state().put_part(id, &record).await?;
+    state.parts_landed().notify_waiters();
     tracing::debug!(upload = %id, part, size = record.size, chunks = record.pieces.len(), "part committed");
     Ok(Json(serde_json::json!({})))
 }
@@ -289,7 +306,11 @@ pub(super) async fn complete(
             upload.name.clone()
         }
         None => {
-            let recorded = state.state().parts(&id).await?;
+            let recorded = if req.await_parts && !req.fii && !sess.fii {
+                held_parts(&state, &sess, req.parts.as_deref()).await?
+            } else {
+                state.state().parts(&id).await?
+            };
             let pieces = session::plan_complete(&sess, &recorded, req.parts.as_deref(), req.fii)?;
             // Sessions stored before handles were chosen at start have none yet.
             let handle = match sess.handle.as_str() {
@@ -359,4 +380,37 @@ pub(super) async fn complete(
         }
     });
     Ok(Json(file_response(&state, &file)))
+}
+
+/// The recorded parts of `sess` for a held complete (`await_parts`, docs/protocol.md §3.5):
+/// read again each time this instance records a part and every [`HELD_POLL_MS`], until they
+/// hold what complete needs ([`session::parts_awaited`]) or [`HELD_COMPLETE_MS`] have passed.
+/// A client that goes away drops this with its request.
+async fn held_parts(
+    state: &AppState,
+    sess: &Session,
+    listed: Option<&[PartRef]>,
+) -> ApiResult<Vec<PartRecord>> {
+    let began = Instant::now();
+    let deadline = began + Duration::from_millis(HELD_COMPLETE_MS);
+    loop {
+        // Enabled before the parts are read, so that a part recorded in between still wakes it.
+        let mut landed = std::pin::pin!(state.parts_landed().notified());
+        landed.as_mut().enable();
+        let recorded = state.state().parts(&sess.id).await?;
+        let now = Instant::now();
+        let awaited = session::parts_awaited(sess, &recorded, listed);
+        if !awaited || now >= deadline {
+            tracing::debug!(
+                upload = %sess.id,
+                waited_ms = now.duration_since(began).as_millis() as u64,
+                timed_out = awaited,
+                "held complete"
+            );
+            return Ok(recorded);
+        }
+        let wake = deadline.min(now + Duration::from_millis(HELD_POLL_MS));
+        // Woken by a part, or the poll is due: either way, read the parts again.
+        let _ = tokio::time::timeout_at(wake, landed).await;
+    }
 }

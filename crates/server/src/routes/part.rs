@@ -155,6 +155,7 @@ async fn store(
                 }],
             };
             state.state().put_part(upload_id, &part).await?;
+            state.parts_landed().notify_waiters();
             state.received().add(Kind::Part, written.size);
         }
     }

@@ -326,6 +326,69 @@ fn completes() {
 }
 
 #[test]
+fn held_completes_wait_for_listed_parts_not_yet_recorded() {
+    let s = session(12, false);
+    let list = refs(&[(1, "\"AA\""), (2, "bb"), (3, "cc")]);
+    let all = [
+        regular(1, 5, "aa"),
+        regular(2, 5, "bb"),
+        regular(3, 2, "cc"),
+    ];
+    // Nothing yet, then some, then all (in any order): waits until every listed part is in.
+    assert!(parts_awaited(&s, &[], Some(&list)));
+    assert!(parts_awaited(&s, &all[..2], Some(&list)));
+    assert!(parts_awaited(
+        &s,
+        &[all[2].clone(), all[0].clone()],
+        Some(&list)
+    ));
+    assert!(!parts_awaited(&s, &all, Some(&list)));
+    // A listed part held with another ETag is not waited for, even with others missing:
+    // complete refuses it at once.
+    let other = [regular(1, 5, "zz")];
+    assert!(!parts_awaited(&s, &other, Some(&list)));
+    assert_eq!(
+        plan_complete(&s, &other, Some(&list), false)
+            .unwrap_err()
+            .code,
+        ErrorCode::PartMissing
+    );
+    // A list with a gap, or parts that do not add up, cannot be mended by waiting: complete
+    // answers as it would.
+    let gap = refs(&[(1, "aa"), (3, "cc")]);
+    assert!(!parts_awaited(
+        &s,
+        &[all[0].clone(), all[2].clone()],
+        Some(&gap)
+    ));
+    // A committed part (no ETag) counts as recorded.
+    let mixed = [regular(1, 5, "aa"), committed(2, &[5]), regular(3, 2, "cc")];
+    assert!(!parts_awaited(&s, &mixed, Some(&list)));
+}
+
+#[test]
+fn held_completes_without_a_list_wait_for_the_file_size() {
+    let s = session(12, false);
+    let all = [
+        regular(1, 5, "aa"),
+        regular(2, 5, "bb"),
+        regular(3, 2, "cc"),
+    ];
+    for listed in [None, Some(&[][..])] {
+        assert!(parts_awaited(&s, &[], listed));
+        assert!(parts_awaited(&s, &all[..2], listed));
+        assert!(!parts_awaited(&s, &all, listed));
+        // Committed parts (no ETag) are not regular ones: still short.
+        let mixed = [regular(1, 5, "aa"), committed(2, &[5]), regular(3, 2, "cc")];
+        assert!(parts_awaited(&s, &mixed, listed));
+        // More than the file: waiting cannot help, complete refuses it.
+        assert!(!parts_awaited(&s, &[regular(1, 13, "aa")], listed));
+    }
+    // An empty file is never waited for.
+    assert!(!parts_awaited(&session(0, false), &[], None));
+}
+
+#[test]
 fn direct_parts_are_listed_once_each_from_one_and_hold_the_file() {
     let asked = [regular(1, 5, ""), regular(2, 3, ""), regular(3, 4, "")];
     let plan = |size: u64, parts: Option<&[(u64, &str)]>| {

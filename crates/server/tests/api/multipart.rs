@@ -2,7 +2,7 @@
 
 use crate::harness::*;
 use axum::http::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 use skiff_server::storage::MemoryStorage;
 use std::sync::Arc;
 use std::time::Duration;
@@ -501,4 +501,101 @@ async fn python_style_complete_echoes_start_fields() {
     );
     let r = h.complete(OPEN, &start, data.len(), extra).await;
     assert_eq!(r.ok().json()["upload_tags"], json!({ "k": "v" }));
+}
+
+/// The quoted hex MD5 a part PUT answers as its ETag.
+fn md5_etag(data: &[u8]) -> String {
+    use md5::Digest as _;
+    format!("\"{}\"", hex::encode(md5::Md5::digest(data)))
+}
+
+/// Sends a held complete (`await_parts`) in a task of its own; checks it is still waiting a
+/// while later, as its parts are not all in.
+async fn held_complete(
+    h: &Arc<Harness>,
+    start: &Value,
+    size: usize,
+    extra: Value,
+) -> tokio::task::JoinHandle<Resp> {
+    let (h2, start2) = (h.clone(), start.clone());
+    let mut body = json!({ "await_parts": true });
+    merge(&mut body, extra);
+    let task = tokio::spawn(async move { h2.complete(OPEN, &start2, size, body).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!task.is_finished(), "a held complete waits for its parts");
+    task
+}
+
+#[tokio::test]
+async fn a_held_complete_answers_once_its_last_listed_part_lands() {
+    let h = Arc::new(Harness::new());
+    let data = random_bytes(1_500_000, 21);
+    let (one, two) = data.split_at(1_000_000);
+    let start = h.start(OPEN, data.len(), json!({})).await;
+    assert_eq!(start["await_parts"], true, "{start}");
+    let e1 = h.send(OPEN, &start, 1, one, None).await;
+    assert_eq!(e1, md5_etag(one));
+    let parts = json!({ "parts": [
+        { "part_number": 1, "etag": e1 },
+        { "part_number": 2, "etag": md5_etag(two) },
+    ] });
+    let task = held_complete(&h, &start, data.len(), parts).await;
+    h.send(OPEN, &start, 2, two, None).await;
+    let done = tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the held complete answers once part 2 is in")
+        .unwrap();
+    let file = done.ok().json();
+    assert_eq!(file["size"], data.len());
+    assert_eq!(h.download(file["handle"].as_str().unwrap()).await, data);
+}
+
+#[tokio::test]
+async fn a_held_complete_with_another_etag_answers_at_once() {
+    let h = Harness::new();
+    let data = random_bytes(2_000, 22);
+    let (one, two) = data.split_at(1_000);
+    let start = h.start(OPEN, data.len(), json!({})).await;
+    h.send(OPEN, &start, 1, one, None).await;
+    // Part 1 is held with another ETag: no part that lands can mend that, even though part 2
+    // is not in yet.
+    let parts = json!([
+        { "part_number": 1, "etag": md5_etag(two) },
+        { "part_number": 2, "etag": md5_etag(two) },
+    ]);
+    let began = std::time::Instant::now();
+    h.complete(
+        OPEN,
+        &start,
+        data.len(),
+        json!({ "parts": parts, "await_parts": true }),
+    )
+    .await
+    .refused(400, "part_missing");
+    assert!(
+        began.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        began.elapsed()
+    );
+    // As without `await_parts`.
+    h.complete(OPEN, &start, data.len(), json!({ "parts": parts }))
+        .await
+        .refused(400, "part_missing");
+}
+
+#[tokio::test]
+async fn a_held_complete_without_a_list_answers_once_the_parts_hold_the_file() {
+    let h = Arc::new(Harness::new());
+    let data = random_bytes(3_000, 23);
+    let (one, two) = data.split_at(1_000);
+    let start = h.start(OPEN, data.len(), json!({})).await;
+    h.send(OPEN, &start, 1, one, None).await;
+    let task = held_complete(&h, &start, data.len(), json!({})).await;
+    h.send(OPEN, &start, 2, two, None).await;
+    let done = tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the held complete answers once the parts add up to the file")
+        .unwrap();
+    let file = done.ok().json();
+    assert_eq!(h.download(file["handle"].as_str().unwrap()).await, data);
 }
