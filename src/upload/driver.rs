@@ -291,6 +291,10 @@ pub(crate) async fn drive(
                 engine.tick(now);
             }
             Msg::Hashed(file, a, b, d) => {
+                // Complete may list it before the part's PUT has answered (`await_parts`).
+                if let Some(d) = &d {
+                    engine.digest(file, a, b, d);
+                }
                 if let Some((id, outcome)) = checks.landed((file, a, b), d.as_deref()) {
                     engine.handle(id, outcome, now);
                 }

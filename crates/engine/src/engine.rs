@@ -150,6 +150,7 @@ impl Engine {
                 spec,
                 state: FileState::Queued,
                 reported: 0,
+                digests: Vec::new(),
             },
         );
         self.schedule();
@@ -389,10 +390,13 @@ fn quiesce(state: FileState, now: Millis) -> FileState {
             for p in &mut t.parts {
                 p.reset(now);
             }
+            // Its parts go again, and complete may go ahead of them again.
+            t.early = crate::early::Early::Unsent;
             FileState::Uploading(t)
         }
-        FileState::Completing(t, mut c) => {
+        FileState::Completing(mut t, mut c) => {
             c.req = None;
+            t.early = crate::early::Early::Refused;
             FileState::Completing(t, c)
         }
         other => other,

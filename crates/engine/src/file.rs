@@ -273,6 +273,7 @@ pub(crate) struct Transfer {
     pub(crate) flow: Flow,
     pub(crate) parts: Vec<Part>,
     pub(crate) growth: Growth,
+    pub(crate) early: crate::early::Early,
 }
 
 impl Transfer {
@@ -342,7 +343,12 @@ impl FileState {
     pub(crate) fn requests(&self) -> Vec<RequestId> {
         match self {
             Self::Starting(c) | Self::Rejoining(c) => c.req.into_iter().collect(),
-            Self::Uploading(t) => t.parts.iter().filter_map(Part::request).collect(),
+            Self::Uploading(t) => t
+                .parts
+                .iter()
+                .filter_map(Part::request)
+                .chain(t.early.request())
+                .collect(),
             Self::Completing(_, c) => c.req.into_iter().collect(),
             _ => Vec::new(),
         }
@@ -356,6 +362,11 @@ pub(crate) struct FileUpload {
     pub(crate) state: FileState,
     /// Highest byte count reported, so progress never goes back.
     pub(crate) reported: u64,
+    /// Hex MD5s of whole parts' byte ranges, as the driver hashed them ([`Engine::digest`]),
+    /// for complete to list before those parts' PUTs are answered (`crate::early`).
+    ///
+    /// [`Engine::digest`]: crate::Engine::digest
+    pub(crate) digests: Vec<(u64, u64, String)>,
 }
 
 impl FileUpload {

@@ -1,6 +1,7 @@
 //! What each outcome does to a file: one `match` over (request kind, verdict) per call.
 
 use crate::ahead;
+use crate::early::Early;
 use crate::engine::{Ctx, Engine, Inflight, flow_after_start};
 use crate::file::{Call, FileState, Flow, Growth, Part, PartState, Transfer};
 use crate::grow;
@@ -109,7 +110,7 @@ impl Engine {
             RequestKind::Upload { .. } | RequestKind::Put { .. } | RequestKind::Commit { .. } => {
                 self.on_part(file, id, inflight.kind, verdict)
             }
-            RequestKind::Complete => self.on_complete(file, verdict),
+            RequestKind::Complete => self.on_complete(file, id, verdict),
             RequestKind::Rejoin => {
                 self.on_rejoin(file, verdict);
                 Ok(())
@@ -185,6 +186,7 @@ impl Engine {
                     flow,
                     parts,
                     growth: Growth::new(flow, ctx.may_grow),
+                    early: Early::Unsent,
                 });
                 Ok(())
             }
@@ -242,14 +244,45 @@ impl Engine {
         ctx.event(Event::RejoinRefused { file, reason: why });
     }
 
-    fn on_complete(&mut self, file: FileId, verdict: Verdict) -> Result<(), UploadError> {
+    fn on_complete(
+        &mut self,
+        file: FileId,
+        id: RequestId,
+        verdict: Verdict,
+    ) -> Result<(), UploadError> {
         let Self { files, ctx, .. } = self;
         let Some(f) = files.get_mut(&file) else {
             return Ok(());
         };
-        let FileState::Completing(_, call) = &mut f.state else {
+        if let FileState::Uploading(t) = &mut f.state {
+            // Complete sent ahead (`crate::early`), answered before every PUT's answer was in:
+            // the server holds every part, and what is left of their PUTs (an answer, the check
+            // of an ETag) no longer matters. Anything else: complete goes as usual later.
+            let early = t.early == Early::Sent(id);
+            t.early = Early::Refused;
+            if !early || !matches!(verdict, Verdict::Ok { status, .. } if status != 202) {
+                return Ok(());
+            }
+            for part in t.parts.iter().filter_map(Part::request) {
+                ctx.abort(part);
+            }
+            let call = Call {
+                req: Some(id),
+                ..Call::default()
+            };
+            f.state = FileState::Completing(t.clone(), call);
+        }
+        let FileState::Completing(t, call) = &mut f.state else {
             return Ok(());
         };
+        if t.early == Early::Sent(id) {
+            t.early = Early::Refused;
+            // Every part was done by the time it failed: complete goes again at once, as usual.
+            if !matches!(verdict, Verdict::Ok { .. }) {
+                call.req = None;
+                return Ok(());
+            }
+        }
         match verdict {
             Verdict::Ok { status: 202, .. } => {
                 // Parts not merged yet: ask again shortly (bounded, unlike filestack-js).

@@ -29,6 +29,7 @@ mod backoff;
 mod chunk;
 mod connections;
 mod digests;
+mod early;
 mod engine;
 mod file;
 mod grow;

@@ -96,6 +96,8 @@ impl Checkpoint {
             etag_md5,
             // Kept by the page with the expiry it had from the start.
             expires_in: None,
+            // Only a fresh start's answer says so; a rejoined upload completes as usual.
+            await_parts: false,
         }
     }
 }
@@ -181,6 +183,7 @@ pub(crate) fn rebuild(
             Some(&(_, size)) if size > cp.part_size => Growth::Grown { base: cp.part_size },
             _ => Growth::Settled,
         },
+        early: crate::early::Early::Unsent,
     })
 }
 

@@ -4,11 +4,12 @@
 //! asks ahead (`crate::ahead`); chunked parts under way may use lanes (`crate::lanes`).
 
 use crate::ahead;
+use crate::early;
 use crate::engine::{Ctx, Engine};
-use crate::file::{Call, FileState, FileUpload, Part, PartState};
+use crate::file::{Call, FileState, FileUpload, Part, PartState, Transfer};
 use crate::lanes;
 use crate::plan::first_part_len;
-use crate::types::{Body, FileId, FileSpec, RequestKind};
+use crate::types::{Body, FileId, FileSpec, RequestId, RequestKind};
 use crate::wire::{self, Session};
 use skiff_protocol::routes;
 
@@ -86,8 +87,16 @@ impl Engine {
                 }
                 FileState::Uploading(t) if t.all_done() => {
                     let t = t.clone();
-                    f.state = FileState::Completing(t, Call::default());
-                    send_complete(ctx, id, f);
+                    // Complete sent ahead of the last answers is the one to wait for.
+                    let call = Call {
+                        req: t.early.request(),
+                        ..Call::default()
+                    };
+                    let ahead = call.req.is_some();
+                    f.state = FileState::Completing(t, call);
+                    if !ahead {
+                        send_complete(ctx, id, f);
+                    }
                 }
                 FileState::Uploading(t) => {
                     let slots = ctx.part_slots();
@@ -138,6 +147,7 @@ impl Engine {
                 }
                 _ => {}
             }
+            early::send(ctx, id, f);
         }
     }
 }
@@ -194,23 +204,26 @@ fn send_complete(ctx: &mut Ctx, id: FileId, f: &mut FileUpload) {
     let FileState::Completing(t, call) = &mut f.state else {
         return;
     };
+    call.req = Some(complete(ctx, id, &f.spec, t, &t.etags(), false));
+}
+
+/// Sends `/multipart/complete` for `t`, listing `etags`; `await_parts` when it goes ahead of
+/// the last parts' answers (`crate::early`). One function for both, as the body is the same.
+pub(crate) fn complete(
+    ctx: &mut Ctx,
+    id: FileId,
+    spec: &FileSpec,
+    t: &Transfer,
+    etags: &[(u32, String)],
+    await_parts: bool,
+) -> RequestId {
     let url = format!("{}{}", t.session.base, routes::MULTIPART_COMPLETE);
+    let body = wire::complete_body(spec, &t.session, etags, t.fii(), await_parts);
     let body = Body::Json {
-        value: wire::to_json(&wire::complete_body(
-            &f.spec,
-            &t.session,
-            &t.etags(),
-            t.fii(),
-        )),
+        value: wire::to_json(&body),
         md5_of: None,
         md5_later: false,
     };
-    call.req = Some(ctx.send(
-        id,
-        RequestKind::Complete,
-        "POST",
-        url,
-        t.session.headers(),
-        body,
-    ));
+    let headers = t.session.headers();
+    ctx.send(id, RequestKind::Complete, "POST", url, headers, body)
 }

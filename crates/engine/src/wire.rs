@@ -37,6 +37,9 @@ pub(crate) struct Session {
     /// How long the server keeps the upload, in ms from its start answer (`expires_in`, a Skiff
     /// extension), if it said.
     pub(crate) expires_in: Option<u64>,
+    /// The server answers a complete sent while the last parts are still on the wire once it
+    /// holds them (`await_parts`, a Skiff extension; see `crate::early`).
+    pub(crate) await_parts: bool,
 }
 
 /// The `Content-Type` of a JSON call. `text/plain` is one of the types a browser sends
@@ -161,6 +164,7 @@ pub(crate) fn complete_body(
     s: &Session,
     etags: &[(u32, String)],
     fii: bool,
+    await_parts: bool,
 ) -> CompleteRequest<Value> {
     let parts = etags
         .iter()
@@ -179,6 +183,7 @@ pub(crate) fn complete_body(
         upload_tags: (!spec.tags.is_empty()).then(|| spec.tags.clone()),
         fii,
         alt: spec.alt.clone(),
+        await_parts,
         security: security(spec),
     }
 }
@@ -237,6 +242,7 @@ pub(crate) fn parse_start(body: &str) -> Result<(Session, Option<UploadAnswer>),
         intelligent: m.get("upload_type").and_then(Value::as_str) == Some("intelligent_ingestion"),
         etag_md5: m.get("part_etag").and_then(Value::as_str) == Some("md5"),
         expires_in: m.get("expires_in").and_then(Value::as_u64),
+        await_parts: m.get("await_parts") == Some(&Value::Bool(true)),
     };
     Ok((session, first_part))
 }
@@ -512,15 +518,21 @@ mod tests {
                 &spec,
                 &session(),
                 &[(1, "\"e\"".into())],
-                true
+                true,
+                false
             )),
             r#"{"apikey":"k","uri":"/u","region":"r","upload_id":"x","store":{"location":"s3"},"filename":"a.bin","mimetype":"application/octet-stream","size":10,"parts":[{"part_number":1,"etag":"\"e\""}],"upload_tags":{"a":"b"},"fii":true,"alt":"alt","policy":"p","signature":"s"}"#
         );
         let bare = FileSpec::new("https://u", "k", "a", "m/m", 0);
-        let v = to_json(&complete_body(&bare, &session(), &[], false));
+        let v = to_json(&complete_body(&bare, &session(), &[], false, false));
         assert!(
-            v.get("parts").is_none() && v.get("upload_tags").is_none() && v.get("fii").is_none()
+            v.get("parts").is_none()
+                && v.get("upload_tags").is_none()
+                && v.get("fii").is_none()
+                && v.get("await_parts").is_none()
         );
+        let held = to_json(&complete_body(&bare, &session(), &[], false, true));
+        assert_eq!(held["await_parts"], Value::Bool(true));
     }
 
     #[test]

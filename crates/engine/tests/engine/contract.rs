@@ -106,10 +106,14 @@ fn check_body(kind: RequestKind, value: &Value, md5_of: Option<(u64, u64)>) -> R
             require("mimetype", r.mimetype.is_some())?;
             require("size", r.size.is_some())?;
             // Parts travel only when there are some; a file with bytes has some, or was sent
-            // chunk-wise (fii).
+            // chunk-wise (fii), or went ahead of its parts without integrity checks
+            // (`await_parts`: the server takes what adds up to the file).
             let parts = r.parts.as_ref().map_or(0, Vec::len);
             require("parts", r.parts.is_none() || parts > 0)?;
-            require("parts or fii", parts > 0 || r.fii || r.size == Some(0))
+            require(
+                "parts or fii",
+                parts > 0 || r.fii || r.size == Some(0) || r.await_parts,
+            )
         }
         RequestKind::Rejoin => session(&parse::<ResumeRequest>(value)?.session),
         RequestKind::Put { .. } => Err("a PUT carries JSON".into()),

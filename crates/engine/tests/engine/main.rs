@@ -5,6 +5,7 @@
 mod ahead;
 mod contract;
 mod control;
+mod early;
 mod grow;
 mod intelligent;
 mod opts;

@@ -74,6 +74,9 @@ pub struct Sim {
     pub omit_etag: bool,
     /// Start says the part ETags are MD5s (`part_etag`), as skiff-server does.
     pub etag_md5: bool,
+    /// Start offers complete ahead of the last parts (`await_parts`), and the driver reports
+    /// each PUT's digest ([`fake_md5`]) as the PUT goes.
+    pub await_parts: bool,
     pub max_in_flight: usize,
     /// PUTs and commits on the wire at once (what `concurrency` bounds).
     pub max_puts: usize,
@@ -102,6 +105,7 @@ impl Sim {
             complete_202s: 0,
             omit_etag: false,
             etag_md5: false,
+            await_parts: false,
             max_in_flight: 0,
             max_puts: 0,
             sent_at: Vec::new(),
@@ -234,6 +238,12 @@ impl Sim {
                         Action::CutAfter(_) => Action::Serve,
                         a => a,
                     };
+                    // A driver that hashed the part ahead has its digest by now.
+                    if let (true, Body::Slice { start, end, .. }) = (self.await_parts, &req.body) {
+                        let bytes = &self.file_of(req.file)[*start as usize..*end as usize];
+                        let md5 = base64(&fake_md5(bytes));
+                        self.engine.digest(req.file, *start, *end, &md5);
+                    }
                     self.sent.push(req.clone());
                     self.sent_at.push(self.now);
                     self.wire.push((done, req, action));
@@ -299,7 +309,16 @@ impl Sim {
                 .position(|(t, _, a)| *t == next && *a != Action::Hang)
                 .unwrap();
             let (_, req, action) = self.wire.remove(i);
+            // A complete sent ahead waits on the server until its parts are in (unless the
+            // network fails it first).
+            let served = matches!(action, Action::Serve | Action::Slow(_) | Action::Status(..));
+            if req.kind == RequestKind::Complete && served && !self.holds_parts_for(&req) {
+                self.wire.push((self.now + 1, req, action));
+                return;
+            }
             if let Action::Checked(ms) = action {
+                // The server has the part from its answer on.
+                let _ = self.serve(&req);
                 self.engine.answered(req.id, self.now);
                 self.answered_at.push((req.id, self.now));
                 self.wire.push((self.now + ms, req, Action::Serve));
@@ -376,6 +395,9 @@ impl Sim {
                 let mut body = json!({ "uri": format!("/{id}"), "region": "r", "upload_id": id, "location_url": "loc.test" });
                 if fii {
                     body["upload_type"] = json!("intelligent_ingestion");
+                }
+                if self.await_parts && !fii {
+                    body["await_parts"] = json!(true);
                 }
                 if self.etag_md5 {
                     body["part_etag"] = json!("md5");
@@ -532,9 +554,22 @@ impl Sim {
                         let Some(bytes) = up.parts.get(&n) else {
                             return Self::bad("part_missing");
                         };
-                        assert_eq!(p["etag"], json!(format!("\"e{n}-{}\"", bytes.len())));
+                        let etag = json!(format!("\"e{n}-{}\"", bytes.len()));
+                        // Sent ahead, it lists the digests of parts whose PUT had not answered.
+                        let digest = json!(hex(&fake_md5(bytes)));
+                        if v["await_parts"] == json!(true) && p["etag"] != etag {
+                            if p["etag"] != digest {
+                                return Self::bad("part_missing");
+                            }
+                        } else {
+                            assert_eq!(p["etag"], etag);
+                        }
                         all.insert(n, bytes.clone());
                     }
+                }
+                // Sent ahead without a list: the parts the server holds, as skiff-server takes.
+                if v["await_parts"] == json!(true) && v["parts"].is_null() {
+                    all.extend(up.parts.iter().map(|(n, b)| (*n, b.clone())));
                 }
                 if v["fii"] == json!(true) {
                     for (n, bytes) in &up.committed {
@@ -554,6 +589,24 @@ impl Sim {
                     "upload_tags": v["upload_tags"].clone()
                 }))
             }
+        }
+    }
+
+    /// Whether the server may answer complete `req` now: always, unless it was sent ahead of
+    /// its parts (`await_parts`) and they are not all in (the listed ones, or without a list
+    /// parts that add up to the file).
+    fn holds_parts_for(&self, req: &Request) -> bool {
+        let v = Self::json(req);
+        if v["await_parts"] != json!(true) {
+            return true;
+        }
+        let up = &self.uploads[v["upload_id"].as_str().unwrap()];
+        match v["parts"].as_array() {
+            Some(list) => list.iter().all(|p| {
+                up.parts
+                    .contains_key(&(p["part_number"].as_u64().unwrap() as u32))
+            }),
+            None => up.parts.values().map(|b| b.len() as u64).sum::<u64>() >= up.size,
         }
     }
 
@@ -639,4 +692,40 @@ impl Sim {
     pub fn body_of(&self, kind: RequestKind) -> Value {
         Self::json(self.sent.iter().rev().find(|r| r.kind == kind).unwrap())
     }
+}
+
+/// A stand-in for a part's MD5 (16 bytes that differ with its bytes): the engine only passes
+/// digests on, and the fake server compares them.
+pub fn fake_md5(bytes: &[u8]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (half, seed) in [0xcbf2_9ce4_8422_2325u64, 0x8422_2325_cbf2_9ce4]
+        .iter()
+        .enumerate()
+    {
+        let h = bytes.iter().fold(*seed, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        out[half * 8..half * 8 + 8].copy_from_slice(&h.to_le_bytes());
+    }
+    out
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Standard base64 with padding, as the driver hands digests over.
+pub fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().fold(0u32, |n, b| n << 8 | u32::from(*b)) << (8 * (3 - chunk.len()));
+        for i in 0..4 {
+            match i <= chunk.len() {
+                true => out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char),
+                false => out.push('='),
+            }
+        }
+    }
+    out
 }
