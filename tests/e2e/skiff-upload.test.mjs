@@ -303,6 +303,16 @@ for (const { label, size } of SIZES) {
           const asked = ex.filter((e) => e.path === '/multipart/upload').map((e) => e.requestBody.part);
           assert.ok(!asked.includes(1), `part 1 asks for no URL: ${JSON.stringify(asked)}`);
           assertPartLayout(t, ex, size);
+          // Complete leaves with the last PUTs (`await_parts`), listing every part with the ETag
+          // it expects (the MD5 where the PUT had not answered): one complete, held by the
+          // server until the parts were in.
+          assert.equal(start.responseBody.await_parts, true, 'start offers complete ahead of the last parts');
+          const completes = ex.filter((e) => e.path === '/multipart/complete');
+          assert.equal(completes.length, 1, 'one complete');
+          assert.equal(completes[0].requestBody.await_parts, true, 'complete went with the last PUTs');
+          const listed = completes[0].requestBody.parts.map((p) => p.part_number);
+          const parts = partSizes(asksOf(ex), size).length;
+          assert.deepEqual(listed, Array.from({ length: parts }, (_, i) => i + 1), 'every part listed');
         }
         const complete = ex.filter((e) => e.path === '/multipart/complete').at(-1);
         assert.deepEqual(complete.requestBody.upload_tags, tags, 'complete carries the tags');
