@@ -31,8 +31,10 @@ const PART_URL_TTL_MS: i64 = 3_600_000;
 const HELD_COMPLETE_MS: u64 = 60_000;
 
 /// How often a held complete reads the parts again without being woken: other instances
-/// sharing the state (PostgreSQL) record parts this one never hears of.
-const HELD_POLL_MS: u64 = 100;
+/// sharing the state (PostgreSQL) record parts this one never hears of, and behind a balancer
+/// the last part may land on any of them. Short, since that wait is added to the upload's end;
+/// the read is one indexed query.
+const HELD_POLL_MS: u64 = 25;
 
 pub(super) async fn start(
     State(state): State<AppState>,
