@@ -398,27 +398,19 @@ pub fn plan_complete(
         .collect())
 }
 
-/// Whether a held complete (`await_parts`) of a regular upload should still wait for parts,
-/// rather than answer from `recorded` now: some `listed` part number is not recorded yet, or,
-/// with no list (or an empty one), the recorded regular parts (those with an ETag) do not yet
-/// add up to the file. A listed part recorded with another ETag is not waited for: the
-/// client lists other bytes than the server holds, and [`plan_complete`] refuses that at once.
-/// Intelligent uploads are not held (their parts are committed, not landed); callers check
-/// that.
+/// Whether a held complete (`await_parts`) should still wait for parts, rather than answer
+/// from `recorded` now: some `listed` part number is not recorded yet; or the parts complete
+/// would take do not yet add up to the file: with `fii` every recorded part (committed ones
+/// too, as [`plan_complete`] takes them), without a list the regular ones (those with an ETag).
+/// A listed part recorded with another ETag is not waited for: the client lists other bytes
+/// than the server holds, and [`plan_complete`] refuses that at once.
 pub fn parts_awaited(
     session: &Session,
     recorded: &[PartRecord],
     listed: Option<&[PartRef]>,
+    fii: bool,
 ) -> bool {
     let listed = listed.unwrap_or_default();
-    if listed.is_empty() {
-        let held: u64 = recorded
-            .iter()
-            .filter(|p| p.etag.is_some())
-            .map(|p| p.size)
-            .sum();
-        return held < session.size;
-    }
     let mut missing = false;
     for r in listed {
         match recorded.iter().find(|p| u64::from(p.part) == r.part_number) {
@@ -427,7 +419,15 @@ pub fn parts_awaited(
             Some(_) => {}
         }
     }
-    missing
+    if missing {
+        return true;
+    }
+    let held: u64 = recorded
+        .iter()
+        .filter(|p| fii || p.etag.is_some())
+        .map(|p| p.size)
+        .sum();
+    (fii || listed.is_empty()) && held < session.size
 }
 
 /// The ETags of a direct upload's parts 1, 2, … in that order, from the parts a complete

@@ -123,10 +123,9 @@ pub(super) async fn start(
         part_etag: part_etag(direct_parts),
         expires_in: Some(state.config().session_ttl_secs * 1000),
         first_part,
-        // Complete may be sent while the last parts are on the wire: this server holds it
-        // until they land here. Not where they go to a bucket, which it does not see, nor for
-        // intelligent uploads, whose parts are committed, not landed.
-        await_parts: (!direct_parts && !req.fii).then_some(true),
+        // Complete may be sent while the last parts (or commits) are on the wire: this server
+        // holds it until they land here. Not where they go to a bucket, which it does not see.
+        await_parts: (!direct_parts).then_some(true),
     }))
 }
 
@@ -308,8 +307,9 @@ pub(super) async fn complete(
             upload.name.clone()
         }
         None => {
-            let recorded = if req.await_parts && !req.fii && !sess.fii {
-                held_parts(&state, &sess, req.parts.as_deref()).await?
+            let recorded = if req.await_parts {
+                let fii = req.fii || sess.fii;
+                held_parts(&state, &sess, req.parts.as_deref(), fii).await?
             } else {
                 state.state().parts(&id).await?
             };
@@ -392,6 +392,7 @@ async fn held_parts(
     state: &AppState,
     sess: &Session,
     listed: Option<&[PartRef]>,
+    fii: bool,
 ) -> ApiResult<Vec<PartRecord>> {
     let began = Instant::now();
     let deadline = began + Duration::from_millis(HELD_COMPLETE_MS);
@@ -401,7 +402,7 @@ async fn held_parts(
         landed.as_mut().enable();
         let recorded = state.state().parts(&sess.id).await?;
         let now = Instant::now();
-        let awaited = session::parts_awaited(sess, &recorded, listed);
+        let awaited = session::parts_awaited(sess, &recorded, listed, fii);
         if !awaited || now >= deadline {
             tracing::debug!(
                 upload = %sess.id,

@@ -335,18 +335,19 @@ fn held_completes_wait_for_listed_parts_not_yet_recorded() {
         regular(3, 2, "cc"),
     ];
     // Nothing yet, then some, then all (in any order): waits until every listed part is in.
-    assert!(parts_awaited(&s, &[], Some(&list)));
-    assert!(parts_awaited(&s, &all[..2], Some(&list)));
+    assert!(parts_awaited(&s, &[], Some(&list), false));
+    assert!(parts_awaited(&s, &all[..2], Some(&list), false));
     assert!(parts_awaited(
         &s,
         &[all[2].clone(), all[0].clone()],
-        Some(&list)
+        Some(&list),
+        false
     ));
-    assert!(!parts_awaited(&s, &all, Some(&list)));
+    assert!(!parts_awaited(&s, &all, Some(&list), false));
     // A listed part held with another ETag is not waited for, even with others missing:
     // complete refuses it at once.
     let other = [regular(1, 5, "zz")];
-    assert!(!parts_awaited(&s, &other, Some(&list)));
+    assert!(!parts_awaited(&s, &other, Some(&list), false));
     assert_eq!(
         plan_complete(&s, &other, Some(&list), false)
             .unwrap_err()
@@ -359,11 +360,12 @@ fn held_completes_wait_for_listed_parts_not_yet_recorded() {
     assert!(!parts_awaited(
         &s,
         &[all[0].clone(), all[2].clone()],
-        Some(&gap)
+        Some(&gap),
+        false
     ));
     // A committed part (no ETag) counts as recorded.
     let mixed = [regular(1, 5, "aa"), committed(2, &[5]), regular(3, 2, "cc")];
-    assert!(!parts_awaited(&s, &mixed, Some(&list)));
+    assert!(!parts_awaited(&s, &mixed, Some(&list), false));
 }
 
 #[test]
@@ -375,17 +377,36 @@ fn held_completes_without_a_list_wait_for_the_file_size() {
         regular(3, 2, "cc"),
     ];
     for listed in [None, Some(&[][..])] {
-        assert!(parts_awaited(&s, &[], listed));
-        assert!(parts_awaited(&s, &all[..2], listed));
-        assert!(!parts_awaited(&s, &all, listed));
+        assert!(parts_awaited(&s, &[], listed, false));
+        assert!(parts_awaited(&s, &all[..2], listed, false));
+        assert!(!parts_awaited(&s, &all, listed, false));
         // Committed parts (no ETag) are not regular ones: still short.
         let mixed = [regular(1, 5, "aa"), committed(2, &[5]), regular(3, 2, "cc")];
-        assert!(parts_awaited(&s, &mixed, listed));
+        assert!(parts_awaited(&s, &mixed, listed, false));
         // More than the file: waiting cannot help, complete refuses it.
-        assert!(!parts_awaited(&s, &[regular(1, 13, "aa")], listed));
+        assert!(!parts_awaited(&s, &[regular(1, 13, "aa")], listed, false));
     }
     // An empty file is never waited for.
-    assert!(!parts_awaited(&session(0, false), &[], None));
+    assert!(!parts_awaited(&session(0, false), &[], None, false));
+}
+
+#[test]
+fn held_intelligent_completes_wait_for_committed_parts_to_hold_the_file() {
+    let s = session(12, true);
+    let committed_all = [committed(1, &[5]), committed(2, &[5]), committed(3, &[2])];
+    assert!(parts_awaited(&s, &[], None, true));
+    assert!(parts_awaited(&s, &committed_all[..2], None, true));
+    assert!(!parts_awaited(&s, &committed_all, None, true));
+    // A regular part sent before the switch (fii's fallback) counts, listed or not.
+    let mixed = [regular(1, 5, "aa"), committed(2, &[5]), committed(3, &[2])];
+    assert!(!parts_awaited(&s, &mixed, None, true));
+    let list = refs(&[(1, "aa")]);
+    assert!(parts_awaited(&s, &mixed[..2], Some(&list), true));
+    assert!(!parts_awaited(&s, &mixed, Some(&list), true));
+    assert!(
+        parts_awaited(&s, &mixed[1..], Some(&list), true),
+        "listed part 1 not in yet"
+    );
 }
 
 #[test]
