@@ -293,6 +293,11 @@ for (const { label, size } of SIZES) {
           assert.equal(start.requestBody.first_part, undefined, 'chunks are cut as they go: none signed ahead');
           const commits = ex.filter((e) => e.path === '/multipart/commit');
           assert.equal(commits.length, Math.ceil(size / FII_PART), 'one commit per 8 MiB part');
+          // Complete leaves with the last commits (`await_parts`), one of them.
+          assert.equal(start.responseBody.await_parts, true, 'start offers complete ahead of the last commits');
+          const completes = ex.filter((e) => e.path === '/multipart/complete');
+          assert.equal(completes.length, 1, 'one complete');
+          assert.equal(completes[0].requestBody.await_parts, true, 'complete went with the last commits');
         } else {
           assert.equal(start.requestBody.fii, undefined, 'a regular upload does not ask for FII');
           assert.equal(ex.filter((e) => e.path === '/multipart/commit').length, 0, 'no commit in a regular upload');

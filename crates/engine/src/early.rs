@@ -11,11 +11,14 @@
 //! integrity check there is nothing to list: the server takes the parts it holds once they add
 //! up to the file.
 //!
+//! In intelligent ingestion complete goes with the last commits, listing nothing (as it always
+//! does there), and the server holds it until the committed parts add up to the file.
+//!
 //! If it fails (an altered part, a PUT that must go again, no answer in time), nothing is lost:
 //! the parts go on, and complete goes as usual once every part is done.
 
 use crate::engine::{Ctx, Engine};
-use crate::file::{FileState, FileUpload, Flow, PartState, Transfer};
+use crate::file::{FileState, FileUpload, Flow, Part, PartState, Transfer};
 use crate::options::Mode;
 use crate::types::{FileId, RequestId};
 
@@ -76,6 +79,13 @@ pub(crate) fn send(ctx: &mut Ctx, id: FileId, f: &mut FileUpload) {
     let FileState::Uploading(t) = state else {
         return;
     };
+    // Held by the server until the last parts land, it keeps a connection busy that long: it
+    // goes only where one is free within this engine's share of the browser's six, so that it
+    // never holds up a PUT (or another file's) in the browser's queue. If none frees up before
+    // the last part is done, complete goes as usual.
+    if ctx.inflight.len() >= ctx.connections {
+        return;
+    }
     let integrity = !ctx.options.disable_integrity_check;
     let Some(list) = listing(t, digests, integrity) else {
         return;
@@ -94,11 +104,22 @@ fn listing(
     integrity: bool,
 ) -> Option<Vec<(u32, String)>> {
     let s = &t.session;
-    if !s.await_parts || (integrity && !s.etag_md5) || t.flow != Flow::Regular {
+    if !s.await_parts || t.early != Early::Unsent {
         return None;
     }
-    if t.early != Early::Unsent {
-        return None;
+    match t.flow {
+        Flow::Regular if integrity && !s.etag_md5 => return None,
+        Flow::Regular => {}
+        // Every chunk in and every part's commit on the wire (or done): complete lists
+        // nothing, and the server takes the committed parts once they add up to the file.
+        Flow::Intelligent => {
+            let committing = |p: &Part| matches!(p.state, PartState::Committing { .. });
+            let done = |p: &Part| matches!(p.state, PartState::Done { .. });
+            let ready = t.parts.iter().all(|p| committing(p) || done(p));
+            return (ready && t.parts.iter().any(committing)).then(Vec::new);
+        }
+        // Regular parts until the switch to chunks: left as it is.
+        Flow::Fallback => return None,
     }
     let mut list = Vec::new();
     let mut on_wire = false;

@@ -42,7 +42,7 @@ impl Engine {
             }
         }
         let ids: Vec<FileId> = self.files.keys().copied().collect();
-        for id in ids {
+        for &id in &ids {
             let Self { files, ctx, .. } = self;
             let f = files.get_mut(&id).expect("listed");
             if matches!(f.state, FileState::Queued) && free_files > 0 {
@@ -147,7 +147,13 @@ impl Engine {
                 }
                 _ => {}
             }
-            early::send(ctx, id, f);
+        }
+        // Last, with what is left of the connections once every ready part had its turn (the
+        // count above does not see what goes here).
+        for id in ids {
+            if let Some(f) = self.files.get_mut(&id) {
+                early::send(&mut self.ctx, id, f);
+            }
         }
     }
 }

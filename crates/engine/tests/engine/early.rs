@@ -1,7 +1,7 @@
 //! Complete sent ahead of the last parts' answers (`await_parts`): when it goes, what it lists,
 //! and what happens when it fails, a PUT goes again, or the upload pauses.
 
-use crate::opts::{no_md5, opts};
+use crate::opts::{chunks, no_md5, opts};
 use crate::sim::*;
 use serde_json::{Value, json};
 use skiff_engine::{Body, Options, RequestId, RequestKind};
@@ -224,4 +224,58 @@ fn a_file_of_one_part_takes_two_round_trips() {
         let at = sim.latency_ms;
         assert_eq!(sim.sent_at, [0, at, at]);
     }
+}
+
+#[test]
+fn it_goes_only_on_a_free_connection() {
+    // Four files at once fill the six connections: a complete that waits on the server would
+    // hold one the whole time, so it goes only where one is free. In flight never passes six.
+    let mut sim = Sim::new(Options {
+        file_concurrency: 4,
+        concurrency: 6,
+        ..opts()
+    });
+    sim.etag_md5 = true;
+    sim.await_parts = true;
+    let files: Vec<_> = (0..4).map(|_| sim.add(6 * MIB)).collect();
+    let mut most = 0;
+    while !sim.engine.is_idle() {
+        sim.step();
+        most = most.max(sim.wire.len());
+    }
+    for f in files {
+        assert_eq!(sim.stored_of(f), sim.file_of(f));
+    }
+    assert!(most <= 6, "{most} requests in flight");
+    let ahead = completes(&sim)
+        .iter()
+        .filter(|c| c.2["await_parts"] == json!(true))
+        .count();
+    assert!(ahead > 0, "some went ahead all the same");
+}
+
+#[test]
+fn intelligent_complete_goes_with_the_last_commit() {
+    // Chunks and a commit per part: complete (listing nothing, with `fii`) goes as the last
+    // commit does, and is answered once that commit is in, not a round trip after its answer.
+    let mut sim = held(chunks());
+    let f = sim.add(20 * MIB + 3);
+    sim.run(600_000);
+    assert_eq!(sim.stored_of(f), sim.file_of(f));
+    let [(id, at, body)] = &completes(&sim)[..] else {
+        panic!("one complete: {:?}", completes(&sim))
+    };
+    assert_eq!(body["await_parts"], json!(true));
+    assert_eq!(body["fii"], json!(true));
+    assert!(body.get("parts").is_none(), "{body}");
+    let commits: Vec<(RequestId, u64)> = sim
+        .sent
+        .iter()
+        .zip(&sim.sent_at)
+        .filter(|(r, _)| matches!(r.kind, RequestKind::Commit { .. }))
+        .map(|(r, at)| (r.id, *at))
+        .collect();
+    let (last, sent) = *commits.iter().max_by_key(|c| c.1).unwrap();
+    assert_eq!(*at, sent, "it went with the last commit");
+    assert!(answered(&sim, *id) <= answered(&sim, last) + 1);
 }

@@ -396,7 +396,7 @@ impl Sim {
                 if fii {
                     body["upload_type"] = json!("intelligent_ingestion");
                 }
-                if self.await_parts && !fii {
+                if self.await_parts {
                     body["await_parts"] = json!(true);
                 }
                 if self.etag_md5 {
@@ -594,7 +594,7 @@ impl Sim {
 
     /// Whether the server may answer complete `req` now: always, unless it was sent ahead of
     /// its parts (`await_parts`) and they are not all in (the listed ones, or without a list
-    /// parts that add up to the file).
+    /// parts that add up to the file, committed ones too with `fii`).
     fn holds_parts_for(&self, req: &Request) -> bool {
         let v = Self::json(req);
         if v["await_parts"] != json!(true) {
@@ -606,7 +606,12 @@ impl Sim {
                 up.parts
                     .contains_key(&(p["part_number"].as_u64().unwrap() as u32))
             }),
-            None => up.parts.values().map(|b| b.len() as u64).sum::<u64>() >= up.size,
+            // Intelligent: the committed parts count too (and are what it waits for).
+            None => {
+                let committed = up.committed.values().filter(|_| v["fii"] == json!(true));
+                let held = up.parts.values().chain(committed);
+                held.map(|b| b.len() as u64).sum::<u64>() >= up.size
+            }
         }
     }
 
