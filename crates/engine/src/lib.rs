@@ -5,7 +5,8 @@
 //! A driver feeds it inputs and performs its outputs:
 //! - inputs: [`Engine::add_file`], [`Engine::handle`] (the outcome of a request it asked for),
 //!   [`Engine::answered`] (its answer arrived, the outcome comes later), [`Engine::sent`] (upload
-//!   progress of a request), [`Engine::tick`] (time passes),
+//!   progress of a request), [`Engine::digest`] (the MD5 of a range it hashed, which complete
+//!   may list before that part's PUT has answered), [`Engine::tick`] (time passes),
 //!   [`Engine::pause`], [`Engine::resume`], [`Engine::cancel`], [`Engine::set_connections`] (its
 //!   share of the browser's connections when engines run side by side);
 //! - outputs: [`Engine::poll`] yields requests to send (JSON calls, or PUTs of a byte range of
