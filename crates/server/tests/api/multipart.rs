@@ -599,3 +599,23 @@ async fn a_held_complete_without_a_list_answers_once_the_parts_hold_the_file() {
     let file = done.ok().json();
     assert_eq!(h.download(file["handle"].as_str().unwrap()).await, data);
 }
+
+#[tokio::test]
+async fn a_held_intelligent_complete_answers_once_the_last_part_is_committed() {
+    let h = Arc::new(Harness::new());
+    let data = random_bytes(3_000, 24);
+    let start = h.start(OPEN, data.len(), json!({ "fii": true })).await;
+    assert_eq!(start["await_parts"], true, "{start}");
+    h.send(OPEN, &start, 1, &data[..2_000], Some(0)).await;
+    h.send(OPEN, &start, 2, &data[2_000..], Some(0)).await;
+    h.commit(OPEN, &start, 1, data.len()).await.ok();
+    // Sent with the last commit: part 2's chunks are in, but not committed yet.
+    let task = held_complete(&h, &start, data.len(), json!({ "fii": true })).await;
+    h.commit(OPEN, &start, 2, data.len()).await.ok();
+    let done = tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the held complete answers once part 2 is committed")
+        .unwrap();
+    let file = done.ok().json();
+    assert_eq!(h.download(file["handle"].as_str().unwrap()).await, data);
+}
