@@ -4,6 +4,8 @@
 //! contract on the way (`contract::check`), in every scenario.
 
 use crate::contract;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use skiff_engine::{
     Body, Engine, Event, FileId, FileSpec, Millis, Options, Outcome, Output, Request, RequestId,
@@ -75,7 +77,7 @@ pub struct Sim {
     /// Start says the part ETags are MD5s (`part_etag`), as skiff-server does.
     pub etag_md5: bool,
     /// Start offers complete ahead of the last parts (`await_parts`), and the driver reports
-    /// each PUT's digest ([`fake_md5`]) as the PUT goes.
+    /// each PUT's MD5 as the PUT goes.
     pub await_parts: bool,
     pub max_in_flight: usize,
     /// PUTs and commits on the wire at once (what `concurrency` bounds).
@@ -241,7 +243,7 @@ impl Sim {
                     // A driver that hashed the part ahead has its digest by now.
                     if let (true, Body::Slice { start, end, .. }) = (self.await_parts, &req.body) {
                         let bytes = &self.file_of(req.file)[*start as usize..*end as usize];
-                        let md5 = base64(&fake_md5(bytes));
+                        let md5 = STANDARD.encode(md5_of(bytes));
                         self.engine.digest(req.file, *start, *end, &md5);
                     }
                     self.sent.push(req.clone());
@@ -556,7 +558,7 @@ impl Sim {
                         };
                         let etag = json!(format!("\"e{n}-{}\"", bytes.len()));
                         // Sent ahead, it lists the digests of parts whose PUT had not answered.
-                        let digest = json!(hex(&fake_md5(bytes)));
+                        let digest = json!(hex::encode(md5_of(bytes)));
                         if v["await_parts"] == json!(true) && p["etag"] != etag {
                             if p["etag"] != digest {
                                 return Self::bad("part_missing");
@@ -699,38 +701,8 @@ impl Sim {
     }
 }
 
-/// A stand-in for a part's MD5 (16 bytes that differ with its bytes): the engine only passes
-/// digests on, and the fake server compares them.
-pub fn fake_md5(bytes: &[u8]) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    for (half, seed) in [0xcbf2_9ce4_8422_2325u64, 0x8422_2325_cbf2_9ce4]
-        .iter()
-        .enumerate()
-    {
-        let h = bytes.iter().fold(*seed, |h, b| {
-            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-        });
-        out[half * 8..half * 8 + 8].copy_from_slice(&h.to_le_bytes());
-    }
-    out
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Standard base64 with padding, as the driver hands digests over.
-pub fn base64(bytes: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().fold(0u32, |n, b| n << 8 | u32::from(*b)) << (8 * (3 - chunk.len()));
-        for i in 0..4 {
-            match i <= chunk.len() {
-                true => out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char),
-                false => out.push('='),
-            }
-        }
-    }
-    out
+/// The MD5 of `bytes`, as the driver hashes a part and skiff-server makes its ETag.
+pub fn md5_of(bytes: &[u8]) -> [u8; 16] {
+    use md5::Digest as _;
+    md5::Md5::digest(bytes).into()
 }
