@@ -2,7 +2,7 @@
 //! ask for, and the chunks whose length is kept because their bytes are already being hashed.
 
 use crate::engine::{Engine, flow_after_start};
-use crate::file::{FileState, PartState};
+use crate::file::{FileState, Flow, PartState};
 use crate::options::Mode;
 use crate::types::FileId;
 
@@ -77,5 +77,16 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// Whether `file`'s parts go before their MD5 (a regular upload to a server whose part
+    /// ETag is the MD5, `part_etag`): no call then waits for their digests, which serve to check
+    /// each PUT's ETag and to list in complete, so the driver may hash them at the upload's own
+    /// pace rather than as fast as it can.
+    pub fn sent_before_digest(&self, file: FileId) -> bool {
+        matches!(
+            self.files.get(&file).map(|f| &f.state),
+            Some(FileState::Uploading(t)) if t.session.etag_md5 && t.flow == Flow::Regular
+        )
     }
 }

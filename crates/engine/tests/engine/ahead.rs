@@ -224,3 +224,34 @@ fn a_share_of_the_connections_bounds_the_part_requests_and_a_bigger_share_is_use
         "the concurrency asked for, once the share allows it"
     );
 }
+
+#[test]
+fn parts_go_before_their_digest_only_where_etags_are_md5s() {
+    // What lets the driver hash at the upload's pace: no call of these parts waits for an MD5.
+    // Each: options, whether the server's ETags are MD5s, and the answer once parts are going.
+    let cases = [
+        (opts(), true, true),
+        (opts(), false, false),
+        (chunks(), true, false),
+    ];
+    for (options, etag_md5, want) in cases {
+        let mut sim = Sim::new(options);
+        sim.etag_md5 = etag_md5;
+        let f = sim.add(12 * MIB);
+        assert!(
+            !sim.engine.sent_before_digest(f),
+            "not while start is in flight"
+        );
+        while !sim
+            .kinds()
+            .iter()
+            .any(|k| matches!(k, RequestKind::Put { .. } | RequestKind::Upload { .. }))
+        {
+            sim.step();
+        }
+        assert_eq!(sim.engine.sent_before_digest(f), want, "{etag_md5} {want}");
+        sim.run(600_000);
+        assert_eq!(sim.stored_of(f), sim.file_of(f));
+        assert!(!sim.engine.sent_before_digest(f), "not once done");
+    }
+}
