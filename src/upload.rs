@@ -12,6 +12,8 @@ pub(crate) mod etag_check;
 pub(crate) mod events;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) mod hash_ahead;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod hash_pace;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod resumable;
 #[cfg(target_arch = "wasm32")]

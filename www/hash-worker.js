@@ -2,7 +2,13 @@
 // on the first part to hash). Each message asks for the MD5s of ranges of Blobs or Files (those
 // the page asked for in one turn), and each range is answered on its own:
 //
-//   → [{ id, blob, start, end }, …]      ← { id, md5 } (base64 of the raw digest) or { id, error }
+//   → [{ id, blob, start, end, pace }, …] ← { id, md5 } (base64 of the raw digest) or { id, error }
+//   → 'hurry'                             (every range held goes at full speed from now on)
+//
+// `pace`: at most that many bytes per millisecond (0: as fast as it can). The uploader paces the
+// parts no call waits for to a little above the upload's speed, so that hashing is spread over
+// the upload instead of taking a CPU in bursts (`src/upload/hash_pace.rs`); ranges hashed side
+// by side go at the fastest pace among them, or at full speed if any of them must.
 //
 // One range waiting alone is hashed by itself (Md5Stream). When several wait, up to four are
 // hashed side by side (Md5Lanes: a multi-buffer MD5 over WebAssembly SIMD, about twice the bytes
@@ -49,11 +55,29 @@ const SIMD = WebAssembly.validate(new Uint8Array([
   0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x11, 0x0b, // code: i32.const 0, i32x4.splat, end
 ]));
 
+/** Bytes that may be hashed at once ahead of the pace (a little more than one 6 MiB part). */
+const BURST = 8 * 1024 * 1024;
+let tokens = BURST;
+let tokensAt = 0;
+
+/** Waits, after `bytes` were hashed at `rate` bytes per ms (0: no wait), until the pace allows more. */
+async function pace(bytes, rate) {
+  const now = performance.now();
+  tokens = rate > 0 ? Math.min(BURST, tokens + (now - tokensAt) * rate) - bytes : BURST;
+  tokensAt = now;
+  if (tokens < 0) await new Promise((resolve) => setTimeout(resolve, -tokens / rate));
+}
+
+/** The pace of ranges hashed together: the fastest, 0 (full speed) if one has no pace. */
+const paceOf = (requests) => (requests.some((r) => !(r.pace > 0)) ? 0 : Math.max(...requests.map((r) => r.pace)));
+
 let ready;
 const load = () => (ready ??= init(SIMD ? undefined : { module_or_path: new URL('./skiff_hash_scalar_bg.wasm', import.meta.url) }));
 
 /** Requests not started yet, in the order they came. */
 const waiting = [];
+/** Requests being hashed. */
+const active = new Set();
 let running = false;
 const EMPTY = new Uint8Array(0);
 
@@ -131,13 +155,21 @@ const fail = (id, e) => self.postMessage({ id, error: String(e?.message ?? e) })
 /** Hashes one request by itself. */
 async function hashOne(request) {
   const h = new Md5Stream();
+  active.add(request);
   try {
     const range = openRange(request);
-    for (let piece; (piece = await range.next()) !== null;) h.update(piece);
+    // Each piece waits for the pace of the one before, so the last one is answered at once.
+    let hashed = 0;
+    for (let piece; (piece = await range.next()) !== null;) {
+      await pace(hashed, paceOf([request]));
+      h.update(piece);
+      hashed = piece.byteLength;
+    }
     self.postMessage({ id: request.id, md5: base64(h.finish()) });
   } catch (e) {
     fail(request.id, e);
   } finally {
+    active.delete(request);
     h.free();
   }
 }
@@ -157,6 +189,7 @@ async function hashInLanes() {
           const request = waiting.shift();
           try {
             lanes[l] = { request, range: openRange(request) };
+            active.add(request);
           } catch (e) {
             fail(request.id, e);
           }
@@ -165,6 +198,8 @@ async function hashInLanes() {
       if (lanes.every((lane) => lane === null)) return;
       const pieces = await Promise.all(lanes.map((lane) => lane?.range.next().catch((e) => e) ?? EMPTY));
       h.update(...pieces.map((p) => (p instanceof Uint8Array ? p : EMPTY)));
+      const bytes = pieces.reduce((n, p) => n + (p instanceof Uint8Array ? p.byteLength : 0), 0);
+      const rate = paceOf(lanes.filter((lane) => lane !== null).map((lane) => lane.request));
       for (let l = 0; l < LANES; l++) {
         const piece = pieces[l];
         if (lanes[l] === null || piece instanceof Uint8Array) continue;
@@ -176,14 +211,18 @@ async function hashInLanes() {
           lanes[l].range.cancel();
           fail(lanes[l].request.id, piece);
         }
+        active.delete(lanes[l].request);
         lanes[l] = null;
       }
+      // After the answers, so that a range hashed in full is not held back.
+      await pace(bytes, rate);
     }
   } catch (e) {
     // Not a read (those fail their own lane): every range under way fails.
     for (const lane of lanes) {
       if (lane === null) continue;
       lane.range.cancel();
+      active.delete(lane.request);
       fail(lane.request.id, e);
     }
   } finally {
@@ -209,6 +248,10 @@ async function run() {
 }
 
 self.onmessage = ({ data }) => {
+  if (data === 'hurry') {
+    for (const request of [...waiting, ...active]) request.pace = 0;
+    return;
+  }
   waiting.push(...data);
   if (!running) run();
 };

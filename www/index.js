@@ -77,8 +77,12 @@ function startHashWorker() {
   };
 }
 
-/** The base64 MD5 of blob[start, end) from the worker; null where no worker runs. */
-function hashInWorker(blob, start, end) {
+/**
+ * The base64 MD5 of blob[start, end) from the worker; null where no worker runs. `pace`: at most
+ * this many bytes per millisecond, 0 for as fast as it can (the uploader paces the parts no call
+ * waits for to the upload's speed).
+ */
+function hashInWorker(blob, start, end, pace) {
   clearTimeout(hashIdle);
   if (hashWorker === undefined) startHashWorker();
   if (hashWorker === null) return Promise.resolve(null);
@@ -86,7 +90,7 @@ function hashInWorker(blob, start, end) {
   return new Promise((resolve, reject) => {
     hashing[id] = { resolve, reject };
     // The first of this turn's ranges posts them all once the turn's calls are over.
-    if (outbox.push({ id, blob, start, end }) === 1) queueMicrotask(postOutbox);
+    if (outbox.push({ id, blob, start, end, pace }) === 1) queueMicrotask(postOutbox);
   });
 }
 
@@ -98,6 +102,12 @@ function postOutbox() {
   hashWorker?.postMessage(outbox.splice(0));
 }
 
+/** Has the worker hash everything it holds at full speed: the uploader now waits for a digest. */
+function hurryWorker() {
+  for (const r of outbox) r.pace = 0;
+  hashWorker?.postMessage('hurry');
+}
+
 function load(source, kind = 'uploader') {
   if (kind === 'uploader' && modules.picker !== undefined) return modules.picker;
   if (modules[kind] === undefined) {
@@ -106,7 +116,7 @@ function load(source, kind = 'uploader') {
       // Without a source the glue fetches its .wasm next to itself (import.meta.url), which
       // bundlers understand as an asset reference.
       await g.default(source === undefined ? undefined : { module_or_path: source });
-      g.setHasher(hashInWorker);
+      g.setHasher(hashInWorker, hurryWorker);
       return g;
     });
     // A failed load (network error, blocked by CSP) is not cached: the next call tries again.

@@ -8,6 +8,7 @@ use super::connections::Share;
 use super::etag_check::{EtagChecks, admit};
 use super::events::{FileOutcome, Progress, Retry};
 use super::hash_ahead::{HashAhead, Range};
+use super::hash_pace::pace;
 use super::resumable::Resumable;
 use crate::web::clock::{self, Timeout};
 use crate::web::http;
@@ -99,16 +100,19 @@ fn hash_window(ahead: usize, width: usize) -> usize {
     2 * ahead.max(width)
 }
 
-/// Reads and hashes `range` in the background (in the hashing worker where one runs) and reports
-/// the digest (or its failure: the request then hashes the range itself and reports why).
-fn spawn_hash(range: Range, blobs: &IdMap<FileId, Blob>, tx: &UnboundedSender<Msg>) {
+/// Reads and hashes `range` in the background (in the hashing worker where one runs, at `pace`,
+/// see `hash_pace`) and reports the digest (or its failure: the request then hashes the range
+/// itself and reports why).
+fn spawn_hash(range: Range, pace: f64, blobs: &IdMap<FileId, Blob>, tx: &UnboundedSender<Msg>) {
     let (file, a, b) = range;
     let Some(blob) = blobs.get(&file).cloned() else {
         return;
     };
     let tx = tx.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let d = crate::web::hash_worker::digest(&blob, a, b).await.ok();
+        let d = crate::web::hash_worker::digest(&blob, a, b, pace)
+            .await
+            .ok();
         let _ = tx.unbounded_send(Msg::Hashed(file, a, b, d));
     });
 }
@@ -145,6 +149,8 @@ pub(crate) async fn drive(
     let mut hasher: HashAhead<Request> = HashAhead::new(3 * ahead);
     // Parts sent before their digest landed, whose PUT's ETag is checked against it.
     let mut checks = EtagChecks::default();
+    // How many calls and answers waited for a digest when last looked (see hash_pace).
+    let mut waited_before = 0;
     if let Some(f) = &cb.on_progress {
         f(&Progress::new(&latest, &names)); // once at the start, as filestack-js does
     }
@@ -250,9 +256,18 @@ pub(crate) async fn drive(
         let urgent: Vec<Range> = checks.pending().collect();
         let upcoming = engine.upcoming(window);
         let last = upcoming.len() < window;
+        // Ranges no call waits for are hashed at the upload's pace; when more calls or answers
+        // wait than before, whatever the worker holds goes at full speed (see hash_pace).
+        let waited = urgent.len() + hasher.waiting();
+        if waited > waited_before {
+            crate::web::hash_worker::hurry();
+        }
+        waited_before = waited;
+        let speed = latest.values().map(|p| p.speed_bps).fold(0.0, f64::max);
         while let Some(range) = hasher.next(&urgent, &upcoming, width, last) {
             engine.hashing(range.0, range.1, range.2);
-            spawn_hash(range, &blobs, &tx);
+            let sent_first = engine.sent_before_digest(range.0);
+            spawn_hash(range, pace(speed, sent_first, waited > 0), &blobs, &tx);
         }
         // One timer for the earliest of the engine's deadline and the next progress call.
         let mut wake = engine.deadline();

@@ -88,6 +88,11 @@ impl<R> HashAhead<R> {
         self.digests.contains_key(&range) || self.unreadable.contains(&range)
     }
 
+    /// How many calls wait for a digest.
+    pub(crate) fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+
     /// Forgets the waiting calls `gone` picks (the engine aborted them).
     pub(crate) fn forget(&mut self, mut gone: impl FnMut(&R) -> bool) {
         self.waiting.retain(|(_, r)| !gone(r));

@@ -14,7 +14,10 @@
 //   5. six uploads of 256 MiB in a row from one page, with four ranges in the worker at once, all
 //      finish (a stall seen in Chromium's BYOB reads of Blob streams);
 //   6. a worker left idle is let go (it holds on to what hashing took), and the next upload
-//      starts a new one.
+//      starts a new one;
+//   7. a range asked for with a pace (bytes per millisecond) is hashed no faster than that once
+//      the first 8 MiB are through, alone and side by side, and at full speed once the worker
+//      is told to hurry, with the right digests.
 //
 // Run: node --test tests/e2e/hash-worker.test.mjs
 // Needs Chromium, dist/ and the server binary (as the other e2e tests).
@@ -245,6 +248,52 @@ test('6. an idle worker is let go, and the next upload starts a new one', { time
     assert.equal(hashWorkers(), 1, 'a new worker hashed the parts');
     assert.ok(!tab.console.some((l) => /hashed on the page's thread/.test(l)), tab.console.join('\n'));
     await assertStored(second.handle, 9 * MiB + 7, 51);
+  } finally {
+    await tab.context.close();
+  }
+});
+
+test('7. a paced range keeps to its pace past the first 8 MiB, and hurries when told', { timeout: 120_000 }, async () => {
+  const tab = await page(null);
+  try {
+    const size = 10 * MiB;
+    const got = await tab.page.evaluate(async ({ size }) => {
+      await window.skiffSeededFile('p', size, 'p.bin', 'application/octet-stream', 7, 0);
+      const blob = window.skiffFiles.p;
+      const worker = new Worker('/dist/hash-worker.js', { type: 'module' });
+      const answers = {};
+      worker.onmessage = ({ data }) => { answers[data.id] = { md5: data.md5 ?? `error: ${data.error}` }; };
+      const wait = (ids, ms) => new Promise((resolve) => {
+        const t0 = performance.now();
+        const poll = () => (ids.every((id) => answers[id]) || performance.now() - t0 > ms ? resolve() : setTimeout(poll, 20));
+        poll();
+      });
+      // 1 KiB per millisecond: the 2 MiB past the first 8 would take 2 s.
+      const pace = 1024;
+      // One range alone, then two side by side (in lanes, hashed at the fastest pace among them).
+      worker.postMessage([{ id: 1, blob, start: 0, end: size, pace }]);
+      await wait([1], 1000);
+      const aloneEarly = Boolean(answers[1]);
+      worker.postMessage('hurry');
+      await wait([1], 30_000);
+      const alone = { md5: answers[1]?.md5 };
+      // A fresh worker, so that its first 8 MiB pass at once again.
+      worker.terminate();
+      const lanes = new Worker('/dist/hash-worker.js', { type: 'module' });
+      lanes.onmessage = worker.onmessage;
+      lanes.postMessage([{ id: 2, blob, start: 0, end: size, pace }, { id: 3, blob, start: 1, end: size, pace }]);
+      await wait([2, 3], 1000);
+      const lanesEarly = Boolean(answers[2] || answers[3]);
+      lanes.postMessage('hurry');
+      await wait([2, 3], 30_000);
+      lanes.terminate();
+      return { aloneEarly, alone, lanesEarly, lanes: [answers[2]?.md5, answers[3]?.md5] };
+    }, { size });
+    const bytes = seededBytes(size, 7);
+    assert.equal(got.aloneEarly, false, 'a paced 10 MiB range is not hashed within 1 s');
+    assert.equal(got.alone.md5, md5(bytes), 'its digest, once hurried');
+    assert.equal(got.lanesEarly, false, 'nor two side by side');
+    assert.deepEqual(got.lanes, [md5(bytes), md5(bytes.subarray(1))], 'their digests, once hurried');
   } finally {
     await tab.context.close();
   }
