@@ -80,7 +80,7 @@ const BUDGETS = [
   // links, one round trip less on every upload over a slow one). 117.5 KB until the parts no
   // call waits for were hashed at the upload's pace (+0.4 KB gzip, 117.80 KB: the pace from the
   // engine's speed, the worker told to hurry when a call waits; at 1 Gbit/s Skiff regular's
-  // median went from 29-56 ms behind tus-js-client's to 21-31, src/upload/hash_pace.rs).
+  // median went from 21-56 ms behind tus-js-client's to 21-31 in four runs each, src/upload/hash_pace.rs).
   { module: 'uploader', files: ['skiff_bg.wasm', 'skiff.js', 'index.js'], budget: 117_900 },
   // What `client.picker()` loads: the whole module again with the Yew picker and its CSS.
   // 200 KB until the cloud sources came in: their views, sign-in (popup and this-tab), long

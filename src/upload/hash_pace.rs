@@ -6,9 +6,10 @@
 //! under those bursts. Hashed at a little more than the upload's own speed, the same work is
 //! spread over the upload and the hasher still keeps ahead of the wire.
 //!
-//! 1 Gbit/s link, 256 MiB, the worker held to a fixed rate (7 rounds a run, Skiff regular's
-//! median behind tus-js-client's in the same run): 50, 55 and 60 ms as fast as it can; 28 and
-//! 46 ms at 120 MiB/s, 31 and 42 at 150, 29 and 55 at 200.
+//! 1 Gbit/s link, 256 MiB (7 rounds a run, Skiff regular's median behind tus-js-client's in the
+//! same run): the worker held to a fixed rate, 50, 55 and 60 ms as fast as it can; 28 and 46 ms
+//! at 120 MiB/s, 31 and 42 at 150, 29 and 55 at 200. At this pace, in runs alternating with
+//! runs without it: 21, 31, 21 and 24 ms, against 29, 56, 21 and 36.
 //!
 //! Where a call or an answer waits for a digest after all (a retried part, a part's answer
 //! landing before its digest), the driver has the worker hurry (`web::hash_worker::hurry`) and
