@@ -59,13 +59,20 @@ const SIMD = WebAssembly.validate(new Uint8Array([
 const BURST = 8 * 1024 * 1024;
 let tokens = BURST;
 let tokensAt = 0;
+/** Ends the pace's wait under way early (a hurry); null when none is. */
+let endWait = null;
 
 /** Waits, after `bytes` were hashed at `rate` bytes per ms (0: no wait), until the pace allows more. */
 async function pace(bytes, rate) {
   const now = performance.now();
   tokens = rate > 0 ? Math.min(BURST, tokens + (now - tokensAt) * rate) - bytes : BURST;
   tokensAt = now;
-  if (tokens < 0) await new Promise((resolve) => setTimeout(resolve, -tokens / rate));
+  if (tokens >= 0) return;
+  await new Promise((resolve) => {
+    endWait = resolve;
+    setTimeout(resolve, -tokens / rate);
+  });
+  endWait = null;
 }
 
 /** The pace of ranges hashed together: the fastest, 0 (full speed) if one has no pace. */
@@ -250,6 +257,7 @@ async function run() {
 self.onmessage = ({ data }) => {
   if (data === 'hurry') {
     for (const request of [...waiting, ...active]) request.pace = 0;
+    endWait?.();
     return;
   }
   waiting.push(...data);
