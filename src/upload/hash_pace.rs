@@ -19,7 +19,8 @@
 const HEADROOM: f64 = 1.25;
 
 /// Never slower than this, bytes per millisecond (8 MiB/s): a speed measured while the
-/// connections ramp up is low, and a range asked for then keeps its pace until it is hashed.
+/// connections ramp up is low, and a range asked for then keeps its pace until it is hashed
+/// (or the worker is told to hurry).
 const FLOOR: f64 = 8.0 * 1024.0 * 1024.0 / 1000.0;
 
 /// The pace for a range hashed ahead, in bytes per millisecond; 0 for as fast as it can. `speed`:
