@@ -5,7 +5,7 @@
 use crate::opts::{chunks, no_md5, opts};
 use crate::regular::altered_once;
 use crate::sim::*;
-use skiff_engine::{Options, RequestId, RequestKind};
+use skiff_engine::{Options, RequestKind};
 
 #[test]
 fn part_one_goes_with_starts_answer() {
@@ -98,22 +98,9 @@ fn calls_after_start_go_without_a_preflight_to_a_server_that_speaks_skiffs_exten
 
 /// When each PUT went out, and when the one before it answered.
 fn put_gaps(sim: &Sim) -> Vec<(u64, u64)> {
-    let answered = |id| {
-        sim.answered_at
-            .iter()
-            .find(|(r, _)| *r == id)
-            .map(|(_, t)| *t)
-            .unwrap()
-    };
-    let puts: Vec<(RequestId, u64)> = sim
-        .sent
-        .iter()
-        .zip(&sim.sent_at)
-        .filter(|(r, _)| matches!(r.kind, RequestKind::Put { .. }))
-        .map(|(r, t)| (r.id, *t))
-        .collect();
+    let puts = sim.sent_where(|r| matches!(r.kind, RequestKind::Put { .. }));
     puts.windows(2)
-        .map(|w| (w[1].1, answered(w[0].0)))
+        .map(|w| (w[1].1, sim.answered(w[0].0)))
         .collect()
 }
 

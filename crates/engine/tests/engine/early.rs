@@ -30,12 +30,6 @@ fn completes(sim: &Sim) -> Vec<(RequestId, u64, Value)> {
         .collect()
 }
 
-/// When request `id` was answered.
-fn answered(sim: &Sim, id: RequestId) -> u64 {
-    let found = sim.answered_at.iter().rev().find(|(r, _)| *r == id);
-    found.map(|(_, at)| *at).expect("answered")
-}
-
 /// The last PUT sent, and when it was answered.
 fn last_put(sim: &Sim) -> (RequestId, u64) {
     let put = sim.sent.iter().rev().find(|r| r.method == "PUT").unwrap();
@@ -58,7 +52,7 @@ fn complete_goes_with_the_last_parts_and_answers_as_they_land() {
         "it went at {at}, before the last PUT's answer at {last}"
     );
     // The server answered it as the last part landed, not a round trip after its answer.
-    assert!(answered(&sim, *id) <= last + 1);
+    assert!(sim.answered(*id) <= last + 1);
     assert_eq!(body["await_parts"], json!(true));
     // Done parts with the ETag their PUT answered, the rest with their digest.
     let data = sim.file_of(f);
@@ -82,7 +76,7 @@ fn complete_goes_with_the_last_parts_and_answers_as_they_land() {
         panic!()
     };
     let (_, last) = last_put(&sim);
-    assert!(*at >= last && answered(&sim, *id) >= last + sim.latency_ms);
+    assert!(*at >= last && sim.answered(*id) >= last + sim.latency_ms);
     assert!(body.get("await_parts").is_none(), "{body}");
 }
 
@@ -145,7 +139,7 @@ fn a_failed_complete_ahead_leaves_complete_for_later() {
     assert_eq!(sim.stored_of(f), sim.file_of(f));
     let sent = completes(&sim);
     assert_eq!(sent.len(), 2, "{sent:?}");
-    assert_eq!(sent[1].1, answered(&sim, sent[0].0), "no backoff");
+    assert_eq!(sent[1].1, sim.answered(sent[0].0), "no backoff");
     assert!(sim.failures().is_empty());
 }
 
@@ -268,14 +262,8 @@ fn intelligent_complete_goes_with_the_last_commit() {
     assert_eq!(body["await_parts"], json!(true));
     assert_eq!(body["fii"], json!(true));
     assert!(body.get("parts").is_none(), "{body}");
-    let commits: Vec<(RequestId, u64)> = sim
-        .sent
-        .iter()
-        .zip(&sim.sent_at)
-        .filter(|(r, _)| matches!(r.kind, RequestKind::Commit { .. }))
-        .map(|(r, at)| (r.id, *at))
-        .collect();
+    let commits = sim.sent_where(|r| matches!(r.kind, RequestKind::Commit { .. }));
     let (last, sent) = *commits.iter().max_by_key(|c| c.1).unwrap();
     assert_eq!(*at, sent, "it went with the last commit");
-    assert!(answered(&sim, *id) <= answered(&sim, last) + 1);
+    assert!(sim.answered(*id) <= sim.answered(last) + 1);
 }

@@ -113,16 +113,9 @@ fn a_fast_link_grows_the_untouched_tail() {
         .position(|e| matches!(e, Event::PartDone { part, .. } if *part >= first));
     assert!(recut_at < done_at, "{recut_at:?} {done_at:?}");
     // The bigger parts went side by side, not one alone while the others waited.
-    let grown: Vec<_> = sim
-        .sent
-        .iter()
-        .zip(&sim.sent_at)
-        .filter(|(r, _)| put_range(r).is_some_and(|(_, start, _)| start >= from))
-        .map(|(r, at)| (r.id, *at))
-        .collect();
-    let end_of = |id| sim.answered_at.iter().find(|(i, _)| *i == id).unwrap().1;
+    let grown = sim.sent_where(|r| put_range(r).is_some_and(|(_, start, _)| start >= from));
     assert!(
-        grown[1].1 < end_of(grown[0].0),
+        grown[1].1 < sim.answered(grown[0].0),
         "the second went before the first was in"
     );
 }

@@ -659,6 +659,20 @@ impl Sim {
         self.sent.iter().map(|r| r.kind).collect()
     }
 
+    /// The requests sent that `keep` picks, each with when it went out.
+    pub fn sent_where(&self, keep: impl Fn(&Request) -> bool) -> Vec<(RequestId, Millis)> {
+        let sent = self.sent.iter().zip(&self.sent_at);
+        sent.filter(|(r, _)| keep(r))
+            .map(|(r, at)| (r.id, *at))
+            .collect()
+    }
+
+    /// When request `id` was answered.
+    pub fn answered(&self, id: RequestId) -> Millis {
+        let found = self.answered_at.iter().rev().find(|(r, _)| *r == id);
+        found.map(|(_, at)| *at).expect("answered")
+    }
+
     /// Lengths of the chunk PUTs, in order.
     pub fn put_lengths(&self) -> Vec<u64> {
         self.sent
