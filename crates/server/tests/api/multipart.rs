@@ -526,6 +526,15 @@ async fn held_complete(
     task
 }
 
+/// The file a held complete answered with, within 5 s (`why` it should have answered by now).
+async fn held_answer(task: tokio::task::JoinHandle<Resp>, why: &str) -> Value {
+    let done = tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect(why)
+        .unwrap();
+    done.ok().json()
+}
+
 #[tokio::test]
 async fn a_held_complete_answers_once_its_last_listed_part_lands() {
     let h = Arc::new(Harness::new());
@@ -541,11 +550,7 @@ async fn a_held_complete_answers_once_its_last_listed_part_lands() {
     ] });
     let task = held_complete(&h, &start, data.len(), parts).await;
     h.send(OPEN, &start, 2, two, None).await;
-    let done = tokio::time::timeout(Duration::from_secs(5), task)
-        .await
-        .expect("the held complete answers once part 2 is in")
-        .unwrap();
-    let file = done.ok().json();
+    let file = held_answer(task, "the held complete answers once part 2 is in").await;
     assert_eq!(file["size"], data.len());
     assert_eq!(h.download(file["handle"].as_str().unwrap()).await, data);
 }
@@ -592,11 +597,11 @@ async fn a_held_complete_without_a_list_answers_once_the_parts_hold_the_file() {
     h.send(OPEN, &start, 1, one, None).await;
     let task = held_complete(&h, &start, data.len(), json!({})).await;
     h.send(OPEN, &start, 2, two, None).await;
-    let done = tokio::time::timeout(Duration::from_secs(5), task)
-        .await
-        .expect("the held complete answers once the parts add up to the file")
-        .unwrap();
-    let file = done.ok().json();
+    let file = held_answer(
+        task,
+        "the held complete answers once the parts add up to the file",
+    )
+    .await;
     assert_eq!(h.download(file["handle"].as_str().unwrap()).await, data);
 }
 
@@ -612,10 +617,6 @@ async fn a_held_intelligent_complete_answers_once_the_last_part_is_committed() {
     // Sent with the last commit: part 2's chunks are in, but not committed yet.
     let task = held_complete(&h, &start, data.len(), json!({ "fii": true })).await;
     h.commit(OPEN, &start, 2, data.len()).await.ok();
-    let done = tokio::time::timeout(Duration::from_secs(5), task)
-        .await
-        .expect("the held complete answers once part 2 is committed")
-        .unwrap();
-    let file = done.ok().json();
+    let file = held_answer(task, "the held complete answers once part 2 is committed").await;
     assert_eq!(h.download(file["handle"].as_str().unwrap()).await, data);
 }
