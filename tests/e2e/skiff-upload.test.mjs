@@ -287,17 +287,18 @@ for (const { label, size } of SIZES) {
         const ex = await exchangesUntil((x) => x.some((e) => e.path === '/multipart/complete' && e.status === 200), 'complete → 200');
         const start = ex.find((e) => e.path === '/multipart/start');
         assert.equal(start.requestBody.size, size);
+        // Complete leaves with the last PUTs, or the last commits (`await_parts`), and the server
+        // holds it until they are in: one complete.
+        assert.equal(start.responseBody.await_parts, true, 'start offers complete ahead of the last parts');
+        const completes = ex.filter((e) => e.path === '/multipart/complete');
+        assert.equal(completes.length, 1, 'one complete');
+        assert.equal(completes[0].requestBody.await_parts, true, 'complete went with the last parts');
         if (mode === 'intelligent') {
           assert.equal(start.requestBody.fii, true, 'start asks for intelligent ingestion');
           assert.equal(start.responseBody.upload_type, 'intelligent_ingestion');
           assert.equal(start.requestBody.first_part, undefined, 'chunks are cut as they go: none signed ahead');
           const commits = ex.filter((e) => e.path === '/multipart/commit');
           assert.equal(commits.length, Math.ceil(size / FII_PART), 'one commit per 8 MiB part');
-          // Complete leaves with the last commits (`await_parts`), one of them.
-          assert.equal(start.responseBody.await_parts, true, 'start offers complete ahead of the last commits');
-          const completes = ex.filter((e) => e.path === '/multipart/complete');
-          assert.equal(completes.length, 1, 'one complete');
-          assert.equal(completes[0].requestBody.await_parts, true, 'complete went with the last commits');
         } else {
           assert.equal(start.requestBody.fii, undefined, 'a regular upload does not ask for FII');
           assert.equal(ex.filter((e) => e.path === '/multipart/commit').length, 0, 'no commit in a regular upload');
@@ -308,18 +309,13 @@ for (const { label, size } of SIZES) {
           const asked = ex.filter((e) => e.path === '/multipart/upload').map((e) => e.requestBody.part);
           assert.ok(!asked.includes(1), `part 1 asks for no URL: ${JSON.stringify(asked)}`);
           assertPartLayout(t, ex, size);
-          // Complete leaves with the last PUTs (`await_parts`), listing every part with the ETag
-          // it expects (the MD5 where the PUT had not answered): one complete, held by the
-          // server until the parts were in.
-          assert.equal(start.responseBody.await_parts, true, 'start offers complete ahead of the last parts');
-          const completes = ex.filter((e) => e.path === '/multipart/complete');
-          assert.equal(completes.length, 1, 'one complete');
-          assert.equal(completes[0].requestBody.await_parts, true, 'complete went with the last PUTs');
+          // Complete lists every part with the ETag it expects (the MD5 where the PUT had not
+          // answered).
           const listed = completes[0].requestBody.parts.map((p) => p.part_number);
           const parts = partSizes(asksOf(ex), size).length;
           assert.deepEqual(listed, Array.from({ length: parts }, (_, i) => i + 1), 'every part listed');
         }
-        const complete = ex.filter((e) => e.path === '/multipart/complete').at(-1);
+        const [complete] = completes;
         assert.deepEqual(complete.requestBody.upload_tags, tags, 'complete carries the tags');
         assert.equal(complete.responseBody.handle, r.res.handle);
 
