@@ -16,7 +16,11 @@
 #
 # Targets on each link (upload.bench.mjs with BENCH_LINK set): Skiff regular ≥ 0.95 × the plain
 # PUT, and no slower than any peer (medians). The memory run and the size target are left to
-# scripts/bench-browser.sh (they do not depend on the link).
+# scripts/bench-browser.sh (they do not depend on the link). Two more rows, never targets: Skiff
+# regular with and without MD5 to a second skiff-server whose data is on a tmpfs (BENCH_RAM_DIR,
+# /dev/shm), where its fsyncs cost nothing, as the peers' servers never wait for the disk; the
+# report then splits Skiff's gap to the fastest peer into durable writes, the MD5 check and the
+# rest ("Where Skiff's time goes").
 #
 #   scripts/bench-shaped.sh                 both links
 #   BENCH_SHAPED_LINKS=100mbit scripts/bench-shaped.sh

@@ -10,6 +10,8 @@ export const SIZE = Number(process.env.BENCH_SIZE_MIB ?? 256) * MiB;
 export const MEM_SIZE = Number(process.env.BENCH_MEM_SIZE_MIB ?? 2048) * MiB;
 export const WARM_SIZE = 16 * MiB;
 export const BENCH_DIR = process.env.BENCH_DIR ?? join(REPO_ROOT, 'target');
+// A folder on a tmpfs, where fsync costs nothing: the skiff-ram target keeps its data there.
+export const RAM_DIR = process.env.BENCH_RAM_DIR ?? '/dev/shm';
 export const RUN_TIMEOUT_MS = Number(process.env.BENCH_RUN_TIMEOUT_S ?? 300) * 1000;
 export const APIKEY = 'benchkey';
 export const DIST = join(REPO_ROOT, 'dist');

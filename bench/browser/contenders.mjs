@@ -6,7 +6,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { APIKEY, DIAG, MiB, ONLY, RUN_TIMEOUT_MS, SIZE, SKIFF_BENCH } from './config.mjs';
+import { APIKEY, DIAG, LINK, MiB, ONLY, RAM_DIR, RUN_TIMEOUT_MS, SIZE, SKIFF_BENCH } from './config.mjs';
 import { cpuDelta, cpuSnapshot } from './cpu.mjs';
 import { browserProcesses, procMem } from './processes.mjs';
 
@@ -29,6 +29,17 @@ export const CONTENDERS = [
   { id: 'uppy-s3', label: 'Uppy + @uppy/aws-s3 multipart → SeaweedFS', lib: 'uppy-s3', opts: {}, target: 's3', peer: true },
   { id: 'put', label: 'plain fetch PUT (limit)', lib: 'put', opts: {}, target: 'skiff' },
 ];
+// On a shaped link and with BENCH_DIAG=1: Skiff regular, with and without MD5, to skiff-server
+// with its data on a tmpfs. Every part is still fsynced, but there that costs nothing, as the
+// peers' servers pay nothing for the disk in a run (they do not fsync: the bytes stay in the page
+// cache). What is left of Skiff's gap to a peer is then the MD5 check and the protocol, and the
+// report says how much each is (report.mjs, "Where Skiff's time goes").
+if ((DIAG || LINK) && existsSync(RAM_DIR)) {
+  CONTENDERS.push(
+    { id: 'skiff-ram', label: 'diag: Skiff regular, server data on tmpfs', lib: 'skiff', opts: {}, target: 'skiff-ram', diag: true },
+    { id: 'skiff-ram-nomd5', label: 'diag: Skiff regular, disableIntegrityCheck, server data on tmpfs', lib: 'skiff', opts: { disableIntegrityCheck: true }, target: 'skiff-ram', diag: true },
+  );
+}
 // BENCH_DIAG=1: extra rows that explain the numbers; never part of a target.
 if (DIAG) {
   CONTENDERS.push(

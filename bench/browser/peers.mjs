@@ -2,10 +2,13 @@
 //   skiff  skiff-server (site.mjs's startBenchServer): Skiff, filestack-js and the plain PUT;
 //   tus    @tus/server + @tus/file-store in a process of its own (tus-server.mjs): tus-js-client and
 //          Uppy + @uppy/tus;
+//   skiff-ram  skiff-server again, its data folder on a tmpfs (RAM_DIR): fsync costs nothing
+//          there, which puts Skiff on the footing of the peers' servers in a run (they do not
+//          fsync, and their bytes stay in the page cache);
 //   s3     SeaweedFS (`weed mini`, tests/e2e/support/seaweed.mjs) with one bucket, and a signing
 //          endpoint in this process that presigns each S3 request of Uppy + @uppy/aws-s3 with Uppy's
 //          own SigV4 presigner (the one its client-side signing mode runs in the browser).
-// Every data folder is under the benchmark's folder (BENCH_DIR), on the same disk.
+// Every data folder but skiff-ram's is under the benchmark's folder (BENCH_DIR), on the same disk.
 //
 // A target is { name, url (what the page is given), pid (its server process, for cpu.mjs), log(),
 // stored(result, hash) -> { size, sha256? } (what the server holds for a run's result, hashed when
@@ -19,6 +22,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from '../../tests/e2e/support/server.mjs';
 import { startSeaweed } from '../../tests/e2e/support/seaweed.mjs';
+import { RAM_DIR } from './config.mjs';
 import { childPid } from './processes.mjs';
 import { startBenchServer, withTmpDir } from './site.mjs';
 import { deleteFile, sha256OfUrl } from './stored-files.mjs';
@@ -36,6 +40,11 @@ export async function skiffTarget(tmpRoot) {
     remove: (result) => deleteFile(server.url, result.handle),
     stop: () => server.stop(),
   };
+}
+
+/** skiff-server with its data folder under RAM_DIR (a tmpfs); the rows that use it explain. */
+export async function skiffRamTarget() {
+  return { ...(await skiffTarget(RAM_DIR)), name: 'skiff-server, data on tmpfs' };
 }
 
 /** Kills process `pid` when this process exits without having stopped it (a failure, Ctrl-C). */

@@ -60,7 +60,7 @@ export function report({ started, runs, verified, failures, loadStart, loadEnd, 
   let anyDisturbed = false;
   for (const c of CONTENDERS) {
     const disturbed = (x) => c.lib !== 'native' && x.cpu && x.cpu.foreign > 0.25 * x.cpu.wall;
-    if (c.diag && c === CONTENDERS.find((x) => x.diag)) p(`| *diagnostics (BENCH_DIAG=1), not targets* |${Array.from({ length: ROUNDS }, () => '').join('|')}| | | |`);
+    if (c.diag && c === CONTENDERS.find((x) => x.diag)) p(`| *diagnostics, not targets* |${Array.from({ length: ROUNDS }, () => '').join('|')}| | | |`);
     const cells = runs[c.id].map((x) => (x.error ? 'FAILED' : `${f1(x.mibs)}${disturbed(x) ? ' †' : ''}`));
     anyDisturbed ||= runs[c.id].some(disturbed);
     p(`| ${c.label} | ${cells.join(' | ')} | **${f1(med[c.id])}** | ${f2(med[c.id] / fsReg)} | ${f2(med[c.id] / put)} |`);
@@ -74,7 +74,7 @@ export function report({ started, runs, verified, failures, loadStart, loadEnd, 
   if (CONTENDERS.some((c) => c.id === 'min-md5')) {
     p('- diag: minimal MD5 client (page-lib.mjs): the least a client that sends every part\'s MD5 does, as a ceiling for such clients on this machine: 6 MiB parts, 3 in flight, one `arrayBuffer()` of each part hashed by Skiff\'s exported `md5_base64` (wasm), then /multipart/upload and a PUT of the `Blob` slice; no retries, progress, hash-ahead or timeouts.');
   }
-  p('- peers: time from the call to the resolved result, the client built before the clock starts (Uppy: `new Uppy()`, the plugin, `addFile`; the clock covers `uppy.upload()` and `destroy()`). tus-js-client and Uppy + tus: one tus upload, no `chunkSize` (their default: the whole file in one PATCH); the `tus::` fingerprints they keep in localStorage are cleared before each run, so no run resumes an earlier one. Uppy + aws-s3: `shouldUseMultipart: true` (its default only above 100 MiB), its default parts (5 MiB, one at a time), each request signed by the endpoint through `signRequest`. What the servers do differs: skiff-server hashes (MD5) and fsyncs every part before it answers; @tus/file-store and SeaweedFS, with their defaults, do not fsync, so a peer can go faster than the plain PUT to skiff-server on the loopback.');
+  p('- peers: time from the call to the resolved result, the client built before the clock starts (Uppy: `new Uppy()`, the plugin, `addFile`; the clock covers `uppy.upload()` and `destroy()`). tus-js-client and Uppy + tus: one tus upload, no `chunkSize` (their default: the whole file in one PATCH); the `tus::` fingerprints they keep in localStorage are cleared before each run, so no run resumes an earlier one. Uppy + aws-s3: `shouldUseMultipart: true` (its default only above 100 MiB), its default parts (5 MiB, one at a time), each request signed by the endpoint through `signRequest`. What the servers do differs: skiff-server hashes (MD5) and fsyncs every part before it answers; @tus/file-store and SeaweedFS, with their defaults, do not fsync, so within a run their bytes stay in the page cache (the kernel writes dirty pages back after 30 s; each tus upload is deleted before that, and never reaches the disk): a peer can go faster than the plain PUT to skiff-server.');
   p('- MiB/s = file size / time. Stored bytes checked by SHA-256 in round 1: ' + CONTENDERS.filter((c) => c.lib !== 'native').map((c) => `${c.label} ${verified[c.id] === undefined ? 'n/a' : verified[c.id] ? 'ok' : 'MISMATCH'}`).join(', ') + '; the size of every stored file checked. Files are deleted and `sync` run after every upload.');
   p();
 
@@ -111,6 +111,7 @@ export function report({ started, runs, verified, failures, loadStart, loadEnd, 
     });
   }
   out.push(...targetsTable(targets));
+  if (LINK) gapSection(p, runs);
 
   p('### Sizes (gzip -9)');
   p();
@@ -244,6 +245,37 @@ function timeSections(p, runs) {
   }
   if (CONTENDERS.some((c) => c.lib === 'native')) {
     p('skiff-bench rows: the client is a child process that has exited when the CPU is read, so its CPU time (including generating its random parts, untimed) counts under "other processes".');
+    p();
+  }
+}
+
+/**
+ * On a shaped link, with the tmpfs rows (contenders.mjs): how far Skiff regular's median is behind
+ * the fastest peer's, and how much of that each of skiff-server's durable writes and the MD5 check
+ * accounts for, from the same run.
+ */
+function gapSection(p, runs) {
+  const ms = (id) => (runs[id] ? median(runs[id].filter((x) => !x.error).map((x) => x.ms)) : NaN);
+  const peers = CONTENDERS.filter((c) => c.peer && Number.isFinite(ms(c.id)));
+  const rows = ['skiff-regular', 'skiff-nomd5', 'skiff-ram', 'skiff-ram-nomd5'].filter((id) => Number.isFinite(ms(id)));
+  if (peers.length === 0 || !rows.includes('skiff-ram')) return;
+  const fastest = peers.reduce((a, b) => (ms(b.id) < ms(a.id) ? b : a));
+  const behind = (id) => ms(id) - ms(fastest.id);
+  const label = (id) => CONTENDERS.find((c) => c.id === id).label.replace(/^diag: /, '');
+  p("### Where Skiff's time goes against the fastest peer");
+  p();
+  p(`Medians of this run, ms behind ${fastest.label} (${f1(ms(fastest.id))} ms). Its server, like the other peers', never waits for the disk within a run (no fsync: the bytes stay in the page cache); skiff-server fsyncs every part and every complete before it answers. On a tmpfs the fsyncs cost nothing, so the tmpfs rows show Skiff on the peers' footing.`);
+  p();
+  const spread = (id) => {
+    const t = runs[id].filter((x) => !x.error).map((x) => x.ms);
+    return Math.max(...t) - Math.min(...t);
+  };
+  p('| contender | ms behind | its rounds spread over, ms |');
+  p('|---|---:|---:|');
+  for (const id of [...rows, fastest.id]) p(`| ${label(id)} | ${id === fastest.id ? '–' : f1(behind(id))} | ${f1(spread(id))} |`);
+  p();
+  if (rows.includes('skiff-ram-nomd5')) {
+    p(`Of Skiff regular's ${f1(behind('skiff-regular'))} ms: writing durably ${f1(ms('skiff-regular') - ms('skiff-ram'))}, the MD5 check ${f1(ms('skiff-ram') - ms('skiff-ram-nomd5'))}, and ${f1(behind('skiff-ram-nomd5'))} left with neither (start, parts and complete against one request). A difference smaller than the rounds' spread is noise.`);
     p();
   }
 }

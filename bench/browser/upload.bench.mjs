@@ -50,8 +50,9 @@
 //
 // Environment: BENCH_ROUNDS (3), BENCH_SIZE_MIB (256), BENCH_MEM_SIZE_MIB (2048; 0 skips),
 // BENCH_ONLY (contender ids to run, comma-separated; skiff-regular, fs-regular and put always run),
-// BENCH_DIR (target/), BENCH_RUN_TIMEOUT_S (300), BENCH_DIAG (0), BENCH_DRIVER (cdp | playwright),
-// BENCH_TRACE (a file for every run's Resource Timing entries, JSON), BENCH_LINK + BENCH_LINK_TC
+// BENCH_DIR (target/), BENCH_RAM_DIR (/dev/shm: a tmpfs for the skiff-ram rows, contenders.mjs),
+// BENCH_RUN_TIMEOUT_S (300), BENCH_DIAG (0), BENCH_DRIVER (cdp | playwright), BENCH_TRACE (a file
+// for every run's Resource Timing entries, JSON), BENCH_LINK + BENCH_LINK_TC
 // (scripts/bench-shaped.sh), CHROMIUM_BIN, SKIFF_SERVER_BIN, SKIFF_WEED.
 //
 // The pieces, all in bench/browser/: config.mjs (the environment knobs), contenders.mjs (who uploads,
@@ -70,7 +71,7 @@ import { BENCH_DIR, DIAG, DIST, MiB, ROUNDS, SIZE, TRACE, WARM_SIZE } from './co
 import { CONTENDERS, measured, runInPage } from './contenders.mjs';
 import { launchDriver } from './driver.mjs';
 import { measureMemory } from './memory.mjs';
-import { s3Target, skiffTarget, tusTarget } from './peers.mjs';
+import { s3Target, skiffRamTarget, skiffTarget, tusTarget } from './peers.mjs';
 import { report } from './report.mjs';
 import { analyse } from './resource-timing.mjs';
 import { openBenchPage, pickFiles, startDistServer, writeFiles } from './site.mjs';
@@ -102,9 +103,10 @@ async function main() {
 
   let exitCode = 0;
   try {
-    // One after the other: each points os.tmpdir() at tmpRoot while it starts.
+    // One after the other: each points os.tmpdir() at its data's folder while it starts (tmpRoot;
+    // skiff-ram's on a tmpfs).
     const needed = new Set(CONTENDERS.map((c) => c.target));
-    for (const [name, start] of [['skiff', skiffTarget], ['tus', tusTarget], ['s3', s3Target]]) {
+    for (const [name, start] of [['skiff', skiffTarget], ['skiff-ram', skiffRamTarget], ['tus', tusTarget], ['s3', s3Target]]) {
       if (needed.has(name)) targets[name] = await start(tmpRoot);
     }
     const server = targets.skiff.server;
