@@ -15,8 +15,9 @@
 //! 113.0–113.7 with each stretch flushed (final fsync 3–15 ms). In medians of 5 rounds the
 //! browser's plain PUT went from 103.3 to 113.7 MiB/s and Skiff regular from 96.5 to 107.8
 //! (tus-js-client to @tus/server, which never fsyncs, 113.3). Flushing every 4 MiB instead gave
-//! Skiff regular 105.2, never within a 6 MiB part 96, and stretches of 1 MiB 107.1. On the first
-//! machine measured, starting writeback alone had taken a PUT from 107.7 to 113.6.
+//! Skiff regular 105.2, never within a 6 MiB part 96, and stretches of 1 MiB 107.1 (2 MiB then;
+//! 1 MiB since, see [`STRETCH`]). On the first machine measured, starting writeback alone had
+//! taken a PUT from 107.7 to 113.6.
 //!
 //! The flushes run on their own open file description of the piece: a write error is then
 //! reported to the writer's final fsync too, not used up by the thread's (on Linux each open file
@@ -29,8 +30,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// Bytes between two flushes: large enough that the disk gets long writes, small enough that a
-/// 6 MiB part leaves the final fsync at most a third of itself.
-const STRETCH: u64 = 2 << 20;
+/// 6 MiB part leaves the final fsync at most a sixth of itself. Against 2 MiB, at 1 Gbit/s with
+/// 256 MiB (7 rounds a run, `BENCH_SHAPED_LINKS=1gbit`), the time the disk added to Skiff
+/// regular (its median against the same client's with the server's data on a tmpfs) went from
+/// 17 and 23 ms to 6, 5 and 13 in runs alternating with them (512 KiB: 15); the final fsync of a
+/// part took 1.2 ms in the median with 2 MiB.
+const STRETCH: u64 = 1 << 20;
 
 /// How far a file's early flushing has got.
 #[derive(Debug, Default)]
