@@ -255,7 +255,8 @@ function timeSections(p, runs) {
  * accounts for, from the same run.
  */
 function gapSection(p, runs) {
-  const ms = (id) => (runs[id] ? median(runs[id].filter((x) => !x.error).map((x) => x.ms)) : NaN);
+  const times = (id) => (runs[id] ?? []).filter((x) => !x.error).map((x) => x.ms);
+  const ms = (id) => median(times(id));
   const peers = CONTENDERS.filter((c) => c.peer && Number.isFinite(ms(c.id)));
   const rows = ['skiff-regular', 'skiff-nomd5', 'skiff-ram', 'skiff-ram-nomd5'].filter((id) => Number.isFinite(ms(id)));
   if (peers.length === 0 || !rows.includes('skiff-ram')) return;
@@ -266,10 +267,7 @@ function gapSection(p, runs) {
   p();
   p(`Medians of this run, ms behind ${fastest.label} (${f1(ms(fastest.id))} ms). Its server, like the other peers', never waits for the disk within a run (no fsync: the bytes stay in the page cache); skiff-server fsyncs every part and every complete before it answers. On a tmpfs the fsyncs cost nothing, so the tmpfs rows show Skiff on the peers' footing.`);
   p();
-  const spread = (id) => {
-    const t = runs[id].filter((x) => !x.error).map((x) => x.ms);
-    return Math.max(...t) - Math.min(...t);
-  };
+  const spread = (id) => Math.max(...times(id)) - Math.min(...times(id));
   p('| contender | ms behind | its rounds spread over, ms |');
   p('|---|---:|---:|');
   for (const id of [...rows, fastest.id]) p(`| ${label(id)} | ${id === fastest.id ? '–' : f1(behind(id))} | ${f1(spread(id))} |`);
