@@ -2,7 +2,7 @@
 //!
 //! Layout under the root folder:
 //! - `staging/<upload>/<piece>`: staged pieces, fsynced before they are acknowledged (their
-//!   writeback started as they arrive: `writeback.rs`);
+//!   folder as they begin, their bytes flushed as they arrive: `writeback.rs`);
 //! - `objects/<name>/`: one object, a `manifest.json` listing the sizes of its segments
 //!   `00000`, `00001`, … which are hard links to the staged pieces, so assembling an upload
 //!   costs no copy of its bytes;
@@ -120,10 +120,20 @@ impl FsStorage {
         Ok(())
     }
 
-    /// Writes `body` to a new file at `path` on a blocking thread (hashing there too), fsyncs it,
-    /// and removes it again on any failure.
+    /// Creates an empty file at `path`, on a blocking thread.
+    async fn create(path: &Path) -> Result<std::fs::File, StorageError> {
+        let at = path.to_owned();
+        tokio::task::spawn_blocking(move || std::fs::File::create(&at))
+            .await
+            .map_err(|e| io(path)(std::io::Error::other(e)))?
+            .map_err(io(path))
+    }
+
+    /// Writes `body` to `file`, just created at `path`, on a blocking thread (hashing there too),
+    /// fsyncs it, and removes it again on any failure.
     async fn write_file(
         path: PathBuf,
+        file: std::fs::File,
         mut body: ByteStream,
         expect: Expect,
     ) -> Result<(u64, [u8; 16]), StorageError> {
@@ -133,7 +143,6 @@ impl FsStorage {
         let writer_path = path.clone();
         let writer =
             tokio::task::spawn_blocking(move || -> Result<(u64, [u8; 16]), StorageError> {
-                let file = std::fs::File::create(&writer_path).map_err(io(&writer_path))?;
                 let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, file);
                 let mut checker = Checker::new(expect);
                 let (mut writeback, mut written) = (Writeback::default(), 0u64);
@@ -242,13 +251,25 @@ impl Storage for FsStorage {
         let dir = self.staging(upload)?;
         tokio::fs::create_dir_all(&dir).await.map_err(io(&dir))?;
         let id = piece_id();
-        let (size, md5) = Self::write_file(dir.join(&id), body, expect).await?;
-        tokio::task::spawn_blocking(move || sync_dir(&dir))
-            .await
-            .map_err(|e| StorageError::Io {
-                path: "staging".into(),
-                source: std::io::Error::other(e),
-            })??;
+        let path = dir.join(&id);
+        let file = Self::create(&path).await?;
+        // The folder is fsynced while the bytes arrive, not after the last one: making the
+        // piece's name durable needs only its entry, and done last it was one more flush that
+        // every part's answer waited for. At 1 Gbit/s (6 MiB parts, MD5 checked, a temporary
+        // probe in the server) that flush took 0.2-0.45 ms in the median and up to 1.8 at the
+        // 90th percentile, and the time from a part's last byte to its answer went from 2.8 to
+        // 2.4 ms in the median once it moved here.
+        let named = tokio::task::spawn_blocking(move || sync_dir(&dir));
+        let written = Self::write_file(path.clone(), file, body, expect).await;
+        let named = named.await.map_err(|e| StorageError::Io {
+            path: "staging".into(),
+            source: std::io::Error::other(e),
+        });
+        let (size, md5) = written?; // on failure the piece is already gone
+        if let Err(e) = named.and_then(|synced| synced) {
+            let _ = tokio::fs::remove_file(&path).await;
+            return Err(e);
+        }
         Ok(Written { id, size, md5 })
     }
 
@@ -331,7 +352,9 @@ impl Storage for FsStorage {
         let tmp = self.tmp_object();
         tokio::fs::create_dir(&tmp).await.map_err(io(&tmp))?;
         let result = async {
-            let (size, md5) = Self::write_file(tmp.join("00000"), body, expect).await?;
+            let path = tmp.join("00000");
+            let file = Self::create(&path).await?;
+            let (size, md5) = Self::write_file(path, file, body, expect).await?;
             let (this, n, t, d) = (self.clone(), name.to_owned(), tmp.clone(), dest.clone());
             tokio::task::spawn_blocking(move || {
                 this.publish(
