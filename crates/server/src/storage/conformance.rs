@@ -17,7 +17,11 @@ pub fn body(data: &[u8]) -> ByteStream {
     Box::pin(futures_util::stream::iter(chunks))
 }
 
-async fn read(storage: &dyn Storage, name: &str, range: Option<std::ops::Range<u64>>) -> Vec<u8> {
+pub(super) async fn read(
+    storage: &dyn Storage,
+    name: &str,
+    range: Option<std::ops::Range<u64>>,
+) -> Vec<u8> {
     let chunks: Vec<Bytes> = storage
         .get(name, range)
         .await
