@@ -583,12 +583,12 @@ mod tests {
             .stage("u2", body(&long[..1000]), Expect::Exact { size, md5: None })
             .await
             .unwrap_err();
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("staging/u2"))
-                .unwrap()
-                .count(),
-            0
-        );
+        assert_eq!(entries(&dir.path().join("staging/u2")), 0);
+    }
+
+    /// How many entries folder `dir` holds.
+    fn entries(dir: &Path) -> usize {
+        std::fs::read_dir(dir).unwrap().count()
     }
 
     #[tokio::test]
@@ -610,11 +610,6 @@ mod tests {
             .put("obj", body, Expect::AtMost(3))
             .await
             .unwrap_err();
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("objects"))
-                .unwrap()
-                .count(),
-            0
-        );
+        assert_eq!(entries(&dir.path().join("objects")), 0);
     }
 }
