@@ -2,7 +2,7 @@
 //!
 //! Layout under the root folder:
 //! - `staging/<upload>/<piece>`: staged pieces, fsynced before they are acknowledged (their
-//!   folder as they begin, their bytes flushed as they arrive: `writeback.rs`);
+//!   bytes flushed as they arrive: `writeback.rs`; a long one's folder as it begins: `stage`);
 //! - `objects/<name>/`: one object, a `manifest.json` listing the sizes of its segments
 //!   `00000`, `00001`, … which are hard links to the staged pieces, so assembling an upload
 //!   costs no copy of its bytes;
