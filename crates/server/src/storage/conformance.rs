@@ -10,8 +10,14 @@ use std::time::SystemTime;
 
 /// A body that arrives in small chunks, as from the network.
 pub fn body(data: &[u8]) -> ByteStream {
+    body_in(data, 7)
+}
+
+/// A body that arrives in chunks of `chunk` bytes (the 7-byte ones of [`body`] take seconds for
+/// a MiB).
+pub(super) fn body_in(data: &[u8], chunk: usize) -> ByteStream {
     let chunks: Vec<Result<Bytes, std::io::Error>> = data
-        .chunks(7)
+        .chunks(chunk)
         .map(|c| Ok(Bytes::copy_from_slice(c)))
         .collect();
     Box::pin(futures_util::stream::iter(chunks))
@@ -32,7 +38,7 @@ pub(super) async fn read(
     chunks.concat()
 }
 
-fn md5(data: &[u8]) -> [u8; 16] {
+pub(super) fn md5(data: &[u8]) -> [u8; 16] {
     md5::Md5::digest(data).into()
 }
 

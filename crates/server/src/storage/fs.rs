@@ -552,14 +552,8 @@ mod tests {
     async fn long_and_short_pieces_are_staged_whole() {
         let dir = tempfile::tempdir().unwrap();
         let storage = FsStorage::open(dir.path()).unwrap();
-        // In network-sized chunks: the suite's 7-byte ones take seconds for a MiB.
-        let body = |data: &[u8]| -> ByteStream {
-            let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = data
-                .chunks(64 << 10)
-                .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
-                .collect();
-            Box::pin(stream::iter(chunks))
-        };
+        use super::super::conformance::{body_in, md5, read};
+        let body = |data: &[u8]| body_in(data, 64 << 10);
         let long: Vec<u8> = (0..NAME_EARLY + 3).map(|i| (i % 253) as u8).collect();
         let mut pieces = Vec::new();
         for bytes in [&long[..], b"short"] {
@@ -568,15 +562,14 @@ mod tests {
                 .stage("u1", body(bytes), Expect::Exact { size, md5: None })
                 .await
                 .unwrap();
-            let md5: [u8; 16] = <md5::Md5 as md5::Digest>::digest(bytes).into();
-            assert_eq!(w.md5, md5);
+            assert_eq!(w.md5, md5(bytes));
             pieces.push(Piece { id: w.id, size });
         }
         assert_eq!(
             storage.assemble("u1", "obj", &pieces).await.unwrap(),
             NAME_EARLY + 8
         );
-        let read = super::super::conformance::read(&storage, "obj", None).await;
+        let read = read(&storage, "obj", None).await;
         assert!(read[..long.len()] == long[..] && &read[long.len()..] == b"short");
         let size = NAME_EARLY + 3;
         storage
